@@ -1,0 +1,33 @@
+"""Demo companies and users (`seed_demo`)."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import Company, Role, User
+
+DEMO_PASSWORD = "demo-orders-2026"
+DEMO_COMPANIES = [
+    {"name": "Acme Corp", "slug": "acme", "currency": "EUR"},
+    {"name": "Globex", "slug": "globex", "currency": "USD"},
+]
+
+
+@transaction.atomic
+def seed_companies_and_users() -> list[Company]:
+    """Create the demo companies and one user per role in each. Idempotent."""
+    companies = []
+    groups = {role: Group.objects.get(name=role.value) for role in Role}
+    for spec in DEMO_COMPANIES:
+        company, _ = Company.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        companies.append(company)
+        for role in Role:
+            username = f"{company.slug}.{role.value.lower()}"
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"company": company, "first_name": role.value, "last_name": company.name},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                user.groups.add(groups[role])
+    return companies

@@ -1,0 +1,75 @@
+"""Tenancy: every user belongs to one company and sees only that company's data."""
+
+import uuid
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class UUIDModel(models.Model):
+    """Abstract base of every model of ours: a random UUID primary key, so ids are not guessable."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Company(UUIDModel):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    currency = models.CharField(
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")],
+        help_text="ISO 4217 currency code of all the company's orders.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The roles, each a Django group of the same name (created by a data migration)."""
+
+    STAFF = "Staff"
+    MANAGER = "Manager"
+    AUDITOR = "Auditor"
+    OPS = "Ops"
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(company__isnull=False) | models.Q(is_superuser=True),
+                name="user_company_required_unless_superuser",
+            )
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.company_id is None and not self.is_superuser:
+            raise ValidationError({"company": "Every user but a superuser belongs to a company."})
+
+    @cached_property
+    def role(self) -> str:
+        """The user's role name (first matching group), for display; '' when none."""
+        names = {group.name for group in self.groups.all()}
+        return next((role.value for role in Role if role.value in names), "")
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in {role.value for role in roles}

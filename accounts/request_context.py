@@ -1,0 +1,27 @@
+"""The id of the request being served, so logs and event metadata can name it."""
+
+import contextvars
+import re
+import uuid
+
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def new_request_id(incoming: str | None = None) -> str:
+    """Accept a sane id from the proxy (nginx's $request_id), otherwise make one."""
+    if incoming and _VALID_ID.match(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+def set_request_id(value: str) -> contextvars.Token:
+    return _request_id.set(value)
+
+
+def reset_request_id(token: contextvars.Token) -> None:
+    _request_id.reset(token)
+
+
+def current_request_id() -> str:
+    return _request_id.get()

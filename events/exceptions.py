@@ -1,0 +1,30 @@
+"""Domain errors of the event store. Their messages are fit to show a person."""
+
+
+class EventStoreError(Exception):
+    """Base of the store's errors."""
+
+
+class ConcurrencyError(EventStoreError):
+    """The stream moved on since the caller read it: someone else acted first."""
+
+    def __init__(self, stream_id, expected_version: int, actual_version: int):
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        super().__init__(
+            "This order was changed by someone else in the meantime "
+            f"(you saw version {expected_version}, it is now at version {actual_version}). "
+            "Reload the page to see the current state, then try again."
+        )
+
+
+class AppendOnlyError(EventStoreError):
+    """Events are never changed or deleted."""
+
+    def __init__(self, what: str = "changed or deleted"):
+        super().__init__(f"The event log is append-only: events cannot be {what}.")
+
+
+class UnknownEventType(EventStoreError):
+    pass

@@ -1,0 +1,152 @@
+"""Typed events: small immutable classes registered by name, with exact (de)serialisation.
+
+Payloads are JSON. `Decimal`, `UUID`, `datetime` and `date` travel as strings and come back as
+the same type and value (aware datetimes keep their instant; they are stored in UTC). An old
+payload (lower `schema_version`) is upcast step by step to the current class before decoding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cache
+from typing import Any, ClassVar
+
+from .exceptions import UnknownEventType
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Base of every event. Subclasses are past-tense facts with no behaviour."""
+
+    event_type: ClassVar[str] = ""
+    schema_version: ClassVar[int] = 1
+
+    def to_payload(self) -> dict[str, Any]:
+        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]):
+        hints = _hints(cls)
+        kwargs = {
+            f.name: _decode(payload[f.name], hints[f.name])
+            for f in dataclasses.fields(cls)
+            if f.name in payload
+        }
+        return cls(**kwargs)
+
+
+_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+# (event_type, from_version) -> function turning a payload of that version into the next one.
+_UPCASTERS: dict[tuple[str, int], Callable[[dict], dict]] = {}
+
+
+def register(cls: type[DomainEvent]) -> type[DomainEvent]:
+    """Class decorator: register an event class under its `event_type` (default: class name)."""
+    if not cls.event_type:
+        cls.event_type = cls.__name__
+    existing = _EVENT_TYPES.get(cls.event_type)
+    if existing is not None and existing is not cls:
+        raise ValueError(f"Event type {cls.event_type!r} is registered twice.")
+    _EVENT_TYPES[cls.event_type] = cls
+    return cls
+
+
+def upcaster(event_type: str, from_version: int):
+    """Decorator: a function that turns a `from_version` payload into a `from_version + 1` one."""
+
+    def decorate(fn: Callable[[dict], dict]) -> Callable[[dict], dict]:
+        _UPCASTERS[(event_type, from_version)] = fn
+        return fn
+
+    return decorate
+
+
+def event_class(event_type: str) -> type[DomainEvent]:
+    try:
+        return _EVENT_TYPES[event_type]
+    except KeyError:
+        raise UnknownEventType(f"Unknown event type {event_type!r}.") from None
+
+
+def registered_types() -> dict[str, type[DomainEvent]]:
+    return dict(_EVENT_TYPES)
+
+
+def upcast(event_type: str, schema_version: int, payload: dict) -> dict:
+    """Bring an old payload up to the current schema of its class."""
+    target = event_class(event_type).schema_version
+    while schema_version < target:
+        step = _UPCASTERS.get((event_type, schema_version))
+        if step is None:
+            raise UnknownEventType(
+                f"No upcaster for {event_type} from schema version {schema_version}."
+            )
+        payload = step(dict(payload))
+        schema_version += 1
+    return payload
+
+
+def deserialize(event_type: str, schema_version: int, payload: dict) -> DomainEvent:
+    cls = event_class(event_type)
+    return cls.from_payload(upcast(event_type, schema_version, payload))
+
+
+# --- the codec ------------------------------------------------------------------------------
+
+
+@cache
+def _hints(cls) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("Event datetimes must be timezone-aware.")
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_encode(item) for item in value]
+    if isinstance(value, float):
+        raise TypeError("Floats are not exact: use Decimal in events.")
+    raise TypeError(f"Cannot put a {type(value).__name__} in an event payload.")
+
+
+def _decode(raw: Any, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if raw is None:
+            return None
+        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _decode(raw, inner)
+    if origin in (list, tuple):
+        (inner, *_) = typing.get_args(hint)
+        items = [_decode(item, inner) for item in raw]
+        return tuple(items) if origin is tuple else items
+    if hint is Decimal:
+        return Decimal(raw)
+    if hint is uuid.UUID:
+        return uuid.UUID(raw)
+    if hint is dt.datetime:
+        return dt.datetime.fromisoformat(raw)
+    if hint is dt.date:
+        return dt.date.fromisoformat(raw)
+    if dataclasses.is_dataclass(hint):
+        inner_hints = _hints(hint)
+        return hint(**{k: _decode(v, inner_hints[k]) for k, v in raw.items()})
+    return raw

@@ -1,0 +1,244 @@
+"""The event store API: append with optimistic concurrency, read a stream, stream the log.
+
+Writers are serialised: on SQLite every `transaction.atomic()` is `BEGIN IMMEDIATE` (see
+settings), so the writer that appends holds the database's single write lock from its first
+statement and the next writer waits (busy_timeout) instead of failing. That makes "read the
+head, write head + 1" safe, and positions increase in commit order. On PostgreSQL the same
+guarantee comes from a transaction-scoped advisory lock taken before the head is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.request_context import current_request_id
+
+from .exceptions import ConcurrencyError
+from .hashing import GENESIS, event_hash
+from .models import Event
+from .registry import DomainEvent, deserialize
+
+_PG_LOG_LOCK_KEY = 7_316_001  # arbitrary constant naming "the event log" advisory lock
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedEvent:
+    """An event as stored: its typed data plus where and when it sits in the log."""
+
+    id: uuid.UUID
+    position: int
+    stream_type: str
+    stream_id: uuid.UUID
+    version: int
+    event_type: str
+    schema_version: int
+    data: DomainEvent
+    metadata: dict[str, Any]
+    company_id: uuid.UUID
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+
+    @property
+    def actor_username(self) -> str:
+        return self.metadata.get("actor_username", "")
+
+
+InlineHandler = Callable[[list[RecordedEvent], str], None]
+_inline_handlers: list[InlineHandler] = []
+
+
+def register_inline_handler(handler: InlineHandler) -> None:
+    """Run `handler(events, using)` inside every append's transaction (projections use this)."""
+    if handler not in _inline_handlers:
+        _inline_handlers.append(handler)
+
+
+def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
+    """The stream's current version (0 for a stream with no events)."""
+    return (
+        Event.objects.using(using).filter(stream_id=stream_id).aggregate(v=Max("version"))["v"] or 0
+    )
+
+
+def append(
+    stream_id: uuid.UUID,
+    expected_version: int,
+    events: Sequence[DomainEvent],
+    *,
+    company,
+    actor=None,
+    stream_type: str = "order",
+    occurred_at: dt.datetime | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> list[RecordedEvent]:
+    """Append `events` to a stream atomically, if the stream is at `expected_version`.
+
+    Raises ConcurrencyError (and writes nothing) when someone else appended first. Runs inside
+    the caller's transaction when there is one, so the inline projections and the caller's own
+    writes commit or roll back together with the events.
+    """
+    if not events:
+        raise ValueError("append() needs at least one event.")
+    using = router.db_for_write(Event)
+    recorded_at = timezone.now()
+    occurred_at = occurred_at or recorded_at
+    metadata = {
+        "actor_id": str(actor.pk) if actor is not None else None,
+        "actor_username": actor.get_username() if actor is not None else "system",
+        "correlation_id": correlation_id or current_request_id(),
+        "causation_id": causation_id,
+    }
+    with transaction.atomic(using=using):
+        _lock_log(using)
+        current = stream_version(stream_id, using=using)
+        if current != expected_version:
+            raise ConcurrencyError(stream_id, expected_version, current)
+        head = (
+            Event.objects.using(using).order_by("-position").values_list("position", "hash").first()
+        ) or (0, GENESIS)
+        position, prev_hash = head
+        rows: list[Event] = []
+        for offset, event in enumerate(events, start=1):
+            row = Event(
+                id=uuid.uuid4(),
+                position=position + offset,
+                stream_type=stream_type,
+                stream_id=stream_id,
+                version=expected_version + offset,
+                event_type=event.event_type,
+                schema_version=event.schema_version,
+                payload=event.to_payload(),
+                metadata=metadata,
+                company_id=company.pk,
+                occurred_at=occurred_at,
+                recorded_at=recorded_at,
+                prev_hash=prev_hash,
+            )
+            row.hash = prev_hash = hash_of(row)
+            rows.append(row)
+        try:
+            with transaction.atomic(using=using):
+                Event.objects.using(using).bulk_create(rows)
+        except IntegrityError:
+            # Only reachable without a serialising lock (e.g. a misconfigured database):
+            # the unique (stream, version) constraint is the last line of defence.
+            raise ConcurrencyError(stream_id, expected_version, stream_version(stream_id)) from None
+        recorded = [_recorded(row, data) for row, data in zip(rows, events, strict=True)]
+        for handler in _inline_handlers:
+            handler(recorded, using)
+    return recorded
+
+
+def hash_of(row: Event) -> str:
+    """The chain hash of a stored (or about to be stored) event row."""
+    return event_hash(
+        prev_hash=row.prev_hash,
+        position=row.position,
+        event_id=row.id,
+        stream_type=row.stream_type,
+        stream_id=row.stream_id,
+        version=row.version,
+        event_type=row.event_type,
+        schema_version=row.schema_version,
+        payload=row.payload,
+        metadata=row.metadata,
+        company_id=row.company_id,
+        occurred_at=row.occurred_at,
+        recorded_at=row.recorded_at,
+    )
+
+
+def read_stream(
+    stream_id: uuid.UUID,
+    *,
+    up_to_version: int | None = None,
+    until: dt.datetime | None = None,
+    company=None,
+    using: str = "default",
+) -> list[RecordedEvent]:
+    """A stream's events in version order; optionally only up to a version or a moment."""
+    qs = Event.objects.using(using).filter(stream_id=stream_id)
+    if company is not None:
+        qs = qs.filter(company=company)
+    if up_to_version is not None:
+        qs = qs.filter(version__lte=up_to_version)
+    if until is not None:
+        qs = qs.filter(occurred_at__lte=until)
+    return [_recorded(row) for row in qs.order_by("version")]
+
+
+def read_all(
+    after_position: int = 0,
+    *,
+    batch_size: int = 2000,
+    up_to_position: int | None = None,
+    using: str = "default",
+) -> Iterator[list[RecordedEvent]]:
+    """The whole log in position order, as batches, with memory bounded by `batch_size`.
+
+    Keyset pagination on the unique position index: each batch is one indexed range query, so
+    reading the millionth event costs the same as reading the first.
+    """
+    for rows in iter_rows(
+        after_position, batch_size=batch_size, up_to_position=up_to_position, using=using
+    ):
+        yield [_recorded(row) for row in rows]
+
+
+def iter_rows(
+    after_position: int = 0,
+    *,
+    batch_size: int = 2000,
+    up_to_position: int | None = None,
+    using: str = "default",
+) -> Iterator[list[Event]]:
+    """Raw stored rows in position order, in batches (verification hashes these as stored)."""
+    cursor = after_position
+    while True:
+        qs = Event.objects.using(using).filter(position__gt=cursor)
+        if up_to_position is not None:
+            qs = qs.filter(position__lte=up_to_position)
+        rows = list(qs.order_by("position")[:batch_size])
+        if not rows:
+            return
+        yield rows
+        cursor = rows[-1].position
+
+
+def head_position(*, using: str = "default") -> int:
+    return Event.objects.using(using).aggregate(p=Max("position"))["p"] or 0
+
+
+def _recorded(row: Event, data: DomainEvent | None = None) -> RecordedEvent:
+    return RecordedEvent(
+        id=row.id,
+        position=row.position,
+        stream_type=row.stream_type,
+        stream_id=row.stream_id,
+        version=row.version,
+        event_type=row.event_type,
+        schema_version=row.schema_version,
+        data=data
+        if data is not None
+        else deserialize(row.event_type, row.schema_version, row.payload),
+        metadata=row.metadata,
+        company_id=row.company_id,
+        occurred_at=row.occurred_at,
+        recorded_at=row.recorded_at,
+    )
+
+
+def _lock_log(using: str) -> None:
+    connection = connections[using]
+    if connection.vendor == "postgresql":  # pragma: no cover - SQLite is the tested default
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOG_LOCK_KEY])

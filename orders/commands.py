@@ -1,0 +1,240 @@
+"""The only way to change an order.
+
+Each command runs in one transaction (BEGIN IMMEDIATE on SQLite): load the order's current state
+(company-scoped), check the version the caller saw, the user's permission and the FSM, validate
+the data, then append exactly one event. The inline projections (including the `Order` state
+row) are written by the append, in the same transaction. Any failure raises a domain error from
+`orders.exceptions` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from functools import cache
+
+from django.db import transaction
+from django.db.models import Max
+from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
+
+from events import store
+from events.registry import event_class
+
+from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
+from .exceptions import (
+    ActionNotPermitted,
+    ConcurrencyError,
+    OrderError,
+    OrderNotFound,
+    TransitionNotAllowed,
+    UnknownTransition,
+)
+from .models import Order
+from .validation import clean_fields, clean_order
+
+logger = logging.getLogger("ledgerline.commands")
+
+
+@cache
+def workflow_transitions() -> dict[str, dict]:
+    """name -> FSM `custom` data of every workflow transition, from the FSM definition."""
+    return {
+        t.name: t.custom for t in Order().get_all_state_transitions() if t.custom.get("workflow")
+    }
+
+
+def place_order(
+    *, actor, details: OrderDetails, lines: Sequence[Line], at: dt.datetime | None = None
+) -> Order:
+    """Create a draft order with its lines (event `OrderPlaced`, version 1)."""
+    with _failure_logged("place_order", None, actor), transaction.atomic():
+        if actor.company_id is None or not actor.has_perm("orders.place_order"):
+            raise ActionNotPermitted("Your role may not place orders.")
+        details, lines = clean_order(details, lines)
+        company = actor.company
+        sequence = (
+            Order.objects.filter(company=company).aggregate(s=Max("sequence"))["s"] or 0
+        ) + 1
+        event = OrderPlaced(
+            number=f"{company.slug.upper()}-{sequence:06d}",
+            sequence=sequence,
+            currency=company.currency,
+            details=details,
+            lines=lines,
+        )
+        order_id = uuid.uuid4()
+        store.append(order_id, 0, [event], company=company, actor=actor, occurred_at=at)
+        return Order.objects.get(pk=order_id)
+
+
+def change_order(
+    order_id: uuid.UUID,
+    *,
+    actor,
+    expected_version: int,
+    details: OrderDetails,
+    lines: Sequence[Line],
+    at: dt.datetime | None = None,
+) -> Order:
+    """Replace a draft's details and lines (event `OrderChanged`)."""
+    with _failure_logged("change", order_id, actor), transaction.atomic():
+        order = _load_for(order_id, "change", actor, expected_version)
+        details, lines = clean_order(details, lines)
+        return _record(order, OrderChanged(details=details, lines=lines), actor, at)
+
+
+def add_note(
+    order_id: uuid.UUID,
+    *,
+    actor,
+    expected_version: int,
+    text: str,
+    at: dt.datetime | None = None,
+) -> Order:
+    """Attach a note to an order in any state (event `NoteAdded`)."""
+    with _failure_logged("add_note", order_id, actor), transaction.atomic():
+        order = _load_for(order_id, "add_note", actor, expected_version)
+        data = clean_fields({"text": text}, ("text",))
+        return _record(order, NoteAdded(**data), actor, at)
+
+
+def transition(
+    order_id: uuid.UUID,
+    name: str,
+    *,
+    actor,
+    expected_version: int,
+    at: dt.datetime | None = None,
+    **data: str,
+) -> Order:
+    """Move an order along the workflow: `name` is an FSM transition of `Order`."""
+    spec = workflow_transitions().get(name)
+    if spec is None:
+        raise UnknownTransition(name)
+    with _failure_logged(name, order_id, actor), transaction.atomic():
+        order = _load_for(order_id, name, actor, expected_version)
+        fields = clean_fields(data, spec["fields"])
+        from_state = order.state
+        getattr(order, name)()  # the FSM computes the target state (in memory only)
+        event = event_class(spec["event"])(from_state=from_state, to_state=order.state, **fields)
+        return _record(order, event, actor, at)
+
+
+def submit(order_id, **kwargs) -> Order:
+    return transition(order_id, "submit", **kwargs)
+
+
+def approve(order_id, **kwargs) -> Order:
+    return transition(order_id, "approve", **kwargs)
+
+
+def reject(order_id, *, reason: str, **kwargs) -> Order:
+    return transition(order_id, "reject", reason=reason, **kwargs)
+
+
+def start_fulfilment(order_id, **kwargs) -> Order:
+    return transition(order_id, "start_fulfilment", **kwargs)
+
+
+def ship(order_id, *, carrier: str, tracking_number: str, **kwargs) -> Order:
+    return transition(order_id, "ship", carrier=carrier, tracking_number=tracking_number, **kwargs)
+
+
+def deliver(order_id, **kwargs) -> Order:
+    return transition(order_id, "deliver", **kwargs)
+
+
+def hold(order_id, *, reason: str, **kwargs) -> Order:
+    return transition(order_id, "hold", reason=reason, **kwargs)
+
+
+def resume(order_id, **kwargs) -> Order:
+    return transition(order_id, "resume", **kwargs)
+
+
+def cancel(order_id, *, reason: str, **kwargs) -> Order:
+    return transition(order_id, "cancel", reason=reason, **kwargs)
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
+    """Load the order for `actor` and check version, FSM state, permission and conditions."""
+    try:
+        order = Order.objects.select_related("company").get(
+            pk=order_id, company_id=actor.company_id
+        )
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise OrderNotFound() from None
+    if order.version != expected_version:
+        raise ConcurrencyError(order.id, expected_version, order.version)
+    method = getattr(order, name)
+    meta = method._django_fsm
+    if not meta.has_transition(order.state):
+        raise TransitionNotAllowed(
+            f"Order {order.number} is {order.get_state_display().lower()}: "
+            f"it cannot be {_verb(name)} now."
+        )
+    if not meta.has_transition_perm(order, order.state, actor):
+        raise ActionNotPermitted(f"Your role may not {_verb(name, infinitive=True)} this order.")
+    transition_meta = meta.get_transition(order.state)
+    for condition in transition_meta.conditions:
+        if not condition(order):
+            raise TransitionNotAllowed(
+                getattr(condition, "hint", "This action is not allowed now.")
+            )
+    return order
+
+
+def _record(order: Order, event, actor, at) -> Order:
+    store.append(
+        order.id, order.version, [event], company=order.company, actor=actor, occurred_at=at
+    )
+    return Order.objects.select_related("company").get(pk=order.id)
+
+
+_VERBS = {
+    "change": ("changed", "change"),
+    "add_note": ("annotated", "add a note to"),
+    "submit": ("submitted", "submit"),
+    "approve": ("approved", "approve"),
+    "reject": ("rejected", "reject"),
+    "start_fulfilment": ("put into fulfilment", "start fulfilment of"),
+    "ship": ("shipped", "ship"),
+    "deliver": ("marked delivered", "mark as delivered"),
+    "hold": ("put on hold", "put on hold"),
+    "resume": ("resumed", "resume"),
+    "cancel": ("cancelled", "cancel"),
+}
+
+
+def _verb(name: str, *, infinitive: bool = False) -> str:
+    past, present = _VERBS.get(name, (name, name))
+    return present if infinitive else past
+
+
+class _failure_logged:
+    """Log one line per failed command, with its reason, then let the error propagate."""
+
+    def __init__(self, command: str, order_id, actor):
+        self.command, self.order_id, self.actor = command, order_id, actor
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None and isinstance(
+            exc, (OrderError, ConcurrencyError, FSMTransitionNotAllowed)
+        ):
+            logger.warning(
+                "command_failed command=%s order=%s user=%s error=%s reason=%r",
+                self.command,
+                self.order_id,
+                getattr(self.actor, "username", "-"),
+                type(exc).__name__,
+                str(exc),
+            )
+        return False

@@ -1,0 +1,176 @@
+"""Demo orders, made through the real commands with an injected clock.
+
+Each order follows a plausible path through the workflow with realistic delays. All orders'
+steps are merged by time, so the log reads like a real stretch of work: positions increase with
+`occurred_at`, and recent orders are still in early states.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import random
+from collections.abc import Iterator
+from decimal import Decimal
+
+from accounts.models import Company, User
+
+from . import commands
+from .events import Line, OrderDetails
+
+CUSTOMERS = [
+    "Initech",
+    "Umbrella Retail",
+    "Stark Supplies",
+    "Wayne Logistics",
+    "Tyrell Parts",
+    "Cyberdyne Office",
+    "Soylent Foods",
+    "Hooli Hardware",
+    "Vandelay Imports",
+    "Wonka Sweets",
+    "Oscorp Labs",
+    "Massive Dynamic",
+    "Gringotts Trading",
+    "Duff Beverages",
+    "Nakatomi Trading",
+]
+PRODUCTS = [
+    ("BOLT-M8", "M8 hex bolt, box of 100", "12.40"),
+    ("NUT-M8", "M8 nut, box of 100", "6.90"),
+    ("PIPE-22", "Copper pipe 22 mm, 3 m", "31.50"),
+    ("VALVE-BV", "Brass ball valve", "18.75"),
+    ("GLOVE-L", "Work gloves, size L", "4.20"),
+    ("TAPE-50", "Duct tape 50 m", "7.99"),
+    ("DRILL-18", "Cordless drill 18 V", "129.00"),
+    ("SAW-CIRC", "Circular saw", "189.00"),
+    ("LADDER-3", "Aluminium ladder, 3 steps", "64.50"),
+    ("PAINT-W", "White paint, 10 l", "45.00"),
+]
+CARRIERS = ["DHL", "UPS", "FedEx", "PostNL", "DPD"]
+
+
+def _hours(rng: random.Random, low: float, high: float) -> dt.timedelta:
+    return dt.timedelta(hours=rng.uniform(low, high))
+
+
+def order_plan(rng: random.Random, start: dt.datetime) -> Iterator[tuple[dt.datetime, str, dict]]:
+    """The steps of one order: (when, action, data). Actions are command names."""
+    t = start
+    yield t, "place", {}
+    while True:
+        t += _hours(rng, 0.2, 30)
+        if rng.random() < 0.06:
+            yield t, "cancel", {"reason": "Customer withdrew the request"}
+            return
+        yield t, "submit", {}
+        t += _hours(rng, 1, 48)
+        roll = rng.random()
+        if roll < 0.08:
+            yield t, "reject", {"reason": "Prices need to be checked with the customer"}
+            continue
+        if roll < 0.12:
+            yield t, "cancel", {"reason": "Duplicate of another order"}
+            return
+        yield t, "approve", {}
+        break
+    if rng.random() < 0.25:
+        t += _hours(rng, 1, 24)
+        yield t, "add_note", {"text": "Customer asked for delivery before noon."}
+    t += _hours(rng, 2, 72)
+    if rng.random() < 0.08:
+        yield t, "hold", {"reason": "Waiting for stock"}
+        t += _hours(rng, 12, 96)
+        if rng.random() < 0.2:
+            yield t, "cancel", {"reason": "Stock will not arrive in time"}
+            return
+        yield t, "resume", {}
+        t += _hours(rng, 1, 12)
+    yield t, "start_fulfilment", {}
+    t += _hours(rng, 4, 72)
+    if rng.random() < 0.05:
+        yield t, "hold", {"reason": "Address needs confirmation"}
+        t += _hours(rng, 4, 48)
+        yield t, "resume", {}
+        t += _hours(rng, 1, 8)
+    yield (
+        t,
+        "ship",
+        {
+            "carrier": rng.choice(CARRIERS),
+            "tracking_number": f"TRK{rng.randrange(10**9, 10**10)}",
+        },
+    )
+    t += _hours(rng, 12, 120)
+    yield t, "deliver", {}
+
+
+def order_input(rng: random.Random) -> tuple[OrderDetails, list[Line]]:
+    customer = rng.choice(CUSTOMERS)
+    details = OrderDetails(
+        customer_name=customer,
+        customer_reference=f"PO-{rng.randrange(10000, 99999)}",
+        customer_email=f"purchasing@{customer.split()[0].lower()}.example",
+        shipping_address=(
+            f"{rng.randrange(1, 200)} Industrial Way\n{rng.randrange(1000, 9999)} Springfield"
+        ),
+    )
+    lines = [
+        Line(
+            sku=sku,
+            description=description,
+            quantity=rng.randrange(1, 25),
+            unit_price=Decimal(price),
+        )
+        for sku, description, price in rng.sample(PRODUCTS, rng.randrange(1, 5))
+    ]
+    return details, lines
+
+
+# Who does what: staff do the daily work, managers approve, reject, resume and late cancels.
+MANAGER_ACTIONS = {"approve", "reject", "resume"}
+
+
+def seed_orders(
+    company: Company, count: int, *, now: dt.datetime, days: int = 90, seed: int = 2026
+) -> int:
+    """Create `count` orders for `company` through the commands; returns events written."""
+    rng = random.Random(f"{seed}:{company.slug}")
+    staff = User.objects.get(username=f"{company.slug}.staff")
+    manager = User.objects.get(username=f"{company.slug}.manager")
+    queue: list = []
+    for index in range(count):
+        start = now - dt.timedelta(days=days) + dt.timedelta(seconds=rng.uniform(0, days * 86400))
+        plan = order_plan(rng, start)
+        heapq.heappush(queue, (*_first(plan), index, plan, {}))
+    events = 0
+    while queue:
+        at, action, data, index, plan, state = heapq.heappop(queue)
+        if at > now:
+            continue  # the future has not happened yet: the order stays where it is
+        late_cancel = action == "cancel" and state.get("approved")
+        actor = manager if action in MANAGER_ACTIONS or late_cancel else staff
+        if action == "place":
+            details, lines = order_input(rng)
+            order = commands.place_order(actor=actor, details=details, lines=lines, at=at)
+            state.update(id=order.id, version=order.version)
+        elif action == "add_note":
+            order = commands.add_note(
+                state["id"], actor=actor, expected_version=state["version"], at=at, **data
+            )
+            state["version"] = order.version
+        else:
+            order = commands.transition(
+                state["id"], action, actor=actor, expected_version=state["version"], at=at, **data
+            )
+            state["version"] = order.version
+            state["approved"] = state.get("approved") or action == "approve"
+        events += 1
+        step = next(plan, None)
+        if step is not None:
+            heapq.heappush(queue, (*step, index, plan, state))
+    return events
+
+
+def _first(plan):
+    return next(plan)

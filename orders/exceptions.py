@@ -1,0 +1,45 @@
+"""Named domain errors of the workflow. Each message is written for the person who acted."""
+
+from events.exceptions import ConcurrencyError
+
+__all__ = [
+    "ActionNotPermitted",
+    "ConcurrencyError",
+    "OrderError",
+    "OrderNotFound",
+    "OrderValidationError",
+    "TransitionNotAllowed",
+    "UnknownTransition",
+]
+
+
+class OrderError(Exception):
+    """Base of the workflow's errors: `str(error)` is the message to show."""
+
+
+class OrderNotFound(OrderError):
+    def __init__(self):
+        super().__init__("No such order.")
+
+
+class UnknownTransition(OrderError):
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"There is no action called {name!r}.")
+
+
+class ActionNotPermitted(OrderError):
+    """The user's role may not do this (HTTP 403)."""
+
+
+class TransitionNotAllowed(OrderError):
+    """The order's state (or a precondition) does not allow this action now."""
+
+
+class OrderValidationError(OrderError):
+    """Input data is invalid. `errors` maps a field name ('' for the whole order) to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        first = next(iter(errors.values()))[0]
+        super().__init__(first if len(errors) == 1 else f"{first} (and {len(errors) - 1} more)")

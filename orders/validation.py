@@ -1,0 +1,153 @@
+"""Limits and checks on order data, shared by the commands (the authority) and the forms."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .events import Line, OrderDetails
+from .exceptions import OrderValidationError
+from .models import MAX_LINES
+
+MAX_QUANTITY = 1_000_000
+MAX_UNIT_PRICE = Decimal("10000000.00")
+LIMITS = {
+    "customer_name": 200,
+    "customer_reference": 100,
+    "customer_email": 254,
+    "shipping_address": 1000,
+    "notes": 4000,
+    "sku": 64,
+    "description": 300,
+    "reason": 1000,
+    "carrier": 100,
+    "tracking_number": 100,
+    "text": 4000,
+}
+
+
+def check_text(errors: dict, name: str, value, *, required: bool, label: str) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else None
+    if value is None:
+        errors.setdefault(name, []).append(f"{label} must be text.")
+        return ""
+    if required and not value:
+        errors.setdefault(name, []).append(f"{label} is required.")
+    elif len(value) > LIMITS[name]:
+        errors.setdefault(name, []).append(
+            f"{label} is too long ({len(value)} characters; at most {LIMITS[name]})."
+        )
+    return value
+
+
+def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
+    name = check_text(
+        errors, "customer_name", details.customer_name, required=True, label="Customer name"
+    )
+    reference = check_text(
+        errors,
+        "customer_reference",
+        details.customer_reference,
+        required=False,
+        label="Customer reference",
+    )
+    email = check_text(
+        errors, "customer_email", details.customer_email, required=False, label="Customer e-mail"
+    )
+    if email and "customer_email" not in errors:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.setdefault("customer_email", []).append("Enter a valid e-mail address.")
+    address = check_text(
+        errors,
+        "shipping_address",
+        details.shipping_address,
+        required=False,
+        label="Shipping address",
+    )
+    notes = check_text(errors, "notes", details.notes, required=False, label="Notes")
+    return OrderDetails(
+        customer_name=name,
+        customer_reference=reference,
+        customer_email=email,
+        shipping_address=address,
+        notes=notes,
+    )
+
+
+def clean_line(line: Line, number: int, errors: dict) -> Line:
+    key = f"lines.{number}"
+    line_errors: dict[str, list[str]] = {}
+    sku = check_text(line_errors, "sku", line.sku, required=True, label="SKU")
+    description = check_text(
+        line_errors, "description", line.description, required=False, label="Description"
+    )
+    quantity = line.quantity
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        line_errors.setdefault("quantity", []).append("Quantity must be a whole number.")
+    elif not 1 <= quantity <= MAX_QUANTITY:
+        line_errors.setdefault("quantity", []).append(
+            f"Quantity must be between 1 and {MAX_QUANTITY:,}."
+        )
+    price = line.unit_price
+    try:
+        price = Decimal(price) if not isinstance(price, Decimal) else price
+        if not price.is_finite():
+            raise InvalidOperation
+        if price < 0 or price > MAX_UNIT_PRICE:
+            line_errors.setdefault("unit_price", []).append(
+                f"Unit price must be between 0.00 and {MAX_UNIT_PRICE:,}."
+            )
+        elif price != price.quantize(Decimal("0.01")):
+            line_errors.setdefault("unit_price", []).append(
+                "Unit price can have at most 2 decimal places."
+            )
+        else:
+            price = price.quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError, ValueError):
+        line_errors.setdefault("unit_price", []).append("Unit price must be a number.")
+    for field, messages in line_errors.items():
+        errors.setdefault(f"{key}.{field}", []).extend(
+            f"Line {number + 1}: {message}" for message in messages
+        )
+    return Line(sku=sku, description=description, quantity=quantity, unit_price=price)
+
+
+def clean_order(details: OrderDetails, lines) -> tuple[OrderDetails, tuple[Line, ...]]:
+    """Return trimmed, normalised details and lines, or raise OrderValidationError."""
+    errors: dict[str, list[str]] = {}
+    details = clean_details(details, errors)
+    lines = list(lines)
+    if len(lines) > MAX_LINES:
+        errors.setdefault("lines", []).append(
+            f"An order can have at most {MAX_LINES} lines (this one has {len(lines)})."
+        )
+        lines = lines[:MAX_LINES]
+    cleaned = tuple(clean_line(line, i, errors) for i, line in enumerate(lines))
+    if errors:
+        raise OrderValidationError(errors)
+    return details, cleaned
+
+
+def clean_fields(data: dict, required: tuple[str, ...]) -> dict[str, str]:
+    """Validate the extra data a transition needs (reason, carrier, tracking number)."""
+    errors: dict[str, list[str]] = {}
+    labels = {
+        "reason": "A reason",
+        "carrier": "Carrier",
+        "tracking_number": "Tracking number",
+        "text": "The note",
+    }
+    cleaned = {
+        name: check_text(errors, name, data.get(name), required=True, label=labels[name])
+        for name in required
+    }
+    unexpected = sorted(set(data) - set(required))
+    if unexpected:
+        errors.setdefault("", []).append(f"Unexpected data: {', '.join(unexpected)}.")
+    if errors:
+        raise OrderValidationError(errors)
+    return cleaned

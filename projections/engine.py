@@ -1,0 +1,324 @@
+"""Running projections: inline with every append, catch-up, rebuild aside and swap, verify.
+
+Rebuild design (see memory-bank/systemPatterns.md): the new rows are built in a scratch SQLite
+file, away from the live tables, while the site keeps serving. Then, in one short write
+transaction, the few events appended meanwhile are applied to the scratch rows and the live
+tables are replaced from the scratch file (DELETE + INSERT … SELECT through ATTACH). An error or
+an interrupt before that transaction commits leaves the live read models exactly as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+from django.db import connections, transaction
+
+from events import store
+from events.store import RecordedEvent
+
+from .models import ProjectionCheckpoint, key_uuid
+from .registry import Projection, all_projections
+
+SCRATCH_ALIAS = "projections_scratch"
+Progress = Callable[[int, int], None]  # (events done, events total)
+
+
+# --- inline ---------------------------------------------------------------------------------
+
+
+def apply_inline(events: list[RecordedEvent], using: str) -> None:
+    """Apply freshly appended events to every projection that is up to date.
+
+    Runs inside the append's transaction, so a failing projection rolls the command back. A
+    projection whose checkpoint is behind the log (new, or being caught up) is skipped: applying
+    an event on top of missing history would be wrong; `catch_up` brings it forward.
+    """
+    before = events[0].position - 1
+    last = events[-1].position
+    checkpoints = checkpoint_positions(using)
+    applied = []
+    for projection in all_projections():
+        if checkpoints.get(projection.name, 0) == before:
+            projection.apply(events, using)
+            applied.append(projection.name)
+    _set_checkpoints(applied, last, using, existing=checkpoints)
+
+
+def checkpoint_positions(using: str = "default") -> dict[str, int]:
+    return dict(ProjectionCheckpoint.objects.using(using).values_list("name", "position"))
+
+
+def _set_checkpoints(names, position: int, using: str, existing: dict[str, int]) -> None:
+    present = [name for name in names if name in existing]
+    if present:
+        ProjectionCheckpoint.objects.using(using).filter(name__in=present).update(position=position)
+    missing = [name for name in names if name not in existing]
+    if missing:
+        ProjectionCheckpoint.objects.using(using).bulk_create(
+            [
+                ProjectionCheckpoint(id=key_uuid("checkpoint", n), name=n, position=position)
+                for n in missing
+            ]
+        )
+
+
+# --- catch-up -------------------------------------------------------------------------------
+
+
+def catch_up(
+    projection: Projection,
+    *,
+    batch_size: int = 2000,
+    using: str = "default",
+    progress: Progress | None = None,
+) -> int:
+    """Apply the events after the projection's checkpoint, one batch per transaction.
+
+    Returns how many events were applied. Only the missing events are read.
+    """
+    applied = 0
+    total = store.head_position(using=using) - checkpoint_positions(using).get(projection.name, 0)
+    while True:
+        with transaction.atomic(using=using):
+            checkpoints = checkpoint_positions(using)
+            position = checkpoints.get(projection.name, 0)
+            batch = next(iter(store.read_all(position, batch_size=batch_size, using=using)), [])
+            if not batch:
+                return applied
+            projection.apply(batch, using)
+            _set_checkpoints([projection.name], batch[-1].position, using, checkpoints)
+        applied += len(batch)
+        if progress:
+            progress(applied, max(total, applied))
+
+
+# --- building aside -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def scratch_database(using: str = "default") -> Iterator[str]:
+    """A throw-away SQLite file registered as a Django database alias, removed afterwards."""
+    main = connections[using]
+    if main.vendor != "sqlite":  # pragma: no cover
+        raise NotImplementedError("Building projections aside is implemented for SQLite.")
+    folder = _scratch_folder(main.settings_dict["NAME"])
+    path = os.path.join(folder, f".projections-scratch-{uuid.uuid4().hex}.sqlite3")
+    settings = dict(connections.settings[using])
+    settings.update(
+        NAME=path,
+        OPTIONS={"init_command": "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"},
+        CONN_MAX_AGE=0,
+        TEST={**settings.get("TEST", {}), "NAME": path},
+    )
+    connections.settings[SCRATCH_ALIAS] = settings
+    try:
+        yield path
+    finally:
+        connections[SCRATCH_ALIAS].close()
+        with contextlib.suppress(AttributeError):
+            delattr(connections._connections, SCRATCH_ALIAS)
+        del connections.settings[SCRATCH_ALIAS]
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + suffix)
+
+
+def _scratch_folder(name) -> str:
+    name = str(name)
+    if name.startswith("file:") or name == ":memory:" or "mode=memory" in name:
+        return tempfile.gettempdir()
+    return os.path.dirname(os.path.abspath(name)) or "."
+
+
+def build_aside(
+    projections: list[Projection],
+    *,
+    up_to: int,
+    batch_size: int,
+    using: str = "default",
+    progress: Progress | None = None,
+) -> int:
+    """Create the projections' tables in the scratch database and replay (0, up_to] into them."""
+    scratch = connections[SCRATCH_ALIAS]
+    with scratch.schema_editor() as editor:
+        for projection in projections:
+            for model in projection.models:
+                editor.create_model(model)
+    done = 0
+    for batch in store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using):
+        with transaction.atomic(using=SCRATCH_ALIAS):
+            for projection in projections:
+                projection.apply(batch, SCRATCH_ALIAS)
+        done += len(batch)
+        if progress:
+            progress(done, up_to)
+    return done
+
+
+def _apply_tail(projections, after: int, up_to: int, using: str, batch_size: int) -> int:
+    applied = 0
+    for batch in store.read_all(after, batch_size=batch_size, up_to_position=up_to, using=using):
+        with transaction.atomic(using=SCRATCH_ALIAS):
+            for projection in projections:
+                projection.apply(batch, SCRATCH_ALIAS)
+        applied += len(batch)
+    return applied
+
+
+@contextlib.contextmanager
+def _attached(path: str, using: str):
+    connection = connections[using]
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("ATTACH DATABASE %s AS scratch", [path])
+    try:
+        yield connection
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DETACH DATABASE scratch")
+
+
+def _columns(model) -> str:
+    return ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
+
+
+@dataclasses.dataclass
+class RebuildResult:
+    events: int
+    seconds: float
+    head: int
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def rebuild(
+    projections: list[Projection],
+    *,
+    batch_size: int = 5000,
+    using: str = "default",
+    progress: Progress | None = None,
+) -> RebuildResult:
+    """Replay the whole log into fresh read models and swap them in atomically."""
+    started = time.perf_counter()
+    with scratch_database(using) as path:
+        head = store.head_position(using=using)
+        done = build_aside(
+            projections, up_to=head, batch_size=batch_size, using=using, progress=progress
+        )
+        connections[SCRATCH_ALIAS].close()
+        with _attached(path, using) as connection, transaction.atomic(using=using):
+            # The write lock is held from here: no event can be appended until the swap commits.
+            final_head = store.head_position(using=using)
+            done += _apply_tail(projections, head, final_head, using, batch_size)
+            connections[SCRATCH_ALIAS].close()
+            with connection.cursor() as cursor:
+                for projection in projections:
+                    for model in projection.models:
+                        table, cols = model._meta.db_table, _columns(model)
+                        cursor.execute(f'DELETE FROM main."{table}"')
+                        cursor.execute(
+                            f'INSERT INTO main."{table}" ({cols}) '
+                            f'SELECT {cols} FROM scratch."{table}"'
+                        )
+            _set_checkpoints(
+                [p.name for p in projections], final_head, using, checkpoint_positions(using)
+            )
+    return RebuildResult(done, time.perf_counter() - started, final_head)
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Difference:
+    projection: str
+    table: str
+    row_id: str
+    problem: str  # "missing", "unexpected" or "differs: col1, col2"
+
+
+def verify(
+    projections: list[Projection],
+    *,
+    batch_size: int = 5000,
+    using: str = "default",
+    limit: int = 20,
+) -> list[Difference]:
+    """Rebuild in scratch up to each projection's checkpoint and compare with the live rows."""
+    differences: list[Difference] = []
+    with scratch_database(using) as path:
+        start_positions = checkpoint_positions(using)
+        first = min((start_positions.get(p.name, 0) for p in projections), default=0)
+        build_aside(projections, up_to=first, batch_size=batch_size, using=using)
+        connections[SCRATCH_ALIAS].close()
+        with _attached(path, using) as connection, transaction.atomic(using=using):
+            live = checkpoint_positions(using)
+            for projection in projections:
+                _apply_tail([projection], first, live.get(projection.name, 0), using, batch_size)
+            connections[SCRATCH_ALIAS].close()
+            with connection.cursor() as cursor:
+                for projection in projections:
+                    for model in projection.models:
+                        differences += _compare(cursor, projection.name, model, limit)
+    return differences[:limit]
+
+
+def _compare(cursor, name: str, model, limit: int) -> list[Difference]:
+    table, cols = model._meta.db_table, _columns(model)
+    fields = [f.column for f in model._meta.concrete_fields]
+    found: dict[str, Difference] = {}
+    cursor.execute(
+        f'SELECT {cols} FROM main."{table}" EXCEPT SELECT {cols} FROM scratch."{table}" LIMIT %s',
+        [limit],
+    )
+    live_rows = {row[0]: row for row in cursor.fetchall()}
+    cursor.execute(
+        f'SELECT {cols} FROM scratch."{table}" EXCEPT SELECT {cols} FROM main."{table}" LIMIT %s',
+        [limit],
+    )
+    expected_rows = {row[0]: row for row in cursor.fetchall()}
+    for row_id in sorted(set(live_rows) | set(expected_rows), key=str):
+        live_row, expected_row = live_rows.get(row_id), expected_rows.get(row_id)
+        if expected_row is None:
+            problem = "unexpected row (not produced by the log)"
+        elif live_row is None:
+            problem = "missing row (the log produces it)"
+        else:
+            changed = [
+                f"{field}: live={live_value!r} expected={expected_value!r}"
+                for field, live_value, expected_value in zip(
+                    fields, live_row, expected_row, strict=True
+                )
+                if live_value != expected_value
+            ]
+            problem = "differs: " + "; ".join(changed)
+        found[str(row_id)] = Difference(name, table, str(row_id), problem)
+    return list(found.values())
+
+
+# --- status ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Status:
+    name: str
+    checkpoint: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return self.head - self.checkpoint
+
+
+def status(using: str = "default") -> list[Status]:
+    head = store.head_position(using=using)
+    checkpoints = checkpoint_positions(using)
+    return [Status(p.name, checkpoints.get(p.name, 0), head) for p in all_projections()]

@@ -1,0 +1,125 @@
+"""Company-scoped read models. Every row is derived from the event log and can be rebuilt.
+
+Money is stored in minor units (cents) as integers: exact, sortable and filterable in SQL.
+Rows that aggregate (per company/state, per company/day) get deterministic UUIDs (uuid5 of
+their key), so a rebuild produces byte-identical rows. Company foreign keys carry no database
+constraint: read models are disposable and are built aside in a scratch database.
+"""
+
+import uuid
+
+from django.db import models
+
+from accounts.models import UUIDModel
+
+_NAMESPACE = uuid.UUID("7d9f8f0e-54a8-4f51-9a3e-0c1d2b3a4f50")
+
+
+def key_uuid(*parts) -> uuid.UUID:
+    """A stable UUID for an aggregate row, derived from its natural key."""
+    return uuid.uuid5(_NAMESPACE, "|".join(str(part) for part in parts))
+
+
+def _company_fk():
+    return models.ForeignKey(
+        "accounts.Company", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+
+class ProjectionCheckpoint(UUIDModel):
+    """The last global log position a projection has applied."""
+
+    name = models.CharField(max_length=50, unique=True)
+    position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.position}"
+
+
+class OrderSummary(UUIDModel):
+    """One row per order (id = the order's stream id): the list page and the detail header."""
+
+    company = _company_fk()
+    number = models.CharField(max_length=32)
+    sequence = models.PositiveIntegerField()
+    state = models.CharField(max_length=20)
+    version = models.PositiveIntegerField()
+    customer_name = models.CharField(max_length=200)
+    customer_reference = models.CharField(max_length=100, blank=True)
+    customer_email = models.CharField(max_length=254, blank=True)
+    shipping_address = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    lines = models.JSONField(default=list)
+    line_count = models.PositiveIntegerField(default=0)
+    total_cents = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    placed_at = models.DateTimeField()
+    placed_by = models.CharField(max_length=150)
+    last_changed_at = models.DateTimeField()
+    last_actor = models.CharField(max_length=150)
+    state_since = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    held_from = models.CharField(max_length=20, blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    note_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["company", "-placed_at", "-sequence"], name="summary_co_placed"),
+            models.Index(fields=["company", "state", "-placed_at"], name="summary_co_state"),
+            models.Index(fields=["company", "sequence"], name="summary_co_seq"),
+            models.Index(fields=["company", "total_cents"], name="summary_co_total"),
+            models.Index(fields=["company", "-last_changed_at"], name="summary_co_changed"),
+            models.Index(fields=["company", "customer_name"], name="summary_co_customer"),
+            models.Index(fields=["company", "state", "state_since"], name="summary_co_stuck"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DashboardOrder(UUIDModel):
+    """What the dashboard projection needs to remember per order (its own, independent rows)."""
+
+    company = _company_fk()
+    state = models.CharField(max_length=20)
+    total_cents = models.BigIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "state"], name="dashorder_co_state")]
+
+
+class DashboardStateTotal(UUIDModel):
+    company = _company_fk()
+    state = models.CharField(max_length=20)
+    count = models.BigIntegerField(default=0)
+    total_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "state"], name="dash_state_unique")
+        ]
+
+
+class DashboardDaily(UUIDModel):
+    company = _company_fk()
+    day = models.DateField()
+    placed = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "day"], name="dash_daily_unique")]
+
+
+class DashboardCycle(UUIDModel):
+    """Sum and count of submit→deliver durations, for the average cycle time."""
+
+    company = _company_fk()
+    delivered_count = models.BigIntegerField(default=0)
+    cycle_seconds_total = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company"], name="dash_cycle_unique")]

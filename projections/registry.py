@@ -1,0 +1,59 @@
+"""The projection base class and the registry of all projections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import models
+
+from events.store import RecordedEvent
+
+
+class Projection:
+    """A read model fed by the log.
+
+    `apply` takes a batch of events (one, inline; thousands, in a rebuild) so that the same code
+    produces the rows both ways: a rebuild is identical to the inline history by construction.
+    """
+
+    name: str = ""
+    handles: frozenset[str] = frozenset()
+    models: tuple[type[models.Model], ...] = ()
+
+    def apply(self, events: list[RecordedEvent], using: str) -> None:
+        raise NotImplementedError
+
+    def reset(self, using: str) -> None:
+        """Remove every row this projection owns."""
+        for model in self.models:
+            model.objects.using(using).all()._raw_delete(using)
+
+    def relevant(self, events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
+        return [event for event in events if event.event_type in self.handles]
+
+
+_REGISTRY: dict[str, Projection] = {}
+
+
+def register(projection_class: type[Projection]) -> type[Projection]:
+    instance = projection_class()
+    if instance.name in _REGISTRY:
+        raise ValueError(f"Projection {instance.name!r} registered twice.")
+    _REGISTRY[instance.name] = instance
+    return projection_class
+
+
+def all_projections() -> list[Projection]:
+    return list(_REGISTRY.values())
+
+
+def get_projections(names: Iterable[str] | None = None) -> list[Projection]:
+    """The named projections (all when `names` is empty); unknown names raise KeyError."""
+    if not names:
+        return all_projections()
+    unknown = [name for name in names if name not in _REGISTRY]
+    if unknown:
+        raise KeyError(
+            f"Unknown projection(s): {', '.join(unknown)}. Known: {', '.join(_REGISTRY)}."
+        )
+    return [_REGISTRY[name] for name in names]

@@ -1,0 +1,74 @@
+/* Ledgerline front-end glue. Plain JS, no inline handlers: the pages run under a strict CSP. */
+(function () {
+  "use strict";
+
+  // Order form: add and remove line rows of a Django formset without a reload.
+  function renumber(template, index) {
+    return template.replace(/__prefix__/g, String(index));
+  }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-formset-add]");
+    if (add) {
+      event.preventDefault();
+      var prefix = add.getAttribute("data-formset-add");
+      var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+      var max = document.getElementById("id_" + prefix + "-MAX_NUM_FORMS");
+      var template = document.getElementById(prefix + "-empty-form");
+      var body = document.getElementById(prefix + "-rows");
+      var count = parseInt(total.value, 10);
+      if (max && count >= parseInt(max.value, 10)) { return; }
+      var holder = document.createElement("tbody");
+      holder.innerHTML = renumber(template.innerHTML, count);
+      var row = holder.firstElementChild;
+      body.appendChild(row);
+      total.value = String(count + 1);
+      var first = row.querySelector("input:not([type=hidden])");
+      if (first) { first.focus(); }
+      document.dispatchEvent(new CustomEvent("formset:changed"));
+      return;
+    }
+    var remove = event.target.closest("[data-formset-remove]");
+    if (remove) {
+      event.preventDefault();
+      var line = remove.closest(".line-row");
+      var del = line.querySelector("input[name$='-DELETE']");
+      if (del) { del.checked = true; }
+      line.classList.add("removed");
+      document.dispatchEvent(new CustomEvent("formset:changed"));
+    }
+  });
+
+  // Live total on the order form (the server computes the real total; this is a preview).
+  function recompute() {
+    var out = document.getElementById("order-total-preview");
+    if (!out) { return; }
+    var cents = 0;
+    document.querySelectorAll(".line-row:not(.removed)").forEach(function (row) {
+      var q = row.querySelector("input[name$='-quantity']");
+      var p = row.querySelector("input[name$='-unit_price']");
+      if (!q || !p) { return; }
+      var qty = parseInt(q.value, 10);
+      var price = Math.round(parseFloat(p.value) * 100);
+      if (qty > 0 && price >= 0) { cents += qty * price; }
+    });
+    out.textContent = (cents / 100).toFixed(2);
+  }
+  document.addEventListener("input", recompute);
+  document.addEventListener("formset:changed", recompute);
+  document.addEventListener("DOMContentLoaded", recompute);
+
+  // Reload buttons (offered on a conflict) without inline handlers.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-reload]")) { window.location.reload(); }
+  });
+
+  // htmx error responses (409, 4xx) still carry a message fragment: let htmx swap it in.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 409 || status === 422 || status === 400 || status === 403 || status === 404) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();
