@@ -11,3 +11,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING_CONFIG = None
+
+# Tests run on a real SQLite file (not :memory:) so that concurrency tests can open several
+# connections from threads and processes, exactly as the server does. One file per test run.
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.path.join(tempfile.gettempdir(), f"ledgerline-test-{os.getpid()}.sqlite3"),
+}
+AXES_ENABLED = True

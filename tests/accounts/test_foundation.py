@@ -1,0 +1,155 @@
+"""The foundation: login, anonymous redirects, tenancy mixin, health check, demo data."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.views.generic import DetailView
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.mixins import CompanyRestrictedMixin
+from accounts.models import Company, User
+from events.models import Event
+from tests import factories
+
+PUBLIC_NAMES = {"login", "healthz", "password_reset", "password_reset_done",
+                "password_reset_confirm", "password_reset_complete"}
+
+
+def _all_url_paths():
+    """Every URL pattern of the project, with sample values for its converters."""
+    samples = {"uuid": "6f1d3a8e-1c2b-4a5d-9e8f-0a1b2c3d4e5f", "slug": "x", "str": "submit",
+               "int": "1", "path": "x"}
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                yield pattern.name, route, pattern
+
+    for name, route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("admin/") or route.startswith("^"):
+            continue
+        path = route
+        for converter, value in samples.items():
+            import re
+
+            path = re.sub(rf"<{converter}:\w+>", value, path)
+        yield name, "/" + path
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "path"), list(_all_url_paths()), ids=lambda v: str(v))
+def test_every_page_but_login_and_healthz_redirects_anonymous_users_to_login(client, name, path):
+    response = client.get(path)
+    if name in PUBLIC_NAMES or name == "logout":
+        assert response.status_code in (200, 302, 405)
+        return
+    assert response.status_code == 302, path
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_login_with_a_demo_user_lands_on_the_dashboard(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--orders", "0", "--force")
+    response = client.post(reverse("login"),
+                           {"username": "acme.staff", "password": DEMO_PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("dashboard")
+    assert response.status_code == 200
+    assert b"acme.staff" in response.content
+    assert b"Acme Corp" in response.content
+
+
+class _EventDetail(CompanyRestrictedMixin, DetailView):
+    model = Event
+
+
+@pytest.mark.django_db
+def test_company_restricted_mixin_gives_404_for_another_companys_object(acme, globex):
+    globex_order = factories.place(factories.user("Staff", globex))
+    globex_event = Event.objects.get(stream_id=globex_order.id)
+    request = RequestFactory().get("/")
+    request.user = factories.user("Auditor", acme)
+    view = _EventDetail()
+    view.setup(request, pk=globex_event.pk)
+    with pytest.raises(Http404):
+        view.get_object()
+    request.user = factories.user("Auditor", globex)
+    view.setup(request, pk=globex_event.pk)
+    assert view.get_object() == globex_event
+
+
+def test_company_restricted_mixin_sets_the_company_on_create():
+    class Form:
+        class instance:  # noqa: N801
+            company = None
+
+    class Base:
+        def form_valid(self, form):
+            return form.instance.company
+
+    class View(CompanyRestrictedMixin, Base):
+        pass
+
+    view = View()
+    view.request = RequestFactory().post("/")
+    view.request.user = type("U", (), {"company": "ACME"})()
+    assert view.form_valid(Form()) == "ACME"
+    assert AnonymousUser().is_authenticated is False
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_after_a_database_query(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_fails(client, monkeypatch):
+    from django.db import DatabaseError
+    from django.db.backends.utils import CursorWrapper
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(CursorWrapper, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_leaves_the_same_rows():
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--orders", "5", "--force")
+    first = (
+        sorted(Company.objects.values_list("slug", "name", "currency")),
+        sorted(User.objects.values_list("username", "company__slug", "password")),
+        Event.objects.count(),
+    )
+    call_command("seed_demo", "--orders", "5", "--force")
+    second = (
+        sorted(Company.objects.values_list("slug", "name", "currency")),
+        sorted(User.objects.values_list("username", "company__slug", "password")),
+        Event.objects.count(),
+    )
+    assert first == second
+    assert len(first[1]) == 8
+    assert {u.role for u in User.objects.filter(company__slug="acme")} == {
+        "Staff", "Manager", "Auditor", "Ops"}
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG off"):
+        call_command("seed_demo", "--orders", "0")
