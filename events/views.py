@@ -1,5 +1,51 @@
-from django.http import HttpResponse
+import csv
+
+from django.http import StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from accounts.pages import permission_required, render_page
+from orders.history import Echo
+
+from . import selectors
 
 
+@require_GET
+@permission_required("orders.view_audit_log")
 def audit_log(request):
-    return HttpResponse("audit")
+    """Every event of the company, newest first; filters; keyset pages; streaming CSV."""
+    form = selectors.AuditFilterForm(request.GET)
+    if not form.is_valid():
+        context = {"form": form, "page": None, "check": selectors.last_integrity_check()}
+        return render_page(
+            request,
+            "events/audit_log.html",
+            "events/partials/audit_table.html",
+            context,
+            status=400,
+        )
+    if request.GET.get("format") == "csv":
+        return _csv(selectors.audit_csv_rows(request.user.company_id, form.cleaned_data))
+    context = {
+        "form": form,
+        "check": selectors.last_integrity_check(),
+        "page": selectors.audit_page(request.user.company_id, form.cleaned_data),
+        "query": _query_without(request, "before"),
+    }
+    return render_page(
+        request, "events/audit_log.html", "events/partials/audit_table.html", context
+    )
+
+
+def _query_without(request, name: str) -> str:
+    query = request.GET.copy()
+    query.pop(name, None)
+    return query.urlencode()
+
+
+def _csv(rows):
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(r) for r in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="event-log.csv"'
+    return response

@@ -59,7 +59,7 @@ def order_plan(rng: random.Random, start: dt.datetime) -> Iterator[tuple[dt.date
     t = start
     yield t, "place", {}
     while True:
-        t += _hours(rng, 0.2, 30)
+        t += _hours(rng, 0.2, 72)
         if rng.random() < 0.06:
             yield t, "cancel", {"reason": "Customer withdrew the request"}
             return
@@ -80,7 +80,7 @@ def order_plan(rng: random.Random, start: dt.datetime) -> Iterator[tuple[dt.date
     t += _hours(rng, 2, 72)
     if rng.random() < 0.08:
         yield t, "hold", {"reason": "Waiting for stock"}
-        t += _hours(rng, 12, 96)
+        t += _hours(rng, 24, 400)
         if rng.random() < 0.2:
             yield t, "cancel", {"reason": "Stock will not arrive in time"}
             return

@@ -6,4 +6,9 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_create, name="create"),
+    path("<uuid:order_id>/", views.order_detail, name="detail"),
+    path("<uuid:order_id>/edit/", views.order_edit, name="edit"),
+    path("<uuid:order_id>/transitions/<str:name>/", views.order_transition, name="transition"),
+    path("<uuid:order_id>/notes/", views.order_add_note, name="add_note"),
+    path("<uuid:order_id>/history/", views.order_history, name="history"),
 ]

@@ -1,9 +1,293 @@
-from django.http import HttpResponse
+"""Order pages. Thin: parse with forms, read with selectors, change through commands."""
+
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.pages import (
+    WRITER_ROLES,
+    permission_required,
+    render_page,
+    wants_partial,
+    writers_only,
+)
+
+from . import commands, selectors
+from .exceptions import (
+    ActionNotPermitted,
+    ConcurrencyError,
+    OrderError,
+    OrderNotFound,
+    OrderValidationError,
+    UnknownTransition,
+)
+from .filters import OrderFilter
+from .forms import (
+    EditOrderForm,
+    LineFormSet,
+    NoteForm,
+    OrderForm,
+    TransitionForm,
+    apply_command_errors,
+    initial_lines,
+)
+from .history import AsOfForm, Echo
+
+ERROR_STATUS = (
+    (ConcurrencyError, 409),
+    (ActionNotPermitted, 403),
+    (OrderNotFound, 404),
+    (UnknownTransition, 404),
+    (OrderError, 422),
+)
 
 
+def status_for(error: Exception) -> int:
+    return next(code for cls, code in ERROR_STATUS if isinstance(error, cls))
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("orders.view_order")
 def order_list(request):
-    return HttpResponse("orders")
+    filterset = OrderFilter(request.GET, queryset=selectors.order_summaries(request.user))
+    valid = filterset.is_valid()
+    page = Paginator(filterset.qs if valid else filterset.qs.none(), settings.ORDERS_PER_PAGE)
+    context = {
+        "filter": filterset,
+        "page": page.get_page(filterset.form.cleaned_data.get("page") if valid else 1),
+        "query": _query_without_page(request),
+    }
+    return render_page(
+        request,
+        "orders/list.html",
+        "orders/partials/order_table.html",
+        context,
+        status=200 if valid else 400,
+    )
 
 
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- create and edit ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.view_order")
 def order_create(request):
-    return HttpResponse("new")
+    if not request.user.has_perm("orders.place_order"):
+        raise PermissionDenied("Your role may not place orders.")
+    form = OrderForm(request.POST or None)
+    formset = LineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            order = commands.place_order(
+                actor=request.user, details=form.details(), lines=formset.lines()
+            )
+        except OrderValidationError as error:
+            apply_command_errors(error.errors, form, formset)
+        else:
+            messages.success(request, f"Order {order.number} was created as a draft.")
+            return redirect("orders:detail", order_id=order.id)
+    return render(
+        request,
+        "orders/form.html",
+        {"form": form, "formset": formset},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.view_order")
+def order_edit(request, order_id):
+    summary = selectors.order_summary(request.user, order_id)
+    if request.method == "POST" and not request.user.has_role(*WRITER_ROLES):
+        raise PermissionDenied("Your role is read-only.")
+    form, formset = _edit_forms(request, summary)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            commands.change_order(
+                order_id,
+                actor=request.user,
+                details=form.details(),
+                lines=formset.lines(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except OrderValidationError as error:
+            apply_command_errors(error.errors, form, formset)
+        except OrderError as error:
+            return _error_page(request, error, summary)
+        else:
+            messages.success(request, f"Order {summary.number} was saved.")
+            return redirect("orders:detail", order_id=order_id)
+    context = {"form": form, "formset": formset, "summary": summary}
+    return render(
+        request, "orders/form.html", context, status=422 if request.method == "POST" else 200
+    )
+
+
+def _edit_forms(request, summary):
+    if request.method == "POST":
+        return EditOrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
+    initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
+    return (
+        EditOrderForm(initial=initial),
+        LineFormSet(initial=initial_lines(summary.lines), prefix="lines"),
+    )
+
+
+def _error_page(request, error, summary=None):
+    context = {"error": str(error), "summary": summary, "conflict": status_for(error) == 409}
+    return render(request, "orders/error.html", context, status=status_for(error))
+
+
+# --- detail and actions ---------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("orders.view_order")
+def order_detail(request, order_id):
+    return render(request, "orders/detail.html", detail_context(request, order_id))
+
+
+def detail_context(request, order_id, *, error: str = "", failed: str = "", form=None) -> dict:
+    """What the detail page and its panels show; `failed`/`form` re-open a rejected action."""
+    summary = selectors.order_summary(request.user, order_id)
+    order = selectors.order_state(request.user, order_id)
+    actions = [
+        {
+            "name": t.name,
+            **t.custom,
+            "form": form
+            if t.name == failed and form is not None
+            else TransitionForm(
+                needs=t.custom["fields"],
+                initial={"version": order.version},
+                auto_id=f"id_{t.name}_%s",
+            ),
+        }
+        for t in selectors.available_actions(order, request.user)
+    ]
+    return {
+        "summary": summary,
+        "order": order,
+        "actions": actions,
+        "error": error,
+        "failed": failed,
+        "history": selectors.history(request.user, order_id),
+        "can_write": request.user.has_role(*WRITER_ROLES),
+        "note_form": form
+        if failed == "add_note" and form is not None
+        else NoteForm(initial={"version": order.version}),
+    }
+
+
+@require_POST
+@writers_only
+def order_transition(request, order_id, name):
+    spec = commands.workflow_transitions().get(name)
+    if spec is None:
+        raise Http404(f"There is no action called {name!r}.")
+    form = TransitionForm(request.POST, needs=spec["fields"], auto_id=f"id_{name}_%s")
+    return _act(
+        request,
+        order_id,
+        name,
+        form,
+        lambda data: commands.transition(
+            order_id,
+            name,
+            actor=request.user,
+            expected_version=data["version"],
+            **form.data_fields(),
+        ),
+    )
+
+
+@require_POST
+@writers_only
+def order_add_note(request, order_id):
+    form = NoteForm(request.POST)
+    return _act(
+        request,
+        order_id,
+        "add_note",
+        form,
+        lambda data: commands.add_note(
+            order_id, actor=request.user, expected_version=data["version"], text=data["text"]
+        ),
+    )
+
+
+def _act(request, order_id, name, form, run):
+    """Validate, run the command, answer with the updated panels (htmx) or a redirect."""
+    selectors.order_summary(request.user, order_id)  # another company's order: 404 first
+    status, error = 200, ""
+    if not form.is_valid():
+        status, error = 422, "Please correct the errors below."
+    else:
+        try:
+            run(form.cleaned_data)
+        except (OrderError, ConcurrencyError) as exc:
+            status, error = status_for(exc), str(exc)
+    if status == 200 and not wants_partial(request):
+        response = redirect("orders:detail", order_id=order_id)
+        response.status_code = 303  # See Other: the browser GETs the detail page
+        return response
+    context = detail_context(
+        request, order_id, error=error, failed=name if error else "", form=form if error else None
+    )
+    template = (
+        "orders/partials/after_action.html" if wants_partial(request) else "orders/detail.html"
+    )
+    return render(request, template, context, status=status)
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("orders.view_order")
+def order_history(request, order_id):
+    entries = selectors.history(request.user, order_id)
+    if request.GET.get("format") == "csv":
+        return _history_csv(entries, selectors.order_summary(request.user, order_id).number)
+    form = AsOfForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        context = {
+            "summary": selectors.order_summary(request.user, order_id),
+            "entries": entries,
+            "form": form,
+        }
+        return render(request, "orders/history.html", context, status=400)
+    moment = form.cleaned_data.get("as_of") if form.is_bound else None
+    context = {
+        "summary": selectors.order_summary(request.user, order_id),
+        "entries": entries,
+        "form": form,
+        "as_of": moment,
+        "snapshot": selectors.snapshot_as_of(request.user, order_id, moment) if moment else None,
+    }
+    return render_page(request, "orders/history.html", "orders/partials/history_body.html", context)
+
+
+def _history_csv(entries, number: str):
+    writer = csv.writer(Echo())
+    rows = (writer.writerow(row) for row in selectors.history_csv_rows(entries))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{number}-history.csv"'
+    return response

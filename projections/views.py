@@ -1,7 +1,17 @@
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from accounts.pages import permission_required, render_page
+
+from . import selectors
 
 
 @require_GET
+@permission_required("orders.view_order")
 def dashboard(request):
-    return render(request, "projections/dashboard.html", {})
+    """Cards per state, the 30-day chart, cycle time, stuck orders; refreshes itself (htmx)."""
+    return render_page(
+        request,
+        "projections/dashboard.html",
+        "projections/partials/dashboard_body.html",
+        selectors.dashboard(request.user),
+    )

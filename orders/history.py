@@ -1,0 +1,30 @@
+"""Parsing the history page's `as_of` (ISO 8601; Django's field parses it), and CSV streaming."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateTimeField(
+        label="Show the order as it stood at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+        help_text="Your local time zone's ISO date and time, e.g. 2026-11-20T14:30.",
+    )
+
+    def clean_as_of(self):
+        value = self.cleaned_data.get("as_of")
+        if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
+            raise forms.ValidationError("That moment is in the future; pick a past time.")
+        return value
+
+
+class Echo:
+    """A file-like object whose write() returns the line, for csv.writer + streaming."""
+
+    def write(self, value: str) -> str:
+        return value

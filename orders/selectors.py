@@ -1,0 +1,187 @@
+"""Every query the order pages make. All of them are scoped to the user's company."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from django.http import Http404
+
+from events import store
+from events.store import RecordedEvent
+from projections.models import OrderSummary
+
+from . import aggregate
+from .events import (
+    NoteAdded,
+    OrderCancelled,
+    OrderChanged,
+    OrderHeld,
+    OrderPlaced,
+    OrderRejected,
+    OrderShipped,
+    StateChanged,
+)
+from .models import Order, OrderState
+
+LIST_COLUMNS = (
+    "id",
+    "company_id",
+    "number",
+    "sequence",
+    "state",
+    "version",
+    "customer_name",
+    "line_count",
+    "total_cents",
+    "currency",
+    "placed_at",
+    "last_changed_at",
+    "last_actor",
+    "state_since",
+)
+STATE_LABELS = dict(OrderState.choices)
+
+
+def order_summaries(user):
+    """The company's order summaries: the base queryset of the list page."""
+    return OrderSummary.objects.filter(company_id=user.company_id).only(*LIST_COLUMNS)
+
+
+def order_summary(user, order_id: uuid.UUID) -> OrderSummary:
+    """One order's summary (header, lines, totals), or 404 when it is not the user's company's."""
+    summary = OrderSummary.objects.filter(company_id=user.company_id, pk=order_id).first()
+    if summary is None:
+        raise Http404("No such order.")
+    return summary
+
+
+def order_state(user, order_id: uuid.UUID) -> Order:
+    """The order-state row the FSM works on (for the available actions)."""
+    order = Order.objects.filter(company_id=user.company_id, pk=order_id).first()
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def available_actions(order: Order, user) -> list:
+    """The workflow transitions this user may take now, straight from the FSM."""
+    return [t for t in order.get_available_user_state_transitions(user) if t.custom.get("workflow")]
+
+
+def order_events(user, order_id: uuid.UUID, *, until: dt.datetime | None = None):
+    return store.read_stream(order_id, until=until, company=user.company_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryEntry:
+    position: int
+    version: int
+    occurred_at: dt.datetime
+    actor: str
+    event_type: str
+    summary: str
+    from_state: str = ""
+    to_state: str = ""
+    reason: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+    request_id: str = ""
+
+    @property
+    def from_label(self) -> str:
+        return STATE_LABELS.get(self.from_state, self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return STATE_LABELS.get(self.to_state, self.to_state)
+
+
+def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
+    """The order's timeline, oldest first, read from the log itself (see systemPatterns.md)."""
+    events = order_events(user, order_id)
+    if not events:
+        raise Http404("No such order.")
+    return [describe(event) for event in events]
+
+
+def describe(event: RecordedEvent) -> HistoryEntry:
+    data = event.data
+    common = {
+        "position": event.position,
+        "version": event.version,
+        "occurred_at": event.occurred_at,
+        "actor": event.actor_username,
+        "event_type": event.event_type,
+        "request_id": event.metadata.get("correlation_id") or "",
+    }
+    if isinstance(data, OrderPlaced):
+        return HistoryEntry(
+            **common,
+            to_state="draft",
+            summary=(
+                f"Placed {data.number} for {data.details.customer_name} "
+                f"with {len(data.lines)} line(s)"
+            ),
+        )
+    if isinstance(data, OrderChanged):
+        return HistoryEntry(
+            **common, summary=f"Changed details and lines ({len(data.lines)} line(s))"
+        )
+    if isinstance(data, NoteAdded):
+        return HistoryEntry(**common, summary=f"Note: {data.text}")
+    assert isinstance(data, StateChanged)
+    extra = {}
+    summary = f"{STATE_LABELS[data.from_state]} → {STATE_LABELS[data.to_state]}"
+    if isinstance(data, (OrderRejected, OrderHeld, OrderCancelled)):
+        extra["reason"] = data.reason
+        summary += f" (reason: {data.reason})"
+    if isinstance(data, OrderShipped):
+        extra.update(carrier=data.carrier, tracking_number=data.tracking_number)
+        summary += f" via {data.carrier}, tracking {data.tracking_number}"
+    return HistoryEntry(
+        **common, from_state=data.from_state, to_state=data.to_state, summary=summary, **extra
+    )
+
+
+def snapshot_as_of(user, order_id: uuid.UUID, moment: dt.datetime) -> aggregate.OrderSnapshot:
+    """The order as it stood at `moment`, folded from the log (empty if it did not exist yet)."""
+    if not Order.objects.filter(company_id=user.company_id, pk=order_id).exists():
+        raise Http404("No such order.")
+    return aggregate.fold(order_events(user, order_id, until=moment))
+
+
+HISTORY_CSV_HEADER = [
+    "position",
+    "version",
+    "occurred_at",
+    "actor",
+    "event_type",
+    "from_state",
+    "to_state",
+    "reason",
+    "carrier",
+    "tracking_number",
+    "summary",
+    "request_id",
+]
+
+
+def history_csv_rows(entries: list[HistoryEntry]):
+    yield HISTORY_CSV_HEADER
+    for e in entries:
+        yield [
+            e.position,
+            e.version,
+            e.occurred_at.isoformat(),
+            e.actor,
+            e.event_type,
+            e.from_state,
+            e.to_state,
+            e.reason,
+            e.carrier,
+            e.tracking_number,
+            e.summary,
+            e.request_id,
+        ]
