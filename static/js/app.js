@@ -1,6 +1,7 @@
 /* Ledgerline front-end glue. Plain JS, no inline handlers: the pages run under a strict CSP. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
 
   // Order form: add and remove line rows of a Django formset without a reload.
   function renumber(template, index) {
