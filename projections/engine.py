@@ -1,10 +1,11 @@
 """Running projections: inline with every append, catch-up, rebuild aside and swap, verify.
 
 Rebuild design (see memory-bank/systemPatterns.md): the new rows are built in a scratch SQLite
-file, away from the live tables, while the site keeps serving. Then, in one short write
-transaction, the few events appended meanwhile are applied to the scratch rows and the live
-tables are replaced from the scratch file (DELETE + INSERT … SELECT through ATTACH). An error or
-an interrupt before that transaction commits leaves the live read models exactly as they were.
+file, away from the live tables, while the site keeps serving. Then the few events appended
+meanwhile are applied to the scratch rows and, in one short write transaction that finds no newer
+event (else it steps back and catches up again), the live tables are replaced from the scratch
+file (DELETE + INSERT … SELECT through ATTACH). An error or an interrupt before that transaction
+commits leaves the live read models exactly as they were.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from events.store import RecordedEvent
 
 from .models import ProjectionCheckpoint, key_uuid
 from .registry import Projection, all_projections
+from .rows import row_cache
 
 SCRATCH_ALIAS = "projections_scratch"
 Progress = Callable[[int, int], None]  # (events done, events total)
@@ -151,13 +153,14 @@ def build_aside(
             for model in projection.models:
                 editor.create_model(model)
     done = 0
-    for batch in store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using):
-        with transaction.atomic(using=SCRATCH_ALIAS):
-            for projection in projections:
-                projection.apply(batch, SCRATCH_ALIAS)
-        done += len(batch)
-        if progress:
-            progress(done, up_to)
+    with row_cache(SCRATCH_ALIAS):  # rows stay in memory across batches (bounded LRU)
+        for batch in store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using):
+            with transaction.atomic(using=SCRATCH_ALIAS):
+                for projection in projections:
+                    projection.apply(batch, SCRATCH_ALIAS)
+            done += len(batch)
+            if progress:
+                progress(done, up_to)
     return done
 
 
@@ -213,25 +216,32 @@ def rebuild(
         done = build_aside(
             projections, up_to=head, batch_size=batch_size, using=using, progress=progress
         )
-        connections[SCRATCH_ALIAS].close()
-        with _attached(path, using) as connection, transaction.atomic(using=using):
-            # The write lock is held from here: no event can be appended until the swap commits.
-            final_head = store.head_position(using=using)
-            done += _apply_tail(projections, head, final_head, using, batch_size)
+        while True:
+            # The events appended meanwhile go into the scratch rows *before* the swap
+            # transaction: once the scratch file is attached, BEGIN IMMEDIATE locks it as well,
+            # and the scratch connection could no longer write to it ("database is locked").
+            tail_end = store.head_position(using=using)
+            done += _apply_tail(projections, head, tail_end, using, batch_size)
+            head = tail_end
             connections[SCRATCH_ALIAS].close()
-            with connection.cursor() as cursor:
-                for projection in projections:
-                    for model in projection.models:
-                        table, cols = model._meta.db_table, _columns(model)
-                        cursor.execute(f'DELETE FROM main."{table}"')
-                        cursor.execute(
-                            f'INSERT INTO main."{table}" ({cols}) '
-                            f'SELECT {cols} FROM scratch."{table}"'
-                        )
-            _set_checkpoints(
-                [p.name for p in projections], final_head, using, checkpoint_positions(using)
-            )
-    return RebuildResult(done, time.perf_counter() - started, final_head)
+            with _attached(path, using) as connection, transaction.atomic(using=using):
+                # The write lock is held from here: no event can be appended until the swap commits.
+                if store.head_position(using=using) != head:
+                    continue  # appended since: leave the lock, apply those too, try again
+                with connection.cursor() as cursor:
+                    for projection in projections:
+                        for model in projection.models:
+                            table, cols = model._meta.db_table, _columns(model)
+                            cursor.execute(f'DELETE FROM main."{table}"')
+                            cursor.execute(
+                                f'INSERT INTO main."{table}" ({cols}) '
+                                f'SELECT {cols} FROM scratch."{table}"'
+                            )
+                _set_checkpoints(
+                    [p.name for p in projections], head, using, checkpoint_positions(using)
+                )
+            break
+    return RebuildResult(done, time.perf_counter() - started, head)
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -254,20 +264,32 @@ def verify(
 ) -> list[Difference]:
     """Rebuild in scratch up to each projection's checkpoint and compare with the live rows."""
     differences: list[Difference] = []
+
+    def positions() -> dict[str, int]:
+        live = checkpoint_positions(using)
+        return {p.name: live.get(p.name, 0) for p in projections}
+
     with scratch_database(using) as path:
-        start_positions = checkpoint_positions(using)
-        first = min((start_positions.get(p.name, 0) for p in projections), default=0)
+        built = positions()
+        first = min(built.values(), default=0)
         build_aside(projections, up_to=first, batch_size=batch_size, using=using)
-        connections[SCRATCH_ALIAS].close()
-        with _attached(path, using) as connection, transaction.atomic(using=using):
-            live = checkpoint_positions(using)
+        built = dict.fromkeys(built, first)
+        while True:
+            # As in `rebuild`: write the scratch rows before the attached scratch file is locked.
+            live = positions()
             for projection in projections:
-                _apply_tail([projection], first, live.get(projection.name, 0), using, batch_size)
+                name = projection.name
+                _apply_tail([projection], built[name], live[name], using, batch_size)
+                built[name] = live[name]
             connections[SCRATCH_ALIAS].close()
-            with connection.cursor() as cursor:
-                for projection in projections:
-                    for model in projection.models:
-                        differences += _compare(cursor, projection.name, model, limit)
+            with _attached(path, using) as connection, transaction.atomic(using=using):
+                if positions() != live:
+                    continue  # the live rows moved on since: catch the scratch rows up, again
+                with connection.cursor() as cursor:
+                    for projection in projections:
+                        for model in projection.models:
+                            differences += _compare(cursor, projection.name, model, limit)
+            break
     return differences[:limit]
 
 

@@ -33,7 +33,7 @@ from .models import (
     key_uuid,
 )
 from .registry import Projection, register
-from .rows import RowSet
+from .rows import rows_for
 
 ORDER_EVENTS = frozenset(
     {
@@ -80,7 +80,7 @@ class OrderStateProjection(Projection):
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
-        rows = RowSet(Order, using).load_ids(e.stream_id for e in events)
+        rows = rows_for(Order, using).load_ids(e.stream_id for e in events)
         for event in events:
             data = event.data
             if isinstance(data, OrderPlaced):
@@ -117,7 +117,7 @@ class OrderSummaryProjection(Projection):
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
-        rows = RowSet(OrderSummary, using).load_ids(e.stream_id for e in events)
+        rows = rows_for(OrderSummary, using).load_ids(e.stream_id for e in events)
         for event in events:
             data, actor = event.data, event.actor_username
             if isinstance(data, OrderPlaced):
@@ -190,13 +190,13 @@ class DashboardProjection(Projection):
         if not events:
             return
         companies = {e.company_id for e in events}
-        orders = RowSet(DashboardOrder, using).load_ids(e.stream_id for e in events)
-        totals = RowSet(DashboardStateTotal, using, key=lambda r: (r["company_id"], r["state"]))
-        totals.load(company_id__in=companies)
-        daily = RowSet(DashboardDaily, using, key=lambda r: (r["company_id"], r["day"]))
-        daily.load(company_id__in=companies, day__in={_day(e) for e in events})
-        cycles = RowSet(DashboardCycle, using, key=lambda r: r["company_id"])
-        cycles.load(company_id__in=companies)
+        orders = rows_for(DashboardOrder, using).load_ids(e.stream_id for e in events)
+        totals = rows_for(DashboardStateTotal, using, key=_by_company_state)
+        totals.load(company_id=companies)
+        daily = rows_for(DashboardDaily, using, key=_by_company_day)
+        daily.load(company_id=companies, day={_day(e) for e in events})
+        cycles = rows_for(DashboardCycle, using, key=_by_company)
+        cycles.load(company_id=companies)
 
         def bucket(company_id, state) -> dict:
             return totals.get_or_add((company_id, state), _new_state_total)
@@ -247,6 +247,18 @@ class DashboardProjection(Projection):
                     )
         for rowset in (orders, totals, daily, cycles):
             rowset.save()
+
+
+def _by_company_state(row: dict):
+    return (row["company_id"], row["state"])
+
+
+def _by_company_day(row: dict):
+    return (row["company_id"], row["day"])
+
+
+def _by_company(row: dict):
+    return row["company_id"]
 
 
 def _new_state_total(key) -> dict:

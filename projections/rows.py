@@ -1,16 +1,28 @@
 """Load the rows a batch of events touches, let a projector edit them as dicts, save in bulk.
 
 Working on plain dicts (not model instances) keeps projectors fast and makes inline updates and
-rebuilds go through exactly the same code.
+rebuilds go through exactly the same code. SQL goes through `events.sqlrows`, which converts
+values exactly as the ORM does.
+
+During a rebuild (`row_cache()`), each model's RowSet lives for the whole replay: rows stay in
+memory between batches and are written when evicted (least recently used first, so memory is
+bounded by `max_rows`, not by the length of the log) or at the end. The scratch database starts
+empty, so a key that was never seen and never evicted is known to be absent: no query needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+import contextlib
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 
-from django.db import models
+from django.db import models, transaction
 
-_CHUNK = 900  # stay well under SQLite's bound-parameter limit
+from events.sqlrows import table
+
+
+def by_id(row: dict) -> Hashable:
+    return row["id"]
 
 
 class RowSet:
@@ -18,23 +30,43 @@ class RowSet:
         self,
         model: type[models.Model],
         using: str,
-        key: Callable[[dict], Hashable] = lambda row: row["id"],
+        key: Callable[[dict], Hashable] = by_id,
+        *,
+        cached: bool = False,
+        max_rows: int = 50_000,
     ):
         self.model, self.using, self.key = model, using, key
-        self.field_names = [f.attname for f in model._meta.concrete_fields]
-        self.rows: dict[Hashable, dict] = {}
+        self.table = table(model, using)
+        self.field_names = self.table.attnames
+        self.rows: OrderedDict[Hashable, dict] = OrderedDict()
         self.dirty: set[Hashable] = set()
+        self.cached, self.max_rows = cached, max_rows
+        self.evicted: set[Hashable] = set()
 
-    def load(self, **filters) -> RowSet:
-        for row in self.model.objects.using(self.using).filter(**filters).values(*self.field_names):
-            self.rows[self.key(row)] = row
-        return self
+    # --- loading ----------------------------------------------------------------------------
 
     def load_ids(self, ids: Iterable) -> RowSet:
-        ids = list(set(ids))
-        for start in range(0, len(ids), _CHUNK):
-            self.load(pk__in=ids[start : start + _CHUNK])
+        wanted = {i for i in ids if i not in self.rows}
+        if self.cached:
+            wanted &= self.evicted  # never seen and never written: absent from the scratch db
+        if wanted:
+            self._merge(self.table.select_in(**{self.table.pk: wanted}))
         return self
+
+    def load(self, **conditions: Iterable) -> RowSet:
+        """Rows whose columns are in the given value lists (`company_id=[...]`, …)."""
+        if not self.cached or self.evicted:
+            self._merge(self.table.select_in(**conditions))
+        return self
+
+    def _merge(self, rows: list[dict]) -> None:
+        for row in rows:
+            key = self.key(row)
+            if key not in self.rows:
+                self.rows[key] = row
+                self.evicted.discard(key)
+
+    # --- editing ----------------------------------------------------------------------------
 
     def get(self, key: Hashable) -> dict | None:
         return self.rows.get(key)
@@ -43,29 +75,76 @@ class RowSet:
         """The row under `key` (created by `default(key)` if missing), marked for saving."""
         if key not in self.rows:
             self.rows[key] = default(key)
-        self.dirty.add(key)
-        return self.rows[key]
+        return self.touch(key)
 
     def put(self, row: dict) -> None:
         key = self.key(row)
         self.rows[key] = row
-        self.dirty.add(key)
+        self.touch(key)
 
     def touch(self, key: Hashable) -> dict:
         self.dirty.add(key)
+        if self.cached:
+            self.rows.move_to_end(key)
         return self.rows[key]
 
+    # --- writing ----------------------------------------------------------------------------
+
     def save(self) -> None:
-        """Upsert the changed rows (INSERT … ON CONFLICT(id) DO UPDATE)."""
-        if not self.dirty:
+        """Upsert the changed rows; a cached RowSet only writes what it must evict."""
+        if self.cached:
+            self._evict()
+        else:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.dirty:
+            self.table.upsert(self.rows[key] for key in self.dirty)
+            self.dirty.clear()
+
+    def _evict(self) -> None:
+        excess = len(self.rows) - self.max_rows
+        if excess <= 0:
             return
-        pk = self.model._meta.pk.attname
-        objs = [self.model(**self.rows[key]) for key in self.dirty]
-        self.model.objects.using(self.using).bulk_create(
-            objs,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=[pk],
-            update_fields=[name for name in self.field_names if name != pk],
-        )
-        self.dirty.clear()
+        excess += self.max_rows // 5  # evict in chunks, not one row per batch
+        victims = []
+        for key in list(self.rows)[:excess]:
+            row = self.rows.pop(key)
+            if key in self.dirty:
+                self.dirty.discard(key)
+                victims.append(row)
+            self.evicted.add(key)
+        self.table.upsert(victims)
+
+
+# --- rebuild sessions ---------------------------------------------------------------------------
+
+_session: dict[tuple[type[models.Model], str], RowSet] | None = None
+
+
+def rows_for(
+    model: type[models.Model], using: str, key: Callable[[dict], Hashable] = by_id
+) -> RowSet:
+    """The RowSet a projector should use: shared for the whole replay inside `row_cache()`."""
+    if _session is None:
+        return RowSet(model, using, key)
+    rowset = _session.get((model, using))
+    if rowset is None:
+        rowset = _session[(model, using)] = RowSet(model, using, key, cached=True)
+    return rowset
+
+
+@contextlib.contextmanager
+def row_cache(using: str) -> Iterator[None]:
+    """Keep projector rows in memory across batches while replaying into an empty database."""
+    global _session
+    if _session is not None:
+        raise RuntimeError("row_cache() does not nest.")
+    _session = {}
+    try:
+        yield
+        with transaction.atomic(using=using):
+            for rowset in _session.values():
+                rowset.flush()
+    finally:
+        _session = None

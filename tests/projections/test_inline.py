@@ -1,0 +1,100 @@
+"""Inline projections run in the append's transaction: they commit or roll back with the event."""
+
+import uuid
+
+import pytest
+
+from events import store
+from events.models import Event
+from orders import commands
+from orders.events import OrderPlaced
+from orders.exceptions import ActionNotPermitted
+from orders.models import Order
+from projections import engine
+from projections.registry import all_projections, get_projections
+from tests import factories
+
+from .read_models import snapshot
+
+# Committed for real, so that the rollback below is the command's own transaction, not a savepoint.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("rebuildable_db")]
+
+PROJECTION_NAMES = [p.name for p in all_projections()]
+
+
+class Injected(Exception):
+    pass
+
+
+def break_projection(monkeypatch, name: str) -> None:
+    """From now on, the named projection's `apply` raises."""
+    (projection,) = get_projections([name])
+
+    def apply(events, using):
+        raise Injected(f"{name} failed")
+
+    monkeypatch.setattr(projection, "apply", apply)
+
+
+@pytest.mark.parametrize("name", PROJECTION_NAMES)
+def test_a_projection_failing_inline_rolls_a_placed_order_back(acme, staff, name, monkeypatch):
+    factories.order_in_state("submitted", acme)
+    events, before = Event.objects.count(), snapshot()
+    break_projection(monkeypatch, name)
+
+    with pytest.raises(Injected, match=name):
+        factories.place(staff)
+
+    assert Event.objects.count() == events
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", PROJECTION_NAMES)
+def test_a_projection_failing_inline_rolls_a_transition_back(acme, staff, name, monkeypatch):
+    draft = factories.place(staff)
+    events, before = Event.objects.count(), snapshot()
+    break_projection(monkeypatch, name)
+
+    with pytest.raises(Injected, match=name):
+        commands.submit(draft.id, actor=staff, expected_version=draft.version)
+
+    assert Event.objects.count() == events
+    assert snapshot() == before
+    assert Order.objects.get(pk=draft.pk).state == "draft"
+
+
+def test_every_command_moves_every_projection_in_step_to_the_new_head(acme, globex):
+    for company in (acme, globex):
+        factories.order_in_state("delivered", company)
+
+    head = store.head_position()
+    assert head == 12
+    assert engine.checkpoint_positions() == dict.fromkeys(PROJECTION_NAMES, head)
+
+
+def test_a_refused_command_writes_no_event_and_no_row(acme, auditor):
+    factories.order_in_state("approved", acme)
+    events, before = Event.objects.count(), snapshot()
+
+    with pytest.raises(ActionNotPermitted):
+        factories.place(auditor)
+
+    assert Event.objects.count() == events
+    assert snapshot() == before
+
+
+def test_a_projection_failing_rolls_back_a_bare_append_too(acme, staff, monkeypatch):
+    event = OrderPlaced(
+        number="ACME-000001",
+        sequence=1,
+        currency="EUR",
+        details=factories.details(),
+        lines=tuple(factories.lines(1)),
+    )
+    break_projection(monkeypatch, "dashboard")
+
+    with pytest.raises(Injected):
+        store.append(uuid.uuid4(), 0, [event], company=acme, actor=staff)
+
+    assert Event.objects.count() == 0
+    assert snapshot() == {table: [] for table in snapshot()}
