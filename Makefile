@@ -87,6 +87,7 @@ bench: setup-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 soak: setup-dev
+	$(PY) -m bench.soak --duration 120
 	$(PY) -m bench.soak --duration 120 --kill
 
 requirements: | $(PY)

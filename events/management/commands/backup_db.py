@@ -1,0 +1,236 @@
+"""`backup_db PATH`: a consistent copy of the live SQLite database, checked before it counts.
+
+The copy is made with SQLite's online backup API from a read-only connection while the server
+keeps running, into a temporary file next to PATH. Only a copy that passes `PRAGMA
+integrity_check` and the event log's hash chain (`verify_log`, run on the copy through a
+temporary database alias) is moved to PATH, by an atomic rename: PATH never holds half a file
+or an unchecked one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connections
+
+from events.verification import VerificationResult, verify_log
+
+CHECK_ALIAS = "backup_check"
+# A stepped backup starts again from page 1 whenever another connection commits; on a busy
+# server that can go on for ever, so give up after this many restarts.
+MAX_RESTARTS = 50
+
+
+@dataclasses.dataclass
+class CopyCheck:
+    """What the checks found in a copy: `ok` only if both the file and the log are sound."""
+
+    integrity: str
+    verification: VerificationResult | None = None
+    log_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == "ok" and self.verification is not None and self.verification.ok
+
+    @property
+    def problem(self) -> str:
+        if self.integrity != "ok":
+            return f"PRAGMA integrity_check says: {self.integrity}"
+        if self.verification is None:
+            return f"the event log could not be read: {self.log_error}"
+        return "" if self.verification.ok else f"hash chain {self.verification.summary}"
+
+
+class Command(BaseCommand):
+    help = (
+        "Copy the SQLite database to PATH while the server runs (online backup API), check the "
+        "copy (integrity_check and the event hash chain) and only then move it into place."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="Where to write the backup (a file name).")
+        parser.add_argument("--force", action="store_true", help="Replace PATH if it exists.")
+        parser.add_argument("--database", default="default", help="Database alias to copy.")
+        parser.add_argument(
+            "--pages",
+            type=int,
+            default=0,
+            help=(
+                "Pages copied per step (default 0: all in one step). In WAL mode one step reads "
+                "a single snapshot without blocking writers; small steps start again whenever "
+                "the server commits."
+            ),
+        )
+
+    def handle(self, *args, path, force, database, pages, **options):
+        started = time.perf_counter()
+        source = sqlite_file(database)
+        target = _target(path, source, force)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+        try:
+            copy_online(source, partial, pages=pages)
+            check = check_copy(partial)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+            raise
+        if not check.ok:
+            kept = target.with_name(target.name + ".unverified")
+            os.replace(partial, kept)
+            raise CommandError(
+                f"Backup FAILED its check: {check.problem}. Nothing was written to {target}; "
+                f"the unchecked copy is kept at {kept} for inspection. The live database most "
+                "likely has the same problem: run `manage.py verify_events` on it."
+            )
+        _publish(partial, target, force=force)
+        result = check.verification
+        self.stdout.write(
+            f"Backup written to {target}: {target.stat().st_size / 1_048_576:,.1f} MB, "
+            f"{result.events_checked:,} events (head position {result.head_position}), "
+            f"{time.perf_counter() - started:.2f}s.\n"
+            f"  integrity_check: ok\n"
+            f"  hash chain: {result.summary}"
+        )
+
+
+def sqlite_file(using: str = "default") -> Path:
+    """The file behind a SQLite database alias; a clear CommandError for anything else."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        raise CommandError(
+            f"backup_db copies SQLite databases; the {using!r} database is {connection.vendor}. "
+            "Use that database's own tools (e.g. pg_dump for PostgreSQL)."
+        )
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or "mode=memory" in name or name.startswith("file:"):
+        raise CommandError(f"backup_db needs a database file, not {name!r}.")
+    path = Path(name).resolve()
+    if not path.is_file():
+        raise CommandError(f"The database file {path} does not exist.")
+    return path
+
+
+def copy_online(source: Path, destination: Path, *, pages: int = 0) -> None:
+    """Copy `source` to the new file `destination` with SQLite's online backup API.
+
+    The source is opened read-only (it cannot be changed by mistake) and waits for locks as
+    long as the server's writers do. The copy is switched out of WAL mode so that it is one
+    self-contained file, and synced to disk.
+    """
+    uri = f"{source.as_uri()}?mode=ro"
+    timeout = settings.SQLITE_BUSY_TIMEOUT_MS / 1000
+    restarts, last_remaining = 0, None
+
+    def progress(status, remaining, total):
+        nonlocal restarts, last_remaining
+        if last_remaining is not None and remaining > last_remaining:
+            restarts += 1
+            if restarts > MAX_RESTARTS:
+                raise CommandError(
+                    f"The backup restarted {MAX_RESTARTS} times because the database kept "
+                    "changing between steps; run it again with --pages 0 (one step)."
+                )
+        last_remaining = remaining
+
+    src = sqlite3.connect(uri, uri=True, timeout=timeout)
+    dst = sqlite3.connect(destination)
+    try:
+        src.backup(dst, pages=pages if pages > 0 else -1, progress=progress, sleep=0.05)
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+        src.close()
+    with open(destination, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def check_copy(path: Path | str) -> CopyCheck:
+    """Run `PRAGMA integrity_check`, then the hash chain check, on a copied database file."""
+    try:
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = connection.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        return CopyCheck(f"not a readable SQLite database ({error})")
+    integrity = "; ".join(str(row[0]) for row in rows[:5]) or "no answer"
+    if integrity != "ok":
+        return CopyCheck(integrity)
+    try:
+        with database_alias(path) as alias:
+            return CopyCheck("ok", verify_log(using=alias))
+    except DatabaseError as error:
+        return CopyCheck("ok", log_error=str(error))
+
+
+@contextlib.contextmanager
+def database_alias(path: Path | str, alias: str = CHECK_ALIAS) -> Iterator[str]:
+    """Register a SQLite file as a temporary, query-only Django database alias.
+
+    The same registration as `projections.engine.scratch_database`, for an existing file.
+    """
+    config = dict(connections.settings["default"])
+    config.update(
+        ENGINE="django.db.backends.sqlite3",
+        NAME=str(path),
+        OPTIONS={"init_command": "PRAGMA query_only=ON;"},
+        CONN_MAX_AGE=0,
+        TEST={"NAME": str(path)},
+    )
+    connections.settings[alias] = config
+    try:
+        yield alias
+    finally:
+        connections[alias].close()
+        with contextlib.suppress(AttributeError):
+            delattr(connections._connections, alias)
+        del connections.settings[alias]
+
+
+def _target(path: str, source: Path, force: bool) -> Path:
+    target = Path(path).expanduser().absolute()
+    if target.is_dir():
+        raise CommandError(f"{target} is a directory; give the backup a file name.")
+    if not target.parent.is_dir():
+        raise CommandError(f"The folder {target.parent} does not exist.")
+    if target.resolve() == source:
+        raise CommandError("PATH is the live database itself; choose another file.")
+    if target.exists() and not force:
+        raise CommandError(f"{target} already exists; use --force to replace it.")
+    return target
+
+
+def _publish(partial: Path, target: Path, *, force: bool) -> None:
+    """Move the checked copy to `target` in one atomic step (never clobbering without force)."""
+    appeared = CommandError(f"{target} appeared while backing up; nothing was replaced.")
+    if force:
+        os.replace(partial, target)
+    else:
+        try:
+            os.link(partial, target)  # fails if `target` appeared meanwhile: nothing clobbered
+        except FileExistsError:
+            partial.unlink()
+            raise appeared from None
+        except OSError:  # a file system without hard links: check, then rename
+            if target.exists():
+                partial.unlink()
+                raise appeared from None
+            os.replace(partial, target)
+        else:
+            partial.unlink()
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
