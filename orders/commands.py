@@ -15,12 +15,14 @@ import uuid
 from collections.abc import Sequence
 from functools import cache
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
 from events import store
 from events.registry import event_class
+from events.sqlrows import table
 
 from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
 from .exceptions import (
@@ -66,7 +68,7 @@ def place_order(
         )
         order_id = uuid.uuid4()
         store.append(order_id, 0, [event], company=company, actor=actor, occurred_at=at)
-        return Order.objects.get(pk=order_id)
+        return _order_row(order_id)
 
 
 def change_order(
@@ -164,11 +166,12 @@ def cancel(order_id, *, reason: str, **kwargs) -> Order:
 def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
     """Load the order for `actor` and check version, FSM state, permission and conditions."""
     try:
-        order = Order.objects.select_related("company").get(
-            pk=order_id, company_id=actor.company_id
-        )
-    except (Order.DoesNotExist, ValueError, TypeError):
-        raise OrderNotFound() from None
+        order = _order_row(uuid.UUID(str(order_id)), company_id=actor.company_id)
+    except (ValidationError, ValueError, TypeError):
+        # A malformed id is "no such order", not a crash.
+        order = None
+    if order is None:
+        raise OrderNotFound()
     if order.version != expected_version:
         raise ConcurrencyError(order.id, expected_version, order.version)
     method = getattr(order, name)
@@ -190,10 +193,20 @@ def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
 
 
 def _record(order: Order, event, actor, at) -> Order:
+    # `order` was loaded scoped to the actor's company, so that is the order's company.
     store.append(
-        order.id, order.version, [event], company=order.company, actor=actor, occurred_at=at
+        order.id, order.version, [event], company=actor.company, actor=actor, occurred_at=at
     )
-    return Order.objects.select_related("company").get(pk=order.id)
+    return _order_row(order.id)
+
+
+def _order_row(order_id: uuid.UUID, *, company_id=None) -> Order | None:
+    """The order-state row (one indexed query, without the ORM's compile cost: hot path)."""
+    conditions = {"id": [order_id]}
+    if company_id is not None:
+        conditions["company_id"] = [company_id]
+    rows = table(Order).select_in(**conditions)
+    return Order(**rows[0]) if rows else None
 
 
 _VERBS = {

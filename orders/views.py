@@ -27,6 +27,7 @@ from .exceptions import (
     OrderError,
     OrderNotFound,
     OrderValidationError,
+    TransitionNotAllowed,
     UnknownTransition,
 )
 from .filters import OrderFilter
@@ -40,6 +41,7 @@ from .forms import (
     initial_lines,
 )
 from .history import AsOfForm, Echo
+from .models import OrderState
 
 ERROR_STATUS = (
     (ConcurrencyError, 409),
@@ -115,8 +117,13 @@ def order_create(request):
 @permission_required("orders.view_order")
 def order_edit(request, order_id):
     summary = selectors.order_summary(request.user, order_id)
-    if request.method == "POST" and not request.user.has_role(*WRITER_ROLES):
+    if not request.user.has_role(*WRITER_ROLES):  # a form the role could never save: 403
         raise PermissionDenied("Your role is read-only.")
+    if request.method == "GET" and summary.state != OrderState.DRAFT:
+        # Only drafts change: say so before the user types an edit the command would refuse.
+        label = selectors.STATE_LABELS[summary.state].lower()
+        message = f"Order {summary.number} is {label}: it cannot be changed now."
+        return _error_page(request, TransitionNotAllowed(message), summary)
     form, formset = _edit_forms(request, summary)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -129,7 +136,7 @@ def order_edit(request, order_id):
             )
         except OrderValidationError as error:
             apply_command_errors(error.errors, form, formset)
-        except OrderError as error:
+        except (OrderError, ConcurrencyError) as error:  # ConcurrencyError is no OrderError
             return _error_page(request, error, summary)
         else:
             messages.success(request, f"Order {summary.number} was saved.")
@@ -273,7 +280,9 @@ def order_history(request, order_id):
             "entries": entries,
             "form": form,
         }
-        return render(request, "orders/history.html", context, status=400)
+        return render_page(
+            request, "orders/history.html", "orders/partials/history_body.html", context, status=400
+        )
     moment = form.cleaned_data.get("as_of") if form.is_bound else None
     context = {
         "summary": selectors.order_summary(request.user, order_id),
