@@ -88,6 +88,12 @@ def append(
     """
     if not events:
         raise ValueError("append() needs at least one event.")
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        # The hash would read a naive time as the server's local time, the database as
+        # TIME_ZONE: the two disagree wherever they differ, and the event would not verify.
+        raise ValueError("occurred_at must be timezone-aware.")
+    # The hash covers str(stream_id); the column gives back a UUID. Hash what will be read back.
+    stream_id = uuid.UUID(str(stream_id))
     using = router.db_for_write(Event)
     recorded_at = timezone.now()
     occurred_at = occurred_at or recorded_at
@@ -131,7 +137,9 @@ def append(
         except IntegrityError:
             # Only reachable without a serialising lock (e.g. a misconfigured database):
             # the unique (stream, version) constraint is the last line of defence.
-            raise ConcurrencyError(stream_id, expected_version, stream_version(stream_id)) from None
+            raise ConcurrencyError(
+                stream_id, expected_version, stream_version(stream_id, using=using)
+            ) from None
         recorded = [_recorded(row, data) for row, data in zip(rows, events, strict=True)]
         for handler in _inline_handlers:
             handler(recorded, using)

@@ -1,0 +1,73 @@
+"""Fixtures of the event-store tests: a writer, a way around the triggers, a clean committed log."""
+
+import importlib
+
+import pytest
+from django.db import connection, transaction
+
+from events import store
+from tests import factories
+from tests.events.sample_events import counted
+
+# The trigger SQL lives in the migration; reuse it rather than write it a second time.
+_TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
+
+
+def drop_append_only_triggers() -> None:
+    with connection.cursor() as cursor:
+        for sql in _TRIGGERS.SQLITE_DOWN:
+            cursor.execute(sql)
+
+
+def create_append_only_triggers() -> None:
+    with connection.cursor() as cursor:
+        for sql in _TRIGGERS.SQLITE_UP:
+            cursor.execute(sql)
+
+
+def append_counted(stream_id, expected_version, *numbers, company, actor=None, **kwargs):
+    """Append one `SampleCounted` per number: the shortest way to put events in the log."""
+    return store.append(
+        stream_id,
+        expected_version,
+        counted(*numbers),
+        company=company,
+        actor=actor,
+        stream_type="sample",
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def tamperer(db):
+    """Someone with write access to the database file: the append-only triggers are gone.
+
+    The test's transaction rolls the DROP back (DDL is transactional in SQLite), which
+    `test_triggers_dropped_in_a_rolled_back_transaction_are_back_afterwards` checks.
+    """
+    drop_append_only_triggers()
+
+
+@pytest.fixture
+def committed_log(transactional_db):
+    """For `transaction=True` tests: empty the committed log afterwards.
+
+    pytest-django empties the tables with `DELETE FROM`, which the triggers refuse for
+    `events_event`; this teardown runs before that flush and removes the events behind the
+    triggers' back, then puts the triggers back.
+    """
+    yield
+    connection.close()  # a fresh connection, whatever state the test left its own in
+    with transaction.atomic():  # all or nothing: never leave the log without its triggers
+        drop_append_only_triggers()
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM events_event")
+        create_append_only_triggers()
+
+
+@pytest.fixture
+def committed_company(transactional_db):
+    """A company and a user committed for real, so other threads and processes see them."""
+    company = factories.CompanyFactory(name="Concurrent Co", slug="concurrent")
+    user = factories.UserFactory(username="concurrent.writer", company=company)
+    return company, user
