@@ -54,20 +54,26 @@ def user(role: Role | str, company: Company, username: str | None = None) -> Use
 
 def lines(count: int = 2) -> list[Line]:
     return [
-        Line(sku=f"SKU-{i}", description=f"Item {i}", quantity=i + 1,
-             unit_price=Decimal("9.99") + i)
+        Line(
+            sku=f"SKU-{i}", description=f"Item {i}", quantity=i + 1, unit_price=Decimal("9.99") + i
+        )
         for i in range(count)
     ]
 
 
 def details(name: str = "Initech") -> OrderDetails:
-    return OrderDetails(customer_name=name, customer_reference="PO-1",
-                        customer_email="buyer@initech.example", shipping_address="1 Main St")
+    return OrderDetails(
+        customer_name=name,
+        customer_reference="PO-1",
+        customer_email="buyer@initech.example",
+        shipping_address="1 Main St",
+    )
 
 
 def place(actor: User, *, line_count: int = 2, at=None, customer: str = "Initech") -> Order:
-    return commands.place_order(actor=actor, details=details(customer), lines=lines(line_count),
-                                at=at)
+    return commands.place_order(
+        actor=actor, details=details(customer), lines=lines(line_count), at=at
+    )
 
 
 # The path from draft to each state, as (transition, role, data) steps.
@@ -75,17 +81,29 @@ PATHS = {
     "draft": [],
     "submitted": [("submit", Role.STAFF, {})],
     "approved": [("submit", Role.STAFF, {}), ("approve", Role.MANAGER, {})],
-    "in_fulfilment": [("submit", Role.STAFF, {}), ("approve", Role.MANAGER, {}),
-                      ("start_fulfilment", Role.STAFF, {})],
-    "shipped": [("submit", Role.STAFF, {}), ("approve", Role.MANAGER, {}),
-                ("start_fulfilment", Role.STAFF, {}),
-                ("ship", Role.STAFF, {"carrier": "DHL", "tracking_number": "TRK1"})],
-    "delivered": [("submit", Role.STAFF, {}), ("approve", Role.MANAGER, {}),
-                  ("start_fulfilment", Role.STAFF, {}),
-                  ("ship", Role.STAFF, {"carrier": "DHL", "tracking_number": "TRK1"}),
-                  ("deliver", Role.STAFF, {})],
-    "on_hold": [("submit", Role.STAFF, {}), ("approve", Role.MANAGER, {}),
-                ("hold", Role.STAFF, {"reason": "Stock"})],
+    "in_fulfilment": [
+        ("submit", Role.STAFF, {}),
+        ("approve", Role.MANAGER, {}),
+        ("start_fulfilment", Role.STAFF, {}),
+    ],
+    "shipped": [
+        ("submit", Role.STAFF, {}),
+        ("approve", Role.MANAGER, {}),
+        ("start_fulfilment", Role.STAFF, {}),
+        ("ship", Role.STAFF, {"carrier": "DHL", "tracking_number": "TRK1"}),
+    ],
+    "delivered": [
+        ("submit", Role.STAFF, {}),
+        ("approve", Role.MANAGER, {}),
+        ("start_fulfilment", Role.STAFF, {}),
+        ("ship", Role.STAFF, {"carrier": "DHL", "tracking_number": "TRK1"}),
+        ("deliver", Role.STAFF, {}),
+    ],
+    "on_hold": [
+        ("submit", Role.STAFF, {}),
+        ("approve", Role.MANAGER, {}),
+        ("hold", Role.STAFF, {"reason": "Stock"}),
+    ],
     "cancelled": [("cancel", Role.STAFF, {"reason": "Customer withdrew"})],
 }
 
@@ -97,6 +115,7 @@ def order_in_state(state: str, company: Company, **place_kwargs) -> Order:
     order = place(staff, **place_kwargs)
     actors = {Role.STAFF: staff, Role.MANAGER: manager}
     for name, role, data in PATHS[state]:
-        order = commands.transition(order.id, name, actor=actors[role],
-                                    expected_version=order.version, **data)
+        order = commands.transition(
+            order.id, name, actor=actors[role], expected_version=order.version, **data
+        )
     return order

@@ -1,0 +1,55 @@
+"""Optimistic concurrency: a command based on a version the order has moved past is refused."""
+
+import pytest
+
+from events.models import Event
+from orders.exceptions import ConcurrencyError
+from orders.models import Order
+from tests import factories
+from tests.orders.workflow_spec import POSSIBLE_IN, perform
+
+CASES = [pytest.param(action, state, id=f"{action}-from-{state}") for action, state in POSSIBLE_IN]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("action", "state"), CASES)
+def test_a_command_on_a_stale_version_raises_concurrency_error_and_records_nothing(
+    acme, manager, action, state
+):
+    order = factories.order_in_state(state, acme)
+    events_before = Event.objects.count()
+
+    with pytest.raises(ConcurrencyError) as stale:
+        perform(action, order.id, manager, expected_version=order.version - 1)
+
+    assert (stale.value.expected_version, stale.value.actual_version) == (
+        order.version - 1,
+        order.version,
+    )
+    assert "changed by someone else" in str(stale.value)
+    assert Event.objects.count() == events_before
+    stored = Order.objects.get(pk=order.id)
+    assert (stored.state, stored.version) == (state, order.version)
+
+
+@pytest.mark.django_db
+def test_a_version_from_the_future_is_refused_too(acme, manager):
+    order = factories.order_in_state("submitted", acme)
+
+    with pytest.raises(ConcurrencyError):
+        perform("approve", order.id, manager, expected_version=order.version + 1)
+
+    assert Event.objects.filter(stream_id=order.id).count() == order.version
+
+
+@pytest.mark.django_db
+def test_the_second_of_two_commands_based_on_the_same_version_is_refused(acme, staff, manager):
+    order = factories.order_in_state("approved", acme)
+    seen = order.version
+    perform("start_fulfilment", order.id, staff, expected_version=seen)
+
+    with pytest.raises(ConcurrencyError):
+        perform("cancel", order.id, manager, expected_version=seen)
+
+    stored = Order.objects.get(pk=order.id)
+    assert (stored.state, stored.version) == ("in_fulfilment", seen + 1)

@@ -1,0 +1,124 @@
+"""The workflow table from the product spec, as test data, and how to perform each action.
+
+Written by hand from the spec, deliberately NOT derived from the FSM in `orders/models.py`:
+the tests compare the two, so a wrong `@transition` (or a wrong grant) makes them fail.
+"""
+
+from __future__ import annotations
+
+from accounts.models import Role
+from orders import commands
+from tests import factories
+
+STATES = (
+    "draft",
+    "submitted",
+    "approved",
+    "in_fulfilment",
+    "shipped",
+    "delivered",
+    "on_hold",
+    "cancelled",
+)
+FINAL_STATES = frozenset({"delivered", "cancelled"})
+TRANSITIONS = (
+    "submit",
+    "approve",
+    "reject",
+    "start_fulfilment",
+    "ship",
+    "deliver",
+    "hold",
+    "resume",
+    "cancel",
+)
+ROLES = (Role.STAFF, Role.MANAGER, Role.AUDITOR, Role.OPS)
+STAFF_AND_MANAGER = frozenset({Role.STAFF, Role.MANAGER})
+MANAGER_ONLY = frozenset({Role.MANAGER})
+HELD_FROM = "the state it was held from"
+
+# (transition, from state) -> (to state, roles that may do it). Everything else is refused.
+MOVES = {
+    ("submit", "draft"): ("submitted", STAFF_AND_MANAGER),
+    ("approve", "submitted"): ("approved", MANAGER_ONLY),
+    ("reject", "submitted"): ("draft", MANAGER_ONLY),
+    ("start_fulfilment", "approved"): ("in_fulfilment", STAFF_AND_MANAGER),
+    ("ship", "in_fulfilment"): ("shipped", STAFF_AND_MANAGER),
+    ("deliver", "shipped"): ("delivered", STAFF_AND_MANAGER),
+    ("hold", "approved"): ("on_hold", STAFF_AND_MANAGER),
+    ("hold", "in_fulfilment"): ("on_hold", STAFF_AND_MANAGER),
+    ("resume", "on_hold"): (HELD_FROM, MANAGER_ONLY),
+    ("cancel", "draft"): ("cancelled", STAFF_AND_MANAGER),
+    ("cancel", "submitted"): ("cancelled", STAFF_AND_MANAGER),
+    ("cancel", "approved"): ("cancelled", MANAGER_ONLY),
+    ("cancel", "on_hold"): ("cancelled", MANAGER_ONLY),
+}
+# Changes that keep the state: `None` means any state.
+KEEPERS = {
+    "change": (frozenset({"draft"}), STAFF_AND_MANAGER),
+    "add_note": (None, STAFF_AND_MANAGER),
+}
+HOLDABLE = ("approved", "in_fulfilment")
+ALLOWED_PAIRS = frozenset(
+    (source, target)
+    for (name, source), (to_state, _) in MOVES.items()
+    for target in (HOLDABLE if to_state == HELD_FROM else (to_state,))
+)
+EVENT_TYPES = {
+    "submit": "OrderSubmitted",
+    "approve": "OrderApproved",
+    "reject": "OrderRejected",
+    "start_fulfilment": "OrderFulfilmentStarted",
+    "ship": "OrderShipped",
+    "deliver": "OrderDelivered",
+    "hold": "OrderHeld",
+    "resume": "OrderResumed",
+    "cancel": "OrderCancelled",
+    "change": "OrderChanged",
+    "add_note": "NoteAdded",
+}
+# The extra data each transition needs (and records in its event).
+DATA = {
+    "reject": {"reason": "Prices need to be checked"},
+    "ship": {"carrier": "DHL", "tracking_number": "TRK123456"},
+    "hold": {"reason": "Waiting for stock"},
+    "cancel": {"reason": "Customer withdrew"},
+}
+# factories.PATHS holds orders from approved, so resume there leads back to approved.
+PATH_HELD_FROM = "approved"
+
+
+def may(role: Role, action: str, state: str) -> bool:
+    """Whether the spec lets `role` do `action` to an order in `state` (preconditions aside)."""
+    if action in KEEPERS:
+        states, roles = KEEPERS[action]
+        return (states is None or state in states) and role in roles
+    move = MOVES.get((action, state))
+    return move is not None and role in move[1]
+
+
+def perform(action: str, order_id, actor, *, expected_version: int, line_count: int = 2):
+    """Do `action` (a transition name, 'change' or 'add_note') through the commands."""
+    if action == "change":
+        return commands.change_order(
+            order_id,
+            actor=actor,
+            expected_version=expected_version,
+            details=factories.details("Hooli Hardware"),
+            lines=factories.lines(line_count),
+        )
+    if action == "add_note":
+        return commands.add_note(
+            order_id, actor=actor, expected_version=expected_version, text="Call before noon."
+        )
+    return commands.transition(
+        order_id, action, actor=actor, expected_version=expected_version, **DATA.get(action, {})
+    )
+
+
+# One state in which each action is possible, for the tests that need "a state where it could".
+POSSIBLE_IN = [(name, source) for name, source in MOVES] + [
+    ("change", "draft"),
+    ("add_note", "draft"),
+    ("add_note", "delivered"),
+]
