@@ -3,6 +3,8 @@
 import logging
 import time
 
+from django.utils.encoding import escape_uri_path
+
 from .request_context import new_request_id, reset_request_id, set_request_id
 
 logger = logging.getLogger("ledgerline.request")
@@ -24,7 +26,10 @@ class RequestIdMiddleware:
             logger.info(
                 "request method=%s path=%s status=%s duration_ms=%.1f user=%s htmx=%s",
                 request.method,
-                request.path,
+                # The decoded path may hold a newline or " status=200" (from %0A, %20): log it
+                # percent-encoded, so no URL can forge a log line or a field. (Django escapes
+                # its own "Not Found: <path>" lines for the same reason, CVE-2025-48432.)
+                escape_uri_path(request.path),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
                 user.get_username() if user is not None and user.is_authenticated else "-",

@@ -1,0 +1,269 @@
+"""Tenancy at the HTTP boundary: an Acme manager can neither see nor touch Globex's orders.
+
+Every URL pattern of the project is read from the resolver (admin/ aside), so a new page is
+covered the day it is added. Each is requested with GET (plain, and htmx asking for CSV) and with a
+POST that would be valid for any of our forms, against Globex orders in every state. The rule:
+- a URL that names an order: 404 (or 405 when the method is not allowed), and nothing changes;
+- any other URL: it may answer (200, 302, 400, 403, 405) but never shows anything of Globex.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from django.urls import URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+
+from events.models import Event
+from orders import commands
+
+from .conftest import ACME_CUSTOMER, ACTION_DATA, GLOBEX_CUSTOMER, body_of, order_post_data
+
+PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+SKIPPED = ("admin/",)  # Django's admin is for superusers, who belong to no company
+OBJECT_STATUSES = {404, 405}
+PAGE_STATUSES = {200, 302, 400, 403, 405}
+
+
+def project_routes(resolver=None, prefix: str = ""):
+    """Every route string of the project, includes resolved, e.g. 'orders/<uuid:order_id>/'."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern)
+        if route.startswith(SKIPPED):
+            continue
+        assert isinstance(entry.pattern, RoutePattern), (
+            f"{route!r} is a regex route: teach this test how to fill it in"
+        )
+        if isinstance(entry, URLResolver):
+            yield from project_routes(entry, route)
+        else:
+            yield route
+
+
+ROUTES = sorted(set(project_routes()))
+
+
+def names_an_order(route: str) -> bool:
+    return any(m["converter"] == "uuid" for m in PARAMETER.finditer(route))
+
+
+def candidates(converter: str | None, name: str, tenants) -> list[str]:
+    """Values to put in for one URL parameter: real Globex ids, real action names."""
+    if converter == "uuid":
+        return [str(order.id) for order in tenants.globex_orders.values()]
+    if name == "name":
+        return list(commands.workflow_transitions())
+    if converter in (None, "str", "slug", "path"):
+        return ["x"]
+    if converter == "int":
+        return ["1"]
+    pytest.fail(f"No test value for a <{converter}:{name}> parameter: add one to candidates()")
+
+
+def possible(order_id: str, action: str, tenants) -> bool:
+    """Whether the FSM would allow `action` on this order: then only tenancy can stop it."""
+    order = next(o for o in tenants.globex_orders.values() if str(o.id) == order_id)
+    return action in {t.name for t in order.get_available_state_transitions()}
+
+
+def urls_for(route: str, tenants) -> list[tuple[str, str]]:
+    """(url, order id in it or '') for the combinations of parameter values worth trying.
+
+    An action name is paired only with the orders whose state allows that action (every
+    action is possible on some Globex order), which keeps the walk fast and every 404 honest.
+    """
+    parameters = list(PARAMETER.finditer(route))
+    choices = [candidates(m["converter"], m["name"], tenants) for m in parameters]
+    urls = []
+    for values in itertools.product(*choices):
+        filled = list(zip(parameters, values, strict=True))
+        order_id = next((value for m, value in filled if m["converter"] == "uuid"), "")
+        action = next((value for m, value in filled if m["name"] == "name"), "")
+        if order_id and action and not possible(order_id, action, tenants):
+            continue
+        url = route
+        for match, value in filled:
+            url = url.replace(match.group(0), value, 1)
+        urls.append(("/" + url, order_id))
+    return urls
+
+
+def post_data_for(order) -> dict:
+    """A POST every form of ours would accept for this order: only tenancy may stop it."""
+    data = order_post_data(version=order.version if order else 1, text="Psst")
+    for action_data in ACTION_DATA.values():
+        data.update(action_data)
+    return data
+
+
+def globex_state(tenants):
+    globex_ids = [order.id for order in tenants.globex_orders.values()]
+    return (
+        Event.objects.filter(stream_id__in=globex_ids).count(),
+        sorted(Event.objects.filter(stream_id__in=globex_ids).values_list("hash", flat=True)),
+    )
+
+
+def test_the_walk_finds_the_order_pages_and_leaves_out_the_admin():
+    assert "orders/<uuid:order_id>/transitions/<str:name>/" in ROUTES
+    assert "orders/<uuid:order_id>/history/" in ROUTES
+    assert "audit/" in ROUTES
+    assert "accounts/login/" in ROUTES
+    assert not any(route.startswith("admin/") for route in ROUTES)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES)
+def test_no_url_shows_or_changes_another_companys_orders(route, tenants, manager, logged_in):
+    by_id = {str(order.id): order for order in tenants.globex_orders.values()}
+    before = globex_state(tenants)
+    client = logged_in(manager)
+
+    for url, order_id in urls_for(route, tenants):
+        order = by_id.get(order_id)
+        requests = [
+            ("GET", lambda c, u=url: c.get(u)),
+            ("GET csv htmx", lambda c, u=url: c.get(u, {"format": "csv"}, HTTP_HX_REQUEST="true")),
+            ("POST", lambda c, u=url, o=order: c.post(u, post_data_for(o))),
+        ]
+        for label, send in requests:
+            if "_auth_user_id" not in client.session:  # the walk also POSTs to logout
+                client.force_login(manager)
+            response = send(client)
+            allowed = OBJECT_STATUSES if order_id else PAGE_STATUSES
+            assert response.status_code in allowed, f"{label} {url}: {response.status_code}"
+            shown = body_of(response) + " ".join(response.headers.values())
+            leaked = [secret for secret in tenants.globex_secrets if secret in shown]
+            assert not leaked, f"{label} {url} shows Globex data: {leaked}"
+
+    assert globex_state(tenants) == before
+
+
+@pytest.mark.django_db
+def test_the_walk_tries_every_action_and_every_foreign_order(tenants):
+    # Guard for the walk above: pairing actions with states must not drop an action or an order.
+    order_routes = [route for route in ROUTES if names_an_order(route)]
+    tried = [url for route in order_routes for url, _ in urls_for(route, tenants)]
+    for action in commands.workflow_transitions():
+        assert any(f"/transitions/{action}/" in url for url in tried), action
+    for order in tenants.globex_orders.values():
+        assert any(f"/orders/{order.id}/history/" == url for url in tried)
+    assert len(order_routes) >= 5, order_routes
+
+
+# --- lists and exports with data in two companies -------------------------------------------
+
+
+@pytest.fixture
+def acme_client(two_companies, manager, logged_in):
+    return logged_in(manager)
+
+
+def assert_acme_only(text: str, tenants, *, echoed: tuple[str, ...] = ()) -> None:
+    """No Globex secret in `text`, apart from the user's own input echoed back (form, links)."""
+    for value in echoed:
+        text = text.replace(value, "")
+    leaked = [secret for secret in tenants.globex_secrets if secret in text]
+    assert not leaked, f"Globex data shown to Acme: {leaked}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx partial"])
+def test_the_order_list_shows_only_the_users_company(acme_client, two_companies, htmx):
+    response = acme_client.get("/orders/", **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+
+    body = body_of(response)
+    assert response.status_code == 200
+    assert "2 orders" in body
+    for order in two_companies.acme_orders.values():
+        assert order.number in body
+    assert_acme_only(body, two_companies)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["GLOBEX", "GLOBEX-000003", GLOBEX_CUSTOMER])
+def test_searching_for_another_companys_orders_finds_nothing_of_theirs(
+    acme_client, two_companies, query
+):
+    response = acme_client.get("/orders/", {"q": query})
+
+    body = body_of(response)
+    assert response.status_code == 200
+    assert "0 orders" in body
+    assert_acme_only(body, two_companies, echoed=(query,))
+
+
+@pytest.mark.django_db
+def test_the_dashboard_counts_only_the_users_company(acme_client, two_companies):
+    response = acme_client.get("/")
+
+    body = body_of(response)
+    counts = dict(re.findall(r'data-testid="count-(\w+)">(\d+)<', body))
+    assert counts == {
+        "draft": "1",
+        "submitted": "1",
+        "approved": "0",
+        "in_fulfilment": "0",
+        "shipped": "0",
+        "delivered": "0",
+        "on_hold": "0",
+        "cancelled": "0",
+    }
+    assert_acme_only(body, two_companies)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("export", [False, True], ids=["page", "csv"])
+def test_an_orders_history_shows_only_its_own_events(acme_client, two_companies, export):
+    order = two_companies.acme_orders["submitted"]
+
+    response = acme_client.get(f"/orders/{order.id}/history/", {"format": "csv"} if export else {})
+
+    body = body_of(response)
+    assert response.status_code == 200
+    assert ACME_CUSTOMER in body
+    if export:
+        assert len(body.strip().splitlines()) == 1 + order.version  # header + its events
+    assert_acme_only(body, two_companies)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("export", [False, True], ids=["page", "csv"])
+def test_the_audit_log_holds_only_the_users_companys_events(acme_client, two_companies, export):
+    acme_ids = {str(order.id) for order in two_companies.acme_orders.values()}
+    acme_events = Event.objects.filter(stream_id__in=acme_ids).count()
+
+    response = acme_client.get("/audit/", {"format": "csv"} if export else {})
+
+    body = body_of(response)
+    assert response.status_code == 200
+    assert_acme_only(body, two_companies)
+    if export:
+        rows = body.strip().splitlines()[1:]
+        assert len(rows) == acme_events
+        assert all(row.split(",")[4] in acme_ids for row in rows)
+    else:
+        assert body.count("<tr>") - 1 == acme_events  # minus the header row
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filters",
+    [{"actor": "globex.staff"}, {"order": "GLOBEX-000001"}, {"order": "globex-000002"}],
+    ids=["their actor", "their order number", "their order number, lower case"],
+)
+@pytest.mark.parametrize("export", [False, True], ids=["page", "csv"])
+def test_audit_filters_naming_another_companys_data_find_nothing(
+    acme_client, two_companies, filters, export
+):
+    response = acme_client.get("/audit/", {**filters, **({"format": "csv"} if export else {})})
+
+    body = body_of(response)
+    assert response.status_code == 200
+    if export:
+        assert len(body.strip().splitlines()) == 1  # the header only
+    else:
+        assert "No events match." in body
+    assert_acme_only(body, two_companies, echoed=tuple(filters.values()))
