@@ -1,7 +1,8 @@
 """The order list's query parameters, as a django-filter FilterSet (documented in README).
 
 state (repeatable), placed_after / placed_before (dates), q (customer or order number),
-total_min / total_max (amounts), sort (column, '-' for descending), page.
+total_min / total_max (amounts), stuck (true: open orders stuck in their state), sort (column,
+'-' for descending), page.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from projections.models import OrderSummary
 
-from .models import OrderState
+from .models import FINAL_STATES, OrderState
 
 SORTS = {
     "number": "sequence",
@@ -78,8 +80,15 @@ class OrderFilter(django_filters.FilterSet):
         max_digits=14,
         decimal_places=2,
     )
+    stuck = django_filters.BooleanFilter(
+        method="filter_stuck",
+        label="Only stuck orders",
+        widget=forms.CheckboxInput,
+    )
     sort = django_filters.OrderingFilter(
-        fields=tuple((column, name) for name, column in SORTS.items()), label="Sort by"
+        fields=tuple((column, name) for name, column in SORTS.items()),
+        label="Sort by",
+        empty_label="Newest first",
     )
 
     class Meta:
@@ -98,6 +107,13 @@ class OrderFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(customer_name__icontains=value) | Q(number__icontains=value))
+
+    def filter_stuck(self, queryset, name, value):
+        """Open orders in the same state for longer than STUCK_AFTER_DAYS (as on the dashboard)."""
+        if not value:
+            return queryset
+        cutoff = timezone.now() - dt.timedelta(days=settings.STUCK_AFTER_DAYS)
+        return queryset.exclude(state__in=FINAL_STATES).filter(state_since__lt=cutoff)
 
     def filter_total_min(self, queryset, name, value: Decimal):
         return queryset.filter(total_cents__gte=int(value * 100))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 
@@ -13,7 +14,8 @@ class AsOfForm(forms.Form):
         label="Show the order as it stood at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
-        help_text="Your local time zone's ISO date and time, e.g. 2026-11-20T14:30.",
+        help_text="An ISO date and time, e.g. 2026-11-20T14:30, in the server's time zone "
+        f"({settings.TIME_ZONE}) unless it carries an offset such as +01:00.",
     )
 
     def clean_as_of(self):

@@ -108,7 +108,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.SUBMITTED,
         target=S.DRAFT,
         permission="orders.reject_order",
-        custom=_workflow("Reject", "OrderRejected", fields=("reason",), style="warning"),
+        custom=_workflow("Reject", "OrderRejected", fields=("reason",), style="secondary"),
     )
     def reject(self):
         pass
@@ -148,7 +148,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=[S.APPROVED, S.IN_FULFILMENT],
         target=S.ON_HOLD,
         permission="orders.hold_order",
-        custom=_workflow("Put on hold", "OrderHeld", fields=("reason",), style="warning"),
+        custom=_workflow("Put on hold", "OrderHeld", fields=("reason",), style="secondary"),
     )
     def hold(self):
         pass

@@ -175,6 +175,7 @@ def detail_context(request, order_id, *, error: str = "", failed: str = "", form
     """What the detail page and its panels show; `failed`/`form` re-open a rejected action."""
     summary = selectors.order_summary(request.user, order_id)
     order = selectors.order_state(request.user, order_id)
+    form = _on_version(form, order.version)
     actions = [
         {
             "name": t.name,
@@ -201,6 +202,15 @@ def detail_context(request, order_id, *, error: str = "", failed: str = "", form
         if failed == "add_note" and form is not None
         else NoteForm(initial={"version": order.version}),
     }
+
+
+def _on_version(form, version: int):
+    """A rejected form, re-opened on the order's current version: after a conflict the user sees
+    the new state and can retry knowingly, without retyping the reason."""
+    if form is not None and form.is_bound:
+        form.data = form.data.copy()
+        form.data["version"] = str(version)
+    return form
 
 
 @require_POST

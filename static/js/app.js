@@ -64,6 +64,23 @@
     if (event.target.closest("[data-reload]")) { window.location.reload(); }
   });
 
+  // Filter forms: leave empty fields out of the request, so pushed URLs stay short and shareable.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.elt.closest("[data-drop-empty-params]")) { return; }
+    var params = event.detail.parameters;
+    if (params instanceof FormData) {
+      Array.from(params.keys()).forEach(function (key) {
+        var kept = params.getAll(key).filter(function (v) { return v !== ""; });
+        params.delete(key);
+        kept.forEach(function (v) { params.append(key, v); });
+      });
+    } else {
+      Object.keys(params).forEach(function (key) {
+        if (params[key] === "") { delete params[key]; }
+      });
+    }
+  });
+
   // htmx error responses (409, 4xx) still carry a message fragment: let htmx swap it in.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;

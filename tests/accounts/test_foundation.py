@@ -13,14 +13,25 @@ from accounts.models import Company, User
 from events.models import Event
 from tests import factories
 
-PUBLIC_NAMES = {"login", "healthz", "password_reset", "password_reset_done",
-                "password_reset_confirm", "password_reset_complete"}
+PUBLIC_NAMES = {
+    "login",
+    "healthz",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 
 def _all_url_paths():
     """Every URL pattern of the project, with sample values for its converters."""
-    samples = {"uuid": "6f1d3a8e-1c2b-4a5d-9e8f-0a1b2c3d4e5f", "slug": "x", "str": "submit",
-               "int": "1", "path": "x"}
+    samples = {
+        "uuid": "6f1d3a8e-1c2b-4a5d-9e8f-0a1b2c3d4e5f",
+        "slug": "x",
+        "str": "submit",
+        "int": "1",
+        "path": "x",
+    }
 
     def walk(patterns, prefix=""):
         for pattern in patterns:
@@ -30,7 +41,7 @@ def _all_url_paths():
                 route = prefix + str(pattern.pattern)
                 yield pattern.name, route, pattern
 
-    for name, route, pattern in walk(get_resolver().url_patterns):
+    for name, route, _pattern in walk(get_resolver().url_patterns):
         if route.startswith("admin/") or route.startswith("^"):
             continue
         path = route
@@ -57,8 +68,9 @@ def test_login_with_a_demo_user_lands_on_the_dashboard(client):
     from django.core.management import call_command
 
     call_command("seed_demo", "--orders", "0", "--force")
-    response = client.post(reverse("login"),
-                           {"username": "acme.staff", "password": DEMO_PASSWORD}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": "acme.staff", "password": DEMO_PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("dashboard")
     assert response.status_code == 200
     assert b"acme.staff" in response.content
@@ -86,7 +98,7 @@ def test_company_restricted_mixin_gives_404_for_another_companys_object(acme, gl
 
 def test_company_restricted_mixin_sets_the_company_on_create():
     class Form:
-        class instance:  # noqa: N801
+        class instance:
             company = None
 
     class Base:
@@ -143,7 +155,11 @@ def test_seed_demo_twice_leaves_the_same_rows():
     assert first == second
     assert len(first[1]) == 8
     assert {u.role for u in User.objects.filter(company__slug="acme")} == {
-        "Staff", "Manager", "Auditor", "Ops"}
+        "Staff",
+        "Manager",
+        "Auditor",
+        "Ops",
+    }
 
 
 @pytest.mark.django_db

@@ -16,14 +16,21 @@ def _manage(*args, env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
 
 def test_check_deploy_with_prod_settings_prints_no_warnings(tmp_path):
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         env_overrides={
             "DJANGO_SETTINGS_MODULE": "config.settings.prod",
             "SECRET_KEY": "x" * 20 + "-a-long-random-test-secret-key-for-check-deploy-0123456789",

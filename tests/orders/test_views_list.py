@@ -170,19 +170,19 @@ def test_the_list_sorts_by_the_chosen_column(client, staff, sort, expected):
 @pytest.mark.parametrize(
     ("query", "error"),
     [
-        ("sort=price", "sort : Select a valid choice. price is not one of the available"),
-        ("state=lost", "state : Select a valid choice. lost is not one of the available"),
-        ("placed_after=5th-of-May", "placed_after : Enter a valid date."),
-        ("total_min=lots", "total_min : Enter a number."),
-        ("total_min=-5", "total_min : Ensure this value is greater than or equal to 0."),
+        ("sort=price", "( sort ): Select a valid choice. price is not one of the available"),
+        ("state=lost", "( state ): Select a valid choice. lost is not one of the available"),
+        ("placed_after=5th-of-May", "( placed_after ): Enter a valid date."),
+        ("total_min=lots", "( total_min ): Enter a number."),
+        ("total_min=-5", "( total_min ): Ensure this value is greater than or equal to 0."),
         (
             "placed_after=2025-02-01&placed_before=2025-01-01",
-            "placed_before : This date must not be before “placed on or after”.",
+            "( placed_before ): This date must not be before “placed on or after”.",
         ),
-        ("total_min=50&total_max=10", "total_max : The maximum total must not be below"),
-        ("page=abc", "page : Enter a whole number."),
-        ("page=0", "page : Ensure this value is greater than or equal to 1."),
-        ("page=-1", "page : Ensure this value is greater than or equal to 1."),
+        ("total_min=50&total_max=10", "( total_max ): The maximum total must not be below"),
+        ("page=abc", "( page ): Enter a whole number."),
+        ("page=0", "( page ): Ensure this value is greater than or equal to 1."),
+        ("page=-1", "( page ): Ensure this value is greater than or equal to 1."),
     ],
 )
 def test_an_invalid_filter_is_400_with_the_error_shown_and_no_orders(
@@ -205,7 +205,7 @@ def test_an_invalid_filter_with_htmx_is_a_400_partial_with_the_error(client, sta
     assert response.status_code == 400
     html = response.content.decode()
     assert "<html" not in html
-    assert "sort : Select a valid choice." in filter_errors(response)
+    assert "( sort ): Select a valid choice." in filter_errors(response)
 
 
 def test_the_list_is_paged_and_each_page_continues_the_last(client, staff, three_days, settings):
