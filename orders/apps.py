@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class OrdersConfig(AppConfig):
@@ -7,3 +8,8 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import events  # noqa: F401  (registers the order event types)
+        from .permissions import grant_role_permissions
+
+        # After auth's own post_migrate handler has created our permissions (auth comes first
+        # in INSTALLED_APPS), make sure the role groups hold them.
+        post_migrate.connect(grant_role_permissions, sender=self, dispatch_uid="orders.roles")

@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.db import connection, transaction
 
 from accounts.models import Role
 from tests import factories
@@ -42,3 +45,25 @@ def globex_staff(globex):
 @pytest.fixture
 def globex_manager(globex):
     return factories.user(Role.MANAGER, globex)
+
+
+_TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """For tests whose writes must really commit (threads, processes, ATTACH).
+
+    The test runner's closing flush empties tables with DELETE, which the event log's
+    append-only trigger refuses: empty the log first, with the triggers dropped and restored in
+    one transaction, so the flush finds nothing there. (The role groups come back after the
+    flush by themselves: `orders.permissions.grant_role_permissions` runs on post_migrate.)
+    """
+    yield
+    connection.close()  # a fresh connection, whatever state the test left its own in
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in _TRIGGERS.SQLITE_DOWN:
+            cursor.execute(sql)
+        cursor.execute("DELETE FROM events_event")
+        for sql in _TRIGGERS.SQLITE_UP:
+            cursor.execute(sql)

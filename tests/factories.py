@@ -47,9 +47,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def user(role: Role | str, company: Company, username: str | None = None) -> User:
+    """The company's user of that role (created once; an existing one is returned unchanged, so
+    a client logged in as it stays logged in)."""
     role = Role(role)
     username = username or f"{company.slug}.{role.value.lower()}"
-    return UserFactory(username=username, company=company, role=role)
+    existing = User.objects.filter(username=username).first()
+    return existing or UserFactory(username=username, company=company, role=role)
 
 
 def lines(count: int = 2) -> list[Line]:

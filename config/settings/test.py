@@ -11,6 +11,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING_CONFIG = None
+# WhiteNoise would scan STATIC_ROOT for every test client; tests never need collected files.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 
 # Tests run on a real SQLite file (not :memory:) so that concurrency tests can open several
 # connections from threads and processes, exactly as the server does. One file per test run.

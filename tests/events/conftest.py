@@ -3,7 +3,7 @@
 import importlib
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from events import store
 from tests import factories
@@ -49,20 +49,8 @@ def tamperer(db):
 
 
 @pytest.fixture
-def committed_log(transactional_db):
-    """For `transaction=True` tests: empty the committed log afterwards.
-
-    pytest-django empties the tables with `DELETE FROM`, which the triggers refuse for
-    `events_event`; this teardown runs before that flush and removes the events behind the
-    triggers' back, then puts the triggers back.
-    """
-    yield
-    connection.close()  # a fresh connection, whatever state the test left its own in
-    with transaction.atomic():  # all or nothing: never leave the log without its triggers
-        drop_append_only_triggers()
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM events_event")
-        create_append_only_triggers()
+def committed_log(committed_db):
+    """For `transaction=True` tests: the shared `committed_db` (empties the log afterwards)."""
 
 
 @pytest.fixture
