@@ -49,7 +49,8 @@ class Table:
             if funcs:
                 self.converters.append((index, funcs, col))
 
-    def _prep(self, attname: str, value) -> Any:
+    def prep(self, attname: str, value) -> Any:
+        """`value` as the database stores it in column `attname` (for hand-written SQL)."""
         return self.field_of[attname].get_db_prep_value(
             value, connections[self.using], prepared=False
         )
@@ -84,12 +85,12 @@ class Table:
             if not values:
                 return []
             rest_sql.append(f"{self.column_of[attname]} IN ({', '.join(['%s'] * len(values))})")
-            rest_params += [self._prep(attname, v) for v in values]
+            rest_params += [self.prep(attname, v) for v in values]
         rows: list[dict] = []
         for start in range(0, len(first_values), _CHUNK):
             chunk = first_values[start : start + _CHUNK]
             clauses = [f"{self.column_of[first]} IN ({', '.join(['%s'] * len(chunk))})", *rest_sql]
-            params = [self._prep(first, v) for v in chunk] + rest_params
+            params = [self.prep(first, v) for v in chunk] + rest_params
             rows += self.select(" AND ".join(clauses), params)
         return rows
 

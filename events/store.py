@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
 from .registry import DomainEvent, deserialize
+from .sqlrows import table
 
 _PG_LOG_LOCK_KEY = 7_316_001  # arbitrary constant naming "the event log" advisory lock
 
@@ -63,9 +65,25 @@ def register_inline_handler(handler: InlineHandler) -> None:
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
     """The stream's current version (0 for a stream with no events)."""
-    return (
-        Event.objects.using(using).filter(stream_id=stream_id).aggregate(v=Max("version"))["v"] or 0
-    )
+    events = table(Event, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX({events.column_of['version']}) FROM {events.table} "
+            f"WHERE {events.column_of['stream_id']} = %s",
+            [events.prep("stream_id", stream_id)],
+        )
+        return cursor.fetchone()[0] or 0
+
+
+def _head(using: str) -> tuple[int, str]:
+    """The last event's position and hash ((0, GENESIS) for an empty log)."""
+    with connections[using].cursor() as cursor:
+        events = table(Event, using)
+        position, hash_ = events.column_of["position"], events.column_of["hash"]
+        cursor.execute(
+            f"SELECT {position}, {hash_} FROM {events.table} ORDER BY {position} DESC LIMIT 1"
+        )
+        return cursor.fetchone() or (0, GENESIS)
 
 
 def append(
@@ -108,10 +126,7 @@ def append(
         current = stream_version(stream_id, using=using)
         if current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
-        head = (
-            Event.objects.using(using).order_by("-position").values_list("position", "hash").first()
-        ) or (0, GENESIS)
-        position, prev_hash = head
+        position, prev_hash = _head(using)
         rows: list[Event] = []
         for offset, event in enumerate(events, start=1):
             row = Event(
@@ -133,7 +148,7 @@ def append(
             rows.append(row)
         try:
             with transaction.atomic(using=using):
-                Event.objects.using(using).bulk_create(rows)
+                table(Event, using).insert(_as_dict(row) for row in rows)
         except IntegrityError:
             # Only reachable without a serialising lock (e.g. a misconfigured database):
             # the unique (stream, version) constraint is the last line of defence.
@@ -144,6 +159,10 @@ def append(
         for handler in _inline_handlers:
             handler(recorded, using)
     return recorded
+
+
+def _as_dict(row: Event) -> dict:
+    return {f.attname: getattr(row, f.attname) for f in Event._meta.concrete_fields}
 
 
 def hash_of(row: Event) -> str:
@@ -173,15 +192,25 @@ def read_stream(
     company=None,
     using: str = "default",
 ) -> list[RecordedEvent]:
-    """A stream's events in version order; optionally only up to a version or a moment."""
-    qs = Event.objects.using(using).filter(stream_id=stream_id)
+    """A stream's events in version order; optionally only up to a version or a moment.
+
+    With `until`, the stream stops at its first event that occurred later: a history never has
+    a hole, even if an event was recorded with an earlier `occurred_at` than the one before it.
+    """
+    events = table(Event, using)
+    column = events.column_of
+    where = [f"{column['stream_id']} = %s"]
+    params = [events.prep("stream_id", stream_id)]
     if company is not None:
-        qs = qs.filter(company=company)
+        where.append(f"{column['company_id']} = %s")
+        params.append(events.prep("company_id", getattr(company, "pk", company)))
     if up_to_version is not None:
-        qs = qs.filter(version__lte=up_to_version)
+        where.append(f"{column['version']} <= %s")
+        params.append(up_to_version)
+    rows = events.select(" AND ".join(where), params, tail=f"ORDER BY {column['version']}")
     if until is not None:
-        qs = qs.filter(occurred_at__lte=until)
-    return [_recorded(row) for row in qs.order_by("version")]
+        rows = list(itertools.takewhile(lambda row: row["occurred_at"] <= until, rows))
+    return [_recorded(_Row(row)) for row in rows]
 
 
 def read_all(
@@ -202,24 +231,39 @@ def read_all(
         yield [_recorded(row) for row in rows]
 
 
+class _Row:
+    """A stored event row with attribute access (what `hash_of` and `_recorded` read)."""
+
+    __slots__ = ("__dict__",)
+
+    def __init__(self, values: dict):
+        self.__dict__ = values
+
+
 def iter_rows(
     after_position: int = 0,
     *,
     batch_size: int = 2000,
     up_to_position: int | None = None,
     using: str = "default",
-) -> Iterator[list[Event]]:
-    """Raw stored rows in position order, in batches (verification hashes these as stored)."""
+) -> Iterator[list[_Row]]:
+    """Stored rows in position order, in batches (verification hashes these as stored).
+
+    Plain SQL through `events.sqlrows` (values converted exactly as the ORM does): streaming the
+    log is the hot path of rebuilds and verification.
+    """
+    events = table(Event, using)
+    position = events.column_of["position"]
     cursor = after_position
     while True:
-        qs = Event.objects.using(using).filter(position__gt=cursor)
+        where, params = f"{position} > %s", [cursor]
         if up_to_position is not None:
-            qs = qs.filter(position__lte=up_to_position)
-        rows = list(qs.order_by("position")[:batch_size])
+            where, params = f"{where} AND {position} <= %s", [*params, up_to_position]
+        rows = events.select(where, params, tail=f"ORDER BY {position} LIMIT {int(batch_size)}")
         if not rows:
             return
-        yield rows
-        cursor = rows[-1].position
+        yield [_Row(row) for row in rows]
+        cursor = rows[-1]["position"]
 
 
 def head_position(*, using: str = "default") -> int:
