@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from django.db import connections, transaction
 
 from events import store
+from events.sqlrows import table
 from events.store import RecordedEvent
 
 from .models import ProjectionCheckpoint, key_uuid
@@ -49,25 +50,19 @@ def apply_inline(events: list[RecordedEvent], using: str) -> None:
         if checkpoints.get(projection.name, 0) == before:
             projection.apply(events, using)
             applied.append(projection.name)
-    _set_checkpoints(applied, last, using, existing=checkpoints)
+    _set_checkpoints(applied, last, using)
 
 
 def checkpoint_positions(using: str = "default") -> dict[str, int]:
-    return dict(ProjectionCheckpoint.objects.using(using).values_list("name", "position"))
+    # Plain SQL: this runs in every command's transaction.
+    return {row["name"]: row["position"] for row in table(ProjectionCheckpoint, using).select()}
 
 
-def _set_checkpoints(names, position: int, using: str, existing: dict[str, int]) -> None:
-    present = [name for name in names if name in existing]
-    if present:
-        ProjectionCheckpoint.objects.using(using).filter(name__in=present).update(position=position)
-    missing = [name for name in names if name not in existing]
-    if missing:
-        ProjectionCheckpoint.objects.using(using).bulk_create(
-            [
-                ProjectionCheckpoint(id=key_uuid("checkpoint", n), name=n, position=position)
-                for n in missing
-            ]
-        )
+def _set_checkpoints(names, position: int, using: str) -> None:
+    """Move the named projections' checkpoints to `position` (one upsert)."""
+    table(ProjectionCheckpoint, using).upsert(
+        {"id": key_uuid("checkpoint", name), "name": name, "position": position} for name in names
+    )
 
 
 # --- catch-up -------------------------------------------------------------------------------
@@ -94,7 +89,7 @@ def catch_up(
             if not batch:
                 return applied
             projection.apply(batch, using)
-            _set_checkpoints([projection.name], batch[-1].position, using, checkpoints)
+            _set_checkpoints([projection.name], batch[-1].position, using)
         applied += len(batch)
         if progress:
             progress(applied, max(total, applied))
@@ -231,15 +226,13 @@ def rebuild(
                 with connection.cursor() as cursor:
                     for projection in projections:
                         for model in projection.models:
-                            table, cols = model._meta.db_table, _columns(model)
-                            cursor.execute(f'DELETE FROM main."{table}"')
+                            db_table, cols = model._meta.db_table, _columns(model)
+                            cursor.execute(f'DELETE FROM main."{db_table}"')
                             cursor.execute(
-                                f'INSERT INTO main."{table}" ({cols}) '
-                                f'SELECT {cols} FROM scratch."{table}"'
+                                f'INSERT INTO main."{db_table}" ({cols}) '
+                                f'SELECT {cols} FROM scratch."{db_table}"'
                             )
-                _set_checkpoints(
-                    [p.name for p in projections], head, using, checkpoint_positions(using)
-                )
+                _set_checkpoints([p.name for p in projections], head, using)
             break
     return RebuildResult(done, time.perf_counter() - started, head)
 
@@ -294,16 +287,18 @@ def verify(
 
 
 def _compare(cursor, name: str, model, limit: int) -> list[Difference]:
-    table, cols = model._meta.db_table, _columns(model)
+    db_table, cols = model._meta.db_table, _columns(model)
     fields = [f.column for f in model._meta.concrete_fields]
     found: dict[str, Difference] = {}
     cursor.execute(
-        f'SELECT {cols} FROM main."{table}" EXCEPT SELECT {cols} FROM scratch."{table}" LIMIT %s',
+        f'SELECT {cols} FROM main."{db_table}" '
+        f'EXCEPT SELECT {cols} FROM scratch."{db_table}" LIMIT %s',
         [limit],
     )
     live_rows = {row[0]: row for row in cursor.fetchall()}
     cursor.execute(
-        f'SELECT {cols} FROM scratch."{table}" EXCEPT SELECT {cols} FROM main."{table}" LIMIT %s',
+        f'SELECT {cols} FROM scratch."{db_table}" '
+        f'EXCEPT SELECT {cols} FROM main."{db_table}" LIMIT %s',
         [limit],
     )
     expected_rows = {row[0]: row for row in cursor.fetchall()}
@@ -322,7 +317,7 @@ def _compare(cursor, name: str, model, limit: int) -> list[Difference]:
                 if live_value != expected_value
             ]
             problem = "differs: " + "; ".join(changed)
-        found[str(row_id)] = Difference(name, table, str(row_id), problem)
+        found[str(row_id)] = Difference(name, db_table, str(row_id), problem)
     return list(found.values())
 
 
