@@ -32,13 +32,7 @@ class DomainEvent:
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]):
-        hints = _hints(cls)
-        kwargs = {
-            f.name: _decode(payload[f.name], hints[f.name])
-            for f in dataclasses.fields(cls)
-            if f.name in payload
-        }
-        return cls(**kwargs)
+        return _decoder(cls)(payload)
 
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
@@ -127,26 +121,35 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"Cannot put a {type(value).__name__} in an event payload.")
 
 
-def _decode(raw: Any, hint: Any) -> Any:
+@cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """A function turning JSON for `hint` back into it, built once per type (hot in replays)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        if raw is None:
-            return None
         (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        return _decode(raw, inner)
+        decode_inner = _decoder(inner)
+        return lambda raw: None if raw is None else decode_inner(raw)
     if origin in (list, tuple):
-        (inner, *_) = typing.get_args(hint)
-        items = [_decode(item, inner) for item in raw]
-        return tuple(items) if origin is tuple else items
-    if hint is Decimal:
-        return Decimal(raw)
-    if hint is uuid.UUID:
-        return uuid.UUID(raw)
+        decode_item = _decoder(typing.get_args(hint)[0])
+        if origin is tuple:
+            return lambda raw: tuple(decode_item(item) for item in raw)
+        return lambda raw: [decode_item(item) for item in raw]
+    if hint in (Decimal, uuid.UUID):
+        return hint
     if hint is dt.datetime:
-        return dt.datetime.fromisoformat(raw)
+        return dt.datetime.fromisoformat
     if hint is dt.date:
-        return dt.date.fromisoformat(raw)
+        return dt.date.fromisoformat
     if dataclasses.is_dataclass(hint):
-        inner_hints = _hints(hint)
-        return hint(**{k: _decode(v, inner_hints[k]) for k, v in raw.items()})
+        hints = _hints(hint)
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(hint)]
+
+        def decode_dataclass(raw: dict):
+            return hint(**{name: decode(raw[name]) for name, decode in fields if name in raw})
+
+        return decode_dataclass
+    return _identity
+
+
+def _identity(raw: Any) -> Any:
     return raw

@@ -1,20 +1,90 @@
 """Fast row access for hot paths (inline projections, rebuilds, log scans).
 
-Builds each model's SQL once and converts values exactly as the ORM would (the backend's and
-the field's own converters on the way out of the database, `get_db_prep_save` on the way in),
-so rows written here read back through the ORM unchanged, and vice versa. It skips only the
-ORM's per-query compilation, which dominates the cost of the many tiny queries a command makes.
+Builds each model's SQL once and converts values exactly as the ORM does, so rows written here
+read back through the ORM unchanged, and vice versa. It skips the ORM's per-query compilation,
+which dominates the cost of the many tiny queries a command makes.
+
+On SQLite, the common field types (UUID, datetime, date, JSON) use direct adapters that produce
+the very values Django's SQLite backend produces (`tests/events/test_sqlrows.py` checks them
+against the ORM); other fields and other databases go through the fields' own methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from functools import cache
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models
 
 _CHUNK = 500  # IN-list size: well under SQLite's bound-parameter limit
+_UTC = dt.UTC
+
+
+@lru_cache(maxsize=262_144)
+def _uuid_from_hex(value: str) -> uuid.UUID:
+    # The same few thousand order/company ids come back again and again in a replay.
+    return uuid.UUID(value)
+
+
+def _to_datetime(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):  # the driver may already have parsed it (decltype)
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
+
+
+def _to_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
+    """A direct equivalent of Django's SQLite converters for this field, if it has one."""
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    if isinstance(field, models.UUIDField):
+        return lambda v: None if v is None else _uuid_from_hex(v)
+    if isinstance(field, models.DateTimeField) and settings.USE_TZ:
+        return _to_datetime
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        return _to_date
+    if isinstance(field, models.JSONField) and field.decoder is None:
+        return lambda v: None if v is None else json.loads(v)
+    return None
+
+
+def _sqlite_adapter(field: models.Field, connection) -> Callable[[Any], Any] | None:
+    """A direct equivalent of `get_db_prep_save` on SQLite for the usual values of this field.
+
+    Values of any other shape take Django's own path (`generic`), warnings and all.
+    """
+    generic = _generic_adapter(field, connection)
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    if isinstance(field, models.UUIDField):
+        return lambda v: v.hex if isinstance(v, uuid.UUID) else generic(v)
+    if isinstance(field, models.DateTimeField) and settings.USE_TZ:
+        return lambda v: (
+            str(v.astimezone(_UTC).replace(tzinfo=None))
+            if isinstance(v, dt.datetime) and v.tzinfo is not None
+            else generic(v)
+        )
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        return lambda v: str(v) if type(v) is dt.date else generic(v)
+    if isinstance(field, models.JSONField) and field.encoder is None:
+        return lambda v: json.dumps(v) if v is not None else generic(v)
+    if isinstance(field, (models.CharField, models.TextField)):
+        return lambda v: v if isinstance(v, str) else generic(v)
+    if isinstance(field, models.IntegerField):
+        return lambda v: v if type(v) is int else generic(v)
+    return None
 
 
 class Table:
@@ -42,27 +112,28 @@ class Table:
             f"ON CONFLICT ({qn(pk.column)}) DO UPDATE SET {updates}"
         )
         self.insert_sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({placeholders})"
-        self.converters = []
+        # The direct SQLite paths assume Django's defaults: UTC storage (no TIME_ZONE override).
+        sqlite = connection.vendor == "sqlite" and not connection.settings_dict.get("TIME_ZONE")
+        self.converters: list[tuple[int, Callable[[Any], Any]]] = []
+        self.adapters: list[Callable[[Any], Any]] = []
         for index, field in enumerate(fields):
-            col = field.get_col(model._meta.db_table)
-            funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-            if funcs:
-                self.converters.append((index, funcs, col))
+            convert = _sqlite_converter(field) if sqlite else None
+            if convert is None:
+                convert = _generic_converter(field, model, connection)
+            if convert is not None:
+                self.converters.append((index, convert))
+            adapt = _sqlite_adapter(field, connection) if sqlite else None
+            self.adapters.append(adapt or _generic_adapter(field, connection))
+        self.adapter_of = dict(zip(self.attnames, self.adapters, strict=True))
 
     def prep(self, attname: str, value) -> Any:
         """`value` as the database stores it in column `attname` (for hand-written SQL)."""
-        return self.field_of[attname].get_db_prep_value(
-            value, connections[self.using], prepared=False
-        )
+        return self.adapter_of[attname](value)
 
     def _convert(self, raw: Sequence) -> dict:
         values = list(raw)
-        connection = connections[self.using]
-        for index, funcs, col in self.converters:
-            value = values[index]
-            for func in funcs:
-                value = func(value, col, connection)
-            values[index] = value
+        for index, convert in self.converters:
+            values[index] = convert(values[index])
         return dict(zip(self.attnames, values, strict=True))
 
     def select(self, where: str = "", params: Sequence = (), tail: str = "") -> list[dict]:
@@ -89,14 +160,16 @@ class Table:
         rows: list[dict] = []
         for start in range(0, len(first_values), _CHUNK):
             chunk = first_values[start : start + _CHUNK]
-            clauses = [f"{self.column_of[first]} IN ({', '.join(['%s'] * len(chunk))})", *rest_sql]
+            clauses = [
+                f"{self.column_of[first]} IN ({', '.join(['%s'] * len(chunk))})",
+                *rest_sql,
+            ]
             params = [self.prep(first, v) for v in chunk] + rest_params
             rows += self.select(" AND ".join(clauses), params)
         return rows
 
     def _row_params(self, row: dict) -> list:
-        connection = connections[self.using]
-        return [f.get_db_prep_save(row[f.attname], connection) for f in self.fields]
+        return [adapt(row[name]) for name, adapt in zip(self.attnames, self.adapters, strict=True)]
 
     def upsert(self, rows: Iterable[dict]) -> None:
         params = [self._row_params(row) for row in rows]
@@ -111,8 +184,26 @@ class Table:
                 cursor.executemany(self.insert_sql, params)
 
 
+def _generic_converter(field, model, connection) -> Callable[[Any], Any] | None:
+    col = field.get_col(model._meta.db_table)
+    funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+    if not funcs:
+        return None
+
+    def convert(value):
+        for func in funcs:
+            value = func(value, col, connection)
+        return value
+
+    return convert
+
+
+def _generic_adapter(field, connection) -> Callable[[Any], Any]:
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 @cache
-def _table(model: type[models.Model], using: str, vendor: str, alias_settings: str) -> Table:
+def _table(model: type[models.Model], using: str, vendor: str, name: str) -> Table:
     return Table(model, using)
 
 
