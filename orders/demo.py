@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from accounts.models import Company, User
@@ -132,22 +132,40 @@ MANAGER_ACTIONS = {"approve", "reject", "resume"}
 
 
 def seed_orders(
-    company: Company, count: int, *, now: dt.datetime, days: int = 90, seed: int = 2026
+    companies: Company | Sequence[Company],
+    count: int,
+    *,
+    now: dt.datetime,
+    days: int = 90,
+    seed: int = 2026,
 ) -> int:
-    """Create `count` orders for `company` through the commands; returns events written."""
-    rng = random.Random(f"{seed}:{company.slug}")
-    staff = User.objects.get(username=f"{company.slug}.staff")
-    manager = User.objects.get(username=f"{company.slug}.manager")
+    """Create `count` orders per company through the commands; returns the events written.
+
+    All companies' steps are merged into one timeline, so positions increase with `occurred_at`
+    across the whole log. A quarter of the orders start in the last ten days, so the recent ones
+    are still in flight and every state shows on the dashboard.
+    """
+    companies = [companies] if isinstance(companies, Company) else list(companies)
     queue: list = []
-    for index in range(count):
-        start = now - dt.timedelta(days=days) + dt.timedelta(seconds=rng.uniform(0, days * 86400))
-        plan = order_plan(rng, start)
-        heapq.heappush(queue, (*_first(plan), index, plan, {}))
+    actors: dict = {}
+    for company in companies:
+        rng = random.Random(f"{seed}:{company.slug}")
+        actors[company.pk] = (
+            User.objects.get(username=f"{company.slug}.staff"),
+            User.objects.get(username=f"{company.slug}.manager"),
+            rng,
+        )
+        for index in range(count):
+            window = min(days, 10) if rng.random() < 0.25 else days
+            start = now - dt.timedelta(seconds=rng.uniform(0, window * 86400))
+            plan = order_plan(rng, start)
+            heapq.heappush(queue, (*_first(plan), company.slug, index, plan, {"co": company.pk}))
     events = 0
     while queue:
-        at, action, data, index, plan, state = heapq.heappop(queue)
+        at, action, data, slug, index, plan, state = heapq.heappop(queue)
         if at > now:
             continue  # the future has not happened yet: the order stays where it is
+        staff, manager, rng = actors[state["co"]]
         late_cancel = action == "cancel" and state.get("approved")
         actor = manager if action in MANAGER_ACTIONS or late_cancel else staff
         if action == "place":
@@ -168,7 +186,7 @@ def seed_orders(
         events += 1
         step = next(plan, None)
         if step is not None:
-            heapq.heappush(queue, (*step, index, plan, state))
+            heapq.heappush(queue, (*step, slug, index, plan, state))
     return events
 
 

@@ -28,12 +28,16 @@ class Command(BaseCommand):
         if orders < 0 or days < 1:
             raise CommandError("--orders must be >= 0 and --days >= 1.")
         now = timezone.now().replace(microsecond=0)
+        fresh = []
         for company in seed_companies_and_users():
             if Order.objects.filter(company=company).exists():
                 self.stdout.write(f"{company.name}: already has orders, left as it is.")
-                continue
-            written = seed_orders(company, orders, now=now, days=days, seed=seed)
-            self.stdout.write(f"{company.name}: {orders} orders, {written} events.")
+            else:
+                fresh.append(company)
+        if fresh:
+            written = seed_orders(fresh, orders, now=now, days=days, seed=seed)
+            names = ", ".join(company.name for company in fresh)
+            self.stdout.write(f"{names}: {orders} orders each, {written} events.")
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready. Log in as acme.staff / {DEMO_PASSWORD}.")
         )
