@@ -36,9 +36,10 @@ $(VENV)/.installed-dev: requirements-dev.txt | $(PY)
 .env:
 	@$(PYTHON) -c "import secrets, pathlib; \
 	src = pathlib.Path('.env.example').read_text(); \
-	key = secrets.token_urlsafe(50); \
-	pathlib.Path('.env').write_text(src.replace('SECRET_KEY=\n', 'SECRET_KEY=' + key + '\n', 1))"
-	@echo "Created .env from .env.example with a fresh SECRET_KEY"
+	src = src.replace('SECRET_KEY=\n', 'SECRET_KEY=' + secrets.token_urlsafe(50) + '\n', 1); \
+	src = src.replace('EVENT_LOG_KEY=\n', 'EVENT_LOG_KEY=' + secrets.token_urlsafe(32) + '\n', 1); \
+	pathlib.Path('.env').write_text(src)"
+	@echo "Created .env from .env.example with a fresh SECRET_KEY and EVENT_LOG_KEY"
 
 setup: $(VENV)/.installed .env
 

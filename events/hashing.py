@@ -4,11 +4,19 @@ hash(n) = SHA-256(prev_hash(n) || canonical(event n)), where prev_hash(n) = hash
 first event's prev_hash is GENESIS. The canonical form covers every column that carries meaning,
 including `position` and `id`, so editing any field, deleting or inserting a row, or swapping two
 rows changes a hash that the next event has already committed to.
+
+With `EVENT_LOG_KEY` set (make run/test put a random one in .env), the hash is an HMAC-SHA-256
+under that key: someone who can write the database file but does not have the key cannot
+recompute a consistent chain after editing it. Keep the key with the other secrets (it is not in
+the database); the same key must be used for the life of the log.
 """
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+
+from django.conf import settings
 
 GENESIS = "0" * 64
 
@@ -54,4 +62,8 @@ def event_hash(
             _instant(recorded_at),
         ]
     )
-    return hashlib.sha256(f"{prev_hash}|{body}".encode()).hexdigest()
+    message = f"{prev_hash}|{body}".encode()
+    key = settings.EVENT_LOG_KEY
+    if key:
+        return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()

@@ -41,9 +41,12 @@ def verify_log(*, batch_size: int = 5000, using: str = "default") -> Verificatio
     started = time.perf_counter()
     expected_position, prev_hash, checked = 1, GENESIS, 0
     stream_versions: dict = {}
+    anchor = _last_good_check(using)
     for rows in iter_rows(0, batch_size=batch_size, using=using):
         for row in rows:
-            problem = _check(row, expected_position, prev_hash, stream_versions)
+            problem = _check(row, expected_position, prev_hash, stream_versions) or _against(
+                anchor, row
+            )
             if problem:
                 return VerificationResult(
                     False,
@@ -57,8 +60,39 @@ def verify_log(*, batch_size: int = 5000, using: str = "default") -> Verificatio
             stream_versions[row.stream_id] = row.version
             expected_position, prev_hash = row.position + 1, row.hash
             checked += 1
+    if anchor is not None and anchor.head_position > expected_position - 1:
+        return VerificationResult(
+            False,
+            checked,
+            expected_position - 1,
+            prev_hash,
+            time.perf_counter() - started,
+            expected_position,
+            f"the log ends at position {expected_position - 1}, but reached position "
+            f"{anchor.head_position} when it was verified on {anchor.checked_at:%Y-%m-%d %H:%M}: "
+            "events were removed from its end",
+        )
     return VerificationResult(
         True, checked, expected_position - 1, prev_hash, time.perf_counter() - started
+    )
+
+
+def _last_good_check(using: str) -> IntegrityCheck | None:
+    """The last verification that passed: its head anchors the chain (see systemPatterns.md)."""
+    return (
+        IntegrityCheck.objects.using(using)
+        .filter(ok=True, head_position__gt=0)
+        .order_by("-checked_at")
+        .first()
+    )
+
+
+def _against(anchor: IntegrityCheck | None, row) -> str:
+    if anchor is None or row.position != anchor.head_position or row.hash == anchor.head_hash:
+        return ""
+    return (
+        f"the event at position {row.position} no longer has the hash it had when the log was "
+        f"verified on {anchor.checked_at:%Y-%m-%d %H:%M}: the chain was recomputed after an edit"
     )
 
 

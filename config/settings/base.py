@@ -173,6 +173,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Domain settings ------------------------------------------------------------------------
+# Key of the event log's hash chain (HMAC-SHA-256); empty means a plain SHA-256 chain. Never
+# change it for an existing log: verify_events would report every event as altered.
+EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)

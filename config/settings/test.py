@@ -5,6 +5,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+EVENT_LOG_KEY = "test-event-log-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -215,13 +215,6 @@ def test_a_version_gap_in_a_stream_breaks_the_log_even_with_a_recomputed_hash(se
     assert_broken_at(10, f"stream {row.stream_id} jumps from version 3 to 5")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # "DID NOT RAISE": any other error is a broken test
-    reason="Design gap: the chain has no secret and no anchor outside the table, so whoever can "
-    "write the file can re-chain every event after an edit; verify_events does not compare "
-    "the recomputed chain with the head hash it recorded on its previous run.",
-)
 def test_an_edit_with_the_rest_of_the_chain_recomputed_is_caught_against_the_last_run(
     seeded_log, tamperer
 ):
@@ -239,4 +232,33 @@ def test_an_edit_with_the_rest_of_the_chain_recomputed_is_caught_against_the_las
             [row.prev_hash, row.hash, row.position],
         )
 
-    assert_broken_at(5, "")
+    # The chain is consistent again, but its head no longer matches the last good run's.
+    assert_broken_at(10, "the chain was recomputed after an edit")
+
+
+def test_events_removed_from_the_end_are_caught_against_the_last_run(seeded_log, tamperer):
+    verify()  # the last good run recorded head position 10
+    execute("DELETE FROM events_event WHERE position > 8")
+
+    assert_broken_at(9, "events were removed from its end")
+
+
+def test_without_the_log_key_a_recomputed_chain_does_not_verify(seeded_log, tamperer, settings):
+    """Someone with the database file but not EVENT_LOG_KEY re-chains an edit with plain SHA-256:
+    the first edited event no longer matches its keyed hash, with no earlier run to compare."""
+    rows = list(Event.objects.order_by("position"))
+    rows[4].payload = {**rows[4].payload, "tracking_number": "FORGED"}
+    execute(
+        "UPDATE events_event SET payload = %s WHERE position = 5", [json.dumps(rows[4].payload)]
+    )
+    settings.EVENT_LOG_KEY = ""  # the attacker's view
+    for previous, row in itertools.pairwise(rows[3:]):
+        row.prev_hash = previous.hash
+        row.hash = store.hash_of(row)
+        execute(
+            "UPDATE events_event SET prev_hash = %s, hash = %s WHERE position = %s",
+            [row.prev_hash, row.hash, row.position],
+        )
+    settings.EVENT_LOG_KEY = "test-event-log-key"  # the server's
+
+    assert_broken_at(5, "was altered")
