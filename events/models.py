@@ -49,6 +49,8 @@ class Event(UUIDModel):
 
     class Meta:
         ordering = ["position"]
+        # Related lookups and the admin use the base manager: make it the guarded one too.
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["stream_id", "version"], name="event_stream_version_unique"

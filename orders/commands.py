@@ -112,10 +112,10 @@ def transition(
     **data: str,
 ) -> Order:
     """Move an order along the workflow: `name` is an FSM transition of `Order`."""
-    spec = workflow_transitions().get(name)
-    if spec is None:
-        raise UnknownTransition(name)
     with _failure_logged(name, order_id, actor), transaction.atomic():
+        spec = workflow_transitions().get(name)
+        if spec is None:
+            raise UnknownTransition(name)
         order = _load_for(order_id, name, actor, expected_version)
         fields = clean_fields(data, spec["fields"])
         from_state = order.state

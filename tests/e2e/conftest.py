@@ -85,6 +85,8 @@ def _server_env(database: Path) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{database}",
+        # Collected next to the test database, never into the project's shared staticfiles/.
+        STATIC_ROOT=str(database.parent / "staticfiles"),
         DEBUG="False",
         SECURE_SSL_REDIRECT="False",
         SESSION_COOKIE_SECURE="False",
