@@ -43,7 +43,7 @@ class Event(UUIDModel):
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     objects = EventQuerySet.as_manager()
 
