@@ -7,15 +7,16 @@ from orders.models import OrderState
 
 register = template.Library()
 
+# Bootstrap colour class per state; cancelled uses our own muted, struck-through badge (app.css).
 BADGE = {
-    "draft": "secondary",
-    "submitted": "info",
-    "approved": "primary",
-    "in_fulfilment": "warning",
-    "shipped": "dark",
-    "delivered": "success",
-    "on_hold": "danger",
-    "cancelled": "light",
+    "draft": "text-bg-secondary",
+    "submitted": "text-bg-info",
+    "approved": "text-bg-primary",
+    "in_fulfilment": "text-bg-warning",
+    "shipped": "text-bg-dark",
+    "delivered": "text-bg-success",
+    "on_hold": "text-bg-danger",
+    "cancelled": "badge-cancelled",
 }
 LABELS = dict(OrderState.choices)
 
@@ -49,7 +50,7 @@ def state_badge(state: str):
     return {
         "state": state,
         "label": LABELS.get(state, state),
-        "style": BADGE.get(state, "secondary"),
+        "style": BADGE.get(state, "text-bg-secondary"),
     }
 
 

@@ -1,0 +1,29 @@
+"""Template helpers the pages rely on."""
+
+import datetime as dt
+
+import pytest
+from django.template import Context, Template
+
+from orders.models import OrderState
+from orders.templatetags.orders_tags import duration, money
+
+
+@pytest.mark.parametrize("state", OrderState.values)
+def test_every_state_badge_has_a_visible_colour_and_its_label(state):
+    html = Template("{% load orders_tags %}{% state_badge state %}").render(
+        Context({"state": state})
+    )
+    assert "text-bg-" in html or "badge-cancelled" in html
+    assert f">{OrderState(state).label}<" in html
+
+
+def test_money_formats_minor_units_with_the_currency():
+    assert money(123456789, "EUR") == "1,234,567.89 EUR"
+    assert money(5, "USD") == "0.05 USD"
+
+
+def test_duration_is_compact():
+    assert duration(dt.timedelta(days=3, hours=4, minutes=5)) == "3 d 4 h"
+    assert duration(dt.timedelta(hours=5, minutes=12)) == "5 h 12 min"
+    assert duration(dt.timedelta(minutes=40)) == "40 min"
