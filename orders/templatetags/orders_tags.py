@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
 
 from orders.models import OrderState
 
@@ -45,13 +46,15 @@ def state_label(state: str) -> str:
     return LABELS.get(state, state)
 
 
-@register.inclusion_tag("orders/partials/state_badge.html")
-def state_badge(state: str):
-    return {
-        "state": state,
-        "label": LABELS.get(state, state),
-        "style": BADGE.get(state, "text-bg-secondary"),
-    }
+@register.simple_tag
+def state_badge(state: str) -> str:
+    """The coloured badge of a state (a simple tag: it renders once per row on the list)."""
+    return format_html(
+        '<span class="badge state-badge {}" data-state="{}">{}</span>',
+        BADGE.get(state, "text-bg-secondary"),
+        state,
+        LABELS.get(state, state),
+    )
 
 
 @register.filter
