@@ -1,0 +1,1277 @@
+"""`make bench`: seed a large dataset, then measure commands, rebuild, pages and storage.
+
+    python -m bench.run [--companies 10] [--orders 100000] [--duration-per-page 20]
+                        [--clients 20] [--db bench/data/bench.sqlite3] [--reuse] [--tiny]
+
+Every figure is printed next to a reference measured in the same run on the same machine (a
+bare-sqlite3 or minimal-Django equivalent), so a result reads as "how far from the floor" and
+not only as an absolute that depends on the hardware. See bench/README.md for each figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shlex
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+DEFAULT_DB = BENCH / "data" / "bench.sqlite3"
+DEFAULT_RESULTS = BENCH / "results"
+README = BENCH / "README.md"
+README_START, README_END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+SECTIONS = ("rebuild", "storage", "commands", "pages")
+
+# The forward move a Manager takes from each open state (commands and the transition POST).
+FORWARD = {
+    "draft": "submit",
+    "submitted": "approve",
+    "approved": "start_fulfilment",
+    "in_fulfilment": "ship",
+    "shipped": "deliver",
+    "on_hold": "resume",
+}
+PREFERRED_ACTIONS = tuple(FORWARD.values())
+CARRIERS = ("DHL", "UPS", "FedEx", "PostNL", "DPD")
+
+TARGETS = {
+    "list_p95_ms": 100,  # dashboard and the order list (every variant)
+    "detail_p95_ms": 150,  # detail and history
+    "transition_p95_ms": 200,
+    "commands_per_s": 1000,
+    "rebuild_events_per_s": 100_000,
+    "rebuild_peak_mib": 300,
+}
+# (key, label, request shown in the table, p95 target key or None for the reference)
+PAGES = (
+    ("minimal", "minimal view (reference)", "GET /bench/minimal/", None),
+    ("dashboard", "dashboard", "GET /", "list_p95_ms"),
+    ("list", "order list", "GET /orders/", "list_p95_ms"),
+    (
+        "list_filtered",
+        "order list, filtered",
+        "GET /orders/?state=shipped&total_min=100&sort=-total",
+        "list_p95_ms",
+    ),
+    ("list_deep", "order list, page 300", "GET /orders/?page=300", "list_p95_ms"),
+    ("detail", "order detail", "GET /orders/<id>/", "detail_p95_ms"),
+    ("history", "order history", "GET /orders/<id>/history/", "detail_p95_ms"),
+    (
+        "transition",
+        "transition (htmx POST)",
+        "POST /orders/<id>/transitions/<name>/",
+        "transition_p95_ms",
+    ),
+)
+PAGE_FIGURES = ("requests", "errors", "rps", "p50_ms", "p95_ms", "p99_ms")
+# Every figure a complete run reports (tests/test_bench.py checks that each is a number).
+REQUIRED_FIGURES = (
+    "dataset.companies",
+    "dataset.orders",
+    "dataset.events",
+    "dataset.command_orders",
+    "dataset.command_events",
+    "dataset.fast_path_events_per_s",
+    "dataset.fast_path_check.events_compared",
+    "dataset.fast_path_check.differences",
+    "dataset.verify.events_checked",
+    "dataset.verify.events_per_s",
+    "commands.transitions",
+    "commands.per_s",
+    "commands.p50_ms",
+    "commands.p95_ms",
+    "commands.p99_ms",
+    "commands.errors",
+    "commands.reference.insert_transactions_per_s",
+    "rebuild.events",
+    "rebuild.seconds",
+    "rebuild.events_per_s",
+    "rebuild.peak_rss_mib",
+    "rebuild.startup_rss_mib",
+    "rebuild.peak_anon_mib",
+    "rebuild.reference.scan_events_per_s",
+    "storage.file_bytes",
+    "storage.events",
+    "storage.bytes_per_event",
+    *(f"pages.{key}.{figure}" for key, *_ in PAGES for figure in PAGE_FIGURES),
+)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--companies", type=int, default=10)
+    parser.add_argument(
+        "--orders", type=int, default=100_000, help="orders in all (default 100,000)"
+    )
+    parser.add_argument(
+        "--command-orders",
+        type=int,
+        default=300,
+        help="of which seeded through orders.commands (the rest through the fast path)",
+    )
+    parser.add_argument("--notes-per-order", type=float, default=4.5)
+    parser.add_argument("--days", type=int, default=90, help="orders are spread over N days")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--transitions", type=int, default=2000, help="commands to time")
+    parser.add_argument("--duration-per-page", type=float, default=20.0, help="seconds of load")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of untimed load first")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument(
+        "--reuse",
+        "--skip-seed",
+        dest="reuse",
+        action="store_true",
+        help="measure the database at --db as it is if it was seeded before (else seed it)",
+    )
+    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated subset of: {', '.join(SECTIONS)}"
+    )
+    parser.add_argument("--no-readme", action="store_true", help="do not refresh bench/README.md")
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="print the bench environment as shell exports (for profiling by hand) and exit",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="smoke-test preset: 2 companies, 400 orders, ~2 s of load per page (make test)",
+    )
+    args = parser.parse_args(argv)
+    if args.tiny:
+        args.companies, args.orders, args.command_orders = 2, 400, 30
+        args.transitions, args.duration_per_page, args.warmup, args.clients = 50, 2.0, 1.0, 4
+    args.db = args.db.resolve()
+    args.results_dir = args.results_dir.resolve()
+    args.sections = tuple(s for s in args.only.split(",") if s) or SECTIONS
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"--only: unknown section(s) {', '.join(sorted(unknown))}")
+    return args
+
+
+def bench_environment(db: Path) -> dict[str, str]:
+    """Production-like settings for this process and every server/child it starts."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DEBUG": "False",
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SENTRY_DSN": "",
+        # The chain is an HMAC under this key, as in production (make puts a random one in
+        # .env). Fixed here, not secret: benchmark data, and --reuse must verify across runs.
+        "EVENT_LOG_KEY": "bench-event-log-key-not-a-secret",
+        "BENCH_STATIC_ROOT": str(db.parent / "staticfiles"),
+    }
+
+
+_started = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[{time.perf_counter() - _started:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+# --- dataset -----------------------------------------------------------------------------------
+
+
+def sidecar(db: Path) -> Path:
+    return db.with_name(db.stem + ".seed.json")
+
+
+def remove_database(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{db}{suffix}")
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(sidecar(db))
+
+
+def prepare_dataset(args) -> dict:
+    """Seed (or reuse) the database; check the fast path against the commands; verify the log."""
+    from django.db import connections
+
+    from bench import seed as seeding
+    from events.models import Event
+
+    reused = args.reuse and args.db.exists() and sidecar(args.db).exists()
+    if reused:
+        info = json.loads(sidecar(args.db).read_text())
+        log(f"dataset: reusing {args.db} (seeded {info['seeded_at']})")
+        migrate_if_needed()
+        asked = {k: getattr(args, k) for k in ("companies", "orders", "seed")}
+        if any(info["params"].get(k) != v for k, v in asked.items()):
+            log(f"dataset: note: seeded with {info['params']}, not {asked}; measuring it as is")
+    else:
+        remove_database(args.db)
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        log(f"dataset: seeding {args.db}")
+        result = seeding.seed(
+            companies=args.companies,
+            orders=args.orders,
+            command_orders=args.command_orders,
+            days=args.days,
+            notes_per_order=args.notes_per_order,
+            seed=args.seed,
+            log=log,
+        )
+        now = dt.datetime.fromisoformat(result.now)
+        companies, users = seeding.load_companies_and_users()
+        check = seeding.compare_with_commands(
+            companies=companies,
+            users=users,
+            specs=seeding.order_specs(
+                result.command_orders,
+                args.companies,
+                now=now,
+                days=args.days,
+                seed=args.seed,
+                label="commands",
+            ),
+            now=now,
+            notes_per_order=args.notes_per_order,
+        )
+        log(
+            f"dataset: fast path vs commands: {check['events_compared']:,} events compared, "
+            f"{check['differences']} difference(s)"
+        )
+        info = {
+            "seeded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "params": {
+                k: getattr(args, k)
+                for k in (
+                    "companies",
+                    "orders",
+                    "command_orders",
+                    "notes_per_order",
+                    "days",
+                    "seed",
+                )
+            },
+            "seed": {
+                "seconds": round(result.seconds, 1),
+                "command_events": result.command_events,
+                "command_orders": result.command_orders,
+                "command_events_per_s": round(result.command_events_per_s, 1),
+                "fast_path_events": result.fast_events,
+                "fast_path_seconds": round(result.fast_seconds, 1),
+                "fast_path_events_per_s": round(result.fast_events_per_s, 1),
+            },
+            "fast_path_check": check,
+        }
+        sidecar(args.db).write_text(json.dumps(info, indent=2))
+    dataset = {
+        "db": str(args.db),
+        "seeded_at": info["seeded_at"],
+        "params": info["params"],
+        "companies": info["params"]["companies"],
+        "orders": Event.objects.filter(event_type="OrderPlaced").count(),
+        "events": Event.objects.count(),
+        "command_orders": info["seed"]["command_orders"],
+        "command_events": info["seed"]["command_events"],
+        "seed_seconds": info["seed"]["seconds"],
+        "command_seed_events_per_s": info["seed"]["command_events_per_s"],
+        "fast_path_events": info["seed"]["fast_path_events"],
+        "fast_path_events_per_s": info["seed"]["fast_path_events_per_s"],
+        "fast_path_check": info["fast_path_check"],
+    }
+    if reused and args.sections != SECTIONS:
+        # A partial re-run of a database an earlier run verified: skip the minutes it takes.
+        dataset["verify"] = {"skipped": "--reuse with --only"}
+    else:
+        dataset["verify"] = verify(log)
+    connections.close_all()
+    return dataset
+
+
+def migrate_if_needed() -> None:
+    """Bring a reused database up to the code's migrations (the schema may have moved on)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in pending)
+        log(f"dataset: applying {len(pending)} pending migration(s): {names}")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+def verify(log) -> dict:
+    from events.verification import verify_log
+
+    log("dataset: verifying the hash chain (verify_log)")
+    result = verify_log()
+    log(f"dataset: {result.summary}")
+    return {
+        "ok": result.ok,
+        "events_checked": result.events_checked,
+        "seconds": round(result.seconds, 2),
+        "events_per_s": round(result.events_checked / result.seconds, 1) if result.seconds else 0,
+        "summary": result.summary,
+    }
+
+
+# --- rebuild -----------------------------------------------------------------------------------
+
+
+# Runs the measured command as its child and reports that child's rusage. Why a middleman:
+# Linux copies the parent's high-water RSS into a child's ru_maxrss when the child execs
+# (subprocess uses vfork), so a child of this process, which may hold a gigabyte after seeding,
+# would report at least that much whatever it really used. The middleman is a bare Python of a
+# few MiB, so what it reports is the child's own peak. It writes the child's pid first, for
+# the /proc sampler.
+_MEASURE = """
+import json, os, subprocess, sys
+report = sys.argv[1]
+child = subprocess.Popen(sys.argv[2:])
+with open(report + ".pid", "w") as f:
+    f.write(str(child.pid))
+_, status, usage = os.wait4(child.pid, 0)
+with open(report, "w") as f:
+    json.dump({"code": os.waitstatus_to_exitcode(status), "maxrss_kib": usage.ru_maxrss,
+               "cpu": usage.ru_utime + usage.ru_stime}, f)
+"""
+
+
+def run_measured(command: list[str], env: dict, output: Path) -> dict:
+    """Run a command; return its exit code, wall time, peak memory (MiB), CPU use and output.
+
+    `peak_mib` is the command's own ru_maxrss (through the `_MEASURE` middleman); `peak_hwm_mib`
+    its VmHWM and the anonymous/file-backed split, sampled from /proc while it runs.
+    """
+    from bench.load import machine_cpu_seconds
+
+    report = output.with_suffix(".rusage.json")
+    for leftover in (report, Path(f"{report}.pid")):
+        leftover.unlink(missing_ok=True)
+    started, machine_before = time.perf_counter(), machine_cpu_seconds()
+    with output.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _MEASURE, str(report), *command],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        sampler = MemorySampler(Path(f"{report}.pid"))
+        sampler.start()
+        process.wait()
+        sampler.stop()
+    wall = time.perf_counter() - started
+    usage = json.loads(report.read_text()) if report.exists() else {}
+    cpu = usage.get("cpu", 0.0)
+    return {
+        "code": usage.get("code", process.returncode),
+        "wall": wall,
+        "peak_mib": usage.get("maxrss_kib", 0) / 1024,  # ru_maxrss is in KiB on Linux
+        "peak_hwm_mib": sampler.peak_kib["VmHWM"] / 1024,
+        "peak_anon_mib": sampler.peak_kib["RssAnon"] / 1024,
+        "peak_file_mib": sampler.peak_kib["RssFile"] / 1024,
+        "memory_timeline": sampler.timeline,
+        "cpu_cores": cpu / wall,
+        "other_cpu_cores": max(0.0, (machine_cpu_seconds() - machine_before - cpu) / wall),
+        "output": output.read_text(),
+    }
+
+
+class MemorySampler(threading.Thread):
+    """Peak VmHWM, and peak anonymous vs file-backed resident memory, polled from /proc.
+
+    ru_maxrss counts every resident page, including pages of the database file mapped by
+    SQLite's mmap (PRAGMA mmap_size): those are page cache the kernel can drop, not memory the
+    process allocated. The split says which part of a peak is which.
+    """
+
+    def __init__(self, pid_file: Path, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid_file, self.interval, self.pid = pid_file, interval, None
+        self.peak_kib = {"VmHWM": 0, "RssAnon": 0, "RssFile": 0}
+        self.timeline: list[tuple[float, int, int]] = []  # (seconds, RssAnon, RssFile) KiB
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        started, next_mark = time.perf_counter(), 0.0
+        while not self.done.is_set():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                self.pid = self.pid or int(self.pid_file.read_text())
+                current = {}
+                with open(f"/proc/{self.pid}/status") as status:
+                    for line in status:
+                        key, _, value = line.partition(":")
+                        if key in self.peak_kib:
+                            current[key] = int(value.split()[0])
+                            self.peak_kib[key] = max(self.peak_kib[key], current[key])
+                elapsed = time.perf_counter() - started
+                if elapsed >= next_mark and current:
+                    self.timeline.append(
+                        (round(elapsed, 1), current["RssAnon"], current["RssFile"])
+                    )
+                    next_mark = elapsed + 5.0
+            self.done.wait(self.interval)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def measure_rebuild(args, env) -> dict:
+    """`manage.py rebuild_projections` in a child process: events/s and peak memory."""
+    log("rebuild: rebuild_projections over the whole log (child process)")
+    scratch = args.db.parent
+    startup = run_measured([sys.executable, "manage.py", "check"], env, scratch / "startup.log")
+    if startup["code"] != 0:
+        raise RuntimeError(f"manage.py check failed:\n{startup['output'][-2000:]}")
+    child = run_measured(
+        [sys.executable, "manage.py", "rebuild_projections"], env, scratch / "rebuild.log"
+    )
+    text = child["output"]
+    if child["code"] != 0:
+        raise RuntimeError(f"rebuild_projections failed:\n{text[-2000:]}")
+    match = re.search(r"([\d,]+) events in ([\d.]+)s \(([\d,]+) events/s\)", text)
+    if match is None:
+        raise RuntimeError(f"unexpected rebuild_projections output:\n{text[-2000:]}")
+    events, seconds = int(match[1].replace(",", "")), float(match[2])
+    log(
+        f"rebuild: {events:,} events in {seconds:.1f}s, peak RSS {child['peak_mib']:.0f} MiB "
+        f"(other processes meanwhile: {child['other_cpu_cores']:.2f} cores)"
+    )
+    reference = reference_scan(args.db)
+    log(f"rebuild: reference scan {reference['scan_events_per_s']:,.0f} events/s")
+    return {
+        "events": events,
+        "seconds": seconds,
+        "events_per_s": round(events / seconds, 1) if seconds else 0.0,
+        "process_wall_seconds": round(child["wall"], 2),
+        "peak_rss_mib": round(child["peak_mib"], 1),
+        "peak_hwm_mib": round(child["peak_hwm_mib"], 1),
+        "peak_anon_mib": round(child["peak_anon_mib"], 1),
+        "peak_file_backed_mib": round(child["peak_file_mib"], 1),
+        "startup_rss_mib": round(startup["peak_mib"], 1),
+        "cpu_cores": round(child["cpu_cores"], 2),
+        "other_cpu_cores": round(child["other_cpu_cores"], 2),
+        "reference": reference,
+        # Every ~5 s: [seconds, anonymous KiB, file-backed KiB] (where in the run the peak is).
+        "memory_timeline": child["memory_timeline"],
+    }
+
+
+def sqlite_tuning() -> list[str]:
+    from django.conf import settings
+
+    return [p for p in settings.SQLITE_INIT_COMMAND.split(";") if p.strip()]
+
+
+def reference_scan(db: Path) -> dict:
+    """Bare sqlite3: read every event row in position order and json.loads payload + metadata."""
+    connection = sqlite3.connect(db)
+    for pragma in sqlite_tuning():
+        connection.execute(pragma)
+    started, count = time.perf_counter(), 0
+    cursor = connection.execute(
+        "SELECT id, position, stream_type, stream_id, version, event_type, schema_version, "
+        "payload, metadata, company_id, occurred_at, recorded_at, prev_hash, hash "
+        "FROM events_event ORDER BY position"
+    )
+    while rows := cursor.fetchmany(5000):
+        for row in rows:
+            json.loads(row[7])
+            json.loads(row[8])
+        count += len(rows)
+    seconds = time.perf_counter() - started
+    connection.close()
+    return {
+        "scan_events": count,
+        "scan_seconds": round(seconds, 2),
+        "scan_events_per_s": round(count / seconds, 1) if seconds else 0.0,
+    }
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+
+def measure_storage(db: Path) -> dict:
+    """Bytes per event: the file after a WAL checkpoint, and per table (+ its indexes) by dbstat."""
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    events = connection.execute("SELECT COUNT(*) FROM events_event").fetchone()[0]
+    main = os.path.getsize(db)
+    wal = os.path.getsize(f"{db}-wal") if os.path.exists(f"{db}-wal") else 0
+    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    free_pages = connection.execute("PRAGMA freelist_count").fetchone()[0]
+    result = {
+        "file_bytes": main + wal,
+        "main_bytes": main,
+        "wal_bytes_after_checkpoint": wal,
+        "page_size": page_size,
+        "free_bytes": free_pages * page_size,
+        "events": events,
+        "bytes_per_event": round((main + wal) / events, 1) if events else 0.0,
+    }
+    owner = dict(connection.execute("SELECT name, tbl_name FROM sqlite_master"))
+    try:
+        sizes = connection.execute(
+            "SELECT name, SUM(pgsize), SUM(payload) FROM dbstat GROUP BY name"
+        ).fetchall()
+    except sqlite3.OperationalError:  # SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
+        result["tables"] = None
+    else:
+        tables: dict[str, dict] = {}
+        for name, pages, payload in sizes:
+            table = owner.get(name, name)
+            entry = tables.setdefault(
+                table, {"table_bytes": 0, "index_bytes": 0, "rows": None, "indexes": {}}
+            )
+            entry["index_bytes" if name != table else "table_bytes"] += pages
+            if name == table:
+                entry["payload_bytes"] = payload
+            else:
+                columns = [r[2] for r in connection.execute(f'PRAGMA index_info("{name}")')]
+                entry["indexes"][f"{name} ({', '.join(map(str, columns))})"] = pages
+        for table, entry in tables.items():
+            if table.startswith("sqlite_"):
+                continue
+            with contextlib.suppress(sqlite3.OperationalError):
+                entry["rows"] = connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+        ordered = sorted(
+            tables.items(), key=lambda kv: -(kv[1]["table_bytes"] + kv[1]["index_bytes"])
+        )
+        result["tables"] = dict(ordered)
+        log_table = tables.get("events_event")
+        if log_table and events:
+            result["event_table_bytes_per_event"] = round(log_table["table_bytes"] / events, 1)
+            result["event_index_bytes_per_event"] = round(log_table["index_bytes"] / events, 1)
+            result["event_payload_bytes_per_event"] = round(
+                log_table.get("payload_bytes", 0) / events, 1
+            )
+    connection.close()
+    log(f"storage: {result['file_bytes'] / 1e6:,.1f} MB, {result['bytes_per_event']:,.0f} B/event")
+    return result
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def measure_commands(args) -> dict:
+    """Transitions/s through orders.commands in this process, one transaction each."""
+    from django.db import connections
+
+    from accounts.models import User
+    from bench.load import machine_cpu_seconds, percentile
+    from orders import commands
+    from orders.models import Order
+
+    rng = random.Random(args.seed)
+    candidates = list(
+        Order.objects.filter(state__in=FORWARD).values_list("id", "company_id", "state", "version")
+    )
+    rng.shuffle(candidates)
+    managers = {
+        user.company_id: user
+        for user in User.objects.filter(username__endswith=".manager").select_related("company")
+    }
+    queue = collections.deque(candidates)
+    warmup = min(20, len(queue))
+    latencies, errors, done = [], collections.Counter(), 0
+    log(f"commands: {args.transitions:,} transitions over {len(candidates):,} open orders")
+    started = None
+    cpu_before = machine_before = 0.0
+    while queue and done < args.transitions + warmup:
+        order_id, company_id, state, version = queue.popleft()
+        name = FORWARD[state]
+        data = {}
+        if name == "ship":
+            data = {
+                "carrier": rng.choice(CARRIERS),
+                "tracking_number": f"TRK{rng.randrange(10**9, 10**10)}",
+            }
+        if done == warmup:
+            started = time.perf_counter()
+            cpu_before, machine_before = time.process_time(), machine_cpu_seconds()
+        t0 = time.perf_counter()
+        try:
+            order = commands.transition(
+                order_id, name, actor=managers[company_id], expected_version=version, **data
+            )
+        except Exception as error:  # counted and reported, not hidden
+            errors[type(error).__name__] += 1
+            order = None
+        elapsed = time.perf_counter() - t0
+        done += 1
+        if done > warmup:
+            latencies.append(elapsed)
+        if order is not None and order.state in FORWARD:
+            queue.append((order.id, company_id, order.state, order.version))
+    seconds = time.perf_counter() - started if started else 0.0
+    own_cpu = time.process_time() - cpu_before
+    other = (machine_cpu_seconds() - machine_before - own_cpu) / seconds if seconds else 0.0
+    connections.close_all()
+    latencies.sort()
+    count = len(latencies)
+    result = {
+        "transitions": count,
+        "seconds": round(seconds, 2),
+        "per_s": round(count / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(1000 * percentile(latencies, 0.5), 2),
+        "p95_ms": round(1000 * percentile(latencies, 0.95), 2),
+        "p99_ms": round(1000 * percentile(latencies, 0.99), 2),
+        "errors": sum(errors.values()),
+        "error_types": dict(errors),
+        "cpu_cores": round(own_cpu / seconds, 2) if seconds else 0.0,
+        "other_cpu_cores": round(max(0.0, other), 2),
+    }
+    log(f"commands: {result['per_s']:,.0f} transitions/s (p95 {result['p95_ms']} ms)")
+    result["reference"] = reference_inserts(args.db.parent, count=max(count, 2000))
+    log(
+        "commands: reference "
+        f"{result['reference']['insert_transactions_per_s']:,.0f} INSERT transactions/s"
+    )
+    return result
+
+
+def reference_inserts(folder: Path, *, count: int) -> dict:
+    """Bare sqlite3: single-row INSERT transactions (BEGIN IMMEDIATE … COMMIT) per second.
+
+    Same file system as the benchmark database, same PRAGMAs as the app's connections (WAL,
+    synchronous=NORMAL, …), a row about the size of an event.
+    """
+    path = folder / f"reference-inserts-{os.getpid()}.sqlite3"
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        for pragma in sqlite_tuning():
+            connection.execute(pragma)
+        connection.execute(
+            "CREATE TABLE event (id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT)"
+        )
+        payload = json.dumps(
+            {"from_state": "approved", "to_state": "in_fulfilment", "pad": "x" * 500}
+        )
+        started = time.perf_counter()
+        for _ in range(count):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute(
+                "INSERT INTO event (stream_id, payload) VALUES (?, ?)", (uuid.uuid4().hex, payload)
+            )
+            connection.execute("COMMIT")
+        seconds = time.perf_counter() - started
+    finally:
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{path}{suffix}")
+    return {
+        "insert_transactions": count,
+        "seconds": round(seconds, 3),
+        "insert_transactions_per_s": round(count / seconds, 1) if seconds else 0.0,
+    }
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def waitress_server(args, env):
+    """collectstatic, then `python -m waitress … config.wsgi:application` on a free port."""
+    from bench.load import wait_until_serving
+
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    port = free_port()
+    server_log = args.db.parent / "waitress.log"
+    with server_log.open("w") as sink:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "waitress",
+                f"--listen=127.0.0.1:{port}",
+                f"--threads={args.threads}",
+                "config.wsgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_serving("127.0.0.1", port)
+            log(f"pages: waitress pid {server.pid} on 127.0.0.1:{port}, {args.threads} threads")
+            yield server, port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def page_data(db: Path, companies: list, rng: random.Random) -> dict:
+    """Per company: order ids to open, and the open orders each client may move along."""
+    connection = sqlite3.connect(db)
+    data = {}
+    for company in companies:
+        ids = [
+            str(uuid.UUID(row[0]))
+            for row in connection.execute(
+                "SELECT id FROM projections_ordersummary WHERE company_id = ? "
+                "ORDER BY RANDOM() LIMIT 1000",
+                (company.pk.hex,),
+            )
+        ]
+        open_ids = [
+            str(uuid.UUID(row[0]))
+            for row in connection.execute(
+                f"SELECT id FROM projections_ordersummary WHERE company_id = ? AND state IN "
+                f"({', '.join('?' * len(FORWARD))})",
+                (company.pk.hex, *FORWARD),
+            )
+        ]
+        rng.shuffle(open_ids)
+        data[company.pk] = {"ids": ids, "open": open_ids}
+    connection.close()
+    return data
+
+
+def page_tasks() -> dict:
+    """The task each phase's clients loop on (see bench.load.run_phase)."""
+
+    def fixed(name: str, path: str):
+        def task(session, recorder, rng):
+            recorder.timed(session, name, "GET", path)
+
+        return task
+
+    def detail(session, recorder, rng):
+        recorder.timed(session, "detail", "GET", f"/orders/{rng.choice(session.data['ids'])}/")
+
+    def history(session, recorder, rng):
+        order_id = rng.choice(session.data["ids"])
+        recorder.timed(session, "history", "GET", f"/orders/{order_id}/history/")
+
+    def transition(session, recorder, rng):
+        """Open an order, read its version and actions, POST the forward one as htmx does."""
+        pool = session.data["pool"]
+        if not pool:
+            time.sleep(0.05)  # this client has moved all its orders to the end
+            return
+        order_id = pool.popleft()
+        page = recorder.timed(session, "transition_detail_get", "GET", f"/orders/{order_id}/")
+        if page is None or page.status != 200:
+            return
+        actions = set(re.findall(rf"/orders/{order_id}/transitions/(\w+)/".encode(), page.body))
+        name = next((a for a in PREFERRED_ACTIONS if a.encode() in actions), None)
+        version = re.search(rb'name="version" value="(\d+)"', page.body)
+        if name is None or version is None:
+            return  # final now (or nothing a manager may move forward): drop it
+        form = {"csrfmiddlewaretoken": session.csrf_token, "version": version[1].decode()}
+        if name == "ship":
+            form.update(
+                carrier=rng.choice(CARRIERS), tracking_number=f"TRK{rng.randrange(10**9, 10**10)}"
+            )
+        answer = recorder.timed(
+            session,
+            "transition",
+            "POST",
+            f"/orders/{order_id}/transitions/{name}/",
+            form=form,
+            headers={
+                "HX-Request": "true",
+                "HX-Current-URL": f"http://127.0.0.1/orders/{order_id}/",
+                "X-CSRFToken": session.csrf_token,
+            },
+        )
+        if answer is not None and name != "deliver":
+            pool.append(order_id)
+
+    return {
+        "minimal": fixed("minimal", "/bench/minimal/"),
+        "dashboard": fixed("dashboard", "/"),
+        "list": fixed("list", "/orders/"),
+        "list_filtered": fixed("list_filtered", "/orders/?state=shipped&total_min=100&sort=-total"),
+        "list_deep": fixed("list_deep", "/orders/?page=300"),
+        "detail": detail,
+        "history": history,
+        "transition": transition,
+    }
+
+
+def measure_pages(args, env) -> dict:
+    """20 logged-in Managers against waitress with production settings, one page at a time."""
+    from accounts.demo import DEMO_PASSWORD
+    from bench import load
+    from bench.seed import load_companies_and_users
+
+    companies, _ = load_companies_and_users()
+    rng = random.Random(args.seed)
+    data = page_data(args.db, companies, rng)
+    results: dict = {}
+    with waitress_server(args, env) as (server, port):
+        sessions = []
+        for index in range(args.clients):
+            company = companies[index % len(companies)]
+            session = load.Session("127.0.0.1", port)
+            share = [c for c in range(args.clients) if c % len(companies) == index % len(companies)]
+            own = data[company.pk]["open"][share.index(index) :: len(share)]
+            session.data = {
+                "username": f"{company.slug}.manager",
+                "ids": data[company.pk]["ids"],
+                "pool": collections.deque(own[:500]),
+            }
+            sessions.append(session)
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+            list(pool.map(lambda s: s.login(s.data["username"], DEMO_PASSWORD), sessions))
+        log(f"pages: {len(sessions)} clients logged in ({time.perf_counter() - started:.1f}s)")
+        tasks = page_tasks()
+        reads = [tasks[key] for key, *_ in PAGES if key != "transition"]
+
+        def warm(session, recorder, rng):
+            rng.choice(reads)(session, recorder, rng)
+
+        if args.warmup > 0:
+            load.run_phase(sessions, warm, duration=args.warmup, server_pid=server.pid)
+        for key, label, request, _ in PAGES:
+            recorder, usage = load.run_phase(
+                sessions, tasks[key], duration=args.duration_per_page, server_pid=server.pid
+            )
+            summary = load.summarize(recorder, key, usage["wall_seconds"])
+            summary.update(label=label, request=request, **usage)
+            if key == "transition":
+                summary["detail_get"] = load.summarize(
+                    recorder, "transition_detail_get", usage["wall_seconds"]
+                )
+            results[key] = summary
+            log(
+                f"pages: {key:<14} {summary['rps']:7.1f} req/s  p50 {summary['p50_ms']} "
+                f"p95 {summary['p95_ms']} p99 {summary['p99_ms']} ms  errors {summary['errors']}  "
+                f"CPU cores: server {usage['server_cpu_cores']}, client "
+                f"{usage['client_cpu_cores']}, other processes {usage['other_cpu_cores']}"
+            )
+        for session in sessions:
+            session.close()
+    results["_setup"] = {
+        "clients": args.clients,
+        "waitress_threads": args.threads,
+        "duration_per_page": args.duration_per_page,
+        "warmup_seconds": args.warmup,
+        "server_log": str(args.db.parent / "waitress.log"),
+    }
+    return results
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def machine(db: Path) -> dict:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    ram = 0
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = int(line.split()[1]) * 1024
+    import django
+
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu,
+        "ram_gib": round(ram / 2**30, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "django": django.get_version(),
+        "platform": platform.platform(),
+        "filesystem": filesystem_of(db.parent),
+    }
+
+
+def filesystem_of(path: Path) -> str:
+    """The file system type holding `path` (from /proc/mounts), e.g. ext4 or overlay."""
+    best, kind = "", ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/mounts").read_text().splitlines():
+            _, mount, fstype, *_ = line.split()
+            if str(path.resolve()).startswith(mount) and len(mount) > len(best):
+                best, kind = mount, fstype
+    return kind
+
+
+def code_state() -> dict:
+    """Which code was measured: HEAD and the files changed in the working tree (read-only git)."""
+
+    def git(*words: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *words], cwd=ROOT, capture_output=True, text=True, timeout=30
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    diff = git("diff", "HEAD", "--", ".", ":(exclude)bench", ":(exclude)tests")
+    return {
+        "head": git("rev-parse", "--short", "HEAD").strip(),
+        "subject": git("log", "-1", "--format=%s").strip(),
+        "changed_files": [
+            line[3:] for line in git("status", "--porcelain").splitlines() if line[:2] != "??"
+        ],
+        "diff_sha1": hashlib.sha1(diff.encode()).hexdigest()[:12],
+    }
+
+
+def figure(results: dict, dotted: str):
+    value = results
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def missing_figures(results: dict) -> list[str]:
+    return [
+        name
+        for name in REQUIRED_FIGURES
+        if not isinstance(figure(results, name), (int, float))
+        or isinstance(figure(results, name), bool)
+    ]
+
+
+def evaluate_targets(results: dict) -> list[dict]:
+    """Each target: the measured value, the limit and whether it was met."""
+    checks = []
+    commands, rebuild, pages = (results.get(k) or {} for k in ("commands", "rebuild", "pages"))
+    if "per_s" in commands:
+        checks.append(
+            _check("commands: transitions/s", commands["per_s"], ">=", TARGETS["commands_per_s"])
+        )
+    if "events_per_s" in rebuild:
+        checks.append(
+            _check(
+                "rebuild: events/s", rebuild["events_per_s"], ">=", TARGETS["rebuild_events_per_s"]
+            )
+        )
+        checks.append(
+            _check(
+                "rebuild: peak RSS MiB", rebuild["peak_rss_mib"], "<=", TARGETS["rebuild_peak_mib"]
+            )
+        )
+    for key, label, _, target in PAGES:
+        page = pages.get(key)
+        if target and page and "p95_ms" in page:
+            check = _check(f"{label}: p95 ms", page["p95_ms"], "<=", TARGETS[target])
+            check["errors"] = page["errors"]
+            check["met"] = check["met"] and page["errors"] == 0 and page["requests"] > 0
+            checks.append(check)
+    return checks
+
+
+def _check(name: str, value, op: str, limit) -> dict:
+    met = value is not None and (value >= limit if op == ">=" else value <= limit)
+    return {"target": name, "value": value, "op": op, "limit": limit, "met": bool(met)}
+
+
+def _n(value, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def render_table(results: dict) -> str:
+    """One Markdown table with every figure, its same-run reference and its target."""
+    m, d = results["machine"], results.get("dataset") or {}
+    checks = {c["target"]: c for c in results.get("targets", [])}
+
+    def verdict(name: str) -> str:
+        check = checks.get(name)
+        return "-" if check is None else ("met" if check["met"] else "**missed**")
+
+    rows = []
+    if "events" in d:
+        compared = d.get("fast_path_check", {})
+        same = compared.get("differences") == 0
+        checked = d.get("verify", {})
+        rows.append(
+            (
+                "seed",
+                "fast path (bulk insert)",
+                f"{_n(d['fast_path_events_per_s'])} events/s ({_n(d['fast_path_events'])} events)",
+                f"orders.commands while seeding: {_n(d['command_seed_events_per_s'])} events/s "
+                f"({_n(d['command_events'])} events)",
+                f"same events as the commands ({_n(compared.get('events_compared'))} compared)",
+                "met" if same else "**missed**",
+            )
+        )
+        rows.append(
+            (
+                "seed",
+                "verify_log over the whole log",
+                f"{'OK' if checked.get('ok') else '**BROKEN**'}, "
+                f"{_n(checked.get('events_per_s'))} events/s",
+                "-",
+                "the chain verifies",
+                "met" if checked.get("ok") else "**missed**",
+            )
+        )
+    c = results.get("commands") or {}
+    if "per_s" in c:
+        rows.append(
+            (
+                "commands",
+                "transitions/s, one process",
+                f"**{_n(c['per_s'])}/s** (p50 {c['p50_ms']} / p95 {c['p95_ms']} / "
+                f"p99 {c['p99_ms']} ms, {c['errors']} errors, n={c['transitions']:,})",
+                "bare sqlite3 INSERT transactions: "
+                f"{_n(c['reference']['insert_transactions_per_s'])}/s",
+                f">= {TARGETS['commands_per_s']:,}/s",
+                verdict("commands: transitions/s"),
+            )
+        )
+    r = results.get("rebuild") or {}
+    if "events_per_s" in r:
+        rows.append(
+            (
+                "rebuild",
+                "rebuild_projections",
+                f"**{_n(r['events_per_s'])} events/s** ({_n(r['events'])} events in "
+                f"{r['seconds']:.1f} s)",
+                "bare sqlite3 scan + json.loads: "
+                f"{_n(r['reference']['scan_events_per_s'])} events/s",
+                f">= {TARGETS['rebuild_events_per_s']:,}/s",
+                verdict("rebuild: events/s"),
+            )
+        )
+        rows.append(
+            (
+                "rebuild",
+                "peak memory (ru_maxrss)",
+                f"**{_n(r['peak_rss_mib'])} MiB** (peak anonymous {_n(r['peak_anon_mib'])} MiB, "
+                f"file-backed incl. SQLite mmap {_n(r['peak_file_backed_mib'])} MiB)",
+                f"Django start-up alone: {_n(r['startup_rss_mib'])} MiB",
+                f"<= {TARGETS['rebuild_peak_mib']} MiB",
+                verdict("rebuild: peak RSS MiB"),
+            )
+        )
+    pages = results.get("pages") or {}
+    floor = pages.get("minimal")
+    reference = (
+        f"minimal view: p50 {floor['p50_ms']} / p95 {floor['p95_ms']} ms, "
+        f"{_n(floor['rps'])} req/s, {floor['errors']} errors"
+        if floor and "p50_ms" in floor
+        else "-"
+    )
+    for key, label, request, target in PAGES:
+        page = pages.get(key)
+        if key == "minimal" or not page or "p95_ms" not in page:
+            continue
+        rows.append(
+            (
+                "pages",
+                f"{label} `{request}`",
+                f"p50 {page['p50_ms']} / **p95 {page['p95_ms']}** / p99 {page['p99_ms']} ms, "
+                f"{_n(page['rps'], 1)} req/s, {page['errors']} errors",
+                reference,
+                f"p95 <= {TARGETS[target]} ms, no errors",
+                verdict(f"{label}: p95 ms"),
+            )
+        )
+    st = results.get("storage") or {}
+    if "bytes_per_event" in st:
+        split = "-"
+        if st.get("event_table_bytes_per_event") is not None:
+            split = (
+                f"events_event rows {_n(st['event_table_bytes_per_event'])} B + its indexes "
+                f"{_n(st['event_index_bytes_per_event'])} B per event"
+            )
+        rows.append(
+            (
+                "storage",
+                "bytes per event (file incl. WAL after checkpoint / events)",
+                f"**{_n(st['bytes_per_event'])} B** ({st['file_bytes'] / 1e6:,.0f} MB / "
+                f"{_n(st['events'])} events)",
+                split,
+                "-",
+                "-",
+            )
+        )
+    code, end = results.get("code") or {}, results.get("code_at_end") or {}
+    changed = ""
+    if end and end != code:
+        changed = (
+            f" (code changed during the run, to `{end.get('head', '?')}`: sections started "
+            "after the change measured the later code)"
+        )
+    header = (
+        f"Run {results['started_at']} on `{code.get('head', '?')}`"
+        f"{' + uncommitted changes' if code.get('changed_files') else ''}{changed}: "
+        f"{d.get('companies', '?')} companies, "
+        f"{_n(d.get('orders'))} orders, {_n(d.get('events'))} events. Machine: "
+        f"{m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, Python {m['python']}, "
+        f"SQLite {m['sqlite']}, Django {m['django']}, {m['filesystem'] or '?'} file system."
+    )
+    background = [
+        f"{name} {value:.2f}"
+        for name, value in (
+            ("commands", c.get("other_cpu_cores")),
+            ("rebuild", r.get("other_cpu_cores")),
+            ("pages (mean of the phases)", _mean_other_cpu(pages)),
+        )
+        if value is not None
+    ]
+    if background:
+        header += (
+            " CPU cores used by other processes on the machine meanwhile: "
+            f"{', '.join(background)} (of {m['nproc']})."
+        )
+    table = [
+        "| area | figure | result | reference (same run) | target | met? |",
+        "|---|---|---|---|---|---|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+    return "\n".join([header, "", *table])
+
+
+def _mean_other_cpu(pages: dict) -> float | None:
+    values = [p["other_cpu_cores"] for p in pages.values() if "other_cpu_cores" in p]
+    return sum(values) / len(values) if values else None
+
+
+def write_results(args, results: dict, table: str) -> Path:
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = results["started_at"].replace(":", "").replace("-", "")
+    full_run = args.sections == SECTIONS
+    suffix = ("-tiny" if args.tiny else "") + (
+        "" if full_run else "-only-" + "+".join(args.sections)
+    )
+    path = args.results_dir / f"{stamp}{suffix}.json"
+    latest = f"latest{'-tiny' if args.tiny else ''}{'' if full_run else '-partial'}.json"
+    text = json.dumps(results, indent=2, default=str)
+    for target in (path, args.results_dir / latest):
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(text)
+        os.replace(temporary, target)
+    if (
+        full_run
+        and not args.tiny
+        and not args.no_readme
+        and args.results_dir == DEFAULT_RESULTS.resolve()
+    ):
+        refresh_readme(table)
+    return path
+
+
+def refresh_readme(table: str) -> None:
+    if not README.exists():
+        return
+    text = README.read_text()
+    if README_START not in text or README_END not in text:
+        log("README: result markers not found; table not written")
+        return
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    README.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.print_env:
+        for name, value in bench_environment(args.db).items():
+            print(f"export {name}={shlex.quote(value)}")
+        return 0
+    env = {**os.environ, **bench_environment(args.db)}
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    results: dict = {
+        "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "machine": machine(args.db),
+        "code": code_state(),
+        "targets_spec": TARGETS,
+    }
+    failures = []
+    steps = [("dataset", lambda: prepare_dataset(args))]
+    steps += [
+        (name, fn)
+        for name, fn in (
+            ("rebuild", lambda: measure_rebuild(args, env)),
+            ("storage", lambda: measure_storage(args.db)),
+            ("commands", lambda: measure_commands(args)),
+            ("pages", lambda: measure_pages(args, env)),
+        )
+        if name in args.sections
+    ]
+    for name, step in steps:
+        try:
+            results[name] = step()
+        except Exception:  # one broken section must not hide the others
+            failures.append(name)
+            results[name] = {"error": traceback.format_exc()}
+            log(f"{name}: FAILED\n{results[name]['error']}")
+            if name == "dataset":
+                break
+    results["code_at_end"] = code_state()
+    if results["code_at_end"] != results["code"]:
+        log("note: the application code changed while this run was measuring (see code_at_end)")
+    results["targets"] = evaluate_targets(results)
+    results["missing_figures"] = missing_figures(results) if args.sections == SECTIONS else []
+    results["seconds"] = round(time.perf_counter() - _started, 1)
+    table = render_table(results)
+    path = write_results(args, results, table)
+    print(table)
+    print(f"\nJSON: {path}")
+    if failures or results["missing_figures"]:
+        print(f"FAILED sections: {failures}; missing figures: {results['missing_figures']}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

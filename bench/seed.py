@@ -1,0 +1,744 @@
+"""Seed the benchmark database: companies, users, and an event log of realistic orders.
+
+Order of work (`seed`):
+
+1. migrate a fresh SQLite file; create N companies with one user per role (password
+   `accounts.demo.DEMO_PASSWORD`, hashed once and shared, so seeding does not spend a minute in
+   PBKDF2);
+2. put a few hundred orders through `orders.commands`, the real write path (FSM, validation,
+   permissions, `events.store.append`, inline projections), one command per event;
+3. write every other order through the FAST PATH below;
+4. `bench.run` then builds the read models with `rebuild_projections` (and measures it) and
+   checks the log with `events.verification.verify_log`.
+
+FAST PATH
+---------
+The commands manage about 150 events/s, so a million events would take about two hours. The
+fast path writes the same rows in minutes, and cuts no corner that changes what is stored:
+
+- every order follows a plan (`plan_order`): `orders.demo.order_plan`'s path through the
+  workflow, plus an occasional draft revision and a few notes (the demo plan alone averages six
+  events per order; the notes bring the log to about ten per order, i.e. ~1M events for 100,000
+  orders). All orders' steps are merged by time, as in `orders.demo.seed_orders`, so
+  consecutive log positions belong to different orders, as in a real log;
+- each step becomes the event the command would record (`fast_event`): the same event classes
+  built from the same cleaned input (`orders.validation.clean_order` / `clean_fields`), the
+  target state from the FSM's own transition table (`Order.<name>._django_fsm`, conditions and
+  the actor's permission checked as the commands check them), the actor chosen as in
+  `orders.demo` (managers approve, reject, resume and cancel approved work);
+- each event becomes the row `events.store.append` would write: `to_payload()`, the same
+  metadata keys (actor_id, actor_username, correlation_id "-" as outside a request,
+  causation_id), the hash chain continued from the log's head with `events.hashing.event_hash`
+  (what `events.store.hash_of` computes), and every column encoded as Django encodes it for
+  SQLite (UUIDs as 32 hex digits, datetimes as naive UTC text, JSON via `json.dumps`);
+- rows go in with one `executemany` per 50,000 events, each in its own IMMEDIATE transaction.
+  The append-only triggers only refuse UPDATE and DELETE, so INSERT needs no bypass. During the
+  bulk insert the connection runs with `synchronous=OFF` and a 1 GB page cache (seeding only;
+  the file stays in WAL mode and every later connection uses the normal settings).
+
+`tests/test_bench.py` puts the same plans through the commands and through the fast path and
+checks that the events are identical (type, schema version, payload, metadata keys, the
+values of the actor fields), that the rows encode as Django would store them, and that the
+log verifies. `bench.run` repeats the comparison on the seeded database itself: the orders
+seeded through the commands are re-planned and their fast-path events compared with the log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+import itertools
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_fsm import State
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import Company, Role, User
+from events.hashing import GENESIS, event_hash
+from events.models import Event
+from events.registry import DomainEvent, event_class
+from orders import commands
+from orders.demo import MANAGER_ACTIONS, order_input, order_plan
+from orders.events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
+from orders.models import Order, OrderState
+from orders.validation import clean_fields, clean_order
+
+COMPANIES = [
+    ("Acme Corp", "acme", "EUR"),
+    ("Globex", "globex", "USD"),
+    ("Initech", "initech", "USD"),
+    ("Umbrella Corp", "umbrella", "GBP"),
+    ("Stark Industries", "stark", "USD"),
+    ("Wayne Enterprises", "wayne", "USD"),
+    ("Tyrell Corp", "tyrell", "EUR"),
+    ("Cyberdyne", "cyberdyne", "CHF"),
+    ("Soylent", "soylent", "EUR"),
+    ("Hooli", "hooli", "USD"),
+]
+NOTE_TEXTS = [
+    "Customer called to confirm the quantities.",
+    "Invoice address confirmed by e-mail.",
+    "Customer asked for delivery before noon.",
+    "Warehouse confirmed stock for all lines.",
+    "Customer asked for a copy of the order confirmation.",
+    "Delivery window agreed with the site manager.",
+]
+CHANGE_RATE = 0.10  # share of orders whose draft is revised once before the first submit
+DEFAULT_NOTES_PER_ORDER = 4.5  # brings the demo plan's ~5.5 events per order to ~10
+ROW_CHUNK = 50_000
+STREAM_TYPE = "order"
+EVENT_COLUMNS = (
+    "id",
+    "position",
+    "stream_type",
+    "stream_id",
+    "version",
+    "event_type",
+    "schema_version",
+    "payload",
+    "metadata",
+    "company_id",
+    "occurred_at",
+    "recorded_at",
+    "prev_hash",
+    "hash",
+)
+INSERT_EVENTS = (
+    f"INSERT INTO events_event ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"
+)
+FINAL_ACTIONS = frozenset({"deliver", "cancel"})
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    at: dt.datetime
+    action: str  # "place", "change", "add_note" or a workflow transition name
+    data: dict
+
+
+@dataclasses.dataclass(eq=False)
+class PlannedOrder:
+    """One order's whole future, plus the little state both executors track while replaying it.
+
+    `state`, `held_from` and `line_count` mirror the `Order` row, so the FSM's conditions
+    (which read `order.line_count`) can be evaluated on this object directly.
+    """
+
+    company: int  # index into the seeded companies
+    stream_id: uuid.UUID | None
+    details: OrderDetails
+    lines: tuple[Line, ...]
+    steps: list[Step]
+    version: int = 0
+    state: str = ""
+    held_from: str = ""
+    line_count: int = 0
+    sequence: int = 0
+    approved: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderSpec:
+    start: dt.datetime
+    company: int
+    seed: int
+
+
+def order_specs(
+    count: int, companies: int, *, now: dt.datetime, days: int, seed: int, label: str
+) -> list[OrderSpec]:
+    """`count` orders over the last `days` days, round-robin over companies.
+
+    As in `orders.demo.seed_orders`: a quarter start in the last ten days (so recent orders are
+    still in flight in every state), the rest uniformly over the whole window.
+    """
+    rng = random.Random(f"{seed}:{label}")
+    specs = []
+    for index in range(count):
+        window = min(days, 10) if rng.random() < 0.25 else days
+        start = now - dt.timedelta(seconds=rng.uniform(0, window * 86400))
+        specs.append(OrderSpec(start, index % companies, rng.getrandbits(64)))
+    specs.sort(key=lambda spec: spec.start)
+    return specs
+
+
+def plan_order(
+    rng: random.Random,
+    *,
+    company: int,
+    start: dt.datetime,
+    now: dt.datetime,
+    notes_per_order: float = DEFAULT_NOTES_PER_ORDER,
+) -> PlannedOrder:
+    """`orders.demo.order_plan`'s path up to `now`, plus an occasional draft revision and notes."""
+    details, lines = order_input(rng)
+    stream_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+    steps = []
+    for at, action, data in order_plan(rng, start):
+        if at > now:
+            break  # the future has not happened yet: the order stays where it is
+        steps.append(Step(at, action, data))
+    extra = []
+    if len(steps) > 1 and steps[1].action == "submit" and rng.random() < CHANGE_RATE:
+        _, revised = order_input(rng)
+        at = start + (steps[1].at - start) * rng.random()
+        extra.append(Step(at, "change", {"details": details, "lines": revised}))
+    end = steps[-1].at if steps[-1].action in FINAL_ACTIONS else now
+    for _ in range(rng.randint(0, round(2 * notes_per_order))):
+        at = start + (end - start) * rng.random()
+        extra.append(Step(at, "add_note", {"text": rng.choice(NOTE_TEXTS)}))
+    steps = [steps[0], *sorted(steps[1:] + extra, key=lambda step: step.at)]
+    return PlannedOrder(company, stream_id, details, tuple(lines), steps)
+
+
+def timeline(
+    specs: Iterable[OrderSpec],
+    *,
+    now: dt.datetime,
+    notes_per_order: float = DEFAULT_NOTES_PER_ORDER,
+    on_plan: Callable[[PlannedOrder], None] | None = None,
+) -> Iterator[tuple[PlannedOrder, int]]:
+    """Every step of every order, merged by time: yields (order, step index).
+
+    An order is planned when its first step comes up and forgotten after its last, so memory
+    holds only the orders open at that moment (about a tenth of them), not the whole log.
+    """
+    heap: list = []
+    tie = itertools.count()
+    pending = iter(specs)
+    upcoming = next(pending, None)
+    while heap or upcoming is not None:
+        if upcoming is not None and (not heap or upcoming.start <= heap[0][0]):
+            order = plan_order(
+                random.Random(upcoming.seed),
+                company=upcoming.company,
+                start=upcoming.start,
+                now=now,
+                notes_per_order=notes_per_order,
+            )
+            if on_plan is not None:
+                on_plan(order)
+            heapq.heappush(heap, (order.steps[0].at, next(tie), order, 0))
+            upcoming = next(pending, None)
+            continue
+        _, _, order, index = heapq.heappop(heap)
+        yield order, index
+        if index + 1 < len(order.steps):
+            heapq.heappush(heap, (order.steps[index + 1].at, next(tie), order, index + 1))
+
+
+def actor_role(order: PlannedOrder, action: str) -> Role:
+    """Who does a step, as in `orders.demo.seed_orders`."""
+    late_cancel = action == "cancel" and order.approved
+    return Role.MANAGER if action in MANAGER_ACTIONS or late_cancel else Role.STAFF
+
+
+# --- the slow, real path ---------------------------------------------------------------------
+
+
+def apply_through_commands(order: PlannedOrder, index: int, actor) -> Order:
+    """Carry out one step with `orders.commands` (one transaction, one event)."""
+    step = order.steps[index]
+    if step.action == "place":
+        result = commands.place_order(
+            actor=actor, details=order.details, lines=order.lines, at=step.at
+        )
+        order.stream_id = result.id
+    elif step.action == "change":
+        result = commands.change_order(
+            order.stream_id,
+            actor=actor,
+            expected_version=order.version,
+            details=step.data["details"],
+            lines=step.data["lines"],
+            at=step.at,
+        )
+    elif step.action == "add_note":
+        result = commands.add_note(
+            order.stream_id,
+            actor=actor,
+            expected_version=order.version,
+            text=step.data["text"],
+            at=step.at,
+        )
+    else:
+        result = commands.transition(
+            order.stream_id,
+            step.action,
+            actor=actor,
+            expected_version=order.version,
+            at=step.at,
+            **step.data,
+        )
+    order.version, order.state = result.version, result.state
+    order.approved = order.approved or step.action == "approve"
+    return result
+
+
+# --- the fast path ---------------------------------------------------------------------------
+
+
+class PlanError(Exception):
+    """A plan asks for a step the commands would refuse."""
+
+
+def fast_event(order: PlannedOrder, index: int, *, actor, company: Company) -> DomainEvent:
+    """The event `orders.commands` would record for step `index`; advances `order`'s state.
+
+    `order.sequence` must be set before the "place" step (the commands use max + 1).
+    """
+    step = order.steps[index]
+    if step.action == "place":
+        details, lines = clean_order(order.details, order.lines)
+        event = OrderPlaced(
+            number=f"{company.slug.upper()}-{order.sequence:06d}",
+            sequence=order.sequence,
+            currency=company.currency,
+            details=details,
+            lines=lines,
+        )
+        order.state, order.line_count = OrderState.DRAFT.value, len(lines)
+    else:
+        transition = _allowed(order, step.action, actor)
+        if step.action == "change":
+            details, lines = clean_order(step.data["details"], step.data["lines"])
+            event = OrderChanged(details=details, lines=lines)
+            order.line_count = len(lines)
+        elif step.action == "add_note":
+            event = NoteAdded(**clean_fields(step.data, ("text",)))
+        else:
+            spec = commands.workflow_transitions()[step.action]
+            fields = clean_fields(step.data, spec["fields"])
+            target = transition.target
+            if isinstance(target, State):  # resume: back to the state it was held from
+                target = order.held_from
+                if target not in transition.target.allowed_states:
+                    raise PlanError(f"cannot resume to {target!r}")
+            event = event_class(spec["event"])(from_state=order.state, to_state=target, **fields)
+            order.held_from = order.state if target == OrderState.ON_HOLD else ""
+            order.state = target
+    order.version += 1
+    order.approved = order.approved or step.action == "approve"
+    return event
+
+
+def _allowed(order: PlannedOrder, name: str, actor):
+    """The FSM transition for `name` from the order's state, checked as `_load_for` checks it."""
+    meta = getattr(Order, name)._django_fsm
+    if not meta.has_transition(order.state):
+        raise PlanError(f"{name} is not allowed from {order.state}")
+    transition = meta.get_transition(order.state)
+    if transition.permission and not actor.has_perm(transition.permission):
+        raise PlanError(f"{actor.username} may not {name}")
+    for condition in transition.conditions:
+        if not condition(order):
+            raise PlanError(f"{name}: condition {condition.__name__} fails")
+    return transition
+
+
+class _PermissionCache:
+    """`user.has_perm`, remembered: Django re-instantiates the auth backends on every call,
+    which was a fifth of the fast path's time. Same answers, asked once per permission."""
+
+    def __init__(self, user: User):
+        self.user, self.username, self.answers = user, user.username, {}
+
+    def has_perm(self, perm: str) -> bool:
+        if perm not in self.answers:
+            self.answers[perm] = self.user.has_perm(perm)
+        return self.answers[perm]
+
+
+def event_metadata(actor) -> dict:
+    """The metadata `events.store.append` records for a command run outside a request."""
+    return {
+        "actor_id": str(actor.pk),
+        "actor_username": actor.get_username(),
+        "correlation_id": "-",
+        "causation_id": None,
+    }
+
+
+def db_datetime(value: dt.datetime) -> str:
+    """A DateTimeField value as Django's SQLite backend stores it (naive UTC, `str()` form)."""
+    return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+class FastPathWriter:
+    """Turns plan steps into events_event rows, chained to the log's head, and bulk-inserts them.
+
+    Use as a context manager: rows are flushed every `chunk` events and on exit.
+    """
+
+    def __init__(
+        self,
+        users: dict[tuple[int, Role], User],
+        companies: list[Company],
+        *,
+        using: str = "default",
+        chunk: int = ROW_CHUNK,
+        seed: int = 0,
+    ):
+        self.users, self.companies, self.using, self.chunk = users, companies, using, chunk
+        head = (
+            Event.objects.using(using).order_by("-position").values_list("position", "hash").first()
+        )
+        self.position, self.prev_hash = head or (0, GENESIS)
+        last = dict(
+            Order.objects.using(using)
+            .values_list("company_id")
+            .annotate(s=Max("sequence"))
+            .values_list("company_id", "s")
+        )
+        self.next_sequence = {c.pk: (last.get(c.pk) or 0) + 1 for c in companies}
+        self.metadata = {key: event_metadata(user) for key, user in users.items()}
+        self.actors = {key: _PermissionCache(user) for key, user in users.items()}
+        self.ids = random.Random(f"{seed}:event-ids:{self.position}")
+        self.rows: list[tuple] = []
+        self.events = 0
+
+    def __enter__(self) -> FastPathWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.flush()
+
+    def add(self, order: PlannedOrder, index: int) -> None:
+        company = self.companies[order.company]
+        role = actor_role(order, order.steps[index].action)
+        if index == 0:
+            order.sequence = self.next_sequence[company.pk]
+            self.next_sequence[company.pk] += 1
+        event = fast_event(order, index, actor=self.actors[(order.company, role)], company=company)
+        self.rows.append(
+            self.row(
+                order,
+                event,
+                self.metadata[(order.company, role)],
+                company,
+                order.steps[index].at,
+            )
+        )
+        if len(self.rows) >= self.chunk:
+            self.flush()
+
+    def row(self, order, event, metadata, company, occurred_at) -> tuple:
+        """One events_event row in EVENT_COLUMNS order, hashed onto the chain."""
+        self.position += 1
+        event_id = uuid.UUID(int=self.ids.getrandbits(128), version=4)
+        recorded_at = timezone.now()
+        payload = event.to_payload()
+        digest = event_hash(
+            prev_hash=self.prev_hash,
+            position=self.position,
+            event_id=event_id,
+            stream_type=STREAM_TYPE,
+            stream_id=order.stream_id,
+            version=order.version,
+            event_type=event.event_type,
+            schema_version=event.schema_version,
+            payload=payload,
+            metadata=metadata,
+            company_id=company.pk,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+        )
+        row = (
+            event_id.hex,
+            self.position,
+            STREAM_TYPE,
+            order.stream_id.hex,
+            order.version,
+            event.event_type,
+            event.schema_version,
+            json.dumps(payload),
+            json.dumps(metadata),
+            company.pk.hex,
+            db_datetime(occurred_at),
+            db_datetime(recorded_at),
+            self.prev_hash,
+            digest,
+        )
+        self.prev_hash = digest
+        return row
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
+            cursor.executemany(INSERT_EVENTS, self.rows)
+        self.events += len(self.rows)
+        self.rows = []
+
+
+# --- seeding ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class SeedResult:
+    companies: int
+    orders: int
+    events: int
+    command_orders: int
+    command_events: int
+    command_seconds: float
+    fast_orders: int
+    fast_events: int
+    fast_seconds: float
+    seconds: float
+    now: str
+
+    @property
+    def command_events_per_s(self) -> float:
+        return self.command_events / self.command_seconds if self.command_seconds else 0.0
+
+    @property
+    def fast_events_per_s(self) -> float:
+        return self.fast_events / self.fast_seconds if self.fast_seconds else 0.0
+
+
+def company_spec(index: int) -> tuple[str, str, str]:
+    if index < len(COMPANIES):
+        return COMPANIES[index]
+    return f"Company {index + 1}", f"co{index + 1}", "EUR"
+
+
+def create_companies_and_users(
+    count: int, *, using: str = "default"
+) -> tuple[list[Company], dict[tuple[int, Role], User]]:
+    """`count` companies with one user per role each (`<slug>.<role>`, the demo password)."""
+    password = make_password(DEMO_PASSWORD)  # one PBKDF2 run shared by every bench user
+    groups = {role: Group.objects.using(using).get(name=role.value) for role in Role}
+    companies, users = [], {}
+    with transaction.atomic(using=using):
+        for index in range(count):
+            name, slug, currency = company_spec(index)
+            company = Company.objects.using(using).create(name=name, slug=slug, currency=currency)
+            companies.append(company)
+            for role in Role:
+                users[(index, role)] = User(
+                    username=f"{slug}.{role.value.lower()}",
+                    company=company,
+                    first_name=role.value,
+                    last_name=name,
+                    password=password,
+                )
+        User.objects.using(using).bulk_create(users.values())
+        User.groups.through.objects.using(using).bulk_create(
+            User.groups.through(user_id=user.pk, group_id=groups[role].pk)
+            for (_, role), user in users.items()
+        )
+    return companies, users
+
+
+def seed(
+    *,
+    companies: int,
+    orders: int,
+    command_orders: int,
+    days: int = 90,
+    notes_per_order: float = DEFAULT_NOTES_PER_ORDER,
+    seed: int = 2026,
+    now: dt.datetime | None = None,
+    using: str = "default",
+    log: Callable[[str], None] = print,
+) -> SeedResult:
+    """Fill an empty database (migrated here) with `orders` orders; see the module docstring."""
+    started = time.perf_counter()
+    now = now or timezone.now().replace(microsecond=0)
+    call_command("migrate", database=using, verbosity=0, interactive=False)
+    company_rows, users = create_companies_and_users(companies, using=using)
+    command_orders = min(command_orders, orders)
+    log(f"seed: {companies} companies, {len(users)} users; {command_orders} orders via commands")
+
+    t0 = time.perf_counter()
+    command_events = 0
+    for order, index in timeline(
+        order_specs(command_orders, companies, now=now, days=days, seed=seed, label="commands"),
+        now=now,
+        notes_per_order=notes_per_order,
+    ):
+        actor = users[(order.company, actor_role(order, order.steps[index].action))]
+        apply_through_commands(order, index, actor)
+        command_events += 1
+    command_seconds = time.perf_counter() - t0
+    log(
+        f"seed: commands wrote {command_events:,} events in {command_seconds:.1f}s "
+        f"({command_events / max(command_seconds, 1e-9):,.0f} events/s)"
+    )
+
+    fast_orders = orders - command_orders
+    t0 = time.perf_counter()
+    with (
+        bulk_load_pragmas(using),
+        FastPathWriter(users, company_rows, using=using, seed=seed) as writer,
+    ):
+        last_report = t0
+        for order, index in timeline(
+            order_specs(fast_orders, companies, now=now, days=days, seed=seed, label="fast"),
+            now=now,
+            notes_per_order=notes_per_order,
+        ):
+            writer.add(order, index)
+            if time.perf_counter() - last_report > 15:
+                last_report = time.perf_counter()
+                done = writer.events + len(writer.rows)
+                log(f"seed: fast path {done:,} events ({done / (last_report - t0):,.0f}/s)")
+    fast_seconds = time.perf_counter() - t0
+    log(
+        f"seed: fast path wrote {writer.events:,} events in {fast_seconds:.1f}s "
+        f"({writer.events / max(fast_seconds, 1e-9):,.0f} events/s)"
+    )
+    return SeedResult(
+        companies=companies,
+        orders=orders,
+        events=command_events + writer.events,
+        command_orders=command_orders,
+        command_events=command_events,
+        command_seconds=command_seconds,
+        fast_orders=fast_orders,
+        fast_events=writer.events,
+        fast_seconds=fast_seconds,
+        seconds=time.perf_counter() - started,
+        now=now.isoformat(),
+    )
+
+
+class bulk_load_pragmas:
+    """synchronous=OFF and a 1 GB page cache on this connection while bulk loading (seed only)."""
+
+    def __init__(self, using: str):
+        self.connection = connections[using]
+
+    def __enter__(self):
+        with self.connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("PRAGMA cache_size=-1048576")
+
+    def __exit__(self, *exc):
+        with self.connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")
+        return False
+
+
+# --- checking the fast path against the commands ---------------------------------------------
+
+
+def comparable(event_type: str, schema_version: int, payload: dict, metadata: dict) -> tuple:
+    """What must agree between a command's event and the fast path's for the same step.
+
+    Everything but the per-run values: ids, positions, hashes and `recorded_at` differ by
+    nature; the metadata keys must match, and so must the actor's id and name.
+    """
+    return (
+        event_type,
+        schema_version,
+        json.loads(json.dumps(payload)),
+        sorted(metadata),
+        metadata.get("actor_id"),
+        metadata.get("actor_username"),
+        metadata.get("correlation_id"),
+    )
+
+
+def compare_with_commands(
+    *,
+    companies: list[Company],
+    users: dict[tuple[int, Role], User],
+    specs: list[OrderSpec],
+    now: dt.datetime,
+    notes_per_order: float = DEFAULT_NOTES_PER_ORDER,
+    using: str = "default",
+    limit: int = 10,
+) -> dict:
+    """Re-plan orders already written by the commands; compare fast-path events with the log.
+
+    The plans are matched to the logged orders by company and sequence number, which the
+    commands gave out in time order. Returns counts and the first differences.
+    """
+    planned: list[PlannedOrder] = []
+    for order, index in timeline(specs, now=now, notes_per_order=notes_per_order):
+        if index == 0:
+            planned.append(order)
+    by_company: dict[int, list[PlannedOrder]] = {}
+    for order in planned:  # in place order, as the commands numbered them
+        by_company.setdefault(order.company, []).append(order)
+    logged = {
+        (company_id, sequence): stream_id
+        for stream_id, company_id, sequence in Order.objects.using(using).values_list(
+            "id", "company_id", "sequence"
+        )
+    }
+    differences, checked = [], 0
+    for company_index, orders in by_company.items():
+        company = companies[company_index]
+        for sequence, order in enumerate(orders, start=1):
+            order.sequence, order.stream_id = sequence, logged.get((company.pk, sequence))
+            if order.stream_id is None:
+                differences.append(f"{company.slug} #{sequence}: not in the log")
+                continue
+            rows = list(
+                Event.objects.using(using)
+                .filter(stream_id=order.stream_id)
+                .order_by("version")
+                .values_list("event_type", "schema_version", "payload", "metadata")
+            )
+            if len(rows) != len(order.steps):
+                differences.append(
+                    f"{company.slug} #{sequence}: {len(rows)} events logged, "
+                    f"{len(order.steps)} planned"
+                )
+                continue
+            for index, stored in enumerate(rows):
+                role = actor_role(order, order.steps[index].action)
+                actor = users[(company_index, role)]
+                event = fast_event(order, index, actor=actor, company=company)
+                fast = comparable(
+                    event.event_type,
+                    event.schema_version,
+                    event.to_payload(),
+                    event_metadata(actor),
+                )
+                checked += 1
+                if fast != comparable(*stored):
+                    differences.append(
+                        f"{company.slug} #{sequence} v{index + 1}: fast={fast!r} "
+                        f"logged={comparable(*stored)!r}"
+                    )
+    return {
+        "orders": len(planned),
+        "events_compared": checked,
+        "differences": len(differences),
+        "first_differences": differences[:limit],
+    }
+
+
+def load_companies_and_users(
+    *, using: str = "default"
+) -> tuple[list[Company], dict[tuple[int, Role], User]]:
+    """The seeded companies in seeding order, and their users by (company index, role)."""
+    by_slug = {c.slug: c for c in Company.objects.using(using).all()}
+    companies = [by_slug[company_spec(i)[1]] for i in range(len(by_slug))]
+    index = {c.pk: i for i, c in enumerate(companies)}
+    users = {}
+    for user in User.objects.using(using).filter(company__in=companies):
+        role = Role(user.username.split(".", 1)[1].capitalize())
+        users[(index[user.company_id], role)] = user
+    return companies, users
