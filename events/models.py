@@ -39,7 +39,12 @@ class Event(UUIDModel):
     schema_version = models.PositiveSmallIntegerField(default=1)
     payload = models.JSONField()
     metadata = models.JSONField(default=dict)
-    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="events")
+    company = models.ForeignKey(
+        "accounts.Company",
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,  # the (company, position) index serves every company lookup
+    )
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)

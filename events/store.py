@@ -9,9 +9,11 @@ guarantee comes from a transaction-scoped advisory lock taken before the head is
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import itertools
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -61,6 +63,21 @@ def register_inline_handler(handler: InlineHandler) -> None:
     """Run `handler(events, using)` inside every append's transaction (projections use this)."""
     if handler not in _inline_handlers:
         _inline_handlers.append(handler)
+
+
+# One writer at a time per process, queued in Python. SQLite admits one writer anyway; threads
+# that reach BEGIN IMMEDIATE while another holds the lock wait in SQLite's busy handler, which
+# sleeps in steps of up to 100 ms, so a 1 ms command could wait a whole step. Queuing on this
+# lock first hands the database over as soon as it is free. Other processes still queue in
+# busy_timeout. Re-entrant, so a command may call helpers that also take it.
+_write_lock = threading.RLock()
+
+
+@contextlib.contextmanager
+def write_transaction(using: str = "default") -> Iterator[None]:
+    """`transaction.atomic()` for a writer: take the process's write lock first."""
+    with _write_lock, transaction.atomic(using=using):
+        yield
 
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
@@ -121,7 +138,7 @@ def append(
         "correlation_id": correlation_id or current_request_id(),
         "causation_id": causation_id,
     }
-    with transaction.atomic(using=using):
+    with write_transaction(using):
         _lock_log(using)
         current = stream_version(stream_id, using=using)
         if current != expected_version:

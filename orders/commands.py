@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
@@ -51,7 +50,7 @@ def place_order(
     *, actor, details: OrderDetails, lines: Sequence[Line], at: dt.datetime | None = None
 ) -> Order:
     """Create a draft order with its lines (event `OrderPlaced`, version 1)."""
-    with _failure_logged("place_order", None, actor), transaction.atomic():
+    with _failure_logged("place_order", None, actor), store.write_transaction():
         if actor.company_id is None or not actor.has_perm("orders.place_order"):
             raise ActionNotPermitted("Your role may not place orders.")
         details, lines = clean_order(details, lines)
@@ -81,7 +80,7 @@ def change_order(
     at: dt.datetime | None = None,
 ) -> Order:
     """Replace a draft's details and lines (event `OrderChanged`)."""
-    with _failure_logged("change", order_id, actor), transaction.atomic():
+    with _failure_logged("change", order_id, actor), store.write_transaction():
         order = _load_for(order_id, "change", actor, expected_version)
         details, lines = clean_order(details, lines)
         return _record(order, OrderChanged(details=details, lines=lines), actor, at)
@@ -96,7 +95,7 @@ def add_note(
     at: dt.datetime | None = None,
 ) -> Order:
     """Attach a note to an order in any state (event `NoteAdded`)."""
-    with _failure_logged("add_note", order_id, actor), transaction.atomic():
+    with _failure_logged("add_note", order_id, actor), store.write_transaction():
         order = _load_for(order_id, "add_note", actor, expected_version)
         data = clean_fields({"text": text}, ("text",))
         return _record(order, NoteAdded(**data), actor, at)
@@ -112,7 +111,7 @@ def transition(
     **data: str,
 ) -> Order:
     """Move an order along the workflow: `name` is an FSM transition of `Order`."""
-    with _failure_logged(name, order_id, actor), transaction.atomic():
+    with _failure_logged(name, order_id, actor), store.write_transaction():
         spec = workflow_transitions().get(name)
         if spec is None:
             raise UnknownTransition(name)

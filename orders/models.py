@@ -43,7 +43,11 @@ def _workflow(label: str, event: str, *, fields: tuple[str, ...] = (), style: st
 
 class Order(FSMModelMixin, UUIDModel):
     company = models.ForeignKey(
-        "accounts.Company", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "accounts.Company",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the (company, sequence) and (company, number) indexes cover it
+        related_name="+",
     )
     number = models.CharField(max_length=32)
     sequence = models.PositiveIntegerField()

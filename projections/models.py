@@ -21,8 +21,13 @@ def key_uuid(*parts) -> uuid.UUID:
 
 
 def _company_fk():
+    # No single-column index: every table has a composite index that starts with company.
     return models.ForeignKey(
-        "accounts.Company", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "accounts.Company",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
     )
 
 
@@ -71,6 +76,8 @@ class OrderSummary(UUIDModel):
             models.Index(fields=["company", "state", "-placed_at"], name="summary_co_state"),
             models.Index(fields=["company", "sequence"], name="summary_co_seq"),
             models.Index(fields=["company", "total_cents"], name="summary_co_total"),
+            # The filtered list (state + total range) and its count, without a row-by-row scan.
+            models.Index(fields=["company", "state", "total_cents"], name="summary_co_state_total"),
             models.Index(fields=["company", "-last_changed_at"], name="summary_co_changed"),
             models.Index(fields=["company", "customer_name"], name="summary_co_customer"),
             models.Index(fields=["company", "state", "state_since"], name="summary_co_stuck"),
