@@ -12,6 +12,7 @@ against the ORM); other fields and other databases go through the fields' own me
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -25,9 +26,10 @@ _CHUNK = 500  # IN-list size: well under SQLite's bound-parameter limit
 _UTC = dt.UTC
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=32_768)
 def _uuid_from_hex(value: str) -> uuid.UUID:
-    # The same few thousand order/company ids come back again and again in a replay.
+    # The same few thousand order/company ids come back again and again in a replay (bounded:
+    # the cache is part of a rebuild's memory budget).
     return uuid.UUID(value)
 
 
@@ -172,16 +174,17 @@ class Table:
         return [adapt(row[name]) for name, adapt in zip(self.attnames, self.adapters, strict=True)]
 
     def upsert(self, rows: Iterable[dict]) -> None:
-        params = [self._row_params(row) for row in rows]
-        if params:
-            with connections[self.using].cursor() as cursor:
-                cursor.executemany(self.upsert_sql, params)
+        """INSERT … ON CONFLICT (pk) DO UPDATE, in chunks (bounded memory for big flushes)."""
+        self._execute_many(self.upsert_sql, rows)
 
     def insert(self, rows: Iterable[dict]) -> None:
-        params = [self._row_params(row) for row in rows]
-        if params:
-            with connections[self.using].cursor() as cursor:
-                cursor.executemany(self.insert_sql, params)
+        self._execute_many(self.insert_sql, rows)
+
+    def _execute_many(self, sql: str, rows: Iterable[dict]) -> None:
+        rows = iter(rows)
+        with connections[self.using].cursor() as cursor:
+            while chunk := [self._row_params(row) for row in itertools.islice(rows, 1000)]:
+                cursor.executemany(sql, chunk)
 
 
 def _generic_converter(field, model, connection) -> Callable[[Any], Any] | None:

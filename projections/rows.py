@@ -33,7 +33,7 @@ class RowSet:
         key: Callable[[dict], Hashable] = by_id,
         *,
         cached: bool = False,
-        max_rows: int = 20_000,
+        max_rows: int = 12_000,
     ):
         self.model, self.using, self.key = model, using, key
         self.table = table(model, using)
