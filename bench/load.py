@@ -180,7 +180,12 @@ Task = Callable[[Session, Recorder, random.Random], None]
 
 
 def run_phase(
-    sessions: list[Session], task: Task, *, duration: float, server_pid: int | None = None
+    sessions: list[Session],
+    task: Task,
+    *,
+    duration: float,
+    server_pid: int | None = None,
+    server_pids: list[int] | None = None,
 ) -> tuple[Recorder, dict]:
     """All sessions run `task` in a loop, in parallel, for `duration` seconds.
 
@@ -202,7 +207,12 @@ def run_phase(
     threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(len(sessions))]
     for thread in threads:
         thread.start()
-    server_before = process_cpu_seconds(server_pid) if server_pid else 0.0
+    pids = server_pids or ([server_pid] if server_pid else [])
+
+    def servers_cpu() -> float:
+        return sum(process_cpu_seconds(pid) for pid in pids)
+
+    server_before = servers_cpu()
     client_before = time.process_time()
     machine_before = machine_cpu_seconds()
     started = time.perf_counter()
@@ -214,7 +224,7 @@ def run_phase(
     merged = Recorder()
     for recorder in recorders:
         merged.merge(recorder)
-    server = (process_cpu_seconds(server_pid) - server_before) / wall if server_pid else 0.0
+    server = (servers_cpu() - server_before) / wall
     client = (time.process_time() - client_before) / wall
     machine = (machine_cpu_seconds() - machine_before) / wall
     usage = {

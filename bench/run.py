@@ -139,6 +139,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of untimed load first")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="waitress processes (clients are spread over them, as nginx would; one per core "
+        "is the deployment deploy/README.md describes for more throughput)",
+    )
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument(
         "--reuse",
@@ -708,7 +715,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def waitress_server(args, env):
-    """collectstatic, then `python -m waitress … config.wsgi:application` on a free port."""
+    """collectstatic, then `--servers` waitress processes (`config.wsgi:application`), each on
+    a free port. Yields the processes and their ports."""
     from bench.load import wait_until_serving
 
     subprocess.run(
@@ -717,34 +725,42 @@ def waitress_server(args, env):
         env=env,
         check=True,
     )
-    port = free_port()
+    servers, ports = [], []
     server_log = args.db.parent / "waitress.log"
     with server_log.open("w") as sink:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "waitress",
-                f"--listen=127.0.0.1:{port}",
-                f"--threads={args.threads}",
-                "config.wsgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
         try:
-            wait_until_serving("127.0.0.1", port)
-            log(f"pages: waitress pid {server.pid} on 127.0.0.1:{port}, {args.threads} threads")
-            yield server, port
+            for _ in range(max(1, args.servers)):
+                port = free_port()
+                servers.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "waitress",
+                            f"--listen=127.0.0.1:{port}",
+                            f"--threads={args.threads}",
+                            "config.wsgi:application",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=sink,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+                ports.append(port)
+            for server, port in zip(servers, ports, strict=True):
+                wait_until_serving("127.0.0.1", port)
+                log(f"pages: waitress pid {server.pid} on 127.0.0.1:{port}, {args.threads} threads")
+            yield servers, ports
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                try:
+                    server.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
 
 
 def page_data(db: Path, companies: list, rng: random.Random) -> dict:
@@ -847,11 +863,12 @@ def measure_pages(args, env) -> dict:
     rng = random.Random(args.seed)
     data = page_data(args.db, companies, rng)
     results: dict = {}
-    with waitress_server(args, env) as (server, port):
+    with waitress_server(args, env) as (servers, ports):
+        pids = [server.pid for server in servers]
         sessions = []
         for index in range(args.clients):
             company = companies[index % len(companies)]
-            session = load.Session("127.0.0.1", port)
+            session = load.Session("127.0.0.1", ports[index % len(ports)])
             share = [c for c in range(args.clients) if c % len(companies) == index % len(companies)]
             own = data[company.pk]["open"][share.index(index) :: len(share)]
             session.data = {
@@ -871,10 +888,10 @@ def measure_pages(args, env) -> dict:
             rng.choice(reads)(session, recorder, rng)
 
         if args.warmup > 0:
-            load.run_phase(sessions, warm, duration=args.warmup, server_pid=server.pid)
+            load.run_phase(sessions, warm, duration=args.warmup, server_pids=pids)
         for key, label, request, _ in PAGES:
             recorder, usage = load.run_phase(
-                sessions, tasks[key], duration=args.duration_per_page, server_pid=server.pid
+                sessions, tasks[key], duration=args.duration_per_page, server_pids=pids
             )
             summary = load.summarize(recorder, key, usage["wall_seconds"])
             summary.update(label=label, request=request, **usage)
@@ -894,6 +911,7 @@ def measure_pages(args, env) -> dict:
     results["_setup"] = {
         "clients": args.clients,
         "waitress_threads": args.threads,
+        "waitress_processes": args.servers,
         "duration_per_page": args.duration_per_page,
         "warmup_seconds": args.warmup,
         "server_log": str(args.db.parent / "waitress.log"),

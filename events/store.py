@@ -18,6 +18,11 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: busy_timeout alone
+    fcntl = None
+
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -65,19 +70,52 @@ def register_inline_handler(handler: InlineHandler) -> None:
         _inline_handlers.append(handler)
 
 
-# One writer at a time per process, queued in Python. SQLite admits one writer anyway; threads
-# that reach BEGIN IMMEDIATE while another holds the lock wait in SQLite's busy handler, which
-# sleeps in steps of up to 100 ms, so a 1 ms command could wait a whole step. Queuing on this
-# lock first hands the database over as soon as it is free. Other processes still queue in
-# busy_timeout. Re-entrant, so a command may call helpers that also take it.
+# Writers queue before BEGIN IMMEDIATE instead of inside it. SQLite admits one writer; a writer
+# that finds the lock taken waits in SQLite's busy handler, which sleeps in steps of up to
+# 100 ms, so a 1 ms command can wait a whole step (and under load, many). Instead, writers of
+# this process queue on a re-entrant thread lock, and writers of all processes on an exclusive
+# flock() of a file next to the database, which the kernel hands over the moment it is freed.
+# Writers that skip this (ops commands, the admin) still queue in busy_timeout, so nothing can
+# deadlock: the file lock is only ever taken before the database lock.
 _write_lock = threading.RLock()
+_lock_files: dict[str, object] = {}
+_held = threading.local()
 
 
 @contextlib.contextmanager
 def write_transaction(using: str = "default") -> Iterator[None]:
-    """`transaction.atomic()` for a writer: take the process's write lock first."""
-    with _write_lock, transaction.atomic(using=using):
-        yield
+    """`transaction.atomic()` for a writer: queue for the database first (see above)."""
+    with _write_lock:
+        depth = getattr(_held, "depth", 0)
+        lock_file = _lock_file(using) if depth == 0 else None
+        if lock_file is not None:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        _held.depth = depth + 1
+        try:
+            with transaction.atomic(using=using):
+                yield
+        finally:
+            _held.depth = depth
+            if lock_file is not None:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _lock_file(using: str):
+    """The open lock file of a file-based SQLite database (None for anything else)."""
+    settings_dict = connections[using].settings_dict
+    name = str(settings_dict.get("NAME") or "")
+    if (
+        fcntl is None
+        or connections[using].vendor != "sqlite"
+        or not name
+        or name.startswith("file:")
+        or name == ":memory:"
+    ):
+        return None
+    path = f"{name}.write-lock"
+    if path not in _lock_files:
+        _lock_files[path] = open(path, "a+b")  # noqa: SIM115 - kept open for the process
+    return _lock_files[path]
 
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
