@@ -55,6 +55,11 @@ def user(role: Role | str, company: Company, username: str | None = None) -> Use
     return existing or UserFactory(username=username, company=company, role=role)
 
 
+def log_in(client, user: User) -> None:
+    """Log a test client in as `user` (force_login: django-axes needs a request to authenticate)."""
+    client.force_login(user)
+
+
 def lines(count: int = 2) -> list[Line]:
     return [
         Line(

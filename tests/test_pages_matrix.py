@@ -6,6 +6,7 @@ import pytest
 
 from events.models import Event
 from tests import factories
+from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -58,12 +59,6 @@ CASES = [
     for action, statuses in EXPECTED.items()
     for role, status in zip(ROLES, statuses, strict=True)
 ]
-
-
-def log_in(client, user):
-    # Factories re-save users (new password hash); reload so the session hash matches the row.
-    user.refresh_from_db()
-    client.force_login(user)
 
 
 def test_the_table_covers_every_page_and_action_for_every_role():

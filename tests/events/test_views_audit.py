@@ -14,17 +14,12 @@ from django.core.management import call_command
 from events.models import Event
 from orders import commands
 from tests import factories
+from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 JAN = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)
-
-
-def log_in(client, user):
-    # Factories re-save users (new password hash); reload so the session hash matches the row.
-    user.refresh_from_db()
-    client.force_login(user)
 
 
 def positions(response) -> list[int]:

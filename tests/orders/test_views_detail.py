@@ -7,16 +7,11 @@ import pytest
 from events.models import Event
 from orders.models import Order
 from tests import factories
+from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def log_in(client, user):
-    # Factories re-save users (new password hash); reload so the session hash matches the row.
-    user.refresh_from_db()
-    client.force_login(user)
 
 
 def buttons(html: str) -> set[str]:

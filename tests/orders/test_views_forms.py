@@ -9,16 +9,11 @@ from events.models import Event
 from orders import commands
 from projections.models import OrderSummary
 from tests import factories
+from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
 
 BLANK_ROW = {"sku": "", "description": "", "quantity": "", "unit_price": ""}
-
-
-def log_in(client, user):
-    # Factories re-save users (new password hash); reload so the session hash matches the row.
-    user.refresh_from_db()
-    client.force_login(user)
 
 
 def order_data(rows, *, initial=0, customer="Initech", **fields):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from events.models import Event
 from orders import commands
 from tests import factories
+from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 DAY_1 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 DAY_2 = DAY_1 + dt.timedelta(days=1)
 DAY_3 = DAY_1 + dt.timedelta(days=2)
-
-
-def log_in(client, user):
-    # Factories re-save users (new password hash); reload so the session hash matches the row.
-    user.refresh_from_db()
-    client.force_login(user)
 
 
 @pytest.fixture

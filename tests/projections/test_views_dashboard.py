@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from orders import commands
 from tests import factories
+from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +23,6 @@ TO_DELIVERED = [
     ("ship", SHIP),
     ("deliver", {}),
 ]
-
-
-def log_in(client, user):
-    # Factories re-save users (new password hash); reload so the session hash matches the row.
-    user.refresh_from_db()
-    client.force_login(user)
 
 
 def days_ago(days: float) -> dt.datetime:
