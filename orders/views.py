@@ -105,35 +105,23 @@ def order_create(request):
         else:
             messages.success(request, f"Order {order.number} was created as a draft.")
             return redirect("orders:detail", order_id=order.id)
-    return render(
-        request,
-        "orders/form.html",
-        {"form": form, "formset": formset},
-        status=422 if request.method == "POST" else 200,
-    )
+    return _form_page(request, form, formset)
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("orders.view_order")
+@writers_only
 def order_edit(request, order_id):
     summary = selectors.order_summary(request.user, order_id)
-    if not request.user.has_role(*WRITER_ROLES):  # a form the role could never save: 403
-        raise PermissionDenied("Your role is read-only.")
     if request.method == "GET" and summary.state != OrderState.DRAFT:
         # Only drafts change: say so before the user types an edit the command would refuse.
-        label = selectors.STATE_LABELS[summary.state].lower()
-        message = f"Order {summary.number} is {label}: it cannot be changed now."
-        return _error_page(request, TransitionNotAllowed(message), summary)
+        return _error_page(request, _not_a_draft(summary), summary)
     form, formset = _edit_forms(request, summary)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             commands.change_order(
-                order_id,
-                actor=request.user,
-                details=form.details(),
-                lines=formset.lines(),
+                order_id, actor=request.user, details=form.details(), lines=formset.lines(),
                 expected_version=form.cleaned_data["version"],
-            )
+            )  # fmt: skip
         except OrderValidationError as error:
             apply_command_errors(error.errors, form, formset)
         except (OrderError, ConcurrencyError) as error:  # ConcurrencyError is no OrderError
@@ -141,10 +129,18 @@ def order_edit(request, order_id):
         else:
             messages.success(request, f"Order {summary.number} was saved.")
             return redirect("orders:detail", order_id=order_id)
+    return _form_page(request, form, formset, summary)
+
+
+def _not_a_draft(summary) -> TransitionNotAllowed:
+    label = selectors.STATE_LABELS[summary.state].lower()
+    return TransitionNotAllowed(f"Order {summary.number} is {label}: it cannot be changed now.")
+
+
+def _form_page(request, form, formset, summary=None):
     context = {"form": form, "formset": formset, "summary": summary}
-    return render(
-        request, "orders/form.html", context, status=422 if request.method == "POST" else 200
-    )
+    status = 422 if request.method == "POST" else 200
+    return render(request, "orders/form.html", context, status=status)
 
 
 def _edit_forms(request, summary):
