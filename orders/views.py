@@ -247,8 +247,11 @@ def order_add_note(request, order_id):
 
 
 def _act(request, order_id, name, form, run):
-    """Validate, run the command, answer with the updated panels (htmx) or a redirect."""
-    selectors.order_summary(request.user, order_id)  # another company's order: 404 first
+    """Validate, run the command, answer with the updated panels (htmx) or a redirect.
+
+    Another company's order is a 404 either way: the command refuses it (OrderNotFound) and
+    `detail_context` cannot load it.
+    """
     status, error = 200, ""
     if not form.is_valid():
         status, error = 422, "Please correct the errors below."
@@ -276,28 +279,22 @@ def _act(request, order_id, name, form, run):
 @require_GET
 @permission_required("orders.view_order")
 def order_history(request, order_id):
+    summary = selectors.order_summary(request.user, order_id)  # 404 for another company's
     entries = selectors.history(request.user, order_id)
     if request.GET.get("format") == "csv":
-        return _history_csv(entries, selectors.order_summary(request.user, order_id).number)
+        return _history_csv(entries, summary.number)
     form = AsOfForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        context = {
-            "summary": selectors.order_summary(request.user, order_id),
-            "entries": entries,
-            "form": form,
-        }
-        return render_page(
-            request, "orders/history.html", "orders/partials/history_body.html", context, status=400
-        )
-    moment = form.cleaned_data.get("as_of") if form.is_bound else None
+    valid = not form.is_bound or form.is_valid()
+    moment = form.cleaned_data.get("as_of") if form.is_bound and valid else None
     context = {
-        "summary": selectors.order_summary(request.user, order_id),
+        "summary": summary,
         "entries": entries,
         "form": form,
         "as_of": moment,
         "snapshot": selectors.snapshot_as_of(request.user, order_id, moment) if moment else None,
     }
-    return render_page(request, "orders/history.html", "orders/partials/history_body.html", context)
+    template, partial = "orders/history.html", "orders/partials/history_body.html"
+    return render_page(request, template, partial, context, status=200 if valid else 400)
 
 
 def _history_csv(entries, number: str):
