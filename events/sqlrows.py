@@ -27,7 +27,7 @@ _UTC = dt.UTC
 
 
 @lru_cache(maxsize=32_768)
-def _uuid_from_hex(value: str) -> uuid.UUID:
+def uuid_from_hex(value: str) -> uuid.UUID:
     # The same few thousand order/company ids come back again and again in a replay (bounded:
     # the cache is part of a rebuild's memory budget).
     return uuid.UUID(value)
@@ -52,7 +52,7 @@ def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.ForeignKey):
         field = field.target_field
     if isinstance(field, models.UUIDField):
-        return lambda v: None if v is None else _uuid_from_hex(v)
+        return lambda v: None if v is None else uuid_from_hex(v)
     if isinstance(field, models.DateTimeField) and settings.USE_TZ:
         return _to_datetime
     if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -125,3 +126,32 @@ def test_read_all_query_count_grows_with_batches_not_events(acme, django_assert_
         assert sum(len(batch) for batch in store.read_all(batch_size=4)) == 10
     with django_assert_num_queries(2):  # one batch and one empty read
         assert sum(len(batch) for batch in store.read_all(batch_size=100)) == 10
+
+
+def test_read_all_gives_exactly_what_append_recorded(acme, django_user_model):
+    """The replay path (plain SQL, decoding on first use) against what `append` returned and
+    what `read_stream` (converted as the ORM converts) reads: every field, typed payloads with
+    Decimal/UUID/datetime/date, a long payload and a short shared one, metadata and actor."""
+    from tests.events.sample_events import SamplePriced
+
+    actor = django_user_model.objects.create_user("reader", company=acme)
+    stream = uuid.uuid4()
+    priced = SamplePriced(
+        amount=Decimal("12.30"),
+        reference=uuid.uuid4(),
+        priced_at=T0 + dt.timedelta(microseconds=7),
+        due_on=dt.date(2026, 6, 1),
+        note="é" * 300,  # longer than the shared-payload limit: decoded on its own
+    )
+    recorded = store.append(
+        stream, 0, [priced, SampleCounted(n=1)], company=acme, actor=actor, occurred_at=T0
+    )
+    recorded += append_counted(stream, 2, 1, company=acme)  # same short payload: shared
+
+    (replayed,) = list(store.read_all())
+    assert replayed == recorded == store.read_stream(stream)
+    assert replayed[0].data.amount == Decimal("12.30") and replayed[0].data.note == "é" * 300
+    assert [e.actor_username for e in replayed] == ["reader", "reader", "system"]
+    assert all(e.occurred_at.tzinfo is not None for e in replayed)
+    assert replayed[0].recorded_at == recorded[0].recorded_at
+    assert isinstance(replayed[0].id, uuid.UUID) and replayed[0].id == recorded[0].id
