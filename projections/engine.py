@@ -161,9 +161,19 @@ def build_aside(
         for projection in projections:
             for model in projection.models:
                 editor.create_model(model)
+        # Scratch tables keep their primary and unique keys (what the projectors look rows up
+        # by) but not the secondary indexes the pages need: those would only slow every write
+        # here, and the swap builds them on the live tables anyway.
+        editor.deferred_sql.clear()
+    if all(projection.stream_local for projection in projections):
+        # One stream's rows are finished before the next stream's: the row cache only ever
+        # holds the streams of a batch (plus the per-company totals), whatever the log's size.
+        batches = store.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
+    else:
+        batches = store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
     done = 0
     with row_cache(SCRATCH_ALIAS):  # rows stay in memory across batches (bounded LRU)
-        for batch in store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using):
+        for batch in batches:
             with transaction.atomic(using=SCRATCH_ALIAS):
                 for projection in projections:
                     projection.apply(batch, SCRATCH_ALIAS)
@@ -240,15 +250,37 @@ def rebuild(
                 with connection.cursor() as cursor:
                     for projection in projections:
                         for model in projection.models:
-                            db_table, cols = model._meta.db_table, _columns(model)
-                            cursor.execute(f'DELETE FROM main."{db_table}"')
-                            cursor.execute(
-                                f'INSERT INTO main."{db_table}" ({cols}) '
-                                f'SELECT {cols} FROM scratch."{db_table}"'
-                            )
+                            _replace_rows(cursor, model)
                 _set_checkpoints([p.name for p in projections], head, using)
             break
     return RebuildResult(done, time.perf_counter() - started, head)
+
+
+def _replace_rows(cursor, model) -> None:
+    """Replace a live table's rows with the scratch table's, inside the caller's transaction.
+
+    The secondary indexes are dropped first and created again from their own stored SQL (so
+    they come back exactly as the migrations made them): building an index from 100,000 rows
+    in one sort is several times faster than updating eight B-trees row by row. Rows go in by
+    primary key order, so the primary key index is appended to rather than split at random.
+    """
+    db_table, cols = model._meta.db_table, _columns(model)
+    pk = model._meta.pk.column
+    cursor.execute(
+        "SELECT name, sql FROM main.sqlite_master "
+        "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL ORDER BY name",
+        [db_table],
+    )
+    indexes = cursor.fetchall()
+    for name, _sql in indexes:
+        cursor.execute(f'DROP INDEX main."{name}"')
+    cursor.execute(f'DELETE FROM main."{db_table}"')
+    cursor.execute(
+        f'INSERT INTO main."{db_table}" ({cols}) '
+        f'SELECT {cols} FROM scratch."{db_table}" ORDER BY "{pk}"'
+    )
+    for _name, sql in indexes:
+        cursor.execute(sql)
 
 
 # --- verification ---------------------------------------------------------------------------

@@ -75,6 +75,7 @@ class OrderStateProjection(Projection):
     """`orders.Order`: state, version and what the FSM needs. The write side reads it."""
 
     name = "order_state"
+    stream_local = True
     handles = ORDER_EVENTS
     models = (Order,)
 
@@ -112,6 +113,7 @@ class OrderSummaryProjection(Projection):
     """`OrderSummary`: everything the list page shows, filters and sorts by, plus the header."""
 
     name = "order_summary"
+    stream_local = True
     handles = ORDER_EVENTS
     models = (OrderSummary,)
 
@@ -182,6 +184,7 @@ class DashboardProjection(Projection):
     """Per company: count and value by state, placed/delivered per day, submit→deliver time."""
 
     name = "dashboard"
+    stream_local = True
     handles = STATE_EVENTS | {"OrderChanged"}
     models = (DashboardOrder, DashboardStateTotal, DashboardDaily, DashboardCycle)
 

@@ -19,6 +19,12 @@ class Projection:
     name: str = ""
     handles: frozenset[str] = frozenset()
     models: tuple[type[models.Model], ...] = ()
+    # True when the rows do not depend on how streams interleave in the log: each row belongs
+    # to one stream, or only adds up what each stream's events contribute (counts, sums). A
+    # rebuild may then replay the log stream by stream (see `engine.build_aside`).
+    # `verify_projections` and the rebuild property test check this claim against the
+    # inline rows, which are always made in log order.
+    stream_local: bool = False
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         raise NotImplementedError

@@ -6,19 +6,24 @@ values exactly as the ORM does.
 
 During a rebuild (`row_cache()`), each model's RowSet lives for the whole replay: rows stay in
 memory between batches and are written when evicted (least recently used first, so memory is
-bounded by `max_rows`, not by the length of the log) or at the end. The scratch database starts
-empty, so a key that was never seen and never evicted is known to be absent: no query needed.
+bounded by `max_rows`, not by the length of the log) or at the end. A row that is not in memory
+is looked up in the scratch database (one query per batch for all of them), so an evicted row
+comes back as it was written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
 from django.db import models, transaction
 
 from events.sqlrows import table
+
+# Rows one RowSet keeps in memory during a rebuild (a summary row is a few KiB).
+CACHE_ROWS = 12_000
 
 
 def by_id(row: dict) -> Hashable:
@@ -33,30 +38,27 @@ class RowSet:
         key: Callable[[dict], Hashable] = by_id,
         *,
         cached: bool = False,
-        max_rows: int = 12_000,
+        max_rows: int | None = None,
     ):
         self.model, self.using, self.key = model, using, key
         self.table = table(model, using)
         self.field_names = self.table.attnames
         self.rows: OrderedDict[Hashable, dict] = OrderedDict()
         self.dirty: set[Hashable] = set()
-        self.cached, self.max_rows = cached, max_rows
-        self.evicted: set[Hashable] = set()
+        self.cached, self.max_rows = cached, max_rows or CACHE_ROWS
 
     # --- loading ----------------------------------------------------------------------------
 
     def load_ids(self, ids: Iterable) -> RowSet:
-        wanted = {i for i in ids if i not in self.rows}
-        if self.cached:
-            wanted &= self.evicted  # never seen and never written: absent from the scratch db
+        rows = self.rows
+        wanted = {i for i in ids if i not in rows}
         if wanted:
             self._merge(self.table.select_in(**{self.table.pk: wanted}))
         return self
 
     def load(self, **conditions: Iterable) -> RowSet:
         """Rows whose columns are in the given value lists (`company_id=[...]`, …)."""
-        if not self.cached or self.evicted:
-            self._merge(self.table.select_in(**conditions))
+        self._merge(self.table.select_in(**conditions))
         return self
 
     def _merge(self, rows: list[dict]) -> None:
@@ -64,7 +66,6 @@ class RowSet:
             key = self.key(row)
             if key not in self.rows:
                 self.rows[key] = row
-                self.evicted.discard(key)
 
     # --- editing ----------------------------------------------------------------------------
 
@@ -83,9 +84,10 @@ class RowSet:
         self.touch(key)
 
     def touch(self, key: Hashable) -> dict:
-        self.dirty.add(key)
-        if self.cached:
+        if self.cached:  # every cached row is written when evicted: no dirty set to keep
             self.rows.move_to_end(key)
+        else:
+            self.dirty.add(key)
         return self.rows[key]
 
     # --- writing ----------------------------------------------------------------------------
@@ -98,7 +100,9 @@ class RowSet:
             self.flush()
 
     def flush(self) -> None:
-        if self.dirty:
+        if self.cached:
+            self.table.upsert(self.rows.values())
+        elif self.dirty:
             self.table.upsert(self.rows[key] for key in self.dirty)
             self.dirty.clear()
 
@@ -107,14 +111,8 @@ class RowSet:
         if excess <= 0:
             return
         excess += self.max_rows // 5  # evict in chunks, not one row per batch
-        victims = []
-        for key in list(self.rows)[:excess]:
-            row = self.rows.pop(key)
-            if key in self.dirty:
-                self.dirty.discard(key)
-                victims.append(row)
-            self.evicted.add(key)
-        self.table.upsert(victims)
+        rows = self.rows
+        self.table.upsert([rows.pop(key) for key in list(itertools.islice(rows, excess))])
 
 
 # --- rebuild sessions ---------------------------------------------------------------------------

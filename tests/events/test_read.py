@@ -155,3 +155,28 @@ def test_read_all_gives_exactly_what_append_recorded(acme, django_user_model):
     assert all(e.occurred_at.tzinfo is not None for e in replayed)
     assert replayed[0].recorded_at == recorded[0].recorded_at
     assert isinstance(replayed[0].id, uuid.UUID) and replayed[0].id == recorded[0].id
+
+
+def test_read_by_stream_gives_each_streams_events_together_in_version_order(
+    two_interleaved_streams,
+):
+    a, b = two_interleaved_streams
+    first, second = sorted([a, b], key=lambda stream: stream.hex)
+
+    batches = list(store.read_by_stream(batch_size=2))
+    events = [event for batch in batches for event in batch]
+
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert [(e.stream_id, e.version) for e in events] == [
+        *((first, v) for v in range(1, 4 if first == a else 3)),
+        *((second, v) for v in range(1, 4 if second == a else 3)),
+    ]
+    assert sorted(events, key=lambda e: e.position) == [e for b in store.read_all() for e in b]
+
+
+def test_read_by_stream_stops_at_an_upper_position(two_interleaved_streams):
+    a, _b = two_interleaved_streams
+    events = [e for batch in store.read_by_stream(up_to_position=3) for e in batch]
+
+    assert sorted(e.position for e in events) == [1, 2, 3]
+    assert [e.version for e in events if e.stream_id == a] == [1, 2]
