@@ -33,11 +33,26 @@ def uuid_from_hex(value: str) -> uuid.UUID:
     return uuid.UUID(value)
 
 
+def aware_from_text(text: str) -> dt.datetime:
+    """A stored DateTimeField value (naive UTC text, as Django writes it) as an aware datetime.
+
+    Parsing with the offset appended is several times faster than `.replace(tzinfo=…)`."""
+    try:
+        return _fromisoformat(text + "+00:00")
+    except ValueError:  # not the usual shape (already carries an offset, say): the long way
+        value = _fromisoformat(text)
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
+
+
+_fromisoformat = dt.datetime.fromisoformat
+
+
 def _to_datetime(value) -> dt.datetime | None:
     if value is None:
         return None
-    if not isinstance(value, dt.datetime):  # the driver may already have parsed it (decltype)
-        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, str):
+        return aware_from_text(value)
+    # The driver may already have parsed it (decltype).
     return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
 
 

@@ -34,7 +34,7 @@ from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
 from .registry import DomainEvent, deserialize
-from .sqlrows import table, uuid_from_hex
+from .sqlrows import aware_from_text, table, uuid_from_hex
 
 _PG_LOG_LOCK_KEY = 7_316_001  # arbitrary constant naming "the event log" advisory lock
 
@@ -125,7 +125,7 @@ class RecordedEvent:
     @property
     def recorded_at(self) -> dt.datetime:
         if isinstance(self._recorded_at, str):
-            self._recorded_at = _aware(self._recorded_at)
+            self._recorded_at = aware_from_text(self._recorded_at)
         return self._recorded_at
 
     @property
@@ -167,11 +167,6 @@ _SHARED_PAYLOAD_CHARS = 160
 @lru_cache(maxsize=4096)
 def _decode_shared(event_type: str, schema_version: int, payload: str) -> DomainEvent:
     return deserialize(event_type, schema_version, json.loads(payload))
-
-
-def _aware(text: str) -> dt.datetime:
-    """A stored DateTimeField value (UTC, naive text) as an aware datetime."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 
 
 InlineHandler = Callable[[list[RecordedEvent], str], None]
@@ -444,8 +439,8 @@ def _scan(order, after_position, batch_size, up_to_position, using):
 def _scan_sql(using: str, order: str, bounded: bool, limit: int, lean: bool) -> str:
     """The replay SELECT. In the lean form the datetimes are selected as expressions
     (`CAST … AS TEXT`): the driver converts a column *declared* datetime on every row (Django
-    registers that), and `_aware` does the same job in a fraction of the time; `json_extract`
-    hands the projectors the actor without decoding the whole metadata."""
+    registers that), and `aware_from_text` does the same job in a fraction of the time;
+    `json_extract` hands the projectors the actor without decoding the whole metadata."""
     events = table(Event, using)
     c = events.column_of
     columns = events.columns
@@ -492,7 +487,7 @@ def _replayed(row: tuple) -> RecordedEvent:
         metadata=metadata,
         actor_username=actor if isinstance(actor, str) else None,
         company_id=uuid_from_hex(company_id),
-        occurred_at=_aware(occurred_at),
+        occurred_at=aware_from_text(occurred_at),
         recorded_at=recorded_at,
     )
 

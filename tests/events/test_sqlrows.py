@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Company
+from events import sqlrows
 from events.sqlrows import table
 from projections.models import DashboardDaily, OrderSummary
 
@@ -88,3 +89,19 @@ def test_an_upsert_replaces_the_row_with_the_same_id():
 
     row = OrderSummary.objects.get()
     assert (row.state, row.version) == ("submitted", 4)
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2026-03-04 10:11:12", dt.datetime(2026, 3, 4, 10, 11, 12, tzinfo=dt.UTC)),
+        ("2026-03-04 10:11:12.000500", dt.datetime(2026, 3, 4, 10, 11, 12, 500, tzinfo=dt.UTC)),
+        # Not what Django writes, but read right if a row ever carries an offset.
+        ("2026-03-04 12:11:12+02:00", dt.datetime(2026, 3, 4, 10, 11, 12, tzinfo=dt.UTC)),
+    ],
+)
+def test_stored_datetime_text_reads_back_as_the_same_aware_instant(stored, expected):
+    value = sqlrows.aware_from_text(stored)
+
+    assert value == expected
+    assert value.utcoffset() is not None
