@@ -201,7 +201,9 @@ def write_transaction(using: str = "default") -> Iterator[None]:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
         _held.depth = depth + 1
         try:
-            with transaction.atomic(using=using):
+            # Nested inside another writer (a command around `append`): one transaction, no
+            # savepoint to take and release. An error still unwinds the whole outer writer.
+            with transaction.atomic(using=using, savepoint=depth == 0):
                 yield
         finally:
             _held.depth = depth
@@ -266,7 +268,7 @@ def append(
 
     Raises ConcurrencyError (and writes nothing) when someone else appended first. Runs inside
     the caller's transaction when there is one, so the inline projections and the caller's own
-    writes commit or roll back together with the events.
+    writes commit or roll back together with the events. `company` is a Company or its id.
     """
     if not events:
         raise ValueError("append() needs at least one event.")
@@ -303,7 +305,7 @@ def append(
                 schema_version=event.schema_version,
                 payload=event.to_payload(),
                 metadata=metadata,
-                company_id=company.pk,
+                company_id=getattr(company, "pk", company),
                 occurred_at=occurred_at,
                 recorded_at=recorded_at,
                 prev_hash=prev_hash,

@@ -194,7 +194,7 @@ def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
 def _record(order: Order, event, actor, at) -> Order:
     # `order` was loaded scoped to the actor's company, so that is the order's company.
     store.append(
-        order.id, order.version, [event], company=actor.company, actor=actor, occurred_at=at
+        order.id, order.version, [event], company=actor.company_id, actor=actor, occurred_at=at
     )
     return _order_row(order.id)
 

@@ -44,13 +44,24 @@ def apply_inline(events: list[RecordedEvent], using: str) -> None:
     """
     before = events[0].position - 1
     last = events[-1].position
-    checkpoints = checkpoint_positions(using)
-    applied = []
+    # One statement moves every up-to-date checkpoint and says which they were. If a projector
+    # then fails, the transaction (and this update with it) rolls back.
+    checkpoints = table(ProjectionCheckpoint, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {checkpoints.table} SET {checkpoints.column_of['position']} = %s "
+            f"WHERE {checkpoints.column_of['position']} = %s "
+            f"RETURNING {checkpoints.column_of['name']}",
+            [last, before],
+        )
+        moved = {name for (name,) in cursor.fetchall()}
+    if before == 0:  # the first events ever: projections without a checkpoint row yet
+        missing = {p.name for p in all_projections()} - set(checkpoint_positions(using))
+        _set_checkpoints(missing, last, using)
+        moved |= missing
     for projection in all_projections():
-        if checkpoints.get(projection.name, 0) == before:
+        if projection.name in moved:
             projection.apply(events, using)
-            applied.append(projection.name)
-    _set_checkpoints(applied, last, using)
 
 
 def checkpoint_positions(using: str = "default") -> dict[str, int]:

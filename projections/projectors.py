@@ -196,10 +196,12 @@ class DashboardProjection(Projection):
         orders = rows_for(DashboardOrder, using).load_ids(e.stream_id for e in events)
         totals = rows_for(DashboardStateTotal, using, key=_by_company_state)
         totals.load(company_id=companies)
+        # Only placing and delivering count per day, and only delivering adds a cycle time.
         daily = rows_for(DashboardDaily, using, key=_by_company_day)
-        daily.load(company_id=companies, day={_day(e) for e in events})
+        daily.load(company_id=companies, day={_day(e) for e in events if e.event_type in _DAILY})
         cycles = rows_for(DashboardCycle, using, key=_by_company)
-        cycles.load(company_id=companies)
+        if any(e.event_type == "OrderDelivered" for e in events):
+            cycles.load(company_id=companies)
 
         def bucket(company_id, state) -> dict:
             return totals.get_or_add((company_id, state), _new_state_total)
@@ -250,6 +252,9 @@ class DashboardProjection(Projection):
                     )
         for rowset in (orders, totals, daily, cycles):
             rowset.save()
+
+
+_DAILY = frozenset({"OrderPlaced", "OrderDelivered"})
 
 
 def _by_company_state(row: dict):
