@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.request_context import current_request_id
 
+from . import checkpointer
 from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
@@ -196,6 +197,8 @@ def write_transaction(using: str = "default") -> Iterator[None]:
     """`transaction.atomic()` for a writer: queue for the database first (see above)."""
     with _write_lock:
         depth = getattr(_held, "depth", 0)
+        if depth == 0:
+            checkpointer.ensure_running(using)
         lock_file = _lock_file(using) if depth == 0 else None
         if lock_file is not None:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
