@@ -18,7 +18,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 
 from django.conf import settings
 from django.db import connections
@@ -27,6 +26,7 @@ logger = logging.getLogger("ledgerline.checkpointer")
 
 _threads: dict[tuple[int, str], threading.Thread] = {}
 _start_lock = threading.Lock()
+_stop = threading.Event()
 
 
 def ensure_running(using: str = "default") -> None:
@@ -42,6 +42,7 @@ def ensure_running(using: str = "default") -> None:
         return
     with _start_lock:
         if key not in _threads:
+            _stop.clear()
             thread = threading.Thread(
                 target=_run, args=(path, interval), name="sqlite-checkpointer", daemon=True
             )
@@ -63,15 +64,27 @@ def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
     return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
+def stop() -> None:
+    """Stop this process's checkpointers and wait for them (tests; a server never needs to)."""
+    with _start_lock:
+        _stop.set()
+        for key, thread in list(_threads.items()):
+            if key[0] == os.getpid():
+                thread.join()
+            del _threads[key]
+
+
 def _run(path: str, interval: float) -> None:
-    """The thread: a daemon, so it ends with its process (SQLite needs no goodbye)."""
+    """The thread: a daemon, so it also ends with its process (SQLite needs no goodbye)."""
     connection = sqlite3.connect(
         path, timeout=1, isolation_level=None, uri=path.startswith("file:")
     )
-    while True:
-        time.sleep(interval)
-        try:
-            checkpoint(connection)
-        except sqlite3.Error as error:  # logged, and tried again later: never dies silently
-            logger.warning("wal_checkpoint_failed path=%s error=%s", path, error)
-            time.sleep(5 * interval)
+    try:
+        while not _stop.wait(interval):
+            try:
+                checkpoint(connection)
+            except sqlite3.Error as error:  # logged, and tried again later: never dies silently
+                logger.warning("wal_checkpoint_failed path=%s error=%s", path, error)
+                _stop.wait(5 * interval)
+    finally:
+        connection.close()

@@ -129,6 +129,7 @@ class Table:
             f"ON CONFLICT ({qn(pk.column)}) DO UPDATE SET {updates}"
         )
         self.insert_sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({placeholders})"
+        self._update_statements: dict[tuple[str, ...], str] = {}
         # The direct SQLite paths assume Django's defaults: UTC storage (no TIME_ZONE override).
         sqlite = connection.vendor == "sqlite" and not connection.settings_dict.get("TIME_ZONE")
         self.converters: list[tuple[int, Callable[[Any], Any]]] = []
@@ -191,6 +192,29 @@ class Table:
     def upsert(self, rows: Iterable[dict]) -> None:
         """INSERT … ON CONFLICT (pk) DO UPDATE, in chunks (bounded memory for big flushes)."""
         self._execute_many(self.upsert_sql, rows)
+
+    def update(self, rows_and_columns: Iterable[tuple[dict, tuple[str, ...]]]) -> None:
+        """For each (row, attnames): UPDATE those columns of the row with its primary key."""
+        groups: dict[tuple[str, ...], list[list]] = {}
+        pk, adapt_pk = self.pk, self.adapter_of[self.pk]
+        for row, attnames in rows_and_columns:
+            adapters = self.adapter_of
+            params = [adapters[name](row[name]) for name in attnames]
+            params.append(adapt_pk(row[pk]))
+            groups.setdefault(attnames, []).append(params)
+        if not groups:
+            return
+        with connections[self.using].cursor() as cursor:
+            for attnames, params in groups.items():
+                cursor.executemany(self._update_sql(attnames), params)
+
+    def _update_sql(self, attnames: tuple[str, ...]) -> str:
+        sql = self._update_statements.get(attnames)
+        if sql is None:
+            assignments = ", ".join(f"{self.column_of[name]} = %s" for name in attnames)
+            sql = f"UPDATE {self.table} SET {assignments} WHERE {self.column_of[self.pk]} = %s"
+            self._update_statements[attnames] = sql
+        return sql
 
     def insert(self, rows: Iterable[dict]) -> None:
         self._execute_many(self.insert_sql, rows)

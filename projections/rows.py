@@ -8,7 +8,8 @@ During a rebuild (`row_cache()`), each model's RowSet lives for the whole replay
 memory between batches and are written when evicted (least recently used first, so memory is
 bounded by `max_rows`, not by the length of the log) or at the end. A row that is not in memory
 is looked up in the scratch database (one query per batch for all of them), so an evicted row
-comes back as it was written.
+comes back as it was written. Rows read from the database are written back as an UPDATE of
+the columns that changed (see `RowSet._write`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class RowSet:
         self.table = table(model, using)
         self.field_names = self.table.attnames
         self.rows: OrderedDict[Hashable, dict] = OrderedDict()
+        self.stored: dict[Hashable, dict] = {}  # rows as read from the database, by key
         self.dirty: set[Hashable] = set()
         self.cached, self.max_rows = cached, max_rows or CACHE_ROWS
 
@@ -66,6 +68,7 @@ class RowSet:
             key = self.key(row)
             if key not in self.rows:
                 self.rows[key] = row
+                self.stored[key] = row.copy()
 
     # --- editing ----------------------------------------------------------------------------
 
@@ -101,9 +104,9 @@ class RowSet:
 
     def flush(self) -> None:
         if self.cached:
-            self.table.upsert(self.rows.values())
+            self._write(list(self.rows.items()))
         elif self.dirty:
-            self.table.upsert(self.rows[key] for key in self.dirty)
+            self._write([(key, self.rows[key]) for key in self.dirty])
             self.dirty.clear()
 
     def _evict(self) -> None:
@@ -112,7 +115,29 @@ class RowSet:
             return
         excess += self.max_rows // 5  # evict in chunks, not one row per batch
         rows = self.rows
-        self.table.upsert([rows.pop(key) for key in list(itertools.islice(rows, excess))])
+        self._write([(key, rows.pop(key)) for key in list(itertools.islice(rows, excess))])
+
+    def _write(self, items: list[tuple[Hashable, dict]]) -> None:
+        """New rows are upserted; a row read from the database gets an UPDATE of the columns
+        that changed (none: no statement). Upserting every column would rewrite the row in
+        every index of the table; an UPDATE rewrites only the indexes of its columns, which
+        is most of what a command writes (an order's state row touches none of its indexes).
+
+        Projectors assign new values (`row["lines"] = [...]`), never change one in place: the
+        comparison is with a shallow copy of the row as read.
+        """
+        new, changed = [], []
+        names = self.field_names
+        for key, row in items:
+            before = self.stored.pop(key, None)
+            if before is None:
+                new.append(row)
+                continue
+            columns = tuple(name for name in names if row[name] != before[name])
+            if columns:
+                changed.append((row, columns))
+        self.table.upsert(new)
+        self.table.update(changed)
 
 
 # --- rebuild sessions ---------------------------------------------------------------------------

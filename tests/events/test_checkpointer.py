@@ -30,14 +30,16 @@ def events_in_the_database_file(path: str, tmp_path) -> int:
 
 
 @pytest.fixture
-def checkpointing(settings, committed_db, monkeypatch):
+def checkpointing(settings, committed_db):
     """Checkpoints left to the thread: SQLite's own in-commit checkpoints switched off."""
-    monkeypatch.setattr(checkpointer, "_threads", {})
     settings.SQLITE_CHECKPOINT_SECONDS = 0.05
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint=0")
     yield checkpointer.database_file("default")
+    # The thread would outlive the test and checkpoint files other tests copy and replace.
+    checkpointer.stop()
+    assert checkpointer._threads == {}
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
 
@@ -86,7 +88,7 @@ def test_writers_are_never_refused_while_the_checkpointer_runs(checkpointing, ac
 
 
 def test_no_thread_when_switched_off_or_without_a_database_file(settings, monkeypatch, db):
-    monkeypatch.setattr(checkpointer, "_threads", {})
+    checkpointer.stop()
     settings.SQLITE_CHECKPOINT_SECONDS = 0
     checkpointer.ensure_running()
     assert checkpointer._threads == {}

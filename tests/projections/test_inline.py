@@ -1,8 +1,11 @@
 """Inline projections run in the append's transaction: they commit or roll back with the event."""
 
+import re
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events import store
 from events.models import Event
@@ -98,3 +101,24 @@ def test_a_projection_failing_rolls_back_a_bare_append_too(acme, staff, monkeypa
 
     assert Event.objects.count() == 0
     assert snapshot() == {table: [] for table in snapshot()}
+
+
+def test_a_transition_updates_only_the_columns_it_changes(acme, staff):
+    """Rows read back from the database are written as an UPDATE of the changed columns (an
+    upsert of every column would rewrite the row in every index of its table), and rows the
+    event leaves as they were are not written at all."""
+    order = factories.order_in_state("draft", acme)
+
+    with CaptureQueriesContext(connection) as queries:
+        commands.submit(order.pk, actor=staff, expected_version=order.version)
+
+    # An executemany is logged as "N times: <sql>".
+    statements = [re.sub(r"^\d+ times: ", "", q["sql"]) for q in queries.captured_queries]
+    writes = [sql for sql in statements if sql.startswith(("INSERT", "UPDATE"))]
+    order_writes = [sql for sql in writes if '"orders_order"' in sql]
+    assert order_writes == [
+        'UPDATE "orders_order" SET "state" = %s, "version" = %s WHERE "id" = %s'
+    ]
+    assert not any('"projections_dashboarddaily"' in sql for sql in writes)  # no per-day count
+    assert not any('"projections_dashboardcycle"' in sql for sql in writes)
+    assert Order.objects.get(pk=order.pk).state == "submitted"
