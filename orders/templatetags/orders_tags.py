@@ -1,9 +1,12 @@
+import datetime as dt
 from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
+from accounts.pages import url_for_each
 from orders.models import OrderState
 
 register = template.Library()
@@ -27,8 +30,9 @@ def money(cents, currency: str = "") -> str:
     """Integer minor units -> '1,234.56 EUR'."""
     if cents is None:
         return ""
-    amount = (Decimal(int(cents)) / 100).quantize(Decimal("0.01"))
-    return f"{amount:,.2f} {currency}".strip()
+    units, minor = divmod(abs(int(cents)), 100)  # integers: exact, and cheaper than Decimal
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{units:,}.{minor:02d} {currency}".strip()
 
 
 @register.filter
@@ -77,3 +81,49 @@ def duration(delta) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
+
+
+def local_formats(moment: dt.datetime, zone) -> tuple[str, str, str]:
+    """`moment` in `zone` as the `date` filter would show it with 'c', 'Y-m-d H:i', 'Y-m-d'."""
+    local = moment.astimezone(zone) if timezone.is_aware(moment) else moment
+    day = f"{local.year:04d}-{local.month:02d}-{local.day:02d}"
+    return local.isoformat(), f"{day} {local.hour:02d}:{local.minute:02d}", day
+
+
+@register.simple_tag
+def order_rows(rows) -> SafeString:
+    """The order list's table rows, built in Python (as the dashboard chart is).
+
+    Eleven template variables, three `date` filters and a `{% url %}` per row were most of the
+    list page's cost; here each row is one `format_html` call, so every value is still escaped.
+    `rows` are the dicts of `selectors.order_summaries`.
+    """
+    zone, now = timezone.get_current_timezone(), timezone.now()
+    detail_url = url_for_each("orders:detail")
+    return format_html_join(
+        "\n",
+        '<tr><td><a href="{}" class="mono">{}</a></td><td class="wrap">{}</td><td>{}</td>'
+        '<td class="text-end">{}</td><td class="text-end">{}</td>'
+        '<td><time datetime="{}" title="{}">{}</time></td>'
+        '<td>{}<br><span class="small text-body-secondary">{}</span></td><td>{}</td></tr>',
+        (
+            (
+                detail_url(row["id"]),
+                row["number"],
+                row["customer_name"],
+                state_badge(row["state"]),
+                row["line_count"],
+                money(row["total_cents"], row["currency"]),
+                *local_formats(row["placed_at"], zone),
+                _month_day_time(row["last_changed_at"], zone),
+                row["last_actor"],
+                duration(now - row["state_since"]),
+            )
+            for row in rows
+        ),
+    )
+
+
+def _month_day_time(moment: dt.datetime, zone) -> str:
+    local = moment.astimezone(zone) if timezone.is_aware(moment) else moment
+    return f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"

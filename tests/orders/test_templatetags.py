@@ -1,10 +1,13 @@
 """Template helpers the pages rely on."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 
+from accounts.pages import url_for_each
 from orders.models import OrderState
 from orders.templatetags.orders_tags import duration, money
 
@@ -27,3 +30,17 @@ def test_duration_is_compact():
     assert duration(dt.timedelta(days=3, hours=4, minutes=5)) == "3 d 4 h"
     assert duration(dt.timedelta(hours=5, minutes=12)) == "5 h 12 min"
     assert duration(dt.timedelta(minutes=40)) == "40 min"
+
+
+def test_money_formats_negative_and_large_amounts_like_decimal_did():
+    assert money(-5, "EUR") == "-0.05 EUR"
+    assert money(-123456, "") == "-1,234.56"
+    assert money(0) == "0.00"
+    assert money(None) == ""
+
+
+def test_url_for_each_gives_what_reverse_gives():
+    order_id = uuid.uuid4()
+
+    assert url_for_each("orders:detail")(order_id) == reverse("orders:detail", args=[order_id])
+    assert url_for_each("orders:history")(order_id) == reverse("orders:history", args=[order_id])
