@@ -110,7 +110,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # axes first: it refuses locked-out credentials before any other backend sees them.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend plus the company in the user query and a per-process cache of role and
+    # permissions (accounts/backends.py).
+    "accounts.backends.CachedAccessBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -273,6 +273,7 @@ def test_the_filter_form_shows_the_filters_in_use(client, staff, three_days):
 
 
 def queries_for(client, url: str) -> int:
+    client.get(url)  # a user's first request also reads its role and permissions (then cached)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -290,7 +291,8 @@ def test_the_list_makes_the_same_few_queries_for_3_orders_and_for_40(client, sta
     with_40 = queries_for(client, "/orders/?sort=-total")
 
     assert with_3 == with_40
-    assert with_40 <= 8
+    # session, access version, user with company; the count and the page
+    assert with_40 <= 5
 
 
 def test_a_row_shows_each_column_formatted_and_links_the_order(client, staff, settings):

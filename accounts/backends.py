@@ -1,0 +1,95 @@
+"""The authentication backend: the logged-in user, its company, role and permissions for the
+price of the one query Django makes anyway.
+
+Django's ModelBackend reads the user, then (per request) the company, the groups (role) and the
+user's and groups' permissions: four more queries, ~1 ms of the ~5 ms a page costs. Roles and
+their permissions change almost never, so each process keeps what it read per user, stamped
+with `AccessVersion`. Each request reads the current stamp first (one indexed row, in plain
+SQL: ~10 µs where the ORM takes ~180 µs); an entry is used only while its stamp is the current
+one. Every change that could alter an entry changes the
+stamp in the same transaction (signal handlers below), so the next request of every process
+sees it and reads afresh: no stale window, no cross-process messaging. `is_active` and
+`is_superuser` are never cached (they come with the user row of each request).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import NamedTuple
+
+from django.contrib.auth.backends import ModelBackend
+from django.db import connection
+
+from .models import AccessVersion, User
+
+ACCESS_VERSION_ID = 1
+MAX_CACHED_USERS = 10_000
+
+
+class Access(NamedTuple):
+    version: int
+    role: str
+    user_permissions: frozenset[str]
+    group_permissions: frozenset[str]
+
+
+_cache: dict[uuid.UUID, Access] = {}
+
+
+class CachedAccessBackend(ModelBackend):
+    def get_user(self, user_id):
+        version = current_access_version()  # before the rows it vouches for
+        try:
+            user = User._default_manager.select_related("company").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        if not self.user_can_authenticate(user):
+            return None
+        self._attach_access(user, version)
+        return user
+
+    def _attach_access(self, user: User, version: int | None) -> None:
+        """Fill the caches `User.role` and ModelBackend's permission checks read."""
+        access = _cache.get(user.pk)
+        if access is None or access.version != version:
+            access = Access(
+                version,
+                user.role,
+                frozenset(self.get_user_permissions(user)),
+                frozenset(self.get_group_permissions(user)),
+            )
+            if version is not None:  # no stamp yet (fresh database): don't keep
+                if len(_cache) >= MAX_CACHED_USERS:
+                    _cache.clear()
+                _cache[user.pk] = access
+        user.role = access.role  # the cached_property's slot
+        user._user_perm_cache = set(access.user_permissions)
+        user._group_perm_cache = set(access.group_permissions)
+        user._perm_cache = {*access.user_permissions, *access.group_permissions}
+
+
+def current_access_version() -> int | None:
+    table = connection.ops.quote_name(AccessVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [ACCESS_VERSION_ID])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def change_access_version(**kwargs) -> None:
+    """Signal handler: whatever decides access changed, so every cached entry is out of date."""
+    using = kwargs.get("using") or "default"
+    AccessVersion.objects.using(using).update_or_create(
+        pk=ACCESS_VERSION_ID, defaults={"value": secrets.randbits(62)}
+    )
+
+
+def on_m2m_changed(action: str, **kwargs) -> None:
+    if action in {"post_add", "post_remove", "post_clear"}:
+        change_access_version(**kwargs)
+
+
+def forget_cached_access() -> None:
+    """For tests: start from an empty cache."""
+    _cache.clear()
