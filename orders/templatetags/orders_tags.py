@@ -212,3 +212,67 @@ def _errors(field) -> SafeString:
             ((number, field.auto_id, error) for number, error in enumerate(field.errors, 1)),
         ),
     )
+
+
+# --- the order list's filter form -----------------------------------------------------------
+# Its repeated controls (8 states, 5 inputs, 15 sort options) were ~200 template variables and
+# a BoundField.value() per sort option; each tag below reads each field's value once.
+SHOWN_APART = {"state", "stuck", "sort", "page"}  # page is no input; the others have their own
+
+
+def _input_attrs(name: str) -> SafeString:
+    if "placed" in name:
+        return mark_safe(' type="date"')
+    if "total" in name:
+        return mark_safe(' type="number" step="0.01" min="0"')
+    return mark_safe(' type="search"')
+
+
+@register.simple_tag
+def state_checkboxes(form) -> SafeString:
+    selected = form["state"].value() or ()
+    return format_html_join(
+        "\n",
+        '<div class="form-check"><input class="form-check-input" type="checkbox" name="state" '
+        'value="{}" id="id_state_{}"{}><label class="form-check-label" for="id_state_{}">{}'
+        "</label></div>",
+        (
+            (value, index, " checked" if value in selected else "", index, label)
+            for index, (value, label) in enumerate(form.fields["state"].choices)
+        ),
+    )
+
+
+@register.simple_tag
+def filter_inputs(form) -> SafeString:
+    """The date, search and amount inputs, with what the user typed (valid or not)."""
+    fields = [form[name] for name in form.fields if name not in SHOWN_APART]
+    return format_html_join(
+        "\n",
+        '<div class="mb-3"><label class="form-label" for="{}">{}</label>'
+        '<input{} class="form-control" name="{}" id="{}" value="{}"></div>',
+        (
+            (
+                field.id_for_label,
+                field.label,
+                _input_attrs(field.name),
+                field.html_name,
+                field.id_for_label,
+                "" if (value := field.value()) is None else value,
+            )
+            for field in fields
+        ),
+    )
+
+
+@register.simple_tag
+def sort_options(form) -> SafeString:
+    selected = form["sort"].value() or ()
+    return format_html_join(
+        "\n",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if value in selected else "", label)
+            for value, label in form.fields["sort"].choices
+        ),
+    )

@@ -332,3 +332,25 @@ def test_an_empty_page_says_that_no_orders_match(client, staff, three_days):
 
     assert "No orders match these filters." in html
     assert "<tr><td><a" not in html
+
+
+def test_what_was_typed_into_the_filters_is_shown_escaped(client, staff, three_days):
+    log_in(client, staff)
+
+    html = client.get("/orders/", {"q": '"><script>x</script>', "total_min": "lots"}).content
+    html = html.decode()
+
+    assert "<script>x" not in html
+    assert 'name="q" id="id_q" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in html
+    assert 'name="total_min" id="id_total_min" value="lots"' in html
+
+
+def test_the_filter_form_of_one_request_does_not_leak_into_the_next(client, staff, three_days):
+    log_in(client, staff)
+    client.get("/orders/?state=draft&q=hoo&sort=-total&stuck=true")
+
+    html = client.get("/orders/").content.decode()
+
+    assert not re.search(r"<input[^>]*checked", html)
+    assert re.search(r'name="q" id="id_q" value=""', html)
+    assert " selected>" not in html
