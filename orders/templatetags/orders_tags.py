@@ -129,6 +129,28 @@ def _order_row(row: dict, url: str, zone, now: dt.datetime) -> str:
     )
 
 
+@register.simple_tag
+def timeline_entries(entries) -> SafeString:
+    """The detail page's timeline items (`selectors.HistoryEntry`), built as `order_rows` is."""
+    zone = timezone.get_current_timezone()
+    esc = _escape
+    items = []
+    for entry in entries:
+        iso, minute, _ = local_formats(entry.occurred_at, zone)
+        items.append(
+            f'<li data-event-type="{esc(entry.event_type)}">'
+            f'<div class="small text-body-secondary"><time datetime="{iso}">{minute}</time>'
+            f' · <strong class="text-body" data-testid="actor">{esc(entry.actor)}</strong>'
+            f" · #{int(entry.position)}</div><div>{esc(entry.summary)}</div></li>"
+        )
+    return mark_safe("\n".join(items))
+
+
+def _escape(value) -> str:
+    """Django's `escape` without its lazy-string wrapper (which costs more than escaping)."""
+    return html.escape(str(value))
+
+
 def _month_day_time(moment: dt.datetime, zone) -> str:
     local = moment.astimezone(zone) if timezone.is_aware(moment) else moment
     return f"{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
