@@ -114,7 +114,7 @@ def order_rows(rows) -> SafeString:
 
 
 def _order_row(row: dict, url: str, zone, now: dt.datetime) -> str:
-    esc = html.escape
+    esc = escape_text
     iso, minute, day = local_formats(row["placed_at"], zone)
     return (
         f'<tr><td><a href="{esc(url)}" class="mono">{esc(row["number"])}</a></td>'
@@ -133,7 +133,7 @@ def _order_row(row: dict, url: str, zone, now: dt.datetime) -> str:
 def timeline_entries(entries) -> SafeString:
     """The detail page's timeline items (`selectors.HistoryEntry`), built as `order_rows` is."""
     zone = timezone.get_current_timezone()
-    esc = _escape
+    esc = escape_text
     items = []
     for entry in entries:
         iso, minute, _ = local_formats(entry.occurred_at, zone)
@@ -146,7 +146,7 @@ def timeline_entries(entries) -> SafeString:
     return mark_safe("\n".join(items))
 
 
-def _escape(value) -> str:
+def escape_text(value) -> str:
     """Django's `escape` without its lazy-string wrapper (which costs more than escaping)."""
     return html.escape(str(value))
 
