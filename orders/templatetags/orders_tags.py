@@ -242,26 +242,26 @@ def _errors(field) -> SafeString:
 SHOWN_APART = {"state", "stuck", "sort", "page"}  # page is no input; the others have their own
 
 
-def _input_attrs(name: str) -> SafeString:
+def _input_attrs(name: str) -> str:
     if "placed" in name:
-        return mark_safe(' type="date"')
+        return ' type="date"'
     if "total" in name:
-        return mark_safe(' type="number" step="0.01" min="0"')
-    return mark_safe(' type="search"')
+        return ' type="number" step="0.01" min="0"'
+    return ' type="search"'
 
 
 @register.simple_tag
 def state_checkboxes(form) -> SafeString:
     selected = form["state"].value() or ()
-    return format_html_join(
-        "\n",
-        '<div class="form-check"><input class="form-check-input" type="checkbox" name="state" '
-        'value="{}" id="id_state_{}"{}><label class="form-check-label" for="id_state_{}">{}'
-        "</label></div>",
-        (
-            (value, index, " checked" if value in selected else "", index, label)
+    return mark_safe(
+        "\n".join(
+            '<div class="form-check"><input class="form-check-input" type="checkbox" name="state" '
+            f'value="{escape_text(value)}" id="id_state_{index}"'
+            f"{' checked' if value in selected else ''}>"
+            f'<label class="form-check-label" for="id_state_{index}">{escape_text(label)}</label>'
+            "</div>"
             for index, (value, label) in enumerate(form.fields["state"].choices)
-        ),
+        )
     )
 
 
@@ -269,32 +269,27 @@ def state_checkboxes(form) -> SafeString:
 def filter_inputs(form) -> SafeString:
     """The date, search and amount inputs, with what the user typed (valid or not)."""
     fields = [form[name] for name in form.fields if name not in SHOWN_APART]
-    return format_html_join(
-        "\n",
-        '<div class="mb-3"><label class="form-label" for="{}">{}</label>'
-        '<input{} class="form-control" name="{}" id="{}" value="{}"></div>',
-        (
-            (
-                field.id_for_label,
-                field.label,
-                _input_attrs(field.name),
-                field.html_name,
-                field.id_for_label,
-                "" if (value := field.value()) is None else value,
-            )
-            for field in fields
-        ),
+    return mark_safe("\n".join(_filter_input(field) for field in fields))
+
+
+def _filter_input(field) -> str:
+    value = field.value()
+    field_id = escape_text(field.id_for_label)
+    return (
+        f'<div class="mb-3"><label class="form-label" for="{field_id}">'
+        f"{escape_text(field.label)}</label><input{_input_attrs(field.name)} "
+        f'class="form-control" name="{escape_text(field.html_name)}" id="{field_id}" '
+        f'value="{"" if value is None else escape_text(value)}"></div>'
     )
 
 
 @register.simple_tag
 def sort_options(form) -> SafeString:
     selected = form["sort"].value() or ()
-    return format_html_join(
-        "\n",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, " selected" if value in selected else "", label)
+    return mark_safe(
+        "\n".join(
+            f'<option value="{escape_text(value)}"{" selected" if value in selected else ""}>'
+            f"{escape_text(label)}</option>"
             for value, label in form.fields["sort"].choices
-        ),
+        )
     )
