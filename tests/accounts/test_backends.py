@@ -1,12 +1,14 @@
 """The authentication backend: company, role and permissions cached per process, never stale."""
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import backends
-from accounts.models import AccessVersion, Role
+from accounts.models import AccessVersion, Role, User
 from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +110,26 @@ def test_a_deactivated_user_is_logged_out_on_the_next_request(client, staff):
     staff.save(update_fields=["is_active"])
 
     assert client.get("/orders/").status_code == 302  # to the login page
+
+
+def field_values(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_the_user_and_its_company_are_the_orms_rows_in_one_go(staff, django_assert_num_queries):
+    staff.last_login = staff.date_joined
+    staff.save()
+
+    user = backends.load_user(staff.pk)
+
+    assert field_values(user) == field_values(User.objects.get(pk=staff.pk))
+    assert not user._state.adding
+    with django_assert_num_queries(0):
+        assert field_values(user.company) == field_values(staff.company)
+
+
+def test_a_superuser_without_company_and_an_unknown_id_load_as_the_orm_would(db):
+    admin = User.objects.create_superuser("root", "root@example.com", "x" * 20)
+
+    assert backends.load_user(admin.pk).company is None
+    assert backends.load_user(uuid.uuid4()) is None
