@@ -114,6 +114,8 @@ AUTHENTICATION_BACKENDS = [
     # permissions (accounts/backends.py).
     "accounts.backends.CachedAccessBackend",
 ]
+# Django's database sessions, with the per-request read in plain SQL (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
