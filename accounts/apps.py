@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.models import Group, Permission
 
-        from .backends import change_access_version, on_m2m_changed
+        from .backends import change_access_version, on_m2m_changed, on_migrate
         from .models import User
 
         # Whatever decides a user's role or permissions invalidates the cached access
@@ -22,4 +22,4 @@ class AccountsConfig(AppConfig):
         for model in (Group, Permission):
             for signal in (post_save, post_delete):
                 signal.connect(change_access_version, sender=model, dispatch_uid=f"access.{model}")
-        post_migrate.connect(change_access_version, sender=self, dispatch_uid="access.migrate")
+        post_migrate.connect(on_migrate, sender=self, dispatch_uid="access.migrate")

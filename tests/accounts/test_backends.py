@@ -133,3 +133,15 @@ def test_a_superuser_without_company_and_an_unknown_id_load_as_the_orm_would(db)
 
     assert backends.load_user(admin.pk).company is None
     assert backends.load_user(uuid.uuid4()) is None
+
+
+def test_a_demoted_superuser_loses_the_permissions_on_the_next_request(client, auditor):
+    auditor.is_superuser = True
+    auditor.save()
+    log_in(client, auditor)
+    assert client.get("/orders/new/").status_code == 200
+
+    auditor.is_superuser = False
+    auditor.save()  # no group or permission changed: the cached entry must not serve
+
+    assert client.get("/orders/new/").status_code == 403
