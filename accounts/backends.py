@@ -1,15 +1,15 @@
-"""The authentication backend: the logged-in user, its company, role and permissions for the
-price of the one query Django makes anyway (and cheaper: plain SQL through `events.sqlrows`).
+"""The authentication backend: the logged-in user with its company, role and permissions.
 
-Django's ModelBackend reads the user, then (per request) the company, the groups (role) and the
-user's and groups' permissions: four more queries, ~1 ms of the ~5 ms a page costs. Roles and
-their permissions change almost never, so each process keeps what it read per user, stamped
-with `AccessVersion`. Each request reads the current stamp first (one indexed row, in plain
-SQL: ~10 µs where the ORM takes ~180 µs); an entry is used only while its stamp is the current
-one. Every change that could alter an entry changes the
-stamp in the same transaction (signal handlers below), so the next request of every process
-sees it and reads afresh: no stale window, no cross-process messaging. `is_active` and
-`is_superuser` are never cached (they come with the user row of each request).
+Django's ModelBackend reads the user through the ORM, then (per request) the company, the
+groups (role) and the user's and groups' permissions: four more ORM queries, ~1.5 ms of what a
+page cost. Here the user and company rows are read in plain SQL (`events.sqlrows`), and each
+process keeps the role and permissions it read per user, stamped with `AccessVersion`: every
+request first reads the current stamp (one row, ~10 µs), and an entry serves only while its
+stamp is the current one. Every change that could alter an entry (group memberships, group or
+user permissions, groups, permissions, migrations) writes a new stamp in the same transaction
+(signal handlers below), so the next request of every process sees it and reads afresh: no
+stale window, no messages between processes. `is_active` comes with the user row of each
+request, and an entry is only used for the `is_superuser` it was read with.
 """
 
 from __future__ import annotations

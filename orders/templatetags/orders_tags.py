@@ -32,7 +32,8 @@ def money(cents, currency: str = "") -> str:
     """Integer minor units -> '1,234.56 EUR'."""
     if cents is None:
         return ""
-    units, minor = divmod(abs(int(cents)), 100)  # integers: exact, and cheaper than Decimal
+    cents = int(cents)
+    units, minor = divmod(abs(cents), 100)  # integers: exact, and cheaper than Decimal
     sign = "-" if cents < 0 else ""
     return f"{sign}{units:,}.{minor:02d} {currency}".strip()
 
