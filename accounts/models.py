@@ -73,3 +73,18 @@ class User(AbstractUser):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in {role.value for role in roles}
+
+
+class AccessVersion(models.Model):
+    """One row whose value changes, in the same transaction, with anything that decides what a
+    user may do: group memberships, group or user permissions, groups, permissions (see
+    `accounts.backends`, whose per-process cache trusts an entry only while it is unchanged).
+
+    The value is random, not a counter: after a flush or a rolled-back test transaction a
+    counter could come back to a value that a process has cached entries for.
+    """
+
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"access version {self.value}"

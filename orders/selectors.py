@@ -8,7 +8,7 @@ import uuid
 
 from django.http import Http404
 
-from events import store
+from events import sqlrows, store
 from events.store import RecordedEvent
 from projections.models import OrderSummary
 
@@ -27,11 +27,8 @@ from .models import Order, OrderState
 
 LIST_COLUMNS = (
     "id",
-    "company_id",
     "number",
-    "sequence",
     "state",
-    "version",
     "customer_name",
     "line_count",
     "total_cents",
@@ -45,24 +42,31 @@ STATE_LABELS = dict(OrderState.choices)
 
 
 def order_summaries(user):
-    """The company's order summaries: the base queryset of the list page."""
-    return OrderSummary.objects.filter(company_id=user.company_id).only(*LIST_COLUMNS)
+    """The company's order summaries, as the dicts the list's rows show (no model instances)."""
+    return OrderSummary.objects.filter(company_id=user.company_id).values(*LIST_COLUMNS)
 
 
 def order_summary(user, order_id: uuid.UUID) -> OrderSummary:
     """One order's summary (header, lines, totals), or 404 when it is not the user's company's."""
-    summary = OrderSummary.objects.filter(company_id=user.company_id, pk=order_id).first()
-    if summary is None:
-        raise Http404("No such order.")
-    return summary
+    return _company_row_or_404(OrderSummary, user, order_id)
 
 
 def order_state(user, order_id: uuid.UUID) -> Order:
     """The order-state row the FSM works on (for the available actions)."""
-    order = Order.objects.filter(company_id=user.company_id, pk=order_id).first()
-    if order is None:
+    return _company_row_or_404(Order, user, order_id)
+
+
+def _company_row_or_404(model, user, pk: uuid.UUID):
+    """`model.objects.get(company_id=…, pk=…)` through sqlrows: the detail page and every action
+    load two such rows, and the ORM's query compilation cost ~10x the lookup itself."""
+    table = sqlrows.table(model)
+    rows = table.select(
+        "{company_id} = %s AND {id} = %s".format_map(table.column_of),
+        [table.prep("company_id", user.company_id), table.prep("id", pk)],
+    )
+    if not rows:
         raise Http404("No such order.")
-    return order
+    return model.from_db(table.using, table.attnames, [rows[0][name] for name in table.attnames])
 
 
 def available_actions(order: Order, user) -> list:

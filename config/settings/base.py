@@ -114,8 +114,12 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # axes first: it refuses locked-out credentials before any other backend sees them.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend plus the company in the user query and a per-process cache of role and
+    # permissions (accounts/backends.py).
+    "accounts.backends.CachedAccessBackend",
 ]
+# Django's database sessions, with the per-request read in plain SQL (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

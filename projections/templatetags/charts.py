@@ -1,63 +1,39 @@
 """The dashboard's bar chart as inline SVG, built in Python.
 
 Thirty days of two bars is a few hundred template variables; building the markup here costs a
-fraction of that, and every value is still escaped (format_html).
+fraction of that. Every value is a number or a date formatted here, so there is nothing to
+escape but the id passed in (escaping ~400 numbers with `format_html` cost more than the rest of
+the chart).
 """
 
+from html import escape
+
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
 
 @register.simple_tag
 def bar_chart(chart: dict, labelledby: str) -> SafeString:
-    bars = format_html_join(
-        "",
-        "<g><title>{}: {} placed, {} delivered</title>"
-        '<rect class="bar-placed" x="{}" y="{}" width="{}" height="{}"></rect>'
-        '<rect class="bar-delivered" x="{}" y="{}" width="{}" height="{}">'
-        "</rect></g>",
-        (
-            (
-                f"{bar.day:%a} {bar.day.day} {bar.day:%b}",
-                bar.placed,
-                bar.delivered,
-                bar.x,
-                bar.placed_y,
-                bar.width,
-                bar.placed_height,
-                bar.delivered_x,
-                bar.delivered_y,
-                bar.width,
-                bar.delivered_height,
-            )
-            for bar in chart["bars"]
-        ),
+    bars = "".join(
+        f"<g><title>{bar.day:%a} {bar.day.day} {bar.day:%b}: {int(bar.placed)} placed, "
+        f"{int(bar.delivered)} delivered</title>"
+        f'<rect class="bar-placed" x="{float(bar.x)}" y="{float(bar.placed_y)}" '
+        f'width="{float(bar.width)}" height="{float(bar.placed_height)}"></rect>'
+        f'<rect class="bar-delivered" x="{float(bar.delivered_x)}" y="{float(bar.delivered_y)}" '
+        f'width="{float(bar.width)}" height="{float(bar.delivered_height)}"></rect></g>'
+        for bar in chart["bars"]
     )
-    labels = format_html_join(
-        "",
-        '<text x="{}" y="{}">{} {}</text>',
-        (
-            (f"{bar.x:.1f}", chart["height"] - 6, bar.day.day, f"{bar.day:%b}")
-            for index, bar in enumerate(chart["bars"])
-            if index == 0 or (index + 1) % 7 == 0
-        ),
+    labels = "".join(
+        f'<text x="{bar.x:.1f}" y="{int(chart["height"]) - 6}">{bar.day.day} {bar.day:%b}</text>'
+        for index, bar in enumerate(chart["bars"])
+        if index == 0 or (index + 1) % 7 == 0
     )
-    return format_html(
-        '<svg viewBox="0 0 {} {}" role="img" aria-labelledby="{}" data-testid="chart">'
-        '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>'
-        '<text x="0" y="10">{}</text><text x="0" y="{}">0</text>{}{}</svg>',
-        chart["width"],
-        chart["height"],
-        labelledby,
-        chart["pad"],
-        chart["baseline"],
-        chart["width"],
-        chart["baseline"],
-        chart["peak"],
-        chart["baseline"],
-        bars,
-        labels,
+    width, height, baseline = chart["width"], chart["height"], chart["baseline"]
+    return mark_safe(
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{escape(labelledby)}" '
+        f'data-testid="chart"><line class="axis" x1="{int(chart["pad"])}" y1="{baseline}" '
+        f'x2="{width}" y2="{baseline}"></line><text x="0" y="10">{int(chart["peak"])}</text>'
+        f'<text x="0" y="{baseline}">0</text>{bars}{labels}</svg>'
     )

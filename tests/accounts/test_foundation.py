@@ -7,6 +7,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic import DetailView
 
+from accounts.context_processors import NAV_VIEWS, nav_urls
 from accounts.demo import DEMO_PASSWORD
 from accounts.mixins import CompanyRestrictedMixin
 from accounts.models import Company, User
@@ -169,3 +170,13 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG off"):
         call_command("seed_demo", "--orders", "0")
+
+
+def test_the_navigation_links_are_the_reversed_urls(client, acme):
+    urls = nav_urls()
+
+    assert urls == {name.replace(":", "_"): reverse(name) for name in NAV_VIEWS}
+    client.force_login(factories.user("Manager", acme))
+    html = client.get("/").content.decode()
+    for url in urls.values():
+        assert f'="{url}"' in html

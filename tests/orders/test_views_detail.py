@@ -1,5 +1,6 @@
 """The order page: state badge, the role's workflow buttons, transitions and notes over HTTP."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -360,3 +361,32 @@ def test_a_read_only_role_may_not_add_a_note(client, staff, request, role_fixtur
 
     assert response.status_code == 403
     assert Event.objects.count() == 1
+
+
+def test_a_timeline_entry_shows_when_who_and_what_in_the_sites_time_zone(client, staff, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    order = factories.place(staff, at=dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC))
+    log_in(client, staff)
+
+    html = client.get(f"/orders/{order.id}/").content.decode()
+
+    timeline = html[html.index('id="timeline"') :]
+    assert re.search(
+        r'<li data-event-type="OrderPlaced"><div class="small text-body-secondary">'
+        r'<time datetime="2025-01-01T13:00:00\+01:00">2025-01-01 13:00</time> · '
+        rf'<strong class="text-body" data-testid="actor">{staff.username}</strong> · #\d+</div>'
+        r"<div>Placed ACME-000001 for Initech with 2 line\(s\)</div></li>",
+        timeline,
+    )
+
+
+def test_user_text_is_escaped_on_the_order_page(client, staff):
+    order = factories.place(staff, customer="<script>alert(1)</script>")
+    client.force_login(staff)
+    client.post(f"/orders/{order.id}/notes/", {"version": order.version, "text": "<b>hi</b>"})
+
+    html = client.get(f"/orders/{order.id}/").content.decode()
+
+    assert "<script>alert" not in html and "<b>hi" not in html
+    assert "Placed ACME-000001 for &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Note: &lt;b&gt;hi&lt;/b&gt;" in html
