@@ -974,8 +974,11 @@ def code_state() -> dict:
     return {
         "head": git("rev-parse", "--short", "HEAD").strip(),
         "subject": git("log", "-1", "--format=%s").strip(),
-        "changed_files": [
-            line[3:] for line in git("status", "--porcelain").splitlines() if line[:2] != "??"
+        "changed_files": [  # the benchmark's own outputs are not code
+            path
+            for line in git("status", "--porcelain").splitlines()
+            if line[:2] != "??"
+            and not (path := line[3:]).startswith(("bench/results/", "bench/README.md"))
         ],
         "diff_sha1": hashlib.sha1(diff.encode()).hexdigest()[:12],
     }
@@ -1153,7 +1156,10 @@ def render_table(results: dict) -> str:
                 "storage",
                 "bytes per event (file incl. WAL after checkpoint / events)",
                 f"**{_n(st['bytes_per_event'])} B** ({st['file_bytes'] / 1e6:,.0f} MB / "
-                f"{_n(st['events'])} events)",
+                f"{_n(st['events'])} events); in use "
+                f"{_n(round((st['file_bytes'] - st.get('free_bytes', 0)) / st['events']))} B "
+                f"({st.get('free_bytes', 0) / 1e6:,.0f} MB are free pages, reused by new rows "
+                "or returned by VACUUM)",
                 split,
                 "-",
                 "-",
@@ -1183,6 +1189,12 @@ def render_table(results: dict) -> str:
         )
         if value is not None
     ]
+    setup = pages.get("_setup") or {}
+    if setup:
+        header += (
+            f" Pages: {setup.get('waitress_processes', 1)} waitress process(es), "
+            f"{setup.get('waitress_threads', '?')} threads, {setup.get('clients', '?')} clients."
+        )
     if background:
         header += (
             " CPU cores used by other processes on the machine meanwhile: "
