@@ -13,16 +13,10 @@ import contextlib
 import datetime as dt
 import itertools
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on POSIX: busy_timeout alone
-    fcntl = None
 
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Max
@@ -30,7 +24,7 @@ from django.utils import timezone
 
 from accounts.request_context import current_request_id
 
-from . import checkpointer
+from . import writelock
 from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
@@ -180,56 +174,14 @@ def register_inline_handler(handler: InlineHandler) -> None:
         _inline_handlers.append(handler)
 
 
-# Writers queue before BEGIN IMMEDIATE instead of inside it. SQLite admits one writer; a writer
-# that finds the lock taken waits in SQLite's busy handler, which sleeps in steps of up to
-# 100 ms, so a 1 ms command can wait a whole step (and under load, many). Instead, writers of
-# this process queue on a re-entrant thread lock, and writers of all processes on an exclusive
-# flock() of a file next to the database, which the kernel hands over the moment it is freed.
-# Writers that skip this (ops commands, the admin) still queue in busy_timeout, so nothing can
-# deadlock: the file lock is only ever taken before the database lock.
-_write_lock = threading.RLock()
-_lock_files: dict[str, object] = {}
-_held = threading.local()
-
-
 @contextlib.contextmanager
 def write_transaction(using: str = "default") -> Iterator[None]:
-    """`transaction.atomic()` for a writer: queue for the database first (see above)."""
-    with _write_lock:
-        depth = getattr(_held, "depth", 0)
-        if depth == 0:
-            checkpointer.ensure_running(using)
-        lock_file = _lock_file(using) if depth == 0 else None
-        if lock_file is not None:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-        _held.depth = depth + 1
-        try:
-            # Nested inside another writer (a command around `append`): one transaction, no
-            # savepoint to take and release. An error still unwinds the whole outer writer.
-            with transaction.atomic(using=using, savepoint=depth == 0):
-                yield
-        finally:
-            _held.depth = depth
-            if lock_file is not None:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
-def _lock_file(using: str):
-    """The open lock file of a file-based SQLite database (None for anything else)."""
-    settings_dict = connections[using].settings_dict
-    name = str(settings_dict.get("NAME") or "")
-    if (
-        fcntl is None
-        or connections[using].vendor != "sqlite"
-        or not name
-        or name.startswith("file:")
-        or name == ":memory:"
-    ):
-        return None
-    path = f"{name}.write-lock"
-    if path not in _lock_files:
-        _lock_files[path] = open(path, "a+b")  # noqa: SIM115 - kept open for the process
-    return _lock_files[path]
+    """`transaction.atomic()` for a writer, after queueing for the database (`writelock`)."""
+    # Nested inside another writer (a command around `append`): one transaction, no savepoint
+    # to take and release. An error still unwinds the whole outer writer.
+    path = writelock.database_path(using)
+    with writelock.queue(path) as depth, transaction.atomic(using=using, savepoint=depth == 0):
+        yield
 
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:

@@ -86,10 +86,9 @@ SQLITE_INIT_COMMAND = (
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA cache_size=-65536;"
     "PRAGMA mmap_size=268435456;"
-    # Checkpoints run in a background thread (events/checkpointer.py); a commit only does one
-    # itself past ~40 MB of log, the safety net for a process that never started the thread.
-    "PRAGMA wal_autocheckpoint=10000;"
 )
+# WAL checkpoints run in a background thread per process (events/checkpointer.py), not inside
+# commits; 0 leaves them to SQLite (every 1,000 pages, in whichever commit passes that).
 SQLITE_CHECKPOINT_SECONDS = config("SQLITE_CHECKPOINT_SECONDS", default=0.2, cast=float)
 
 
