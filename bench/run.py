@@ -640,6 +640,12 @@ def measure_commands(args) -> dict:
             latencies.append(elapsed)
         if order is not None and order.state in FORWARD:
             queue.append((order.id, company_id, order.state, order.version))
+    if done < args.transitions + warmup:
+        # Each --reuse run moves orders along; after enough of them every order is final.
+        raise SystemExit(
+            f"commands: only {done:,} of {args.transitions + warmup:,} transitions possible: "
+            "the benchmark database has run out of open orders. Re-seed it (drop --reuse)."
+        )
     seconds = time.perf_counter() - started if started else 0.0
     own_cpu = time.process_time() - cpu_before
     other = (machine_cpu_seconds() - machine_before - own_cpu) / seconds if seconds else 0.0
