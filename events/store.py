@@ -371,7 +371,10 @@ def _scan(order, after_position, batch_size, up_to_position, using):
     events = table(Event, using)
     lean = connection.vendor == "sqlite" and not connection.settings_dict.get("TIME_ZONE")
     sql = _scan_sql(using, order, up_to_position is not None, int(batch_size), lean)
-    key = (after_position,) if order == "position" else ("", 0)
+    if order == "position":
+        key = (after_position,)
+    else:  # before every stream: (the nil UUID, version 0), valid on every database
+        key = (events.prep("stream_id", uuid.UUID(int=0)), 0)
     while True:
         params = [*key, up_to_position] if up_to_position is not None else [*key]
         with connection.cursor() as cursor:
