@@ -361,15 +361,20 @@ def read_by_stream(
     return _scan("stream", 0, batch_size, up_to_position, using)
 
 
-def _scan(order, after_position, batch_size, up_to_position, using):
+def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored=False):
     """Batches of the log in `order` ("position" or "stream"), each one indexed range query.
 
     The hot path of every replay: on SQLite it reads the columns as stored and leaves decoding
     to first use (`_replayed`); elsewhere rows are converted as the ORM converts them.
+    `as_stored`: every column as the ORM gives it back, as `_Row`s (what verification hashes).
     """
     connection = connections[using]
     events = table(Event, using)
-    lean = connection.vendor == "sqlite" and not connection.settings_dict.get("TIME_ZONE")
+    lean = (
+        not as_stored
+        and connection.vendor == "sqlite"
+        and not connection.settings_dict.get("TIME_ZONE")
+    )
     sql = _scan_sql(using, order, up_to_position is not None, int(batch_size), lean)
     if order == "position":
         key = (after_position,)
@@ -384,6 +389,8 @@ def _scan(order, after_position, batch_size, up_to_position, using):
             return
         if lean:
             batch = [_replayed(row) for row in rows]
+        elif as_stored:
+            batch = [_Row(events._convert(row)) for row in rows]
         else:
             batch = [_recorded(_Row(events._convert(row))) for row in rows]
         yield batch
@@ -468,23 +475,8 @@ def iter_rows(
     up_to_position: int | None = None,
     using: str = "default",
 ) -> Iterator[list[_Row]]:
-    """Stored rows in position order, in batches (verification hashes these as stored).
-
-    Plain SQL through `events.sqlrows` (values converted exactly as the ORM does): streaming the
-    log is the hot path of rebuilds and verification.
-    """
-    events = table(Event, using)
-    position = events.column_of["position"]
-    cursor = after_position
-    while True:
-        where, params = f"{position} > %s", [cursor]
-        if up_to_position is not None:
-            where, params = f"{where} AND {position} <= %s", [*params, up_to_position]
-        rows = events.select(where, params, tail=f"ORDER BY {position} LIMIT {int(batch_size)}")
-        if not rows:
-            return
-        yield [_Row(row) for row in rows]
-        cursor = rows[-1]["position"]
+    """Stored rows in position order, in batches (verification hashes these as stored)."""
+    return _scan("position", after_position, batch_size, up_to_position, using, as_stored=True)
 
 
 def head_position(*, using: str = "default") -> int:
