@@ -26,10 +26,10 @@ fast path writes the same rows in minutes, and cuts no corner that changes what 
   target state from the FSM's own transition table (`Order.<name>._django_fsm`, conditions and
   the actor's permission checked as the commands check them), the actor chosen as in
   `orders.demo` (managers approve, reject, resume and cancel approved work);
-- each event becomes the row `events.store.append` would write: `to_payload()`, the same
-  metadata keys (actor_id, actor_username, correlation_id "-" as outside a request,
-  causation_id), the hash chain continued from the log's head with `events.hashing.event_hash`
-  (what `events.store.hash_of` computes), and every column encoded as Django encodes it for
+- each event becomes the row `events.store.append` would write: `to_payload()`, the metadata
+  of `events.store.event_metadata` (correlation_id "-", as outside a request), the hash chain
+  continued from the log's head with `events.hashing.event_hash` (what
+  `events.store.hash_of` computes), and every column encoded as Django encodes it for
   SQLite (UUIDs as 32 hex digits, datetimes as naive UTC text, JSON via `json.dumps`);
 - rows go in with one `executemany` per 50,000 events, each in its own IMMEDIATE transaction.
   The append-only triggers only refuse UPDATE and DELETE, so INSERT needs no bypass. During the
@@ -68,6 +68,7 @@ from accounts.models import Company, Role, User
 from events.hashing import GENESIS, event_hash
 from events.models import Event
 from events.registry import DomainEvent, event_class
+from events.store import event_metadata
 from orders import commands
 from orders.demo import MANAGER_ACTIONS, order_input, order_plan
 from orders.events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
@@ -362,16 +363,6 @@ class _PermissionCache:
         if perm not in self.answers:
             self.answers[perm] = self.user.has_perm(perm)
         return self.answers[perm]
-
-
-def event_metadata(actor) -> dict:
-    """The metadata `events.store.append` records for a command run outside a request."""
-    return {
-        "actor_id": str(actor.pk),
-        "actor_username": actor.get_username(),
-        "correlation_id": "-",
-        "causation_id": None,
-    }
 
 
 def db_datetime(value: dt.datetime) -> str:

@@ -236,12 +236,7 @@ def append(
     using = router.db_for_write(Event)
     recorded_at = timezone.now()
     occurred_at = occurred_at or recorded_at
-    metadata = {
-        "actor_id": str(actor.pk) if actor is not None else None,
-        "actor_username": actor.get_username() if actor is not None else "system",
-        "correlation_id": correlation_id or current_request_id(),
-        "causation_id": causation_id,
-    }
+    metadata = event_metadata(actor, correlation_id=correlation_id, causation_id=causation_id)
     with write_transaction(using):
         _lock_log(using)
         current = stream_version(stream_id, using=using)
@@ -280,6 +275,18 @@ def append(
         for handler in _inline_handlers:
             handler(recorded, using)
     return recorded
+
+
+def event_metadata(
+    actor=None, *, correlation_id: str | None = None, causation_id: str | None = None
+) -> dict[str, Any]:
+    """The metadata `append` records: who acted (None: the system) and the request it served."""
+    return {
+        "actor_id": str(actor.pk) if actor is not None else None,
+        "actor_username": actor.get_username() if actor is not None else "system",
+        "correlation_id": correlation_id or current_request_id(),
+        "causation_id": causation_id,
+    }
 
 
 def _as_dict(row: Event) -> dict:
