@@ -42,39 +42,37 @@ def verify_log(*, batch_size: int = 5000, using: str = "default") -> Verificatio
     expected_position, prev_hash, checked = 1, GENESIS, 0
     stream_versions: dict = {}
     anchor = _last_good_check(using)
+
+    def result(broken_position: int | None = None, problem: str = "") -> VerificationResult:
+        """What was found so far: everything up to the last event that checked out."""
+        return VerificationResult(
+            ok=not problem,
+            events_checked=checked,
+            head_position=expected_position - 1,
+            head_hash=prev_hash,
+            seconds=time.perf_counter() - started,
+            broken_position=broken_position,
+            problem=problem,
+        )
+
     for rows in iter_rows(0, batch_size=batch_size, using=using):
         for row in rows:
             problem = _check(row, expected_position, prev_hash, stream_versions) or _against(
                 anchor, row
             )
             if problem:
-                return VerificationResult(
-                    False,
-                    checked,
-                    expected_position - 1,
-                    prev_hash,
-                    time.perf_counter() - started,
-                    row.position,
-                    problem,
-                )
+                return result(row.position, problem)
             stream_versions[row.stream_id] = row.version
             expected_position, prev_hash = row.position + 1, row.hash
             checked += 1
     if anchor is not None and anchor.head_position > expected_position - 1:
-        return VerificationResult(
-            False,
-            checked,
-            expected_position - 1,
-            prev_hash,
-            time.perf_counter() - started,
+        return result(
             expected_position,
             f"the log ends at position {expected_position - 1}, but reached position "
             f"{anchor.head_position} when it was verified on {anchor.checked_at:%Y-%m-%d %H:%M}: "
             "events were removed from its end",
         )
-    return VerificationResult(
-        True, checked, expected_position - 1, prev_hash, time.perf_counter() - started
-    )
+    return result()
 
 
 def _last_good_check(using: str) -> IntegrityCheck | None:
