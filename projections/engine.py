@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 
 from django.db import connections, transaction
 
-from events import store
+from events import store, writelock
 from events.sqlrows import table
 from events.store import RecordedEvent
 
@@ -115,7 +115,8 @@ def scratch_database(using: str = "default") -> Iterator[str]:
     main = connections[using]
     if main.vendor != "sqlite":  # pragma: no cover
         raise NotImplementedError("Building projections aside is implemented for SQLite.")
-    folder = _scratch_folder(main.settings_dict["NAME"])
+    live = writelock.database_path(using)  # in-memory: the scratch file goes to the temp folder
+    folder = os.path.dirname(os.path.abspath(live)) if live else tempfile.gettempdir()
     path = os.path.join(folder, f".projections-scratch-{uuid.uuid4().hex}.sqlite3")
     settings = dict(connections.settings[using])
     settings.update(
@@ -135,13 +136,6 @@ def scratch_database(using: str = "default") -> Iterator[str]:
         for suffix in ("", "-journal", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path + suffix)
-
-
-def _scratch_folder(name) -> str:
-    name = str(name)
-    if name.startswith("file:") or name == ":memory:" or "mode=memory" in name:
-        return tempfile.gettempdir()
-    return os.path.dirname(os.path.abspath(name)) or "."
 
 
 def _stream_without_mmap(using: str) -> None:

@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
 from events.verification import VerificationResult, verify_log
+from events.writelock import database_path
 
 CHECK_ALIAS = "backup_check"
 # A stepped backup starts again from page 1 whenever another connection commits; on a busy
@@ -111,9 +112,11 @@ def sqlite_file(using: str = "default") -> Path:
             f"backup_db copies SQLite databases; the {using!r} database is {connection.vendor}. "
             "Use that database's own tools (e.g. pg_dump for PostgreSQL)."
         )
-    name = str(connection.settings_dict["NAME"])
-    if name == ":memory:" or "mode=memory" in name or name.startswith("file:"):
-        raise CommandError(f"backup_db needs a database file, not {name!r}.")
+    name = database_path(using)
+    if name is None:
+        raise CommandError(
+            f"backup_db needs a database file, not {str(connection.settings_dict['NAME'])!r}."
+        )
     path = Path(name).resolve()
     if not path.is_file():
         raise CommandError(f"The database file {path} does not exist.")
