@@ -14,25 +14,19 @@ from . import selectors
 def audit_log(request):
     """Every event of the company, newest first; filters; keyset pages; streaming CSV."""
     form = selectors.AuditFilterForm(request.GET)
-    if not form.is_valid():
-        context = {"form": form, "page": None, "check": selectors.last_integrity_check()}
-        return render_page(
-            request,
-            "events/audit_log.html",
-            "events/partials/audit_table.html",
-            context,
-            status=400,
-        )
-    if request.GET.get("format") == "csv":
+    valid = form.is_valid()
+    if valid and request.GET.get("format") == "csv":
         return _csv(selectors.audit_csv_rows(request.user.company_id, form.cleaned_data))
-    context = {
-        "form": form,
-        "check": selectors.last_integrity_check(),
-        "page": selectors.audit_page(request.user.company_id, form.cleaned_data),
-        "query": _query_without(request, "before"),
-    }
+    context = {"form": form, "page": None, "check": selectors.last_integrity_check()}
+    if valid:
+        context["page"] = selectors.audit_page(request.user.company_id, form.cleaned_data)
+        context["query"] = _query_without(request, "before")
     return render_page(
-        request, "events/audit_log.html", "events/partials/audit_table.html", context
+        request,
+        "events/audit_log.html",
+        "events/partials/audit_table.html",
+        context,
+        status=200 if valid else 400,
     )
 
 
