@@ -43,7 +43,6 @@ class RowSet:
     ):
         self.model, self.using, self.key = model, using, key
         self.table = table(model, using)
-        self.field_names = self.table.attnames
         self.rows: OrderedDict[Hashable, dict] = OrderedDict()
         self.stored: dict[Hashable, dict] = {}  # rows as read from the database, by key
         self.dirty: set[Hashable] = set()
@@ -71,9 +70,6 @@ class RowSet:
                 self.stored[key] = row.copy()
 
     # --- editing ----------------------------------------------------------------------------
-
-    def get(self, key: Hashable) -> dict | None:
-        return self.rows.get(key)
 
     def get_or_add(self, key: Hashable, default: Callable[[Hashable], dict]) -> dict:
         """The row under `key` (created by `default(key)` if missing), marked for saving."""
@@ -127,7 +123,7 @@ class RowSet:
         comparison is with a shallow copy of the row as read.
         """
         new, changed = [], []
-        names = self.field_names
+        names = self.table.attnames
         for key, row in items:
             before = self.stored.pop(key, None)
             if before is None:
