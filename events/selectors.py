@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 from django import forms
 from django.utils import timezone
+
+from orders.models import Order
 
 from .models import Event, IntegrityCheck
 from .registry import registered_types
@@ -46,8 +49,6 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def filtered_events(company_id, data: dict):
     """The company's events matching the filters, newest first (not yet paginated)."""
-    from orders.models import Order  # the order number → stream id lookup
-
     qs = Event.objects.filter(company_id=company_id)
     if data.get("event_type"):
         qs = qs.filter(event_type=data["event_type"])
@@ -83,8 +84,6 @@ def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
 
 
 def _attach_order_numbers(company_id, events: list[Event]) -> None:
-    from orders.models import Order
-
     numbers = dict(
         Order.objects.filter(
             company_id=company_id, pk__in={e.stream_id for e in events}
@@ -114,8 +113,6 @@ AUDIT_CSV_HEADER = [
 
 def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
     """Every matching event, streamed in keyset chunks (bounded memory)."""
-    import json
-
     yield AUDIT_CSV_HEADER
     before = None
     while True:
