@@ -10,6 +10,7 @@ from accounts.models import Role
 from orders import commands
 from tests import factories
 
+# In the spec's order, which is also the order of the dashboard's state cards.
 STATES = (
     "draft",
     "submitted",
