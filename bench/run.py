@@ -315,7 +315,7 @@ def prepare_dataset(args) -> dict:
         # A partial re-run of a database an earlier run verified: skip the minutes it takes.
         dataset["verify"] = {"skipped": "--reuse with --only"}
     else:
-        dataset["verify"] = verify(log)
+        dataset["verify"] = verify()
     connections.close_all()
     return dataset
 
@@ -335,7 +335,7 @@ def migrate_if_needed() -> None:
         call_command("migrate", verbosity=0, interactive=False)
 
 
-def verify(log) -> dict:
+def verify() -> dict:
     from events.verification import verify_log
 
     log("dataset: verifying the hash chain (verify_log)")
@@ -1000,11 +1000,11 @@ def figure(results: dict, dotted: str):
 
 
 def missing_figures(results: dict) -> list[str]:
+    """The required figures that are not numbers (a bool is no figure, though an int)."""
     return [
         name
         for name in REQUIRED_FIGURES
-        if not isinstance(figure(results, name), (int, float))
-        or isinstance(figure(results, name), bool)
+        if not isinstance(value := figure(results, name), (int, float)) or isinstance(value, bool)
     ]
 
 

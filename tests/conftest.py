@@ -8,6 +8,9 @@ from django.db import connection, transaction
 from accounts.models import Role
 from tests import factories
 
+# Shared assertion helpers live outside test modules: have pytest explain their failures too.
+pytest.register_assert_rewrite("tests.orders.workflow_spec")
+
 
 @pytest.fixture
 def acme(db):

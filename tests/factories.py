@@ -116,14 +116,18 @@ PATHS = {
 }
 
 
-def order_in_state(state: str, company: Company, **place_kwargs) -> Order:
-    """An order brought to `state` through the real commands, by the company's demo-like users."""
-    staff = user(Role.STAFF, company)
-    manager = user(Role.MANAGER, company)
-    order = place(staff, **place_kwargs)
+def advance(order: Order, state: str, *, staff: User, manager: User) -> Order:
+    """A draft `order` brought to `state` through the real commands, by the given users."""
     actors = {Role.STAFF: staff, Role.MANAGER: manager}
     for name, role, data in PATHS[state]:
         order = commands.transition(
             order.id, name, actor=actors[role], expected_version=order.version, **data
         )
     return order
+
+
+def order_in_state(state: str, company: Company, **place_kwargs) -> Order:
+    """An order brought to `state` through the real commands, by the company's demo-like users."""
+    staff = user(Role.STAFF, company)
+    manager = user(Role.MANAGER, company)
+    return advance(place(staff, **place_kwargs), state, staff=staff, manager=manager)

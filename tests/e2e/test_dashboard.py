@@ -5,20 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.orders.workflow_spec import STATES
+
 from .helpers import act, create_order, mark_document, same_document, state_badge
 
 pytestmark = pytest.mark.e2e
-
-STATES = [
-    "draft",
-    "submitted",
-    "approved",
-    "in_fulfilment",
-    "shipped",
-    "delivered",
-    "on_hold",
-    "cancelled",
-]
 
 
 def counts(page) -> dict[str, int]:

@@ -57,6 +57,23 @@ def move(position: int, to: int) -> None:
     execute("UPDATE events_event SET position = %s WHERE position = %s", [to, position])
 
 
+def edit_and_rechain() -> None:
+    """Forge event 5's payload, then recompute every later hash with the current key, as someone
+    with write access to the database file would to hide the edit."""
+    rows = list(Event.objects.order_by("position"))
+    rows[4].payload = {**rows[4].payload, "tracking_number": "FORGED"}
+    execute(
+        "UPDATE events_event SET payload = %s WHERE position = 5", [json.dumps(rows[4].payload)]
+    )
+    for previous, row in itertools.pairwise(rows[3:]):
+        row.prev_hash = previous.hash
+        row.hash = store.hash_of(row)
+        execute(
+            "UPDATE events_event SET prev_hash = %s, hash = %s WHERE position = %s",
+            [row.prev_hash, row.hash, row.position],
+        )
+
+
 def forged_row(*, position: int, prev_hash: str, company) -> Event:
     """A plausible event with a correct hash over its own content."""
     now = timezone.now()
@@ -219,18 +236,7 @@ def test_an_edit_with_the_rest_of_the_chain_recomputed_is_caught_against_the_las
     seeded_log, tamperer
 ):
     verify()  # the last good run recorded head position 10 and its hash
-    rows = list(Event.objects.order_by("position"))
-    rows[4].payload = {**rows[4].payload, "tracking_number": "FORGED"}
-    execute(
-        "UPDATE events_event SET payload = %s WHERE position = 5", [json.dumps(rows[4].payload)]
-    )
-    for previous, row in itertools.pairwise(rows[3:]):
-        row.prev_hash = previous.hash
-        row.hash = store.hash_of(row)
-        execute(
-            "UPDATE events_event SET prev_hash = %s, hash = %s WHERE position = %s",
-            [row.prev_hash, row.hash, row.position],
-        )
+    edit_and_rechain()
 
     # The chain is consistent again, but its head no longer matches the last good run's.
     assert_broken_at(10, "the chain was recomputed after an edit")
@@ -246,19 +252,8 @@ def test_events_removed_from_the_end_are_caught_against_the_last_run(seeded_log,
 def test_without_the_log_key_a_recomputed_chain_does_not_verify(seeded_log, tamperer, settings):
     """Someone with the database file but not EVENT_LOG_KEY re-chains an edit with plain SHA-256:
     the first edited event no longer matches its keyed hash, with no earlier run to compare."""
-    rows = list(Event.objects.order_by("position"))
-    rows[4].payload = {**rows[4].payload, "tracking_number": "FORGED"}
-    execute(
-        "UPDATE events_event SET payload = %s WHERE position = 5", [json.dumps(rows[4].payload)]
-    )
     settings.EVENT_LOG_KEY = ""  # the attacker's view
-    for previous, row in itertools.pairwise(rows[3:]):
-        row.prev_hash = previous.hash
-        row.hash = store.hash_of(row)
-        execute(
-            "UPDATE events_event SET prev_hash = %s, hash = %s WHERE position = %s",
-            [row.prev_hash, row.hash, row.position],
-        )
+    edit_and_rechain()
     settings.EVENT_LOG_KEY = "test-event-log-key"  # the server's
 
     assert_broken_at(5, "was altered")

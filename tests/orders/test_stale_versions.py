@@ -6,13 +6,11 @@ from events.models import Event
 from orders.exceptions import ConcurrencyError
 from orders.models import Order
 from tests import factories
-from tests.orders.workflow_spec import POSSIBLE_IN, perform
-
-CASES = [pytest.param(action, state, id=f"{action}-from-{state}") for action, state in POSSIBLE_IN]
+from tests.orders.workflow_spec import POSSIBLE_IN_PARAMS, assert_nothing_recorded, perform
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("action", "state"), CASES)
+@pytest.mark.parametrize(("action", "state"), POSSIBLE_IN_PARAMS)
 def test_a_command_on_a_stale_version_raises_concurrency_error_and_records_nothing(
     acme, manager, action, state
 ):
@@ -27,9 +25,7 @@ def test_a_command_on_a_stale_version_raises_concurrency_error_and_records_nothi
         order.version,
     )
     assert "changed by someone else" in str(stale.value)
-    assert Event.objects.count() == events_before
-    stored = Order.objects.get(pk=order.id)
-    assert (stored.state, stored.version) == (state, order.version)
+    assert_nothing_recorded(order, state, events_before)
 
 
 @pytest.mark.django_db

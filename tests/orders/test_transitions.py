@@ -15,6 +15,7 @@ from tests.orders.workflow_spec import (
     PATH_HELD_FROM,
     STATES,
     TRANSITIONS,
+    assert_nothing_recorded,
 )
 
 ALLOWED = [(state, name) for state in STATES for name in TRANSITIONS if (name, state) in MOVES]
@@ -65,9 +66,7 @@ def test_a_transition_the_state_does_not_allow_is_refused_and_records_nothing(
         )
 
     assert order.number in str(refused.value)
-    assert Event.objects.count() == events_before
-    stored = Order.objects.get(pk=order.id)
-    assert (stored.state, stored.version) == (state, order.version)
+    assert_nothing_recorded(order, state, events_before)
 
 
 @pytest.mark.django_db

@@ -6,10 +6,15 @@ the tests compare the two, so a wrong `@transition` (or a wrong grant) makes the
 
 from __future__ import annotations
 
+import pytest
+
 from accounts.models import Role
+from events.models import Event
 from orders import commands
+from orders.models import Order
 from tests import factories
 
+# In the spec's order, which is also the order of the dashboard's state cards.
 STATES = (
     "draft",
     "submitted",
@@ -122,3 +127,13 @@ POSSIBLE_IN = [(name, source) for name, source in MOVES] + [
     ("add_note", "draft"),
     ("add_note", "delivered"),
 ]
+POSSIBLE_IN_PARAMS = [
+    pytest.param(action, state, id=f"{action}-from-{state}") for action, state in POSSIBLE_IN
+]
+
+
+def assert_nothing_recorded(order, state: str, events_before: int) -> None:
+    """A refused command wrote no event and left the order in `state` at its version."""
+    assert Event.objects.count() == events_before
+    stored = Order.objects.get(pk=order.id)
+    assert (stored.state, stored.version) == (state, order.version)

@@ -7,8 +7,6 @@ import dataclasses
 import pytest
 from django.test import Client
 
-from accounts.models import Role
-from orders import commands
 from orders.models import Order
 from tests import factories
 
@@ -37,18 +35,9 @@ class Tenants:
 
 
 def order_in_state(state: str, staff, manager, **place_kwargs) -> Order:
-    """An order brought to `state` through the commands, by the given Staff and Manager.
-
-    Like factories.order_in_state(), but that one re-creates its users on every call, and
-    re-hashing their passwords voids the session of a client logged in before the order was made.
-    """
+    """An order placed by the given Staff and brought to `state` with the given Manager."""
     order = factories.place(staff, **place_kwargs)
-    actors = {Role.STAFF: staff, Role.MANAGER: manager}
-    for name, role, data in factories.PATHS[state]:
-        order = commands.transition(
-            order.id, name, actor=actors[role], expected_version=order.version, **data
-        )
-    return order
+    return factories.advance(order, state, staff=staff, manager=manager)
 
 
 def build_tenants(staff, manager, globex_staff, globex_manager, globex_states) -> Tenants:
