@@ -8,7 +8,8 @@ import uuid
 
 from django.http import Http404
 
-from events import sqlrows, store
+from accounts.instances import select_instance
+from events import store
 from events.store import RecordedEvent
 from projections.models import OrderSummary
 
@@ -59,14 +60,12 @@ def order_state(user, order_id: uuid.UUID) -> Order:
 def _company_row_or_404(model, user, pk: uuid.UUID):
     """`model.objects.get(company_id=…, pk=…)` through sqlrows: the detail page and every action
     load two such rows, and the ORM's query compilation cost ~10x the lookup itself."""
-    table = sqlrows.table(model)
-    rows = table.select(
-        "{company_id} = %s AND {id} = %s".format_map(table.column_of),
-        [table.prep("company_id", user.company_id), table.prep("id", pk)],
+    row = select_instance(
+        model, "{company_id} = %s AND {id} = %s", company_id=user.company_id, id=pk
     )
-    if not rows:
+    if row is None:
         raise Http404("No such order.")
-    return model.from_db(table.using, table.attnames, [rows[0][name] for name in table.attnames])
+    return row
 
 
 def available_actions(order: Order, user) -> list:
