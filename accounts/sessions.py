@@ -1,4 +1,4 @@
-"""Database sessions whose row is read through `events.sqlrows`.
+"""Database sessions whose row is read through `events.sqlrows` (`accounts.instances`).
 
 Every request loads its session row; the ORM's `get()` compiles its query each time (~120 µs),
 the lookup itself takes a few. Writing, expiry and everything else is Django's db backend.
@@ -7,19 +7,18 @@ the lookup itself takes a few. Writing, expiry and everything else is Django's d
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
-from events import sqlrows
+from .instances import select_instance
 
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         """As Django's: the unexpired row with this key, or None (and forget the key)."""
-        table = sqlrows.table(self.model)
-        rows = table.select(
-            "{session_key} = %s AND {expire_date} > %s".format_map(table.column_of),
-            [self.session_key, table.prep("expire_date", timezone.now())],
+        session = select_instance(
+            self.model,
+            "{session_key} = %s AND {expire_date} > %s",
+            session_key=self.session_key,
+            expire_date=timezone.now(),
         )
-        if not rows:
+        if session is None:
             self._session_key = None
-            return None
-        values = [rows[0][name] for name in table.attnames]
-        return self.model.from_db(table.using, table.attnames, values)
+        return session

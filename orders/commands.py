@@ -19,9 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
+from accounts.instances import select_instance
 from events import store
 from events.registry import event_class
-from events.sqlrows import table
 
 from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
 from .exceptions import (
@@ -165,7 +165,12 @@ def cancel(order_id, *, reason: str, **kwargs) -> Order:
 def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
     """Load the order for `actor` and check version, FSM state, permission and conditions."""
     try:
-        order = _order_row(uuid.UUID(str(order_id)), company_id=actor.company_id)
+        order = select_instance(
+            Order,
+            "{company_id} = %s AND {id} = %s",
+            company_id=actor.company_id,  # None (a superuser without company) matches no order
+            id=uuid.UUID(str(order_id)),
+        )
     except (ValidationError, ValueError, TypeError):
         # A malformed id is "no such order", not a crash.
         order = None
@@ -199,13 +204,9 @@ def _record(order: Order, event, actor, at) -> Order:
     return _order_row(order.id)
 
 
-def _order_row(order_id: uuid.UUID, *, company_id=None) -> Order | None:
-    """The order-state row (one indexed query, without the ORM's compile cost: hot path)."""
-    conditions = {"id": [order_id]}
-    if company_id is not None:
-        conditions["company_id"] = [company_id]
-    rows = table(Order).select_in(**conditions)
-    return Order(**rows[0]) if rows else None
+def _order_row(order_id: uuid.UUID) -> Order:
+    """The order-state row just written (without the ORM's compile cost: hot path)."""
+    return select_instance(Order, "{id} = %s", id=order_id)
 
 
 _VERBS = {

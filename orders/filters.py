@@ -49,6 +49,19 @@ def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _date_filter(method: str, label: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(
+        method=method, label=label, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def _total_filter(method: str, label: str) -> django_filters.NumberFilter:
+    """An amount in major units with two decimals (the rows hold cents)."""
+    return django_filters.NumberFilter(
+        method=method, label=label, min_value=0, max_digits=14, decimal_places=2
+    )
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         choices=OrderState.choices,
@@ -58,33 +71,13 @@ class OrderFilter(django_filters.FilterSet):
         # made SQLite de-duplicate every matching row, and the count a subquery.)
         distinct=False,
     )
-    placed_after = django_filters.DateFilter(
-        method="filter_placed_after",
-        label="Placed on or after",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    placed_before = django_filters.DateFilter(
-        method="filter_placed_before",
-        label="Placed on or before",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    placed_after = _date_filter("filter_placed_after", "Placed on or after")
+    placed_before = _date_filter("filter_placed_before", "Placed on or before")
     q = django_filters.CharFilter(
         method="filter_q", label="Customer or order number", max_length=100
     )
-    total_min = django_filters.NumberFilter(
-        method="filter_total_min",
-        label="Total at least",
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-    )
-    total_max = django_filters.NumberFilter(
-        method="filter_total_max",
-        label="Total at most",
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-    )
+    total_min = _total_filter("filter_total_min", "Total at least")
+    total_max = _total_filter("filter_total_max", "Total at most")
     stuck = django_filters.BooleanFilter(
         method="filter_stuck",
         label="Only stuck orders",

@@ -167,37 +167,41 @@ def order_detail(request, order_id):
     return render(request, "orders/detail.html", detail_context(request, order_id))
 
 
-def detail_context(request, order_id, *, error: str = "", failed: str = "", form=None) -> dict:
+def detail_context(
+    request, order_id, *, error: str = "", conflict: bool = False, failed: str = "", form=None
+) -> dict:
     """What the detail page and its panels show; `failed`/`form` re-open a rejected action."""
     summary = selectors.order_summary(request.user, order_id)
     order = selectors.order_state(request.user, order_id)
-    form = _on_version(form, order.version)
-    actions = [
+    rejected = {failed: _on_version(form, order.version)} if form is not None else {}
+    return {
+        "summary": summary,
+        "order": order,
+        "actions": _action_forms(order, request.user, rejected),
+        "error": error,
+        "conflict": conflict,
+        "failed": failed,
+        "history": selectors.history(request.user, order_id),
+        "can_write": request.user.has_role(*WRITER_ROLES),
+        "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
+    }
+
+
+def _action_forms(order, user, rejected: dict) -> list[dict]:
+    """The actions open to `user`, each with its form: the rejected one as sent, others blank."""
+    return [
         {
             "name": t.name,
             **t.custom,
-            "form": form
-            if t.name == failed and form is not None
-            else TransitionForm(
+            "form": rejected.get(t.name)
+            or TransitionForm(
                 needs=t.custom["fields"],
                 initial={"version": order.version},
                 auto_id=f"id_{t.name}_%s",
             ),
         }
-        for t in selectors.available_actions(order, request.user)
+        for t in selectors.available_actions(order, user)
     ]
-    return {
-        "summary": summary,
-        "order": order,
-        "actions": actions,
-        "error": error,
-        "failed": failed,
-        "history": selectors.history(request.user, order_id),
-        "can_write": request.user.has_role(*WRITER_ROLES),
-        "note_form": form
-        if failed == "add_note" and form is not None
-        else NoteForm(initial={"version": order.version}),
-    }
 
 
 def _on_version(form, version: int):
@@ -252,25 +256,26 @@ def _act(request, order_id, name, form, run):
     Another company's order is a 404 either way: the command refuses it (OrderNotFound) and
     `detail_context` cannot load it.
     """
-    status, error = 200, ""
-    if not form.is_valid():
-        status, error = 422, "Please correct the errors below."
-    else:
-        try:
-            run(form.cleaned_data)
-        except (OrderError, ConcurrencyError) as exc:
-            status, error = status_for(exc), str(exc)
+    status, error = _outcome(form, run)
     if status == 200 and not wants_partial(request):
         response = redirect("orders:detail", order_id=order_id)
         response.status_code = 303  # See Other: the browser GETs the detail page
         return response
-    context = detail_context(
-        request, order_id, error=error, failed=name if error else "", form=form if error else None
-    )
-    template = (
-        "orders/partials/after_action.html" if wants_partial(request) else "orders/detail.html"
-    )
-    return render(request, template, context, status=status)
+    rejected = {"failed": name, "form": form} if error else {}
+    context = detail_context(request, order_id, error=error, conflict=status == 409, **rejected)
+    template, partial = "orders/detail.html", "orders/partials/after_action.html"
+    return render_page(request, template, partial, context, status=status)
+
+
+def _outcome(form, run) -> tuple[int, str]:
+    """(status, error message) of validating `form` and running the command on its data."""
+    if not form.is_valid():
+        return 422, "Please correct the errors below."
+    try:
+        run(form.cleaned_data)
+    except (OrderError, ConcurrencyError) as exc:
+        return status_for(exc), str(exc)
+    return 200, ""
 
 
 # --- history --------------------------------------------------------------------------------

@@ -48,11 +48,6 @@ def line_total(line: dict) -> str:
     return f"{Decimal(line['unit_price']) * int(line['quantity']):,.2f}"
 
 
-@register.filter
-def state_label(state: str) -> str:
-    return LABELS.get(state, state)
-
-
 @register.simple_tag
 def state_badge(state: str) -> str:
     """The coloured badge of a state (a simple tag: it renders once per row on the list)."""
