@@ -21,7 +21,8 @@ from typing import NamedTuple
 from django.contrib.auth.backends import ModelBackend
 from django.db import connection, connections
 
-from .instances import select_instance
+from events.sqlrows import select_instance
+
 from .models import AccessVersion, Company, User
 
 ACCESS_VERSION_ID = 1

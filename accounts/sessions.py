@@ -7,7 +7,7 @@ the lookup itself takes a few. Writing, expiry and everything else is Django's d
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
-from .instances import select_instance
+from events.sqlrows import select_instance
 
 
 class SessionStore(db.SessionStore):

@@ -19,9 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
-from accounts.instances import select_instance
 from events import store
 from events.registry import event_class
+from events.sqlrows import select_instance
 
 from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
 from .exceptions import (

@@ -8,8 +8,8 @@ import uuid
 
 from django.http import Http404
 
-from accounts.instances import select_instance
 from events import store
+from events.sqlrows import select_instance
 from events.store import RecordedEvent
 from projections.models import OrderSummary
 
