@@ -1,11 +1,13 @@
-"""Navigation facts for base.html: the user's company, role and what the role may open."""
+"""Navigation facts for base.html: the user's company, role and the navigation's links.
+
+Which links a user sees is asked of its permissions in the template (`perms`, from
+`django.contrib.auth.context_processors.auth`), exactly as the views ask for them.
+"""
 
 from functools import lru_cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-
-from .models import Role
 
 NAV_VIEWS = ("dashboard", "orders:list", "orders:create", "audit:log", "password_change", "logout")
 
@@ -14,12 +16,9 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    role = user.role
     return {
         "nav_company": user.company,
-        "nav_role": role,
-        "nav_can_create_orders": role in {Role.STAFF, Role.MANAGER},
-        "nav_can_read_audit_log": role in {Role.AUDITOR, Role.MANAGER, Role.OPS},
+        "nav_role": user.role,
         "nav_urls": nav_urls(),
     }
 

@@ -37,7 +37,12 @@ class Company(UUIDModel):
 
 
 class Role(models.TextChoices):
-    """The roles, each a Django group of the same name (created by a data migration)."""
+    """The built-in roles, each a Django group of the same name (created by a data migration).
+
+    A role is only the group that holds permissions (granted in `orders/permissions.py`): views,
+    navigation and commands ask for permissions, never for a role, so a new group with the right
+    permissions works like these.
+    """
 
     STAFF = "Staff"
     MANAGER = "Manager"
@@ -67,24 +72,8 @@ class User(AbstractUser):
 
     @cached_property
     def role(self) -> str:
-        """The user's role name (first matching group), for display; '' when none."""
-        names = {group.name for group in self.groups.all()}
-        return next((role.value for role in Role if role.value in names), "")
+        """The names of the user's groups (its roles), comma-separated, for display; '' if none.
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in {role.value for role in roles}
-
-
-class AccessVersion(models.Model):
-    """One row whose value changes, in the same transaction, with anything that decides what a
-    user may do: group memberships, group or user permissions, groups, permissions (see
-    `accounts.backends`, whose per-process cache trusts an entry only while it is unchanged).
-
-    The value is random, not a counter: after a flush or a rolled-back test transaction a
-    counter could come back to a value that a process has cached entries for.
-    """
-
-    value = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"access version {self.value}"
+        Only for showing: what a user may do is asked of its permissions (`has_perm`).
+        """
+        return ", ".join(sorted(group.name for group in self.groups.all()))

@@ -1,18 +1,17 @@
-"""Page plumbing shared by every app: full page or htmx partial, role gates, error pages."""
+"""Page plumbing shared by every app: full page or htmx partial, one link per row.
+
+Access is Django's own: `LoginRequiredMiddleware` sends anonymous users to the login page and
+views ask for a permission with `django.contrib.auth.decorators.permission_required(...,
+raise_exception=True)` (403 for a logged-in user without it, never a login loop).
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
-
-from .models import Role
-
-WRITER_ROLES = (Role.STAFF, Role.MANAGER)
 
 
 def wants_partial(request) -> bool:
@@ -38,30 +37,3 @@ def url_for_each(viewname: str) -> Callable[[uuid.UUID], str]:
     """
     head, tail = reverse(viewname, args=[_PLACEHOLDER]).split(str(_PLACEHOLDER))
     return lambda pk: f"{head}{pk}{tail}"
-
-
-def writers_only(view):
-    """Only Staff and Managers change anything: any other role's POST is 403, before all else."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.has_role(*WRITER_ROLES):
-            raise PermissionDenied("Your role is read-only.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def permission_required(perm: str):
-    """Like Django's, but always 403 (never a login loop) for a logged-in user without it."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.has_perm(perm):
-                raise PermissionDenied("Your role may not open this page.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate

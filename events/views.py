@@ -1,16 +1,17 @@
 import csv
 
+from django.contrib.auth.decorators import permission_required
 from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from accounts.pages import permission_required, render_page
+from accounts.pages import render_page
 from orders.history import Echo
 
 from . import selectors
 
 
 @require_GET
-@permission_required("orders.view_audit_log")
+@permission_required("orders.view_audit_log", raise_exception=True)
 def audit_log(request):
     """Every event of the company, newest first; filters; keyset pages; streaming CSV."""
     form = selectors.AuditFilterForm(request.GET)

@@ -1,9 +1,15 @@
-"""Which permissions each role has: the current truth, re-applied after every migrate/flush.
+"""The order permissions: which each built-in role holds, and which each action asks for.
+
+Views, navigation and commands ask for permissions, never for a role: a role is just the group
+that holds them, so granting a permission to a group (or a user) opens the page, shows its link
+and lets the command run, and a new group with write permissions can write.
 
 The data migration `orders/0002_role_permissions` granted the first version of this table (a
 migration keeps its own frozen copy); `grant_role_permissions` keeps the groups in line with
 this table after every `migrate` and after the test runner's flushes.
 """
+
+from functools import cache
 
 from accounts.models import Role
 
@@ -44,3 +50,19 @@ def grant_role_permissions(sender=None, using="default", **kwargs) -> None:
                 content_type__app_label="orders", codename__in=codenames
             )
         )
+
+
+@cache
+def write_permissions() -> frozenset[str]:
+    """Every permission that changes orders, as "orders.<codename>": placing one, and each FSM
+    transition's (workflow actions, edits, notes; `cancel` has two, by source state), read from
+    `Order`'s FSM declaration."""
+    from .models import Order
+
+    transitions = Order().get_all_state_transitions()
+    return frozenset({"orders.place_order", *(move.permission for move in transitions)})
+
+
+def may_change_orders(user) -> bool:
+    """Whether `user` holds a permission that changes orders; without one its role is read-only."""
+    return any(user.has_perm(permission) for permission in write_permissions())

@@ -1,12 +1,13 @@
+from django.contrib.auth.decorators import permission_required
 from django.views.decorators.http import require_GET
 
-from accounts.pages import permission_required, render_page
+from accounts.pages import render_page
 
 from . import selectors
 
 
 @require_GET
-@permission_required("orders.view_order")
+@permission_required("orders.view_order", raise_exception=True)
 def dashboard(request):
     """Cards per state, the 30-day chart, cycle time, stuck orders; refreshes itself (htmx)."""
     return render_page(

@@ -113,12 +113,10 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # axes first: it refuses locked-out credentials before any other backend sees them.
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend plus the company in the user query and a per-process cache of role and
-    # permissions (accounts/backends.py).
-    "accounts.backends.CachedAccessBackend",
+    # Django's ModelBackend, reading the user with its company (accounts/backends.py).
+    "accounts.backends.CompanyUserBackend",
 ]
-# Django's database sessions, with the per-request read in plain SQL (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,34 +1,14 @@
-"""Sessions: Django's database sessions, with the per-request read in plain SQL."""
+"""Sessions: Django's own database session engine."""
 
 import datetime as dt
 
 import pytest
-from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts.sessions import SessionStore
 from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
-
-
-def test_a_session_reads_back_what_djangos_store_wrote():
-    written = db.SessionStore()
-    written["cart"] = {"items": [1, 2], "note": "<b>é</b>"}
-    written.save()
-
-    read = SessionStore(written.session_key)
-
-    assert read.load() == db.SessionStore(written.session_key).load()
-    assert read["cart"] == {"items": [1, 2], "note": "<b>é</b>"}
-
-
-def test_an_unknown_key_loads_an_empty_session_and_is_forgotten():
-    store = SessionStore("no-such-session-key-000000000000")
-
-    assert store.load() == {}
-    assert store.session_key is None
 
 
 def test_an_expired_session_logs_the_user_out(client, staff):
@@ -40,3 +20,14 @@ def test_an_expired_session_logs_the_user_out(client, staff):
     response = client.get("/orders/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_logging_out_deletes_the_session(client, staff):
+    log_in(client, staff)
+    key = client.session.session_key
+    assert Session.objects.filter(session_key=key).exists()
+
+    client.post("/accounts/logout/")
+
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get("/orders/").status_code == 302
