@@ -4,9 +4,10 @@ Views, navigation and commands ask for permissions, never for a role: a role is 
 that holds them, so granting a permission to a group (or a user) opens the page, shows its link
 and lets the command run, and a new group with write permissions can write.
 
-The data migration `orders/0002_role_permissions` granted the first version of this table (a
-migration keeps its own frozen copy); `grant_role_permissions` keeps the groups in line with
-this table after every `migrate` and after the test runner's flushes.
+What the built-in roles hold is data, changed like any data: by a data migration
+(`orders/0002_role_permissions` granted this table; a migration keeps its own frozen copy) or by
+an administrator. `grant_role_permissions` only puts back a built-in group that is missing (a
+fresh database, the test runner's flushes); it never takes away what was granted since.
 """
 
 from functools import cache
@@ -40,16 +41,18 @@ ROLE_PERMISSIONS = {
 
 
 def grant_role_permissions(sender=None, using="default", **kwargs) -> None:
-    """post_migrate handler: the role groups exist and hold exactly their permissions."""
+    """post_migrate handler: each built-in role group exists; one created here gets this table's
+    permissions. An existing group keeps the permissions it holds."""
     from django.contrib.auth.models import Group, Permission
 
     for role, codenames in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.using(using).get_or_create(name=role.value)
-        group.permissions.set(
-            Permission.objects.using(using).filter(
-                content_type__app_label="orders", codename__in=codenames
+        group, created = Group.objects.using(using).get_or_create(name=role.value)
+        if created:
+            group.permissions.set(
+                Permission.objects.using(using).filter(
+                    content_type__app_label="orders", codename__in=codenames
+                )
             )
-        )
 
 
 @cache

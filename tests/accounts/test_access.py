@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -257,3 +258,24 @@ def test_a_request_reads_the_users_permissions_once_however_often_it_asks(client
 
     permission_reads = [q for q in captured if '"auth_permission"' in q["sql"]]
     assert len(permission_reads) == 2  # the user's own, its groups' (ModelBackend)
+
+
+def test_what_an_administrator_granted_a_role_survives_the_next_migrate(client, staff):
+    group(Role.STAFF).permissions.add(permission("view_audit_log"))
+    group(Role.MANAGER).permissions.remove(permission("approve_order"))
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")  # as migrate ends
+
+    assert group(Role.STAFF).permissions.filter(codename="view_audit_log").exists()
+    assert not group(Role.MANAGER).permissions.filter(codename="approve_order").exists()
+
+
+def test_a_missing_built_in_role_comes_back_with_its_permissions_after_migrate(db):
+    group(Role.AUDITOR).delete()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+    assert set(group(Role.AUDITOR).permissions.values_list("codename", flat=True)) == {
+        "view_order",
+        "view_audit_log",
+    }
