@@ -8,9 +8,11 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.form_fields import BoundedDateTimeField
+
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateTimeField(
+    as_of = BoundedDateTimeField(
         label="Show the order as it stood at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
