@@ -161,6 +161,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Security headers -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# /healthz answers plain HTTP too (SECURE_SSL_REDIRECT is on in production): a local monitor or
+# load balancer probes 127.0.0.1:8000 without TLS and must get the health, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -186,6 +189,8 @@ EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
+# /healthz answers 503 when the disk holding the SQLite database has less free space than this.
+HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")
