@@ -189,6 +189,11 @@ EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
+# The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
+# waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
+SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")
+SERVE_THREADS = config("SERVE_THREADS", default=8, cast=int)
+SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.
 HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
 
