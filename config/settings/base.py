@@ -140,6 +140,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = config("AXES_PROXY_COUNT", default=0, cast=int)
+# And an address-wide limit beside it (accounts/login_throttle.py): this many failures from one
+# address, whatever the usernames, within the same cool-off lock the address (0: off). It stops
+# password spraying, which the per-username lock does not see.
+AXES_HANDLER = "accounts.login_throttle.AddressWideLockHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = config("LOGIN_ADDRESS_FAILURE_LIMIT", default=10, cast=int)
+# Axes names clients in its log lines without the User-Agent header, values quoted.
+AXES_CLIENT_STR_CALLABLE = "accounts.login_throttle.client_description"
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
