@@ -11,7 +11,8 @@ claimed is a leftover. Leftovers are removed when the next rebuild or verify sta
 only ever a copy being built.
 
 (`flock` locks are separate from the POSIX record locks SQLite takes, so the claim does not
-interfere with SQLite's own locking of the file.)
+interfere with SQLite's own locking of the file. A sweep opens and closes a scratch file in use,
+which drops this process's POSIX locks on it; only the process that made it ever opens one.)
 """
 
 from __future__ import annotations

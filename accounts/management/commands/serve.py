@@ -35,7 +35,6 @@ def waitress_options(listen: str) -> dict:
 
 class Command(BaseCommand):
     help = "Serve the site with waitress, as in production (behind nginx)."
-    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
