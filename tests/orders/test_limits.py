@@ -155,3 +155,60 @@ def test_a_company_at_the_order_limit_is_told_so(staff, client):
     assert response.status_code == 422
     assert "limit of 100,000,000 orders" in response.content.decode()
     assert Event.objects.count() == 1
+
+
+def lines_totalling(cents: int) -> list[Line]:
+    """Lines within the per-line limits whose total is exactly `cents`."""
+    full, rest = divmod(cents, int(MAX_UNIT_PRICE * 100))
+    lines = (
+        [Line(sku="A", description="", quantity=full, unit_price=MAX_UNIT_PRICE)] if full else []
+    )
+    if rest or not lines:
+        lines.append(Line(sku="B", description="", quantity=1, unit_price=Decimal(rest) / 100))
+    return lines
+
+
+# The states an order of the worst-case company is moved to, with the path to each.
+TARGETS = ("draft", "submitted", "approved", "shipped", "delivered", "cancelled")
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    orders=st.lists(
+        st.tuples(st.integers(0, MAX_TOTAL_CENTS), st.sampled_from(TARGETS)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_company_at_its_limits_never_overflows_a_stored_total(orders):
+    """A company that already holds MAX_ORDERS_PER_COMPANY - len(orders) orders of the largest
+    total (all drafts) places `orders` (cents, target state) and moves them: every stored
+    total stays exact and inside a 64-bit integer."""
+    company = factories.CompanyFactory()
+    staff = factories.user("Staff", company)
+    manager = factories.user("Manager", company)
+    existing = MAX_ORDERS_PER_COMPANY - len(orders)
+    placed = []
+    for number, (cents, target) in enumerate(orders):
+        order = commands.place_order(
+            actor=staff, details=factories.details(), lines=lines_totalling(cents)
+        )
+        if number == 0:  # the draft row exists now: add the existing orders to it
+            DashboardStateTotal.objects.filter(company=company, state="draft").update(
+                count=existing + 1, total_cents=existing * MAX_TOTAL_CENTS + cents
+            )
+        placed.append(factories.advance(order, target, staff=staff, manager=manager))
+
+    rows = DashboardStateTotal.objects.filter(company=company)
+    totals = {row.state: row.total_cents for row in rows}
+    expected = {state: 0 for state in totals}
+    expected["draft"] = existing * MAX_TOTAL_CENTS
+    for (cents, _), order in zip(orders, placed, strict=True):
+        expected[order.state] += cents
+    assert totals == expected
+    assert sum(totals.values()) <= MAX_ORDERS_PER_COMPANY * MAX_TOTAL_CENTS < BIGINT_MAX
