@@ -17,7 +17,7 @@ MANAGE := $(PY) manage.py
 help:
 	@echo "make run    - set up (venv, requirements, .env, migrate, demo data) and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up with dev requirements, then ruff and the whole pytest suite"
-	@echo "make serve  - collectstatic and serve with waitress using the settings named in .env"
+	@echo "make serve  - migrate, collectstatic and serve as production does (manage.py serve: waitress)"
 	@echo "make bench  - benchmarks (see bench/README.md);  make soak - long load and crash soak"
 
 $(PY):
@@ -57,7 +57,7 @@ run: seed
 
 serve: migrate
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(VENV)/bin/waitress-serve --listen=127.0.0.1:8000 --threads=8 config.wsgi:application
+	$(MANAGE) serve
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

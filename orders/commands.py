@@ -33,7 +33,7 @@ from .exceptions import (
     UnknownTransition,
 )
 from .models import Order
-from .validation import clean_fields, clean_order
+from .validation import check_order_count, clean_fields, clean_order
 
 logger = logging.getLogger("ledgerline.commands")
 
@@ -58,6 +58,7 @@ def place_order(
         sequence = (
             Order.objects.filter(company=company).aggregate(s=Max("sequence"))["s"] or 0
         ) + 1
+        check_order_count(sequence)
         event = OrderPlaced(
             number=f"{company.slug.upper()}-{sequence:06d}",
             sequence=sequence,

@@ -13,17 +13,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 
 from django.db import connections, transaction
 
-from events import store, writelock
+from events import store
 from events.sqlrows import table
 from events.store import RecordedEvent
 
+from . import scratch
 from .models import ProjectionCheckpoint, key_uuid
 from .registry import Projection, all_projections
 from .rows import row_cache
@@ -115,9 +114,7 @@ def scratch_database(using: str = "default") -> Iterator[str]:
     main = connections[using]
     if main.vendor != "sqlite":  # pragma: no cover
         raise NotImplementedError("Building projections aside is implemented for SQLite.")
-    live = writelock.database_path(using)  # in-memory: the scratch file goes to the temp folder
-    folder = os.path.dirname(os.path.abspath(live)) if live else tempfile.gettempdir()
-    path = os.path.join(folder, f".projections-scratch-{uuid.uuid4().hex}.sqlite3")
+    path = scratch.new_path(using)
     settings = dict(connections.settings[using])
     settings.update(
         NAME=path,
@@ -125,17 +122,20 @@ def scratch_database(using: str = "default") -> Iterator[str]:
         CONN_MAX_AGE=0,
         TEST={**settings.get("TEST", {}), "NAME": path},
     )
-    connections.settings[SCRATCH_ALIAS] = settings
-    try:
-        yield path
-    finally:
-        connections[SCRATCH_ALIAS].close()
-        with contextlib.suppress(AttributeError):
-            delattr(connections._connections, SCRATCH_ALIAS)
-        del connections.settings[SCRATCH_ALIAS]
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path + suffix)
+    # Scratch files of a rebuild or verify killed part-way go now; ours is claimed while in use.
+    scratch.remove_leftovers(using)
+    with scratch.claimed(path):
+        connections.settings[SCRATCH_ALIAS] = settings
+        try:
+            yield path
+        finally:
+            connections[SCRATCH_ALIAS].close()
+            with contextlib.suppress(AttributeError):
+                delattr(connections._connections, SCRATCH_ALIAS)
+            del connections.settings[SCRATCH_ALIAS]
+            for suffix in scratch.SUFFIXES:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path + suffix)
 
 
 def _stream_without_mmap(using: str) -> None:
