@@ -21,7 +21,6 @@ from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 
 from events import store
 from events.registry import event_class
-from events.sqlrows import select_instance
 
 from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
 from .exceptions import (
@@ -165,17 +164,11 @@ def cancel(order_id, *, reason: str, **kwargs) -> Order:
 def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
     """Load the order for `actor` and check version, FSM state, permission and conditions."""
     try:
-        order = select_instance(
-            Order,
-            "{company_id} = %s AND {id} = %s",
-            company_id=actor.company_id,  # None (a superuser without company) matches no order
-            id=uuid.UUID(str(order_id)),
-        )
-    except (ValidationError, ValueError, TypeError):
+        # None (a superuser without company) matches no order.
+        order = Order.objects.get(company_id=actor.company_id, pk=order_id)
+    except (Order.DoesNotExist, ValidationError, ValueError, TypeError):
         # A malformed id is "no such order", not a crash.
-        order = None
-    if order is None:
-        raise OrderNotFound()
+        raise OrderNotFound() from None
     if order.version != expected_version:
         raise ConcurrencyError(order.id, expected_version, order.version)
     method = getattr(order, name)
@@ -205,8 +198,8 @@ def _record(order: Order, event, actor, at) -> Order:
 
 
 def _order_row(order_id: uuid.UUID) -> Order:
-    """The order-state row just written (without the ORM's compile cost: hot path)."""
-    return select_instance(Order, "{id} = %s", id=order_id)
+    """The order-state row the inline projection has just written."""
+    return Order.objects.get(pk=order_id)
 
 
 _VERBS = {
