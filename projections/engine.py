@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 
 from django.db import connections, transaction
 
-from events import store, writelock
+from events import replay, store
+from events.sqlite import database_path
 from events.sqlrows import table
 from events.store import RecordedEvent
 
@@ -96,7 +97,7 @@ def catch_up(
         with transaction.atomic(using=using):
             checkpoints = checkpoint_positions(using)
             position = checkpoints.get(projection.name, 0)
-            batch = next(iter(store.read_all(position, batch_size=batch_size, using=using)), [])
+            batch = next(iter(replay.read_all(position, batch_size=batch_size, using=using)), [])
             if not batch:
                 return applied
             projection.apply(batch, using)
@@ -115,7 +116,7 @@ def scratch_database(using: str = "default") -> Iterator[str]:
     main = connections[using]
     if main.vendor != "sqlite":  # pragma: no cover
         raise NotImplementedError("Building projections aside is implemented for SQLite.")
-    live = writelock.database_path(using)  # in-memory: the scratch file goes to the temp folder
+    live = database_path(using)  # in-memory: the scratch file goes to the temp folder
     folder = os.path.dirname(os.path.abspath(live)) if live else tempfile.gettempdir()
     path = os.path.join(folder, f".projections-scratch-{uuid.uuid4().hex}.sqlite3")
     settings = dict(connections.settings[using])
@@ -173,9 +174,9 @@ def build_aside(
     if all(projection.stream_local for projection in projections):
         # One stream's rows are finished before the next stream's: the row cache only ever
         # holds the streams of a batch (plus the per-company totals), whatever the log's size.
-        batches = store.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
+        batches = replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
     else:
-        batches = store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
+        batches = replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
     done = 0
     with row_cache(SCRATCH_ALIAS):  # rows stay in memory across batches (bounded LRU)
         for batch in batches:
@@ -190,7 +191,7 @@ def build_aside(
 
 def _apply_tail(projections, after: int, up_to: int, using: str, batch_size: int) -> int:
     applied = 0
-    for batch in store.read_all(after, batch_size=batch_size, up_to_position=up_to, using=using):
+    for batch in replay.read_all(after, batch_size=batch_size, up_to_position=up_to, using=using):
         with transaction.atomic(using=SCRATCH_ALIAS):
             for projection in projections:
                 projection.apply(batch, SCRATCH_ALIAS)
