@@ -191,7 +191,9 @@ def write_transaction(using: str = "default") -> Iterator[None]:
     rollback. Nested writers join the outer one (no savepoint, no second lock); an error still
     unwinds the whole outer writer. Raises whatever the body raises, after rolling back.
     """
-    open_aliases = _writers.__dict__.setdefault("aliases", set())
+    open_aliases = getattr(_writers, "aliases", None)
+    if open_aliases is None:
+        open_aliases = _writers.aliases = set()
     if using in open_aliases:
         with transaction.atomic(using=using, savepoint=False):
             yield
