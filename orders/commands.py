@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import Max
 from django_fsm import State
 
 from events import store
 from events.registry import event_class
 
+from .aggregate import evolve
 from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
 from .exceptions import (
     ActionNotPermitted,
@@ -65,8 +67,10 @@ def place_order(
             lines=lines,
         )
         order_id = uuid.uuid4()
-        store.append(order_id, 0, [event], company=company, actor=actor, occurred_at=at)
-        return _order_row(order_id)
+        (recorded,) = store.append(
+            order_id, 0, [event], company=company, actor=actor, occurred_at=at
+        )
+        return _order_after({"id": order_id, "company_id": company.pk}, recorded)
 
 
 def change_order(
@@ -218,15 +222,21 @@ def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
 
 def _record(order: Order, event, actor, at) -> Order:
     # `order` was loaded scoped to the actor's company, so that is the order's company.
-    store.append(
+    (recorded,) = store.append(
         order.id, order.version, [event], company=actor.company_id, actor=actor, occurred_at=at
     )
-    return _order_row(order.id)
+    return _order_after({name: getattr(order, name) for name in _ORDER_FIELDS}, recorded)
 
 
-def _order_row(order_id: uuid.UUID) -> Order:
-    """The order-state row the inline projection has just written."""
-    return Order.objects.get(pk=order_id)
+_ORDER_FIELDS = tuple(field.attname for field in Order._meta.concrete_fields)
+
+
+def _order_after(fields: dict, recorded) -> Order:
+    """The order-state row as the inline projection has just written it: the same rule
+    (`aggregate.evolve`) applied to the same row, so there is no need to read it back."""
+    row = evolve(fields, recorded)
+    using = router.db_for_write(Order)
+    return Order.from_db(using, _ORDER_FIELDS, [row[name] for name in _ORDER_FIELDS])
 
 
 _VERBS = {

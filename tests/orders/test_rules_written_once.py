@@ -40,6 +40,33 @@ def test_history_order_row_and_summary_agree_on_the_order_after_every_command(ac
     assert (row.state, row.held_from) == ("in_fulfilment", "")
 
 
+def as_stored(order: Order) -> dict:
+    return {f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_every_command_returns_the_order_row_exactly_as_stored(acme, staff, manager):
+    """The commands return the row evolved by the same rule, without reading it back."""
+    steps = [
+        lambda order: commands.submit(order.id, actor=staff, expected_version=order.version),
+        lambda order: commands.approve(order.id, actor=manager, expected_version=order.version),
+        lambda order: commands.hold(
+            order.id, actor=staff, expected_version=order.version, reason="Stock"
+        ),
+        lambda order: commands.add_note(
+            order.id, actor=staff, expected_version=order.version, text="Hi"
+        ),
+        lambda order: commands.resume(order.id, actor=manager, expected_version=order.version),
+    ]
+    order = factories.place(staff)
+    assert as_stored(order) == as_stored(Order.objects.get(pk=order.id))
+    for step in steps:
+        order = step(order)
+        assert not order._state.adding
+        assert as_stored(order) == as_stored(Order.objects.get(pk=order.id))
+    assert (order.state, order.version) == ("approved", 6)
+
+
 def test_evolve_keeps_the_state_an_order_was_held_from_until_it_moves_on():
     order = {"state": "approved", "version": 4, "held_from": ""}
     aggregate.evolve(
