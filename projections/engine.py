@@ -94,7 +94,7 @@ def catch_up(
     applied = 0
     total = store.head_position(using=using) - checkpoint_positions(using).get(projection.name, 0)
     while True:
-        with transaction.atomic(using=using):
+        with store.write_transaction(using):
             checkpoints = checkpoint_positions(using)
             position = checkpoints.get(projection.name, 0)
             batch = next(iter(replay.read_all(position, batch_size=batch_size, using=using)), [])
@@ -249,7 +249,7 @@ def rebuild(
             done += _apply_tail(projections, head, tail_end, using, batch_size)
             head = tail_end
             connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, transaction.atomic(using=using):
+            with _attached(path, using) as connection, store.write_transaction(using):
                 # The write lock is held from here: no event can be appended until the swap commits.
                 if store.head_position(using=using) != head:
                     continue  # appended since: leave the lock, apply those too, try again
@@ -327,7 +327,7 @@ def verify(
                 _apply_tail([projection], built[name], live[name], using, batch_size)
                 built[name] = live[name]
             connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, transaction.atomic(using=using):
+            with _attached(path, using) as connection, store.write_transaction(using):
                 if positions() != live:
                     continue  # the live rows moved on since: catch the scratch rows up, again
                 with connection.cursor() as cursor:
