@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 from django.db import connections, transaction
 
-from events import store
+from events import replay, store
 from events.sqlrows import table
 from events.store import RecordedEvent
 
@@ -92,10 +92,10 @@ def catch_up(
     applied = 0
     total = store.head_position(using=using) - checkpoint_positions(using).get(projection.name, 0)
     while True:
-        with transaction.atomic(using=using):
+        with store.write_transaction(using):
             checkpoints = checkpoint_positions(using)
             position = checkpoints.get(projection.name, 0)
-            batch = next(iter(store.read_all(position, batch_size=batch_size, using=using)), [])
+            batch = next(iter(replay.read_all(position, batch_size=batch_size, using=using)), [])
             if not batch:
                 return applied
             projection.apply(batch, using)
@@ -173,9 +173,9 @@ def build_aside(
     if all(projection.stream_local for projection in projections):
         # One stream's rows are finished before the next stream's: the row cache only ever
         # holds the streams of a batch (plus the per-company totals), whatever the log's size.
-        batches = store.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
+        batches = replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
     else:
-        batches = store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
+        batches = replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
     done = 0
     with row_cache(SCRATCH_ALIAS):  # rows stay in memory across batches (bounded LRU)
         for batch in batches:
@@ -190,7 +190,7 @@ def build_aside(
 
 def _apply_tail(projections, after: int, up_to: int, using: str, batch_size: int) -> int:
     applied = 0
-    for batch in store.read_all(after, batch_size=batch_size, up_to_position=up_to, using=using):
+    for batch in replay.read_all(after, batch_size=batch_size, up_to_position=up_to, using=using):
         with transaction.atomic(using=SCRATCH_ALIAS):
             for projection in projections:
                 projection.apply(batch, SCRATCH_ALIAS)
@@ -248,7 +248,7 @@ def rebuild(
             done += _apply_tail(projections, head, tail_end, using, batch_size)
             head = tail_end
             connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, transaction.atomic(using=using):
+            with _attached(path, using) as connection, store.write_transaction(using):
                 # The write lock is held from here: no event can be appended until the swap commits.
                 if store.head_position(using=using) != head:
                     continue  # appended since: leave the lock, apply those too, try again
@@ -326,7 +326,7 @@ def verify(
                 _apply_tail([projection], built[name], live[name], using, batch_size)
                 built[name] = live[name]
             connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, transaction.atomic(using=using):
+            with _attached(path, using) as connection, store.write_transaction(using):
                 if positions() != live:
                     continue  # the live rows moved on since: catch the scratch rows up, again
                 with connection.cursor() as cursor:

@@ -27,7 +27,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 
-from django.db import connections
+from events.sqlite import database_path
 
 PREFIX = ".projections-scratch-"
 SUFFIXES = ("", "-journal", "-wal", "-shm")
@@ -36,17 +36,11 @@ SUFFIXES = ("", "-journal", "-wal", "-shm")
 logger = logging.getLogger("ledgerline.projections")
 
 
-def _live_file(using: str) -> str | None:
-    name = str(connections[using].settings_dict.get("NAME") or "")
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return os.path.abspath(name)
-
-
 def _pattern(using: str) -> str:
     """Scratch files of `using` are named for its file, so that a sweep never touches those of
     another database sharing the folder (another install, another test run in /tmp)."""
-    live = _live_file(using)
+    live = database_path(using)
+    live = os.path.abspath(live) if live else None
     folder = os.path.dirname(live) if live else tempfile.gettempdir()
     return os.path.join(folder, f"{PREFIX}{os.path.basename(live or 'memory')}-")
 

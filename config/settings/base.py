@@ -87,9 +87,6 @@ SQLITE_INIT_COMMAND = (
     "PRAGMA cache_size=-65536;"
     "PRAGMA mmap_size=268435456;"
 )
-# WAL checkpoints run in a background thread per process (events/checkpointer.py), not inside
-# commits; 0 leaves them to SQLite (every 1,000 pages, in whichever commit passes that).
-SQLITE_CHECKPOINT_SECONDS = config("SQLITE_CHECKPOINT_SECONDS", default=0.2, cast=float)
 
 
 def database_from_url(url: str) -> dict:
