@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.login_flow import post_only
 from accounts.pages import (
     WRITER_ROLES,
     permission_required,
@@ -20,10 +21,11 @@ from accounts.pages import (
     writers_only,
 )
 
-from . import commands, selectors
+from . import commands, selectors, why_not
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
+    OrderAlreadyPlaced,
     OrderError,
     OrderNotFound,
     OrderValidationError,
@@ -34,8 +36,8 @@ from .filters import OrderFilter
 from .forms import (
     EditOrderForm,
     LineFormSet,
+    NewOrderForm,
     NoteForm,
-    OrderForm,
     TransitionForm,
     apply_command_errors,
     initial_lines,
@@ -45,6 +47,7 @@ from .models import OrderState
 
 ERROR_STATUS = (
     (ConcurrencyError, 409),
+    (OrderAlreadyPlaced, 409),
     (ActionNotPermitted, 403),
     (OrderNotFound, 404),
     (UnknownTransition, 404),
@@ -93,15 +96,21 @@ def _query_without_page(request) -> str:
 def order_create(request):
     if not request.user.has_perm("orders.place_order"):
         raise PermissionDenied("Your role may not place orders.")
-    form = OrderForm(request.POST or None)
+    form = NewOrderForm(request.POST or None)
     formset = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             order = commands.place_order(
-                actor=request.user, details=form.details(), lines=formset.lines()
-            )
+                actor=request.user, details=form.details(), lines=formset.lines(),
+                order_id=form.cleaned_data["order_id"],
+            )  # fmt: skip
+        except OrderAlreadyPlaced as repeat:  # the same form sent again: show what it made
+            messages.info(request, str(repeat))
+            return redirect("orders:detail", order_id=repeat.order.id)
         except OrderValidationError as error:
             apply_command_errors(error.errors, form, formset)
+        except ActionNotPermitted as error:
+            raise PermissionDenied(str(error)) from error
         else:
             messages.success(request, f"Order {order.number} was created as a draft.")
             return redirect("orders:detail", order_id=order.id)
@@ -183,6 +192,7 @@ def detail_context(
         "failed": failed,
         "history": selectors.history(request.user, order_id),
         "can_write": request.user.has_role(*WRITER_ROLES),
+        "why_not": why_not.blocked_reasons(order, request.user),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
     }
 
@@ -213,7 +223,7 @@ def _on_version(form, version: int):
     return form
 
 
-@require_POST
+@post_only
 @writers_only
 def order_transition(request, order_id, name):
     spec = commands.workflow_transitions().get(name)
@@ -235,7 +245,7 @@ def order_transition(request, order_id, name):
     )
 
 
-@require_POST
+@post_only
 @writers_only
 def order_add_note(request, order_id):
     form = NoteForm(request.POST)
@@ -256,7 +266,9 @@ def _act(request, order_id, name, form, run):
     Another company's order is a 404 either way: the command refuses it (OrderNotFound) and
     `detail_context` cannot load it.
     """
-    status, error = _outcome(form, run)
+    status, error, order = _outcome(form, run)
+    if status == 200:
+        messages.success(request, _done(name, order))
     if status == 200 and not wants_partial(request):
         response = redirect("orders:detail", order_id=order_id)
         response.status_code = 303  # See Other: the browser GETs the detail page
@@ -267,15 +279,24 @@ def _act(request, order_id, name, form, run):
     return render_page(request, template, partial, context, status=status)
 
 
-def _outcome(form, run) -> tuple[int, str]:
-    """(status, error message) of validating `form` and running the command on its data."""
+def _outcome(form, run) -> tuple[int, str, object]:
+    """(status, error message, the command's order) of validating `form` and running the
+    command on its data."""
     if not form.is_valid():
-        return 422, "Please correct the errors below."
+        return 422, "Please correct the errors below.", None
     try:
-        run(form.cleaned_data)
+        order = run(form.cleaned_data)
     except (OrderError, ConcurrencyError) as exc:
-        return status_for(exc), str(exc)
-    return 200, ""
+        return status_for(exc), str(exc), None
+    return 200, "", order
+
+
+def _done(name: str, order) -> str:
+    """What an action did, naming the order and its new state ("Order ACME-000001 is now
+    approved.")."""
+    if name == "add_note":
+        return f"Note added to order {order.number}."
+    return f"Order {order.number} is now {order.get_state_display().lower()}."
 
 
 # --- history --------------------------------------------------------------------------------
