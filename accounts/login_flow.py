@@ -83,10 +83,14 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware, with htmx requests sent to the login page whole."""
 
     def handle_no_permission(self, request, view_func):
-        ended = request.headers.get("HX-Request") or request.method == "POST"
-        if ended or settings.SESSION_COOKIE_NAME in request.COOKIES:
-            messages.warning(request, NOT_SAVED if request.method == "POST" else SESSION_ENDED)
-        if not request.headers.get("HX-Request"):
+        htmx = bool(request.headers.get("HX-Request"))
+        # Only a page of a logged-in person sends a POST or an htmx request; a stale session
+        # cookie also tells an ended session from a first visit.
+        if request.method == "POST":
+            messages.warning(request, NOT_SAVED)
+        elif htmx or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            messages.warning(request, SESSION_ENDED)
+        if not htmx:
             return super().handle_no_permission(request, view_func)
         here = _same_site_path(request, request.headers.get("HX-Current-URL", ""))
         login = redirect_to_login(
