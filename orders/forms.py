@@ -101,6 +101,25 @@ class BaseLineFormSet(forms.BaseFormSet):
     def lines(self) -> list[Line]:
         return [form.line() for form in self.kept_forms()]
 
+    def preview_total(self) -> str:
+        """The form's total preview as the page first shows it ("46.00", no separators, as
+        static/js/app.js writes it): quantity times unit price over the rows that would be saved
+        (bound: rows not removed; unbound: the initial lines), so it is right without JS too."""
+        if self.is_bound:
+            self.is_valid()  # cleaned_data for each row (cached by the formset)
+            rows = [form.cleaned_data for form in self.kept_forms()]
+        else:
+            rows = self.initial or []
+        total = sum(
+            (
+                Decimal(row["unit_price"]) * row["quantity"]
+                for row in rows
+                if row.get("quantity") is not None and row.get("unit_price") is not None
+            ),
+            Decimal(0),
+        )
+        return f"{total:.2f}"
+
 
 LineFormSet = forms.formset_factory(
     LineForm,

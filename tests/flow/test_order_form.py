@@ -7,6 +7,7 @@ import pytest
 
 from events.models import Event
 from projections.models import OrderSummary
+from tests import factories
 from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,19 @@ def row_of(html: str, sku: str) -> str:
     return re.search(rf'<tr class="([^"]*)">(?:(?!</tr>).)*value="{sku}"', html, re.S).group(1)
 
 
+def preview_total(html: str) -> str:
+    return re.search(r'id="order-total-preview"[^>]*>([^<]*)<', html).group(1)
+
+
+def test_the_edit_form_previews_the_drafts_total(client, staff):
+    order = factories.place(staff)  # 1 x 9.99 + 2 x 10.99
+    log_in(client, staff)
+
+    html = client.get(f"/orders/{order.id}/edit/").content.decode()
+
+    assert preview_total(html) == "31.97"
+
+
 def test_a_removed_line_stays_removed_when_the_form_comes_back_with_an_error(client, staff):
     log_in(client, staff)
 
@@ -43,6 +57,7 @@ def test_a_removed_line_stays_removed_when_the_form_comes_back_with_an_error(cli
     assert row_of(html, "KEEP") == "line-row"
     assert row_of(html, "GONE") == "line-row removed"
     assert re.search(r'name="lines-1-DELETE"[^>]*checked', html)
+    assert preview_total(html) == "1.00"  # what would be saved, before any script runs
     assert saved.status_code == 302
     assert [line["sku"] for line in OrderSummary.objects.get().lines] == ["KEEP"]
 
