@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from accounts.login_flow import REFRESHED_AT
 from events.models import Event
 from tests import factories
 from tests.factories import PASSWORD, log_in
@@ -125,6 +124,8 @@ def _expiry(client) -> dt.datetime:
 
 def _make_idle(client, minutes: int) -> None:
     """Pretend the person's last request was `minutes` ago."""
+    from accounts.login_flow import REFRESHED_AT
+
     session = client.session
     session[REFRESHED_AT] = int(timezone.now().timestamp()) - minutes * 60
     session.set_expiry(None)
