@@ -28,6 +28,7 @@ from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
+    OrderAlreadyPlaced,
     OrderError,
     OrderNotFound,
     TransitionNotAllowed,
@@ -48,12 +49,31 @@ def workflow_transitions() -> dict[str, dict]:
 
 
 def place_order(
-    *, actor, details: OrderDetails, lines: Sequence[Line], at: dt.datetime | None = None
+    *,
+    actor,
+    details: OrderDetails,
+    lines: Sequence[Line],
+    at: dt.datetime | None = None,
+    order_id: uuid.UUID | None = None,
 ) -> Order:
-    """Create a draft order with its lines (event `OrderPlaced`, version 1)."""
-    with _failure_logged("place_order", None, actor), store.write_transaction():
-        if actor.company_id is None or not actor.has_perm("orders.place_order"):
+    """Create a draft order with its lines (event `OrderPlaced`, version 1).
+
+    `order_id` is the new order's id, chosen when the form was shown (a fresh one when None), so
+    that a repeated create is recognised: `OrderAlreadyPlaced` carries the order the first one
+    made, and nothing is written. Another company's order id is ignored (a fresh id is used).
+    """
+    with _failure_logged("place_order", order_id, actor), store.write_transaction():
+        if actor.company_id is None:
+            raise ActionNotPermitted(
+                "Your account belongs to no company, so it cannot place orders."
+            )
+        if not actor.has_perm("orders.place_order"):
             raise ActionNotPermitted("Your role may not place orders.")
+        placed = Order.objects.filter(pk=order_id).first() if order_id else None
+        if placed is not None and placed.company_id == actor.company_id:
+            raise OrderAlreadyPlaced(placed)
+        if placed is not None or order_id is None:  # another company's id is no token of ours
+            order_id = uuid.uuid4()
         details, lines = clean_order(details, lines)
         company = actor.company
         sequence = (
@@ -67,7 +87,6 @@ def place_order(
             details=details,
             lines=lines,
         )
-        order_id = uuid.uuid4()
         (recorded,) = store.append(
             order_id, 0, [event], company=company, actor=actor, occurred_at=at
         )

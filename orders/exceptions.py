@@ -5,6 +5,7 @@ from events.exceptions import ConcurrencyError
 __all__ = [
     "ActionNotPermitted",
     "ConcurrencyError",
+    "OrderAlreadyPlaced",
     "OrderError",
     "OrderNotFound",
     "OrderValidationError",
@@ -34,6 +35,15 @@ class ActionNotPermitted(OrderError):
 
 class TransitionNotAllowed(OrderError):
     """The order's state (or a precondition) does not allow this action now."""
+
+
+class OrderAlreadyPlaced(OrderError):
+    """A create repeated with the same order id (a retry, a resubmit): `order` is the order the
+    first one made (HTTP 409; the order form answers it by showing that order)."""
+
+    def __init__(self, order):
+        self.order = order
+        super().__init__(f"Order {order.number} was already created from this form.")
 
 
 class OrderValidationError(OrderError):

@@ -6,9 +6,12 @@ command raises (`OrderValidationError`) are put back on the matching form fields
 
 from __future__ import annotations
 
+import re
+import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from accounts.form_fields import POSITIVE_INT_MAX, BoundedIntegerField
 
@@ -51,6 +54,13 @@ class OrderForm(forms.Form):
         )
 
 
+class NewOrderForm(OrderForm):
+    """The create form carries the new order's id, chosen when the form is shown: submitting the
+    same form twice (a retry, a resubmit from history) finds the order the first one made."""
+
+    order_id = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
 class EditOrderForm(OrderForm):
     version = VersionField()
 
@@ -72,12 +82,46 @@ class LineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        """A management form that does not describe the posted rows (a negative count, rows
+        past TOTAL_FORMS) is an error, not silently dropped lines."""
+        super().clean()
+        counts = self.management_form.cleaned_data
+        total, initial = counts.get("TOTAL_FORMS", 0), counts.get("INITIAL_FORMS", 0)
+        row = re.compile(rf"{re.escape(self.prefix)}-(\d+)-")
+        posted = {int(m.group(1)) for key in self.data if (m := row.match(key))}
+        if total < 0 or initial < 0 or initial > total or any(i >= total for i in posted):
+            raise ValidationError(
+                "The form's line count does not match the lines sent. "
+                "Reload the page and enter the lines again.",
+                code="management_form",
+            )
+
     def kept_forms(self) -> list[LineForm]:
         """Filled-in rows not marked for removal (blank extra rows are ignored)."""
         return [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
 
     def lines(self) -> list[Line]:
         return [form.line() for form in self.kept_forms()]
+
+    def preview_total(self) -> str:
+        """The form's total preview as the page first shows it ("46.00", no separators, as
+        static/js/app.js writes it): quantity times unit price over the rows that would be saved
+        (bound: rows not removed; unbound: the initial lines), so it is right without JS too."""
+        if self.is_bound:
+            self.is_valid()  # cleaned_data for each row (cached by the formset)
+            rows = [form.cleaned_data for form in self.kept_forms()]
+        else:
+            rows = self.initial or []
+        total = sum(
+            (
+                Decimal(row["unit_price"]) * row["quantity"]
+                for row in rows
+                if row.get("quantity") is not None and row.get("unit_price") is not None
+            ),
+            Decimal(0),
+        )
+        return f"{total:.2f}"
 
 
 LineFormSet = forms.formset_factory(

@@ -5,18 +5,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.csv_export import csv_response
+from accounts.login_flow import post_only
 from accounts.pages import render_page, wants_partial
 
-from . import commands, permissions, selectors
+from . import commands, permissions, selectors, why_not
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
+    OrderAlreadyPlaced,
     OrderError,
     OrderNotFound,
     OrderValidationError,
@@ -27,8 +30,8 @@ from .filters import OrderFilter
 from .forms import (
     EditOrderForm,
     LineFormSet,
+    NewOrderForm,
     NoteForm,
-    OrderForm,
     TransitionForm,
     apply_command_errors,
     initial_lines,
@@ -38,6 +41,7 @@ from .models import OrderState
 
 ERROR_STATUS = (
     (ConcurrencyError, 409),
+    (OrderAlreadyPlaced, 409),
     (ActionNotPermitted, 403),
     (OrderNotFound, 404),
     (UnknownTransition, 404),
@@ -84,15 +88,21 @@ def _query_without_page(request) -> str:
 @require_http_methods(["GET", "POST"])
 @permission_required("orders.place_order", raise_exception=True)
 def order_create(request):
-    form = OrderForm(request.POST or None)
+    form = NewOrderForm(request.POST or None)
     formset = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             order = commands.place_order(
-                actor=request.user, details=form.details(), lines=formset.lines()
-            )
+                actor=request.user, details=form.details(), lines=formset.lines(),
+                order_id=form.cleaned_data["order_id"],
+            )  # fmt: skip
+        except OrderAlreadyPlaced as repeat:  # the same form sent again: show what it made
+            messages.info(request, str(repeat))
+            return redirect("orders:detail", order_id=repeat.order.id)
         except OrderValidationError as error:
             apply_command_errors(error.errors, form, formset)
+        except ActionNotPermitted as error:
+            raise PermissionDenied(str(error)) from error
         else:
             messages.success(request, f"Order {order.number} was created as a draft.")
             return redirect("orders:detail", order_id=order.id)
@@ -174,6 +184,7 @@ def detail_context(
         "failed": failed,
         "history": selectors.history(request.user, order_id),
         "can_write": permissions.may_change_orders(request.user),
+        "why_not": why_not.blocked_reasons(order, request.user),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
     }
 
@@ -204,7 +215,7 @@ def _on_version(form, version: int):
     return form
 
 
-@require_POST
+@post_only
 def order_transition(request, order_id, name):
     """Run workflow action `name`; its permission is the FSM's (`permission=` on the
     transition, which may depend on the order's state), checked by the command: 403 without."""
@@ -227,7 +238,7 @@ def order_transition(request, order_id, name):
     )
 
 
-@require_POST
+@post_only
 @permission_required("orders.add_note_order", raise_exception=True)
 def order_add_note(request, order_id):
     form = NoteForm(request.POST)
@@ -248,7 +259,9 @@ def _act(request, order_id, name, form, run):
     Another company's order is a 404 either way: the command refuses it (OrderNotFound) and
     `detail_context` cannot load it.
     """
-    status, error = _outcome(form, run)
+    status, error, order = _outcome(form, run)
+    if status == 200:
+        messages.success(request, _done(name, order))
     if status == 200 and not wants_partial(request):
         response = redirect("orders:detail", order_id=order_id)
         response.status_code = 303  # See Other: the browser GETs the detail page
@@ -259,15 +272,24 @@ def _act(request, order_id, name, form, run):
     return render_page(request, template, partial, context, status=status)
 
 
-def _outcome(form, run) -> tuple[int, str]:
-    """(status, error message) of validating `form` and running the command on its data."""
+def _outcome(form, run) -> tuple[int, str, object]:
+    """(status, error message, the command's order) of validating `form` and running the
+    command on its data."""
     if not form.is_valid():
-        return 422, "Please correct the errors below."
+        return 422, "Please correct the errors below.", None
     try:
-        run(form.cleaned_data)
+        order = run(form.cleaned_data)
     except (OrderError, ConcurrencyError) as exc:
-        return status_for(exc), str(exc)
-    return 200, ""
+        return status_for(exc), str(exc), None
+    return 200, "", order
+
+
+def _done(name: str, order) -> str:
+    """What an action did, naming the order and its new state ("Order ACME-000001 is now
+    approved.")."""
+    if name == "add_note":
+        return f"Note added to order {order.number}."
+    return f"Order {order.number} is now {order.get_state_display().lower()}."
 
 
 # --- history --------------------------------------------------------------------------------

@@ -38,12 +38,19 @@ MIDDLEWARE = [
     "accounts.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Vary: HX-Request and Cache-Control on every page a view answers (accounts/caching.py).
+    "accounts.caching.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, sending htmx requests to the login page whole, and
+    # the idle-time session refresh (accounts/login_flow.py).
+    "accounts.login_flow.LoginRequiredMiddleware",
+    "accounts.login_flow.SessionRefreshMiddleware",
+    "accounts.company_required.CompanyRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.htmx_messages.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -117,6 +124,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions end after this much idle time (default: a working day). Every request of the person
+# moves the end (accounts.login_flow.SessionRefreshMiddleware; auto-refreshes do not).
+SESSION_COOKIE_AGE = config("SESSION_IDLE_MINUTES", default=8 * 60, cast=int) * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -158,6 +168,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Bootstrap's alert classes for Django's message levels (error -> alert-danger).
+MESSAGE_TAGS = {40: "danger"}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -183,6 +196,22 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# --- E-mail (password reset) -----------------------------------------------------------------
+# Production sends through SMTP (or a provider's SMTP relay); development prints mails on the
+# console (dev.py). Tests use Django's in-memory backend.
+EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = config("EMAIL_HOST", default="localhost")
+EMAIL_PORT = config("EMAIL_PORT", default=587, cast=int)
+EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=True, cast=bool)
+EMAIL_USE_SSL = config("EMAIL_USE_SSL", default=False, cast=bool)
+EMAIL_TIMEOUT = config("EMAIL_TIMEOUT_SECONDS", default=10, cast=int)
+DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Ledgerline <ledgerline@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Password reset links stay valid this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = config("PASSWORD_RESET_TIMEOUT_MINUTES", default=60, cast=int) * 60
 
 # --- Domain settings ------------------------------------------------------------------------
 # Key of the event log's hash chain (HMAC-SHA-256); empty means a plain SHA-256 chain. Never

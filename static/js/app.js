@@ -45,7 +45,10 @@
     var out = document.getElementById("order-total-preview");
     if (!out) { return; }
     var cents = 0;
-    document.querySelectorAll(".line-row:not(.removed)").forEach(function (row) {
+    document.querySelectorAll("#lines-rows .line-row").forEach(function (row) {
+      // Exactly the rows the server will save: not removed (class or ticked box), filled in.
+      var del = row.querySelector("input[name$='-DELETE']");
+      if (row.classList.contains("removed") || (del && del.checked)) { return; }
       var q = row.querySelector("input[name$='-quantity']");
       var p = row.querySelector("input[name$='-unit_price']");
       if (!q || !p) { return; }
@@ -58,6 +61,22 @@
   document.addEventListener("input", recompute);
   document.addEventListener("formset:changed", recompute);
   document.addEventListener("DOMContentLoaded", recompute);
+
+  // After an action, focus goes to the updated state panel: after its htmx swap, and on the
+  // whole page the action redirected to (it shows the action's message or error).
+  function focusStatePanel() {
+    var panel = document.getElementById("state-panel");
+    if (panel) { panel.focus({preventScroll: false}); }
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "state-panel") { focusStatePanel(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("#messages .alert, #state-panel [data-testid=action-error]")) {
+      focusStatePanel();
+    }
+  });
 
   // Reload buttons (offered on a conflict) without inline handlers.
   document.addEventListener("click", function (event) {

@@ -1,0 +1,56 @@
+"""Why a workflow action is not open, in the words of the workflow itself (issue #14 item 5).
+
+Everything comes from the transitions declared in `orders.models.Order`: a final state says the
+order is complete; a transition from the current state that the user's role lacks the
+permission for names the roles that have it ("A Manager must resume it."); one whose condition
+fails gives the condition's `hint` ("An order needs at least one line before it can be
+submitted.").
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+
+from .commands import _verb as verb  # the workflow's verbs, kept with the commands' messages
+from .models import Order, OrderState
+
+FINAL_REASONS = {
+    OrderState.DELIVERED: "This order is complete: it was delivered, nothing more happens to it.",
+    OrderState.CANCELLED: "This order is cancelled: nothing more happens to it.",
+}
+
+
+def blocked_reasons(order: Order, user) -> list[str]:
+    """One sentence per workflow action leaving `order`'s state that `user` may not take now
+    (the final-state sentence for a delivered or cancelled order); [] when nothing is blocked."""
+    if order.state in FINAL_REASONS:
+        return [FINAL_REASONS[order.state]]
+    reasons: list[str] = []
+    for t in order.get_all_state_transitions():
+        if t.source not in (order.state, "*") or not t.custom.get("workflow"):
+            continue
+        if not t.has_perm(order, user):
+            reasons.append(_role_reason(t.permission, t.name))
+            continue
+        reasons += [
+            getattr(condition, "hint", f"{t.custom['label']} is not possible now.")
+            for condition in t.conditions
+            if not condition(order)
+        ]
+    return list(dict.fromkeys(reasons))
+
+
+def _role_reason(permission: str, name: str) -> str:
+    app_label, codename = permission.split(".", 1)
+    roles = list(
+        Group.objects.filter(
+            permissions__content_type__app_label=app_label, permissions__codename=codename
+        )
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if not roles:
+        return f"No role may {verb(name, infinitive=True)} it."
+    who = " or ".join(roles)
+    article = "An" if who[0] in "AEIOU" else "A"
+    return f"{article} {who} must {verb(name, infinitive=True)} it."
