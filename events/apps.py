@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 
 class EventsConfig(AppConfig):
@@ -11,3 +12,11 @@ class EventsConfig(AppConfig):
 
         # WAL checkpoints in a background thread, not inside users' commits (checkpointer.py).
         connection_created.connect(on_connection_created, dispatch_uid="events.checkpointer")
+        post_migrate.connect(_create_witness_location, sender=self, dispatch_uid="events.witness")
+
+
+def _create_witness_location(sender, using="default", **kwargs) -> None:
+    """`migrate` creates the witness folder: writes never create it (a removed one is noticed)."""
+    from .witness import create_location
+
+    create_location(using)

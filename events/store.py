@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.request_context import current_request_id
 
-from . import writelock
+from . import witness, writelock
 from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
@@ -274,6 +274,7 @@ def append(
         recorded = [_recorded(row, data) for row, data in zip(rows, events, strict=True)]
         for handler in _inline_handlers:
             handler(recorded, using)
+        witness.witness_on_commit(rows[-1].position, rows[-1].hash, using=using)
     return recorded
 
 

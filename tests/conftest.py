@@ -1,6 +1,7 @@
 import contextlib
 import importlib
 import os
+import shutil
 
 import pytest
 from django.db import connection, transaction
@@ -53,6 +54,9 @@ def globex_manager(globex):
 
 
 _TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
+_CHECK_TRIGGERS = importlib.import_module(
+    "events.migrations.0006_integritycheck_append_only_witnessed"
+)
 
 
 @pytest.fixture
@@ -67,11 +71,21 @@ def committed_db(transactional_db):
     yield
     connection.close()  # a fresh connection, whatever state the test left its own in
     with transaction.atomic(), connection.cursor() as cursor:
-        for sql in _TRIGGERS.SQLITE_DOWN:
+        for sql in _TRIGGERS.SQLITE_DOWN + _CHECK_TRIGGERS.SQLITE_DOWN:
             cursor.execute(sql)
         cursor.execute("DELETE FROM events_event")
-        for sql in _TRIGGERS.SQLITE_UP:
+        cursor.execute("DELETE FROM events_integritycheck")
+        for sql in _TRIGGERS.SQLITE_UP + _CHECK_TRIGGERS.SQLITE_UP:
             cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def witness_dir(settings, tmp_path_factory):
+    """Each test witnesses into its own folder (WITNESS_DIR): checkpoints of one test's log
+    must not meet another test's log."""
+    folder = tmp_path_factory.mktemp("witness")
+    settings.WITNESS_DIR = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -81,3 +95,5 @@ def _remove_write_lock_files(django_db_setup, django_db_blocker):
     name = str(connection.settings_dict.get("NAME") or "")
     with contextlib.suppress(FileNotFoundError):
         os.remove(f"{name}.write-lock")
+    # ...and the witness folder `migrate` made beside it (tests use `witness_dir` instead).
+    shutil.rmtree(os.path.splitext(name)[0] + ".witness", ignore_errors=True)

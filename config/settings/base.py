@@ -183,6 +183,9 @@ CONTENT_SECURITY_POLICY = {
 # Key of the event log's hash chain (HMAC-SHA-256); empty means a plain SHA-256 chain. Never
 # change it for an existing log: verify_events would report every event as altered.
 EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
+# Witnessed checkpoints of the log's head, kept outside the database (events/witness.py).
+# Empty: a folder named like the SQLite file, beside it (db.sqlite3 -> db.witness/).
+WITNESS_DIR = config("WITNESS_DIR", default="")
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
@@ -212,6 +215,17 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- E-mail alerts (optional) ---------------------------------------------------------------
+# `verify_events --mail-admins` (the daily verification) writes to ADMINS when it fails; with
+# ADMINS set, Django also mails them server errors. Empty: no e-mail is sent.
+ADMINS = [(address, address) for address in config("ADMINS", default="", cast=Csv())]
+SERVER_EMAIL = config("SERVER_EMAIL", default="ledgerline@localhost")
+EMAIL_HOST = config("EMAIL_HOST", default="localhost")
+EMAIL_PORT = config("EMAIL_PORT", default=25, cast=int)
+EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=False, cast=bool)
 
 SENTRY_DSN = config("SENTRY_DSN", default="")
 if SENTRY_DSN:  # pragma: no cover - optional error tracking, off unless configured
