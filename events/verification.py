@@ -26,7 +26,8 @@ class VerificationResult:
     broken_position: int | None = None
     problem: str = ""
     # Checked against checkpoints held outside the database (events/witness.py):
-    witnesses: str = ""  # which, in words ("" when none was given)
+    witnesses: str = ""  # which: their files, "; "-separated ("" when none was given)
+    witness_details: str = ""  # the same with their checkpoint counts and heads
     witnessed_position: int | None = None  # the highest position a witness confirmed
     unwitnessed_events: int | None = None  # events after it
     warnings: list[str] = dataclasses.field(default_factory=list)
@@ -86,7 +87,8 @@ def verify_log(
             seconds=time.perf_counter() - started,
             broken_position=broken_position,
             problem=problem,
-            witnesses="; ".join(w.describe() for w in witnesses),
+            witnesses="; ".join(w.label for w in witnesses),
+            witness_details="; ".join(w.describe() for w in witnesses),
             witnessed_position=min(witnessed, expected_position - 1) if witnesses else None,
             unwitnessed_events=max(0, expected_position - 1 - witnessed) if witnesses else None,
             warnings=warnings,
@@ -221,7 +223,13 @@ def record(result: VerificationResult, *, using: str = "default") -> IntegrityCh
         events_checked=result.events_checked,
         head_position=result.head_position,
         head_hash=result.head_hash,
-        message="\n".join([result.summary, *result.warnings]),
+        message="\n".join(
+            [
+                result.summary,
+                *result.warnings,
+                *([result.witness_details] if result.witnesses else []),
+            ]
+        ),
         duration_seconds=result.seconds,
         witnesses=result.witnesses,
         witnessed_position=result.witnessed_position,

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 from accounts.pages import permission_required, render_page
 from orders.history import Echo
 
-from . import selectors
+from . import selectors, witness
 
 
 @require_GET
@@ -17,7 +17,12 @@ def audit_log(request):
     valid = form.is_valid()
     if valid and request.GET.get("format") == "csv":
         return _csv(selectors.audit_csv_rows(request.user.company_id, form.cleaned_data))
-    context = {"form": form, "page": None, "check": selectors.last_integrity_check()}
+    context = {
+        "form": form,
+        "page": None,
+        "check": selectors.last_integrity_check(),
+        "witness_problem": witness.status(),
+    }
     if valid:
         context["page"] = selectors.audit_page(request.user.company_id, form.cleaned_data)
         context["query"] = _query_without(request, "before")

@@ -55,7 +55,12 @@ class Checkpoint:
     by: str = "commit"
 
     def line(self) -> bytes:
-        return (json.dumps(dataclasses.asdict(self), separators=(",", ":")) + "\n").encode()
+        """The JSON line (hand-written: it is on every commit's path, and every value is a
+        number, hex, an ISO time or a command name, none of which JSON needs to escape)."""
+        return (
+            f'{{"position":{int(self.position)},"hash":"{self.hash}",'
+            f'"at":"{self.at}","by":"{self.by}"}}\n'
+        ).encode()
 
 
 def location(using: str = "default") -> Path:
@@ -79,7 +84,15 @@ def location(using: str = "default") -> Path:
 
 
 def checkpoint_file(using: str = "default") -> Path:
-    return location(using) / CHECKPOINT_FILE
+    """The configured witness's file (which need not exist yet)."""
+    key = (settings.WITNESS_DIR, str(connections[using].settings_dict.get("NAME")))
+    path = _files.get(key)
+    if path is None:
+        path = _files[key] = location(using) / CHECKPOINT_FILE
+    return path
+
+
+_files: dict[tuple[str, str], Path] = {}  # on every commit's path: resolve each location once
 
 
 def create_location(using: str = "default") -> Path:

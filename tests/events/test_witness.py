@@ -21,7 +21,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from accounts.models import Role
+from accounts.models import Company, Role
 from events import store, witness
 from events.exceptions import AppendOnlyError
 from events.management.commands import backup_db
@@ -335,3 +335,30 @@ def test_writes_carry_on_without_the_witness_and_the_gap_is_logged_and_reported(
     with pytest.raises(CommandError, match="witness"):
         verify()
     assert "witness" in IntegrityCheck.objects.latest().message
+
+
+# --- the audit page -------------------------------------------------------------------------
+
+
+def test_the_audit_page_says_when_and_against_which_witness_the_log_was_last_verified(
+    live_log, client, witness_dir
+):
+    factories.log_in(client, factories.user(Role.MANAGER, Company.objects.get(slug="acme")))
+
+    html = client.get("/audit/").content.decode()
+
+    said = html[html.index('data-testid="witness"') : html.index('<form method="get"')]
+    assert "compared with the checkpoints held outside the database" in said
+    assert str(witness_dir / witness.CHECKPOINT_FILE) in said
+    assert "not being witnessed" not in html
+
+
+def test_the_audit_page_warns_while_new_events_are_not_being_witnessed(
+    live_log, client, witness_dir
+):
+    factories.log_in(client, factories.user(Role.MANAGER, Company.objects.get(slug="acme")))
+    shutil.rmtree(witness_dir)
+
+    html = client.get("/audit/").content.decode()
+
+    assert "New events are being saved, but they are not being witnessed" in html

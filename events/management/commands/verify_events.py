@@ -79,7 +79,7 @@ class Command(BaseCommand):
             raise CommandError(result.summary)
         rate = result.events_checked / result.seconds if result.seconds else 0
         self.stdout.write(f"{result.summary} ({rate:,.0f} events/s)")
-        self.stdout.write(f"  witnesses: {result.witnesses}")
+        self.stdout.write(f"  witnesses: {result.witness_details}")
 
 
 def _mail(summary: str) -> None:
