@@ -55,11 +55,10 @@ class Checkpoint:
     by: str = "commit"
 
     def line(self) -> bytes:
-        """The JSON line (hand-written: it is on every commit's path, and every value is a
-        number, hex, an ISO time or a command name, none of which JSON needs to escape)."""
+        """The JSON line (formatted by hand: it is on every commit's path)."""
         return (
-            f'{{"position":{int(self.position)},"hash":"{self.hash}",'
-            f'"at":"{self.at}","by":"{self.by}"}}\n'
+            f'{{"position":{int(self.position)},"hash":{json.dumps(self.hash)},'
+            f'"at":{json.dumps(self.at)},"by":{json.dumps(self.by)}}}\n'
         ).encode()
 
 
@@ -105,12 +104,9 @@ def create_location(using: str = "default") -> Path:
 # --- writing ----------------------------------------------------------------------------------
 
 
-class _Gap:
-    """Per process: the first position a failed write left unwitnessed (None: no gap)."""
-
-    lock = threading.Lock()
-    since: int | None = None
-    error: str = ""
+# Per process and witness file: the first position a failed write left unwitnessed, and why.
+_gaps: dict[Path, tuple[int, str]] = {}
+_gaps_lock = threading.Lock()
 
 
 def witness_on_commit(position: int, hash_: str, *, using: str = "default") -> None:
@@ -132,18 +128,18 @@ def record(position: int, hash_: str, *, using: str = "default", by: str = "comm
     path = None
     try:
         path = checkpoint_file(using)
-        # No O_CREAT on the folder: a removed witness location must be noticed, not re-created.
+        # The file may be created, the folder never: a removed location must be noticed.
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
         try:
             os.write(fd, line)
         finally:
             os.close(fd)
-    except Exception as error:
+    except Exception as error:  # the commit stands whatever the witness does
         reason = f"{path or 'the witness'}: {error}"
-        with _Gap.lock:
-            first = _Gap.since is None
+        with _gaps_lock:
+            first = path not in _gaps
             if first:
-                _Gap.since, _Gap.error = position, reason
+                _gaps[path] = (position, reason)
         if first:
             logger.error(
                 "Witness write failed; events from position %s on are not witnessed until it "
@@ -152,13 +148,13 @@ def record(position: int, hash_: str, *, using: str = "default", by: str = "comm
                 reason,
             )
         return reason
-    if _Gap.since is not None:
-        with _Gap.lock:
-            since, _Gap.since, _Gap.error = _Gap.since, None, ""
+    if _gaps:
+        with _gaps_lock:
+            since, _ = _gaps.pop(path, (None, ""))
         if since is not None:
             logger.warning(
-                "Witness writable again at position %s (positions %s..%s were witnessed only "
-                "by this later checkpoint, which covers them through the hash chain).",
+                "Witness writable again at position %s; positions %s..%s are covered by this "
+                "checkpoint through the hash chain.",
                 position,
                 since,
                 position - 1,
@@ -167,17 +163,21 @@ def record(position: int, hash_: str, *, using: str = "default", by: str = "comm
 
 
 def status(using: str = "default") -> str:
-    """ "" if the witness folder exists and this process may write to it, else the problem."""
+    """The witness's problem in words, or "" if this process can write to it."""
     folder = location(using)
     if not folder.is_dir():
         return f"the witness location {folder} does not exist"
-    if not os.access(folder / CHECKPOINT_FILE, os.W_OK) and (
-        (folder / CHECKPOINT_FILE).exists() or not os.access(folder, os.W_OK)
-    ):
-        return f"the witness location {folder} is not writable"
-    with _Gap.lock:
-        if _Gap.since is not None:
-            return f"witness writes are failing since position {_Gap.since}: {_Gap.error}"
+    path = folder / CHECKPOINT_FILE
+    if path.exists():
+        writable = path.is_file() and os.access(path, os.W_OK)
+    else:
+        writable = os.access(folder, os.W_OK)
+    if not writable:
+        return f"the witness file {path} is not writable"
+    with _gaps_lock:
+        gap = _gaps.get(path)
+    if gap is not None:
+        return f"witness writes are failing since position {gap[0]}: {gap[1]}"
     return ""
 
 

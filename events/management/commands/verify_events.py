@@ -47,14 +47,22 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, database, no_record, strict, mail_admins, **options):
         configured = witness.load_configured(database)
         exported = [witness.load(path) for path in options["witness"]]
+        live_witness, notes = witness.checkpoint_file(database), []
+        if exported and not witness.location(database).is_dir():
+            # A copy checked elsewhere against the files it came with (a restored backup).
+            notes.append(
+                f"{configured.label}: {configured.problem}; checked against the files given"
+            )
+            configured, live_witness = None, None
         result = verify_log(
             batch_size=batch_size,
             using=database,
-            witnesses=[configured, *exported],
-            live_witness=witness.checkpoint_file(database),
+            witnesses=[w for w in (configured, *exported) if w is not None],
+            live_witness=live_witness,
             strict=strict,
         )
-        if result.ok and not no_record:
+        result.warnings[:0] = notes
+        if result.ok and not no_record and configured is not None:
             # A passing run is itself a checkpoint (the head it verified), held outside.
             failed = witness.record(
                 result.head_position, result.head_hash, using=database, by="verify_events"
