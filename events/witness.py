@@ -13,10 +13,12 @@ volume or host. Inside it, `checkpoints.jsonl`: one JSON object per line,
 opened O_APPEND only, created with mode 0o640: append-only by convention and by file mode.
 
 When: after every commit that appended events (`on_commit`, registered by `store.append`: one
-`write()` of ~150 bytes, ~10 µs, see bench/README.md "Witness cost"), after every passing
-`verify_events` and every `backup_db`. A witness that is missing, unwritable or full never fails
-a write: the event is committed, the failure is logged once per streak at ERROR with the first
-position not witnessed, and `verify_events` reports the events beyond the last witnessed head.
+`write()` of ~150 bytes by this process's witness thread, which the commit waits for; see
+bench/README.md "Witness cost"), after every passing `verify_events` and every `backup_db`. A
+witness that is missing, unwritable, full, slow or hung never fails a write: the event is
+committed (a commit waits at most WITNESS_TIMEOUT_SECONDS, and not at all while the witness is
+stalled), the failure is logged once per streak at ERROR with the first position not witnessed,
+and `verify_events` reports the events beyond the last witnessed head.
 Checkpoints are not fsynced: like the WAL under `synchronous=NORMAL`, they survive a crash of
 the process, not necessarily a power cut.
 """
@@ -30,6 +32,8 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import partial
 from pathlib import Path
 
@@ -107,6 +111,56 @@ def create_location(using: str = "default") -> Path:
 # Per process and witness file: the first position a failed write left unwitnessed, and why.
 _gaps: dict[Path, tuple[int, str]] = {}
 _gaps_lock = threading.Lock()
+MAX_PENDING = 10_000  # lines queued for a stalled witness before new ones are dropped
+
+
+class _Writer:
+    """One thread per process that does the file writes, so a hung witness (a dead network
+    mount) cannot hold a commit longer than `WITNESS_TIMEOUT_SECONDS`: after one write times
+    out the witness is *stalled*, and later checkpoints are queued without waiting (up to
+    MAX_PENDING) until the thread gets through again."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.executor: ThreadPoolExecutor | None = None
+        self.pending = 0
+        self.stalled = False
+
+    def submit(self, path: Path, line: bytes) -> Future | str:
+        """A Future of the write's outcome ("" or the error), or why it was not queued."""
+        with self.lock:
+            if self.pending >= MAX_PENDING:
+                return f"{path}: {self.pending} checkpoints already wait for a stalled witness"
+            if self.executor is None:
+                self.executor = ThreadPoolExecutor(1, thread_name_prefix="witness")
+            self.pending += 1
+            return self.executor.submit(self._write, path, line)
+
+    def _write(self, path: Path, line: bytes) -> str:
+        try:
+            # The file may be created, the folder never: a removed location must be noticed.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+        except Exception as error:  # the commit stands whatever the witness does
+            return f"{path}: {error}"
+        finally:
+            with self.lock:
+                self.pending -= 1
+            self.stalled = False  # it answered, whatever the answer
+        return ""
+
+    def reset(self) -> None:
+        """In a forked child: the parent's thread does not exist there."""
+        self.lock = threading.Lock()
+        self.executor, self.pending, self.stalled = None, 0, False
+
+
+_writer = _Writer()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_writer.reset)
 
 
 def witness_on_commit(position: int, hash_: str, *, using: str = "default") -> None:
@@ -118,36 +172,44 @@ def witness_on_commit(position: int, hash_: str, *, using: str = "default") -> N
 
 
 def record(position: int, hash_: str, *, using: str = "default", by: str = "commit") -> str:
-    """Append one checkpoint to the configured witness. Never raises.
+    """Append one checkpoint to the configured witness; wait for it at most
+    `WITNESS_TIMEOUT_SECONDS` (not at all while the witness is stalled). Never raises.
 
-    Returns "" when written, else the reason it was not (also logged at ERROR, once per streak
-    of failures; the recovery is logged at WARNING with the positions that were not witnessed).
+    Returns "" when written, else the reason it was not, or not yet (logged at ERROR once per
+    streak of failures; the recovery at WARNING, with the positions the gap spans).
     """
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
     line = Checkpoint(position, hash_, at, by).line()
     path = None
     try:
         path = checkpoint_file(using)
-        # The file may be created, the folder never: a removed location must be noticed.
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        outcome = _writer.submit(path, line)
+        if isinstance(outcome, Future):
+            if _writer.stalled:
+                outcome = f"{path}: stalled; this checkpoint is queued, not yet written"
+            else:
+                outcome = outcome.result(timeout=settings.WITNESS_TIMEOUT_SECONDS)
+    except FutureTimeout:
+        _writer.stalled = True
+        outcome = (
+            f"{path}: no answer within {settings.WITNESS_TIMEOUT_SECONDS}s (slow or hung); "
+            "checkpoints are queued until it answers"
+        )
     except Exception as error:  # the commit stands whatever the witness does
-        reason = f"{path or 'the witness'}: {error}"
+        outcome = f"{path or 'the witness'}: {error}"
+    if outcome:
         with _gaps_lock:
             first = path not in _gaps
             if first:
-                _gaps[path] = (position, reason)
+                _gaps[path] = (position, outcome)
         if first:
             logger.error(
                 "Witness write failed; events from position %s on are not witnessed until it "
                 "works again (writes carry on): %s",
                 position,
-                reason,
+                outcome,
             )
-        return reason
+        return outcome
     if _gaps:
         with _gaps_lock:
             since, _ = _gaps.pop(path, (None, ""))

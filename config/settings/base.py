@@ -186,6 +186,9 @@ EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
 # Witnessed checkpoints of the log's head, kept outside the database (events/witness.py).
 # Empty: a folder named like the SQLite file, beside it (db.sqlite3 -> db.witness/).
 WITNESS_DIR = config("WITNESS_DIR", default="")
+# The longest a commit waits for its checkpoint to be written (a hung network mount); after
+# one such wait, checkpoints are queued without waiting until the witness answers again.
+WITNESS_TIMEOUT_SECONDS = config("WITNESS_TIMEOUT_SECONDS", default=0.5, cast=float)
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)

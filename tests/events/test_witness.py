@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import stat
+import threading
 import uuid
 from pathlib import Path
 
@@ -367,3 +368,58 @@ def test_the_audit_page_warns_while_new_events_are_not_being_witnessed(
     html = client.get("/audit/").content.decode()
 
     assert "New events are being saved, but they are not being witnessed" in html
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+def test_a_failed_verification_logs_an_error_and_mails_the_admins_when_asked(
+    live_log, tmp_path, settings, caplog, mailoutbox
+):
+    settings.ADMINS = [("ops", "ops@example.com")]
+    copy = copy_of_live_database(tmp_path)
+    with opened_by_attacker(copy) as database:
+        sql(database, "DELETE FROM events_event WHERE position > 9")
+
+    with pytest.raises(CommandError):
+        verify_copy(copy, "--mail-admins")
+
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any(m.startswith("verify_events: BROKEN at position 10") for m in errors), errors
+    assert [m.to for m in mailoutbox] == [["ops@example.com"]]
+    assert "BROKEN at position 10" in mailoutbox[0].body
+
+
+def test_no_mail_is_sent_without_admins_or_without_the_flag(live_log, tmp_path, mailoutbox):
+    copy = copy_of_live_database(tmp_path)
+    with opened_by_attacker(copy) as database:
+        sql(database, "DELETE FROM events_event WHERE position > 9")
+
+    with pytest.raises(CommandError):
+        verify_copy(copy, "--mail-admins")  # ADMINS is empty
+    assert mailoutbox == []
+
+
+def test_a_hung_witness_does_not_hold_writes_and_catches_up_when_it_answers(
+    acme, witness_dir, settings, monkeypatch, caplog
+):
+    settings.WITNESS_TIMEOUT_SECONDS = 0.01  # how long a commit may wait for its checkpoint
+    answer = threading.Event()
+    write = witness._writer._write
+
+    def hung(path, line):  # a network mount that stopped answering
+        answer.wait(timeout=120)
+        return write(path, line)
+
+    monkeypatch.setattr(witness._writer, "_write", hung)
+    stream = uuid.uuid4()
+    for number in range(3):
+        append_counted(stream, number, number, company=acme)
+
+    assert Event.objects.count() == 3  # every write went through, none waited for the witness
+    assert witnessed(witness_dir) == {}
+    failures = [r.getMessage() for r in caplog.records if r.name == "events.witness"]
+    assert len(failures) == 1 and "no answer within 0.01s" in failures[0]
+    answer.set()
+    witness._writer.executor.submit(lambda: None).result(timeout=120)  # the queue is through
+    assert set(witnessed(witness_dir)) == {1, 2, 3}
