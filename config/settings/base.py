@@ -188,6 +188,7 @@ EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
 WITNESS_DIR = config("WITNESS_DIR", default="")
 # The longest a commit waits for its checkpoint to be written (a hung network mount); after
 # one such wait, checkpoints are queued without waiting until the witness answers again.
+# 0: the committing thread writes it itself (~30 µs less CPU per commit, no bound: local disks).
 WITNESS_TIMEOUT_SECONDS = config("WITNESS_TIMEOUT_SECONDS", default=0.5, cast=float)
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)

@@ -423,3 +423,17 @@ def test_a_hung_witness_does_not_hold_writes_and_catches_up_when_it_answers(
     answer.set()
     witness._writer.executor.submit(lambda: None).result(timeout=120)  # the queue is through
     assert set(witnessed(witness_dir)) == {1, 2, 3}
+
+
+def test_with_no_timeout_the_committing_thread_writes_the_checkpoint_itself(
+    acme, witness_dir, settings, monkeypatch
+):
+    settings.WITNESS_TIMEOUT_SECONDS = 0
+
+    def no_thread(*args):
+        raise AssertionError("the witness thread was used")
+
+    monkeypatch.setattr(witness._writer, "submit", no_thread)
+    append_counted(uuid.uuid4(), 0, 1, company=acme)
+
+    assert set(witnessed(witness_dir)) == {1}
