@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = "Event log"
+
+    def ready(self) -> None:
+        post_migrate.connect(_create_witness_location, sender=self, dispatch_uid="events.witness")
+
+
+def _create_witness_location(sender, using="default", **kwargs) -> None:
+    """`migrate` creates the witness folder: writes never create it (a removed one is noticed)."""
+    from .witness import create_location
+
+    create_location(using)

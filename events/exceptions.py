@@ -22,8 +22,8 @@ class ConcurrencyError(EventStoreError):
 class AppendOnlyError(EventStoreError):
     """Events are never changed or deleted."""
 
-    def __init__(self, what: str = "changed or deleted"):
-        super().__init__(f"The event log is append-only: events cannot be {what}.")
+    def __init__(self, what: str = "changed or deleted", rows: str = "events"):
+        super().__init__(f"The event log is append-only: {rows} cannot be {what}.")
 
 
 class UnknownEventType(EventStoreError):

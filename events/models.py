@@ -7,24 +7,43 @@ from accounts.models import UUIDModel
 from .exceptions import AppendOnlyError
 
 
-class EventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses every bulk change or removal of stored rows (the triggers refuse them in SQL)."""
+
     def update(self, **kwargs):
-        raise AppendOnlyError("updated")
+        raise AppendOnlyError("updated", self.model._meta.verbose_name_plural)
 
     def delete(self):
-        raise AppendOnlyError("deleted")
+        raise AppendOnlyError("deleted", self.model._meta.verbose_name_plural)
 
     def _raw_delete(self, using):
-        raise AppendOnlyError("deleted")
+        raise AppendOnlyError("deleted", self.model._meta.verbose_name_plural)
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise AppendOnlyError("updated")
+        raise AppendOnlyError("updated", self.model._meta.verbose_name_plural)
 
+
+class AppendOnlyModel(models.Model):
+    """A row is written once: saving a stored row or deleting one raises AppendOnlyError."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("changed", self._meta.verbose_name_plural)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("deleted", self._meta.verbose_name_plural)
+
+
+class EventQuerySet(AppendOnlyQuerySet):
     def for_company(self, company):
         return self.filter(company=company)
 
 
-class Event(UUIDModel):
+class Event(AppendOnlyModel, UUIDModel):
     """One immutable fact. Written only by `events.store.append`.
 
     `position` orders the whole log (projections replay by it); `version` orders one stream.
@@ -74,17 +93,13 @@ class Event(UUIDModel):
     def __str__(self) -> str:
         return f"#{self.position} {self.event_type} {self.stream_id} v{self.version}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("changed")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("deleted")
+class IntegrityCheck(AppendOnlyModel, UUIDModel):
+    """The outcome of each `verify_events` run, shown on the audit log page.
 
-
-class IntegrityCheck(UUIDModel):
-    """The outcome of each `verify_events` run, shown on the audit log page."""
+    Append-only like the log (ORM and triggers, migration 0006): the last good run's head is an
+    anchor `verify_events` checks the log against, so it must not be rewritten in place.
+    """
 
     checked_at = models.DateTimeField()
     ok = models.BooleanField()
@@ -93,9 +108,18 @@ class IntegrityCheck(UUIDModel):
     head_hash = models.CharField(max_length=64, blank=True)
     message = models.TextField(blank=True)
     duration_seconds = models.FloatField(default=0)
+    # What the log was checked against outside the database ("" before witnesses existed).
+    witnesses = models.TextField(blank=True)
+    # The highest position a witness confirmed (None: no witnessed checkpoint was compared).
+    witnessed_position = models.BigIntegerField(null=True, blank=True)
+    # Events after the last witnessed position (None: not compared).
+    unwitnessed_events = models.BigIntegerField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-checked_at"]
+        base_manager_name = "objects"
         get_latest_by = "checked_at"
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.request_context import current_request_id
 
+from . import witness
 from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
@@ -299,6 +300,7 @@ def append(
         recorded = [recorded_event(row, data) for row, data in zip(rows, events, strict=True)]
         for handler in _inline_handlers:
             handler(recorded, using)
+        witness.witness_on_commit(rows[-1].position, rows[-1].hash, using=using)
     return recorded
 
 

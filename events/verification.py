@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 from django.utils import timezone
 
+from . import witness
 from .hashing import GENESIS
 from .models import Event, IntegrityCheck
 from .replay import iter_rows
 from .store import hash_of
+from .witness import Witness
 
 
 @dataclasses.dataclass
@@ -22,30 +26,60 @@ class VerificationResult:
     seconds: float
     broken_position: int | None = None
     problem: str = ""
+    # Checked against checkpoints held outside the database (events/witness.py):
+    witnesses: str = ""  # which: their files, "; "-separated ("" when none was given)
+    witness_details: str = ""  # the same with their checkpoint counts and heads
+    witnessed_position: int | None = None  # the highest position a witness confirmed
+    unwitnessed_events: int | None = None  # events after it
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def summary(self) -> str:
         if self.ok:
-            return (
+            text = (
                 f"OK: {self.events_checked} events checked in {self.seconds:.2f}s, "
                 f"head position {self.head_position}, head hash {self.head_hash[:16]}…"
             )
+            if self.witnessed_position is not None:
+                text += f"; witnessed up to position {self.witnessed_position}"
+            return text
+        if self.broken_position is None:
+            return f"FAILED: {self.problem}"
         return f"BROKEN at position {self.broken_position}: {self.problem}"
 
 
-def verify_log(*, batch_size: int = 5000, using: str = "default") -> VerificationResult:
-    """Check every event: contiguous positions, the chain links, each hash, stream versions.
+def verify_log(
+    *,
+    batch_size: int = 5000,
+    using: str = "default",
+    witnesses: Sequence[Witness] = (),
+    live_witness: Path | None = None,
+    strict: bool = False,
+) -> VerificationResult:
+    """Check every event: contiguous positions, the chain links, each hash, stream versions;
+    then the log against each witness (checkpoints held outside the database, read *before*
+    the scan): the first witnessed position whose hash differs, a log that ends before a
+    witnessed position, and the events after the last witnessed one (a warning, or a failure
+    with `strict`). `live_witness`: the configured witness file, whose newest lines are read
+    again after the scan (writers keep witnessing while it runs).
 
     Memory is bounded by the batch size plus one integer per stream (to check that versions
-    within a stream run 1, 2, 3… with no gap or duplicate).
+    within a stream run 1, 2, 3… with no gap or duplicate) plus ~100 bytes per checkpoint.
     """
     started = time.perf_counter()
     expected_position, prev_hash, checked = 1, GENESIS, 0
     stream_versions: dict = {}
     anchor = _last_good_check(using)
+    last_matched = 0  # the highest position so far where every witness agrees with the log
+    warnings = [
+        f"{w.label}: {w.unreadable_lines} line(s) are not checkpoints and were skipped"
+        for w in witnesses
+        if w.unreadable_lines
+    ]
 
     def result(broken_position: int | None = None, problem: str = "") -> VerificationResult:
         """What was found so far: everything up to the last event that checked out."""
+        witnessed = max((w.head for w in witnesses), default=0)
         return VerificationResult(
             ok=not problem,
             events_checked=checked,
@@ -54,26 +88,92 @@ def verify_log(*, batch_size: int = 5000, using: str = "default") -> Verificatio
             seconds=time.perf_counter() - started,
             broken_position=broken_position,
             problem=problem,
+            witnesses="; ".join(w.label for w in witnesses),
+            witness_details="; ".join(w.describe() for w in witnesses),
+            witnessed_position=min(witnessed, expected_position - 1) if witnesses else None,
+            unwitnessed_events=max(0, expected_position - 1 - witnessed) if witnesses else None,
+            warnings=warnings,
         )
 
     for rows in iter_rows(0, batch_size=batch_size, using=using):
         for row in rows:
-            problem = _check(row, expected_position, prev_hash, stream_versions) or _against(
-                anchor, row
+            problem = (
+                _check(row, expected_position, prev_hash, stream_versions)
+                or _against(anchor, row)
+                or _against_witnesses(witnesses, row, last_matched)
             )
             if problem:
                 return result(row.position, problem)
+            if any(row.position in w.hashes for w in witnesses):
+                last_matched = row.position
             stream_versions[row.stream_id] = row.version
             expected_position, prev_hash = row.position + 1, row.hash
             checked += 1
-    if anchor is not None and anchor.head_position > expected_position - 1:
+    head = expected_position - 1
+    if anchor is not None and anchor.head_position > head:
         return result(
             expected_position,
-            f"the log ends at position {expected_position - 1}, but reached position "
+            f"the log ends at position {head}, but reached position "
             f"{anchor.head_position} when it was verified on {anchor.checked_at:%Y-%m-%d %H:%M}: "
             "events were removed from its end",
         )
-    return result()
+    unreadable = [w for w in witnesses if w.problem]
+    if unreadable:
+        return result(
+            None,
+            "; ".join(f"the witness {w.label} cannot be checked: {w.problem}" for w in unreadable),
+        )
+    for w in sorted(witnesses, key=lambda w: -w.head):
+        if w.head > head:
+            return result(
+                expected_position,
+                f"the log ends at position {head}, but {w.label} witnessed position {w.head} "
+                f"(hash {w.hashes[w.head][:16]}…): {w.head - head} acknowledged event(s) are "
+                "missing: the end of the log was cut, or writes were lost (e.g. a deleted WAL)",
+            )
+    if witnesses and live_witness is not None:
+        problem = _settle(witnesses[0], live_witness, head, using)
+        if problem:
+            return result(*problem)
+    outcome = result()
+    if outcome.unwitnessed_events:
+        tail = (
+            f"{outcome.unwitnessed_events} event(s) after position {outcome.witnessed_position} "
+            f"(up to {head}) are not witnessed outside the database"
+        )
+        if strict:
+            return result(outcome.witnessed_position + 1, tail + " (--strict)")
+        outcome.warnings.append(tail)
+    return outcome
+
+
+def _against_witnesses(witnesses: Sequence[Witness], row, last_matched: int) -> str:
+    for w in witnesses:
+        for witnessed in (w.hashes.get(row.position), w.conflicts.get(row.position)):
+            if witnessed is not None and witnessed != row.hash:
+                since = f"after position {last_matched}" if last_matched else "from the start"
+                return (
+                    f"the event at position {row.position} has hash {row.hash[:16]}…, but "
+                    f"{w.label} witnessed {witnessed[:16]}… there: the chain was rewritten "
+                    f"{since} (the last position where log and witnesses agree)"
+                )
+    return ""
+
+
+def _settle(live: Witness, path: Path, head: int, using: str) -> tuple[int, str] | None:
+    """Take into account the checkpoints written to the live witness while the log was read."""
+    newest = witness.latest(path, after=live.head, up_to=head)
+    if newest is None:
+        return None
+    stored = Event.objects.using(using).filter(position=newest.position).values_list("hash")
+    stored_hash = stored.first()[0]
+    if stored_hash != newest.hash:
+        return newest.position, (
+            f"the event at position {newest.position} has hash {stored_hash[:16]}…, but "
+            f"{live.label} witnessed {newest.hash[:16]}… there while this check ran"
+        )
+    live.hashes[newest.position] = newest.hash
+    return None
 
 
 def _last_good_check(using: str) -> IntegrityCheck | None:
@@ -117,12 +217,22 @@ def _check(row: Event, expected_position: int, prev_hash: str, stream_versions: 
 
 
 def record(result: VerificationResult, *, using: str = "default") -> IntegrityCheck:
+    """Store the outcome for the audit page (and as the next run's anchor when it passed)."""
     return IntegrityCheck.objects.using(using).create(
         checked_at=timezone.now(),
         ok=result.ok,
         events_checked=result.events_checked,
         head_position=result.head_position,
         head_hash=result.head_hash,
-        message=result.summary,
+        message="\n".join(
+            [
+                result.summary,
+                *result.warnings,
+                *([result.witness_details] if result.witnesses else []),
+            ]
+        ),
         duration_seconds=result.seconds,
+        witnesses=result.witnesses,
+        witnessed_position=result.witnessed_position,
+        unwitnessed_events=result.unwitnessed_events,
     )

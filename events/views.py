@@ -4,7 +4,7 @@ from django.views.decorators.http import require_GET
 from accounts.csv_export import csv_response
 from accounts.pages import render_page
 
-from . import selectors
+from . import selectors, witness
 
 
 @require_GET
@@ -19,7 +19,12 @@ def audit_log(request):
             selectors.AUDIT_CSV_HEADER,
             selectors.audit_csv_rows(request.user.company_id, form.cleaned_data),
         )
-    context = {"form": form, "page": None, "check": selectors.last_integrity_check()}
+    context = {
+        "form": form,
+        "page": None,
+        "check": selectors.last_integrity_check(),
+        "witness_problem": witness.status(),
+    }
     if valid:
         context["page"] = selectors.audit_page(request.user.company_id, form.cleaned_data)
         context["query"] = _query_without(request, "before")

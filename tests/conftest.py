@@ -1,4 +1,6 @@
 import importlib
+import os
+import shutil
 
 import pytest
 from django.db import connection, transaction
@@ -51,6 +53,9 @@ def globex_manager(globex):
 
 
 _TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
+_CHECK_TRIGGERS = importlib.import_module(
+    "events.migrations.0006_integritycheck_append_only_witnessed"
+)
 
 
 @pytest.fixture
@@ -65,8 +70,26 @@ def committed_db(transactional_db):
     yield
     connection.close()  # a fresh connection, whatever state the test left its own in
     with transaction.atomic(), connection.cursor() as cursor:
-        for sql in _TRIGGERS.SQLITE_DOWN:
+        for sql in _TRIGGERS.SQLITE_DOWN + _CHECK_TRIGGERS.SQLITE_DOWN:
             cursor.execute(sql)
         cursor.execute("DELETE FROM events_event")
-        for sql in _TRIGGERS.SQLITE_UP:
+        cursor.execute("DELETE FROM events_integritycheck")
+        for sql in _TRIGGERS.SQLITE_UP + _CHECK_TRIGGERS.SQLITE_UP:
             cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def witness_dir(settings, tmp_path_factory):
+    """Each test witnesses into its own folder (WITNESS_DIR): checkpoints of one test's log
+    must not meet another test's log."""
+    folder = tmp_path_factory.mktemp("witness")
+    settings.WITNESS_DIR = str(folder)
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_witness_folder(django_db_setup, django_db_blocker):
+    """The witness folder `migrate` made beside the test database (tests use `witness_dir`)."""
+    yield
+    name = str(connection.settings_dict.get("NAME") or "")
+    shutil.rmtree(os.path.splitext(name)[0] + ".witness", ignore_errors=True)

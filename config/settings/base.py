@@ -217,6 +217,13 @@ PASSWORD_RESET_TIMEOUT = config("PASSWORD_RESET_TIMEOUT_MINUTES", default=60, ca
 # Key of the event log's hash chain (HMAC-SHA-256); empty means a plain SHA-256 chain. Never
 # change it for an existing log: verify_events would report every event as altered.
 EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
+# Witnessed checkpoints of the log's head, kept outside the database (events/witness.py).
+# Empty: a folder named like the SQLite file, beside it (db.sqlite3 -> db.witness/).
+WITNESS_DIR = config("WITNESS_DIR", default="")
+# The longest a commit waits for its checkpoint to be written (a hung network mount); after
+# one such wait, checkpoints are queued without waiting until the witness answers again.
+# 0: the committing thread writes it itself (~30 µs less CPU per commit, no bound: local disks).
+WITNESS_TIMEOUT_SECONDS = config("WITNESS_TIMEOUT_SECONDS", default=0.5, cast=float)
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
@@ -253,6 +260,17 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- E-mail alerts (optional) ---------------------------------------------------------------
+# `verify_events --mail-admins` (the daily verification) writes to ADMINS when it fails; with
+# ADMINS set, Django also mails them server errors. Empty: no e-mail is sent.
+ADMINS = [(address, address) for address in config("ADMINS", default="", cast=Csv())]
+SERVER_EMAIL = config("SERVER_EMAIL", default="ledgerline@localhost")
+EMAIL_HOST = config("EMAIL_HOST", default="localhost")
+EMAIL_PORT = config("EMAIL_PORT", default=25, cast=int)
+EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=False, cast=bool)
 
 SENTRY_DSN = config("SENTRY_DSN", default="")
 if SENTRY_DSN:  # pragma: no cover - optional error tracking, off unless configured

@@ -3,8 +3,14 @@
 The copy is made with SQLite's online backup API from a read-only connection while the server
 keeps running, into a temporary file next to PATH. Only a copy that passes `PRAGMA
 integrity_check` and the event log's hash chain (`verify_log`, run on the copy through a
-temporary database alias) is moved to PATH, by an atomic rename: PATH never holds half a file
-or an unchecked one.
+temporary database alias, against the witnessed checkpoints up to the copy's head) is moved to
+PATH, by an atomic rename: PATH never holds half a file or an unchecked one.
+
+Then the copy's head is witnessed, and the witness's checkpoints up to that head are written
+beside it as `PATH.witness.jsonl` (read-only): restored elsewhere, the backup verifies against
+them (`verify_events --witness PATH.witness.jsonl`, or that file as the new WITNESS_DIR's
+`checkpoints.jsonl`). A witness that cannot be read or written does not stop the backup: it
+says so, and the copy then holds only the backup's own checkpoint.
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
+from django.db.models import Max
 
+from events import witness
+from events.models import Event
 from events.sqlite import database_path
 from events.verification import VerificationResult, verify_log
 
@@ -80,7 +89,7 @@ class Command(BaseCommand):
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
         try:
             copy_online(source, partial, pages=pages)
-            check = check_copy(partial)
+            check = check_copy(partial, using=database)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 partial.unlink()
@@ -95,13 +104,42 @@ class Command(BaseCommand):
             )
         _publish(partial, target, force=force)
         result = check.verification
+        witnessed = witness_backup(target, result, using=database)
         self.stdout.write(
             f"Backup written to {target}: {target.stat().st_size / 1_048_576:,.1f} MB, "
             f"{result.events_checked:,} events (head position {result.head_position}), "
             f"{time.perf_counter() - started:.2f}s.\n"
             f"  integrity_check: ok\n"
-            f"  hash chain: {result.summary}"
+            f"  hash chain: {result.summary}\n"
+            f"  witness: {witnessed}"
         )
+
+
+def witness_copy_path(target: Path) -> Path:
+    """Where the checkpoints that go with a backup file are written."""
+    return target.with_name(target.name + ".witness.jsonl")
+
+
+def witness_backup(target: Path, result: VerificationResult, *, using: str = "default") -> str:
+    """Witness the backup's head, then copy the checkpoints up to it beside the backup.
+
+    Returns what was done, in words (a problem with the witness is said, never raised).
+    """
+    destination = witness_copy_path(target)
+    head, head_hash = result.head_position, result.head_hash
+    failed = witness.record(head, head_hash, using=using, by="backup_db") if head else ""
+    try:
+        count = witness.copy(witness.checkpoint_file(using), destination, up_to=head)
+    except OSError as error:
+        own = witness.Checkpoint(head, head_hash, by="backup_db")
+        destination.write_bytes(own.line() if head else b"")
+        destination.chmod(witness.EXPORT_MODE)
+        return (
+            f"WARNING: the witness could not be copied ({error}); {destination} holds only "
+            "this backup's own checkpoint"
+        )
+    note = f"; WARNING: the head could not be witnessed ({failed})" if failed else ""
+    return f"{count:,} checkpoints up to position {head} copied to {destination}{note}"
 
 
 def sqlite_file(using: str = "default") -> Path:
@@ -157,7 +195,7 @@ def copy_online(source: Path, destination: Path, *, pages: int = 0) -> None:
         os.fsync(handle.fileno())
 
 
-def check_copy(path: Path | str) -> CopyCheck:
+def check_copy(path: Path | str, *, using: str = "default") -> CopyCheck:
     """Run `PRAGMA integrity_check`, then the hash chain check, on a copied database file."""
     try:
         connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
@@ -172,9 +210,23 @@ def check_copy(path: Path | str) -> CopyCheck:
         return CopyCheck(integrity)
     try:
         with database_alias(path) as alias:
-            return CopyCheck("ok", verify_log(using=alias))
+            return CopyCheck(
+                "ok", verify_log(using=alias, witnesses=_witnesses_up_to(alias, using))
+            )
     except DatabaseError as error:
         return CopyCheck("ok", log_error=str(error))
+
+
+def _witnesses_up_to(alias: str, using: str) -> list[witness.Witness]:
+    """The configured witness's checkpoints up to the copy's head (the server went on writing
+    after the copy was taken); none if the witness cannot be read (the backup still counts)."""
+    live = witness.load_configured(using)
+    if live.problem:
+        return []
+    head = Event.objects.using(alias).aggregate(head=Max("position"))["head"] or 0
+    live.hashes = {p: h for p, h in live.hashes.items() if p <= head}
+    live.conflicts = {p: h for p, h in live.conflicts.items() if p <= head}
+    return [live]
 
 
 @contextlib.contextmanager
