@@ -547,146 +547,108 @@ def single_checks(single: dict) -> list[dict]:
 
 
 def render(pages: dict) -> str:
-    """Markdown: the gate line, then one table per phase, before and after side by side."""
+    """Markdown: one table per phase; with a baseline each cell reads `before → after`."""
     current, baseline = pages.get("current") or {}, pages.get("baseline")
-    ref = pages.get("baseline_ref") or {}
-    before = f"before (`{ref.get('commit', '?')[:9]}`)" if baseline is not None else None
     setup = pages.get("setup") or {}
-    out = []
+    out: list[str] = []
 
-    def pair(getter, digits=1, suffix=""):
-        """Cells: after, and before when there is a baseline."""
-        cells = [_n(getter(current), digits) + suffix]
-        if baseline is not None:
-            cells.insert(0, _n(getter(baseline), digits) + suffix)
-        return cells
+    def cell(*path, digits: int = 1, bold: bool = False) -> str:
+        """The figure at `path` in this tree's results, preceded by the baseline's."""
 
-    def get(*path):
-        def getter(tree):
-            value = tree
+        def value(tree):
             for part in path:
-                value = value.get(part) if isinstance(value, dict) else None
-            return value
+                tree = tree.get(part) if isinstance(tree, dict) else None
+            return _n(tree, digits)
 
-        return getter
+        text = value(current) if baseline is None else f"{value(baseline)} → {value(current)}"
+        return f"**{text}**" if bold else text
 
-    def heads(title: str) -> list[str]:
-        return [f"{title} {before}", f"{title} after"] if before else [title]
+    def table(columns: list[str], rows: list[list[str]]) -> None:
+        out.append("| " + " | ".join(columns) + " |")
+        out.append("|" + "---|" * len(columns))
+        out.extend("| " + " | ".join(row) + " |" for row in rows)
+        out.append("")
 
+    if baseline is not None:
+        ref = pages.get("baseline_ref") or {}
+        out += [f"Each cell: before (`{ref.get('commit', '?')[:9]}`) → after (this tree).", ""]
     realistic = current.get("realistic")
     if realistic:
         gate = realistic["gate"]
-        out.append(
-            f"**Realistic load (gated)**: {setup.get('clients')} users, think time "
-            f"{setup['think_seconds'][0]:g}-{setup['think_seconds'][1]:g} s, "
-            f"{realistic['wall_seconds']:.0f} s, {realistic['requests']:,} requests "
-            f"({realistic['rps']} req/s), {setup.get('waitress_processes')} waitress process. "
-            f"Gate (every page p95 <= {gate['p95_limit_ms']} ms, 0 errors, >= "
-            f"{gate['min_samples']} samples): **{'PASSED' if gate['passed'] else 'MISSED'}**"
-            + (
-                f" (before: {'passed' if baseline['realistic']['gate']['passed'] else 'missed'})"
-                if baseline and baseline.get("realistic")
-                else ""
-            )
-            + f". CPU cores used by other processes meanwhile: {realistic['other_cpu_cores']}."
-        )
-        out.append("")
-        columns = [
-            "page",
-            *heads("n"),
-            *heads("p50 ms"),
-            *heads("p95 ms"),
-            *heads("p99 ms"),
-            *heads("errors"),
-            "gate",
+        before = ""
+        if baseline and baseline.get("realistic"):
+            passed = baseline["realistic"]["gate"]["passed"]
+            before = f" (before: {'passed' if passed else 'missed'})"
+        think = setup.get("think_seconds") or realistic["think_seconds"]
+        out += [
+            f"**Realistic load, gated**: {setup.get('clients')} users, think time "
+            f"{think[0]:g}-{think[1]:g} s, {realistic['wall_seconds']:.0f} s, "
+            f"{realistic['requests']:,} requests ({realistic['rps']} req/s), "
+            f"{setup.get('waitress_processes')} waitress process. Gate: every page p95 <= "
+            f"{gate['p95_limit_ms']:g} ms, 0 errors, >= {gate['min_samples']} samples: "
+            f"**{'PASSED' if gate['passed'] else 'MISSED'}**{before}. CPU cores used by other "
+            f"processes meanwhile: {realistic['other_cpu_cores']} of the machine's.",
+            "",
         ]
-        out += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        rows = []
         for name in REALISTIC_NAMES:
             verdict = gate["pages"][name]
-            out.append(
-                "| "
-                + " | ".join(
-                    [
-                        f"{LABELS[name]} `{REQUESTS[name]}`",
-                        *pair(get("realistic", "pages", name, "requests"), 0),
-                        *pair(get("realistic", "pages", name, "p50_ms"), 1),
-                        *[f"**{c}**" for c in pair(get("realistic", "pages", name, "p95_ms"), 1)],
-                        *pair(get("realistic", "pages", name, "p99_ms"), 1),
-                        *pair(get("realistic", "pages", name, "errors"), 0),
-                        "met" if verdict["met"] else "**missed**: " + "; ".join(verdict["reasons"]),
-                    ]
-                )
-                + " |"
+            rows.append(
+                [
+                    f"{LABELS[name]} `{REQUESTS[name]}`",
+                    cell("realistic", "pages", name, "requests", digits=0),
+                    cell("realistic", "pages", name, "p50_ms"),
+                    cell("realistic", "pages", name, "p95_ms", bold=True),
+                    cell("realistic", "pages", name, "p99_ms"),
+                    cell("realistic", "pages", name, "errors", digits=0),
+                    "met" if verdict["met"] else "**missed**: " + "; ".join(verdict["reasons"]),
+                ]
             )
-        out.append("")
+        table(["page", "samples", "p50 ms", "p95 ms", "p99 ms", "errors", "gate"], rows)
     single = current.get("single")
     if single:
-        out.append(
+        out += [
             f"**Single-thread cost**: one client, one request at a time, "
-            f"{setup.get('single_requests_per_page')} requests per page (p50 latency through "
-            f"waitress; server CPU per request from /proc). Target p50 <= {SINGLE_TARGET_MS} ms, "
-            "reported."
-        )
-        out.append("")
-        columns = ["page", *heads("p50 ms"), *heads("server CPU ms/request"), "target"]
-        out += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+            f"{setup.get('single_requests_per_page')} requests per page: p50 latency through "
+            "waitress, and the server's CPU time per request (from /proc; the transition row "
+            f"averages its GET and its POST). Target p50 <= {SINGLE_TARGET_MS} ms, reported.",
+            "",
+        ]
+        rows = []
         for key, *_ in PAGES:
             if key not in single:
                 continue
             p50 = single[key]["p50_ms"]
-            target = (
-                "reference"
-                if key == "minimal"
-                else ("met" if p50 is not None and p50 <= SINGLE_TARGET_MS else "**missed**")
+            met = p50 is not None and p50 <= SINGLE_TARGET_MS and not single[key]["errors"]
+            rows.append(
+                [
+                    f"{LABELS[key]} `{REQUESTS[key]}`",
+                    cell("single", key, "p50_ms", digits=2, bold=True),
+                    cell("single", key, "server_cpu_ms_per_request", digits=2),
+                    "reference" if key == "minimal" else ("met" if met else "**missed**"),
+                ]
             )
-            out.append(
-                "| "
-                + " | ".join(
-                    [
-                        f"{LABELS[key]} `{REQUESTS[key]}`",
-                        *pair(get("single", key, "p50_ms"), 2),
-                        *pair(get("single", key, "server_cpu_ms_per_request"), 2),
-                        target,
-                    ]
-                )
-                + " |"
-            )
-        out.append("")
+        table(["page", "p50 ms", "server CPU ms/request", "target"], rows)
     capacity = current.get("capacity")
     if capacity:
-        out.append(
-            f"**Capacity (reported, not gated)**: {setup.get('clients')} clients, no think time, "
-            f"{setup.get('capacity_seconds_per_page'):g} s per page; ratio = the page's req/s "
-            "over the minimal view's in the same run."
-        )
-        out.append("")
-        columns = [
-            "page",
-            *heads("req/s"),
-            *heads("p95 ms"),
-            *heads("req/s ÷ minimal"),
-            *heads("errors"),
+        out += [
+            f"**Capacity, reported (not gated)**: {setup.get('clients')} clients, no think time, "
+            f"{setup.get('capacity_seconds_per_page'):g} s per page; ÷ minimal = the page's "
+            "req/s over the minimal view's in the same run.",
+            "",
         ]
-        out += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        rows = []
         for key, *_ in PAGES:
             if key not in capacity:
                 continue
-            out.append(
-                "| "
-                + " | ".join(
-                    [
-                        f"{LABELS[key]} `{REQUESTS[key]}`",
-                        *pair(get("capacity", key, "rps"), 1),
-                        *pair(get("capacity", key, "p95_ms"), 1),
-                        *(
-                            ["1"] * (2 if baseline is not None else 1)
-                            if key == "minimal"
-                            else pair(get("capacity", key, "rps_vs_minimal"), 3)
-                        ),
-                        *pair(get("capacity", key, "errors"), 0),
-                    ]
-                )
-                + " |"
+            rows.append(
+                [
+                    f"{LABELS[key]} `{REQUESTS[key]}`",
+                    cell("capacity", key, "rps", bold=True),
+                    cell("capacity", key, "p95_ms"),
+                    "1" if key == "minimal" else cell("capacity", key, "rps_vs_minimal", digits=3),
+                    cell("capacity", key, "errors", digits=0),
+                ]
             )
-        out.append("")
+        table(["page", "req/s", "p95 ms", "req/s ÷ minimal", "errors"], rows)
     return "\n".join(out).rstrip()
