@@ -1140,10 +1140,12 @@ GATE_MISSED = 3  # the exit code of a run whose realistic-load gate failed
 def gate_of(results: dict) -> dict:
     """The realistic-load gate of this tree's code (`pages.current.realistic.gate`), or
     `passed: None` when the realistic phase did not run."""
-    realistic = ((results.get("pages") or {}).get("current") or {}).get("realistic")
+    pages = results.get("pages") or {}
+    realistic = (pages.get("current") or {}).get("realistic")
     if not realistic:
         return {"passed": None, "measured": False}
-    return {"measured": True, **realistic["gate"]}
+    processes = (pages.get("setup") or {}).get("waitress_processes")
+    return {"measured": True, "waitress_processes": processes, **realistic["gate"]}
 
 
 def exit_code(results: dict, failures: list[str]) -> int:
