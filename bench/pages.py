@@ -33,6 +33,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -77,6 +78,8 @@ PHASES = ("single", "realistic", "capacity")
 
 GATE_P95_MS = 50  # realistic load: every page
 SINGLE_TARGET_MS = 10  # single-thread cost per page (p50), reported
+# Other processes' CPU use (cores) above which the tables warn that the machine was busy.
+BUSY_CORES = 0.5
 
 
 # --- servers -----------------------------------------------------------------------------------
@@ -420,14 +423,19 @@ def measure_pages(args, env, *, log) -> dict:
     from bench import baseline as baselines
 
     servers = [Server("current", ROOT, env, args.db)]
-    baseline_info = None
+    baseline_info = baseline_error = None
     with contextlib.ExitStack() as stack:
         if args.baseline_ref:
-            prepared = baselines.prepare(args, env, log=log)
-            if not args.keep_baseline:
-                stack.callback(baselines.remove, prepared)
-            baseline_info = prepared.info
-            servers.append(Server("baseline", prepared.tree, prepared.env, prepared.db))
+            try:
+                prepared = baselines.prepare(args, env, log=log)
+            except Exception:  # still measure (and gate) this tree; the run reports the failure
+                baseline_error = traceback.format_exc()
+                log(f"pages: baseline {args.baseline_ref} unavailable:\n{baseline_error}")
+            else:
+                if not args.keep_baseline:
+                    stack.callback(baselines.remove, prepared)
+                baseline_info = prepared.info
+                servers.append(Server("baseline", prepared.tree, prepared.env, prepared.db))
         for server in servers:
             stack.enter_context(
                 waitress_server(server, processes=args.servers, threads=args.threads, log=log)
@@ -519,6 +527,8 @@ def measure_pages(args, env, *, log) -> dict:
     }
     if baseline_info is not None:
         results["baseline_ref"] = baseline_info
+    if baseline_error is not None:
+        results["baseline_error"] = baseline_error
     return results
 
 
@@ -590,6 +600,14 @@ def render(pages: dict) -> str:
             f"processes meanwhile: {realistic['other_cpu_cores']} of the machine's.",
             "",
         ]
+        if realistic["other_cpu_cores"] > BUSY_CORES:
+            out += [
+                f"> **The machine was busy**: other processes used "
+                f"{realistic['other_cpu_cores']} cores while the server needed "
+                f"{realistic['server_cpu_cores']}; latencies include waiting for a core. Re-run "
+                "on a quiet machine before reading the verdict as the code's.",
+                "",
+            ]
         rows = []
         for name in REALISTIC_NAMES:
             verdict = gate["pages"][name]

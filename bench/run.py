@@ -1119,6 +1119,8 @@ def main(argv=None) -> int:
             log(f"{name}: FAILED\n{results[name]['error']}")
             if name == "dataset":
                 break
+    if (results.get("pages") or {}).get("baseline_error"):
+        failures.append("pages (baseline)")
     results["code_at_end"] = code_state()
     if results["code_at_end"] != results["code"]:
         log("note: the application code changed while this run was measuring (see code_at_end)")
@@ -1145,7 +1147,15 @@ def gate_of(results: dict) -> dict:
     if not realistic:
         return {"passed": None, "measured": False}
     processes = (pages.get("setup") or {}).get("waitress_processes")
-    return {"measured": True, "waitress_processes": processes, **realistic["gate"]}
+    return {
+        "measured": True,
+        "waitress_processes": processes,
+        # Cores other processes used meanwhile: above ~0.5 the latencies include waiting for
+        # a core, and the verdict says more about the machine than the code.
+        "other_cpu_cores": realistic["other_cpu_cores"],
+        "machine_busy": realistic["other_cpu_cores"] > page_phases.BUSY_CORES,
+        **realistic["gate"],
+    }
 
 
 def exit_code(results: dict, failures: list[str]) -> int:
@@ -1156,6 +1166,11 @@ def exit_code(results: dict, failures: list[str]) -> int:
     if results["gate"]["passed"] is False:
         missed = [n for n, v in results["gate"]["pages"].items() if not v["met"]]
         print(f"GATE MISSED (realistic load): {', '.join(missed)}")
+        if results["gate"].get("machine_busy"):
+            print(
+                f"(other processes used {results['gate']['other_cpu_cores']} CPU cores "
+                "meanwhile: re-run on a quiet machine before blaming the code)"
+            )
         return GATE_MISSED
     if results["gate"]["passed"]:
         print("GATE PASSED (realistic load: every page p95 within the limit, no errors)")
