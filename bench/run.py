@@ -1152,8 +1152,8 @@ def gate_of(results: dict) -> dict:
         "waitress_processes": processes,
         # Cores other processes used meanwhile: above ~0.5 the latencies include waiting for
         # a core, and the verdict says more about the machine than the code.
-        "other_cpu_cores": realistic["other_cpu_cores"],
-        "machine_busy": realistic["other_cpu_cores"] > page_phases.BUSY_CORES,
+        "other_cpu_cores": realistic.get("other_cpu_cores"),
+        "machine_busy": realistic.get("other_cpu_cores", 0) > page_phases.BUSY_CORES,
         **realistic["gate"],
     }
 

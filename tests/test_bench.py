@@ -152,7 +152,10 @@ def test_gate_fails_on_one_slow_failing_thinly_sampled_or_missing_page(overrides
 
 def test_exit_code_is_zero_when_the_gate_passes_and_gate_missed_when_it_fails():
     def run(gate_pages) -> dict:
-        realistic = {"gate": evaluate_gate(gate_pages, p95_limit_ms=50, min_samples=100)}
+        realistic = {
+            "gate": evaluate_gate(gate_pages, p95_limit_ms=50, min_samples=100),
+            "other_cpu_cores": 0.1,
+        }
         results = {"pages": {"current": {"realistic": realistic}}, "missing_figures": []}
         results["gate"] = gate_of(results)
         return results
@@ -160,6 +163,7 @@ def test_exit_code_is_zero_when_the_gate_passes_and_gate_missed_when_it_fails():
     assert exit_code(run(realistic_figures()), []) == 0
     assert exit_code(run(realistic_figures(list={"p95_ms": 51})), []) == GATE_MISSED
     assert exit_code(run(realistic_figures()), ["commands"]) == 1
+    assert run(realistic_figures())["gate"]["machine_busy"] is False
     not_measured = {"pages": {"current": {}}, "missing_figures": []}
     not_measured["gate"] = gate_of(not_measured)
     assert not_measured["gate"]["passed"] is None and exit_code(not_measured, []) == 0
