@@ -27,6 +27,7 @@ import collections
 import concurrent.futures
 import contextlib
 import dataclasses
+import random
 import re
 import socket
 import sqlite3
@@ -36,6 +37,8 @@ import time
 import traceback
 import uuid
 from pathlib import Path
+
+from bench import load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,8 +111,6 @@ def free_port() -> int:
 def waitress_server(server: Server, *, processes: int, threads: int, log):
     """collectstatic, then `processes` waitress processes serving `config.wsgi:application`
     from `server.root`, each on a free port; fills `server.pids` and `server.ports`."""
-    from bench.load import wait_until_serving
-
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
         cwd=server.root,
@@ -142,7 +143,7 @@ def waitress_server(server: Server, *, processes: int, threads: int, log):
                 )
                 server.ports.append(port)
             for child, port in zip(children, server.ports, strict=True):
-                wait_until_serving("127.0.0.1", port)
+                load.wait_until_serving("127.0.0.1", port)
                 log(f"pages: {server.name}: waitress pid {child.pid} on 127.0.0.1:{port}")
             server.pids = [child.pid for child in children]
             yield server
@@ -207,8 +208,6 @@ def log_in_clients(server: Server, companies: list[dict], *, clients: int, passw
     Each client owns a disjoint share (up to 500) of its company's open orders for the
     transition POSTs, so no two clients move the same order (no version conflicts).
     """
-    from bench import load
-
     sessions = []
     for index in range(clients):
         company = companies[index % len(companies)]
@@ -295,38 +294,30 @@ def page_tasks() -> dict:
 # --- phases ------------------------------------------------------------------------------------
 
 
-def measure_single(server: Server, tasks: dict, *, requests: int, seed: int) -> dict:
-    """One client, one request at a time: `requests` of each page (after 3 untimed ones)."""
-    import random
-
-    from bench import load
-
+def measure_single(server: Server, task, key: str, *, requests: int, seed: int) -> dict:
+    """One client, one request at a time: `requests` of one page (after 3 untimed ones)."""
     session = server.sessions[0]
-    results = {}
-    for key, *_ in PAGES:
-        rng = random.Random(seed)
-        for _ in range(3):
-            tasks[key](session, load.Recorder(), rng)
-        recorder = load.Recorder()
-        cpu_before = sum(load.process_cpu_seconds(pid) for pid in server.pids)
-        started = time.perf_counter()
-        for _ in range(requests):
-            tasks[key](session, recorder, rng)
-        wall = time.perf_counter() - started
-        cpu = sum(load.process_cpu_seconds(pid) for pid in server.pids) - cpu_before
-        summary = load.summarize(recorder, key, wall)
-        sent = sum(len(values) for values in recorder.latencies.values())
-        # /proc counts in clock ticks (10 ms): meaningful over the whole loop, not per request.
-        summary["server_cpu_ms_per_request"] = round(1000 * cpu / sent, 2) if sent else None
-        results[key] = summary
-    return results
+    rng = random.Random(seed)
+    for _ in range(3):
+        task(session, load.Recorder(), rng)
+    recorder = load.Recorder()
+    cpu_before = sum(load.process_cpu_seconds(pid) for pid in server.pids)
+    started = time.perf_counter()
+    for _ in range(requests):
+        task(session, recorder, rng)
+    wall = time.perf_counter() - started
+    cpu = sum(load.process_cpu_seconds(pid) for pid in server.pids) - cpu_before
+    summary = load.summarize(recorder, key, wall)
+    sent = sum(len(values) for values in recorder.latencies.values())
+    # /proc counts in clock ticks (10 ms): meaningful over the whole loop, not per request.
+    summary["server_cpu_ms_per_request"] = round(1000 * cpu / sent, 2) if sent else None
+    return summary
 
 
 def measure_realistic(
     server: Server, tasks: dict, *, duration: float, think: tuple[float, float], seed: int
 ) -> dict:
     """All clients at once for `duration` s, each picking a random page after each think."""
-    from bench import load
 
     choices = [tasks[key] for key in USER_PAGES]
 
@@ -353,7 +344,6 @@ def measure_realistic(
 
 def measure_capacity(server: Server, task, key: str, *, duration: float) -> dict:
     """All clients on one page, no think time, for `duration` s."""
-    from bench import load
 
     recorder, usage = load.run_phase(
         server.sessions, task, duration=duration, server_pids=server.pids
@@ -417,8 +407,6 @@ def evaluate_gate(
 
 def measure_pages(args, env, *, log) -> dict:
     """Every phase in `args.page_phases`, on this tree and (with --baseline-ref) the baseline."""
-    import random
-
     from accounts.demo import DEMO_PASSWORD
     from bench import baseline as baselines
 
@@ -456,16 +444,15 @@ def measure_pages(args, env, *, log) -> dict:
             def warm(session, recorder, rng):
                 rng.choice(reads)(session, recorder, rng)
 
-            from bench import load
-
             for server in servers:
                 load.run_phase(server.sessions, warm, duration=args.warmup, server_pids=server.pids)
         if "single" in args.page_phases:
-            for server in servers:
-                measured[server.name]["single"] = measure_single(
-                    server, tasks, requests=args.single_requests, seed=args.seed
-                )
-                for key, page in measured[server.name]["single"].items():
+            for key, *_ in PAGES:
+                for server in servers:
+                    page = measure_single(
+                        server, tasks[key], key, requests=args.single_requests, seed=args.seed
+                    )
+                    measured[server.name].setdefault("single", {})[key] = page
                     log(
                         f"pages: {server.name}: single {key:<14} p50 {page['p50_ms']} ms, "
                         f"server CPU {page['server_cpu_ms_per_request']} ms/request"
