@@ -18,7 +18,8 @@ help:
 	@echo "make run    - set up (venv, requirements, .env, migrate, demo data) and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up with dev requirements, then ruff, the import fence and the whole pytest suite"
 	@echo "make serve  - migrate, collectstatic and serve as production does (manage.py serve: waitress)"
-	@echo "make bench  - benchmarks (see bench/README.md);  make soak - long load and crash soak"
+	@echo "make bench  - benchmarks, gated on the realistic-load phase (bench/README.md); BENCH_BASELINE=<git ref> adds before/after"
+	@echo "make soak   - long load and crash soak"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ not found (looked for python3.12, python3.11, python3)"; exit 1; }
@@ -85,8 +86,9 @@ test: setup-dev e2e-deps
 	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/pytest
 
+# Exit code 3 when the realistic-load gate is missed, 1 when a section fails.
 bench: setup-dev
-	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m bench.run $(if $(BENCH_BASELINE),--baseline-ref $(BENCH_BASELINE)) $(BENCH_ARGS)
 
 soak: setup-dev
 	$(PY) -m bench.soak --duration 120

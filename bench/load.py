@@ -1,11 +1,14 @@
-"""A small closed-loop HTTP load generator: N logged-in users, no think time.
+"""A small HTTP load generator: N logged-in users, with or without think time.
 
-What a headless `locust --users N --spawn-rate N` run with `wait_time = constant(0)` does, in
-the standard library (locust is not a project dependency): each client is one thread with one
-keep-alive HTTP/1.1 connection (`http.client`) and its own cookies, logs in through the real
-login form (GET the form, POST it with its CSRF token), then sends its next request as soon as
-the previous response has been read in full. Latency is measured from sending the request to
-the last byte of the body, so it includes time queued in waitress when all its threads are busy.
+What a headless `locust --users N --spawn-rate N` run does, in the standard library (locust is
+not a project dependency): each client is one thread with one keep-alive HTTP/1.1 connection
+(`http.client`) and its own cookies, logs in through the real login form (GET the form, POST it
+with its CSRF token), then loops on its task. Without think time (`wait_time = constant(0)`,
+the capacity phases) it sends its next request as soon as the previous response has been read
+in full; with think time (`wait_time = between(1, 5)`, the realistic-load phase) it waits a
+random 1-5 s after each response, drawn from its own seeded `random.Random`, so a run is
+repeatable. Latency is measured from sending the request to the last byte of the body, so it
+includes time queued in waitress when all its threads are busy; think time is never counted.
 
 The client runs in the benchmark's own process; its CPU use is reported with each phase, since
 on a small machine it competes with the server for the same cores.
@@ -44,6 +47,18 @@ class Session:
         self.cookies: dict[str, str] = {}
         self.connection: http.client.HTTPConnection | None = None
         self.data: dict = {}  # per-client scenario state (order pools and the like)
+        self.think: tuple[float, float] | None = None  # (min, max) seconds; None: no pause
+        self.deadline = math.inf  # perf_counter() time after which the phase sends nothing
+
+    def pause(self, rng: random.Random) -> bool:
+        """Think for a random `self.think` time (cut at the deadline, never past it).
+
+        Returns whether the phase still runs, i.e. whether the user may send another request.
+        """
+        if self.think is not None:
+            seconds = rng.uniform(*self.think)
+            time.sleep(max(0.0, min(seconds, self.deadline - time.perf_counter())))
+        return time.perf_counter() < self.deadline
 
     def request(
         self, method: str, path: str, *, form: dict | None = None, headers: dict | None = None
@@ -186,8 +201,16 @@ def run_phase(
     duration: float,
     server_pid: int | None = None,
     server_pids: list[int] | None = None,
+    think: tuple[float, float] | None = None,
+    seed: int = 0,
 ) -> tuple[Recorder, dict]:
     """All sessions run `task` in a loop, in parallel, for `duration` seconds.
+
+    `think`: (min, max) seconds each user waits after every response, uniform, from a
+    `random.Random` seeded with (`seed`, client index); the first request of each user comes
+    after a random 0-max s, so 20 users do not all start in the same millisecond. None: no
+    think time (closed loop). A task that sends several requests calls `session.pause(rng)`
+    between them.
 
     Returns the merged recorder and the phase's wall time and CPU use (server and client, in
     cores: 1.0 = one core busy for the whole phase).
@@ -198,11 +221,18 @@ def run_phase(
 
     def loop(index: int) -> None:
         session, recorder = sessions[index], recorders[index]
-        rng = random.Random(index)
+        rng = random.Random(seed * 1_000_003 + index)
         barrier.wait()
-        deadline = deadline_box[0]
-        while time.perf_counter() < deadline:
-            task(session, recorder, rng)
+        session.deadline, session.think = deadline_box[0], think
+        try:
+            if think is not None:
+                time.sleep(rng.uniform(0, think[1]))
+            while time.perf_counter() < session.deadline:
+                task(session, recorder, rng)
+                if not session.pause(rng):
+                    break
+        finally:
+            session.deadline, session.think = math.inf, None
 
     threads = [threading.Thread(target=loop, args=(i,), daemon=True) for i in range(len(sessions))]
     for thread in threads:
