@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import reverse
 
 from .models import Role
 
@@ -25,19 +22,6 @@ def render_page(request, template: str, partial: str, context: dict, status: int
     """Render `partial` for htmx requests and the full `template` otherwise (same URL)."""
     chosen = partial if wants_partial(request) else template
     return render(request, chosen, context, status=status)
-
-
-_PLACEHOLDER = uuid.UUID(int=0)
-
-
-def url_for_each(viewname: str) -> Callable[[uuid.UUID], str]:
-    """`reverse(viewname, args=[id])` for many ids at the cost of one `reverse`.
-
-    For pages that link every row: the URL is reversed once with a placeholder id and each row's
-    id is put in its place (a UUID needs no quoting in a path).
-    """
-    head, tail = reverse(viewname, args=[_PLACEHOLDER]).split(str(_PLACEHOLDER))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def writers_only(view):

@@ -6,41 +6,13 @@ import dataclasses
 import datetime as dt
 import json
 
-from django import forms
 from django.utils import timezone
 
 from orders.models import Order
 
 from .models import Event, IntegrityCheck
-from .registry import registered_types
 
 PAGE_SIZE = 50
-
-
-class AuditFilterForm(forms.Form):
-    event_type = forms.ChoiceField(required=False, label="Event type")
-    actor = forms.CharField(required=False, max_length=150, label="Actor (username)")
-    order = forms.CharField(required=False, max_length=32, label="Order number")
-    occurred_after = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    occurred_before = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", "Any")] + [
-            (name, name) for name in sorted(registered_types())
-        ]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("occurred_after"), data.get("occurred_before")
-        if start and end and start > end:
-            self.add_error("occurred_before", "“To” must not be before “From”.")
-        return data
 
 
 def _day_start(day: dt.date) -> dt.datetime:

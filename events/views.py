@@ -7,13 +7,14 @@ from accounts.pages import permission_required, render_page
 from orders.history import Echo
 
 from . import selectors
+from .forms import AuditFilterForm
 
 
 @require_GET
 @permission_required("orders.view_audit_log")
 def audit_log(request):
     """Every event of the company, newest first; filters; keyset pages; streaming CSV."""
-    form = selectors.AuditFilterForm(request.GET)
+    form = AuditFilterForm(request.GET)
     valid = form.is_valid()
     if valid and request.GET.get("format") == "csv":
         return _csv(selectors.audit_csv_rows(request.user.company_id, form.cleaned_data))

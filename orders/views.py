@@ -32,6 +32,7 @@ from .exceptions import (
 )
 from .filters import OrderFilter
 from .forms import (
+    AsOfForm,
     EditOrderForm,
     LineFormSet,
     NoteForm,
@@ -40,7 +41,7 @@ from .forms import (
     apply_command_errors,
     initial_lines,
 )
-from .history import AsOfForm, Echo
+from .history import Echo
 from .models import OrderState
 
 ERROR_STATUS = (
