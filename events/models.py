@@ -20,9 +20,6 @@ class EventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AppendOnlyError("updated")
 
-    def for_company(self, company):
-        return self.filter(company=company)
-
 
 class Event(UUIDModel):
     """One immutable fact. Written only by `events.store.append`.
