@@ -12,7 +12,6 @@ from decimal import Decimal
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 
 from .events import Line, OrderDetails
@@ -201,14 +200,11 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class AsOfForm(forms.Form):
-    """The history page's moment: ISO 8601 (Django's field parses it), not in the future."""
+    """The history page's moment, not in the future: an ISO date and time (Django's field parses
+    it, e.g. 2026-11-20T14:30) in the site's TIME_ZONE unless it carries an offset (+01:00)."""
 
     as_of = forms.DateTimeField(
-        label="Show the order as it stood at",
-        required=False,
-        widget=DateTimeLocalInput,
-        help_text="An ISO date and time, e.g. 2026-11-20T14:30, in the server's time zone "
-        f"({settings.TIME_ZONE}) unless it carries an offset such as +01:00.",
+        label="Show the order as it stood at", required=False, widget=DateTimeLocalInput
     )
 
     def __init__(self, *args, **kwargs):
