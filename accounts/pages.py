@@ -1,4 +1,4 @@
-"""Page plumbing shared by every app: full page or htmx partial, one link per row.
+"""Page plumbing shared by every app: full page or htmx partial.
 
 Access is Django's own: `LoginRequiredMiddleware` sends anonymous users to the login page and
 views ask for a permission with `django.contrib.auth.decorators.permission_required(...,
@@ -7,11 +7,7 @@ raise_exception=True)` (403 for a logged-in user without it, never a login loop)
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-
 from django.shortcuts import render
-from django.urls import reverse
 
 
 def wants_partial(request) -> bool:
@@ -24,16 +20,3 @@ def render_page(request, template: str, partial: str, context: dict, status: int
     """Render `partial` for htmx requests and the full `template` otherwise (same URL)."""
     chosen = partial if wants_partial(request) else template
     return render(request, chosen, context, status=status)
-
-
-_PLACEHOLDER = uuid.UUID(int=0)
-
-
-def url_for_each(viewname: str) -> Callable[[uuid.UUID], str]:
-    """`reverse(viewname, args=[id])` for many ids at the cost of one `reverse`.
-
-    For pages that link every row: the URL is reversed once with a placeholder id and each row's
-    id is put in its place (a UUID needs no quoting in a path).
-    """
-    head, tail = reverse(viewname, args=[_PLACEHOLDER]).split(str(_PLACEHOLDER))
-    return lambda pk: f"{head}{pk}{tail}"

@@ -38,11 +38,6 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError("deleted", self._meta.verbose_name_plural)
 
 
-class EventQuerySet(AppendOnlyQuerySet):
-    def for_company(self, company):
-        return self.filter(company=company)
-
-
 class Event(AppendOnlyModel, UUIDModel):
     """One immutable fact. Written only by `events.store.append`.
 
@@ -69,7 +64,7 @@ class Event(AppendOnlyModel, UUIDModel):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
-    objects = EventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]

@@ -5,13 +5,14 @@ from accounts.csv_export import csv_response
 from accounts.pages import render_page
 
 from . import selectors, witness
+from .forms import AuditFilterForm
 
 
 @require_GET
 @permission_required("orders.view_audit_log", raise_exception=True)
 def audit_log(request):
     """Every event of the company, newest first; filters; keyset pages; streaming CSV."""
-    form = selectors.AuditFilterForm(request.GET)
+    form = AuditFilterForm(request.GET)
     valid = form.is_valid()
     if valid and request.GET.get("format") == "csv":
         return csv_response(

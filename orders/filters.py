@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.form_fields import BoundedDateFilter, BoundedIntegerField
+from accounts.form_fields import BoundedDateFilter
 from projections.models import OrderSummary
 
+from .forms import OrderFilterForm
 from .models import FINAL_STATES, OrderState
 
 SORTS = {
@@ -30,20 +31,6 @@ SORTS = {
     "placed": "placed_at",
     "changed": "last_changed_at",
 }
-
-
-class OrderFilterForm(forms.Form):
-    page = BoundedIntegerField(min_value=1, required=False)
-
-    def clean(self):
-        data = super().clean()
-        after, before = data.get("placed_after"), data.get("placed_before")
-        if after and before and after > before:
-            self.add_error("placed_before", "This date must not be before “placed on or after”.")
-        low, high = data.get("total_min"), data.get("total_max")
-        if low is not None and high is not None and low > high:
-            self.add_error("total_max", "The maximum total must not be below the minimum.")
-        return data
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -75,14 +62,18 @@ class OrderFilter(django_filters.FilterSet):
     placed_after = _date_filter("filter_placed_after", "Placed on or after")
     placed_before = _date_filter("filter_placed_before", "Placed on or before")
     q = django_filters.CharFilter(
-        method="filter_q", label="Customer or order number", max_length=100
+        method="filter_q",
+        label="Customer or order number",
+        max_length=100,
+        widget=forms.SearchInput,
     )
     total_min = _total_filter("filter_total_min", "Total at least")
     total_max = _total_filter("filter_total_max", "Total at most")
     stuck = django_filters.BooleanFilter(
         method="filter_stuck",
         label="Only stuck orders",
-        widget=forms.CheckboxInput,
+        # BooleanFilter reads "true"; a checkbox without a value would send "on".
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
     )
     sort = django_filters.OrderingFilter(
         fields=tuple((column, name) for name, column in SORTS.items()),

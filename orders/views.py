@@ -28,6 +28,7 @@ from .exceptions import (
 )
 from .filters import OrderFilter
 from .forms import (
+    AsOfForm,
     EditOrderForm,
     LineFormSet,
     NewOrderForm,
@@ -36,7 +37,6 @@ from .forms import (
     apply_command_errors,
     initial_lines,
 )
-from .history import AsOfForm
 from .models import OrderState
 
 ERROR_STATUS = (

@@ -29,11 +29,6 @@ class Projection:
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         raise NotImplementedError
 
-    def reset(self, using: str) -> None:
-        """Remove every row this projection owns."""
-        for model in self.models:
-            model.objects.using(using).all()._raw_delete(using)
-
     def relevant(self, events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
         return [event for event in events if event.event_type in self.handles]
 

@@ -1,15 +1,10 @@
-"""The foundation: login, anonymous redirects, tenancy mixin, health check, demo data."""
+"""The foundation: login, anonymous redirects, health check, demo data."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.http import Http404
-from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.views.generic import DetailView
 
 from accounts.context_processors import NAV_VIEWS, nav_urls
 from accounts.demo import DEMO_PASSWORD
-from accounts.mixins import CompanyRestrictedMixin
 from accounts.models import Company, User
 from events.models import Event
 from tests import factories
@@ -76,44 +71,6 @@ def test_login_with_a_demo_user_lands_on_the_dashboard(client):
     assert response.status_code == 200
     assert b"acme.staff" in response.content
     assert b"Acme Corp" in response.content
-
-
-class _EventDetail(CompanyRestrictedMixin, DetailView):
-    model = Event
-
-
-@pytest.mark.django_db
-def test_company_restricted_mixin_gives_404_for_another_companys_object(acme, globex):
-    globex_order = factories.place(factories.user("Staff", globex))
-    globex_event = Event.objects.get(stream_id=globex_order.id)
-    request = RequestFactory().get("/")
-    request.user = factories.user("Auditor", acme)
-    view = _EventDetail()
-    view.setup(request, pk=globex_event.pk)
-    with pytest.raises(Http404):
-        view.get_object()
-    request.user = factories.user("Auditor", globex)
-    view.setup(request, pk=globex_event.pk)
-    assert view.get_object() == globex_event
-
-
-def test_company_restricted_mixin_sets_the_company_on_create():
-    class Form:
-        class instance:
-            company = None
-
-    class Base:
-        def form_valid(self, form):
-            return form.instance.company
-
-    class View(CompanyRestrictedMixin, Base):
-        pass
-
-    view = View()
-    view.request = RequestFactory().post("/")
-    view.request.user = type("U", (), {"company": "ACME"})()
-    assert view.form_valid(Form()) == "ACME"
-    assert AnonymousUser().is_authenticated is False
 
 
 @pytest.mark.django_db

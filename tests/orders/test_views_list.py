@@ -342,8 +342,10 @@ def test_what_was_typed_into_the_filters_is_shown_escaped(client, staff, three_d
     html = html.decode()
 
     assert "<script>x" not in html
-    assert 'name="q" id="id_q" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in html
-    assert 'name="total_min" id="id_total_min" value="lots"' in html
+    assert re.search(
+        r'name="q" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"[^>]*id="id_q"', html
+    )
+    assert re.search(r'name="total_min" value="lots"[^>]*id="id_total_min"', html)
 
 
 def test_the_filter_form_of_one_request_does_not_leak_into_the_next(client, staff, three_days):
@@ -353,5 +355,5 @@ def test_the_filter_form_of_one_request_does_not_leak_into_the_next(client, staf
     html = client.get("/orders/").content.decode()
 
     assert not re.search(r"<input[^>]*checked", html)
-    assert re.search(r'name="q" id="id_q" value=""', html)
-    assert " selected>" not in html
+    assert re.search(r'<input type="search" name="q"(?![^>]*value=)[^>]*id="id_q"', html)
+    assert re.findall(r'<option value="[^"]*" selected>', html) == ['<option value="" selected>']

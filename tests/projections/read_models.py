@@ -24,8 +24,7 @@ def wipe(tables: list[str]) -> None:
 
 def new_projection(name: str) -> None:
     """Make the projection look newly added: no rows, no checkpoint."""
-    (projection,) = get_projections([name])
-    projection.reset("default")
+    wipe(tables_of(name))
     ProjectionCheckpoint.objects.filter(name=name).delete()
 
 

@@ -9,7 +9,7 @@ from projections.models import DashboardStateTotal, ProjectionCheckpoint
 from projections.registry import get_projections
 from tests import factories
 
-from .read_models import run, snapshot, verify_differences
+from .read_models import run, snapshot, tables_of, verify_differences, wipe
 from .writers import place_just_before_the_first_attach
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("rebuildable_db")]
@@ -117,7 +117,7 @@ def test_verify_prints_at_most_the_limit_and_changes_nothing(submitted, scratch_
 
 def test_a_projection_behind_the_log_is_compared_at_its_own_checkpoint(submitted):
     (dashboard,) = get_projections(["dashboard"])
-    dashboard.reset("default")
+    wipe(tables_of("dashboard"))
     first_events = next(replay.read_all(0, batch_size=4))
     dashboard.apply(first_events, "default")
     ProjectionCheckpoint.objects.filter(name="dashboard").update(position=4)
