@@ -4,7 +4,8 @@ Writers are serialised: on SQLite every `transaction.atomic()` is `BEGIN IMMEDIA
 settings), so the writer that appends holds the database's single write lock from its first
 statement and the next writer waits (busy_timeout) instead of failing. That makes "read the
 head, write head + 1" safe, and positions increase in commit order. On PostgreSQL the same
-guarantee comes from a transaction-scoped advisory lock taken before the head is read.
+guarantee comes from a transaction-scoped advisory lock taken as the writer transaction starts
+(events/postgres.py).
 """
 
 from __future__ import annotations
@@ -24,14 +25,12 @@ from django.utils import timezone
 
 from accounts.request_context import current_request_id
 
-from . import writelock
+from . import postgres, writelock
 from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
 from .registry import DomainEvent, deserialize
 from .sqlrows import aware_from_text, table, uuid_from_hex
-
-_PG_LOG_LOCK_KEY = 7_316_001  # arbitrary constant naming "the event log" advisory lock
 
 
 class RecordedEvent:
@@ -181,6 +180,8 @@ def write_transaction(using: str = "default") -> Iterator[None]:
     # to take and release. An error still unwinds the whole outer writer.
     path = writelock.database_path(using)
     with writelock.queue(path) as depth, transaction.atomic(using=using, savepoint=depth == 0):
+        if depth == 0:
+            postgres.lock_writers(using)  # PostgreSQL: serialise the whole command, from here
         yield
 
 
@@ -238,7 +239,6 @@ def append(
     occurred_at = occurred_at or recorded_at
     metadata = event_metadata(actor, correlation_id=correlation_id, causation_id=causation_id)
     with write_transaction(using):
-        _lock_log(using)
         current = stream_version(stream_id, using=using)
         if current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
@@ -507,10 +507,3 @@ def _recorded(row: Event, data: DomainEvent | None = None) -> RecordedEvent:
         occurred_at=row.occurred_at,
         recorded_at=row.recorded_at,
     )
-
-
-def _lock_log(using: str) -> None:
-    connection = connections[using]
-    if connection.vendor == "postgresql":  # pragma: no cover - SQLite is the tested default
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOG_LOCK_KEY])

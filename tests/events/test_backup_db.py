@@ -24,9 +24,12 @@ from events.management.commands import backup_db
 from events.management.commands.backup_db import check_copy
 from orders.demo import seed_orders
 from tests.events.conftest import append_counted
+from tests.vendor import sqlite_only
 
 _ROLE_GRANTS = importlib.import_module("orders.migrations.0002_role_permissions").GRANTS
 _TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
+
+sqlite_file = sqlite_only("backup_db copies the SQLite database file (PostgreSQL: pg_dump)")
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -83,6 +86,7 @@ def live_database() -> str:
     return connection.settings_dict["NAME"]
 
 
+@sqlite_file
 def test_a_backup_of_a_seeded_database_has_the_same_events_and_passes_its_checks(seeded, tmp_path):
     target = tmp_path / "ledgerline.sqlite3"
 
@@ -103,6 +107,7 @@ def test_a_backup_of_a_seeded_database_has_the_same_events_and_passes_its_checks
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
+@sqlite_file
 def test_a_backup_copied_in_small_steps_is_the_same(seeded, tmp_path):
     target = tmp_path / "stepped.sqlite3"
 
@@ -111,6 +116,7 @@ def test_a_backup_copied_in_small_steps_is_the_same(seeded, tmp_path):
     assert log_rows(target) == log_rows(live_database())
 
 
+@sqlite_file
 def test_a_backup_taken_while_another_thread_appends_is_a_consistent_prefix_of_the_log(
     committed_company, tmp_path
 ):
@@ -168,6 +174,7 @@ def _wait_until(condition, seconds: float = 20) -> None:
         time.sleep(0.01)
 
 
+@sqlite_file
 @pytest.mark.parametrize(
     ("tamper", "broken_at", "problem"),
     [
@@ -199,6 +206,7 @@ def test_the_check_finds_a_tampered_chain_in_a_copy(
     assert problem in check.problem
 
 
+@sqlite_file
 def test_a_backup_of_a_broken_log_exits_with_the_reason_and_is_not_put_in_place(
     committed_company, tmp_path
 ):
@@ -217,6 +225,7 @@ def test_a_backup_of_a_broken_log_exits_with_the_reason_and_is_not_put_in_place(
     assert (tmp_path / "db.sqlite3.unverified").exists()
 
 
+@sqlite_file
 def test_the_check_rejects_a_file_that_is_not_a_database(tmp_path):
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"this is not a database" * 500)
@@ -227,6 +236,7 @@ def test_the_check_rejects_a_file_that_is_not_a_database(tmp_path):
     assert "not a readable SQLite database" in check.problem
 
 
+@sqlite_file
 def test_an_existing_backup_is_kept_unless_force_is_given(committed_company, tmp_path):
     company, user = committed_company
     append_counted(uuid.uuid4(), 0, 1, 2, company=company, actor=user)
@@ -241,6 +251,7 @@ def test_an_existing_backup_is_kept_unless_force_is_given(committed_company, tmp
     assert len(log_rows(target)) == 2
 
 
+@sqlite_file
 def test_the_live_database_is_never_the_target(transactional_db):
     with pytest.raises(CommandError, match="live database itself"):
         backup(live_database())

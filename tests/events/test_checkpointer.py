@@ -13,8 +13,12 @@ from django.db import connection
 from events import checkpointer, store, writelock
 from events.verification import verify_log
 from tests.events.conftest import append_counted
+from tests.vendor import sqlite_only
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    sqlite_only("SQLite's write-ahead log and its checkpoints"),
+]
 
 
 def events_in_the_database_file(path: str, tmp_path) -> int:
