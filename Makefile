@@ -12,11 +12,12 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 
-.PHONY: help run serve test lint format setup setup-dev requirements migrate seed bench soak e2e-deps clean
+.PHONY: help run serve test test-postgres lint format setup setup-dev setup-postgres requirements migrate seed bench soak e2e-deps clean
 
 help:
 	@echo "make run    - set up (venv, requirements, .env, migrate, demo data) and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up with dev requirements, then ruff and the whole pytest suite"
+	@echo "make test-postgres - the whole suite again on a throwaway local PostgreSQL server"
 	@echo "make serve  - collectstatic and serve with waitress using the settings named in .env"
 	@echo "make bench  - benchmarks (see bench/README.md);  make soak - long load and crash soak"
 
@@ -32,6 +33,13 @@ $(VENV)/.installed: requirements.txt | $(PY)
 $(VENV)/.installed-dev: requirements-dev.txt | $(PY)
 	$(PIP) install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed
+
+# The PostgreSQL driver: optional, for installs with DATABASE_URL=postgres://…
+$(VENV)/.installed-postgres: requirements-postgres.txt | $(PY)
+	$(PIP) install --quiet -r requirements-postgres.txt
+	@touch $@
+
+setup-postgres: $(VENV)/.installed-postgres
 
 .env:
 	@$(PYTHON) -c "import secrets, pathlib; \
@@ -84,6 +92,11 @@ test: setup-dev e2e-deps
 	$(MANAGE) makemigrations --check --dry-run --settings=config.settings.test
 	$(VENV)/bin/pytest
 
+# The same suite on PostgreSQL: .ci/with-postgres installs the server when it may (root, apt),
+# starts a throwaway cluster in a temporary folder, runs pytest against it, stops and removes it.
+test-postgres: setup-dev setup-postgres e2e-deps
+	.ci/with-postgres $(VENV)/bin/pytest
+
 bench: setup-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
 
@@ -95,6 +108,7 @@ requirements: | $(PY)
 	$(PIP) install --quiet pip-tools
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-dev.in -o requirements-dev.txt
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-postgres.in -o requirements-postgres.txt
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
