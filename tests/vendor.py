@@ -22,6 +22,11 @@ def sqlite_only(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(VENDOR != "sqlite", reason=f"SQLite only: {reason}")
 
 
+def postgres_only(reason: str) -> pytest.MarkDecorator:
+    """Mark a test of PostgreSQL-only behaviour (`make test-postgres` runs it)."""
+    return pytest.mark.skipif(not ON_POSTGRES, reason=f"PostgreSQL only: {reason}")
+
+
 def drop_append_only_triggers(using: str = "default") -> None:
     """Remove the event log's append-only triggers (in the caller's transaction, if any)."""
     _run_trigger_sql(using, 1)
