@@ -5,7 +5,8 @@ file, away from the live tables, while the site keeps serving. Then the few even
 meanwhile are applied to the scratch rows and, in one short write transaction that finds no newer
 event (else it steps back and catches up again), the live tables are replaced from the scratch
 file (DELETE + INSERT … SELECT through ATTACH). An error or an interrupt before that transaction
-commits leaves the live read models exactly as they were.
+commits leaves the live read models exactly as they were. On PostgreSQL, `rebuild` and `verify`
+hand over to `projections/rebuild_postgres.py` (a scratch schema instead of a scratch file).
 """
 
 from __future__ import annotations
