@@ -12,11 +12,12 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 
-.PHONY: help run serve test lint format setup setup-dev requirements migrate seed bench soak e2e-deps clean
+.PHONY: help run serve test test-postgres lint format setup setup-dev setup-postgres requirements migrate seed bench soak e2e-deps clean
 
 help:
 	@echo "make run    - set up (venv, requirements, .env, migrate, demo data) and serve on http://127.0.0.1:8000"
 	@echo "make test   - set up with dev requirements, then ruff, the import fence and the whole pytest suite"
+	@echo "make test-postgres - the whole suite again on a throwaway local PostgreSQL server"
 	@echo "make serve  - migrate, collectstatic and serve as production does (manage.py serve: waitress)"
 	@echo "make bench  - benchmarks, gated on the realistic-load phase (bench/README.md); BENCH_BASELINE=<git ref> adds before/after"
 	@echo "make soak   - long load and crash soak"
@@ -33,6 +34,13 @@ $(VENV)/.installed: requirements.txt | $(PY)
 $(VENV)/.installed-dev: requirements-dev.txt | $(PY)
 	$(PIP) install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed
+
+# The PostgreSQL driver: optional, for installs with DATABASE_URL=postgres://…
+$(VENV)/.installed-postgres: requirements-postgres.txt | $(PY)
+	$(PIP) install --quiet -r requirements-postgres.txt
+	@touch $@
+
+setup-postgres: $(VENV)/.installed-postgres
 
 .env:
 	@$(PYTHON) -c "import secrets, pathlib; \
@@ -86,6 +94,11 @@ test: setup-dev e2e-deps
 	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/pytest
 
+# The same suite on PostgreSQL: .ci/with-postgres installs the server when it may (root, apt),
+# starts a throwaway cluster in a temporary folder, runs pytest against it, stops and removes it.
+test-postgres: setup-dev setup-postgres e2e-deps
+	.ci/with-postgres $(VENV)/bin/pytest
+
 # Exit code 3 when the realistic-load gate is missed, 1 when a section fails.
 bench: setup-dev
 	$(PY) -m bench.run $(if $(BENCH_BASELINE),--baseline-ref $(BENCH_BASELINE)) $(BENCH_ARGS)
@@ -98,6 +111,7 @@ requirements: | $(PY)
 	$(PIP) install --quiet pip-tools
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-dev.in -o requirements-dev.txt
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links requirements-postgres.in -o requirements-postgres.txt
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -3,7 +3,8 @@
 Writers are serialised by `write_transaction()`, the one way to open a transaction that writes:
 on SQLite it is `transaction.atomic()`, which settings run as `BEGIN IMMEDIATE` (the database's
 single write lock from the first statement; the next writer waits in `busy_timeout` instead of
-failing); on PostgreSQL the transaction's first statement takes an advisory lock. Either way
+failing); on PostgreSQL the transaction's first statement takes an advisory lock
+(`events.postgres.lock_writers`). Either way
 "read the head, write head + 1" is safe, a command's own reads happen under the lock, and
 positions increase in commit order. Replaying the log (rebuilds, catch-up, verification) lives
 in `events.replay`.
@@ -27,16 +28,12 @@ from django.utils import timezone
 
 from accounts.request_context import current_request_id
 
-from . import witness
+from . import postgres, witness
 from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
 from .registry import DomainEvent, deserialize
 from .sqlrows import aware_from_text, table
-
-# PostgreSQL: the transaction-scoped advisory lock that stands for "the event log" (any constant
-# the application uses for nothing else).
-PG_WRITE_LOCK_KEY = 7_316_001
 
 
 class RecordedEvent:
@@ -188,9 +185,9 @@ def write_transaction(using: str = "default") -> Iterator[None]:
 
     SQLite: `transaction.atomic()`, run as `BEGIN IMMEDIATE` (settings), so the write lock is
     held from the first statement and other writers queue in `busy_timeout`. PostgreSQL: the
-    first statement is `pg_advisory_xact_lock(PG_WRITE_LOCK_KEY)`, released at commit or
-    rollback. Nested writers join the outer one (no savepoint, no second lock); an error still
-    unwinds the whole outer writer. Raises whatever the body raises, after rolling back.
+    first statement takes the writers' advisory lock (`events.postgres.lock_writers`), released at
+    commit or rollback. Nested writers join the outer one (no savepoint, no second lock); an error
+    still unwinds the whole outer writer. Raises whatever the body raises, after rolling back.
     """
     open_aliases = getattr(_writers, "aliases", None)
     if open_aliases is None:
@@ -200,10 +197,7 @@ def write_transaction(using: str = "default") -> Iterator[None]:
             yield
         return
     with transaction.atomic(using=using):
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PG_WRITE_LOCK_KEY])
+        postgres.lock_writers(using)  # PostgreSQL: serialise the whole command, from here
         open_aliases.add(using)
         try:
             yield

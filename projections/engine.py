@@ -5,7 +5,8 @@ file, away from the live tables, while the site keeps serving. Then the few even
 meanwhile are applied to the scratch rows and, in one short write transaction that finds no newer
 event (else it steps back and catches up again), the live tables are replaced from the scratch
 file (DELETE + INSERT … SELECT through ATTACH). An error or an interrupt before that transaction
-commits leaves the live read models exactly as they were.
+commits leaves the live read models exactly as they were. On PostgreSQL, `rebuild` and `verify`
+hand over to `projections/rebuild_postgres.py` (a scratch schema instead of a scratch file).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import dataclasses
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 
 from django.db import connections, transaction
@@ -234,6 +236,12 @@ def rebuild(
     progress: Progress | None = None,
 ) -> RebuildResult:
     """Replay the whole log into fresh read models and swap them in atomically."""
+    if connections[using].vendor == "postgresql":
+        from . import rebuild_postgres
+
+        return rebuild_postgres.rebuild(
+            projections, batch_size=batch_size, using=using, progress=progress
+        )
     started = time.perf_counter()
     with scratch_database(using) as path:
         head = store.head_position(using=using)
@@ -307,6 +315,10 @@ def verify(
     limit: int = 20,
 ) -> list[Difference]:
     """Rebuild in scratch up to each projection's checkpoint and compare with the live rows."""
+    if connections[using].vendor == "postgresql":
+        from . import rebuild_postgres
+
+        return rebuild_postgres.verify(projections, batch_size=batch_size, using=using, limit=limit)
     differences: list[Difference] = []
 
     def positions() -> dict[str, int]:
@@ -337,19 +349,23 @@ def verify(
     return differences[:limit]
 
 
-def _compare(cursor, name: str, model, limit: int) -> list[Difference]:
+def _compare(
+    cursor, name: str, model, limit: int, live_schema="main", scratch_schema="scratch"
+) -> list[Difference]:
+    """The rows that differ between the live table and the scratch one (EXCEPT, both ways).
+
+    The schemas: SQLite's attached databases (`main`, `scratch`) or PostgreSQL's schemas."""
     db_table, cols = model._meta.db_table, _columns(model)
+    live, scratch = f'"{live_schema}"."{db_table}"', f'"{scratch_schema}"."{db_table}"'
     fields = [f.column for f in model._meta.concrete_fields]
     found: dict[str, Difference] = {}
     cursor.execute(
-        f'SELECT {cols} FROM main."{db_table}" '
-        f'EXCEPT SELECT {cols} FROM scratch."{db_table}" LIMIT %s',
+        f"SELECT {cols} FROM {live} EXCEPT SELECT {cols} FROM {scratch} LIMIT %s",
         [limit],
     )
     live_rows = {row[0]: row for row in cursor.fetchall()}
     cursor.execute(
-        f'SELECT {cols} FROM scratch."{db_table}" '
-        f'EXCEPT SELECT {cols} FROM main."{db_table}" LIMIT %s',
+        f"SELECT {cols} FROM {scratch} EXCEPT SELECT {cols} FROM {live} LIMIT %s",
         [limit],
     )
     expected_rows = {row[0]: row for row in cursor.fetchall()}
@@ -368,7 +384,9 @@ def _compare(cursor, name: str, model, limit: int) -> list[Difference]:
                 if live_value != expected_value
             ]
             problem = "differs: " + "; ".join(changed)
-        found[str(row_id)] = Difference(name, db_table, str(row_id), problem)
+        # A UUID key as SQLite stores it (32 hex digits), whichever database returned it.
+        key = row_id.hex if isinstance(row_id, uuid.UUID) else str(row_id)
+        found[key] = Difference(name, db_table, key, problem)
     return list(found.values())
 
 

@@ -1,12 +1,12 @@
-import importlib
 import os
 import shutil
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
+from django.test import TransactionTestCase
 
 from accounts.models import Role
-from tests import factories
+from tests import factories, vendor
 
 # Shared assertion helpers live outside test modules: have pytest explain their failures too.
 pytest.register_assert_rewrite("tests.orders.workflow_spec")
@@ -52,30 +52,41 @@ def globex_manager(globex):
     return factories.user(Role.MANAGER, globex)
 
 
-_TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
-_CHECK_TRIGGERS = importlib.import_module(
-    "events.migrations.0006_integritycheck_append_only_witnessed"
-)
-
-
 @pytest.fixture
 def committed_db(transactional_db):
-    """For tests whose writes must really commit (threads, processes, ATTACH).
+    """For tests whose writes must really commit (threads, processes, a scratch database).
 
-    The test runner's closing flush empties tables with DELETE, which the event log's
-    append-only trigger refuses: empty the log first, with the triggers dropped and restored in
-    one transaction, so the flush finds nothing there. (The role groups come back after the
-    flush by themselves: `orders.permissions.grant_role_permissions` runs on post_migrate.)
+    Afterwards the test runner empties the tables (`_flush_past_the_append_only_triggers`);
+    the test's own connection is closed first, whatever state the test left it in.
     """
     yield
-    connection.close()  # a fresh connection, whatever state the test left its own in
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in _TRIGGERS.SQLITE_DOWN + _CHECK_TRIGGERS.SQLITE_DOWN:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM events_event")
-        cursor.execute("DELETE FROM events_integritycheck")
-        for sql in _TRIGGERS.SQLITE_UP + _CHECK_TRIGGERS.SQLITE_UP:
-            cursor.execute(sql)
+    connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_append_only_triggers():
+    """Let Django empty the database after each transactional test.
+
+    Its flush (DELETE on SQLite, TRUNCATE on PostgreSQL) is exactly what the append-only
+    triggers (the event log, the verification records) refuse: they are dropped for the flush and
+    installed again after it. (The role groups come back after the flush by themselves:
+    `orders.permissions.grant_role_permissions` runs on post_migrate.)
+    """
+    flush = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self):
+        names = list(self._databases_names(include_mirrors=False))
+        for name in names:
+            vendor.drop_append_only_triggers(name)
+        try:
+            flush(self)
+        finally:
+            for name in names:
+                vendor.create_append_only_triggers(name)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _fixture_teardown)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from bench.run import GATE_MISSED, REQUIRED_FIGURES, exit_code, figure, gate_of
 from events.models import Event
 from events.verification import verify_log
 from projections.projectors import ORDER_EVENTS
+from tests.vendor import ON_POSTGRES
 
 ROOT = Path(__file__).resolve().parent.parent
 # The before/after part of the tiny run exports HEAD with `git archive` (a source tarball
@@ -83,6 +84,8 @@ def test_fast_path_rows_continue_the_chain_and_are_stored_as_django_stores_them(
 
     assert writer.events == Event.objects.filter(position__gt=commands_head).count() > 0
     assert verify_log().ok
+    if ON_POSTGRES:
+        return  # the check below reads SQLite's per-value storage types (typeof)
     fields = Event._meta.concrete_fields
     # `|| ''` hands back the stored text itself (the backend would parse datetimes back).
     columns = ", ".join(f"typeof({f.column}), {f.column} || ''" for f in fields)

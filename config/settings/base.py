@@ -93,6 +93,12 @@ SQLITE_INIT_COMMAND = (
     "PRAGMA cache_size=-65536;"
     "PRAGMA mmap_size=268435456;"
 )
+# PostgreSQL (DATABASE_URL=postgres://…): how long to wait for the server to answer a connection,
+# and the longest a statement may run, waiting for the writers' lock included (the counterpart of
+# SQLite's busy_timeout). Operations commands (rebuild, verify, backup) lift the statement limit
+# for their own connection.
+PG_CONNECT_TIMEOUT_SECONDS = config("PG_CONNECT_TIMEOUT_SECONDS", default=5, cast=int)
+PG_STATEMENT_TIMEOUT_MS = config("PG_STATEMENT_TIMEOUT_MS", default=30000, cast=int)
 
 
 def database_from_url(url: str) -> dict:
@@ -105,6 +111,13 @@ def database_from_url(url: str) -> dict:
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
         }
         db["CONN_HEALTH_CHECKS"] = False
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        db.setdefault("OPTIONS", {})
+        db["OPTIONS"].setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
+        db["OPTIONS"].setdefault("options", f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}")
+        # A persistent connection may have died with a server restart: check it before each
+        # request reuses it, instead of answering that request with a 500.
+        db["CONN_HEALTH_CHECKS"] = True
     return db
 
 

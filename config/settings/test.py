@@ -20,7 +20,10 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-DATABASES["default"]["TEST"] = {  # noqa: F405
-    "NAME": os.path.join(tempfile.gettempdir(), f"ledgerline-test-{os.getpid()}.sqlite3"),
-}
+# On PostgreSQL (DATABASE_URL=postgres://…, `make test-postgres`): Django's default test
+# database, test_<name> on the same server.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"ledgerline-test-{os.getpid()}.sqlite3"),
+    }
 AXES_ENABLED = True

@@ -1,4 +1,9 @@
-"""Refuse UPDATE and DELETE on the event log in the database itself, not only in the ORM."""
+"""Refuse UPDATE and DELETE on the event log in the database itself, not only in the ORM.
+
+Both databases refuse with an integrity error, so Django raises `IntegrityError` on both:
+SQLite's `RAISE(ABORT, …)` in a trigger is a constraint failure, and the PostgreSQL function
+raises SQLSTATE 23001 (restrict_violation, class 23 "integrity constraint violation").
+"""
 
 from django.db import migrations
 
@@ -14,8 +19,13 @@ SQLITE_DOWN = [
 ]
 POSTGRES_UP = [
     """CREATE OR REPLACE FUNCTION events_event_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'events_event is append-only: % refused', TG_OP; END;
+       BEGIN
+         RAISE EXCEPTION 'events_event is append-only: % refused', TG_OP
+           USING ERRCODE = 'restrict_violation';
+       END;
        $$ LANGUAGE plpgsql""",
+    # PostgreSQL keeps triggers through ALTER TABLE (0004 installs them again for SQLite).
+    "DROP TRIGGER IF EXISTS events_event_append_only ON events_event",
     """CREATE TRIGGER events_event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
        ON events_event FOR EACH STATEMENT EXECUTE FUNCTION events_event_append_only()""",
 ]
@@ -31,7 +41,9 @@ def _run(schema_editor, index: int) -> None:
     if vendor not in STATEMENTS:
         raise RuntimeError(f"No append-only triggers written for {vendor} yet.")
     for sql in STATEMENTS[vendor][index]:
-        schema_editor.execute(sql)
+        # No parameters: the SQL goes to the database as written (the plpgsql `%` included),
+        # not through the driver's client-side formatting.
+        schema_editor.execute(sql, params=None)
 
 
 def install(apps, schema_editor):

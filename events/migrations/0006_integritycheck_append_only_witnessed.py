@@ -21,7 +21,10 @@ SQLITE_DOWN = [
 ]
 POSTGRES_UP = [
     """CREATE OR REPLACE FUNCTION events_integritycheck_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'events_integritycheck is append-only: % refused', TG_OP; END;
+       BEGIN
+         RAISE EXCEPTION 'events_integritycheck is append-only: % refused', TG_OP
+           USING ERRCODE = 'restrict_violation';
+       END;
        $$ LANGUAGE plpgsql""",
     """CREATE TRIGGER events_integritycheck_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
        ON events_integritycheck FOR EACH STATEMENT
@@ -39,7 +42,7 @@ def _run(schema_editor, index: int) -> None:
     if vendor not in STATEMENTS:
         raise RuntimeError(f"No append-only triggers written for {vendor} yet.")
     for sql in STATEMENTS[vendor][index]:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)  # no client-side %-formatting (plpgsql's %)
 
 
 def install(apps, schema_editor):

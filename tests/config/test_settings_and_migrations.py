@@ -9,6 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db.migrations.loader import MigrationLoader
 
+from tests.vendor import sqlite_only
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -75,6 +77,7 @@ def test_migration_history_is_linear_with_one_leaf_per_app():
                 assert len(same_app_parents) <= 1, f"{key} is a merge migration"
 
 
+@sqlite_only("the PRAGMAs and transaction mode of SQLite connections")
 def test_sqlite_is_tuned_for_a_server():
     from django.db import connection
 
@@ -82,3 +85,17 @@ def test_sqlite_is_tuned_for_a_server():
     assert options["transaction_mode"] == "IMMEDIATE"
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout"):
         assert pragma in options["init_command"]
+
+
+def test_postgresql_connections_are_health_checked_and_time_out():
+    """After a PostgreSQL restart, a kept connection is checked before reuse instead of failing
+    the next request with a 500; connecting and statements (lock waits included) are bounded."""
+    from config.settings.base import database_from_url
+
+    db = database_from_url("postgres://ledgerline:secret@db.example.com:5432/ledgerline")
+
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["CONN_HEALTH_CHECKS"] is True
+    assert db["CONN_MAX_AGE"] > 0
+    assert db["OPTIONS"]["connect_timeout"] > 0
+    assert "-c statement_timeout=" in db["OPTIONS"]["options"]

@@ -1,28 +1,11 @@
 """Fixtures of the event-store tests: a writer, a way around the triggers, a clean committed log."""
 
-import importlib
-
 import pytest
-from django.db import connection
 
 from events import store
 from tests import factories
 from tests.events.sample_events import counted
-
-# The trigger SQL lives in the migration; reuse it rather than write it a second time.
-_TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
-
-
-def drop_append_only_triggers() -> None:
-    with connection.cursor() as cursor:
-        for sql in _TRIGGERS.SQLITE_DOWN:
-            cursor.execute(sql)
-
-
-def create_append_only_triggers() -> None:
-    with connection.cursor() as cursor:
-        for sql in _TRIGGERS.SQLITE_UP:
-            cursor.execute(sql)
+from tests.vendor import drop_append_only_triggers
 
 
 def append_counted(stream_id, expected_version, *numbers, company, actor=None, **kwargs):
@@ -42,8 +25,8 @@ def append_counted(stream_id, expected_version, *numbers, company, actor=None, *
 def tamperer(db):
     """Someone with write access to the database file: the append-only triggers are gone.
 
-    The test's transaction rolls the DROP back (DDL is transactional in SQLite), which
-    `test_triggers_dropped_in_a_rolled_back_transaction_are_back_afterwards` checks.
+    The test's transaction rolls the DROP back (DDL is transactional in SQLite and PostgreSQL),
+    which `test_triggers_dropped_in_a_rolled_back_transaction_are_back_afterwards` checks.
     """
     drop_append_only_triggers()
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from events.exceptions import AppendOnlyError
 from events.models import Event, IntegrityCheck
 from tests.events.conftest import append_counted
+from tests.vendor import postgres_only
 
 pytestmark = pytest.mark.django_db
 
@@ -89,13 +90,28 @@ def test_the_manager_refuses_bulk_writes_too(log):
     ids=["update-one", "update-all", "delete-one", "delete-all"],
 )
 def test_raw_sql_that_changes_or_removes_events_is_refused_by_the_database(log, sql, refusal):
-    # SQLite reports RAISE(ABORT) in a trigger as a constraint failure: IntegrityError.
+    # The same error class on both databases: SQLite reports RAISE(ABORT) in a trigger as a
+    # constraint failure, the PostgreSQL trigger raises SQLSTATE 23001 (restrict_violation).
     with (
         pytest.raises(IntegrityError, match=refusal),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
         cursor.execute(sql)
+
+    assert unchanged(log)
+
+
+@postgres_only("SQLite has no TRUNCATE (its DELETE trigger covers an unqualified DELETE)")
+def test_truncating_the_event_log_is_refused_by_the_database(log):
+    with connection.cursor() as cursor:  # the test's own foreign-key checks, pending till now
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with (
+        pytest.raises(IntegrityError, match="TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE events_event")
 
     assert unchanged(log)
 

@@ -7,6 +7,7 @@ its own connection, exactly as it does next to a running server.
 import importlib
 import io
 import sqlite3
+import subprocess
 import threading
 import time
 import uuid
@@ -20,13 +21,18 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from accounts.demo import seed_companies_and_users
+from events import backup_postgres
 from events.management.commands import backup_db
 from events.management.commands.backup_db import check_copy
+from events.verification import verify_log
 from orders.demo import seed_orders
 from tests.events.conftest import append_counted
+from tests.vendor import drop_append_only_triggers, postgres_only, sqlite_only
 
 _ROLE_GRANTS = importlib.import_module("orders.migrations.0002_role_permissions").GRANTS
 _TRIGGERS = importlib.import_module("events.migrations.0002_append_only_triggers")
+
+sqlite_file = sqlite_only("backup_db copies the SQLite database file (PostgreSQL: pg_dump)")
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -83,6 +89,7 @@ def live_database() -> str:
     return connection.settings_dict["NAME"]
 
 
+@sqlite_file
 def test_a_backup_of_a_seeded_database_has_the_same_events_and_passes_its_checks(seeded, tmp_path):
     target = tmp_path / "ledgerline.sqlite3"
 
@@ -107,6 +114,7 @@ def test_a_backup_of_a_seeded_database_has_the_same_events_and_passes_its_checks
     ]
 
 
+@sqlite_file
 def test_a_backup_copied_in_small_steps_is_the_same(seeded, tmp_path):
     target = tmp_path / "stepped.sqlite3"
 
@@ -115,6 +123,7 @@ def test_a_backup_copied_in_small_steps_is_the_same(seeded, tmp_path):
     assert log_rows(target) == log_rows(live_database())
 
 
+@sqlite_file
 def test_a_backup_taken_while_another_thread_appends_is_a_consistent_prefix_of_the_log(
     committed_company, tmp_path
 ):
@@ -172,6 +181,7 @@ def _wait_until(condition, seconds: float = 20) -> None:
         time.sleep(0.01)
 
 
+@sqlite_file
 @pytest.mark.parametrize(
     ("tamper", "broken_at", "problem"),
     [
@@ -203,6 +213,7 @@ def test_the_check_finds_a_tampered_chain_in_a_copy(
     assert problem in check.problem
 
 
+@sqlite_file
 def test_a_backup_of_a_broken_log_exits_with_the_reason_and_is_not_put_in_place(
     committed_company, tmp_path
 ):
@@ -221,6 +232,7 @@ def test_a_backup_of_a_broken_log_exits_with_the_reason_and_is_not_put_in_place(
     assert (tmp_path / "db.sqlite3.unverified").exists()
 
 
+@sqlite_file
 def test_the_check_rejects_a_file_that_is_not_a_database(tmp_path):
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"this is not a database" * 500)
@@ -231,6 +243,7 @@ def test_the_check_rejects_a_file_that_is_not_a_database(tmp_path):
     assert "not a readable SQLite database" in check.problem
 
 
+@sqlite_file
 def test_an_existing_backup_is_kept_unless_force_is_given(committed_company, tmp_path):
     company, user = committed_company
     append_counted(uuid.uuid4(), 0, 1, 2, company=company, actor=user)
@@ -245,17 +258,89 @@ def test_an_existing_backup_is_kept_unless_force_is_given(committed_company, tmp
     assert len(log_rows(target)) == 2
 
 
+@sqlite_file
 def test_the_live_database_is_never_the_target(transactional_db):
     with pytest.raises(CommandError, match="live database itself"):
         backup(live_database())
 
 
-def test_a_database_that_is_not_sqlite_is_refused_with_a_clear_error(
+def test_a_database_neither_sqlite_nor_postgresql_is_refused_with_a_clear_error(
     transactional_db, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(connection, "vendor", "postgresql")
+    monkeypatch.setattr(connection, "vendor", "mysql")
 
-    with pytest.raises(CommandError, match=r"copies SQLite databases.*postgresql.*pg_dump"):
+    with pytest.raises(CommandError, match=r"copies SQLite databases and dumps PostgreSQL.*mysql"):
         backup(tmp_path / "db.sqlite3")
 
     assert list(tmp_path.iterdir()) == []
+
+
+# --- PostgreSQL: pg_dump, checked by a restore into a scratch database -------------------------
+
+postgres_dump = postgres_only("backup_db dumps PostgreSQL databases with pg_dump")
+
+
+def scratch_databases() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE strpos(datname, %s) > 0",
+            [backup_postgres.SCRATCH_MARK],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def restore_listing(dump) -> str:
+    """pg_restore's table of contents of a dump file (fails if it is not one)."""
+    return subprocess.run(
+        ["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@postgres_dump
+def test_a_postgresql_backup_is_a_dump_that_restores_and_verifies(seeded, tmp_path):
+    target = tmp_path / "ledgerline.dump"
+
+    output = backup(target)
+
+    assert "pg_restore into a scratch database: ok" in output
+    assert f"{seeded:,} events" in output
+    live = verify_log()
+    assert f"hash chain: OK: {seeded} events checked" in output
+    assert f"head position {live.head_position}, head hash {live.head_hash[:16]}" in output
+    listing = restore_listing(target)
+    assert "TABLE DATA public events_event" in listing
+    assert "TRIGGER public events_event events_event_append_only" in listing
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    assert scratch_databases() == []
+
+
+@postgres_dump
+def test_a_postgresql_dump_of_a_broken_log_is_refused_and_not_put_in_place(
+    committed_company, tmp_path
+):
+    company, user = committed_company
+    append_counted(uuid.uuid4(), 0, *range(4), company=company, actor=user)
+    drop_append_only_triggers()  # put back after the test
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE events_event SET event_type = 'Forged' WHERE position = 2")
+    target = tmp_path / "db.dump"
+
+    with pytest.raises(CommandError, match="FAILED its check: hash chain BROKEN at position 2"):
+        backup(target)
+
+    assert not target.exists()
+    assert "TABLE DATA public events_event" in restore_listing(tmp_path / "db.dump.unverified")
+    assert scratch_databases() == []
+
+
+@postgres_dump
+def test_an_existing_postgresql_dump_is_kept_unless_force_is_given(committed_company, tmp_path):
+    target = tmp_path / "db.dump"
+    target.write_text("yesterday's dump")
+
+    with pytest.raises(CommandError, match="already exists"):
+        backup(target)
+    assert target.read_text() == "yesterday's dump"
+
+    backup(target, "--force")
+    assert "TABLE DATA public events_event" in restore_listing(target)

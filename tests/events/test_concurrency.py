@@ -1,5 +1,6 @@
-"""Concurrent writers on the real SQLite file: threads with their own connections, and separate
-processes. Every write is committed for real (`transaction=True`)."""
+"""Concurrent writers on the real test database (a SQLite file, or PostgreSQL): threads with
+their own connections, and separate processes. Every write is committed for real
+(`transaction=True`)."""
 
 import os
 import subprocess
@@ -16,6 +17,7 @@ from events.exceptions import ConcurrencyError
 from events.models import Event
 from events.verification import verify_log
 from tests.events.conftest import append_counted
+from tests.vendor import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,7 +125,7 @@ def test_threads_appending_several_events_at_once_never_interleave_them(committe
 
 # --- separate processes ---------------------------------------------------------------------
 
-# A writer process: set Django up against the test database file (never creating it), say
+# A writer process: set Django up against the test database (never creating it), say
 # "ready", wait for "go" on stdin so that all writers start together, then append.
 WRITER = """
 import sys, uuid
@@ -149,7 +151,7 @@ def start_writer(database: str, company, user, stream: uuid.UUID, appends: int):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database,
     }
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, str(company.pk), str(user.pk), str(stream), str(appends)],
@@ -165,8 +167,7 @@ def start_writer(database: str, company, user, stream: uuid.UUID, appends: int):
 @pytest.mark.slow
 def test_four_processes_appending_at_once_leave_a_gap_free_verifiable_log(committed_company):
     company, user = committed_company
-    database = connection.settings_dict["NAME"]
-    assert os.path.isfile(database)  # a real file every process can open
+    database = database_url()  # the test database, which every process can open
     streams = [uuid.uuid4() for _ in range(4)]
     writers = [start_writer(database, company, user, stream, 25) for stream in streams]
     try:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from events import store
 from events.models import Event, IntegrityCheck
 from tests import factories
-from tests.events.conftest import drop_append_only_triggers
+from tests.vendor import drop_append_only_triggers, json_set
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +138,8 @@ def test_an_intact_log_verifies_whatever_the_batch_size(seeded_log):
 
 
 def test_triggers_dropped_in_a_rolled_back_transaction_are_back_afterwards(seeded_log):
-    """The tampering tests rely on this: SQLite DDL is transactional, so each test's rollback
-    restores the triggers it dropped."""
+    """The tampering tests rely on this: DDL is transactional (SQLite, PostgreSQL), so each
+    test's rollback restores the triggers it dropped."""
     with pytest.raises(RuntimeError), transaction.atomic():
         drop_append_only_triggers()
         raise RuntimeError("roll back")
@@ -151,7 +151,7 @@ def test_triggers_dropped_in_a_rolled_back_transaction_are_back_afterwards(seede
 
 def test_an_edited_payload_breaks_the_log_at_that_event(seeded_log, tamperer):
     execute(
-        "UPDATE events_event SET payload = json_set(payload, '$.tracking_number', 'FORGED') "
+        f"UPDATE events_event SET payload = {json_set('payload', 'tracking_number', 'FORGED')} "
         "WHERE position = 5"
     )
 
@@ -161,10 +161,8 @@ def test_an_edited_payload_breaks_the_log_at_that_event(seeded_log, tamperer):
 
 def test_edited_metadata_breaks_the_log_at_that_event(seeded_log, tamperer):
     # Make the approval look as if the staff member who submitted had approved it.
-    execute(
-        "UPDATE events_event SET metadata = json_set(metadata, '$.actor_username', "
-        "'acme.staff') WHERE position = 3"
-    )
+    forged = json_set("metadata", "actor_username", "acme.staff")
+    execute(f"UPDATE events_event SET metadata = {forged} WHERE position = 3")
 
     assert_broken_at(3, "content does not match its hash")
 

@@ -1,6 +1,7 @@
 """Fixtures of the projection tests.
 
-Rebuild and verify ATTACH a scratch SQLite file, which SQLite refuses inside a transaction, so
+Rebuild and verify ATTACH a scratch SQLite file (PostgreSQL: open a second connection to a
+scratch schema), which SQLite refuses inside a transaction, so
 those tests run on a transactional test database (`rebuildable_db`, built on the shared
 `committed_db`, which empties the append-only log before the closing flush). Django's test case
 also refuses connections to database aliases the test did not declare, and the engine's scratch
@@ -13,7 +14,8 @@ import os
 import pytest
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from projections import engine
+from projections import engine, rebuild_postgres
+from tests.vendor import ON_POSTGRES
 
 
 @pytest.fixture
@@ -34,24 +36,31 @@ def rebuildable_db(committed_db, django_db_blocker):
 
 
 class ScratchFiles:
-    """The scratch databases the engine created during a test (and their journals)."""
+    """The scratch databases the engine created during a test: SQLite files (with their
+    journals) or PostgreSQL schemas."""
 
     def __init__(self):
         self.created: list[str] = []
 
     def left_behind(self) -> list[str]:
+        if ON_POSTGRES:
+            present = set(rebuild_postgres.scratch_schemas())
+            return [name for name in self.created if name in present]
         suffixes = ("", "-journal", "-wal", "-shm")
         return [p + s for p in self.created for s in suffixes if os.path.exists(p + s)]
 
 
 @pytest.fixture
 def scratch_files():
-    """Records the path of every scratch database, to check none is left behind.
+    """Records the name of every scratch database, to check none is left behind.
 
-    Scanning the folder instead would see the scratch files of other test runs sharing it.
+    Scanning the folder (or the schemas) instead would see those of other test runs.
     """
     files = ScratchFiles()
-    scratch_database = engine.scratch_database
+    module, name = (
+        (rebuild_postgres, "scratch_schema") if ON_POSTGRES else (engine, "scratch_database")
+    )
+    scratch_database = getattr(module, name)
 
     @contextlib.contextmanager
     def recorded(*args, **kwargs):
@@ -60,5 +69,5 @@ def scratch_files():
             yield path
 
     with pytest.MonkeyPatch.context() as patch:  # immune to the test's `monkeypatch.undo()`
-        patch.setattr(engine, "scratch_database", recorded)
+        patch.setattr(module, name, recorded)
         yield files

@@ -36,7 +36,6 @@ def env(tmp_path):
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        SQLITE_CHECKPOINT_SECONDS="0",
     )
     migrated = manage(env, "migrate", "--noinput", "--verbosity", "0")
     assert migrated.returncode == 0, migrated.stderr

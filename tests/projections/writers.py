@@ -7,8 +7,9 @@ import threading
 
 from django.db import connection
 
-from projections import engine
+from projections import engine, rebuild_postgres
 from tests import factories
+from tests.vendor import ON_POSTGRES
 
 
 def place_on_another_connection(actor):
@@ -32,8 +33,23 @@ def place_on_another_connection(actor):
 
 
 def place_just_before_the_first_attach(monkeypatch, actor) -> list:
-    """Have another writer place an order right before the engine first attaches its scratch file
-    (after it applied the tail, before it takes the write lock). Returns the attach attempts."""
+    """Have another writer place an order right before the engine's first swap (or compare)
+    transaction takes the write lock, after it applied the tail. Returns the attempts.
+
+    SQLite: just before the scratch file is attached. PostgreSQL: just before the swap
+    transaction takes the writers' lock."""
+    if ON_POSTGRES:
+        lock_writers, attempts = rebuild_postgres.lock_writers, []
+
+        def lock(using="default"):
+            attempts.append(using)
+            if len(attempts) == 1:
+                place_on_another_connection(actor)
+            lock_writers(using)
+
+        monkeypatch.setattr(rebuild_postgres, "lock_writers", lock)
+        return attempts
+
     attached, attempts = engine._attached, []
 
     @contextlib.contextmanager

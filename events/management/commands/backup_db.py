@@ -1,5 +1,8 @@
 """`backup_db PATH`: a consistent copy of the live SQLite database, checked before it counts.
 
+(On PostgreSQL: a pg_dump, restored into a scratch database and checked there; see
+events/backup_postgres.py. The rest of this docstring is about SQLite.)
+
 The copy is made with SQLite's online backup API from a read-only connection while the server
 keeps running, into a temporary file next to PATH. Only a copy that passes `PRAGMA
 integrity_check` and the event log's hash chain (`verify_log`, run on the copy through a
@@ -29,7 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 from django.db.models import Max
 
-from events import witness
+from events import backup_postgres, witness
 from events.models import Event
 from events.sqlite import database_path
 from events.verification import VerificationResult, verify_log
@@ -64,7 +67,8 @@ class CopyCheck:
 class Command(BaseCommand):
     help = (
         "Copy the SQLite database to PATH while the server runs (online backup API), check the "
-        "copy (integrity_check and the event hash chain) and only then move it into place."
+        "copy (integrity_check and the event hash chain) and only then move it into place. "
+        "On PostgreSQL: pg_dump to PATH, checked by restoring it into a scratch database."
     )
 
     def add_arguments(self, parser):
@@ -83,6 +87,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, force, database, pages, **options):
+        if connections[database].vendor == "postgresql":
+            self._backup_postgresql(path, force=force, using=database)
+            return
         started = time.perf_counter()
         source = sqlite_file(database)
         target = _target(path, source, force)
@@ -95,13 +102,7 @@ class Command(BaseCommand):
                 partial.unlink()
             raise
         if not check.ok:
-            kept = target.with_name(target.name + ".unverified")
-            os.replace(partial, kept)
-            raise CommandError(
-                f"Backup FAILED its check: {check.problem}. Nothing was written to {target}; "
-                f"the unchecked copy is kept at {kept} for inspection. The live database most "
-                "likely has the same problem: run `manage.py verify_events` on it."
-            )
+            _refuse(partial, target, check.problem)
         _publish(partial, target, force=force)
         result = check.verification
         witnessed = witness_backup(target, result, using=database)
@@ -113,6 +114,40 @@ class Command(BaseCommand):
             f"  hash chain: {result.summary}\n"
             f"  witness: {witnessed}"
         )
+
+    def _backup_postgresql(self, path: str, *, force: bool, using: str) -> None:
+        """pg_dump, restored into a scratch database and verified there (backup_postgres)."""
+        started = time.perf_counter()
+        target = _target(path, None, force)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+        try:
+            backup_postgres.dump(partial, using=using)
+            problem, result = backup_postgres.check_dump(partial, using=using)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+            raise
+        if problem:
+            _refuse(partial, target, problem)
+        _publish(partial, target, force=force)
+        self.stdout.write(
+            f"Backup written to {target}: {target.stat().st_size / 1_048_576:,.1f} MB, "
+            f"{result.events_checked:,} events (head position {result.head_position}), "
+            f"{time.perf_counter() - started:.2f}s.\n"
+            f"  pg_restore into a scratch database: ok\n"
+            f"  hash chain: {result.summary}"
+        )
+
+
+def _refuse(partial: Path, target: Path, problem: str) -> None:
+    """Keep a copy that failed its check aside (PATH.unverified) and raise CommandError."""
+    kept = target.with_name(target.name + ".unverified")
+    os.replace(partial, kept)
+    raise CommandError(
+        f"Backup FAILED its check: {problem}. Nothing was written to {target}; "
+        f"the unchecked copy is kept at {kept} for inspection. The live database most "
+        "likely has the same problem: run `manage.py verify_events` on it."
+    )
 
 
 def witness_copy_path(target: Path) -> Path:
@@ -147,8 +182,8 @@ def sqlite_file(using: str = "default") -> Path:
     connection = connections[using]
     if connection.vendor != "sqlite":
         raise CommandError(
-            f"backup_db copies SQLite databases; the {using!r} database is {connection.vendor}. "
-            "Use that database's own tools (e.g. pg_dump for PostgreSQL)."
+            f"backup_db copies SQLite databases and dumps PostgreSQL ones (pg_dump); the {using!r} "
+            f"database is {connection.vendor}: back it up with that database's own tools."
         )
     name = database_path(using)
     if name is None:
@@ -253,7 +288,7 @@ def database_alias(path: Path | str, alias: str = CHECK_ALIAS) -> Iterator[str]:
         del connections.settings[alias]
 
 
-def _target(path: str, source: Path, force: bool) -> Path:
+def _target(path: str, source: Path | None, force: bool) -> Path:
     target = Path(path).expanduser().absolute()
     if target.is_dir():
         raise CommandError(f"{target} is a directory; give the backup a file name.")
