@@ -185,6 +185,18 @@ EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
 
+# --- E-mail and links (accounts: set-password links) -----------------------------------------
+# The site's address as users reach it (e.g. https://orders.example.com): the links that
+# `create_company` prints and e-mails start with it. Pages build links from the request instead.
+SITE_URL = config("SITE_URL", default="")
+# E-mail is "configured" when EMAIL_HOST is set; without it links are shown, never sent.
+EMAIL_HOST = config("EMAIL_HOST", default="")
+EMAIL_PORT = config("EMAIL_PORT", default=587, cast=int)
+EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=True, cast=bool)
+DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="ledgerline@localhost")
+
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")
 LOGGING = {
