@@ -154,8 +154,8 @@ def change_role(*, actor, user_id, role: str) -> User:
     """
     with store.write_transaction():
         _check_actor(actor)
+        user = _team_member(actor, user_id)  # first: another company's user is a 404, whatever
         role = _role(role)
-        user = _team_member(actor, user_id)
         before = user.role
         if before == role.value:
             raise InvalidAccessChange({"role": [f"{user.username} is already {role.label}."]})

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import commands, selectors
-from .exceptions import AccessError, InvalidAccessChange, TeamNotPermitted, UserNotFound
+from .exceptions import AccessError, TeamNotPermitted, UserNotFound
 from .forms import AddUserForm, RoleForm, apply_errors
 
 ERROR_STATUS = ((TeamNotPermitted, 403), (UserNotFound, 404), (AccessError, 422))
@@ -64,9 +64,9 @@ def team(request):
 @permission_required("accounts.manage_team", raise_exception=True)
 def change_role(request, user_id):
     form = RoleForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, InvalidAccessChange({"role": ["Choose a role."]}))
-    return _run(request, commands.change_role, user_id, role=form.cleaned_data["role"])
+    # An invalid role is the command's to refuse, after it has looked the user up (404 first).
+    role = form.cleaned_data["role"] if form.is_valid() else ""
+    return _run(request, commands.change_role, user_id, role=role)
 
 
 @require_POST
