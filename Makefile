@@ -16,8 +16,8 @@ MANAGE := $(PY) manage.py
 
 help:
 	@echo "make run    - set up (venv, requirements, .env, migrate, demo data) and serve on http://127.0.0.1:8000"
-	@echo "make test   - set up with dev requirements, then ruff and the whole pytest suite"
-	@echo "make serve  - collectstatic and serve with waitress using the settings named in .env"
+	@echo "make test   - set up with dev requirements, then ruff, the import fence and the whole pytest suite"
+	@echo "make serve  - migrate, collectstatic and serve as production does (manage.py serve: waitress)"
 	@echo "make bench  - benchmarks (see bench/README.md);  make soak - long load and crash soak"
 
 $(PY):
@@ -57,7 +57,7 @@ run: seed
 
 serve: migrate
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(VENV)/bin/waitress-serve --listen=127.0.0.1:8000 --threads=8 config.wsgi:application
+	$(MANAGE) serve
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .
@@ -82,6 +82,7 @@ test: setup-dev e2e-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run --settings=config.settings.test
+	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/pytest
 
 bench: setup-dev

@@ -4,15 +4,20 @@ Django's own auth views (see config/urls.py and accounts/urls.py)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from . import commands, selectors
 from .exceptions import AccessError, TeamNotPermitted, UserNotFound
 from .forms import AddUserForm, RoleForm, apply_errors
+from .health import database_write_problem
 
 ERROR_STATUS = ((TeamNotPermitted, 403), (UserNotFound, 404), (AccessError, 422))
 
@@ -23,15 +28,17 @@ def status_for(error: AccessError) -> int:
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
-    """200 with {"status": "ok", "database": "ok"} after a real query; 503 when the DB fails."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    """GET or HEAD. 200 `{"status": "ok", "database": "ok"}` when the database takes a write;
+    503 `{"status": "error", "database": "<reason>"}` when it cannot (accounts/health.py).
+
+    Exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT), so a local monitor can use plain
+    HTTP on 127.0.0.1.
+    """
+    problem = database_write_problem()
+    if problem:
+        return JsonResponse({"status": "error", "database": problem}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

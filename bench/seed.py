@@ -22,10 +22,11 @@ fast path writes the same rows in minutes, and cuts no corner that changes what 
   orders). All orders' steps are merged by time, as in `orders.demo.seed_orders`, so
   consecutive log positions belong to different orders, as in a real log;
 - each step becomes the event the command would record (`fast_event`): the same event classes
-  built from the same cleaned input (`orders.validation.clean_order` / `clean_fields`), the
-  target state from the FSM's own transition table (`Order.<name>._django_fsm`, conditions and
-  the actor's permission checked as the commands check them), the actor chosen as in
-  `orders.demo` (managers approve, reject, resume and cancel approved work);
+  built from the same cleaned input (`orders.validation.clean_order` / `clean_fields`), with
+  the commands' own helpers for the order number, the guards (FSM state, permission,
+  conditions) and the target state, the order's state moved on by `orders.aggregate.evolve`,
+  and the actor chosen as in `orders.demo` (managers approve, reject, resume and cancel
+  approved work);
 - each event becomes the row `events.store.append` would write: `to_payload()`, the metadata
   of `events.store.event_metadata` (correlation_id "-", as outside a request), the hash chain
   continued from the log's head with `events.hashing.event_hash` (what
@@ -61,7 +62,6 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django_fsm import State
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Company, Role, User
@@ -70,9 +70,11 @@ from events.models import Event
 from events.registry import DomainEvent, event_class
 from events.store import event_metadata
 from orders import commands
+from orders.aggregate import Pending, evolve
 from orders.demo import MANAGER_ACTIONS, order_input, order_plan
 from orders.events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
-from orders.models import Order, OrderState
+from orders.exceptions import OrderError
+from orders.models import Order
 from orders.validation import clean_fields, clean_order
 
 COMPANIES = [
@@ -136,8 +138,9 @@ class Step:
 class PlannedOrder:
     """One order's whole future, plus the little state both executors track while replaying it.
 
-    `state`, `held_from` and `line_count` mirror the `Order` row, so the FSM's conditions
-    (which read `order.line_count`) can be evaluated on this object directly.
+    `number`, `sequence`, `state`, `version`, `held_from` and `line_count` are the `Order` row's
+    fields, evolved by `orders.aggregate.evolve` (on `vars(order)`), so the commands' guards and
+    the FSM's conditions (which read `order.line_count`) run on this object directly.
     """
 
     company: int  # index into the seeded companies
@@ -146,6 +149,7 @@ class PlannedOrder:
     lines: tuple[Line, ...]
     steps: list[Step]
     version: int = 0
+    number: str = ""
     state: str = ""
     held_from: str = ""
     line_count: int = 0
@@ -301,68 +305,57 @@ class PlanError(Exception):
 def fast_event(order: PlannedOrder, index: int, *, actor, company: Company) -> DomainEvent:
     """The event `orders.commands` would record for step `index`; advances `order`'s state.
 
-    `order.sequence` must be set before the "place" step (the commands use max + 1).
+    `order.sequence` must be set before the "place" step (the commands use max + 1). The
+    commands' own rules decide: the order number (`commands.order_number`), the guards
+    (`commands.check_transition`: FSM state, permission, conditions), the target state
+    (`commands.target_state`); `orders.aggregate.evolve` then moves the order on, exactly as the
+    projections will when they replay the event. Raises PlanError where a command would refuse.
     """
     step = order.steps[index]
     if step.action == "place":
         details, lines = clean_order(order.details, order.lines)
         event = OrderPlaced(
-            number=f"{company.slug.upper()}-{order.sequence:06d}",
+            number=commands.order_number(company, order.sequence),
             sequence=order.sequence,
             currency=company.currency,
             details=details,
             lines=lines,
         )
-        order.state, order.line_count = OrderState.DRAFT.value, len(lines)
     else:
-        transition = _allowed(order, step.action, actor)
+        try:
+            commands.check_transition(order, step.action, actor)
+        except OrderError as refused:
+            raise PlanError(f"{step.action}: {refused}") from refused
         if step.action == "change":
             details, lines = clean_order(step.data["details"], step.data["lines"])
             event = OrderChanged(details=details, lines=lines)
-            order.line_count = len(lines)
         elif step.action == "add_note":
             event = NoteAdded(**clean_fields(step.data, ("text",)))
         else:
             spec = commands.workflow_transitions()[step.action]
             fields = clean_fields(step.data, spec["fields"])
-            target = transition.target
-            if isinstance(target, State):  # resume: back to the state it was held from
-                target = order.held_from
-                if target not in transition.target.allowed_states:
-                    raise PlanError(f"cannot resume to {target!r}")
-            event = event_class(spec["event"])(from_state=order.state, to_state=target, **fields)
-            order.held_from = order.state if target == OrderState.ON_HOLD else ""
-            order.state = target
-    order.version += 1
+            event = event_class(spec["event"])(
+                from_state=order.state, to_state=commands.target_state(order, step.action), **fields
+            )
+    evolve(vars(order), Pending(order.version + 1, event))
     order.approved = order.approved or step.action == "approve"
     return event
 
 
-def _allowed(order: PlannedOrder, name: str, actor):
-    """The FSM transition for `name` from the order's state, checked as `_load_for` checks it."""
-    meta = getattr(Order, name)._django_fsm
-    if not meta.has_transition(order.state):
-        raise PlanError(f"{name} is not allowed from {order.state}")
-    transition = meta.get_transition(order.state)
-    if transition.permission and not actor.has_perm(transition.permission):
-        raise PlanError(f"{actor.username} may not {name}")
-    for condition in transition.conditions:
-        if not condition(order):
-            raise PlanError(f"{name}: condition {condition.__name__} fails")
-    return transition
-
-
 class _PermissionCache:
     """`user.has_perm`, remembered: Django re-instantiates the auth backends on every call,
-    which was a fifth of the fast path's time. Same answers, asked once per permission."""
+    which was a fifth of the fast path's time. Same answers, asked once per permission (and
+    once more for "on an object": django-fsm asks that first, and the project's backends give
+    no per-object permissions, so that answer does not depend on the object)."""
 
     def __init__(self, user: User):
         self.user, self.username, self.answers = user, user.username, {}
 
-    def has_perm(self, perm: str) -> bool:
-        if perm not in self.answers:
-            self.answers[perm] = self.user.has_perm(perm)
-        return self.answers[perm]
+    def has_perm(self, perm: str, obj=None) -> bool:
+        key = (perm, obj is not None)
+        if key not in self.answers:
+            self.answers[key] = self.user.has_perm(perm, obj)
+        return self.answers[key]
 
 
 def db_datetime(value: dt.datetime) -> str:

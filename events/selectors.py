@@ -9,6 +9,7 @@ import json
 from django import forms
 from django.utils import timezone
 
+from accounts.form_fields import BoundedDateField, BoundedIntegerField
 from orders.models import Order
 
 from .models import Event, IntegrityCheck
@@ -21,13 +22,13 @@ class AuditFilterForm(forms.Form):
     event_type = forms.ChoiceField(required=False, label="Event type")
     actor = forms.CharField(required=False, max_length=150, label="Actor (username)")
     order = forms.CharField(required=False, max_length=32, label="Order number")
-    occurred_after = forms.DateField(
+    occurred_after = BoundedDateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
-    occurred_before = forms.DateField(
+    occurred_before = BoundedDateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    before = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,8 +115,7 @@ AUDIT_CSV_HEADER = [
 
 
 def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
-    """Every matching event, streamed in keyset chunks (bounded memory)."""
-    yield AUDIT_CSV_HEADER
+    """Every matching event (cells as in AUDIT_CSV_HEADER), streamed in keyset chunks."""
     before = None
     while True:
         qs = filtered_events(company_id, data)

@@ -1,10 +1,12 @@
-"""The event store API: append with optimistic concurrency, read a stream, stream the log.
+"""The event store API: append with optimistic concurrency, read a stream, the writers' transaction.
 
-Writers are serialised: on SQLite every `transaction.atomic()` is `BEGIN IMMEDIATE` (see
-settings), so the writer that appends holds the database's single write lock from its first
-statement and the next writer waits (busy_timeout) instead of failing. That makes "read the
-head, write head + 1" safe, and positions increase in commit order. On PostgreSQL the same
-guarantee comes from a transaction-scoped advisory lock taken before the head is read.
+Writers are serialised by `write_transaction()`, the one way to open a transaction that writes:
+on SQLite it is `transaction.atomic()`, which settings run as `BEGIN IMMEDIATE` (the database's
+single write lock from the first statement; the next writer waits in `busy_timeout` instead of
+failing); on PostgreSQL the transaction's first statement takes an advisory lock. Either way
+"read the head, write head + 1" is safe, a command's own reads happen under the lock, and
+positions increase in commit order. Replaying the log (rebuilds, catch-up, verification) lives
+in `events.replay`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextvars
 import datetime as dt
 import itertools
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
@@ -25,14 +28,15 @@ from django.utils import timezone
 
 from accounts.request_context import current_request_id
 
-from . import writelock
 from .exceptions import ConcurrencyError
 from .hashing import GENESIS, event_hash
 from .models import Event
 from .registry import DomainEvent, deserialize
-from .sqlrows import aware_from_text, table, uuid_from_hex
+from .sqlrows import aware_from_text, table
 
-_PG_LOG_LOCK_KEY = 7_316_001  # arbitrary constant naming "the event log" advisory lock
+# PostgreSQL: the transaction-scoped advisory lock that stands for "the event log" (any constant
+# the application uses for nothing else).
+PG_WRITE_LOCK_KEY = 7_316_001
 
 
 class RecordedEvent:
@@ -175,14 +179,36 @@ def register_inline_handler(handler: InlineHandler) -> None:
         _inline_handlers.append(handler)
 
 
+_writers = threading.local()  # per thread: the aliases whose writer transaction is open
+
+
 @contextlib.contextmanager
 def write_transaction(using: str = "default") -> Iterator[None]:
-    """`transaction.atomic()` for a writer, after queueing for the database (`writelock`)."""
-    # Nested inside another writer (a command around `append`): one transaction, no savepoint
-    # to take and release. An error still unwinds the whole outer writer.
-    path = writelock.database_path(using)
-    with writelock.queue(path) as depth, transaction.atomic(using=using, savepoint=depth == 0):
-        yield
+    """The transaction every writer opens (commands, `append`): one writer at a time.
+
+    SQLite: `transaction.atomic()`, run as `BEGIN IMMEDIATE` (settings), so the write lock is
+    held from the first statement and other writers queue in `busy_timeout`. PostgreSQL: the
+    first statement is `pg_advisory_xact_lock(PG_WRITE_LOCK_KEY)`, released at commit or
+    rollback. Nested writers join the outer one (no savepoint, no second lock); an error still
+    unwinds the whole outer writer. Raises whatever the body raises, after rolling back.
+    """
+    open_aliases = getattr(_writers, "aliases", None)
+    if open_aliases is None:
+        open_aliases = _writers.aliases = set()
+    if using in open_aliases:
+        with transaction.atomic(using=using, savepoint=False):
+            yield
+        return
+    with transaction.atomic(using=using):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PG_WRITE_LOCK_KEY])
+        open_aliases.add(using)
+        try:
+            yield
+        finally:
+            open_aliases.discard(using)
 
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
@@ -239,7 +265,6 @@ def append(
     occurred_at = occurred_at or recorded_at
     metadata = event_metadata(actor, correlation_id=correlation_id, causation_id=causation_id)
     with write_transaction(using):
-        _lock_log(using)
         current = stream_version(stream_id, using=using)
         if current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
@@ -272,7 +297,7 @@ def append(
             raise ConcurrencyError(
                 stream_id, expected_version, stream_version(stream_id, using=using)
             ) from None
-        recorded = [_recorded(row, data) for row, data in zip(rows, events, strict=True)]
+        recorded = [recorded_event(row, data) for row, data in zip(rows, events, strict=True)]
         for handler in _inline_handlers:
             handler(recorded, using)
     return recorded
@@ -349,172 +374,24 @@ def read_stream(
     With `until`, the stream stops at its first event that occurred later: a history never has
     a hole, even if an event was recorded with an earlier `occurred_at` than the one before it.
     """
-    events = table(Event, using)
-    column = events.column_of
-    where = [f"{column['stream_id']} = %s"]
-    params = [events.prep("stream_id", stream_id)]
+    rows = Event.objects.using(using).filter(stream_id=stream_id)
     if company is not None:
-        where.append(f"{column['company_id']} = %s")
-        params.append(events.prep("company_id", getattr(company, "pk", company)))
+        rows = rows.filter(company_id=getattr(company, "pk", company))
     if up_to_version is not None:
-        where.append(f"{column['version']} <= %s")
-        params.append(up_to_version)
-    rows = events.select(" AND ".join(where), params, tail=f"ORDER BY {column['version']}")
+        rows = rows.filter(version__lte=up_to_version)
+    rows = rows.order_by("version")
     if until is not None:
-        rows = list(itertools.takewhile(lambda row: row["occurred_at"] <= until, rows))
-    return [_recorded(_Row(row)) for row in rows]
-
-
-def read_all(
-    after_position: int = 0,
-    *,
-    batch_size: int = 2000,
-    up_to_position: int | None = None,
-    using: str = "default",
-) -> Iterator[list[RecordedEvent]]:
-    """The whole log in position order, as batches, with memory bounded by `batch_size`.
-
-    Keyset pagination on the unique position index: each batch is one indexed range query, so
-    reading the millionth event costs the same as reading the first.
-    """
-    return _scan("position", after_position, batch_size, up_to_position, using)
-
-
-def read_by_stream(
-    *, up_to_position: int | None = None, batch_size: int = 5000, using: str = "default"
-) -> Iterator[list[RecordedEvent]]:
-    """Every event (up to a position) stream by stream: by stream id, then version.
-
-    For replays whose result does not depend on how streams interleave in the log: each
-    stream's events come together, so a replay finishes one stream's rows before the next and
-    never has to come back to them. Keyset pagination on the unique (stream, version) index.
-    """
-    return _scan("stream", 0, batch_size, up_to_position, using)
-
-
-def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored=False):
-    """Batches of the log in `order` ("position" or "stream"), each one indexed range query.
-
-    The hot path of every replay: on SQLite it reads the columns as stored and leaves decoding
-    to first use (`_replayed`); elsewhere rows are converted as the ORM converts them.
-    `as_stored`: every column as the ORM gives it back, as `_Row`s (what verification hashes).
-    """
-    connection = connections[using]
-    events = table(Event, using)
-    lean = (
-        not as_stored
-        and connection.vendor == "sqlite"
-        and not connection.settings_dict.get("TIME_ZONE")
-    )
-    sql = _scan_sql(using, order, up_to_position is not None, int(batch_size), lean)
-    if order == "position":
-        key = (after_position,)
-    else:  # before every stream: (the nil UUID, version 0), valid on every database
-        key = (events.prep("stream_id", uuid.UUID(int=0)), 0)
-    while True:
-        params = [*key, up_to_position] if up_to_position is not None else [*key]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        if lean:
-            batch = [_replayed(row) for row in rows]
-        elif as_stored:
-            batch = [_Row(events._convert(row)) for row in rows]
-        else:
-            batch = [_recorded(_Row(events._convert(row))) for row in rows]
-        yield batch
-        last = batch[-1]
-        key = (
-            (last.position,)
-            if order == "position"
-            else (events.prep("stream_id", last.stream_id), last.version)
-        )
-
-
-@lru_cache(maxsize=32)
-def _scan_sql(using: str, order: str, bounded: bool, limit: int, lean: bool) -> str:
-    """The replay SELECT. In the lean form the datetimes are selected as expressions
-    (`CAST … AS TEXT`): the driver converts a column *declared* datetime on every row (Django
-    registers that), and `aware_from_text` does the same job in a fraction of the time;
-    `json_extract` hands the projectors the actor without decoding the whole metadata."""
-    events = table(Event, using)
-    c = events.column_of
-    columns = events.columns
-    if lean:
-        columns = ", ".join(
-            [
-                c["id"],
-                c["position"],
-                c["stream_type"],
-                c["stream_id"],
-                c["version"],
-                c["event_type"],
-                c["schema_version"],
-                c["payload"],
-                c["metadata"],
-                f"json_extract({c['metadata']}, '$.actor_username')",
-                c["company_id"],
-                f"CAST({c['occurred_at']} AS TEXT)",
-                f"CAST({c['recorded_at']} AS TEXT)",
-            ]
-        )
-    if order == "position":
-        where, order_by = f"{c['position']} > %s", c["position"]
-    else:
-        where = f"({c['stream_id']}, {c['version']}) > (%s, %s)"
-        order_by = f"{c['stream_id']}, {c['version']}"
-    if bounded:
-        where += f" AND {c['position']} <= %s"
-    return f"SELECT {columns} FROM {events.table} WHERE {where} ORDER BY {order_by} LIMIT {limit}"
-
-
-def _replayed(row: tuple) -> RecordedEvent:
-    (id_, position, stream_type, stream_id, version, event_type, schema_version) = row[:7]
-    (payload, metadata, actor, company_id, occurred_at, recorded_at) = row[7:]
-    return RecordedEvent(
-        id=id_,
-        position=position,
-        stream_type=stream_type,
-        stream_id=uuid_from_hex(stream_id),
-        version=version,
-        event_type=event_type,
-        schema_version=schema_version,
-        payload=payload,
-        metadata=metadata,
-        actor_username=actor if isinstance(actor, str) else None,
-        company_id=uuid_from_hex(company_id),
-        occurred_at=aware_from_text(occurred_at),
-        recorded_at=recorded_at,
-    )
-
-
-class _Row:
-    """A stored event row with attribute access (what `hash_of` and `_recorded` read)."""
-
-    __slots__ = ("__dict__",)
-
-    def __init__(self, values: dict):
-        self.__dict__ = values
-
-
-def iter_rows(
-    after_position: int = 0,
-    *,
-    batch_size: int = 2000,
-    up_to_position: int | None = None,
-    using: str = "default",
-) -> Iterator[list[_Row]]:
-    """Stored rows in position order, in batches (verification hashes these as stored)."""
-    return _scan("position", after_position, batch_size, up_to_position, using, as_stored=True)
+        rows = itertools.takewhile(lambda row: row.occurred_at <= until, rows)
+    return [recorded_event(row) for row in rows]
 
 
 def head_position(*, using: str = "default") -> int:
+    """The last event's position (0 for an empty log)."""
     return Event.objects.using(using).aggregate(p=Max("position"))["p"] or 0
 
 
-def _recorded(row: Event, data: DomainEvent | None = None) -> RecordedEvent:
+def recorded_event(row, data: DomainEvent | None = None) -> RecordedEvent:
+    """A stored row (an `Event`, or anything with its attributes) as a RecordedEvent."""
     return RecordedEvent(
         id=row.id,
         position=row.position,
@@ -531,10 +408,3 @@ def _recorded(row: Event, data: DomainEvent | None = None) -> RecordedEvent:
         occurred_at=row.occurred_at,
         recorded_at=row.recorded_at,
     )
-
-
-def _lock_log(using: str) -> None:
-    connection = connections[using]
-    if connection.vendor == "postgresql":  # pragma: no cover - SQLite is the tested default
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOG_LOCK_KEY])

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from .hashing import GENESIS
 from .models import Event, IntegrityCheck
-from .store import hash_of, iter_rows
+from .replay import iter_rows
+from .store import hash_of
 
 
 @dataclasses.dataclass

@@ -1,11 +1,8 @@
-import csv
-
 from django.contrib.auth.decorators import permission_required
-from django.http import StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
+from accounts.csv_export import csv_response
 from accounts.pages import render_page
-from orders.history import Echo
 
 from . import selectors
 
@@ -17,7 +14,11 @@ def audit_log(request):
     form = selectors.AuditFilterForm(request.GET)
     valid = form.is_valid()
     if valid and request.GET.get("format") == "csv":
-        return _csv(selectors.audit_csv_rows(request.user.company_id, form.cleaned_data))
+        return csv_response(
+            "event-log.csv",
+            selectors.AUDIT_CSV_HEADER,
+            selectors.audit_csv_rows(request.user.company_id, form.cleaned_data),
+        )
     context = {"form": form, "page": None, "check": selectors.last_integrity_check()}
     if valid:
         context["page"] = selectors.audit_page(request.user.company_id, form.cleaned_data)
@@ -35,12 +36,3 @@ def _query_without(request, name: str) -> str:
     query = request.GET.copy()
     query.pop(name, None)
     return query.urlencode()
-
-
-def _csv(rows):
-    writer = csv.writer(Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(r) for r in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="event-log.csv"'
-    return response

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.form_fields import BoundedDateFilter, BoundedIntegerField
 from projections.models import OrderSummary
 
 from .models import FINAL_STATES, OrderState
@@ -32,7 +33,7 @@ SORTS = {
 
 
 class OrderFilterForm(forms.Form):
-    page = forms.IntegerField(min_value=1, required=False)
+    page = BoundedIntegerField(min_value=1, required=False)
 
     def clean(self):
         data = super().clean()
@@ -50,7 +51,7 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 def _date_filter(method: str, label: str) -> django_filters.DateFilter:
-    return django_filters.DateFilter(
+    return BoundedDateFilter(
         method=method, label=label, widget=forms.DateInput(attrs={"type": "date"})
     )
 

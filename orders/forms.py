@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts.form_fields import POSITIVE_INT_MAX, BoundedIntegerField
+
 from .events import Line, OrderDetails
 from .models import MAX_LINES
 from .validation import LIMITS, MAX_QUANTITY, MAX_UNIT_PRICE
@@ -22,11 +24,12 @@ def _text(name: str, label: str, *, required: bool = False, textarea: bool = Fal
     )
 
 
-class VersionField(forms.IntegerField):
+class VersionField(BoundedIntegerField):
     widget = forms.HiddenInput
 
     def __init__(self, **kwargs):
-        super().__init__(min_value=0, required=True, **kwargs)
+        # An order's version is a PositiveIntegerField.
+        super().__init__(min_value=0, max_value=POSITIVE_INT_MAX, required=True, **kwargs)
 
 
 class OrderForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Parsing the history page's `as_of` (ISO 8601; Django's field parses it), and CSV streaming."""
+"""Parsing the history page's `as_of` (ISO 8601; Django's field parses it)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.form_fields import BoundedDateTimeField
+
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateTimeField(
+    as_of = BoundedDateTimeField(
         label="Show the order as it stood at",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
@@ -22,11 +24,4 @@ class AsOfForm(forms.Form):
         value = self.cleaned_data.get("as_of")
         if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
             raise forms.ValidationError("That moment is in the future; pick a past time.")
-        return value
-
-
-class Echo:
-    """A file-like object whose write() returns the line, for csv.writer + streaming."""
-
-    def write(self, value: str) -> str:
         return value

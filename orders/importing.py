@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from accounts.csv_export import csv_lines
 from events import store
 from events.models import Event
 
@@ -221,11 +222,11 @@ def read_files(orders_path: Path, lines_path: Path) -> tuple[list[_Order], list[
 
 
 def write_rejects(path: Path, rejects: list[Reject]) -> None:
-    """Write the rejects as CSV (`REJECT_COLUMNS`, header row)."""
+    """Write the rejects as CSV (`REJECT_COLUMNS`, header row) through the shared CSV writer
+    (`accounts.csv_export`: a BOM, and no cell a spreadsheet would run as a formula)."""
+    rows = ((r.reference, r.row, r.reason) for r in rejects)
     with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(REJECT_COLUMNS)
-        writer.writerows((r.reference, r.row, r.reason) for r in rejects)
+        file.writelines(csv_lines(REJECT_COLUMNS, rows))
 
 
 def rejects_path(orders_path: Path) -> Path:

@@ -174,7 +174,7 @@ HISTORY_CSV_HEADER = [
 
 
 def history_csv_rows(entries: list[HistoryEntry]):
-    yield HISTORY_CSV_HEADER
+    """One row per entry, cells as in HISTORY_CSV_HEADER."""
     for e in entries:
         yield [
             e.position,

@@ -7,12 +7,24 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .events import Line, OrderDetails
+from .events import Line, OrderDetails, lines_total
 from .exceptions import OrderValidationError
 from .models import MAX_LINES
 
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = Decimal("10000000.00")
+# Limits that keep every stored sum inside a signed 64-bit integer (SQLite INTEGER, PostgreSQL
+# bigint; 2^63 - 1 = 9,223,372,036,854,775,807 ≈ 9.22e18), whatever users enter:
+# - an order's total is at most MAX_ORDER_TOTAL = 100,000,000.00, i.e. 1e10 cents;
+# - a company has at most MAX_ORDERS_PER_COMPANY = 1e8 orders (checked when one is placed);
+# - so a dashboard state total (a sum of order totals) is at most 1e8 * 1e10 = 1e18 cents
+#   < 9.22e18, and so is an order's total_cents (1e10); counts (per state, per day) are at
+#   most 1e8 < 2^31 - 1, which even a PositiveIntegerField holds;
+# - cycle seconds: events are stamped by the server clock, so a submit-to-deliver cycle is
+#   shorter than 1,000 years (3.2e10 s) and their sum at most 1e8 * 3.2e10 = 3.2e18 < 9.22e18.
+# tests/orders/test_limits.py checks the arithmetic and the extremes.
+MAX_ORDER_TOTAL = Decimal("100000000.00")
+MAX_ORDERS_PER_COMPANY = 100_000_000
 LIMITS = {
     "customer_name": 200,
     "customer_reference": 100,
@@ -127,6 +139,11 @@ def clean_order(details: OrderDetails, lines) -> tuple[OrderDetails, tuple[Line,
         )
         lines = lines[:MAX_LINES]
     cleaned = tuple(clean_line(line, i, errors) for i, line in enumerate(lines))
+    if not errors and lines_total(cleaned) > MAX_ORDER_TOTAL:
+        errors.setdefault("lines", []).append(
+            f"The order's total ({lines_total(cleaned):,}) is above the largest an order may "
+            f"have ({MAX_ORDER_TOTAL:,}); split it into several orders."
+        )
     if errors:
         raise OrderValidationError(errors)
     return details, cleaned
@@ -151,3 +168,11 @@ def clean_fields(data: dict, required: tuple[str, ...]) -> dict[str, str]:
     if errors:
         raise OrderValidationError(errors)
     return cleaned
+
+
+def check_order_count(sequence: int) -> None:
+    """Raise OrderValidationError if a company's `sequence`-th order would pass the limit."""
+    if sequence > MAX_ORDERS_PER_COMPANY:
+        raise OrderValidationError(
+            {"": [f"This company has reached the limit of {MAX_ORDERS_PER_COMPANY:,} orders."]}
+        )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.csv_export import csv_response
 from accounts.pages import render_page, wants_partial
 
 from . import commands, permissions, selectors
@@ -34,7 +33,7 @@ from .forms import (
     apply_command_errors,
     initial_lines,
 )
-from .history import AsOfForm, Echo
+from .history import AsOfForm
 from .models import OrderState
 
 ERROR_STATUS = (
@@ -296,8 +295,5 @@ def order_history(request, order_id):
 
 
 def _history_csv(entries, number: str):
-    writer = csv.writer(Echo())
-    rows = (writer.writerow(row) for row in selectors.history_csv_rows(entries))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{number}-history.csv"'
-    return response
+    rows = selectors.history_csv_rows(entries)
+    return csv_response(f"{number}-history.csv", selectors.HISTORY_CSV_HEADER, rows)

@@ -13,17 +13,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 
 from django.db import connections, transaction
 
-from events import store, writelock
+from events import replay, store
 from events.sqlrows import table
 from events.store import RecordedEvent
 
+from . import scratch
 from .models import ProjectionCheckpoint, key_uuid
 from .registry import Projection, all_projections
 from .rows import row_cache
@@ -93,10 +92,10 @@ def catch_up(
     applied = 0
     total = store.head_position(using=using) - checkpoint_positions(using).get(projection.name, 0)
     while True:
-        with transaction.atomic(using=using):
+        with store.write_transaction(using):
             checkpoints = checkpoint_positions(using)
             position = checkpoints.get(projection.name, 0)
-            batch = next(iter(store.read_all(position, batch_size=batch_size, using=using)), [])
+            batch = next(iter(replay.read_all(position, batch_size=batch_size, using=using)), [])
             if not batch:
                 return applied
             projection.apply(batch, using)
@@ -115,9 +114,7 @@ def scratch_database(using: str = "default") -> Iterator[str]:
     main = connections[using]
     if main.vendor != "sqlite":  # pragma: no cover
         raise NotImplementedError("Building projections aside is implemented for SQLite.")
-    live = writelock.database_path(using)  # in-memory: the scratch file goes to the temp folder
-    folder = os.path.dirname(os.path.abspath(live)) if live else tempfile.gettempdir()
-    path = os.path.join(folder, f".projections-scratch-{uuid.uuid4().hex}.sqlite3")
+    path = scratch.new_path(using)
     settings = dict(connections.settings[using])
     settings.update(
         NAME=path,
@@ -125,17 +122,20 @@ def scratch_database(using: str = "default") -> Iterator[str]:
         CONN_MAX_AGE=0,
         TEST={**settings.get("TEST", {}), "NAME": path},
     )
-    connections.settings[SCRATCH_ALIAS] = settings
-    try:
-        yield path
-    finally:
-        connections[SCRATCH_ALIAS].close()
-        with contextlib.suppress(AttributeError):
-            delattr(connections._connections, SCRATCH_ALIAS)
-        del connections.settings[SCRATCH_ALIAS]
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path + suffix)
+    # Scratch files of a rebuild or verify killed part-way go now; ours is claimed while in use.
+    scratch.remove_leftovers(using)
+    with scratch.claimed(path):
+        connections.settings[SCRATCH_ALIAS] = settings
+        try:
+            yield path
+        finally:
+            connections[SCRATCH_ALIAS].close()
+            with contextlib.suppress(AttributeError):
+                delattr(connections._connections, SCRATCH_ALIAS)
+            del connections.settings[SCRATCH_ALIAS]
+            for suffix in scratch.SUFFIXES:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path + suffix)
 
 
 def _stream_without_mmap(using: str) -> None:
@@ -173,9 +173,9 @@ def build_aside(
     if all(projection.stream_local for projection in projections):
         # One stream's rows are finished before the next stream's: the row cache only ever
         # holds the streams of a batch (plus the per-company totals), whatever the log's size.
-        batches = store.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
+        batches = replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
     else:
-        batches = store.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
+        batches = replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
     done = 0
     with row_cache(SCRATCH_ALIAS):  # rows stay in memory across batches (bounded LRU)
         for batch in batches:
@@ -190,7 +190,7 @@ def build_aside(
 
 def _apply_tail(projections, after: int, up_to: int, using: str, batch_size: int) -> int:
     applied = 0
-    for batch in store.read_all(after, batch_size=batch_size, up_to_position=up_to, using=using):
+    for batch in replay.read_all(after, batch_size=batch_size, up_to_position=up_to, using=using):
         with transaction.atomic(using=SCRATCH_ALIAS):
             for projection in projections:
                 projection.apply(batch, SCRATCH_ALIAS)
@@ -248,7 +248,7 @@ def rebuild(
             done += _apply_tail(projections, head, tail_end, using, batch_size)
             head = tail_end
             connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, transaction.atomic(using=using):
+            with _attached(path, using) as connection, store.write_transaction(using):
                 # The write lock is held from here: no event can be appended until the swap commits.
                 if store.head_position(using=using) != head:
                     continue  # appended since: leave the lock, apply those too, try again
@@ -326,7 +326,7 @@ def verify(
                 _apply_tail([projection], built[name], live[name], using, batch_size)
                 built[name] = live[name]
             connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, transaction.atomic(using=using):
+            with _attached(path, using) as connection, store.write_transaction(using):
                 if positions() != live:
                     continue  # the live rows moved on since: catch the scratch rows up, again
                 with connection.cursor() as cursor:

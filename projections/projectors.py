@@ -1,5 +1,8 @@
 """The projections: how each read model folds events into rows.
 
+The order's own fields (state, version, held-from, line count, number) evolve by the one set of
+rules in `orders.aggregate.evolve`; each projector adds only what its read model shows besides.
+
 Every projector is a pure function of the events it is given, in log order, plus the rows it
 already has: no clock, no lookups elsewhere. That is what makes rebuilds byte-identical.
 """
@@ -11,10 +14,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from events.store import RecordedEvent
+from orders.aggregate import evolve
 from orders.events import (
     OrderChanged,
     OrderDelivered,
-    OrderHeld,
     OrderPlaced,
     OrderShipped,
     OrderSubmitted,
@@ -83,30 +86,9 @@ class OrderStateProjection(Projection):
         rows = rows_for(Order, using).load_ids(e.stream_id for e in events)
         for event in events:
             if event.event_type == "OrderPlaced":
-                data = event.data
-                rows.put(
-                    {
-                        "id": event.stream_id,
-                        "company_id": event.company_id,
-                        "number": data.number,
-                        "sequence": data.sequence,
-                        "state": OrderState.DRAFT.value,
-                        "version": event.version,
-                        "held_from": "",
-                        "line_count": len(data.lines),
-                    }
-                )
-                continue
-            row = rows.touch(event.stream_id)
-            row["version"] = event.version
-            if event.event_type == "NoteAdded":  # a new version, nothing else: text not decoded
-                continue
-            data = event.data
-            if isinstance(data, OrderChanged):
-                row["line_count"] = len(data.lines)
-            elif isinstance(data, StateChanged):
-                row["state"] = data.to_state
-                row["held_from"] = data.from_state if isinstance(data, OrderHeld) else ""
+                rows.put(evolve({"id": event.stream_id, "company_id": event.company_id}, event))
+            else:
+                evolve(rows.touch(event.stream_id), event)
         rows.save()
 
 
@@ -126,15 +108,11 @@ class OrderSummaryProjection(Projection):
             actor = event.actor_username
             if event.event_type == "OrderPlaced":
                 data = event.data
+                row = {"id": event.stream_id, "company_id": event.company_id}
                 rows.put(
-                    {
-                        "id": event.stream_id,
-                        "company_id": event.company_id,
-                        "number": data.number,
-                        "sequence": data.sequence,
-                        "state": OrderState.DRAFT.value,
-                        "version": event.version,
-                        **_details(data),
+                    evolve(row, event)
+                    | _details(data)
+                    | {
                         "currency": data.currency,
                         "placed_at": event.occurred_at,
                         "placed_by": actor,
@@ -143,15 +121,14 @@ class OrderSummaryProjection(Projection):
                         "state_since": event.occurred_at,
                         "submitted_at": None,
                         "delivered_at": None,
-                        "held_from": "",
                         "carrier": "",
                         "tracking_number": "",
                         "note_count": 0,
                     }
                 )
                 continue
-            row = rows.touch(event.stream_id)
-            row.update(version=event.version, last_changed_at=event.occurred_at, last_actor=actor)
+            row = evolve(rows.touch(event.stream_id), event)
+            row["last_changed_at"], row["last_actor"] = event.occurred_at, actor
             if event.event_type == "NoteAdded":  # counted; its text is not decoded
                 row["note_count"] += 1
                 continue
@@ -159,8 +136,7 @@ class OrderSummaryProjection(Projection):
             if isinstance(data, OrderChanged):
                 row.update(_details(data))
             elif isinstance(data, StateChanged):
-                row.update(state=data.to_state, state_since=event.occurred_at)
-                row["held_from"] = data.from_state if isinstance(data, OrderHeld) else ""
+                row["state_since"] = event.occurred_at
                 if isinstance(data, OrderSubmitted):
                     row["submitted_at"] = event.occurred_at
                 elif isinstance(data, OrderShipped):
@@ -179,7 +155,6 @@ def _details(data: OrderPlaced | OrderChanged) -> dict:
         "shipping_address": details.shipping_address,
         "notes": details.notes,
         "lines": lines_json(data.lines),
-        "line_count": len(data.lines),
         "total_cents": cents(lines_total(data.lines)),
     }
 

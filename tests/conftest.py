@@ -1,6 +1,4 @@
-import contextlib
 import importlib
-import os
 
 import pytest
 from django.db import connection, transaction
@@ -72,12 +70,3 @@ def committed_db(transactional_db):
         cursor.execute("DELETE FROM events_event")
         for sql in _TRIGGERS.SQLITE_UP:
             cursor.execute(sql)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _remove_write_lock_files(django_db_setup, django_db_blocker):
-    """The event store's writer lock file lives next to the database: tidy it with the test DB."""
-    yield
-    name = str(connection.settings_dict.get("NAME") or "")
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(f"{name}.write-lock")

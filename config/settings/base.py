@@ -13,7 +13,7 @@ ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="", cast=Csv())
 CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.PlatformAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -87,9 +87,6 @@ SQLITE_INIT_COMMAND = (
     "PRAGMA cache_size=-65536;"
     "PRAGMA mmap_size=268435456;"
 )
-# WAL checkpoints run in a background thread per process (events/checkpointer.py), not inside
-# commits; 0 leaves them to SQLite (every 1,000 pages, in whichever commit passes that).
-SQLITE_CHECKPOINT_SECONDS = config("SQLITE_CHECKPOINT_SECONDS", default=0.2, cast=float)
 
 
 def database_from_url(url: str) -> dict:
@@ -138,6 +135,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = config("AXES_PROXY_COUNT", default=0, cast=int)
+# And an address-wide limit beside it (accounts/login_throttle.py): this many failures from one
+# address, whatever the usernames, within the same cool-off lock the address (0: off). It stops
+# password spraying, which the per-username lock does not see.
+AXES_HANDLER = "accounts.login_throttle.AddressWideLockHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = config("LOGIN_ADDRESS_FAILURE_LIMIT", default=10, cast=int)
+# Axes names clients in its log lines without the User-Agent header, values quoted.
+AXES_CLIENT_STR_CALLABLE = "accounts.login_throttle.client_description"
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -159,6 +163,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Security headers -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# /healthz answers plain HTTP too (SECURE_SSL_REDIRECT is on in production): a local monitor or
+# load balancer probes 127.0.0.1:8000 without TLS and must get the health, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -184,6 +191,13 @@ EVENT_LOG_KEY = config("EVENT_LOG_KEY", default="")
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
+# The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
+# waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
+SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")
+SERVE_THREADS = config("SERVE_THREADS", default=8, cast=int)
+SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
+# /healthz answers 503 when the disk holding the SQLite database has less free space than this.
+HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
 
 # --- E-mail and links (accounts: set-password links) -----------------------------------------
 # The site's address as users reach it (e.g. https://orders.example.com): the links that

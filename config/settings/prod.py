@@ -1,13 +1,14 @@
 """Production: behind nginx (TLS offload), served by waitress.
 
-Refuses to start without SECRET_KEY and ALLOWED_HOSTS: a misconfigured install must fail
-loudly at start-up, not run with a guessable key or accept any Host header.
+Refuses to start without SECRET_KEY and ALLOWED_HOSTS, with a short SECRET_KEY, or without
+EVENT_LOG_KEY: a misconfigured install must fail loudly at start-up, not run with a guessable
+key, accept any Host header, or keep an event log whose chain anyone can recompute.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, SECRET_KEY, config
+from .base import ALLOWED_HOSTS, EVENT_LOG_KEY, SECRET_KEY, config
 
 DEBUG = False
 
@@ -20,6 +21,21 @@ if _missing:
     raise ImproperlyConfigured(
         f"Production settings need {' and '.join(_missing)} in the environment or .env "
         "(see .env.example)."
+    )
+# Django's own rule for a strong key (check security.W009): at least 50 characters, at least 5
+# different ones. `make setup` writes one (secrets.token_urlsafe(50), 67 characters).
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too short or too simple for production: use at least 50 random "
+        "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
+# Without it the chain is plain SHA-256, which anyone with write access to the database can
+# recompute after editing the log (systemPatterns.md, "Anchors").
+if not EVENT_LOG_KEY:
+    raise ImproperlyConfigured(
+        "Production settings need EVENT_LOG_KEY (the event log's HMAC key) in the environment or "
+        ".env: generate one with python -c 'import secrets; print(secrets.token_urlsafe(32))' "
+        "and never change it for an existing log."
     )
 
 SECURE_SSL_REDIRECT = config("SECURE_SSL_REDIRECT", default=True, cast=bool)

@@ -24,5 +24,3 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": os.path.join(tempfile.gettempdir(), f"ledgerline-test-{os.getpid()}.sqlite3"),
 }
 AXES_ENABLED = True
-# No background checkpointer threads outliving each test's database (tests/events/ test it).
-SQLITE_CHECKPOINT_SECONDS = 0

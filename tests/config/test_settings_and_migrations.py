@@ -34,6 +34,7 @@ def test_check_deploy_with_prod_settings_prints_no_warnings(tmp_path):
         env_overrides={
             "DJANGO_SETTINGS_MODULE": "config.settings.prod",
             "SECRET_KEY": "x" * 20 + "-a-long-random-test-secret-key-for-check-deploy-0123456789",
+            "EVENT_LOG_KEY": "a-test-event-log-key",
             "ALLOWED_HOSTS": "orders.example.com",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         },

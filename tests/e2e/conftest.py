@@ -83,6 +83,7 @@ def _server_env(database: Path) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.prod",
         SECRET_KEY=secrets.token_urlsafe(50),
+        EVENT_LOG_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=f"sqlite:///{database}",
         # Collected next to the test database, never into the project's shared staticfiles/.

@@ -67,7 +67,7 @@ def test_auditor_sees_no_actions_reads_an_earlier_state_and_downloads_csv(sessio
         page.get_by_test_id("csv-link").click()
     download = download_info.value
     assert download.suggested_filename == f"{number}-history.csv"
-    content = Path(download.path()).read_text(encoding="utf-8")
+    content = Path(download.path()).read_text(encoding="utf-8-sig")  # BOM first
     table = list(csv.DictReader(io.StringIO(content)))
     assert [int(r["position"]) for r in table] == [r.position for r in rows]
     assert [r["event_type"] for r in table] == [r.event_type for r in rows]

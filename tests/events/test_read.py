@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from events import store
+from events import replay, store
 from tests.events.conftest import append_counted
 from tests.events.sample_events import SampleCounted
 
@@ -77,31 +77,31 @@ def test_read_stream_of_an_unknown_stream_is_empty(two_interleaved_streams):
 
 
 def test_read_all_gives_the_whole_log_in_position_order_in_batches(two_interleaved_streams):
-    batches = list(store.read_all(batch_size=2))
+    batches = list(replay.read_all(batch_size=2))
 
     assert [positions(batch) for batch in batches] == [[1, 2], [3, 4], [5]]
     assert [numbers(batch) for batch in batches] == [[1, 101], [2, 102], [3]]
 
 
 def test_read_all_resumes_after_a_position(two_interleaved_streams):
-    assert [positions(b) for b in store.read_all(after_position=3, batch_size=10)] == [[4, 5]]
-    assert list(store.read_all(after_position=5)) == []
+    assert [positions(b) for b in replay.read_all(after_position=3, batch_size=10)] == [[4, 5]]
+    assert list(replay.read_all(after_position=5)) == []
 
 
 def test_read_all_stops_at_an_upper_position(two_interleaved_streams):
-    batches = list(store.read_all(batch_size=2, up_to_position=3))
+    batches = list(replay.read_all(batch_size=2, up_to_position=3))
 
     assert [positions(batch) for batch in batches] == [[1, 2], [3]]
 
 
 def test_read_all_of_an_empty_log_yields_nothing(db):
-    assert list(store.read_all()) == []
+    assert list(replay.read_all()) == []
 
 
 def test_read_all_issues_one_bounded_query_per_batch(acme):
     for stream in (uuid.uuid4() for _ in range(3)):
         append_counted(stream, 0, 1, 2, 3, company=acme)  # 9 events in all
-    batches = store.read_all(after_position=1, batch_size=3)
+    batches = replay.read_all(after_position=1, batch_size=3)
 
     for expected in ([2, 3, 4], [5, 6, 7], [8, 9]):
         with CaptureQueriesContext(connection) as queries:
@@ -123,9 +123,9 @@ def test_read_all_query_count_grows_with_batches_not_events(acme, django_assert_
     append_counted(uuid.uuid4(), 0, *range(10), company=acme)
 
     with django_assert_num_queries(4):  # three batches of 4, 4, 2 and one empty read
-        assert sum(len(batch) for batch in store.read_all(batch_size=4)) == 10
+        assert sum(len(batch) for batch in replay.read_all(batch_size=4)) == 10
     with django_assert_num_queries(2):  # one batch and one empty read
-        assert sum(len(batch) for batch in store.read_all(batch_size=100)) == 10
+        assert sum(len(batch) for batch in replay.read_all(batch_size=100)) == 10
 
 
 def test_read_all_gives_exactly_what_append_recorded(acme, django_user_model):
@@ -148,7 +148,7 @@ def test_read_all_gives_exactly_what_append_recorded(acme, django_user_model):
     )
     recorded += append_counted(stream, 2, 1, company=acme)  # same short payload: shared
 
-    (replayed,) = list(store.read_all())
+    (replayed,) = list(replay.read_all())
     assert replayed == recorded == store.read_stream(stream)
     assert replayed[0].data.amount == Decimal("12.30") and replayed[0].data.note == "é" * 300
     assert [e.actor_username for e in replayed] == ["reader", "reader", "system"]
@@ -163,7 +163,7 @@ def test_read_by_stream_gives_each_streams_events_together_in_version_order(
     a, b = two_interleaved_streams
     first, second = sorted([a, b], key=lambda stream: stream.hex)
 
-    batches = list(store.read_by_stream(batch_size=2))
+    batches = list(replay.read_by_stream(batch_size=2))
     events = [event for batch in batches for event in batch]
 
     assert [len(batch) for batch in batches] == [2, 2, 1]
@@ -171,12 +171,12 @@ def test_read_by_stream_gives_each_streams_events_together_in_version_order(
         *((first, v) for v in range(1, 4 if first == a else 3)),
         *((second, v) for v in range(1, 4 if second == a else 3)),
     ]
-    assert sorted(events, key=lambda e: e.position) == [e for b in store.read_all() for e in b]
+    assert sorted(events, key=lambda e: e.position) == [e for b in replay.read_all() for e in b]
 
 
 def test_read_by_stream_stops_at_an_upper_position(two_interleaved_streams):
     a, _b = two_interleaved_streams
-    events = [e for batch in store.read_by_stream(up_to_position=3) for e in batch]
+    events = [e for batch in replay.read_by_stream(up_to_position=3) for e in batch]
 
     assert sorted(e.position for e in events) == [1, 2, 3]
     assert [e.version for e in events if e.stream_id == a] == [1, 2]

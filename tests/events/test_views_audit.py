@@ -35,7 +35,9 @@ def older_link(response) -> str | None:
 
 
 def csv_rows(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    return list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
 
 
 def note(order, actor, text="note", at=None):

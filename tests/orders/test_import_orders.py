@@ -46,7 +46,8 @@ def log_state():
 
 
 def read_rejects(path) -> dict[tuple[str, int], str]:
-    with path.open(newline="", encoding="utf-8") as file:
+    assert path.read_bytes().startswith("\ufeff".encode())  # opens as UTF-8 in spreadsheets
+    with path.open(newline="", encoding="utf-8-sig") as file:
         reader = csv.DictReader(file)
         assert reader.fieldnames == ["reference", "row", "reason"]
         return {(r["reference"], int(r["row"])): r["reason"] for r in reader}

@@ -56,10 +56,11 @@ def test_the_largest_allowed_order_is_totalled_exactly(staff):
     order = commands.place_order(
         actor=staff,
         details=factories.details(),
-        lines=[_line(1_000_000, "9999999.99")] * 200,
+        # The dearest line, topped up cent by cent to exactly MAX_ORDER_TOTAL (100,000,000.00).
+        lines=[_line(10, "9999999.99")] + [_line(1, "0.01")] * 10,
     )
 
-    assert _total_cents(order) == 200 * 1_000_000 * 999_999_999
+    assert _total_cents(order) == 10 * 999_999_999 + 10 == 100_000_000_00
 
 
 @pytest.mark.django_db

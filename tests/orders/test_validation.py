@@ -161,7 +161,10 @@ def test_the_limits_themselves_are_accepted(staff):
         staff,
         customer_name="x" * 200,
         customer_email="buyer@initech.example",
-        lines=[_line(quantity=1_000_000, unit_price=Decimal("10000000.00"))] * 200,
+        # 200 lines, the largest quantity, the largest unit price; the total (91,990,000.00)
+        # stays within MAX_ORDER_TOTAL (tests/orders/test_limits.py tries the total itself).
+        lines=[_line(quantity=1_000_000, unit_price=Decimal("0.01"))] * 199
+        + [_line(quantity=9, unit_price=Decimal("10000000.00"))],
     )
 
     assert order.line_count == 200

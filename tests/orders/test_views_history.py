@@ -202,7 +202,9 @@ def test_the_csv_export_is_an_attachment_with_one_row_per_event(client, known_or
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == 'attachment; filename="ACME-000001-history.csv"'
     assert response.streaming
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
     events = list(Event.objects.filter(stream_id=known_order.id).order_by("position"))
     assert [(int(r["position"]), int(r["version"]), r["event_type"], r["actor"]) for r in rows] == [
         (e.position, e.version, e.event_type, e.metadata["actor_username"]) for e in events
@@ -223,7 +225,9 @@ def test_the_csv_export_carries_the_shipment_data(client, acme, staff):
 
     response = history(client, order, format="csv")
 
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
     assert (rows[-1]["event_type"], rows[-1]["carrier"], rows[-1]["tracking_number"]) == (
         "OrderShipped",
         "DHL",

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from events import store
+from events import replay
 from orders.models import Order
 from projections.models import (
     DashboardCycle,
@@ -51,7 +51,7 @@ def test_a_companys_rows_are_what_its_own_events_alone_produce(orders, company, 
     company = request.getfixturevalue(company)
     live = company_rows(company)
     own_events = [
-        event for batch in store.read_all(0) for event in batch if event.company_id == company.pk
+        event for batch in replay.read_all(0) for event in batch if event.company_id == company.pk
     ]
     wipe(tables_of())
 

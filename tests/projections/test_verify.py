@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Role
-from events import store
+from events import replay
 from projections.models import DashboardStateTotal, ProjectionCheckpoint
 from projections.registry import get_projections
 from tests import factories
@@ -118,7 +118,7 @@ def test_verify_prints_at_most_the_limit_and_changes_nothing(submitted, scratch_
 def test_a_projection_behind_the_log_is_compared_at_its_own_checkpoint(submitted):
     (dashboard,) = get_projections(["dashboard"])
     dashboard.reset("default")
-    first_events = next(store.read_all(0, batch_size=4))
+    first_events = next(replay.read_all(0, batch_size=4))
     dashboard.apply(first_events, "default")
     ProjectionCheckpoint.objects.filter(name="dashboard").update(position=4)
     connection.close()  # verify on a fresh connection, as the management command does

@@ -22,8 +22,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
+from events.sqlite import database_path
 from events.verification import VerificationResult, verify_log
-from events.writelock import database_path
 
 CHECK_ALIAS = "backup_check"
 # A stepped backup starts again from page 1 whenever another connection commits; on a busy

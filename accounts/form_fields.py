@@ -1,0 +1,61 @@
+"""Form fields for dates, moments and whole numbers, bounded by what the code and database hold.
+
+Django's DateField accepts 9999-12-31 and its IntegerField any size; the pages then add a day,
+convert to UTC or bind the number in SQL, and Python or the database overflows (a 500). These
+fields refuse such values while validating, so the page answers 400/422 with a message instead.
+Every form and filter of the product uses them for its date, datetime and integer inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+
+# One day of margin at both ends of Python's range: pages add a day to a date ("placed on or
+# before" = before the next midnight) and convert local times to UTC (offsets are < 1 day).
+EARLIEST_DATE = dt.date.min + dt.timedelta(days=1)  # 0001-01-02
+LATEST_DATE = dt.date.max - dt.timedelta(days=1)  # 9999-12-30
+# The largest value of a signed 64-bit integer column (SQLite INTEGER, PostgreSQL bigint).
+BIGINT_MAX = 2**63 - 1
+# The largest value of Django's PositiveIntegerField on every backend (PostgreSQL integer).
+POSITIVE_INT_MAX = 2**31 - 1
+
+_DATE_MESSAGE = f"Enter a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+
+
+def validate_date_in_range(value: dt.date | dt.datetime) -> None:
+    """Raise ValidationError if `value` (a date, or a datetime's wall-clock date) is outside
+    EARLIEST_DATE..LATEST_DATE."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(_DATE_MESSAGE, code="date_out_of_range")
+
+
+class BoundedDateField(forms.DateField):
+    """A DateField that refuses dates the pages cannot add a day to or convert (see above)."""
+
+    default_validators = [validate_date_in_range]
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A DateTimeField whose date is inside EARLIEST_DATE..LATEST_DATE, so converting it
+    between time zones (any offset) stays inside Python's datetime range."""
+
+    default_validators = [validate_date_in_range]
+
+
+class BoundedIntegerField(forms.IntegerField):
+    """An IntegerField with a maximum (default: a 64-bit column's), so a bound value can never
+    overflow the database driver."""
+
+    def __init__(self, *, max_value: int = BIGINT_MAX, **kwargs):
+        super().__init__(max_value=max_value, **kwargs)
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """django-filter's DateFilter with the bounded date field."""
+
+    field_class = BoundedDateField

@@ -1,0 +1,104 @@
+"""The fence around the event core's tuned SQL (pyproject.toml, `[tool.importlinter]`).
+
+`make test` runs `lint-imports`; these tests run the same contracts, on the project and on a
+throw-away package that breaks them, so a contract that could never fail would show up here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def project_config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+
+
+def as_ini(config: dict) -> str:
+    """The TOML `[tool.importlinter]` table in import-linter's INI form (same keys)."""
+
+    def lines(section: str, values: dict) -> list[str]:
+        out = [f"[{section}]"]
+        for key, value in values.items():
+            if isinstance(value, list):
+                out += [f"{key} =", *(f"    {item}" for item in value)]
+            else:
+                out.append(f"{key} = {str(value).lower() if isinstance(value, bool) else value}")
+        return out
+
+    contracts = config.pop("contracts")
+    text = lines("importlinter", config)
+    for index, contract in enumerate(contracts):
+        text += ["", *lines(f"importlinter:contract:{index}", contract)]
+    return "\n".join(text) + "\n"
+
+
+def lint_imports(config: dict, folder: Path) -> subprocess.CompletedProcess:
+    """Run lint-imports with `config` (written to `folder`, also put on the import path)."""
+    config_file = folder / "importlinter.ini"
+    config_file.write_text(as_ini(config))
+    return subprocess.run(
+        [LINT_IMPORTS, "--no-cache", "--no-logo", str(config_file)],
+        cwd=ROOT,
+        env={"PYTHONPATH": f"{folder}:{ROOT}", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def violating_package(folder: Path, module: str, imports: str) -> str:
+    """A package `shop` whose `module` (a path without .py) has `imports`; its dotted name."""
+    package = folder / "shop"
+    (package / module).parent.mkdir(parents=True, exist_ok=True)
+    for path in {package, (package / module).parent}:
+        (path / "__init__.py").touch()
+    (package / f"{module}.py").write_text(f"{imports}\n")
+    return "shop." + module.replace("/", ".")
+
+
+def test_the_project_keeps_the_fence(tmp_path):
+    result = lint_imports(project_config(), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "imports"),
+    [
+        ("views", "from events.sqlrows import table"),
+        ("selectors", "from events import sqlrows"),
+        ("forms", "import events.replay"),
+        ("templatetags/shop_tags", "from events.replay import read_all"),
+    ],
+)
+def test_a_page_module_importing_the_tuned_sql_breaks_the_fence(tmp_path, module, imports):
+    dotted = violating_package(tmp_path, module, imports)
+    config = project_config()
+    config["root_packages"] = [*config["root_packages"], "shop"]
+
+    result = lint_imports(config, tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{dotted} -> events." in result.stdout
+    assert "BROKEN" in result.stdout
+
+
+@pytest.mark.parametrize("contract_type", ["protected", "forbidden"])
+def test_each_contract_alone_catches_a_view_reading_rows_in_plain_sql(tmp_path, contract_type):
+    violating_package(tmp_path, "views", "from events.sqlrows import select_instance")
+    config = project_config()
+    config["root_packages"] = [*config["root_packages"], "shop"]
+    config["contracts"] = [c for c in config["contracts"] if c["type"] == contract_type]
+
+    result = lint_imports(config, tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "shop.views -> events.sqlrows" in result.stdout
