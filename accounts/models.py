@@ -58,6 +58,8 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        # Granted to the Manager role by accounts/0005; asked for by /team/ and its commands.
+        permissions = [("manage_team", "Can manage the company's team")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(company__isnull=False) | models.Q(is_superuser=True),

@@ -10,6 +10,7 @@ urlpatterns = [
         LoginView.as_view(),
         name="login",
     ),
+    path("", include("accounts.urls")),  # /team/, /companies/, the set-password link
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -70,6 +70,8 @@ def _attach_order_numbers(company_id, events: list[Event]) -> None:
     )
     for event in events:
         event.order_number = numbers.get(event.stream_id, "")
+        # Access events (accounts/events.py) name their user or company in the payload.
+        event.subject = event.payload.get("username") or event.payload.get("name", "")
 
 
 def last_integrity_check() -> IntegrityCheck | None:

@@ -13,6 +13,7 @@ in `events.replay`.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import itertools
 import json
@@ -298,15 +299,38 @@ def append(
     return recorded
 
 
+_added_metadata: contextvars.ContextVar[tuple[tuple[str, Any], ...]] = contextvars.ContextVar(
+    "added_metadata", default=()
+)
+
+
+@contextlib.contextmanager
+def metadata_added(**fields: Any) -> Iterator[None]:
+    """Add `fields` (JSON values) to the metadata of every event appended inside the block.
+
+    For writers that are not a page: `import_orders` says on each event that it was imported,
+    from which file and row, while going through the same commands as the pages.
+    """
+    token = _added_metadata.set((*_added_metadata.get(), *fields.items()))
+    try:
+        yield
+    finally:
+        _added_metadata.reset(token)
+
+
 def event_metadata(
     actor=None, *, correlation_id: str | None = None, causation_id: str | None = None
 ) -> dict[str, Any]:
-    """The metadata `append` records: who acted (None: the system) and the request it served."""
+    """The metadata `append` records: who acted (None: the system) and the request it served,
+    plus any `metadata_added` fields. An actor without a primary key (the import's operator,
+    who is not a user) has a username but no `actor_id`."""
+    actor_pk = getattr(actor, "pk", None)
     return {
-        "actor_id": str(actor.pk) if actor is not None else None,
+        "actor_id": str(actor_pk) if actor_pk is not None else None,
         "actor_username": actor.get_username() if actor is not None else "system",
         "correlation_id": correlation_id or current_request_id(),
         "causation_id": causation_id,
+        **dict(_added_metadata.get()),
     }
 
 

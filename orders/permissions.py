@@ -31,6 +31,7 @@ MANAGER = [
     "resume_order",
     "cancel_approved_order",
     "view_audit_log",
+    "manage_team",  # accounts.manage_team: the /team/ page (granted by accounts/0005)
 ]
 ROLE_PERMISSIONS = {
     Role.STAFF: STAFF,
@@ -50,7 +51,7 @@ def grant_role_permissions(sender=None, using="default", **kwargs) -> None:
         if created:
             group.permissions.set(
                 Permission.objects.using(using).filter(
-                    content_type__app_label="orders", codename__in=codenames
+                    content_type__app_label__in=("orders", "accounts"), codename__in=codenames
                 )
             )
 

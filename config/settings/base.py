@@ -209,11 +209,12 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- E-mail (password reset) -----------------------------------------------------------------
+# --- E-mail (password reset, set-password links, alerts) -----------------------------------
 # Production sends through SMTP (or a provider's SMTP relay); development prints mails on the
-# console (dev.py). Tests use Django's in-memory backend.
+# console (dev.py); tests use Django's in-memory backend. E-mail counts as configured when
+# EMAIL_HOST is set: without it, set-password links are shown to whoever issued them.
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = config("EMAIL_HOST", default="localhost")
+EMAIL_HOST = config("EMAIL_HOST", default="")
 EMAIL_PORT = config("EMAIL_PORT", default=587, cast=int)
 EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
@@ -221,7 +222,13 @@ EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=True, cast=bool)
 EMAIL_USE_SSL = config("EMAIL_USE_SSL", default=False, cast=bool)
 EMAIL_TIMEOUT = config("EMAIL_TIMEOUT_SECONDS", default=10, cast=int)
 DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Ledgerline <ledgerline@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = config("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# `verify_events --mail-admins` (the daily verification) writes to ADMINS when it fails; with
+# ADMINS set, Django also mails them server errors. Empty: no alert e-mail.
+ADMINS = [(address, address) for address in config("ADMINS", default="", cast=Csv())]
+# The site's address as users reach it (e.g. https://orders.example.com): the links that
+# `create_company` prints and e-mails start with it. Pages build links from the request instead.
+SITE_URL = config("SITE_URL", default="")
 # Password reset links stay valid this long (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = config("PASSWORD_RESET_TIMEOUT_MINUTES", default=60, cast=int) * 60
 
@@ -272,17 +279,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
-
-# --- E-mail alerts (optional) ---------------------------------------------------------------
-# `verify_events --mail-admins` (the daily verification) writes to ADMINS when it fails; with
-# ADMINS set, Django also mails them server errors. Empty: no e-mail is sent.
-ADMINS = [(address, address) for address in config("ADMINS", default="", cast=Csv())]
-SERVER_EMAIL = config("SERVER_EMAIL", default="ledgerline@localhost")
-EMAIL_HOST = config("EMAIL_HOST", default="localhost")
-EMAIL_PORT = config("EMAIL_PORT", default=25, cast=int)
-EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=False, cast=bool)
 
 SENTRY_DSN = config("SENTRY_DSN", default="")
 if SENTRY_DSN:  # pragma: no cover - optional error tracking, off unless configured

@@ -16,6 +16,8 @@ PUBLIC_NAMES = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "set_password",  # the one-time link of /team/ and create_company (accounts/urls.py)
+    "set_password_done",
 }
 
 

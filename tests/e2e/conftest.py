@@ -127,6 +127,14 @@ class Server:
     log: Path
     process: subprocess.Popen
     logins: dict[str, dict] = field(default_factory=dict)  # username -> storage state
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the server's database and settings; its output."""
+        proc = _manage(self.env, *args)
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, f"manage.py {' '.join(args)} failed:\n{out}"
+        return out
 
     def log_size(self) -> int:
         return self.log.stat().st_size
@@ -175,7 +183,7 @@ def server(tmp_path_factory) -> Server:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
-        yield Server(url=url, log=log, process=process)
+        yield Server(url=url, log=log, process=process, env=env)
     finally:
         process.terminate()
         try:

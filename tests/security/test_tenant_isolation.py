@@ -16,6 +16,7 @@ import pytest
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from accounts.models import User
 from events.models import Event
 from orders import commands
 
@@ -51,6 +52,11 @@ def names_an_order(route: str) -> bool:
 
 def candidates(converter: str | None, name: str, tenants) -> list[str]:
     """Values to put in for one URL parameter: real Globex ids, real action names."""
+    if converter == "uuid" and name == "user_id":  # the team page's: Globex's users
+        globex = next(iter(tenants.globex_orders.values())).company_id
+        return [
+            str(pk) for pk in User.objects.filter(company_id=globex).values_list("pk", flat=True)
+        ]
     if converter == "uuid":
         return [str(order.id) for order in tenants.globex_orders.values()]
     if name == "name":
@@ -95,6 +101,7 @@ def post_data_for(order) -> dict:
     data = order_post_data(version=order.version if order else 1, text="Psst")
     for action_data in ACTION_DATA.values():
         data.update(action_data)
+    data["role"] = "Manager"  # the team page's role form
     return data
 
 

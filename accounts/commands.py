@@ -1,0 +1,343 @@
+"""The only way to change who has access to a company: create it, add users, change roles,
+deactivate and reactivate them, issue set-password links.
+
+Each command runs in one write transaction: check the actor may manage the team (the
+`accounts.manage_team` permission, company-scoped: another company's user is `UserNotFound`),
+validate, change the `User` rows and group memberships, and append exactly one event to the
+user's (or company's) stream with the actor in its metadata (`accounts/events.py`). So the audit
+log says who gave whom which role and when. Any failure raises an `AccessError` and writes
+nothing. Permissions are read afresh on every request (contrib.auth), so a role change applies
+from the affected user's next request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pycountry
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from events import store
+
+from .events import (
+    COMPANY_STREAM,
+    USER_STREAM,
+    CompanyCreated,
+    PasswordLinkIssued,
+    UserAdded,
+    UserDeactivated,
+    UserReactivated,
+    UserRoleChanged,
+)
+from .exceptions import InvalidAccessChange, LastManager, TeamNotPermitted, UserNotFound
+from .models import Company, Role, User
+
+logger = logging.getLogger("ledgerline.accounts")
+
+MANAGE_TEAM = "accounts.manage_team"
+
+
+@dataclasses.dataclass(frozen=True)
+class PasswordLink:
+    """A one-time set-password link: `url` (absolute when a site address is known, else the
+    path), and the address it was e-mailed to ("" when e-mail is not configured)."""
+
+    user: User
+    url: str
+    emailed_to: str
+
+
+def email_configured() -> bool:
+    """Whether links are e-mailed: `EMAIL_HOST` is set (settings)."""
+    return bool(settings.EMAIL_HOST)
+
+
+def create_company(
+    *,
+    name: str,
+    slug: str,
+    currency: str,
+    manager_username: str,
+    manager_email: str,
+    site_url: str = "",
+) -> PasswordLink:
+    """Create a company and its first Manager (no password yet) and issue a set-password link.
+
+    Events: `CompanyCreated` (company stream), `UserAdded` and `PasswordLinkIssued` (the
+    manager's stream), recorded by "system" (an operator's command). Raises
+    `InvalidAccessChange` (field -> messages) for a duplicate name or slug, a currency code that
+    is not ISO 4217, an existing or invalid username, an invalid e-mail address.
+    """
+    currency = currency.strip().upper()
+    company = Company(name=name.strip(), slug=slug.strip(), currency=currency)
+    errors = _validation_errors(company)
+    if pycountry.currencies.get(alpha_3=currency) is None:
+        errors.setdefault("currency", []).append(
+            f"{currency!r} is not an ISO 4217 currency code (e.g. EUR, USD, GBP)."
+        )
+    manager = User(username=manager_username.strip(), email=manager_email.strip())
+    manager.set_unusable_password()
+    errors.update(_user_errors(manager))
+    if errors:
+        raise InvalidAccessChange(errors)
+    with store.write_transaction():
+        company.save()
+        manager.company = company
+        manager.save()
+        manager.groups.set([Group.objects.get(name=Role.MANAGER.value)])
+        store.append(
+            company.pk,
+            0,
+            [CompanyCreated(name=company.name, slug=company.slug, currency=company.currency)],
+            company=company,
+            stream_type=COMPANY_STREAM,
+        )
+        _append(manager, None, _added(manager, Role.MANAGER))
+        link = _issue_link(manager, None, site_url)
+    _send_link(link)
+    return link
+
+
+def add_user(
+    *,
+    actor,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: str,
+    site_url: str = "",
+) -> PasswordLink:
+    """Add a user with `role` to the actor's company and issue its set-password link.
+
+    Events `UserAdded` then `PasswordLinkIssued`. Raises `TeamNotPermitted`, or
+    `InvalidAccessChange` for a taken or invalid username, an invalid e-mail, an unknown role.
+    """
+    with store.write_transaction():
+        _check_actor(actor)
+        role = _role(role)
+        user = User(
+            username=username.strip(),
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email=email.strip(),
+            company_id=actor.company_id,
+        )
+        user.set_unusable_password()
+        errors = _user_errors(user)
+        if errors:
+            raise InvalidAccessChange(errors)
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+        _append(user, actor, _added(user, role))
+        link = _issue_link(user, actor, site_url)
+    _send_link(link)
+    return link
+
+
+def change_role(*, actor, user_id, role: str) -> User:
+    """Give the user `role` instead of its current roles (event `UserRoleChanged`).
+
+    Raises `TeamNotPermitted`, `UserNotFound`, `InvalidAccessChange` (unknown role, or the role
+    it already has), `LastManager` (it would leave no active Manager).
+    """
+    with store.write_transaction():
+        _check_actor(actor)
+        user = _team_member(actor, user_id)  # first: another company's user is a 404, whatever
+        role = _role(role)
+        before = user.role
+        if before == role.value:
+            raise InvalidAccessChange({"role": [f"{user.username} is already {role.label}."]})
+        if role != Role.MANAGER:
+            _keep_a_manager(user)
+        user.groups.set([Group.objects.get(name=role.value)])
+        user.__dict__.pop("role", None)  # the cached display of its roles
+        changed = UserRoleChanged(username=user.username, from_role=before, to_role=role.value)
+        _append(user, actor, changed)
+    return user
+
+
+def deactivate_user(*, actor, user_id) -> User:
+    """Deactivate the user and end its sessions at once (event `UserDeactivated`).
+
+    Raises `TeamNotPermitted`, `UserNotFound`, `InvalidAccessChange` (already inactive),
+    `LastManager`.
+    """
+    with store.write_transaction():
+        _check_actor(actor)
+        user = _team_member(actor, user_id)
+        if not user.is_active:
+            raise InvalidAccessChange({"": [f"{user.username} is already deactivated."]})
+        _keep_a_manager(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ended = end_sessions(user)
+        _append(user, actor, UserDeactivated(username=user.username, sessions_ended=ended))
+    return user
+
+
+def reactivate_user(*, actor, user_id) -> User:
+    """Let a deactivated user log in again (event `UserReactivated`).
+
+    Raises `TeamNotPermitted`, `UserNotFound`, `InvalidAccessChange` (already active).
+    """
+    with store.write_transaction():
+        _check_actor(actor)
+        user = _team_member(actor, user_id)
+        if user.is_active:
+            raise InvalidAccessChange({"": [f"{user.username} is already active."]})
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        _append(user, actor, UserReactivated(username=user.username))
+    return user
+
+
+def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
+    """A new one-time set-password link for an active user (event `PasswordLinkIssued`),
+    e-mailed when e-mail is configured. Raises `TeamNotPermitted`, `UserNotFound`,
+    `InvalidAccessChange` (deactivated user)."""
+    with store.write_transaction():
+        _check_actor(actor)
+        user = _team_member(actor, user_id)
+        if not user.is_active:
+            raise InvalidAccessChange(
+                {"": [f"{user.username} is deactivated: reactivate the account first."]}
+            )
+        link = _issue_link(user, actor, site_url)
+    _send_link(link)
+    return link
+
+
+def end_sessions(user) -> int:
+    """Delete every unexpired database session of `user`; returns how many.
+
+    Django's db sessions store the user id inside the encoded session data, so the sessions are
+    decoded one by one: fine for a company's few hundred sessions. (Its `get_user` would refuse
+    an inactive user on the next request anyway; this makes the log-out immediate and visible.)
+    """
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+    return len(mine)
+
+
+def password_link_path(user) -> str:
+    """The path of a one-time link to set `user`'s password: Django's `PasswordResetConfirmView`
+    with a `default_token_generator` token, valid until the password changes or
+    `PASSWORD_RESET_TIMEOUT` passes."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("set_password", kwargs={"uidb64": uidb64, "token": token})
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _check_actor(actor) -> None:
+    if actor.company_id is None or not actor.has_perm(MANAGE_TEAM):
+        raise TeamNotPermitted()
+
+
+def _team_member(actor, user_id) -> User:
+    try:
+        user = User.objects.filter(company_id=actor.company_id, pk=user_id).first()
+    except (ValidationError, ValueError, TypeError):
+        user = None
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidAccessChange({"role": [f"Choose a role: {', '.join(Role.values)}."]}) from None
+
+
+def _keep_a_manager(user: User) -> None:
+    """Raise LastManager if `user` is its company's only active Manager."""
+    if not user.is_active or not user.groups.filter(name=Role.MANAGER.value).exists():
+        return
+    others = User.objects.filter(
+        company_id=user.company_id, is_active=True, groups__name=Role.MANAGER.value
+    ).exclude(pk=user.pk)
+    if not others.exists():
+        raise LastManager(user.username)
+
+
+def _validation_errors(instance) -> dict[str, list[str]]:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        return {field: list(messages) for field, messages in error.message_dict.items()}
+    return {}
+
+
+def _user_errors(user: User) -> dict[str, list[str]]:
+    errors = {
+        field: messages
+        for field, messages in _validation_errors(user).items()
+        if field not in ("password", "company")
+    }
+    if not user.email:
+        errors.setdefault("email", []).append("An e-mail address is required for the link.")
+    return errors
+
+
+def _added(user: User, role: Role) -> UserAdded:
+    return UserAdded(
+        username=user.username,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        role=role.value,
+    )
+
+
+def _append(user: User, actor, event) -> None:
+    store.append(
+        user.pk,
+        store.stream_version(user.pk),
+        [event],
+        company=user.company_id,
+        actor=actor,
+        stream_type=USER_STREAM,
+    )
+
+
+def _issue_link(user: User, actor, site_url: str) -> PasswordLink:
+    url = site_url.rstrip("/") + password_link_path(user)
+    emailed_to = user.email if email_configured() else ""
+    _append(user, actor, PasswordLinkIssued(username=user.username, emailed_to=emailed_to))
+    return PasswordLink(user=user, url=url, emailed_to=emailed_to)
+
+
+def _send_link(link: PasswordLink) -> None:
+    """E-mail the link (after the transaction committed: a rolled-back user gets no mail)."""
+    if not link.emailed_to:
+        return
+    body = render_to_string(
+        "accounts/emails/set_password.txt",
+        {
+            "user": link.user,
+            "url": link.url,
+            "company": link.user.company,
+            "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+        },
+    )
+    send_mail("Set your Ledgerline password", body, None, [link.emailed_to])

@@ -1,0 +1,62 @@
+"""What happened to a company's access: past-tense facts, appended to the event log.
+
+Company facts go on the company's stream (stream_type "company", stream id = company id), a
+user's on the user's stream (stream_type "user", stream id = user id). The actor (who gave whom
+which role) is in every event's metadata, as for orders. A payload never holds a secret: a
+password link is recorded as issued, never its token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from events.registry import DomainEvent, register
+
+COMPANY_STREAM = "company"
+USER_STREAM = "user"
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CompanyCreated(DomainEvent):
+    name: str
+    slug: str
+    currency: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserAdded(DomainEvent):
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    role: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserRoleChanged(DomainEvent):
+    username: str
+    from_role: str  # the user's roles before, comma-separated ("" for none)
+    to_role: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserDeactivated(DomainEvent):
+    username: str
+    sessions_ended: int
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserReactivated(DomainEvent):
+    username: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PasswordLinkIssued(DomainEvent):
+    username: str
+    emailed_to: str  # the address it was e-mailed to; "" when only shown to the actor

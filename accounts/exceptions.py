@@ -1,0 +1,36 @@
+"""Named errors of the team commands. Each message is written for the person who acted."""
+
+
+class AccessError(Exception):
+    """Base of the team commands' errors: `str(error)` is the message to show."""
+
+
+class UserNotFound(AccessError):
+    """No such user in the actor's company (HTTP 404, as for another company's user)."""
+
+    def __init__(self):
+        super().__init__("No such user.")
+
+
+class TeamNotPermitted(AccessError):
+    """The actor may not manage the team (HTTP 403)."""
+
+    def __init__(self):
+        super().__init__("Your role may not manage the team.")
+
+
+class LastManager(AccessError):
+    """The change would leave the company without an active Manager (HTTP 422)."""
+
+    def __init__(self, username: str):
+        super().__init__(
+            f"{username} is the company's last active Manager: make someone else a Manager first."
+        )
+
+
+class InvalidAccessChange(AccessError):
+    """Invalid input (HTTP 422). `errors` maps a field name ('' for the whole form) to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(" ".join(message for messages in errors.values() for message in messages))

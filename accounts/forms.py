@@ -1,0 +1,25 @@
+"""The team page's forms. They parse input; the rules (unique username, last Manager, who may
+act) are the commands' (`accounts/commands.py`), whose errors are put back on the form."""
+
+from django import forms
+
+from .models import Role
+
+
+class AddUserForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(label="E-mail", help_text="The set-password link goes here.")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+def apply_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
+    """Put a command's `InvalidAccessChange.errors` on the form (unknown fields: the form's)."""
+    for field, messages in errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)

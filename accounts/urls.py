@@ -1,0 +1,29 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+
+urlpatterns = [
+    path("team/", views.team, name="team"),
+    path("team/<uuid:user_id>/role/", views.change_role, name="team_role"),
+    path("team/<uuid:user_id>/deactivate/", views.deactivate, name="team_deactivate"),
+    path("team/<uuid:user_id>/reactivate/", views.reactivate, name="team_reactivate"),
+    path("team/<uuid:user_id>/password-link/", views.password_link, name="team_password_link"),
+    path("companies/", views.companies, name="companies"),
+    # The one-time set-password link (accounts.commands.password_link_path): Django's own view.
+    path(
+        "accounts/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/set_password.html",
+            success_url=reverse_lazy("set_password_done"),
+        ),
+        name="set_password",
+    ),
+    path(
+        "accounts/set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/set_password_done.html"
+        ),
+        name="set_password_done",
+    ),
+]

@@ -1,0 +1,389 @@
+"""Bring a company's orders from another system into Ledgerline (`manage.py import_orders`).
+
+Two CSV files with a header row (UTF-8, a byte-order mark allowed):
+- orders: `ORDER_COLUMNS` (`reference`, `customer_name` and `placed_at` required; an unknown
+  column refuses the whole file), one row per order;
+- lines: `LINE_COLUMNS`, one row per order line, joined to its order by `reference`.
+
+Each order goes through the same commands as the pages (`orders.commands`), one event per step
+in workflow order, each with its original time as the event's `occurred_at`, all in one write
+transaction: an order that the workflow or validation refuses at any step is not imported at all
+and becomes a `Reject` (reference, row, reason). The events are recorded by the operator (an
+`ImportOperator`, named after whoever ran the command) and carry
+`metadata["imported_from"] = {"file", "row", "reference"}`; that reference is the key that makes
+a re-run skip what is already there. Rows are numbered as a spreadsheet shows them: the header
+is row 1.
+
+Times are ISO 8601 (`datetime.fromisoformat`: `2024-03-01T09:30:00+01:00`, `...Z`, a space
+instead of `T`, a date alone meaning midnight); a time without an offset is read in the given
+zone (a wall time that a DST change skips or repeats is taken with `fold=0`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from accounts.csv_export import csv_lines
+from events import store
+from events.models import Event
+
+from . import commands
+from .events import Line, OrderDetails
+from .exceptions import OrderError, OrderValidationError, TransitionNotAllowed
+from .models import OrderState
+
+ORDER_COLUMNS = (
+    "reference",
+    "customer_name",
+    "customer_reference",
+    "customer_email",
+    "shipping_address",
+    "notes",
+    "placed_at",
+    "submitted_at",
+    "approved_at",
+    "fulfilment_started_at",
+    "shipped_at",
+    "carrier",
+    "tracking_number",
+    "delivered_at",
+    "cancelled_at",
+    "cancel_reason",
+)
+REQUIRED_ORDER_COLUMNS = ("reference", "customer_name", "placed_at")
+LINE_COLUMNS = ("reference", "sku", "description", "quantity", "unit_price")
+DETAIL_COLUMNS = ("customer_name", "customer_reference", "customer_email", "shipping_address")
+
+# After placing: (time column, FSM transition, {command field: column}), in workflow order.
+STEPS = (
+    ("submitted_at", "submit", {}),
+    ("approved_at", "approve", {}),
+    ("fulfilment_started_at", "start_fulfilment", {}),
+    ("shipped_at", "ship", {"carrier": "carrier", "tracking_number": "tracking_number"}),
+    ("delivered_at", "deliver", {}),
+    ("cancelled_at", "cancel", {"reason": "cancel_reason"}),
+)
+REJECT_COLUMNS = ("reference", "row", "reason")
+
+
+class ImportFileError(Exception):
+    """A file as a whole is unusable (missing, not UTF-8 CSV, unknown or missing columns)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Reject:
+    reference: str
+    row: int  # in the orders file; for a line without an order, in the lines file
+    reason: str
+
+
+@dataclasses.dataclass
+class ImportResult:
+    imported: int = 0
+    skipped: int = 0  # already imported (same reference) before this run
+    rejected: list[Reject] = dataclasses.field(default_factory=list)
+    events: int = 0  # written (or, in a dry run, that would be)
+    seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportOperator:
+    """The actor of imported events: whoever ran the import, acting for `company`.
+
+    Not a user of the company (it has no primary key and cannot log in): shell access to run
+    `manage.py` is the authority, so it holds every order permission; the commands still check
+    the workflow, the data and the company exactly as for a page.
+    """
+
+    company: object
+    name: str
+    pk = None
+
+    @property
+    def company_id(self):
+        return self.company.pk
+
+    @property
+    def username(self) -> str:
+        return f"{self.name} (import)"
+
+    def get_username(self) -> str:
+        return self.username
+
+    def has_perm(self, permission: str, obj=None) -> bool:
+        return permission.startswith("orders.")
+
+
+@dataclasses.dataclass
+class _Order:
+    row: int
+    values: dict[str, str]
+    lines: list[tuple[int, dict[str, str]]] = dataclasses.field(default_factory=list)
+
+    @property
+    def reference(self) -> str:
+        return self.values["reference"]
+
+
+class _Refused(Exception):
+    """This order is not imported: `str()` is the reason."""
+
+
+class _DryRun(Exception):
+    """Roll the order back: it was checked, not imported."""
+
+
+def import_orders(
+    company,
+    orders_path: Path,
+    lines_path: Path,
+    *,
+    operator: str,
+    zone: ZoneInfo,
+    dry_run: bool = False,
+    progress: Callable[[int], None] = lambda done: None,
+    on_total: Callable[[int], None] = lambda total: None,
+) -> ImportResult:
+    """Import the files' orders into `company`; see the module docstring.
+
+    `progress(1)` is called after each order, `on_total(n)` once with the number of orders.
+    Raises `ImportFileError` before writing anything if a file is unusable. With `dry_run`,
+    every order is run through the commands and rolled back: nothing is written.
+    """
+    started = time.perf_counter()
+    orders, rejects = read_files(orders_path, lines_path)
+    result = ImportResult(rejected=rejects)
+    on_total(len(orders))
+    actor = ImportOperator(company, operator)
+    done = _imported_references(company)
+    planned = []
+    for order in orders:
+        if order.reference in done:
+            result.skipped += 1
+            progress(1)
+            continue
+        try:
+            planned.append((_times(order, zone), order))
+        except _Refused as refused:
+            result.rejected.append(Reject(order.reference, order.row, str(refused)))
+            progress(1)
+    # Oldest first, so order numbers follow the original order of placing.
+    planned.sort(key=lambda item: (item[0]["placed_at"], item[1].row))
+    with _command_failures_quiet():
+        for times, order in planned:
+            try:
+                result.events += _import_one(order, times, actor, orders_path.name, dry_run)
+                result.imported += 1
+            except _Refused as refused:
+                result.rejected.append(Reject(order.reference, order.row, str(refused)))
+            progress(1)
+    result.rejected.sort(key=lambda reject: (reject.row, reject.reference))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def read_files(orders_path: Path, lines_path: Path) -> tuple[list[_Order], list[Reject]]:
+    """The orders with their lines, and the rows refused already (a reference repeated in the
+    orders file, an order line whose reference no order has). Raises `ImportFileError`."""
+    orders: dict[str, _Order] = {}
+    rejects: list[Reject] = []
+    for row, values in _rows(orders_path, ORDER_COLUMNS, REQUIRED_ORDER_COLUMNS):
+        reference = values["reference"]
+        if not reference:
+            rejects.append(Reject("", row, "reference is empty."))
+        elif reference in orders:
+            first = orders[reference].row
+            rejects.append(Reject(reference, row, f"reference repeats row {first}."))
+        else:
+            orders[reference] = _Order(row, values)
+    for row, values in _rows(lines_path, LINE_COLUMNS, LINE_COLUMNS):
+        order = orders.get(values["reference"])
+        if order is None:
+            reason = (
+                f"{lines_path.name} row {row}: no order with this reference in {orders_path.name}."
+            )
+            rejects.append(Reject(values["reference"], row, reason))
+        else:
+            order.lines.append((row, values))
+    return list(orders.values()), rejects
+
+
+def write_rejects(path: Path, rejects: list[Reject]) -> None:
+    """Write the rejects as CSV (`REJECT_COLUMNS`, header row) through the shared CSV writer
+    (`accounts.csv_export`: a BOM, and no cell a spreadsheet would run as a formula)."""
+    rows = ((r.reference, r.row, r.reason) for r in rejects)
+    with path.open("w", newline="", encoding="utf-8") as file:
+        file.writelines(csv_lines(REJECT_COLUMNS, rows))
+
+
+def rejects_path(orders_path: Path) -> Path:
+    """Where the rejects go: next to the orders file, `<name>.rejects.csv`."""
+    return orders_path.with_name(f"{orders_path.stem}.rejects.csv")
+
+
+def parse_time(text: str, zone: ZoneInfo) -> dt.datetime:
+    """An aware datetime from ISO 8601 text; naive times are read in `zone`. ValueError if not
+    ISO 8601."""
+    value = dt.datetime.fromisoformat(text.strip())
+    return value.replace(tzinfo=zone) if value.tzinfo is None else value
+
+
+# --- internals ------------------------------------------------------------------------------
+
+
+def _rows(path: Path, columns, required) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            reader = csv.DictReader(file)
+            header = reader.fieldnames or []
+            unknown = [name for name in header if name not in columns]
+            if unknown:
+                raise ImportFileError(
+                    f"{path.name}: unknown column(s) {', '.join(map(repr, unknown))}; "
+                    f"the columns are {', '.join(columns)}."
+                )
+            missing = [name for name in required if name not in header]
+            if missing:
+                raise ImportFileError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+            for number, raw in enumerate(reader, start=2):
+                if None in raw:
+                    raise ImportFileError(f"{path.name} row {number}: more cells than columns.")
+                yield number, {name: (raw.get(name) or "").strip() for name in columns}
+    except FileNotFoundError:
+        raise ImportFileError(f"{path}: no such file.") from None
+    except UnicodeDecodeError as error:
+        raise ImportFileError(f"{path.name}: not UTF-8 text ({error.reason}).") from None
+    except csv.Error as error:
+        raise ImportFileError(f"{path.name}: not valid CSV ({error}).") from None
+
+
+def _imported_references(company) -> set[str]:
+    """The references already imported into `company` (from any file)."""
+    placed = Event.objects.filter(company=company, event_type="OrderPlaced")
+    return set(
+        placed.filter(metadata__has_key="imported_from").values_list(
+            "metadata__imported_from__reference", flat=True
+        )
+    )
+
+
+def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
+    """The order's step times by column; `_Refused` for a bad time, a missing `placed_at` or
+    a step earlier than the one before it."""
+    values = order.values
+    if not values["placed_at"]:
+        raise _Refused("placed_at is empty.")
+    times = {}
+    for column in ("placed_at", *(step[0] for step in STEPS)):
+        if values[column]:
+            try:
+                times[column] = parse_time(values[column], zone)
+            except ValueError:
+                raise _Refused(f"{column} {values[column]!r} is not an ISO 8601 time.") from None
+    previous = None
+    for column, moment in times.items():
+        if previous is not None and moment < times[previous]:
+            raise _Refused(
+                f"{column} ({values[column]}) is earlier than {previous} ({values[previous]})."
+            )
+        previous = column
+    return times
+
+
+def _lines(order: _Order) -> list[Line]:
+    if not order.lines:
+        raise _Refused("no lines: the lines file has no row with this reference.")
+    lines = []
+    for row, values in order.lines:
+        try:
+            quantity = int(values["quantity"])
+        except ValueError:
+            raise _Refused(
+                f"line row {row}: quantity {values['quantity']!r} is not a whole number."
+            ) from None
+        try:
+            price = Decimal(values["unit_price"])
+        except InvalidOperation:
+            raise _Refused(
+                f"line row {row}: unit_price {values['unit_price']!r} is not a number."
+            ) from None
+        lines.append(
+            Line(
+                sku=values["sku"],
+                description=values["description"],
+                quantity=quantity,
+                unit_price=price,
+            )
+        )
+    return lines
+
+
+def _import_one(order: _Order, times, actor, source: str, dry_run: bool) -> int:
+    """Run the order through the commands in one transaction; the number of events."""
+    values = order.values
+    details = OrderDetails(
+        **{column: values[column] for column in DETAIL_COLUMNS}, notes=values["notes"]
+    )
+    lines = _lines(order)
+    where = {"file": source, "row": order.row, "reference": order.reference}
+    column, written, state = "placed_at", 0, OrderState.DRAFT.value
+    try:
+        with store.metadata_added(imported_from=where), store.write_transaction():
+            placed = commands.place_order(
+                actor=actor, details=details, lines=lines, at=times["placed_at"]
+            )
+            written, order_id, version, state = 1, placed.id, placed.version, placed.state
+            for column, name, fields in STEPS:
+                if column not in times:
+                    continue
+                data = {field: values[source_column] for field, source_column in fields.items()}
+                moved = commands.transition(
+                    order_id,
+                    name,
+                    actor=actor,
+                    expected_version=version,
+                    at=times[column],
+                    **data,
+                )
+                written, version, state = written + 1, moved.version, moved.state
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except TransitionNotAllowed:
+        label = OrderState(state).label.lower()
+        raise _Refused(
+            f"{column} is set, but the workflow does not allow that step for an order that is "
+            f"{label} (is an earlier step missing, or had the order finished already?)."
+        ) from None
+    except OrderValidationError as error:
+        messages = "; ".join(m for ms in error.errors.values() for m in ms)
+        raise _Refused(f"{column}: {messages}") from None
+    except OrderError as error:
+        raise _Refused(f"{column}: {error}") from None
+    return written
+
+
+@contextlib.contextmanager
+def _command_failures_quiet() -> Iterator[None]:
+    """The commands log each refusal as a warning: here the rejects file says it, once."""
+    logger = logging.getLogger("ledgerline.commands")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -1,0 +1,225 @@
+"""/team/: a Manager adds users, changes roles, deactivates and reactivates, sends password
+links; every change is an event with its actor; the company keeps an active Manager."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core import mail
+
+from accounts.models import Role, User
+from events.models import Event
+from tests import factories
+from tests.factories import log_in
+
+pytestmark = pytest.mark.django_db
+
+NEW_USER = {
+    "username": "acme.peter",
+    "first_name": "Peter",
+    "last_name": "Gibbons",
+    "email": "peter@acme.test",
+    "role": "Staff",
+}
+
+
+def user_events(user) -> list[tuple[str, dict, str]]:
+    return [
+        (e.event_type, e.payload, e.metadata["actor_username"])
+        for e in Event.objects.filter(stream_id=user.pk).order_by("version")
+    ]
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    log_in(client, manager)
+    return client
+
+
+def test_manager_sees_the_team_with_role_email_last_login_and_active(manager_client, staff):
+    page = manager_client.get("/team/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    row = re.search(rf'<tr data-username="{staff.username}">.*?</tr>', text, re.S).group(0)
+    assert "never" in row and "yes" in row
+    assert 'value="Staff" selected' in row
+
+
+@pytest.mark.parametrize("role", [Role.STAFF, Role.AUDITOR, Role.OPS])
+def test_other_roles_may_not_open_the_team_page(client, acme, role):
+    log_in(client, factories.user(role, acme))
+    assert client.get("/team/").status_code == 403
+    assert client.post("/team/", NEW_USER).status_code == 403
+    assert not User.objects.filter(username=NEW_USER["username"]).exists()
+
+
+def test_manager_adds_a_user_who_sets_a_password_from_the_link(manager_client, manager, client):
+    added = manager_client.post("/team/", NEW_USER, follow=True)
+    assert added.status_code == 200
+    peter = User.objects.get(username="acme.peter")
+    assert (peter.company_id, peter.role, peter.email) == (
+        manager.company_id,
+        "Staff",
+        "peter@acme.test",
+    )
+    assert [(t, a) for t, _, a in user_events(peter)] == [
+        ("UserAdded", manager.username),
+        ("PasswordLinkIssued", manager.username),
+    ]
+    # Without e-mail configured the manager is shown the link to pass on.
+    (message,) = [str(m) for m in added.context["messages"]]
+    link = re.search(r"http://testserver(/accounts/set-password/\S+)", message).group(1)
+    manager_client.logout()
+    form = client.get(link, follow=True)
+    assert form.context["validlink"]
+    password = "Swingline-stapler-42"
+    client.post(form.redirect_chain[-1][0], {"new_password1": password, "new_password2": password})
+    assert (
+        client.post(
+            "/accounts/login/", {"username": "acme.peter", "password": password}
+        ).status_code
+        == 302
+    )
+    assert client.get("/orders/").status_code == 200
+
+
+def test_added_user_gets_the_link_by_email_when_configured(manager_client, settings):
+    settings.EMAIL_HOST = "smtp.example.test"
+    added = manager_client.post("/team/", NEW_USER, follow=True)
+    (message,) = mail.outbox
+    assert message.to == ["peter@acme.test"]
+    assert "/accounts/set-password/" in message.body
+    (shown,) = [str(m) for m in added.context["messages"]]
+    assert "e-mailed to peter@acme.test" in shown
+    assert "/accounts/set-password/" not in shown
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"username": "acme.staff"}, "username"),
+        ({"username": "bad name!"}, "username"),
+        ({"email": "nope"}, "email"),
+        ({"email": ""}, "email"),
+        ({"role": "Admin"}, "role"),
+    ],
+)
+def test_adding_a_user_refuses_bad_input_and_writes_nothing(manager_client, staff, change, field):
+    users, events = User.objects.count(), Event.objects.count()
+    page = manager_client.post("/team/", {**NEW_USER, **change})
+    assert page.status_code in (400, 422)
+    assert page.context["form"].errors[field]
+    assert (User.objects.count(), Event.objects.count()) == (users, events)
+
+
+def test_role_change_takes_effect_on_the_users_next_request(manager_client, manager, staff, acme):
+    staff_client = type(manager_client)()
+    log_in(staff_client, staff)
+    assert staff_client.get("/team/").status_code == 403
+    assert staff_client.get("/audit/").status_code == 403
+
+    manager_client.post(f"/team/{staff.pk}/role/", {"role": "Manager"})
+    assert staff_client.get("/team/").status_code == 200
+    assert staff_client.get("/audit/").status_code == 200
+
+    manager_client.post(f"/team/{staff.pk}/role/", {"role": "Auditor"})
+    assert staff_client.get("/team/").status_code == 403
+    assert staff_client.get("/orders/new/").status_code == 403
+    assert staff_client.get("/orders/").status_code == 200
+
+
+def test_role_changes_appear_in_the_audit_log_and_its_csv(manager_client, manager, staff):
+    manager_client.post(f"/team/{staff.pk}/role/", {"role": "Manager"})
+    assert user_events(staff)[-1] == (
+        "UserRoleChanged",
+        {"username": staff.username, "from_role": "Staff", "to_role": "Manager"},
+        manager.username,
+    )
+    page = manager_client.get("/audit/", {"event_type": "UserRoleChanged"})
+    (row,) = re.findall(r"<tr>\s*<td class=\"mono\">.*?</tr>", page.content.decode(), re.S)
+    assert "UserRoleChanged" in row and f"user {staff.username}</span>" in row
+    assert f"<td>{manager.username}</td>" in row
+    export = manager_client.get("/audit/", {"event_type": "UserRoleChanged", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert [(r["event_type"], r["actor"]) for r in rows] == [("UserRoleChanged", manager.username)]
+    assert '"to_role": "Manager"' in rows[0]["payload"]
+
+
+def test_the_last_active_manager_cannot_be_demoted_or_deactivated(manager_client, manager):
+    events = Event.objects.count()
+    demoted = manager_client.post(f"/team/{manager.pk}/role/", {"role": "Staff"})
+    assert demoted.status_code == 422
+    assert "last active Manager" in demoted.content.decode()
+    assert manager_client.post(f"/team/{manager.pk}/deactivate/").status_code == 422
+    manager.refresh_from_db()
+    assert manager.is_active and manager.role == "Manager"
+    assert Event.objects.count() == events
+
+
+def test_an_inactive_manager_does_not_count_as_the_company_keeping_one(
+    manager_client, manager, acme
+):
+    other = factories.user(Role.MANAGER, acme, username="acme.manager2")
+    manager_client.post(f"/team/{other.pk}/deactivate/")
+    assert manager_client.post(f"/team/{manager.pk}/role/", {"role": "Staff"}).status_code == 422
+    manager_client.post(f"/team/{other.pk}/reactivate/")
+    assert manager_client.post(f"/team/{manager.pk}/role/", {"role": "Staff"}).status_code == 302
+    manager.refresh_from_db()
+    assert manager.role == "Staff"
+
+
+def test_deactivating_ends_the_users_sessions_at_once(manager_client, manager, staff, client):
+    staff_client = type(manager_client)()
+    log_in(staff_client, staff)
+    assert staff_client.get("/orders/").status_code == 200
+    assert manager_client.post(f"/team/{staff.pk}/deactivate/").status_code == 302
+    staff_sessions = [
+        s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(staff.pk)
+    ]
+    assert staff_sessions == []
+    assert staff_client.get("/orders/").status_code == 302  # to the login page
+    assert user_events(staff)[-1] == (
+        "UserDeactivated",
+        {"username": staff.username, "sessions_ended": 1},
+        manager.username,
+    )
+    assert manager_client.get("/orders/").status_code == 200  # the manager's session stays
+
+    manager_client.post(f"/team/{staff.pk}/reactivate/")
+    staff.refresh_from_db()
+    assert staff.is_active
+    assert user_events(staff)[-1][0] == "UserReactivated"
+
+
+def test_manager_sends_a_new_password_link(manager_client, manager, staff):
+    sent = manager_client.post(f"/team/{staff.pk}/password-link/", follow=True)
+    (shown,) = [str(m) for m in sent.context["messages"]]
+    assert "/accounts/set-password/" in shown
+    assert user_events(staff)[-1] == (
+        "PasswordLinkIssued",
+        {"username": staff.username, "emailed_to": ""},
+        manager.username,
+    )
+
+
+@pytest.mark.parametrize("action", ["role", "deactivate", "reactivate", "password-link"])
+def test_another_companys_user_is_not_found(manager_client, globex_staff, action):
+    events = Event.objects.count()
+    answer = manager_client.post(f"/team/{globex_staff.pk}/{action}/", {"role": "Manager"})
+    assert answer.status_code == 404
+    globex_staff.refresh_from_db()
+    assert globex_staff.is_active and globex_staff.role == "Staff"
+    assert Event.objects.count() == events
+
+
+def test_the_team_page_lists_only_the_company_s_users(manager_client, globex_staff):
+    assert globex_staff.username not in manager_client.get("/team/").content.decode()
+
+
+def test_team_changes_need_the_permission(client, staff, manager):
+    log_in(client, staff)
+    assert client.post(f"/team/{manager.pk}/deactivate/").status_code == 403
+    manager.refresh_from_db()
+    assert manager.is_active
