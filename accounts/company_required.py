@@ -3,7 +3,7 @@ that says what to do instead of empty company pages and failing saves (issue #14
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 # Apps whose every page shows or changes one company's data.
 COMPANY_APPS = ("orders", "events", "projections")
@@ -11,8 +11,9 @@ COMPANY_APPS = ("orders", "events", "projections")
 
 class CompanyRequiredMiddleware:
     """A logged-in user without a company who opens a company page gets 403 and
-    `accounts/no_company.html` (go to the admin, or ask for a company). Place after
-    AuthenticationMiddleware."""
+    `accounts/no_company.html` (what to do: ask for a company, or, for a platform superuser, the
+    companies list and `create_company`), except that a platform superuser's home page (the
+    dashboard) is the list of companies (issue #18). Place after AuthenticationMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,4 +27,6 @@ class CompanyRequiredMiddleware:
             return None
         if view_func.__module__.split(".")[0] not in COMPANY_APPS:
             return None
+        if user.is_superuser and request.resolver_match.view_name == "dashboard":
+            return redirect("companies")
         return render(request, "accounts/no_company.html", status=403)

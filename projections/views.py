@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from accounts.pages import render_page
@@ -12,11 +11,9 @@ from . import selectors
 def dashboard(request):
     """Cards per state, the 30-day chart, cycle time, stuck orders; refreshes itself (htmx).
 
-    A company without orders also sees its first steps, by role; a platform superuser without a
-    company (who has every permission but no orders) is sent to the list of companies.
+    A company without orders also sees its first steps, by role. (Users without a company never
+    get here: `accounts.company_required`.)
     """
-    if request.user.company_id is None:
-        return redirect("companies")
     context = selectors.dashboard(request.user)
     context["first_run"] = not any(card.count for card in context["cards"])
     return render_page(
