@@ -7,19 +7,26 @@ from django.db import connection
 from django.test import override_settings
 
 from accounts.health import PROBE_TABLE
+from tests.vendor import ON_POSTGRES, sqlite_only
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def read_only_database():
-    """The database refuses every write, as a read-only file or directory makes it
-    (SQLite's query_only: the same SQLITE_READONLY error; root ignores file permissions)."""
+    """The database refuses every write, as a read-only file or directory (SQLite's query_only:
+    the same SQLITE_READONLY error; root ignores file permissions) or a read-only PostgreSQL
+    server (a hot standby, `default_transaction_read_only`) makes it."""
+    on, off = (
+        ("SET default_transaction_read_only = on", "SET default_transaction_read_only = off")
+        if ON_POSTGRES
+        else ("PRAGMA query_only = ON", "PRAGMA query_only = OFF")
+    )
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA query_only = ON")
+        cursor.execute(on)
     yield
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA query_only = OFF")
+        cursor.execute(off)
 
 
 def test_healthz_is_ok_when_the_database_takes_a_write(client):
@@ -35,6 +42,7 @@ def test_the_write_probe_leaves_nothing_behind(client):
     assert PROBE_TABLE not in connection.introspection.table_names()
 
 
+@pytest.mark.django_db(transaction=True)  # PostgreSQL applies the setting to new transactions
 def test_healthz_is_503_with_the_reason_when_the_database_is_read_only(client, read_only_database):
     response = client.get("/healthz")
 
@@ -42,9 +50,10 @@ def test_healthz_is_503_with_the_reason_when_the_database_is_read_only(client, r
     body = response.json()
     assert body["status"] == "error"
     assert "cannot take a write" in body["database"]
-    assert "readonly" in body["database"]
+    assert "readonly" in body["database"] or "read-only" in body["database"]
 
 
+@sqlite_only("the free-space check is for the disk holding the SQLite file")
 def test_healthz_is_503_when_the_disk_is_nearly_full(client):
     with override_settings(HEALTHZ_MIN_FREE_MB=10**12):  # more than any disk has free
         response = client.get("/healthz")

@@ -24,8 +24,10 @@ from bench.soak import HOST, start_server
 from events.management.commands.backup_db import copy_online, database_alias
 from tests import factories
 from tests.events.test_witness import aliases_allowed  # noqa: F401 - a fixture
+from tests.vendor import sqlite_only
 
 pytestmark = [
+    sqlite_only("a deleted SQLite WAL file"),
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("committed_log", "aliases_allowed"),
@@ -34,7 +36,7 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Each note writes ~30 WAL pages; SQLite checkpoints on its own only past 1,000 pages (and the
-# test settings run no checkpoint thread), so every note of this test stays in the WAL.
+# nothing else checkpoints in the test), so every note of this test stays in the WAL.
 ACKNOWLEDGED_BEFORE_KILL = 8
 MAX_NOTES = 20
 
