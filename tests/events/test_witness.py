@@ -39,8 +39,9 @@ pytestmark = [
     pytest.mark.usefixtures("committed_log", "aliases_allowed"),
 ]
 
-# The attacks run on a copy of the SQLite database file (what someone with the file can do);
-# on PostgreSQL the same checks run against the live log in the other tests here.
+# The attacks run on a copy of the SQLite database file (what someone with the file can do).
+# The comparison with the witness is the same code on PostgreSQL (events/verification.py); only
+# making the tampered copy needs a file.
 ON_A_FILE_COPY = sqlite_only("the attack edits a copy of the SQLite database file")
 ATTACKER = "attacker"  # the copy, opened writable by the attacker
 _TRIGGERS = [
