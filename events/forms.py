@@ -13,8 +13,9 @@ from .registry import label_choices
 
 class AuditFilterForm(forms.Form):
     """The audit log's filters (all optional) and its page cursors `before` / `after`
-    (positions). `actor` and `order` match part of a username or an order number; the page
-    offers the company's usernames as a pick-list (`<datalist id="actor-options">`)."""
+    (company event numbers). `actor` and `order` match part of a username or an order
+    number; the page offers the company's usernames as a pick-list
+    (`<datalist id="actor-options">`)."""
 
     event_type = forms.ChoiceField(required=False, label="Event")
     actor = forms.CharField(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from orders.events import changed_fields
 from orders.models import Order
+from projections.models import EventNumber
 
 from . import registry
 from .exceptions import UnknownEventType
@@ -58,8 +59,8 @@ def filtered_events(company_id, data: dict):
 
 @dataclasses.dataclass
 class AuditPage:
-    """Events newest first; `older_before` / `newer_after` are the cursors (positions) of the
-    pages on either side, None where there is none."""
+    """Events newest first, each with its company `number`; `older_before` / `newer_after` are
+    the cursors (company numbers) of the pages on either side, None where there is none."""
 
     events: list[Event]
     older_before: int | None
@@ -67,32 +68,43 @@ class AuditPage:
 
     @property
     def event_ids(self) -> list:
-        """The ids of the page's events: events never change, so they key its rows' markup."""
-        return [event.id for event in self.events]
+        """The ids and numbers of the page's events: neither ever changes once given, so they
+        key its rows' markup."""
+        return [(event.id, event.number) for event in self.events]
 
 
 def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
-    """One page of matching events, newest first: those before position `data['before']`, or
-    the `size` after position `data['after']` (keyset both ways: fast at any depth)."""
+    """One page of matching events, newest first: those before company number
+    `data['before']`, or the `size` after number `data['after']` (keyset both ways on the
+    position the number stands for: fast at any depth)."""
     matching = filtered_events(company_id, data)
     qs = matching.only(*AUDIT_PAGE_COLUMNS)
-    if data.get("after"):
-        rows = list(qs.filter(position__gt=data["after"]).order_by("position")[: size + 1])
+    numbers = EventNumber.objects.filter(company_id=company_id)
+    if data.get("after") is not None:
+        # Past the event numbered `after` (or the last one below it).
+        last = numbers.filter(number__lte=data["after"]).order_by("-number")
+        last_position = last.values_list("position", flat=True).first() or 0
+        rows = list(qs.filter(position__gt=last_position).order_by("position")[: size + 1])
         has_newer, rows = len(rows) > size, rows[:size][::-1]
         has_older = bool(rows) and matching.filter(position__lt=rows[-1].position).exists()
     else:
         if data.get("before"):
-            qs = qs.filter(position__lt=data["before"])
+            # Before the event numbered `before` (or the first one above it; none: all).
+            first = numbers.filter(number__gte=data["before"]).order_by("number")
+            first_position = first.values_list("position", flat=True).first()
+            if first_position is not None:
+                qs = qs.filter(position__lt=first_position)
         rows = list(qs[: size + 1])
         has_older, rows = len(rows) > size, rows[:size]
         has_newer = (  # on the newest page nothing is newer
             bool(data.get("before") and rows)
             and matching.filter(position__gt=rows[0].position).exists()
         )
+    _attach_event_numbers(company_id, rows)
     page = AuditPage(
         rows,
-        rows[-1].position if has_older else None,
-        rows[0].position if has_newer and rows else None,
+        rows[-1].number if has_older else None,
+        rows[0].number if has_newer and rows else None,
     )
     _attach_order_numbers(company_id, page.events)
     _attach_details(company_id, page.events)
@@ -143,6 +155,17 @@ def summary(event: Event) -> str:
     return " — ".join([event.label, "; ".join(parts)]) if parts else event.label
 
 
+def _attach_event_numbers(company_id, events: list[Event]) -> None:
+    """`number`: each event's number in its company's log (`EventNumber`)."""
+    numbers = dict(
+        EventNumber.objects.filter(
+            company_id=company_id, position__in=[e.position for e in events]
+        ).values_list("position", "number")
+    )
+    for event in events:
+        event.number = numbers.get(event.position)
+
+
 def _attach_order_numbers(company_id, events: list[Event]) -> None:
     numbers = dict(
         Order.objects.filter(
@@ -167,6 +190,7 @@ def last_integrity_check() -> IntegrityCheck | None:
 
 
 AUDIT_CSV_HEADER = [
+    "number",
     "position",
     "occurred_at",
     "recorded_at",
@@ -182,7 +206,10 @@ AUDIT_CSV_HEADER = [
 
 
 def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
-    """Every matching event (cells as in AUDIT_CSV_HEADER), streamed in keyset chunks."""
+    """Every matching event (cells as in AUDIT_CSV_HEADER), streamed in keyset chunks.
+
+    `number` is the event's number in the company's log (what the page shows); `position` is
+    the global one the chain hashes, kept so the file matches the log and the witness."""
     before = None
     while True:
         qs = filtered_events(company_id, data)
@@ -190,8 +217,10 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
             qs = qs.filter(position__lt=before)
         rows = list(qs[:chunk])
         _attach_details(company_id, rows)
+        _attach_event_numbers(company_id, rows)
         for e in rows:
             yield [
+                e.number,
                 e.position,
                 e.occurred_at.isoformat(),
                 e.recorded_at.isoformat(),

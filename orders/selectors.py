@@ -8,9 +8,9 @@ import uuid
 
 from django.shortcuts import get_object_or_404
 
-from events import store
+from events import registry, store
 from events.store import RecordedEvent
-from projections.models import OrderSummary
+from projections.models import EventNumber, OrderSummary
 
 from . import aggregate
 from .events import (
@@ -82,6 +82,11 @@ class HistoryEntry:
     carrier: str = ""
     tracking_number: str = ""
     request_id: str = ""
+    number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
+
+    @property
+    def label(self) -> str:
+        return registry.label_of(self.event_type)
 
     @property
     def from_label(self) -> str:
@@ -95,7 +100,13 @@ class HistoryEntry:
 def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     """The order's timeline, oldest first, read from the log itself (see systemPatterns.md);
     empty for another company's order (pages load `order_summary` first, which is their 404)."""
-    return [describe(event) for event in order_events(user, order_id)]
+    entries = [describe(event) for event in order_events(user, order_id)]
+    numbers = dict(
+        EventNumber.objects.filter(
+            company_id=user.company_id, position__in=[e.position for e in entries]
+        ).values_list("position", "number")
+    )
+    return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
 
 def describe(event: RecordedEvent) -> HistoryEntry:
@@ -144,6 +155,7 @@ def snapshot_as_of(user, order_id: uuid.UUID, moment: dt.datetime) -> aggregate.
 
 
 HISTORY_CSV_HEADER = [
+    "number",
     "position",
     "version",
     "occurred_at",
@@ -163,6 +175,7 @@ def history_csv_rows(entries: list[HistoryEntry]):
     """One row per entry, cells as in HISTORY_CSV_HEADER."""
     for e in entries:
         yield [
+            e.number,
             e.position,
             e.version,
             e.occurred_at.isoformat(),
