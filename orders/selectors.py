@@ -154,6 +154,26 @@ def snapshot_as_of(user, order_id: uuid.UUID, moment: dt.datetime) -> aggregate.
     return aggregate.fold(order_events(user, order_id, until=moment))
 
 
+def snapshot_after(user, order_id: uuid.UUID, version: int) -> aggregate.OrderSnapshot:
+    """The order as it stood right after its event `version` (1 = placed), folded from the log
+    up to that event; empty for another company's order, as above."""
+    if user.company_id is None:
+        return aggregate.OrderSnapshot()
+    events = store.read_stream(order_id, up_to_version=version, company=user.company_id)
+    return aggregate.fold(events)
+
+
+def snapshot_at(
+    user, order_id: uuid.UUID, *, moment: dt.datetime | None = None, version: int | None = None
+) -> aggregate.OrderSnapshot | None:
+    """The order at `moment`, or right after its event `version`; None when neither is given."""
+    if moment:
+        return snapshot_as_of(user, order_id, moment)
+    if version:
+        return snapshot_after(user, order_id, version)
+    return None
+
+
 HISTORY_CSV_HEADER = [
     "number",
     "position",
