@@ -17,7 +17,7 @@ class AuditFilterForm(forms.Form):
     number; the page offers the company's usernames as a pick-list
     (`<datalist id="actor-options">`)."""
 
-    event_type = forms.ChoiceField(required=False, label="Event")
+    event_type = forms.ChoiceField(required=False, label="Event type")
     actor = forms.CharField(
         required=False,
         max_length=150,
