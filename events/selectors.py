@@ -157,13 +157,23 @@ def summary(event: Event) -> str:
 
 def _attach_event_numbers(company_id, events: list[Event]) -> None:
     """`number`: each event's number in its company's log (`EventNumber`)."""
-    numbers = dict(
-        EventNumber.objects.filter(
-            company_id=company_id, position__in=[e.position for e in events]
-        ).values_list("position", "number")
-    )
+    numbers = event_numbers(company_id, [e.position for e in events])
     for event in events:
         event.number = numbers.get(event.position)
+
+
+def event_numbers(company_id, positions: list[int]) -> dict[int, int]:
+    """{position: company number} for the company's events among `positions`.
+
+    Looked up by primary key, and the company checked on the rows: given `company_id = ?
+    AND position IN (…)`, SQLite (no ANALYZE statistics) walks the company's whole
+    (company, number) index instead: 14 ms instead of 0.1 ms for 20,000 events a company."""
+    rows = EventNumber.objects.filter(position__in=positions)
+    return {
+        position: number
+        for position, company, number in rows.values_list("position", "company_id", "number")
+        if company == company_id
+    }
 
 
 def _attach_order_numbers(company_id, events: list[Event]) -> None:

@@ -9,8 +9,9 @@ import uuid
 from django.shortcuts import get_object_or_404
 
 from events import registry, store
+from events.selectors import event_numbers
 from events.store import RecordedEvent
-from projections.models import EventNumber, OrderSummary
+from projections.models import OrderSummary
 
 from . import aggregate
 from .events import (
@@ -101,11 +102,7 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     """The order's timeline, oldest first, read from the log itself (see systemPatterns.md);
     empty for another company's order (pages load `order_summary` first, which is their 404)."""
     entries = [describe(event) for event in order_events(user, order_id)]
-    numbers = dict(
-        EventNumber.objects.filter(
-            company_id=user.company_id, position__in=[e.position for e in entries]
-        ).values_list("position", "number")
-    )
+    numbers = event_numbers(user.company_id, [e.position for e in entries])
     return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
 
