@@ -237,3 +237,14 @@ def test_an_auditor_reads_the_same_log(client, acme, eventful):
     log_in(client, auditor)
 
     assert "Rejected Reason: Wrong prices" in "\n".join(rows(client.get("/audit/")))
+
+
+def test_event_numbers_are_only_given_for_the_companys_own_events(acme, globex, staff):
+    from events.selectors import event_numbers
+
+    factories.place(staff)
+    factories.place(factories.user(Role.STAFF, globex))
+    positions = list(Event.objects.order_by("position").values_list("position", flat=True))
+
+    assert event_numbers(acme.id, positions) == {positions[0]: 1}
+    assert event_numbers(globex.id, positions) == {positions[1]: 1}
