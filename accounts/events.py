@@ -19,6 +19,7 @@ USER_STREAM = "user"
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CompanyCreated(DomainEvent):
+    label = "Company created"
     name: str
     slug: str
     currency: str
@@ -27,6 +28,7 @@ class CompanyCreated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserAdded(DomainEvent):
+    label = "User added"
     username: str
     first_name: str
     last_name: str
@@ -37,6 +39,7 @@ class UserAdded(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserRoleChanged(DomainEvent):
+    label = "Role changed"
     username: str
     from_role: str  # the user's roles before, comma-separated ("" for none)
     to_role: str
@@ -45,6 +48,7 @@ class UserRoleChanged(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserDeactivated(DomainEvent):
+    label = "User deactivated"
     username: str
     sessions_ended: int
 
@@ -52,11 +56,13 @@ class UserDeactivated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserReactivated(DomainEvent):
+    label = "User reactivated"
     username: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PasswordLinkIssued(DomainEvent):
+    label = "Set-password link issued"
     username: str
     emailed_to: str  # the address it was e-mailed to; "" when only shown to the actor

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("projections.urls")),
     path("orders/", include("orders.urls")),
     path("audit/", include("events.urls")),
+    path("ops/", include("ops.urls")),
 ]

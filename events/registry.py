@@ -22,10 +22,33 @@ from .exceptions import UnknownEventType
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class DomainEvent:
-    """Base of every event. Subclasses are past-tense facts with no behaviour."""
+    """Base of every event. Subclasses are past-tense facts with no behaviour.
+
+    Each registered class declares `label`: what happened, in words a person reads in the event
+    log ("Fulfilment started"); `tests/events/test_labels.py` fails for a type without one.
+    `detail_fields` names the payload fields the log's details column shows (None: every
+    top-level text or number field except the states, which the label already says);
+    `details_shown` may be overridden instead. (`details` is a payload field of some events.)
+    """
 
     event_type: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1
+    label: ClassVar[str] = ""
+    detail_fields: ClassVar[tuple[str, ...] | None] = None
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        """The event's details as (name in words, value) pairs, e.g. `[("Reason", "damaged")]`;
+        empty values are left out. A class may override it to say more (or less)."""
+        names = self.detail_fields
+        if names is None:
+            names = [
+                f.name
+                for f in dataclasses.fields(self)
+                if f.name not in _STATE_FIELDS
+                and isinstance(getattr(self, f.name), (str, int, Decimal))
+            ]
+        pairs = [(_words(name), getattr(self, name)) for name in names]
+        return [(name, str(value)) for name, value in pairs if value not in (None, "")]
 
     def to_payload(self) -> dict[str, Any]:
         return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -33,6 +56,13 @@ class DomainEvent:
     @classmethod
     def from_payload(cls, payload: dict[str, Any]):
         return _decoder(cls)(payload)
+
+
+_STATE_FIELDS = frozenset({"from_state", "to_state"})
+
+
+def _words(field_name: str) -> str:
+    return field_name.replace("_", " ").capitalize()
 
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
@@ -70,6 +100,17 @@ def event_class(event_type: str) -> type[DomainEvent]:
 
 def registered_types() -> dict[str, type[DomainEvent]]:
     return dict(_EVENT_TYPES)
+
+
+def label_of(event_type: str) -> str:
+    """The type's label in words; the type's own name for a type no longer registered."""
+    cls = _EVENT_TYPES.get(event_type)
+    return (cls.__dict__.get("label") if cls else None) or event_type
+
+
+def label_choices() -> list[tuple[str, str]]:
+    """(event_type, label) for every registered type, by label: a filter's choices."""
+    return sorted(((name, label_of(name)) for name in _EVENT_TYPES), key=lambda c: c[1])
 
 
 def upcast(event_type: str, schema_version: int, payload: dict) -> dict:

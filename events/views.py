@@ -1,5 +1,8 @@
 from django.contrib.auth.decorators import permission_required
+from django.http import QueryDict
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 
 from accounts.csv_export import csv_response
 from accounts.pages import render_page
@@ -11,7 +14,13 @@ from .forms import AuditFilterForm
 @require_GET
 @permission_required("orders.view_audit_log", raise_exception=True)
 def audit_log(request):
-    """Every event of the company, newest first; filters; keyset pages; streaming CSV."""
+    """Every event of the company, newest first; filters; keyset pages; streaming CSV.
+
+    URLs stay clean: a request naming empty filters is sent to the same query without them
+    (a redirect, or for htmx the address pushed into the browser's history)."""
+    clean = _without_empty(request.GET)
+    if clean != request.GET.urlencode() and not request.htmx:
+        return redirect(f"{request.path}?{clean}" if clean else request.path)
     form = AuditFilterForm(request.GET)
     valid = form.is_valid()
     if valid and request.GET.get("format") == "csv":
@@ -25,20 +34,27 @@ def audit_log(request):
         "page": None,
         "check": selectors.last_integrity_check(),
         "witness_problem": witness.status(),
+        "actors": selectors.company_usernames(request.user.company_id),
     }
     if valid:
         context["page"] = selectors.audit_page(request.user.company_id, form.cleaned_data)
-        context["query"] = _query_without(request, "before")
-    return render_page(
+        context["query"] = _without_empty(request.GET, drop=AuditFilterForm.CURSORS)
+    response = render_page(
         request,
         "events/audit_log.html",
         "events/partials/audit_table.html",
         context,
         status=200 if valid else 400,
     )
+    if request.htmx:
+        return push_url(response, f"{request.path}?{clean}" if clean else request.path)
+    return response
 
 
-def _query_without(request, name: str) -> str:
-    query = request.GET.copy()
-    query.pop(name, None)
-    return query.urlencode()
+def _without_empty(query: QueryDict, drop=()) -> str:
+    """`query` encoded without blank values (and without the names in `drop`)."""
+    kept = QueryDict(mutable=True)
+    for name, values in query.lists():
+        if name not in drop:
+            kept.setlist(name, [value for value in values if value.strip()])
+    return kept.urlencode()

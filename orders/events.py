@@ -1,4 +1,5 @@
-"""What happened to orders: past-tense, immutable facts. No behaviour lives here."""
+"""What happened to orders: past-tense, immutable facts. No behaviour lives here beyond each
+event's label and the details it shows in the event log."""
 
 from __future__ import annotations
 
@@ -32,11 +33,15 @@ class OrderDetails:
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderPlaced(DomainEvent):
+    label = "Order placed"
     number: str
     sequence: int
     currency: str
     details: OrderDetails
     lines: tuple[Line, ...]
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return _customer_and_lines(self.details, self.lines, self.currency)
 
 
 @register
@@ -44,8 +49,12 @@ class OrderPlaced(DomainEvent):
 class OrderChanged(DomainEvent):
     """A draft's details and lines were replaced as a whole."""
 
+    label = "Details and lines changed"
     details: OrderDetails
     lines: tuple[Line, ...]
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return _customer_and_lines(self.details, self.lines)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -59,25 +68,26 @@ class StateChanged(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderSubmitted(StateChanged):
-    pass
+    label = "Submitted for approval"
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderApproved(StateChanged):
-    pass
+    label = "Approved"
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderRejected(StateChanged):
+    label = "Rejected"
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderFulfilmentStarted(StateChanged):
-    pass
+    label = "Fulfilment started"
 
 
 @register
@@ -85,6 +95,7 @@ class OrderFulfilmentStarted(StateChanged):
 class OrderShipped(StateChanged):
     """Schema 2 renamed `tracking` to `tracking_number` (see the upcaster below)."""
 
+    label = "Shipped"
     schema_version = 2
     carrier: str
     tracking_number: str
@@ -99,31 +110,65 @@ def _shipped_v1_to_v2(payload: dict) -> dict:
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderDelivered(StateChanged):
-    pass
+    label = "Delivered"
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderHeld(StateChanged):
+    label = "Put on hold"
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderResumed(StateChanged):
-    pass
+    label = "Resumed"
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderCancelled(StateChanged):
+    label = "Cancelled"
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteAdded(DomainEvent):
+    label = "Note added"
     text: str
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return [("Note", self.text)]
+
+
+def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> list:
+    total = f"{lines_total(lines)} {currency}".strip()
+    return [("Customer", details.customer_name), ("Lines", str(len(lines))), ("Total", total)]
+
+
+# What `changed_fields` calls each part of an order, in the order the form shows them.
+CHANGEABLE_FIELDS = {
+    "customer_name": "customer name",
+    "customer_reference": "reference",
+    "customer_email": "email",
+    "shipping_address": "shipping address",
+    "notes": "notes",
+}
+
+
+def changed_fields(before: OrderPlaced | OrderChanged, after: OrderChanged) -> list[str]:
+    """What `after` changed compared with the order's previous details and lines (`before`):
+    names in words, e.g. `["shipping address", "lines"]`."""
+    changed = [
+        words
+        for name, words in CHANGEABLE_FIELDS.items()
+        if getattr(before.details, name) != getattr(after.details, name)
+    ]
+    if tuple(before.lines) != tuple(after.lines):
+        changed.append("lines")
+    return changed
 
 
 def lines_total(lines) -> Decimal:

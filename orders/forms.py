@@ -15,6 +15,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from accounts.form_fields import POSITIVE_INT_MAX, BoundedDateTimeField, BoundedIntegerField
@@ -248,19 +249,27 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 class AsOfForm(forms.Form):
     """The history page's moment, not in the future: an ISO date and time (Django's field parses
-    it, e.g. 2026-11-20T14:30) in the site's TIME_ZONE unless it carries an offset (+01:00)."""
+    it, e.g. 2026-11-20T14:30) in the site's TIME_ZONE unless it carries an offset (+01:00);
+    or `version`, one of the order's events (the rows' "as of this event" links): the order
+    as it stood right after it. Not both."""
 
     as_of = BoundedDateTimeField(
         label="Show the order as it stood at", required=False, widget=DateTimeLocalInput
     )
+    version = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, last_version: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if last_version is not None:  # the order's newest event
+            self.fields["version"].validators.append(
+                MaxValueValidator(last_version, f"The order has {last_version} event(s) so far.")
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.form_show_errors = False  # shown in the history body, which htmx swaps
         self.helper.wrapper_class = "col-auto"
+        self.helper.layout = Layout("as_of")  # `version` comes from the rows' links
 
     def full_clean(self):
         super().full_clean()
@@ -272,3 +281,9 @@ class AsOfForm(forms.Form):
         if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
             raise forms.ValidationError("That moment is in the future; pick a past time.")
         return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("as_of") and data.get("version"):
+            self.add_error("as_of", "Pick a moment or an event, not both.")
+        return data

@@ -75,6 +75,7 @@ class Order(FSMModelMixin, UUIDModel):
             ("cancel_order", "Can cancel draft and submitted orders"),
             ("cancel_approved_order", "Can cancel approved and held orders"),
             ("view_audit_log", "Can read the company's event log"),
+            ("view_ops_desk", "Can see the system's health on the ops page"),
         ]
 
     def __str__(self) -> str:

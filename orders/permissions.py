@@ -37,7 +37,7 @@ ROLE_PERMISSIONS = {
     Role.STAFF: STAFF,
     Role.MANAGER: MANAGER,
     Role.AUDITOR: ["view_order", "view_audit_log"],
-    Role.OPS: ["view_order", "view_audit_log"],
+    Role.OPS: ["view_order", "view_audit_log", "view_ops_desk"],
 }
 
 

@@ -8,7 +8,8 @@ import uuid
 
 from django.shortcuts import get_object_or_404
 
-from events import store
+from events import registry, store
+from events.selectors import event_numbers
 from events.store import RecordedEvent
 from projections.models import OrderSummary
 
@@ -82,6 +83,11 @@ class HistoryEntry:
     carrier: str = ""
     tracking_number: str = ""
     request_id: str = ""
+    number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
+
+    @property
+    def label(self) -> str:
+        return registry.label_of(self.event_type)
 
     @property
     def from_label(self) -> str:
@@ -95,7 +101,9 @@ class HistoryEntry:
 def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     """The order's timeline, oldest first, read from the log itself (see systemPatterns.md);
     empty for another company's order (pages load `order_summary` first, which is their 404)."""
-    return [describe(event) for event in order_events(user, order_id)]
+    entries = [describe(event) for event in order_events(user, order_id)]
+    numbers = event_numbers(user.company_id, [e.position for e in entries])
+    return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
 
 def describe(event: RecordedEvent) -> HistoryEntry:
@@ -143,7 +151,28 @@ def snapshot_as_of(user, order_id: uuid.UUID, moment: dt.datetime) -> aggregate.
     return aggregate.fold(order_events(user, order_id, until=moment))
 
 
+def snapshot_after(user, order_id: uuid.UUID, version: int) -> aggregate.OrderSnapshot:
+    """The order as it stood right after its event `version` (1 = placed), folded from the log
+    up to that event; empty for another company's order, as above."""
+    if user.company_id is None:
+        return aggregate.OrderSnapshot()
+    events = store.read_stream(order_id, up_to_version=version, company=user.company_id)
+    return aggregate.fold(events)
+
+
+def snapshot_at(
+    user, order_id: uuid.UUID, *, moment: dt.datetime | None = None, version: int | None = None
+) -> aggregate.OrderSnapshot | None:
+    """The order at `moment`, or right after its event `version`; None when neither is given."""
+    if moment:
+        return snapshot_as_of(user, order_id, moment)
+    if version:
+        return snapshot_after(user, order_id, version)
+    return None
+
+
 HISTORY_CSV_HEADER = [
+    "number",
     "position",
     "version",
     "occurred_at",
@@ -163,6 +192,7 @@ def history_csv_rows(entries: list[HistoryEntry]):
     """One row per entry, cells as in HISTORY_CSV_HEADER."""
     for e in entries:
         yield [
+            e.number,
             e.position,
             e.version,
             e.occurred_at.isoformat(),

@@ -302,15 +302,19 @@ def order_history(request, order_id):
     entries = selectors.history(request.user, order_id)
     if request.GET.get("format") == "csv":
         return _history_csv(entries, summary.number)
-    form = AsOfForm(request.GET or None)
+    form = AsOfForm(request.GET or None, last_version=summary.version)
     valid = not form.is_bound or form.is_valid()
-    moment = form.cleaned_data.get("as_of") if form.is_bound and valid else None
+    data = form.cleaned_data if form.is_bound and valid else {}
+    version = data.get("version")
     context = {
         "summary": summary,
         "entries": entries,
         "form": form,
-        "as_of": moment,
-        "snapshot": selectors.snapshot_as_of(request.user, order_id, moment) if moment else None,
+        "as_of": data.get("as_of"),
+        "as_of_entry": next((e for e in entries if e.version == version), None),
+        "snapshot": selectors.snapshot_at(
+            request.user, order_id, moment=data.get("as_of"), version=version
+        ),
     }
     template, partial = "orders/history.html", "orders/partials/history_body.html"
     return render_page(request, template, partial, context, status=200 if valid else 400)

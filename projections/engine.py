@@ -172,21 +172,35 @@ def build_aside(
         # by) but not the secondary indexes the pages need: those would only slow every write
         # here, and the swap builds them on the live tables anyway.
         editor.deferred_sql.clear()
-    if all(projection.stream_local for projection in projections):
-        # One stream's rows are finished before the next stream's: the row cache only ever
-        # holds the streams of a batch (plus the per-company totals), whatever the log's size.
-        batches = replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
-    else:
-        batches = replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
-    done = 0
+    # Stream-local projections replay stream by stream: one stream's rows are finished before
+    # the next stream's, so the row cache only ever holds the streams of a batch (plus the
+    # per-company totals), whatever the log's size. The others replay in log order.
+    local = [p for p in projections if p.stream_local]
+    ordered = [p for p in projections if not p.stream_local]
+    passes = []
+    if local:
+        passes.append(
+            (local, replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using))
+        )
+    if ordered:
+        passes.append(
+            (
+                ordered,
+                replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using),
+            )
+        )
+    done = 0  # events applied, counted once however many passes read them
     with row_cache(SCRATCH_ALIAS):  # rows stay in memory across batches (bounded LRU)
-        for batch in batches:
-            with transaction.atomic(using=SCRATCH_ALIAS):
-                for projection in projections:
-                    projection.apply(batch, SCRATCH_ALIAS)
-            done += len(batch)
-            if progress:
-                progress(done, up_to)
+        for index, (group, batches) in enumerate(passes):
+            read = 0
+            for batch in batches:
+                with transaction.atomic(using=SCRATCH_ALIAS):
+                    for projection in group:
+                        projection.apply(batch, SCRATCH_ALIAS)
+                read += len(batch)
+                done = max(done, read)
+                if progress:  # both passes read the log: each is its share of the bar
+                    progress((index * up_to + read) // len(passes), up_to)
     return done
 
 

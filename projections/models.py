@@ -130,3 +130,34 @@ class DashboardCycle(UUIDModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company"], name="dash_cycle_unique")]
+
+
+class EventNumber(models.Model):
+    """Each event's number within its company's log: 1, 2, 3… without gaps (the global
+    `position` interleaves every company's events, so a company's positions have gaps that
+    are other companies' events). Keyed by the event's position; shown to the company's users
+    instead of the position, which stays for the chain and for ops."""
+
+    position = models.BigIntegerField(primary_key=True)
+    company = _company_fk()
+    number = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="event_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} #{self.number} (position {self.position})"
+
+
+class CompanyEventCount(UUIDModel):
+    """How many events each company has: the last number given (see `EventNumber`)."""
+
+    company = _company_fk()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company"], name="company_event_count_unique")
+        ]

@@ -27,10 +27,12 @@ from orders.events import (
 from orders.models import Order, OrderState
 
 from .models import (
+    CompanyEventCount,
     DashboardCycle,
     DashboardDaily,
     DashboardOrder,
     DashboardStateTotal,
+    EventNumber,
     OrderSummary,
     key_uuid,
 )
@@ -268,3 +270,45 @@ def _new_cycle(company_id) -> dict:
 
 def _day(event: RecordedEvent):
     return timezone.localtime(event.occurred_at, timezone.get_default_timezone()).date()
+
+
+@register
+class EventNumberProjection(Projection):
+    """`EventNumber`: every event of every type gets the next number of its company's log.
+
+    Not stream-local: a number depends on how the company's streams interleave, so a rebuild
+    replays this one in log order (`engine.build_aside`)."""
+
+    name = "event_number"
+    stream_local = False
+    models = (EventNumber, CompanyEventCount)
+
+    def relevant(self, events):
+        return events  # every type, including ones registered after this projection
+
+    def apply(self, events: list[RecordedEvent], using: str) -> None:
+        if not events:
+            return
+        counts = rows_for(CompanyEventCount, using, key=_by_company)
+        counts.load(company_id={e.company_id for e in events})
+        numbers = rows_for(EventNumber, using, key=_by_position)
+        for event in events:
+            count = counts.get_or_add(event.company_id, _new_count)
+            count["count"] += 1
+            numbers.put(
+                {
+                    "position": event.position,
+                    "company_id": event.company_id,
+                    "number": count["count"],
+                }
+            )
+        counts.save()
+        numbers.save()
+
+
+def _by_position(row: dict):
+    return row["position"]
+
+
+def _new_count(company_id) -> dict:
+    return {"id": key_uuid("event-count", company_id), "company_id": company_id, "count": 0}

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "events",
     "orders",
     "projections",
+    "ops",
 ]
 
 MIDDLEWARE = [

@@ -73,7 +73,7 @@ def timeline(page: Page) -> list[tuple[str, str]]:
 
 @dataclass
 class HistoryRow:
-    position: int
+    number: int  # the event's number in the company's log
     occurred_at: dt.datetime
     actor: str
     event_type: str
@@ -89,17 +89,17 @@ def history_rows(page: Page) -> list[HistoryRow]:
             """rows => rows.map(row => {
              const td = row.querySelectorAll("td");
              return [td[0].innerText, td[1].querySelector("time").getAttribute("datetime"),
-                     td[2].innerText, td[3].innerText, td[4].innerText];
+                     td[2].innerText, td[3].dataset.eventType, td[4].innerText];
            })"""
         )
     )
     return [
         HistoryRow(
-            position=int(position),
+            number=int(number),
             occurred_at=dt.datetime.fromisoformat(occurred_at),
             actor=actor,
             event_type=event_type,
             transition=transition,
         )
-        for position, occurred_at, actor, event_type, transition in cells
+        for number, occurred_at, actor, event_type, transition in cells
     ]

@@ -36,7 +36,7 @@ def test_auditor_sees_no_actions_reads_an_earlier_state_and_downloads_csv(sessio
     page.get_by_role("link", name="Full history").click()
     expect(page.get_by_role("heading", name=f"History of {number}")).to_be_visible()
     rows = history_rows(page)
-    assert [r.position for r in rows] == sorted(r.position for r in rows)
+    assert [r.number for r in rows] == sorted(r.number for r in rows)
     assert rows[0].event_type == "OrderPlaced"
     assert rows[-1].event_type == "OrderDelivered"
 
@@ -69,7 +69,7 @@ def test_auditor_sees_no_actions_reads_an_earlier_state_and_downloads_csv(sessio
     assert download.suggested_filename == f"{number}-history.csv"
     content = Path(download.path()).read_text(encoding="utf-8-sig")  # BOM first
     table = list(csv.DictReader(io.StringIO(content)))
-    assert [int(r["position"]) for r in table] == [r.position for r in rows]
+    assert [int(r["number"]) for r in table] == [r.number for r in rows]
     assert [r["event_type"] for r in table] == [r.event_type for r in rows]
     assert [r["actor"] for r in table] == [r.actor for r in rows]
     assert [dt.datetime.fromisoformat(r["occurred_at"]) for r in table] == [

@@ -20,6 +20,7 @@ class SampleCounted(DomainEvent):
     """The smallest event: one integer, enough to tell appends apart."""
 
     event_type = "tests.SampleCounted"
+    label = "Sample counted"
     n: int
 
 
@@ -29,6 +30,7 @@ class SamplePriced(DomainEvent):
     """Carries the values that JSON cannot hold natively, to check they come back exact."""
 
     event_type = "tests.SamplePriced"
+    label = "Sample priced"
     amount: Decimal
     reference: uuid.UUID
     priced_at: dt.datetime

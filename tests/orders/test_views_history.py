@@ -8,6 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
+from events import registry
 from events.models import Event
 from orders import commands
 from tests import factories
@@ -78,7 +79,14 @@ def test_the_timeline_lists_every_event_oldest_first_with_actor_states_and_reaso
     events = list(Event.objects.filter(stream_id=known_order.id).order_by("position"))
     rows = rows_of(response.content.decode())
     assert [(int(r[0]), r[2], r[3]) for r in rows] == [
-        (e.position, e.metadata["actor_username"], e.event_type) for e in events
+        (number, e.metadata["actor_username"], registry.label_of(e.event_type))
+        for number, e in enumerate(events, start=1)  # the company's own numbers
+    ]
+    assert [r[3] for r in rows] == [
+        "Order placed",
+        "Details and lines changed",
+        "Submitted for approval",
+        "Rejected",
     ]
     assert [r[4] for r in rows] == ["→ Draft", "", "Draft → Submitted", "Submitted → Draft"]
     assert rows[0][1] == "2025-03-01 09:00:00"

@@ -56,7 +56,11 @@ def test_inline_skips_a_projection_that_is_behind_the_log(acme, dashboard, appli
     assert head > caught
     assert applied_events == list(range(1, caught + 1))  # the first history only, inline
     assert snapshot(tables_of("dashboard")) == {table: [] for table in tables_of("dashboard")}
-    assert engine.checkpoint_positions() == {"order_state": head, "order_summary": head}
+    assert engine.checkpoint_positions() == {
+        "order_state": head,
+        "order_summary": head,
+        "event_number": head,
+    }
 
 
 def test_catch_up_applies_only_the_missing_events_then_inline_takes_over(
@@ -125,6 +129,7 @@ def test_catching_up_projections_that_are_in_step_applies_nothing(acme, applied_
         "order_state: applied 0 event(s).\n"
         "order_summary: applied 0 event(s).\n"
         "dashboard: applied 0 event(s).\n"
+        "event_number: applied 0 event(s).\n"
     )
     assert snapshot() == before
 
@@ -147,4 +152,5 @@ def test_projection_status_prints_each_projection_with_checkpoint_head_and_lag(a
         ["order_state", str(head), str(head), "0"],
         ["order_summary", str(head), str(head), "0"],
         ["dashboard", "0", str(head), str(head)],
+        ["event_number", str(head), str(head), "0"],
     ]

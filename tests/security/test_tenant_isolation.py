@@ -250,7 +250,7 @@ def test_the_audit_log_holds_only_the_users_companys_events(acme_client, two_com
     if export:
         rows = body.strip().splitlines()[1:]
         assert len(rows) == acme_events
-        assert all(row.split(",")[4] in acme_ids for row in rows)
+        assert all(row.split(",")[5] in acme_ids for row in rows)  # the stream_id column
     else:
         assert body.count("<tr>") - 1 == acme_events  # minus the header row
 

@@ -13,7 +13,8 @@ Then the copy's head is witnessed, and the witness's checkpoints up to that head
 beside it as `PATH.witness.jsonl` (read-only): restored elsewhere, the backup verifies against
 them (`verify_events --witness PATH.witness.jsonl`, or that file as the new WITNESS_DIR's
 `checkpoints.jsonl`). A witness that cannot be read or written does not stop the backup: it
-says so, and the copy then holds only the backup's own checkpoint.
+says so, and the copy then holds only the backup's own checkpoint. Each published backup is
+recorded (`BackupRecord`: time, path, size, head) for the ops page.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 from django.db.models import Max
+from django.utils import timezone
 
 from events import backup_postgres, witness
-from events.models import Event
+from events.models import BackupRecord, Event
 from events.sqlite import database_path
 from events.verification import VerificationResult, verify_log
 
@@ -106,6 +108,15 @@ class Command(BaseCommand):
         _publish(partial, target, force=force)
         result = check.verification
         witnessed = witness_backup(target, result, using=database)
+        BackupRecord.objects.using(database).create(
+            taken_at=timezone.now(),
+            path=str(target),
+            size_bytes=target.stat().st_size,
+            head_position=result.head_position,
+            events_checked=result.events_checked,
+            verified=True,
+            duration_seconds=time.perf_counter() - started,
+        )
         self.stdout.write(
             f"Backup written to {target}: {target.stat().st_size / 1_048_576:,.1f} MB, "
             f"{result.events_checked:,} events (head position {result.head_position}), "

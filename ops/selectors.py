@@ -1,0 +1,90 @@
+"""What the ops page shows: the system's health, read only. Nothing here is one company's data
+(positions are global, counts span the whole log), so the page is the same for every Ops user.
+
+Every value comes from what the commands already record: projection checkpoints, the last
+`verify_events` run (`IntegrityCheck`), the last `backup_db` (`BackupRecord`), the witness's
+state, the scratch files of interrupted rebuilds and the database files' sizes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from events import store, witness
+from events.models import BackupRecord, IntegrityCheck
+from events.sqlite import database_path
+from projections import engine, scratch
+
+
+@dataclasses.dataclass
+class DatabaseFiles:
+    """The SQLite file and its write-ahead log, in bytes (None: not a SQLite file)."""
+
+    path: str | None
+    size_bytes: int | None
+    wal_bytes: int | None
+
+
+@dataclasses.dataclass
+class BackupState:
+    record: BackupRecord | None
+    file_present: bool
+    events_since: int  # events appended after the backup's head
+
+
+@dataclasses.dataclass
+class VerificationState:
+    check: IntegrityCheck | None
+    events_since: int  # events appended after the checked head (not yet verified)
+    witness_problem: str  # "" when the witness is being written
+
+
+@dataclasses.dataclass
+class OpsDesk:
+    head: int
+    projections: list[engine.Status]
+    verification: VerificationState
+    backup: BackupState
+    leftovers: list[scratch.Leftover]
+    database: DatabaseFiles
+
+    @property
+    def lagging(self) -> list[engine.Status]:
+        return [p for p in self.projections if p.lag]
+
+
+def database_files(using: str = "default") -> DatabaseFiles:
+    path = database_path(using)
+    if path is None:
+        return DatabaseFiles(None, None, None)
+    return DatabaseFiles(path, _size(path), _size(path + "-wal"))
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def ops_desk(using: str = "default") -> OpsDesk:
+    """The whole page's data: a handful of small queries and a few `stat` calls."""
+    head = store.head_position(using=using)
+    check = IntegrityCheck.objects.using(using).order_by("-checked_at").first()
+    backup = BackupRecord.objects.using(using).order_by("-taken_at").first()
+    return OpsDesk(
+        head=head,
+        projections=engine.status(using),
+        verification=VerificationState(
+            check, head - check.head_position if check else head, witness.status(using)
+        ),
+        backup=BackupState(
+            backup,
+            bool(backup) and Path(backup.path).is_file(),
+            head - backup.head_position if backup else head,
+        ),
+        leftovers=scratch.leftovers(using),
+        database=database_files(using),
+    )
