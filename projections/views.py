@@ -2,17 +2,29 @@ from django.contrib.auth.decorators import permission_required
 from django.views.decorators.http import require_GET
 
 from accounts.pages import render_page
+from orders.selectors import role_queues
 
 from . import selectors
+from .forms import PeriodForm
 
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def dashboard(request):
-    """Cards per state, the 30-day chart, cycle time, stuck orders; refreshes itself (htmx)."""
+    """The user's queues and the cards per state (now); the chart, counts and cycle times over
+    the period in the URL (`PeriodForm`; an invalid one is a 400 showing the default period);
+    stuck orders. Refreshes itself (htmx)."""
+    form = PeriodForm(request.GET)
+    valid = form.is_valid()
+    data = form.cleaned_data if valid else {}
+    context = selectors.dashboard(request.user, data=data) | {
+        "queues": role_queues(request.user),
+        "period_form": form,
+    }
     return render_page(
         request,
         "projections/dashboard.html",
         "projections/partials/dashboard_body.html",
-        selectors.dashboard(request.user),
+        context,
+        status=200 if valid else 400,
     )

@@ -1,0 +1,54 @@
+"""OrderSummary gains `rejection_reason` (the Staff queue) and `skus` (the list's search).
+
+The new columns are filled here from what the rows and the log already hold, exactly as the
+`order_summary` projector writes them (so `verify_projections` finds the live rows identical to
+a rebuild): `skus` from the row's own lines; `rejection_reason` for a draft that was submitted
+before (it can only be back in draft by a rejection) from its last `OrderRejected` event.
+Historical models only: this migration keeps working whatever the projector becomes later.
+"""
+
+from django.db import migrations, models
+
+
+def fill(apps, schema_editor):
+    OrderSummary = apps.get_model("projections", "OrderSummary")
+    Event = apps.get_model("events", "Event")
+    using = schema_editor.connection.alias
+    changed = []
+    for row in OrderSummary.objects.using(using).iterator():
+        row.skus = "\n".join(dict.fromkeys(line["sku"] for line in row.lines))
+        if row.state == "draft" and row.submitted_at is not None:
+            last = (
+                Event.objects.using(using)
+                .filter(stream_id=row.id, event_type="OrderRejected")
+                .order_by("-version")
+                .values_list("payload", flat=True)
+                .first()
+            )
+            row.rejection_reason = (last or {}).get("reason", "")
+        changed.append(row)
+        if len(changed) >= 1000:
+            OrderSummary.objects.using(using).bulk_update(changed, ["skus", "rejection_reason"])
+            changed = []
+    OrderSummary.objects.using(using).bulk_update(changed, ["skus", "rejection_reason"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("events", "0006_integritycheck_append_only_witnessed"),
+        ("projections", "0002_alter_dashboardcycle_company_and_more"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="ordersummary",
+            name="rejection_reason",
+            field=models.TextField(blank=True, default=""),
+        ),
+        migrations.AddField(
+            model_name="ordersummary",
+            name="skus",
+            field=models.TextField(blank=True, default=""),
+        ),
+        migrations.RunPython(fill, migrations.RunPython.noop),
+    ]
