@@ -109,11 +109,10 @@
     var select = document.querySelector("#bulk-form select[name='action']");
     if (!select) { return; }
     var ticked = bulkRows().filter(function (box) { return box.checked; });
-    var all = document.querySelector("[data-select-all]");
-    if (all) {
+    document.querySelectorAll("[data-select-all]").forEach(function (all) {
       all.checked = ticked.length > 0 && ticked.length === bulkRows().length;
       all.indeterminate = ticked.length > 0 && ticked.length < bulkRows().length;
-    }
+    });
     Array.from(select.options).forEach(function (option) {
       option.disabled = ticked.length > 0 && !ticked.every(function (box) {
         return (" " + box.getAttribute("data-actions") + " ").indexOf(" " + option.value + " ") !== -1;
@@ -138,12 +137,16 @@
   });
   document.addEventListener("DOMContentLoaded", syncBulkActions);
   document.addEventListener("htmx:afterSettle", syncBulkActions);
+  document.addEventListener("htmx:historyRestore", syncBulkActions);
 
   // Panels that fold on a phone start open on a wide screen.
-  document.addEventListener("DOMContentLoaded", function () {
+  // (htmx's history restore swaps the body in without a load event: open them then too.)
+  function openWide() {
     if (!window.matchMedia("(min-width: 992px)").matches) { return; }
     document.querySelectorAll("details[data-open-wide]").forEach(function (panel) { panel.open = true; });
-  });
+  }
+  document.addEventListener("DOMContentLoaded", openWide);
+  document.addEventListener("htmx:historyRestore", openWide);
 
   // A column header or pager link changes the list's URL: keep the filter form's sort in step,
   // so the next filter change keeps the order the user chose.

@@ -39,6 +39,9 @@ def test_the_list_on_a_phone_folds_the_filters_and_shows_one_card_per_order(sess
     assert box["width"] > 300, box  # a card across the screen, not a squeezed table row
     expect(first.locator("td[data-label=Customer]")).to_be_visible()
     assert page.locator("#order-table thead").bounding_box()["height"] <= 1
+    page.get_by_text("Act on the ticked orders").click()
+    page.get_by_label("Select all on this page").check()  # reachable without the header
+    assert page.locator("input[name=orders]:checked").count() == rows.count()
     assert no_sideways_scroll(page)
 
 
@@ -81,6 +84,6 @@ def test_bulk_actions_offer_only_what_every_ticked_order_allows(session):
     expect(action.locator("option[value=approve]")).to_be_disabled()
     expect(action.locator("option[value=cancel]")).to_be_enabled()  # both may be cancelled
 
-    page.locator("[data-select-all]").check()
+    page.get_by_label("Select all on this page").check()
     ticked = page.locator("input[name=orders]:checked").count()
     assert ticked == page.locator("input[name=orders]").count()
