@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
 
 from accounts.form_fields import BoundedDateField, IsoDateInput
 
@@ -15,6 +16,9 @@ PERIOD_CHOICES = [
     ("all", "All time"),
 ]
 DEFAULT_PERIOD = "30"
+# A period longer than this is refused (400): a bar per month of it is still a readable chart
+# and a small page; year 1 to 9999 would be 120,000 bars.
+MAX_PERIOD_DAYS = 100 * 366
 
 
 def _date(label: str) -> BoundedDateField:
@@ -45,4 +49,6 @@ class PeriodForm(forms.Form):
         start, end = data.get("from"), data.get("to")
         if start and end and start > end:
             self.add_error("to", "This date must not be before “From”.")
+        elif start and ((end or timezone.localdate()) - start).days >= MAX_PERIOD_DAYS:
+            self.add_error("from", "Pick a period of at most 100 years.")
         return data
