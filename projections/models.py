@@ -69,7 +69,8 @@ class OrderSummary(UUIDModel):
     carrier = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     note_count = models.PositiveIntegerField(default=0)
-    # Why the order was last sent back to draft ("" once submitted again): the Staff queue.
+    # The last rejection's reason until the order is submitted again (the Staff queue shows it
+    # for drafts sent back).
     rejection_reason = models.TextField(blank=True, default="")
     # The lines' SKUs, one per line of text, for the list's search (a customer quotes one).
     skus = models.TextField(blank=True, default="")

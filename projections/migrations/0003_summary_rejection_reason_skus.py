@@ -2,8 +2,8 @@
 
 The new columns are filled here from what the rows and the log already hold, exactly as the
 `order_summary` projector writes them (so `verify_projections` finds the live rows identical to
-a rebuild): `skus` from the row's own lines; `rejection_reason` for a draft that was submitted
-before (it can only be back in draft by a rejection) from its last `OrderRejected` event.
+a rebuild): `skus` from the row's own lines; `rejection_reason` from the last `OrderRejected`
+event unless an `OrderSubmitted` came after it.
 Historical models only: this migration keeps working whatever the projector becomes later.
 """
 
@@ -14,18 +14,20 @@ def fill(apps, schema_editor):
     OrderSummary = apps.get_model("projections", "OrderSummary")
     Event = apps.get_model("events", "Event")
     using = schema_editor.connection.alias
+    # The projector sets the reason on OrderRejected and clears it on OrderSubmitted: replay
+    # just those two, in each stream's order.
+    reasons: dict = {}
+    moves = Event.objects.using(using).filter(event_type__in=["OrderRejected", "OrderSubmitted"])
+    for stream_id, event_type, payload in (
+        moves.order_by("stream_id", "version")
+        .values_list("stream_id", "event_type", "payload")
+        .iterator()
+    ):
+        reasons[stream_id] = payload["reason"] if event_type == "OrderRejected" else ""
     changed = []
     for row in OrderSummary.objects.using(using).iterator():
         row.skus = "\n".join(dict.fromkeys(line["sku"] for line in row.lines))
-        if row.state == "draft" and row.submitted_at is not None:
-            last = (
-                Event.objects.using(using)
-                .filter(stream_id=row.id, event_type="OrderRejected")
-                .order_by("-version")
-                .values_list("payload", flat=True)
-                .first()
-            )
-            row.rejection_reason = (last or {}).get("reason", "")
+        row.rejection_reason = reasons.get(row.id, "")
         changed.append(row)
         if len(changed) >= 1000:
             OrderSummary.objects.using(using).bulk_update(changed, ["skus", "rejection_reason"])

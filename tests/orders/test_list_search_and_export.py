@@ -89,8 +89,18 @@ def test_the_migration_fills_the_new_columns_as_the_projector_writes_them(staff,
     order = catalogue["po"]
     order = commands.submit(order.id, actor=staff, expected_version=order.version)
     commands.reject(order.id, actor=manager, expected_version=order.version, reason="Wrong PO")
+    gone = catalogue["mail"]  # rejected, then cancelled: the projector keeps the reason
+    gone = commands.submit(gone.id, actor=staff, expected_version=gone.version)
+    gone = commands.reject(gone.id, actor=manager, expected_version=gone.version, reason="Dup")
+    commands.cancel(gone.id, actor=staff, expected_version=gone.version, reason="Dup")
+    again = catalogue["sku"]  # rejected, then submitted again: no reason any more
+    again = commands.submit(again.id, actor=staff, expected_version=again.version)
+    again = commands.reject(again.id, actor=manager, expected_version=again.version, reason="x")
+    commands.submit(again.id, actor=staff, expected_version=again.version)
     projected = set(OrderSummary.objects.values_list("id", "skus", "rejection_reason"))
     assert (order.id, "BOLT-10", "Wrong PO") in projected
+    assert (gone.id, "NUT-4", "Dup") in projected
+    assert (again.id, "WASHER-2\nGEAR-XL-9", "") in projected
     OrderSummary.objects.update(skus="", rejection_reason="")
 
     migration = __import__(
