@@ -9,7 +9,16 @@ from functools import lru_cache
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-NAV_VIEWS = ("dashboard", "orders:list", "orders:create", "audit:log", "password_change", "logout")
+NAV_VIEWS = (
+    "dashboard",
+    "orders:list",
+    "orders:create",
+    "audit:log",
+    "team",
+    "ops:desk",
+    "password_change",
+    "logout",
+)
 
 
 def navigation(request) -> dict:
@@ -20,7 +29,25 @@ def navigation(request) -> dict:
         "nav_company": user.company,
         "nav_role": user.role,
         "nav_urls": nav_urls(),
+        "nav_current": current_section(request),
     }
+
+
+def current_section(request) -> str:
+    """The navigation entry the page belongs to ("dashboard", "orders_list", "orders_create",
+    "audit_log", …: a `nav_urls` key), or "" for a page outside the navigation. An order's own
+    pages belong to the list."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    name = match.view_name
+    if name.startswith("orders:") and name != "orders:create":
+        name = "orders:list"
+    elif name.startswith("audit:"):
+        name = "audit:log"
+    elif name.startswith("team"):
+        name = "team"
+    return name.replace(":", "_") if name in NAV_VIEWS else ""
 
 
 def nav_urls() -> dict[str, str]:

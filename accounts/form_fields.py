@@ -59,3 +59,20 @@ class BoundedDateFilter(django_filters.DateFilter):
     """django-filter's DateFilter with the bounded date field."""
 
     field_class = BoundedDateField
+
+
+class IsoDateInput(forms.DateInput):
+    """A date typed in the one format the pages show (ISO 8601, YYYY-MM-DD), as text: a
+    browser's date picker would show the visitor's locale format instead."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {
+                "placeholder": "YYYY-MM-DD",
+                "pattern": r"\d{4}-\d{2}-\d{2}",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                **(attrs or {}),
+            },
+            format="%Y-%m-%d",
+        )

@@ -9,6 +9,7 @@ row) are written by the append, in the same transaction. Any failure raises a do
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -143,6 +144,40 @@ def transition(
         to_state = target_state(order, name)
         event = event_class(spec["event"])(from_state=order.state, to_state=to_state, **fields)
         return _record(order, event, actor, at)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What one order's command did in `transition_each`: `order` (the order after it) when
+    done, else `error`, the message for the person (changed by someone else, not allowed now)."""
+
+    order_id: uuid.UUID
+    order: Order | None = None
+    error: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.order is not None
+
+
+def transition_each(
+    orders: Sequence[tuple[uuid.UUID, int]], name: str, *, actor, **data: str
+) -> list[Outcome]:
+    """Workflow transition `name` on each (order id, version the page showed), in the given
+    order: each through `transition`, so each in its own transaction with its own version check
+    and exactly one event; one order's failure is its `Outcome`, not the others'. Raises
+    `UnknownTransition` for an unknown `name` (before touching any order)."""
+    if name not in workflow_transitions():
+        raise UnknownTransition(name)
+    outcomes = []
+    for order_id, version in orders:
+        try:
+            order = transition(order_id, name, actor=actor, expected_version=version, **data)
+        except (OrderError, ConcurrencyError) as error:
+            outcomes.append(Outcome(order_id, error=str(error)))
+        else:
+            outcomes.append(Outcome(order_id, order=order))
+    return outcomes
 
 
 def submit(order_id, **kwargs) -> Order:

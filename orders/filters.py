@@ -1,8 +1,9 @@
 """The order list's query parameters, as a django-filter FilterSet (documented in README).
 
-state (repeatable), placed_after / placed_before (dates), q (customer or order number),
-total_min / total_max (amounts), stuck (true: open orders stuck in their state), sort (column,
-'-' for descending), page.
+state (repeatable), placed_after / placed_before (dates), q (customer name, order number,
+customer reference, customer e-mail or a line's SKU), total_min / total_max (amounts), stuck
+(true: open orders stuck in their state), returned (true: drafts sent back by a rejection),
+sort (column, '-' for descending), page.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.form_fields import BoundedDateFilter
+from accounts.form_fields import BoundedDateFilter, IsoDateInput
 from projections.models import OrderSummary
 
 from .forms import OrderFilterForm
@@ -30,7 +31,47 @@ SORTS = {
     "total": "total_cents",
     "placed": "placed_at",
     "changed": "last_changed_at",
+    "since": "state_since",
 }
+
+
+DEFAULT_SORT = "-placed"
+
+
+COLUMN_LABELS = {
+    "number": "Number",
+    "customer": "Customer",
+    "state": "State",
+    "lines": "Lines",
+    "total": "Total",
+    "placed": "Placed",
+    "changed": "Last change",
+    "since": "In state for",
+}
+NUMERIC_COLUMNS = frozenset({"lines", "total"})
+
+
+def sort_columns(params) -> list[dict]:
+    """The list's sortable column headers, in table order: {"name", "label", "numeric", "query":
+    the list's query string sorted by this column (ascending, or reversed when it already is
+    the ascending sort), "direction": "ascending" / "descending" / "" (its `aria-sort`)}.
+    `params` is the request's QueryDict; the page number is dropped (a new sort starts at 1)."""
+    current = params.get("sort") or DEFAULT_SORT
+    columns = []
+    for name, label in COLUMN_LABELS.items():
+        query = params.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{name}" if current == name else name
+        columns.append(
+            {
+                "name": name,
+                "label": label,
+                "numeric": name in NUMERIC_COLUMNS,
+                "query": query.urlencode(),
+                "direction": {name: "ascending", f"-{name}": "descending"}.get(current, ""),
+            }
+        )
+    return columns
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -38,9 +79,7 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 def _date_filter(method: str, label: str) -> django_filters.DateFilter:
-    return BoundedDateFilter(
-        method=method, label=label, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    return BoundedDateFilter(method=method, label=label, widget=IsoDateInput)
 
 
 def _total_filter(method: str, label: str) -> django_filters.NumberFilter:
@@ -63,7 +102,7 @@ class OrderFilter(django_filters.FilterSet):
     placed_before = _date_filter("filter_placed_before", "Placed on or before")
     q = django_filters.CharFilter(
         method="filter_q",
-        label="Customer or order number",
+        label="Customer, order number, reference, e-mail or SKU",
         max_length=100,
         widget=forms.SearchInput,
     )
@@ -73,6 +112,11 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_stuck",
         label="Only stuck orders",
         # BooleanFilter reads "true"; a checkbox without a value would send "on".
+        widget=forms.CheckboxInput(attrs={"value": "true"}),
+    )
+    returned = django_filters.BooleanFilter(
+        method="filter_returned",
+        label="Only drafts sent back",
         widget=forms.CheckboxInput(attrs={"value": "true"}),
     )
     sort = django_filters.OrderingFilter(
@@ -105,7 +149,13 @@ class OrderFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(customer_name__icontains=value) | Q(number__icontains=value))
+        return queryset.filter(
+            Q(customer_name__icontains=value)
+            | Q(number__icontains=value)
+            | Q(customer_reference__icontains=value)
+            | Q(customer_email__icontains=value)
+            | Q(skus__icontains=value)
+        )
 
     def filter_stuck(self, queryset, name, value):
         """Open orders in the same state for longer than STUCK_AFTER_DAYS (as on the dashboard)."""
@@ -113,6 +163,12 @@ class OrderFilter(django_filters.FilterSet):
             return queryset
         cutoff = timezone.now() - dt.timedelta(days=settings.STUCK_AFTER_DAYS)
         return queryset.exclude(state__in=FINAL_STATES).filter(state_since__lt=cutoff)
+
+    def filter_returned(self, queryset, name, value):
+        """Drafts sent back by a rejection (the Staff queue on the dashboard)."""
+        if not value:
+            return queryset
+        return queryset.filter(state=OrderState.DRAFT).exclude(rejection_reason="")
 
     def filter_total_min(self, queryset, name, value: Decimal):
         return queryset.filter(total_cents__gte=int(value * 100))
@@ -130,6 +186,6 @@ class OrderFilter(django_filters.FilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        ordering = queryset.query.order_by or ("-placed_at",)
+        ordering = queryset.query.order_by or (f"-{SORTS[DEFAULT_SORT[1:]]}",)
         # A unique tie-breaker keeps pages stable when many rows share the sort value.
         return queryset.order_by(*ordering, "-sequence")

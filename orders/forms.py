@@ -12,7 +12,7 @@ import uuid
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout
+from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -196,6 +196,75 @@ class TransitionForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.needs}
 
 
+class SelectedOrdersField(forms.Field):
+    """The orders ticked on the list: repeated `orders=<order id>:<version the page showed>`
+    values, cleaned to a list of (UUID, int), duplicates dropped; at most `max_orders`."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one order.",
+        "invalid": "“%(value)s” is not an order of this list.",
+        "too_many": "Select at most %(limit)s orders at a time.",
+    }
+
+    def __init__(self, *, max_orders: int, **kwargs):
+        super().__init__(**kwargs)
+        self.max_orders = max_orders
+
+    def to_python(self, value) -> list[tuple[uuid.UUID, int]]:
+        values = value if isinstance(value, (list, tuple)) else ([value] if value else [])
+        if len(values) > self.max_orders:
+            raise ValidationError(
+                self.error_messages["too_many"], "too_many", {"limit": self.max_orders}
+            )
+        selected = {}
+        for item in values:
+            order_id, _, version = str(item).partition(":")
+            try:
+                parsed = uuid.UUID(order_id), int(version)
+            except ValueError:
+                raise ValidationError(
+                    self.error_messages["invalid"], "invalid", {"value": str(item)[:50]}
+                ) from None
+            if not 0 <= parsed[1] <= POSITIVE_INT_MAX:
+                raise ValidationError(
+                    self.error_messages["invalid"], "invalid", {"value": str(item)[:50]}
+                )
+            selected.setdefault(parsed[0], parsed)
+        return list(selected.values())
+
+
+class BulkActionForm(forms.Form):
+    """One workflow action for the orders ticked on the list (issue #19 §2). `actions` are
+    (name, label) of the workflow actions whose only data is a reason: one reason serves every
+    order (shipping needs each order's own tracking number, so it stays per order)."""
+
+    action = forms.ChoiceField(label="Action")
+    reason = _text("reason", "Reason (for cancel, reject, hold)", textarea=True)
+    orders = SelectedOrdersField(max_orders=500)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, actions: list[tuple[str, str]], needs_reason: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = actions
+        self.fields["reason"].widget.attrs["rows"] = 1
+        self.needs_reason = needs_reason
+        self.helper = FormHelper()
+        # The <form id="bulk-form"> and its CSRF token are in the list's template: the fields'
+        # markup is then a pure function of the actions and the query, and is cached.
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.add_input(Submit("run", "Apply to the ticked orders"))
+        self.helper.wrapper_class = "col-auto"
+        self.helper.form_show_errors = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in self.needs_reason and not data.get("reason"):
+            self.add_error("reason", "This action needs a reason.")
+        return data
+
+
 class NoteForm(forms.Form):
     version = VersionField()
     text = _text("text", "Note", required=True, textarea=True)
@@ -218,7 +287,15 @@ class OrderFilterForm(forms.Form):
         # Errors are listed above the table, which htmx swaps; the form itself stays put.
         self.helper.form_show_errors = False
         self.helper.layout = Layout(
-            "state", "stuck", "placed_after", "placed_before", "q", "total_min", "total_max", "sort"
+            "state",
+            "stuck",
+            "returned",
+            "placed_after",
+            "placed_before",
+            "q",
+            "total_min",
+            "total_max",
+            "sort",
         )
 
     def clean(self):

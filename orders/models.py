@@ -36,9 +36,29 @@ def has_lines(order: "Order") -> bool:
 has_lines.hint = "An order needs at least one line before it can be submitted."
 
 
-def _workflow(label: str, event: str, *, fields: tuple[str, ...] = (), style: str = "primary"):
-    """FSM `custom` data for a workflow button: its label, event and the data it needs."""
-    return {"workflow": True, "label": label, "event": event, "fields": fields, "style": style}
+def _workflow(
+    label: str,
+    event: str,
+    *,
+    fields: tuple[str, ...] = (),
+    style: str = "primary",
+    queue: str = "",
+):
+    """FSM `custom` data for a workflow button: its label, event and the data it needs.
+
+    `queue` says that orders in the source state wait for whoever holds the permission (the
+    dashboard's role queues, `orders/queues.py`): "all" of them, or only those "returned" by a
+    rejection (a fresh draft is its author's work in progress, nobody's queue). Side exits
+    (hold, cancel) have none: they are possible, not awaited.
+    """
+    return {
+        "workflow": True,
+        "label": label,
+        "event": event,
+        "fields": fields,
+        "style": style,
+        "queue": queue,
+    }
 
 
 class Order(FSMModelMixin, UUIDModel):
@@ -93,7 +113,7 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.SUBMITTED,
         conditions=[has_lines],
         permission="orders.submit_order",
-        custom=_workflow("Submit", "OrderSubmitted"),
+        custom=_workflow("Submit", "OrderSubmitted", queue="returned"),
     )
     def submit(self):
         pass
@@ -103,7 +123,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.SUBMITTED,
         target=S.APPROVED,
         permission="orders.approve_order",
-        custom=_workflow("Approve", "OrderApproved", style="success"),
+        custom=_workflow("Approve", "OrderApproved", style="success", queue="all"),
     )
     def approve(self):
         pass
@@ -113,7 +133,9 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.SUBMITTED,
         target=S.DRAFT,
         permission="orders.reject_order",
-        custom=_workflow("Reject", "OrderRejected", fields=("reason",), style="secondary"),
+        custom=_workflow(
+            "Reject", "OrderRejected", fields=("reason",), style="secondary", queue="all"
+        ),
     )
     def reject(self):
         pass
@@ -123,7 +145,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.APPROVED,
         target=S.IN_FULFILMENT,
         permission="orders.fulfil_order",
-        custom=_workflow("Start fulfilment", "OrderFulfilmentStarted"),
+        custom=_workflow("Start fulfilment", "OrderFulfilmentStarted", queue="all"),
     )
     def start_fulfilment(self):
         pass
@@ -133,7 +155,9 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.IN_FULFILMENT,
         target=S.SHIPPED,
         permission="orders.fulfil_order",
-        custom=_workflow("Ship", "OrderShipped", fields=("carrier", "tracking_number")),
+        custom=_workflow(
+            "Ship", "OrderShipped", fields=("carrier", "tracking_number"), queue="all"
+        ),
     )
     def ship(self):
         pass
@@ -143,7 +167,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.SHIPPED,
         target=S.DELIVERED,
         permission="orders.fulfil_order",
-        custom=_workflow("Mark delivered", "OrderDelivered", style="success"),
+        custom=_workflow("Mark delivered", "OrderDelivered", style="success", queue="all"),
     )
     def deliver(self):
         pass
@@ -163,7 +187,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.ON_HOLD,
         target=RETURN_VALUE(S.APPROVED, S.IN_FULFILMENT),
         permission="orders.resume_order",
-        custom=_workflow("Resume", "OrderResumed"),
+        custom=_workflow("Resume", "OrderResumed", queue="all"),
     )
     def resume(self):
         """Back to the state the order was held from."""

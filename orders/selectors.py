@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import uuid
 
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
 from events import registry, store
@@ -29,6 +31,7 @@ from .models import Order, OrderState
 LIST_COLUMNS = (
     "id",
     "number",
+    "version",
     "state",
     "customer_name",
     "line_count",
@@ -206,3 +209,210 @@ def history_csv_rows(entries: list[HistoryEntry]):
             e.summary,
             e.request_id,
         ]
+
+
+# --- role queues (dashboard) ----------------------------------------------------------------
+
+QUEUE_ROWS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class Queue:
+    """Orders waiting for the user: `state` (and `returned`: only drafts sent back by a
+    rejection), the actions they wait for, how many, the `oldest` rows (dicts: id, number,
+    customer_name, state_since, rejection_reason; longest in the state first) and the list's
+    query string showing all of them."""
+
+    state: str
+    returned: bool
+    actions: tuple[str, ...]
+    count: int
+    oldest: list[dict]
+
+    @property
+    def label(self) -> str:
+        return "Returned drafts" if self.returned else STATE_LABELS[self.state]
+
+    @property
+    def query(self) -> str:
+        extra = "&returned=true" if self.returned else ""
+        return f"state={self.state}{extra}&sort=since"
+
+
+def waiting_states(user) -> dict[tuple[str, bool], tuple[str, ...]]:
+    """(state, returned-only) -> the labels of the actions orders in that state wait for, from
+    the FSM: each workflow transition with a `queue` whose permission `user` holds makes its
+    source states wait for them. In workflow order; {} for a read-only role."""
+    waiting: dict[tuple[str, bool], list[str]] = {}
+    probe = Order()
+    for t in probe.get_all_state_transitions():
+        queue = t.custom.get("queue")
+        if not queue or not t.has_perm(probe, user):
+            continue
+        waiting.setdefault((t.source, queue == "returned"), []).append(t.custom["label"])
+    order = {state: index for index, state in enumerate(OrderState.values)}
+    return {
+        key: tuple(dict.fromkeys(labels))
+        for key, labels in sorted(waiting.items(), key=lambda item: order[item[0][0]])
+    }
+
+
+def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
+    """The queues waiting for `user` in their company (see `waiting_states`), each with its
+    count and up to `rows` oldest orders: one query, whatever the number of queues or orders
+    (window functions: the rank and the count per state, the rank filtered afterwards; it reads
+    the waiting states' rows only, through the (company, state, state_since) index)."""
+    waiting = waiting_states(user)
+    if not waiting:
+        return []
+
+    # A state waits once per user today (wholly, or only its drafts sent back); the filter is
+    # written as one `state IN (…)` so SQLite reads only those states' index ranges.
+    in_a_queue = Q(state__in=[state for state, _ in waiting]) & ~Q(
+        state__in=[state for state, returned in waiting if returned], rejection_reason=""
+    )
+    by_state = {"partition_by": [F("state")]}
+    found = (
+        OrderSummary.objects.filter(in_a_queue, company_id=user.company_id)
+        .annotate(
+            rank=Window(RowNumber(), order_by=[F("state_since"), F("sequence")], **by_state),
+            waiting=Window(Count("pk"), **by_state),
+        )
+        .filter(rank__lte=rows)
+        .order_by("state", "rank")
+        .values("id", "number", "state", "customer_name", "state_since", "rejection_reason",
+                "waiting")
+    )  # fmt: skip
+    per_state: dict[str, list[dict]] = {}
+    for row in found:
+        per_state.setdefault(row["state"], []).append(row)
+    return [
+        Queue(
+            state,
+            returned,
+            actions,
+            per_state[state][0]["waiting"] if state in per_state else 0,
+            per_state.get(state, []),
+        )
+        for (state, returned), actions in waiting.items()
+    ]
+
+
+# --- bulk actions (list) --------------------------------------------------------------------
+
+BULK_FIELDS = frozenset({"reason"})
+
+
+def bulk_actions(user) -> list[tuple[str, str]]:
+    """(name, label) of the workflow actions the list offers for ticked orders: those whose only
+    data is a reason and whose permission `user` holds from some state; in workflow order."""
+    probe = Order()
+    actions = {
+        t.name: t.custom["label"]
+        for t in probe.get_all_state_transitions()
+        if t.custom.get("workflow")
+        and BULK_FIELDS.issuperset(t.custom["fields"])
+        and t.has_perm(probe, user)
+    }
+    return list(actions.items())
+
+
+def with_row_actions(rows, user, names: list[str]) -> list[dict]:
+    """`rows` (the list's dicts: state, line_count, ...), each with `actions` added: the
+    space-separated `names` the FSM allows `user` on that row now (state, permission,
+    conditions): the list's script offers the actions every ticked row allows."""
+    by_name = {}
+    for t in Order().get_all_state_transitions():
+        if t.name in names:
+            by_name.setdefault((t.name, t.source), t)
+    result = []
+    for row in rows:
+        probe = Order(state=row["state"], line_count=row["line_count"])
+        allowed = [
+            name
+            for name in names
+            if (t := by_name.get((name, row["state"])))
+            and t.has_perm(probe, user)
+            and all(condition(probe) for condition in t.conditions)
+        ]
+        result.append({**row, "actions": " ".join(allowed)})
+    return result
+
+
+def order_numbers(user, order_ids) -> dict[uuid.UUID, str]:
+    """order id -> number, for the user's company's orders among `order_ids`."""
+    return dict(
+        OrderSummary.objects.filter(company_id=user.company_id, pk__in=list(order_ids)).values_list(
+            "id", "number"
+        )
+    )
+
+
+# --- the list as CSV ------------------------------------------------------------------------
+
+ORDER_CSV_HEADER = [
+    "number",
+    "customer",
+    "state",
+    "lines",
+    "total",
+    "currency",
+    "placed_at",
+    "last_changed_at",
+    "last_actor",
+    "state_since",
+    "customer_reference",
+    "customer_email",
+]
+_CSV_COLUMNS = (
+    "number",
+    "customer_name",
+    "state",
+    "line_count",
+    "total_cents",
+    "currency",
+    "placed_at",
+    "last_changed_at",
+    "last_actor",
+    "state_since",
+    "customer_reference",
+    "customer_email",
+)
+
+
+def order_csv_rows(summaries, *, chunk_size: int = 2000):
+    """The rows of the filtered, sorted list `summaries` (an `order_summaries` queryset after
+    the filters), all pages; cells as in ORDER_CSV_HEADER: total in major units with two
+    decimals, times ISO 8601 (UTC), state as its label.
+
+    The ids are read first, in the list's order (one query: the set and order are the list's
+    at that moment), then the rows by id in chunks: no cursor stays open between chunks, so an
+    abandoned download holds nothing."""
+    ids = list(summaries.values_list("id", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        found = {
+            row["id"]: row
+            for row in OrderSummary.objects.filter(pk__in=chunk).values("id", *_CSV_COLUMNS)
+        }
+        for order_id in chunk:
+            if order_id in found:
+                yield _csv_cells(found[order_id])
+
+
+def _csv_cells(row: dict) -> list:
+    units, cents = divmod(row["total_cents"], 100)
+    return [
+        row["number"],
+        row["customer_name"],
+        STATE_LABELS.get(row["state"], row["state"]),
+        row["line_count"],
+        f"{units}.{cents:02d}",
+        row["currency"],
+        row["placed_at"].isoformat(),
+        row["last_changed_at"].isoformat(),
+        row["last_actor"],
+        row["state_since"].isoformat(),
+        row["customer_reference"],
+        row["customer_email"],
+    ]

@@ -6,6 +6,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_create, name="create"),
+    path("bulk/", views.order_bulk_action, name="bulk"),
     path("<uuid:order_id>/", views.order_detail, name="detail"),
     path("<uuid:order_id>/edit/", views.order_edit, name="edit"),
     path("<uuid:order_id>/transitions/<str:name>/", views.order_transition, name="transition"),

@@ -26,9 +26,10 @@ from .exceptions import (
     TransitionNotAllowed,
     UnknownTransition,
 )
-from .filters import OrderFilter
+from .filters import OrderFilter, sort_columns
 from .forms import (
     AsOfForm,
+    BulkActionForm,
     EditOrderForm,
     LineFormSet,
     NewOrderForm,
@@ -61,11 +62,22 @@ def status_for(error: Exception) -> int:
 def order_list(request):
     filterset = OrderFilter(request.GET, queryset=selectors.order_summaries(request.user))
     valid = filterset.is_valid()
+    if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
+        rows = selectors.order_csv_rows(filterset.qs)
+        return csv_response("orders.csv", selectors.ORDER_CSV_HEADER, rows)
     page = Paginator(filterset.qs if valid else filterset.qs.none(), settings.ORDERS_PER_PAGE)
+    page = page.get_page(filterset.form.cleaned_data.get("page") if valid else 1)
+    bulk_form = _bulk_form(request.user, initial={"query": request.GET.urlencode()})
+    page.object_list = selectors.with_row_actions(
+        page.object_list, request.user, [name for name, _ in bulk_form.fields["action"].choices]
+    )
     context = {
         "filter": filterset,
-        "page": page.get_page(filterset.form.cleaned_data.get("page") if valid else 1),
+        "page": page,
         "query": _query_without_page(request),
+        "columns": sort_columns(request.GET),
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_ends=1)),
+        "bulk_form": bulk_form,
     }
     return render_page(
         request,
@@ -80,6 +92,34 @@ def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def _bulk_form(user, data=None, **kwargs) -> BulkActionForm:
+    specs = commands.workflow_transitions()
+    actions = selectors.bulk_actions(user)
+    needs_reason = {name for name, _ in actions if "reason" in specs[name]["fields"]}
+    return BulkActionForm(data, actions=actions, needs_reason=needs_reason, **kwargs)
+
+
+@post_only
+@permission_required("orders.view_order", raise_exception=True)
+def order_bulk_action(request):
+    """One workflow action on each ticked order, each through its own command (its version,
+    one event); answers with every order's outcome. Each command checks the permission."""
+    form = _bulk_form(request.user, request.POST)
+    if not form.is_valid():
+        return render(request, "orders/bulk_result.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    extra = {"reason": data["reason"]} if data["action"] in form.needs_reason else {}
+    outcomes = commands.transition_each(data["orders"], data["action"], actor=request.user, **extra)
+    numbers = selectors.order_numbers(request.user, (o.order_id for o in outcomes))
+    context = {
+        "form": form,
+        "label": dict(form.fields["action"].choices)[data["action"]],
+        "results": [(outcome, numbers.get(outcome.order_id, "")) for outcome in outcomes],
+        "done": sum(outcome.done for outcome in outcomes),
+    }
+    return render(request, "orders/bulk_result.html", context)
 
 
 # --- create and edit ------------------------------------------------------------------------

@@ -69,6 +69,11 @@ class OrderSummary(UUIDModel):
     carrier = models.CharField(max_length=100, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     note_count = models.PositiveIntegerField(default=0)
+    # The last rejection's reason until the order is submitted again (the Staff queue shows it
+    # for drafts sent back).
+    rejection_reason = models.TextField(blank=True, default="")
+    # The lines' SKUs, one per line of text, for the list's search (a customer quotes one).
+    skus = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [
@@ -94,9 +99,15 @@ class DashboardOrder(UUIDModel):
     state = models.CharField(max_length=20)
     total_cents = models.BigIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Per-order cycle rows for any period's mean/median/p90 (issue #19): set on delivery.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cycle_seconds = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["company", "state"], name="dashorder_co_state")]
+        indexes = [
+            models.Index(fields=["company", "state"], name="dashorder_co_state"),
+            models.Index(fields=["company", "delivered_at"], name="dashorder_co_delivered"),
+        ]
 
 
 class DashboardStateTotal(UUIDModel):
@@ -116,6 +127,7 @@ class DashboardDaily(UUIDModel):
     day = models.DateField()
     placed = models.PositiveIntegerField(default=0)
     delivered = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "day"], name="dash_daily_unique")]

@@ -16,9 +16,11 @@ from django.utils import timezone
 from events.store import RecordedEvent
 from orders.aggregate import evolve
 from orders.events import (
+    OrderCancelled,
     OrderChanged,
     OrderDelivered,
     OrderPlaced,
+    OrderRejected,
     OrderShipped,
     OrderSubmitted,
     StateChanged,
@@ -126,6 +128,7 @@ class OrderSummaryProjection(Projection):
                         "carrier": "",
                         "tracking_number": "",
                         "note_count": 0,
+                        "rejection_reason": "",
                     }
                 )
                 continue
@@ -141,6 +144,9 @@ class OrderSummaryProjection(Projection):
                 row["state_since"] = event.occurred_at
                 if isinstance(data, OrderSubmitted):
                     row["submitted_at"] = event.occurred_at
+                    row["rejection_reason"] = ""
+                elif isinstance(data, OrderRejected):
+                    row["rejection_reason"] = data.reason
                 elif isinstance(data, OrderShipped):
                     row.update(carrier=data.carrier, tracking_number=data.tracking_number)
                 elif isinstance(data, OrderDelivered):
@@ -157,6 +163,7 @@ def _details(data: OrderPlaced | OrderChanged) -> dict:
         "shipping_address": details.shipping_address,
         "notes": details.notes,
         "lines": lines_json(data.lines),
+        "skus": "\n".join(dict.fromkeys(line.sku for line in data.lines)),
         "total_cents": cents(lines_total(data.lines)),
     }
 
@@ -178,7 +185,7 @@ class DashboardProjection(Projection):
         orders = rows_for(DashboardOrder, using).load_ids(e.stream_id for e in events)
         totals = rows_for(DashboardStateTotal, using, key=_by_company_state)
         totals.load(company_id=companies)
-        # Only placing and delivering count per day, and only delivering adds a cycle time.
+        # Only placing, delivering and cancelling count per day; delivering adds a cycle time.
         daily = rows_for(DashboardDaily, using, key=_by_company_day)
         daily.load(company_id=companies, day={_day(e) for e in events if e.event_type in _DAILY})
         cycles = rows_for(DashboardCycle, using, key=_by_company)
@@ -202,6 +209,8 @@ class DashboardProjection(Projection):
                         "state": OrderState.DRAFT.value,
                         "total_cents": total,
                         "submitted_at": None,
+                        "delivered_at": None,
+                        "cycle_seconds": None,
                     }
                 )
                 row = bucket(company_id, OrderState.DRAFT.value)
@@ -224,19 +233,22 @@ class DashboardProjection(Projection):
             order["state"] = data.to_state
             if isinstance(data, OrderSubmitted):
                 order["submitted_at"] = event.occurred_at
+            elif isinstance(data, OrderCancelled):
+                day_row(company_id, _day(event))["cancelled"] += 1
             elif isinstance(data, OrderDelivered):
                 day_row(company_id, _day(event))["delivered"] += 1
+                order["delivered_at"] = event.occurred_at
                 if order["submitted_at"] is not None:
+                    seconds = int((event.occurred_at - order["submitted_at"]).total_seconds())
+                    order["cycle_seconds"] = seconds
                     cycle = cycles.get_or_add(company_id, _new_cycle)
                     cycle["delivered_count"] += 1
-                    cycle["cycle_seconds_total"] += int(
-                        (event.occurred_at - order["submitted_at"]).total_seconds()
-                    )
+                    cycle["cycle_seconds_total"] += seconds
         for rowset in (orders, totals, daily, cycles):
             rowset.save()
 
 
-_DAILY = frozenset({"OrderPlaced", "OrderDelivered"})
+_DAILY = frozenset({"OrderPlaced", "OrderDelivered", "OrderCancelled"})
 
 
 def _by_company_state(row: dict):
@@ -259,7 +271,7 @@ def _new_state_total(key) -> dict:
 
 def _new_daily(key) -> dict:
     company_id, day = key
-    row = {"company_id": company_id, "day": day, "placed": 0, "delivered": 0}
+    row = {"company_id": company_id, "day": day, "placed": 0, "delivered": 0, "cancelled": 0}
     return {"id": key_uuid("day", company_id, day), **row}
 
 

@@ -2,23 +2,31 @@ from django.contrib.auth.decorators import permission_required
 from django.views.decorators.http import require_GET
 
 from accounts.pages import render_page
+from orders.selectors import role_queues
 
 from . import selectors
+from .forms import PeriodForm
 
 
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def dashboard(request):
-    """Cards per state, the 30-day chart, cycle time, stuck orders; refreshes itself (htmx).
-
-    A company without orders also sees its first steps, by role. (Users without a company never
-    get here: `accounts.company_required`.)
-    """
-    context = selectors.dashboard(request.user)
+    """The user's queues and the cards per state (now); the chart, counts and cycle times over
+    the period in the URL (`PeriodForm`; an invalid one is a 400 showing the default period);
+    stuck orders. Refreshes itself (htmx). A company without orders also sees its first steps,
+    by role. (Users without a company never get here: `accounts.company_required`.)"""
+    form = PeriodForm(request.GET)
+    valid = form.is_valid()
+    data = form.cleaned_data if valid else {}
+    context = selectors.dashboard(request.user, data=data) | {
+        "queues": role_queues(request.user),
+        "period_form": form,
+    }
     context["first_run"] = not any(card.count for card in context["cards"])
     return render_page(
         request,
         "projections/dashboard.html",
         "projections/partials/dashboard_body.html",
         context,
+        status=200 if valid else 400,
     )

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils.text import slugify
 
 from accounts.models import Company, Role, User
 from orders import commands
@@ -73,7 +74,7 @@ def details(name: str = "Initech") -> OrderDetails:
     return OrderDetails(
         customer_name=name,
         customer_reference="PO-1",
-        customer_email="buyer@initech.example",
+        customer_email=f"buyer@{slugify(name) or 'customer'}.example",
         shipping_address="1 Main St",
     )
 

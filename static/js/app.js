@@ -100,6 +100,63 @@
     }
   });
 
+  // Order list, bulk actions: "select all on this page", and only the actions every ticked
+  // order allows (each row's data-actions comes from the FSM; the server checks each order again).
+  function bulkRows() {
+    return Array.from(document.querySelectorAll("input[form='bulk-form'][name='orders']"));
+  }
+  function syncBulkActions() {
+    var select = document.querySelector("#bulk-form select[name='action']");
+    if (!select) { return; }
+    var ticked = bulkRows().filter(function (box) { return box.checked; });
+    document.querySelectorAll("[data-select-all]").forEach(function (all) {
+      all.checked = ticked.length > 0 && ticked.length === bulkRows().length;
+      all.indeterminate = ticked.length > 0 && ticked.length < bulkRows().length;
+    });
+    Array.from(select.options).forEach(function (option) {
+      option.disabled = ticked.length > 0 && !ticked.every(function (box) {
+        return (" " + box.getAttribute("data-actions") + " ").indexOf(" " + option.value + " ") !== -1;
+      });
+    });
+    if (select.selectedOptions.length && select.selectedOptions[0].disabled) {
+      var open = Array.from(select.options).find(function (option) { return !option.disabled; });
+      select.value = open ? open.value : "";
+    }
+    var run = document.querySelector("#bulk-form [type=submit]");
+    if (run) {
+      run.disabled = ticked.length === 0 || !Array.from(select.options).some(function (o) { return !o.disabled; });
+    }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-select-all]")) {
+      bulkRows().forEach(function (box) { box.checked = event.target.checked; });
+    }
+    if (event.target.matches("[data-select-all], input[form='bulk-form'][name='orders']")) {
+      syncBulkActions();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", syncBulkActions);
+  document.addEventListener("htmx:afterSettle", syncBulkActions);
+  document.addEventListener("htmx:historyRestore", syncBulkActions);
+
+  // Panels that fold on a phone start open on a wide screen.
+  // (htmx's history restore swaps the body in without a load event: open them then too.)
+  function openWide() {
+    if (!window.matchMedia("(min-width: 992px)").matches) { return; }
+    document.querySelectorAll("details[data-open-wide]").forEach(function (panel) { panel.open = true; });
+  }
+  document.addEventListener("DOMContentLoaded", openWide);
+  document.addEventListener("htmx:historyRestore", openWide);
+
+  // A column header or pager link changes the list's URL: keep the filter form's sort in step,
+  // so the next filter change keeps the order the user chose.
+  document.addEventListener("htmx:pushedIntoHistory", function () {
+    var sort = document.querySelector("#order-filter [name='sort']");
+    if (!sort) { return; }
+    var wanted = new URLSearchParams(window.location.search).get("sort") || "";
+    if (sort.value !== wanted) { sort.value = wanted; }
+  });
+
   // htmx error responses (409, 4xx) still carry a message fragment: let htmx swap it in.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;

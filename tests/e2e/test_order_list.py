@@ -98,24 +98,26 @@ def test_search_as_you_type_and_sort(session):
     page = session.page_as("acme.staff")
     page.goto("/orders/")
     everything = result_count(page)
-    first_customer = page.locator("#order-table tbody tr td:nth-child(2)").first.inner_text()
+    first_customer = page.locator("#order-table tbody tr td:nth-child(3)").first.inner_text()
     mark_document(page)
 
     # Typing (real key presses) searches after a short pause, without pressing Enter.
     with page.expect_response(re.compile(r"[?&]q=")):
-        page.get_by_label("Customer or order number").press_sequentially(first_customer[:6])
+        page.get_by_label("Customer, order number, reference, e-mail or SKU").press_sequentially(
+            first_customer[:6]
+        )
     expect(page.get_by_test_id("result-count")).not_to_have_text(count_is(everything))
-    customers = page.locator("#order-table tbody tr td:nth-child(2)").all_inner_texts()
+    customers = page.locator("#order-table tbody tr td:nth-child(3)").all_inner_texts()
     assert customers
     assert all(first_customer[:6].lower() in c.lower() for c in customers)
     assert parse_qs(urlsplit(page.url).query)["q"] == [first_customer[:6]]
 
-    page.get_by_label("Customer or order number").clear()
+    page.get_by_label("Customer, order number, reference, e-mail or SKU").clear()
     with page.expect_response(re.compile(r"sort=-total")):
         page.get_by_label("Sort by").select_option(label="Total (descending)")
     expect(page).to_have_url(re.compile(r"sort=-total"))
     expect(page.get_by_test_id("result-count")).to_have_text(count_is(everything))
-    totals = page.locator("#order-table tbody tr td:nth-child(5)").all_inner_texts()
+    totals = page.locator("#order-table tbody tr td:nth-child(6)").all_inner_texts()
     amounts = [float(t.split()[0].replace(",", "")) for t in totals]
     assert amounts == sorted(amounts, reverse=True)
     assert same_document(page)

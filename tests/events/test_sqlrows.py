@@ -44,6 +44,8 @@ def _summary_values(company, **overrides):
         "carrier": "",
         "tracking_number": "",
         "note_count": 0,
+        "rejection_reason": "",
+        "skus": "A",
     }
     return {**values, **overrides}
 
