@@ -25,3 +25,13 @@ def lock_writers(using: str = "default") -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITERS_LOCK_KEY])
+
+
+def database_size(using: str = "default") -> int | None:
+    """The PostgreSQL database's size on disk in bytes (`pg_database_size`); None elsewhere."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return cursor.fetchone()[0]

@@ -12,7 +12,9 @@ import dataclasses
 import os
 from pathlib import Path
 
-from events import store, witness
+from django.db import connections
+
+from events import postgres, store, witness
 from events.models import BackupRecord, IntegrityCheck
 from events.sqlite import database_path
 from projections import engine, scratch
@@ -20,11 +22,13 @@ from projections import engine, scratch
 
 @dataclasses.dataclass
 class DatabaseFiles:
-    """The SQLite file and its write-ahead log, in bytes (None: not a SQLite file)."""
+    """The SQLite file and its write-ahead log, in bytes (None: not a SQLite file); for
+    PostgreSQL the database's name and size."""
 
     path: str | None
     size_bytes: int | None
     wal_bytes: int | None
+    vendor: str = "sqlite"
 
 
 @dataclasses.dataclass
@@ -56,9 +60,13 @@ class OpsDesk:
 
 
 def database_files(using: str = "default") -> DatabaseFiles:
+    """The SQLite file and its WAL; for PostgreSQL the database's name and size (no WAL file of
+    its own to show: the server's WAL is shared by all its databases)."""
     path = database_path(using)
     if path is None:
-        return DatabaseFiles(None, None, None)
+        size = postgres.database_size(using)
+        name = connections[using].settings_dict.get("NAME") if size is not None else None
+        return DatabaseFiles(name, size, None, connections[using].vendor)
     return DatabaseFiles(path, _size(path), _size(path + "-wal"))
 
 

@@ -310,7 +310,12 @@ def test_a_postgresql_backup_is_a_dump_that_restores_and_verifies(seeded, tmp_pa
     listing = restore_listing(target)
     assert "TABLE DATA public events_event" in listing
     assert "TRIGGER public events_event events_event_append_only" in listing
-    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    # The dump and the witnessed checkpoints up to its head (issue #16), nothing else.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        target.name,
+        f"{target.name}.witness.jsonl",
+    ]
+    assert "witness:" in output
     assert scratch_databases() == []
 
 

@@ -107,16 +107,7 @@ class Command(BaseCommand):
             _refuse(partial, target, check.problem)
         _publish(partial, target, force=force)
         result = check.verification
-        witnessed = witness_backup(target, result, using=database)
-        BackupRecord.objects.using(database).create(
-            taken_at=timezone.now(),
-            path=str(target),
-            size_bytes=target.stat().st_size,
-            head_position=result.head_position,
-            events_checked=result.events_checked,
-            verified=True,
-            duration_seconds=time.perf_counter() - started,
-        )
+        witnessed = record_backup(target, result, started, using=database)
         self.stdout.write(
             f"Backup written to {target}: {target.stat().st_size / 1_048_576:,.1f} MB, "
             f"{result.events_checked:,} events (head position {result.head_position}), "
@@ -141,13 +132,31 @@ class Command(BaseCommand):
         if problem:
             _refuse(partial, target, problem)
         _publish(partial, target, force=force)
+        witnessed = record_backup(target, result, started, using=using)
         self.stdout.write(
             f"Backup written to {target}: {target.stat().st_size / 1_048_576:,.1f} MB, "
             f"{result.events_checked:,} events (head position {result.head_position}), "
             f"{time.perf_counter() - started:.2f}s.\n"
             f"  pg_restore into a scratch database: ok\n"
-            f"  hash chain: {result.summary}"
+            f"  hash chain: {result.summary}\n"
+            f"  witness: {witnessed}"
         )
+
+
+def record_backup(target: Path, result: VerificationResult, started: float, *, using: str) -> str:
+    """After a backup passed its checks: witness its head, copy the checkpoints beside it and
+    record it for the ops page (`BackupRecord`). Returns what the witness step did, in words."""
+    witnessed = witness_backup(target, result, using=using)
+    BackupRecord.objects.using(using).create(
+        taken_at=timezone.now(),
+        path=str(target),
+        size_bytes=target.stat().st_size,
+        head_position=result.head_position,
+        events_checked=result.events_checked,
+        verified=True,
+        duration_seconds=time.perf_counter() - started,
+    )
+    return witnessed
 
 
 def _refuse(partial: Path, target: Path, problem: str) -> None:
