@@ -8,6 +8,7 @@ import uuid
 
 from django.shortcuts import get_object_or_404
 
+from accounts.request_context import recorded_request_id
 from events import store
 from events.store import RecordedEvent
 from projections.models import OrderSummary
@@ -106,7 +107,7 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         "occurred_at": event.occurred_at,
         "actor": event.actor_username,
         "event_type": event.event_type,
-        "request_id": event.metadata.get("correlation_id") or "",
+        "request_id": recorded_request_id(event.metadata),
     }
     if isinstance(data, OrderPlaced):
         return HistoryEntry(
