@@ -16,11 +16,17 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.form_fields import BoundedDateFilter
+from accounts.form_fields import (
+    AmountFilter,
+    BoundedDateFilter,
+    StrictBooleanFilter,
+    TrueCheckboxInput,
+)
 from projections.models import OrderSummary
 
 from .forms import OrderFilterForm
 from .models import FINAL_STATES, OrderState
+from .validation import MAX_ORDER_TOTAL
 
 SORTS = {
     "number": "sequence",
@@ -45,9 +51,7 @@ def _date_filter(method: str, label: str) -> django_filters.DateFilter:
 
 def _total_filter(method: str, label: str) -> django_filters.NumberFilter:
     """An amount in major units with two decimals (the rows hold cents)."""
-    return django_filters.NumberFilter(
-        method=method, label=label, min_value=0, max_digits=14, decimal_places=2
-    )
+    return AmountFilter(method=method, label=label, max_value=MAX_ORDER_TOTAL)
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -69,11 +73,10 @@ class OrderFilter(django_filters.FilterSet):
     )
     total_min = _total_filter("filter_total_min", "Total at least")
     total_max = _total_filter("filter_total_max", "Total at most")
-    stuck = django_filters.BooleanFilter(
+    stuck = StrictBooleanFilter(
         method="filter_stuck",
         label="Only stuck orders",
-        # BooleanFilter reads "true"; a checkbox without a value would send "on".
-        widget=forms.CheckboxInput(attrs={"value": "true"}),
+        widget=TrueCheckboxInput,
     )
     sort = django_filters.OrderingFilter(
         fields=tuple((column, name) for name, column in SORTS.items()),
