@@ -16,7 +16,11 @@ is row 1.
 
 Times are ISO 8601 (`datetime.fromisoformat`: `2024-03-01T09:30:00+01:00`, `...Z`, a space
 instead of `T`, a date alone meaning midnight); a time without an offset is read in the given
-zone (a wall time that a DST change skips or repeats is taken with `fold=0`).
+zone (a wall time that a DST change skips or repeats is taken with `fold=0`). A time is refused
+(the order becomes a reject, the import carries on) when its date, as written or in UTC, is
+outside the web forms' bounds (`accounts.form_fields`), when it is later than now plus
+`FUTURE_TOLERANCE` (history cannot be in the future), or when a step is earlier than the one
+before it.
 """
 
 from __future__ import annotations
@@ -32,8 +36,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
 from accounts.csv_export import csv_lines
+from accounts.form_fields import validate_date_in_range
 from events import store
+from events.exceptions import OccurredAtOutOfRange
 from events.models import Event
 
 from . import commands
@@ -73,6 +82,9 @@ STEPS = (
     ("cancelled_at", "cancel", {"reason": "cancel_reason"}),
 )
 REJECT_COLUMNS = ("reference", "row", "reason")
+# How far past the clock an imported time may be: the exporting system's clock may run a little
+# ahead of ours, and a file written seconds ago may name its own time.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
 class ImportFileError(Exception):
@@ -287,12 +299,24 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
     if not values["placed_at"]:
         raise _Refused("placed_at is empty.")
     times = {}
+    latest = timezone.now() + FUTURE_TOLERANCE
     for column in ("placed_at", *(step[0] for step in STEPS)):
         if values[column]:
             try:
-                times[column] = parse_time(values[column], zone)
+                times[column] = moment = parse_time(values[column], zone)
             except ValueError:
                 raise _Refused(f"{column} {values[column]!r} is not an ISO 8601 time.") from None
+            try:
+                validate_date_in_range(moment)
+                store.check_occurred_at(moment)
+            except (ValidationError, OccurredAtOutOfRange) as error:
+                message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+                raise _Refused(f"{column} {values[column]!r}: {message}") from None
+            if moment > latest:
+                raise _Refused(
+                    f"{column} {values[column]!r} is in the future: imported history must have "
+                    "happened already."
+                )
     previous = None
     for column, moment in times.items():
         if previous is not None and moment < times[previous]:
