@@ -30,6 +30,7 @@ import csv
 import dataclasses
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -85,6 +86,8 @@ REJECT_COLUMNS = ("reference", "row", "reason")
 # How far past the clock an imported time may be: the exporting system's clock may run a little
 # ahead of ours, and a file written seconds ago may name its own time.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+# validation's "Line 2: " prefix: a reject names the lines file's row instead.
+LINE_PREFIX = re.compile(r"^Line \d+: ")
 
 
 class ImportFileError(Exception):
@@ -197,7 +200,9 @@ def import_orders(
     with _command_failures_quiet():
         for times, order in planned:
             try:
-                result.events += _import_one(order, times, actor, orders_path.name, dry_run)
+                result.events += _import_one(
+                    order, times, actor, orders_path.name, dry_run, lines_path.name
+                )
                 result.imported += 1
             except _Refused as refused:
                 result.rejected.append(Reject(order.reference, order.row, str(refused)))
@@ -355,7 +360,21 @@ def _lines(order: _Order) -> list[Line]:
     return lines
 
 
-def _import_one(order: _Order, times, actor, source: str, dry_run: bool) -> int:
+def _where(key: str, order: _Order, step_column: str, fields: dict[str, str], lines_name: str):
+    """The CSV column (or lines-file row and column) a validation error's `key` is about:
+    detail fields are their own columns, `lines.<n>.<field>` the n-th line's row, a step's
+    fields their `fields` column (`reason` -> `cancel_reason`), anything else the step's time."""
+    if key in DETAIL_COLUMNS or key == "notes":
+        return key
+    if key.startswith("lines."):
+        _, number, field = key.split(".", 2)
+        return f"{lines_name} row {order.lines[int(number)][0]}, {field}"
+    if key == "lines":
+        return f"{lines_name} (the order's lines)"
+    return fields.get(key, step_column)
+
+
+def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_name: str) -> int:
     """Run the order through the commands in one transaction; the number of events."""
     values = order.values
     details = OrderDetails(
@@ -363,7 +382,7 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool) -> int:
     )
     lines = _lines(order)
     where = {"file": source, "row": order.row, "reference": order.reference}
-    column, written, state = "placed_at", 0, OrderState.DRAFT.value
+    column, fields, written, state = "placed_at", {}, 0, OrderState.DRAFT.value
     try:
         with store.metadata_added(imported_from=where), store.write_transaction():
             placed = commands.place_order(
@@ -394,8 +413,13 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool) -> int:
             f"{label} (is an earlier step missing, or had the order finished already?)."
         ) from None
     except OrderValidationError as error:
-        messages = "; ".join(m for ms in error.errors.values() for m in ms)
-        raise _Refused(f"{column}: {messages}") from None
+        raise _Refused(
+            "; ".join(
+                f"{_where(key, order, column, fields, lines_name)}: {LINE_PREFIX.sub('', m)}"
+                for key, messages in error.errors.items()
+                for m in messages
+            )
+        ) from None
     except OrderError as error:
         raise _Refused(f"{column}: {error}") from None
     return written

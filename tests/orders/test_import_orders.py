@@ -260,3 +260,36 @@ def test_a_step_earlier_than_the_one_before_is_a_reject(acme, tmp_path):
 
     [reason] = read_rejects(rejects_path(files.orders)).values()
     assert reason.startswith("submitted_at (2025-01-01T10:00:00Z) is earlier than placed_at")
+
+
+def test_a_reject_names_the_column_or_lines_row_the_problem_is_in(acme, tmp_path):
+    orders = [
+        {**GOOD, "reference": "NO-NAME", "customer_name": ""},
+        {**GOOD, "reference": "BAD-QTY"},
+        {
+            **GOOD,
+            "reference": "NO-CARRIER",
+            "submitted_at": "2025-01-02T11:00:00Z",
+            "approved_at": "2025-01-02T12:00:00Z",
+            "fulfilment_started_at": "2025-01-02T13:00:00Z",
+            "shipped_at": "2025-01-02T14:00:00Z",
+            "carrier": "x" * 500,
+        },
+    ]
+    line = {"sku": "S", "description": "D", "quantity": "1", "unit_price": "1.00"}
+    lines = [
+        {**line, "reference": "NO-NAME"},
+        {**line, "reference": "BAD-QTY"},
+        {**line, "reference": "BAD-QTY", "quantity": "0"},
+        {**line, "reference": "NO-CARRIER"},
+    ]
+    files = small_files(tmp_path, orders, lines)
+
+    run(*import_args(files))
+
+    rejects = read_rejects(rejects_path(files.orders))
+    assert rejects[("NO-NAME", 2)] == "customer_name: Customer name is required."
+    assert rejects[("BAD-QTY", 3)] == (
+        "lines.csv row 4, quantity: Quantity must be between 1 and 1,000,000."
+    )
+    assert rejects[("NO-CARRIER", 4)].startswith("carrier: ")
