@@ -99,6 +99,13 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     return [describe(event) for event in order_events(user, order_id)]
 
 
+def last_change(user, order_id: uuid.UUID) -> HistoryEntry | None:
+    """The order's newest event, described (who, when, what): what a stale page did not see.
+    None for another company's order (as `history`)."""
+    entries = history(user, order_id)
+    return entries[-1] if entries else None
+
+
 def describe(event: RecordedEvent) -> HistoryEntry:
     data = event.data
     common = {
