@@ -7,9 +7,12 @@ import datetime as dt
 import uuid
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.request_context import recorded_request_id
 from events import store
+from events.models import Event
+from events.registry import deserialize
 from events.store import RecordedEvent
 from projections.models import OrderSummary
 
@@ -18,13 +21,16 @@ from .events import (
     NoteAdded,
     OrderCancelled,
     OrderChanged,
+    OrderDetails,
     OrderHeld,
     OrderPlaced,
     OrderRejected,
     OrderShipped,
     StateChanged,
 )
+from .exceptions import OrderValidationError
 from .models import Order, OrderState
+from .validation import clean_order
 
 LIST_COLUMNS = (
     "id",
@@ -97,6 +103,30 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     """The order's timeline, oldest first, read from the log itself (see systemPatterns.md);
     empty for another company's order (pages load `order_summary` first, which is their 404)."""
     return [describe(event) for event in order_events(user, order_id)]
+
+
+def recent_identical_order(
+    user, details: OrderDetails, lines, *, within: dt.timedelta
+) -> OrderSummary | None:
+    """The newest order `user` placed in the last `within` with exactly these details and lines
+    (compared as the command stores them, after `validation.clean_order`), else None. None too
+    when the data is invalid: the command then says what is wrong."""
+    try:
+        details, lines = clean_order(details, lines)
+    except OrderValidationError:
+        return None
+    placed = Event.objects.filter(
+        company_id=user.company_id,
+        stream_type="order",
+        event_type="OrderPlaced",
+        metadata__actor_id=str(user.pk),
+        recorded_at__gte=timezone.now() - within,
+    ).order_by("-position")
+    for event in placed.only("stream_id", "schema_version", "payload")[:20]:
+        data = deserialize("OrderPlaced", event.schema_version, event.payload)
+        if data.details == details and tuple(data.lines) == lines:
+            return OrderSummary.objects.filter(pk=event.stream_id).first()
+    return None
 
 
 def last_change(user, order_id: uuid.UUID) -> HistoryEntry | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -41,6 +42,9 @@ from .forms import (
     initial_lines,
 )
 from .models import OrderState
+
+# How long an identical order by the same user counts as "the same form sent again".
+REPEAT_WINDOW = dt.timedelta(minutes=10)
 
 ERROR_STATUS = (
     (ConcurrencyError, 409),
@@ -94,6 +98,17 @@ def order_create(request):
     form = NewOrderForm(request.POST or None)
     formset = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
+        repeat = (
+            None
+            if form.cleaned_data["create_another"]
+            else selectors.recent_identical_order(
+                request.user, form.details(), formset.lines(), within=REPEAT_WINDOW
+            )
+        )
+        if repeat is not None and repeat.id != form.cleaned_data["order_id"]:
+            # (the same order_id is the same form again: place_order lands on its order)
+            form.ask_to_confirm(repeat)
+            return _form_page(request, form, formset, status=409)
         try:
             order = commands.place_order(
                 actor=request.user, details=form.details(), lines=formset.lines(),
@@ -209,9 +224,9 @@ def _not_a_draft(summary) -> TransitionNotAllowed:
     return TransitionNotAllowed(f"Order {summary.number} is {label}: it cannot be changed now.")
 
 
-def _form_page(request, form, formset, summary=None):
+def _form_page(request, form, formset, summary=None, status=None):
     context = {"form": form, "formset": formset, "summary": summary}
-    status = 422 if request.method == "POST" else 200
+    status = status or (422 if request.method == "POST" else 200)
     return render(request, "orders/form.html", context, status=status)
 
 
