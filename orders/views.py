@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.csv_export import csv_response
 from accounts.login_flow import post_only
 from accounts.pages import render_page, wants_partial
+from accounts.templatetags.local_time import local_or_utc
 
 from . import commands, permissions, selectors, why_not
 from .exceptions import (
@@ -201,7 +202,7 @@ def what_happened(user, summary, seen_version: int | None) -> str:
         return f"{summary.number} is at version {summary.version}, not the one your page showed"
     mine = change.actor == user.get_username()
     who = "you in another window" if mine else (change.actor or "someone else")
-    moment = timezone.localtime(change.occurred_at)
+    moment = local_or_utc(change.occurred_at)
     when = (
         f"{moment:%H:%M}" if moment.date() == timezone.localdate() else f"{moment:%Y-%m-%d %H:%M}"
     )
