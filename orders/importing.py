@@ -420,7 +420,7 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_n
                 for m in messages
             )
         ) from None
-    except OrderError as error:
+    except (OrderError, OccurredAtOutOfRange) as error:  # (times are checked before, in _times)
         raise _Refused(f"{column}: {error}") from None
     return written
 
