@@ -22,10 +22,20 @@ def seed_companies_and_users() -> list[Company]:
         companies.append(company)
         for role in Role:
             username = f"{company.slug}.{role.value.lower()}"
+            # A reserved domain (RFC 2606), so "Forgot your password?" can be tried with them.
+            email = f"{username}@{company.slug}.example"
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"company": company, "first_name": role.value, "last_name": company.name},
+                defaults={
+                    "company": company,
+                    "first_name": role.value,
+                    "last_name": company.name,
+                    "email": email,
+                },
             )
+            if not user.email:  # seeded before demo users had addresses
+                user.email = email
+                user.save(update_fields=["email"])
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])

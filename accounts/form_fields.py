@@ -9,6 +9,7 @@ Every form and filter of the product uses them for its date, datetime and intege
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import django_filters
 from django import forms
@@ -76,3 +77,77 @@ class IsoDateInput(forms.DateInput):
             },
             format="%Y-%m-%d",
         )
+
+
+class TrueCheckboxInput(forms.CheckboxInput):
+    """A checkbox sending "true", whose submitted text reaches the field as sent (Django's
+    CheckboxInput turns any text but "false" into True, so "?stuck=maybe" would mean yes)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={"value": "true", **(attrs or {})},
+            check_test=lambda value: value is True or value in StrictNullBooleanField.TRUE,
+        )
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """A yes/no/unset query parameter: "true"/"1" or "false"/"0", or absent/empty. Django's
+    NullBooleanField reads any other text ("maybe", "on") as unset and django-filter's
+    BooleanFilter then as a value; here it is an error, so the page answers 400 with a message."""
+
+    TRUE, FALSE = ("true", "True", "1"), ("false", "False", "0")
+
+    def to_python(self, value):
+        if value in (None, "") or isinstance(value, bool):
+            return None if value == "" else value
+        if value in self.TRUE:
+            return True
+        if value in self.FALSE:
+            return False
+        raise ValidationError("Enter true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """django-filter's BooleanFilter refusing anything but true/false (StrictNullBooleanField)."""
+
+    field_class = StrictNullBooleanField
+
+
+class AmountField(forms.DecimalField):
+    """An amount in major units: 0 to `max_value`, at most two decimals. Any entry outside that
+    (too large, negative, too precise, "1e309") gets one message in plain numbers, instead of
+    Django's separate digit-count and range messages in exponent notation."""
+
+    def __init__(self, *, max_value: Decimal, **kwargs):
+        kwargs.update(
+            min_value=0,
+            max_value=max_value,
+            decimal_places=2,
+            max_digits=len(str(int(max_value))) + 2,
+        )
+        super().__init__(**kwargs)
+        self.range_message = (
+            f"Enter an amount from 0 to {max_value:,.2f}, with at most two decimals."
+        )
+
+    def run_validators(self, value):
+        try:
+            super().run_validators(value)
+        except ValidationError as error:
+            raise ValidationError(self.range_message, code="out_of_range") from error
+
+
+class AmountFilter(django_filters.NumberFilter):
+    """django-filter's NumberFilter with AmountField (its own 1e50 cap is left out: the field's
+    bound is lower and its message clearer)."""
+
+    field_class = AmountField
+
+    def get_max_validator(self):
+        return None

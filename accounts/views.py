@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -26,12 +27,14 @@ def status_for(error: AccessError) -> int:
     return next(code for cls, code in ERROR_STATUS if isinstance(error, cls))
 
 
+@csrf_exempt  # it changes nothing; a POST is answered 405 by require_safe, not 403
 @login_not_required
 @never_cache
 @require_safe
 def healthz(request):
-    """GET or HEAD. 200 `{"status": "ok", "database": "ok"}` when the database takes a write;
-    503 `{"status": "error", "database": "<reason>"}` when it cannot (accounts/health.py).
+    """GET or HEAD (anything else: 405). 200 `{"status": "ok", "database": "ok"}` when the
+    database takes a write; 503 `{"status": "error", "database": "<reason>"}`
+    when it cannot (accounts/health.py).
 
     Exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT), so a local monitor can use plain
     HTTP on 127.0.0.1.

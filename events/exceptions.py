@@ -28,3 +28,14 @@ class AppendOnlyError(EventStoreError):
 
 class UnknownEventType(EventStoreError):
     pass
+
+
+class OccurredAtOutOfRange(EventStoreError, ValueError):
+    """An event's time that the hash chain, the database or a page could not hold or show."""
+
+    def __init__(self, occurred_at, earliest, latest):
+        self.occurred_at = occurred_at
+        super().__init__(
+            f"The time {occurred_at.isoformat()} cannot be recorded: event times must fall "
+            f"between {earliest.isoformat()} and {latest.isoformat()} (UTC)."
+        )

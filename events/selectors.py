@@ -9,6 +9,7 @@ import json
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.request_context import recorded_request_id
 from orders.events import changed_fields
 from orders.models import Order
 from projections.models import EventNumber
@@ -240,7 +241,7 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
                 e.stream_id,
                 e.version,
                 e.metadata.get("actor_username", ""),
-                e.metadata.get("correlation_id", ""),
+                recorded_request_id(e.metadata),
                 summary(e),
                 json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
                 e.hash,

@@ -27,10 +27,11 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.form_fields import EARLIEST_DATE, LATEST_DATE
 from accounts.request_context import current_request_id
 
 from . import postgres, witness
-from .exceptions import ConcurrencyError
+from .exceptions import ConcurrencyError, OccurredAtOutOfRange
 from .hashing import GENESIS, event_hash
 from .models import Event
 from .registry import DomainEvent, deserialize
@@ -229,6 +230,18 @@ def _head(using: str) -> tuple[int, str]:
         return cursor.fetchone() or (0, GENESIS)
 
 
+def check_occurred_at(occurred_at: dt.datetime) -> None:
+    """Raise `OccurredAtOutOfRange` unless the aware `occurred_at`, in UTC, falls on a date
+    inside `accounts.form_fields` EARLIEST_DATE..LATEST_DATE: the hash converts it to UTC and
+    every page to its time zone, and both overflow Python's datetime near year 1 and 9999."""
+    try:
+        day = occurred_at.astimezone(dt.UTC).date()
+    except OverflowError:
+        day = None
+    if day is None or not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise OccurredAtOutOfRange(occurred_at, EARLIEST_DATE, LATEST_DATE)
+
+
 def append(
     stream_id: uuid.UUID,
     expected_version: int,
@@ -243,7 +256,8 @@ def append(
 ) -> list[RecordedEvent]:
     """Append `events` to a stream atomically, if the stream is at `expected_version`.
 
-    Raises ConcurrencyError (and writes nothing) when someone else appended first. Runs inside
+    Raises ConcurrencyError (and writes nothing) when someone else appended first, and
+    OccurredAtOutOfRange for an `occurred_at` the log cannot hold (`check_occurred_at`). Runs inside
     the caller's transaction when there is one, so the inline projections and the caller's own
     writes commit or roll back together with the events. `company` is a Company or its id.
     """
@@ -253,6 +267,8 @@ def append(
         # The hash would read a naive time as the server's local time, the database as
         # TIME_ZONE: the two disagree wherever they differ, and the event would not verify.
         raise ValueError("occurred_at must be timezone-aware.")
+    if occurred_at is not None:
+        check_occurred_at(occurred_at)
     # The hash covers str(stream_id); the column gives back a UUID. Hash what will be read back.
     stream_id = uuid.UUID(str(stream_id))
     using = router.db_for_write(Event)

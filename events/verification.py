@@ -37,7 +37,7 @@ class VerificationResult:
     def summary(self) -> str:
         if self.ok:
             text = (
-                f"OK: {self.events_checked} events checked in {self.seconds:.2f}s, "
+                f"OK: {self.events_checked:,} events checked in {self.seconds:.2f}s, "
                 f"head position {self.head_position}, head hash {self.head_hash[:16]}…"
             )
             if self.witnessed_position is not None:

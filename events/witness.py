@@ -368,3 +368,12 @@ def copy(source: Path | str, destination: Path | str, *, up_to: int | None = Non
     os.chmod(partial_path, EXPORT_MODE)
     os.replace(partial_path, destination)
     return count
+
+
+# What the counts mean, said the same way by export_checkpoints and backup_db (verify_events
+# counts events): the numbers differ and an auditor must not take one for the other.
+CHECKPOINTS_ARE_NOT_EVENTS = (
+    "(A checkpoint is one witnessed head, written after each commit, each passing "
+    "verify_events and each backup_db, so several can name the same position: the number of "
+    "checkpoints is not the number of events.)"
+)

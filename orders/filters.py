@@ -17,11 +17,18 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.form_fields import BoundedDateFilter, IsoDateInput
+from accounts.form_fields import (
+    AmountFilter,
+    BoundedDateFilter,
+    IsoDateInput,
+    StrictBooleanFilter,
+    TrueCheckboxInput,
+)
 from projections.models import OrderSummary
 
 from .forms import OrderFilterForm
 from .models import FINAL_STATES, OrderState
+from .validation import MAX_ORDER_TOTAL
 
 SORTS = {
     "number": "sequence",
@@ -84,9 +91,7 @@ def _date_filter(method: str, label: str) -> django_filters.DateFilter:
 
 def _total_filter(method: str, label: str) -> django_filters.NumberFilter:
     """An amount in major units with two decimals (the rows hold cents)."""
-    return django_filters.NumberFilter(
-        method=method, label=label, min_value=0, max_digits=14, decimal_places=2
-    )
+    return AmountFilter(method=method, label=label, max_value=MAX_ORDER_TOTAL)
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -108,16 +113,15 @@ class OrderFilter(django_filters.FilterSet):
     )
     total_min = _total_filter("filter_total_min", "Total at least")
     total_max = _total_filter("filter_total_max", "Total at most")
-    stuck = django_filters.BooleanFilter(
+    stuck = StrictBooleanFilter(
         method="filter_stuck",
         label="Only stuck orders",
-        # BooleanFilter reads "true"; a checkbox without a value would send "on".
-        widget=forms.CheckboxInput(attrs={"value": "true"}),
+        widget=TrueCheckboxInput,
     )
-    returned = django_filters.BooleanFilter(
+    returned = StrictBooleanFilter(
         method="filter_returned",
         label="Only drafts sent back",
-        widget=forms.CheckboxInput(attrs={"value": "true"}),
+        widget=TrueCheckboxInput,
     )
     sort = django_filters.OrderingFilter(
         fields=tuple((column, name) for name, column in SORTS.items()),

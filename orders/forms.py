@@ -67,6 +67,22 @@ class NewOrderForm(OrderForm):
     same form twice (a retry, a resubmit from history) finds the order the first one made."""
 
     order_id = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
+    # Shown (as a checkbox) only when the same user placed an identical order moments ago: a
+    # form sent again from history (Back, then Create draft) gets a new order_id, because the
+    # page is not cached, so only the content tells it apart from a wanted second order.
+    create_another = forms.BooleanField(
+        required=False, label="Create another anyway", widget=forms.HiddenInput
+    )
+
+    def ask_to_confirm(self, existing) -> None:
+        """Show the "create another" checkbox with the reason the form was not saved."""
+        self.fields["create_another"].widget = forms.CheckboxInput()
+        self.add_error(
+            "create_another",
+            f"You placed {existing.number} for {existing.customer_name} with the same lines "
+            "moments ago (this form may have been sent again after going Back). Nothing new "
+            "was created. Tick the box to create another order anyway.",
+        )
 
 
 class EditOrderForm(OrderForm):

@@ -16,7 +16,11 @@ is row 1.
 
 Times are ISO 8601 (`datetime.fromisoformat`: `2024-03-01T09:30:00+01:00`, `...Z`, a space
 instead of `T`, a date alone meaning midnight); a time without an offset is read in the given
-zone (a wall time that a DST change skips or repeats is taken with `fold=0`).
+zone (a wall time that a DST change skips or repeats is taken with `fold=0`). A time is refused
+(the order becomes a reject, the import carries on) when its date, as written or in UTC, is
+outside the web forms' bounds (`accounts.form_fields`), when it is later than now plus
+`FUTURE_TOLERANCE` (history cannot be in the future), or when a step is earlier than the one
+before it.
 """
 
 from __future__ import annotations
@@ -26,14 +30,20 @@ import csv
 import dataclasses
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
 from accounts.csv_export import csv_lines
+from accounts.form_fields import validate_date_in_range
 from events import store
+from events.exceptions import OccurredAtOutOfRange
 from events.models import Event
 
 from . import commands
@@ -73,6 +83,11 @@ STEPS = (
     ("cancelled_at", "cancel", {"reason": "cancel_reason"}),
 )
 REJECT_COLUMNS = ("reference", "row", "reason")
+# How far past the clock an imported time may be: the exporting system's clock may run a little
+# ahead of ours, and a file written seconds ago may name its own time.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+# validation's "Line 2: " prefix: a reject names the lines file's row instead.
+LINE_PREFIX = re.compile(r"^Line \d+: ")
 
 
 class ImportFileError(Exception):
@@ -185,7 +200,9 @@ def import_orders(
     with _command_failures_quiet():
         for times, order in planned:
             try:
-                result.events += _import_one(order, times, actor, orders_path.name, dry_run)
+                result.events += _import_one(
+                    order, times, actor, orders_path.name, dry_run, lines_path.name
+                )
                 result.imported += 1
             except _Refused as refused:
                 result.rejected.append(Reject(order.reference, order.row, str(refused)))
@@ -287,12 +304,24 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
     if not values["placed_at"]:
         raise _Refused("placed_at is empty.")
     times = {}
+    latest = timezone.now() + FUTURE_TOLERANCE
     for column in ("placed_at", *(step[0] for step in STEPS)):
         if values[column]:
             try:
-                times[column] = parse_time(values[column], zone)
+                times[column] = moment = parse_time(values[column], zone)
             except ValueError:
                 raise _Refused(f"{column} {values[column]!r} is not an ISO 8601 time.") from None
+            try:
+                validate_date_in_range(moment)
+                store.check_occurred_at(moment)
+            except (ValidationError, OccurredAtOutOfRange) as error:
+                message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+                raise _Refused(f"{column} {values[column]!r}: {message}") from None
+            if moment > latest:
+                raise _Refused(
+                    f"{column} {values[column]!r} is in the future: imported history must have "
+                    "happened already."
+                )
     previous = None
     for column, moment in times.items():
         if previous is not None and moment < times[previous]:
@@ -331,7 +360,21 @@ def _lines(order: _Order) -> list[Line]:
     return lines
 
 
-def _import_one(order: _Order, times, actor, source: str, dry_run: bool) -> int:
+def _where(key: str, order: _Order, step_column: str, fields: dict[str, str], lines_name: str):
+    """The CSV column (or lines-file row and column) a validation error's `key` is about:
+    detail fields are their own columns, `lines.<n>.<field>` the n-th line's row, a step's
+    fields their `fields` column (`reason` -> `cancel_reason`), anything else the step's time."""
+    if key in DETAIL_COLUMNS or key == "notes":
+        return key
+    if key.startswith("lines."):
+        _, number, field = key.split(".", 2)
+        return f"{lines_name} row {order.lines[int(number)][0]}, {field}"
+    if key == "lines":
+        return f"{lines_name} (the order's lines)"
+    return fields.get(key, step_column)
+
+
+def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_name: str) -> int:
     """Run the order through the commands in one transaction; the number of events."""
     values = order.values
     details = OrderDetails(
@@ -339,7 +382,7 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool) -> int:
     )
     lines = _lines(order)
     where = {"file": source, "row": order.row, "reference": order.reference}
-    column, written, state = "placed_at", 0, OrderState.DRAFT.value
+    column, fields, written, state = "placed_at", {}, 0, OrderState.DRAFT.value
     try:
         with store.metadata_added(imported_from=where), store.write_transaction():
             placed = commands.place_order(
@@ -370,9 +413,14 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool) -> int:
             f"{label} (is an earlier step missing, or had the order finished already?)."
         ) from None
     except OrderValidationError as error:
-        messages = "; ".join(m for ms in error.errors.values() for m in ms)
-        raise _Refused(f"{column}: {messages}") from None
-    except OrderError as error:
+        raise _Refused(
+            "; ".join(
+                f"{_where(key, order, column, fields, lines_name)}: {LINE_PREFIX.sub('', m)}"
+                for key, messages in error.errors.items()
+                for m in messages
+            )
+        ) from None
+    except (OrderError, OccurredAtOutOfRange) as error:  # (times are checked before, in _times)
         raise _Refused(f"{column}: {error}") from None
     return written
 

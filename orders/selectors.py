@@ -9,8 +9,12 @@ import uuid
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from accounts.request_context import recorded_request_id
 from events import registry, store
+from events.models import Event
+from events.registry import deserialize
 from events.selectors import event_numbers
 from events.store import RecordedEvent
 from projections.models import OrderSummary
@@ -20,13 +24,16 @@ from .events import (
     NoteAdded,
     OrderCancelled,
     OrderChanged,
+    OrderDetails,
     OrderHeld,
     OrderPlaced,
     OrderRejected,
     OrderShipped,
     StateChanged,
 )
+from .exceptions import OrderValidationError
 from .models import Order, OrderState
+from .validation import clean_order
 
 LIST_COLUMNS = (
     "id",
@@ -109,6 +116,37 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
 
+def recent_identical_order(
+    user, details: OrderDetails, lines, *, within: dt.timedelta
+) -> OrderSummary | None:
+    """The newest order `user` placed in the last `within` with exactly these details and lines
+    (compared as the command stores them, after `validation.clean_order`), else None. None too
+    when the data is invalid: the command then says what is wrong."""
+    try:
+        details, lines = clean_order(details, lines)
+    except OrderValidationError:
+        return None
+    placed = Event.objects.filter(
+        company_id=user.company_id,
+        stream_type="order",
+        event_type="OrderPlaced",
+        metadata__actor_id=str(user.pk),
+        recorded_at__gte=timezone.now() - within,
+    ).order_by("-position")
+    for event in placed.only("stream_id", "schema_version", "payload")[:20]:
+        data = deserialize("OrderPlaced", event.schema_version, event.payload)
+        if data.details == details and tuple(data.lines) == lines:
+            return OrderSummary.objects.filter(pk=event.stream_id).first()
+    return None
+
+
+def last_change(user, order_id: uuid.UUID) -> HistoryEntry | None:
+    """The order's newest event, described (who, when, what): what a stale page did not see.
+    None for another company's order (as `history`)."""
+    entries = history(user, order_id)
+    return entries[-1] if entries else None
+
+
 def describe(event: RecordedEvent) -> HistoryEntry:
     data = event.data
     common = {
@@ -117,7 +155,7 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         "occurred_at": event.occurred_at,
         "actor": event.actor_username,
         "event_type": event.event_type,
-        "request_id": event.metadata.get("correlation_id") or "",
+        "request_id": recorded_request_id(event.metadata),
     }
     if isinstance(data, OrderPlaced):
         return HistoryEntry(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -9,11 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.csv_export import csv_response
 from accounts.login_flow import post_only
 from accounts.pages import render_page, wants_partial
+from accounts.templatetags.local_time import local_or_utc
 
 from . import commands, permissions, selectors, why_not
 from .exceptions import (
@@ -39,6 +44,9 @@ from .forms import (
     initial_lines,
 )
 from .models import OrderState
+
+# How long an identical order by the same user counts as "the same form sent again".
+REPEAT_WINDOW = dt.timedelta(minutes=10)
 
 ERROR_STATUS = (
     (ConcurrencyError, 409),
@@ -131,6 +139,17 @@ def order_create(request):
     form = NewOrderForm(request.POST or None)
     formset = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
+        repeat = (
+            None
+            if form.cleaned_data["create_another"]
+            else selectors.recent_identical_order(
+                request.user, form.details(), formset.lines(), within=REPEAT_WINDOW
+            )
+        )
+        if repeat is not None and repeat.id != form.cleaned_data["order_id"]:
+            # (the same order_id is the same form again: place_order lands on its order)
+            form.ask_to_confirm(repeat)
+            return _form_page(request, form, formset, status=409)
         try:
             order = commands.place_order(
                 actor=request.user, details=form.details(), lines=formset.lines(),
@@ -165,7 +184,9 @@ def order_edit(request, order_id):
             )  # fmt: skip
         except OrderValidationError as error:
             apply_command_errors(error.errors, form, formset)
-        except (OrderError, ConcurrencyError) as error:  # ConcurrencyError is no OrderError
+        except (ConcurrencyError, TransitionNotAllowed) as error:  # another tab/user acted first
+            return _edit_conflict(request, form, formset, order_id, error)
+        except OrderError as error:
             return _error_page(request, error, summary)
         else:
             messages.success(request, f"Order {summary.number} was saved.")
@@ -173,14 +194,80 @@ def order_edit(request, order_id):
     return _form_page(request, form, formset, summary)
 
 
+def _edit_conflict(request, form, formset, order_id, error):
+    """409 (422 for a page that never showed a draft): the edit form again with what the user
+    typed (never thrown away), what happened meanwhile, and what they can do: save again over
+    the newer draft, or, if it is no longer a draft, copy their text (the Save button is gone)."""
+    summary = selectors.order_summary(request.user, order_id)
+    still_draft = summary.state == OrderState.DRAFT
+    seen_version = form.cleaned_data["version"]
+    if still_draft:  # a second Save replaces the other change knowingly
+        form.data = form.data.copy()
+        form.data["version"] = str(summary.version)
+    context = {
+        "form": form,
+        "formset": formset,
+        "summary": summary,
+        "conflict": conflict_explanation(request.user, summary, seen_version)
+        if isinstance(error, ConcurrencyError)
+        else f"{error} What you typed is below, not saved: copy what you need.",
+        "still_draft": still_draft,
+    }
+    return render(request, "orders/form.html", context, status=status_for(error))
+
+
+def conflict_explanation(user, summary, seen_version: int | None) -> str:
+    """For the edit form: what changed the order since the user's page was drawn, and what they
+    can do ("ACME-000316 was submitted by you in another window at 14:02: it is no longer a
+    draft…")."""
+    done = what_happened(user, summary, seen_version)
+    if summary.state != OrderState.DRAFT:
+        return (
+            f"{done}: it is no longer a draft, so it cannot be edited. What you typed is below, "
+            "not saved: copy what you need, then open the order to see where it stands."
+        )
+    return (
+        f"{done} (it is now at version {summary.version}). What you typed is below, not saved: "
+        "Save draft again to replace that change with yours, or open the order to compare first."
+    )
+
+
+def what_happened(user, summary, seen_version: int | None) -> str:
+    """The order's newest change since `seen_version` (the version the user's page showed),
+    naming who and when: "ACME-000316 was approved by acme.manager at 14:02" ("by you in
+    another window" for the user's own change; the date is added when it was not today)."""
+    change = selectors.last_change(user, summary.id)
+    if change is None or seen_version is None or change.version <= seen_version:
+        # Nothing happened after that page (a forged or mistyped version): say only the facts.
+        return f"{summary.number} is at version {summary.version}, not the one your page showed"
+    mine = change.actor == user.get_username()
+    who = "you in another window" if mine else (change.actor or "someone else")
+    moment = local_or_utc(change.occurred_at)
+    when = (
+        f"{moment:%H:%M}" if moment.date() == timezone.localdate() else f"{moment:%Y-%m-%d %H:%M}"
+    )
+    return f"{summary.number} was {_verb(change.event_type)} by {who} at {when}"
+
+
+_VERBS = {"NoteAdded": "given a note", "OrderFulfilmentStarted": "put into fulfilment"}
+
+
+def _verb(event_type: str) -> str:
+    """What an event did to the order, as a past participle: "OrderSubmitted" -> "submitted"."""
+    if event_type in _VERBS:
+        return _VERBS[event_type]
+    words = re.findall(r"[A-Z][a-z]*", event_type.removeprefix("Order"))
+    return " ".join(word.lower() for word in words) or "changed"
+
+
 def _not_a_draft(summary) -> TransitionNotAllowed:
     label = selectors.STATE_LABELS[summary.state].lower()
     return TransitionNotAllowed(f"Order {summary.number} is {label}: it cannot be changed now.")
 
 
-def _form_page(request, form, formset, summary=None):
+def _form_page(request, form, formset, summary=None, status=None):
     context = {"form": form, "formset": formset, "summary": summary}
-    status = 422 if request.method == "POST" else 200
+    status = status or (422 if request.method == "POST" else 200)
     return render(request, "orders/form.html", context, status=status)
 
 
@@ -215,10 +302,12 @@ def detail_context(
     summary = selectors.order_summary(request.user, order_id)
     order = selectors.order_state(request.user, order_id)
     rejected = {failed: _on_version(form, order.version)} if form is not None else {}
+    actions = _action_forms(order, request.user, rejected)
     return {
         "summary": summary,
         "order": order,
-        "actions": _action_forms(order, request.user, rejected),
+        "actions": actions,
+        "unsaved": _unsaved_text(form, failed, {a["name"] for a in actions}),
         "error": error,
         "conflict": conflict,
         "failed": failed,
@@ -227,6 +316,18 @@ def detail_context(
         "why_not": why_not.blocked_reasons(order, request.user),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
     }
+
+
+def _unsaved_text(form, failed: str, shown: set[str]) -> list[tuple[str, str]]:
+    """(label, text) of what the user typed into a rejected action whose form is no longer
+    shown (the action is not open any more), so the page never drops their text."""
+    if form is None or failed == "add_note" or failed in shown or not form.is_bound:
+        return []
+    return [
+        (form.fields[name].label, form.data.get(name, ""))
+        for name in getattr(form, "needs", ())
+        if form.data.get(name, "").strip()
+    ]
 
 
 def _action_forms(order, user, rejected: dict) -> list[dict]:
@@ -307,6 +408,10 @@ def _act(request, order_id, name, form, run):
         response.status_code = 303  # See Other: the browser GETs the detail page
         return response
     rejected = {"failed": name, "form": form} if error else {}
+    if status == 409:  # who did what, when: the panels below show the order as it is now
+        summary = selectors.order_summary(request.user, order_id)
+        seen = form.cleaned_data.get("version")
+        error = f"{what_happened(request.user, summary, seen)}. {error}"
     context = detail_context(request, order_id, error=error, conflict=status == 409, **rejected)
     template, partial = "orders/detail.html", "orders/partials/after_action.html"
     return render_page(request, template, partial, context, status=status)

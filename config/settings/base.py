@@ -73,6 +73,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
             ],
+            # `date`/`time` that show an extreme instant in UTC instead of failing the page.
+            "builtins": ["accounts.templatetags.local_time"],
         },
     },
 ]

@@ -76,3 +76,15 @@ def test_a_local_monitor_over_plain_http_is_not_redirected_to_https(client):
 
     assert health.status_code == 200
     assert login.status_code == 301  # the redirect is on; /healthz alone is exempt
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_healthz_answers_405_to_anything_but_get_and_head(method):
+    """Health changes nothing, so CSRF has nothing to protect: a POST is a wrong method (405),
+    not a forged form (403)."""
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)("/healthz")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"

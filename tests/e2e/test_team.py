@@ -85,3 +85,33 @@ def test_a_new_company_gets_its_manager_and_staff_without_the_admin(session, ser
     manager.goto("/audit/?event_type=UserAdded")
     added = manager.locator("#audit-table tbody tr", has=manager.get_by_text("user milton"))
     expect(added).to_contain_text("lumbergh")
+
+
+# Measures, for each role dropdown on the page, the text width its longest choice needs and the
+# width the dropdown has for text (inside its padding, which holds the arrow).
+ROLE_WIDTHS = """
+() => [...document.querySelectorAll('[data-testid=team-table] select')].map((select) => {
+  const style = getComputedStyle(select);
+  const probe = document.createElement('span');
+  probe.style.font = style.font;
+  probe.style.position = 'absolute';
+  probe.style.whiteSpace = 'nowrap';
+  document.body.appendChild(probe);
+  const needed = Math.max(...[...select.options].map((o) => { probe.textContent = o.text;
+                                                            return probe.offsetWidth; }));
+  probe.remove();
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {needed, room};
+})
+"""
+
+
+def test_the_role_dropdowns_show_their_whole_choice_at_1280_px(session):
+    page = session.page_as("acme.manager")  # the viewport is 1280 px wide (conftest)
+    page.goto("/team/")
+    expect(page.get_by_test_id("team-table")).to_be_visible()
+
+    widths = page.evaluate(ROLE_WIDTHS)
+
+    assert widths
+    assert all(w["room"] >= w["needed"] for w in widths), widths

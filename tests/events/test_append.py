@@ -280,3 +280,20 @@ def test_a_stream_id_given_as_text_is_stored_as_the_same_uuid_and_verifies(acme)
 
     assert [row.version for row in stored(stream)] == [1, 2]
     assert verify_log().ok
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [
+        dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone(-dt.timedelta(hours=14))),
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14))),
+        dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC),  # no zone east of UTC could show it
+    ],
+)
+def test_an_occurred_at_the_log_cannot_hold_is_refused_with_a_domain_error(acme, occurred_at):
+    from events.exceptions import OccurredAtOutOfRange
+
+    with pytest.raises(OccurredAtOutOfRange, match="event times must fall between 0001-01-02"):
+        append_counted(uuid.uuid4(), 0, 1, company=acme, occurred_at=occurred_at)
+
+    assert not Event.objects.exists()

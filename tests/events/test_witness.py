@@ -449,3 +449,21 @@ def test_with_no_timeout_the_committing_thread_writes_the_checkpoint_itself(
     append_counted(uuid.uuid4(), 0, 1, company=acme)
 
     assert set(witnessed(witness_dir)) == {1}
+
+
+def test_checkpoint_counts_say_they_are_not_event_counts(acme, tmp_path):
+    """export_checkpoints and backup_db count checkpoints (one per commit, verification and
+    backup), verify_events counts events: each says which, so an auditor does not compare them."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.events.conftest import append_counted
+
+    append_counted(uuid.uuid4(), 0, 1, 2, company=acme)
+    verified, exported = StringIO(), StringIO()
+    call_command("verify_events", stdout=verified)
+    call_command("export_checkpoints", str(tmp_path / "cp.jsonl"), stdout=exported)
+
+    assert "OK: 2 events checked" in verified.getvalue()
+    assert "the number of checkpoints is not the number of events" in exported.getvalue()

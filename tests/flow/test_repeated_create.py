@@ -48,6 +48,37 @@ def test_each_new_order_form_makes_its_own_order(client, staff):
     log_in(client, staff)
 
     client.post("/orders/new/", new_order_form(client))
+    client.post("/orders/new/", {**new_order_form(client), "customer_name": "Hooli"})
+
+    assert placed_events().count() == 2
+
+
+def test_an_identical_order_from_a_new_form_moments_later_asks_before_creating_another(
+    client, staff
+):
+    """Back after Create draft shows a fresh form (new order_id, the page is not cached) that the
+    browser refills: sending it again must not silently make a second order."""
+    log_in(client, staff)
+    client.post("/orders/new/", new_order_form(client))
+
+    again = client.post("/orders/new/", new_order_form(client))
+
+    assert again.status_code == 409
+    html = again.content.decode()
+    assert "You placed ACME-000001 for Initech with the same lines moments ago" in html
+    assert re.search(r'<input type="checkbox" name="create_another"', html)
+    assert placed_events().count() == 1
+
+    confirmed = client.post("/orders/new/", {**new_order_form(client), "create_another": "on"})
+
+    assert confirmed.status_code == 302
+    assert placed_events().count() == 2
+
+
+def test_an_identical_order_by_another_user_is_not_held_back(client, staff, manager):
+    factories.place(staff, customer="Initech")
+    log_in(client, manager)
+
     client.post("/orders/new/", new_order_form(client))
 
     assert placed_events().count() == 2

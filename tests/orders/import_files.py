@@ -39,16 +39,16 @@ REFUSALS = {
     "approved_without_submitted": f"approved_at {_REFUSED_STEP} draft",
     "delivered_without_shipping": f"delivered_at {_REFUSED_STEP} in fulfilment",
     "delivered_before_shipped": "delivered_at (",
-    "shipped_without_tracking": "shipped_at: Tracking number is required.",
+    "shipped_without_tracking": "tracking_number: Tracking number is required.",
     "submitted_before_placed": "submitted_at (",
     "not_iso_time": "is not an ISO 8601 time",
-    "no_customer": "Customer name is required.",
+    "no_customer": "customer_name: Customer name is required.",
     "quantity_not_a_number": "quantity 'two' is not a whole number",
     "negative_price": "Unit price must be between",
     "no_lines": "no lines",
     "cancelled_after_delivery": f"cancelled_at {_REFUSED_STEP} delivered",
     "no_placed_at": "placed_at is empty.",
-    "cancel_without_reason": "cancelled_at: A reason is required.",
+    "cancel_without_reason": "cancel_reason: A reason is required.",
 }
 ORPHAN_LINE_REASON = "no order with this reference"
 

@@ -173,3 +173,124 @@ def test_bad_options_are_refused_clearly(acme, files, args, message):
 def test_a_missing_file_is_refused_clearly(acme, tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         run("--company", "acme", str(tmp_path / "orders.csv"), str(tmp_path / "lines.csv"))
+
+
+# --- times the log cannot hold, times in the future, and which column a reason names -------
+
+
+def small_files(tmp_path, orders: list[dict], lines: list[dict] | None = None):
+    """orders.csv and lines.csv from dicts (missing columns empty); one line per order unless
+    `lines` is given."""
+    import types
+
+    lines = lines or [
+        {
+            "reference": o["reference"],
+            "sku": "S",
+            "description": "D",
+            "quantity": "1",
+            "unit_price": "1.00",
+        }
+        for o in orders
+    ]
+    paths = types.SimpleNamespace(orders=tmp_path / "orders.csv", lines=tmp_path / "lines.csv")
+    for path, columns, rows in (
+        (paths.orders, ORDER_COLUMNS, orders),
+        (paths.lines, ("reference", "sku", "description", "quantity", "unit_price"), lines),
+    ):
+        with path.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows({c: row.get(c, "") for c in columns} for row in rows)
+    return paths
+
+
+GOOD = {"reference": "OK-1", "customer_name": "Good Ltd", "placed_at": "2025-01-02T10:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("placed_at", "fragment"),
+    [
+        ("9999-12-31T23:59:59", "Enter a date between 0001-01-02 and 9999-12-30."),
+        ("9999-12-31T23:59:59-14:00", "Enter a date between 0001-01-02 and 9999-12-30."),
+        ("9999-12-30T23:00:00-14:00", "cannot be recorded: event times must fall between"),
+        ("0001-01-01T00:00:00+14:00", "Enter a date between 0001-01-02 and 9999-12-30."),
+        ("2999-06-01T00:00:00Z", "is in the future"),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_time_out_of_bounds_or_in_the_future_is_a_reject_and_the_import_carries_on(
+    acme, tmp_path, placed_at, fragment, dry_run
+):
+    bad = {"reference": "BAD-1", "customer_name": "Bad Ltd", "placed_at": placed_at}
+    files = small_files(tmp_path, [GOOD, bad, {**GOOD, "reference": "OK-2"}])
+
+    out = run(*import_args(files, *(["--dry-run"] if dry_run else [])))
+
+    if dry_run:  # the reasons are printed, no file is written
+        [line] = [line for line in out.splitlines() if line.startswith("rejected '")]
+        assert line.startswith("rejected 'BAD-1' row 3: ")
+        reason = line.removeprefix("rejected 'BAD-1' row 3: ")
+    else:
+        rejects = read_rejects(rejects_path(files.orders))
+        assert list(rejects) == [("BAD-1", 3)]
+        reason = rejects[("BAD-1", 3)]
+    assert reason.startswith(f"placed_at {placed_at!r}")
+    assert fragment in reason
+    assert (
+        f"{'would import' if dry_run else 'imported'} 2, skipped as already there 0, rejected 1"
+        in out
+    )
+    assert OrderSummary.objects.filter(company=acme).count() == (0 if dry_run else 2)
+
+
+def test_a_step_in_the_future_is_a_reject(acme, tmp_path):
+    soon = (timezone.now() + dt.timedelta(days=400)).isoformat()
+    files = small_files(tmp_path, [{**GOOD, "submitted_at": soon}])
+
+    run(*import_args(files))
+
+    [reason] = read_rejects(rejects_path(files.orders)).values()
+    assert reason.startswith("submitted_at ") and "is in the future" in reason
+
+
+def test_a_step_earlier_than_the_one_before_is_a_reject(acme, tmp_path):
+    files = small_files(tmp_path, [{**GOOD, "submitted_at": "2025-01-01T10:00:00Z"}])
+
+    run(*import_args(files))
+
+    [reason] = read_rejects(rejects_path(files.orders)).values()
+    assert reason.startswith("submitted_at (2025-01-01T10:00:00Z) is earlier than placed_at")
+
+
+def test_a_reject_names_the_column_or_lines_row_the_problem_is_in(acme, tmp_path):
+    orders = [
+        {**GOOD, "reference": "NO-NAME", "customer_name": ""},
+        {**GOOD, "reference": "BAD-QTY"},
+        {
+            **GOOD,
+            "reference": "NO-CARRIER",
+            "submitted_at": "2025-01-02T11:00:00Z",
+            "approved_at": "2025-01-02T12:00:00Z",
+            "fulfilment_started_at": "2025-01-02T13:00:00Z",
+            "shipped_at": "2025-01-02T14:00:00Z",
+            "carrier": "x" * 500,
+        },
+    ]
+    line = {"sku": "S", "description": "D", "quantity": "1", "unit_price": "1.00"}
+    lines = [
+        {**line, "reference": "NO-NAME"},
+        {**line, "reference": "BAD-QTY"},
+        {**line, "reference": "BAD-QTY", "quantity": "0"},
+        {**line, "reference": "NO-CARRIER"},
+    ]
+    files = small_files(tmp_path, orders, lines)
+
+    run(*import_args(files))
+
+    rejects = read_rejects(rejects_path(files.orders))
+    assert rejects[("NO-NAME", 2)] == "customer_name: Customer name is required."
+    assert rejects[("BAD-QTY", 3)] == (
+        "lines.csv row 4, quantity: Quantity must be between 1 and 1,000,000."
+    )
+    assert rejects[("NO-CARRIER", 4)].startswith("carrier: ")

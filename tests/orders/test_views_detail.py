@@ -6,6 +6,7 @@ import re
 import pytest
 
 from events.models import Event
+from orders import commands
 from orders.models import Order
 from tests import factories
 from tests.factories import log_in
@@ -390,3 +391,40 @@ def test_user_text_is_escaped_on_the_order_page(client, staff):
     assert "<script>alert" not in html and "<b>hi" not in html
     assert "Placed ACME-000001 for &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Note: &lt;b&gt;hi&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["full-page", "htmx"])
+def test_a_reason_typed_for_an_action_that_closed_meanwhile_is_kept_and_who_closed_it_named(
+    client, acme, manager, headers
+):
+    order = factories.order_in_state("submitted", acme)
+    commands.approve(order.id, actor=manager, expected_version=order.version)  # another window
+    log_in(client, manager)
+
+    response = transition(
+        client, order, "reject", version=order.version, headers=headers, reason="Price too low"
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert re.search(
+        r"ACME-000001 was approved by you in another window at \d\d:\d\d\. This order was changed",
+        html,
+    )
+    kept = re.search(r'data-testid="unsaved-text">(.*?)</div>', html, re.S)
+    assert kept and "Price too low" in kept.group(1)
+
+
+def test_a_note_typed_on_a_stale_page_is_kept_in_the_note_box(client, acme, staff, manager):
+    order = factories.order_in_state("submitted", acme)
+    commands.approve(order.id, actor=manager, expected_version=order.version)
+    log_in(client, staff)
+
+    response = client.post(
+        f"/orders/{order.id}/notes/", {"version": order.version, "text": "Ring twice"}, **HTMX
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "was approved by acme.manager at" in html
+    assert re.search(r"<textarea[^>]*name=\"text\"[^>]*>\s*Ring twice</textarea>", html)

@@ -222,9 +222,58 @@ def test_saving_with_a_stale_version_is_a_409_conflict_and_writes_nothing(client
     response = client.post(edit_url(order), order_data([row("X", 1, "1.00")], version=page_version))
 
     assert response.status_code == 409
-    assert "changed by someone else" in response.content.decode()
+    assert "was given a note by you in another window at" in response.content.decode()
     assert Event.objects.count() == events_before
     assert stored_lines(order.id)[0][0] == "SKU-0"
+
+
+def conflict_text(response) -> str:
+    match = re.search(r'data-testid="edit-conflict">(.*?)</div>', response.content.decode(), re.S)
+    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip() if match else ""
+
+
+def test_an_edit_of_a_draft_submitted_in_another_window_keeps_the_typing_and_says_so(client, staff):
+    order = factories.place(staff)
+    commands.submit(order.id, actor=staff, expected_version=order.version)  # the other window
+    log_in(client, staff)
+    typed = order_data([row("TYPED-SKU", 3, "4.50")], customer="Typed Customer Ltd",
+                       version=order.version, notes="Call before delivery")  # fmt: skip
+
+    response = client.post(edit_url(order), typed)
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert re.match(
+        r"ACME-000001 was submitted by you in another window at \d\d:\d\d: it is no longer a "
+        r"draft",
+        conflict_text(response),
+    )
+    assert 'value="Typed Customer Ltd"' in html
+    assert 'value="TYPED-SKU"' in html
+    assert "Call before delivery" in html
+    assert "Save draft" not in html  # it cannot be saved: the text is there to copy
+
+
+def test_an_edit_that_lost_a_race_names_who_changed_the_draft_and_can_be_saved_again(
+    client, staff, manager
+):
+    order = factories.place(staff)
+    commands.add_note(order.id, actor=manager, expected_version=order.version, text="meanwhile")
+    log_in(client, staff)
+    typed = order_data([row("TYPED-SKU", 3, "4.50")], customer="Typed Customer Ltd",
+                       version=order.version)  # fmt: skip
+
+    response = client.post(edit_url(order), typed)
+
+    assert response.status_code == 409
+    assert "was given a note by acme.manager at" in conflict_text(response)
+    assert "Save draft again to replace" in conflict_text(response)
+    html = response.content.decode()
+    assert 'value="Typed Customer Ltd"' in html
+    assert re.search(r'name="version" value="2"', html)  # saving again is a knowing overwrite
+    again = client.post(edit_url(order), {**typed, "version": "2"})
+    assert again.status_code == 302
+    assert OrderSummary.objects.get(pk=order.id).customer_name == "Typed Customer Ltd"
 
 
 def test_an_invalid_edit_is_422_with_the_error_on_its_field_and_writes_nothing(client, staff):

@@ -194,7 +194,10 @@ def witness_backup(target: Path, result: VerificationResult, *, using: str = "de
             "this backup's own checkpoint"
         )
     note = f"; WARNING: the head could not be witnessed ({failed})" if failed else ""
-    return f"{count:,} checkpoints up to position {head} copied to {destination}{note}"
+    return (
+        f"{count:,} checkpoints up to position {head:,} copied to {destination}{note} "
+        f"{witness.CHECKPOINTS_ARE_NOT_EVENTS}"
+    )
 
 
 def sqlite_file(using: str = "default") -> Path:

@@ -49,5 +49,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{count:,} checkpoints exported to {target} (read-only), up to position "
             f"{exported.head:,}; the log's head is at position {head_position(using=database):,}. "
+            f"{witness.CHECKPOINTS_ARE_NOT_EVENTS} "
             f"Check the log against it later with: manage.py verify_events --witness {target}"
         )
