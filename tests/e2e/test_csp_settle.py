@@ -46,7 +46,9 @@ def test_filtering_searching_sorting_and_going_back_violates_no_policy(session):
     with page.expect_response(re.compile(r"state=delivered")):
         page.get_by_role("checkbox", name="Delivered").check()
     with page.expect_response(re.compile(r"[?&]q=")):
-        page.get_by_label("Customer or order number").press_sequentially("Ac")
+        page.get_by_label("Customer, order number, reference, e-mail or SKU").press_sequentially(
+            "Ac"
+        )
     with page.expect_response(re.compile(r"sort=-total")):
         page.get_by_label("Sort by").select_option(label="Total (descending)")
     expect(page).to_have_url(re.compile(r"sort=-total"))
