@@ -146,6 +146,8 @@ def test_a_stale_page_gets_a_conflict_and_no_second_event(session):
     expect(state_badge(manager)).to_have_text("In fulfilment")
 
     error.get_by_role("link", name="Reload the order").click()
+    # The reload is a whole page: wait for its timeline before reading it.
+    expect(manager.locator("#timeline > li")).to_have_count(events_before + 1)
     expect(manager.get_by_test_id("action-error")).to_have_count(0)
     expect(state_badge(manager)).to_have_text("In fulfilment")
     assert len(timeline(manager)) == events_before + 1
