@@ -2,9 +2,9 @@
 
     python -m bench.both [SQLITE_JSON POSTGRESQL_JSON] [--no-readme]
 
-Without paths, the newest of `bench/results/latest.json` / `latest-partial.json` and of
-`latest-postgresql.json` / `latest-postgresql-partial.json`. Prints the table and writes it
-into bench/README.md between the `bench:both` markers.
+Without paths, the newest `bench/results/latest[-partial|-tiny].json` and the newest
+`latest-postgresql[…].json` (what the two runs of `make bench-both` just wrote). Prints the
+table and writes it into bench/README.md between the `bench:both` markers.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bench.pages import LABELS, PAGES, REALISTIC_NAMES
 RESULTS = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent / "README.md"
 START, END = "<!-- bench:both:start -->", "<!-- bench:both:end -->"
+KINDS = ("", "-partial", "-tiny", "-tiny-partial")  # the latest-*.json names bench.run writes
 
 
 def newest(*names: str) -> Path | None:
@@ -131,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.paths and len(args.paths) != 2:
         parser.error("give both results files, or neither")
     sqlite_path, postgres_path = args.paths or (
-        newest("latest.json", "latest-partial.json"),
-        newest("latest-postgresql.json", "latest-postgresql-partial.json"),
+        newest(*(f"latest{kind}.json" for kind in KINDS)),
+        newest(*(f"latest-postgresql{kind}.json" for kind in KINDS)),
     )
     if sqlite_path is None or postgres_path is None:
         print("bench.both: a SQLite and a PostgreSQL results file are needed", file=sys.stderr)
