@@ -226,6 +226,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.transitions, args.duration_per_page, args.warmup, args.clients = 50, 1.0, 0.5, 4
         args.realistic_duration, args.think_min, args.think_max = 4.0, 0.05, 0.2
         args.min_samples, args.single_requests = 3, 5
+        if args.db == DEFAULT_DB:  # never replace the full-size database with a tiny one
+            args.db = DEFAULT_DB.with_name("bench-tiny.sqlite3")
     args.db = args.db.resolve()
     try:
         args.database = BenchDatabase.from_args(args.db, args.database_url)
