@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 
-.PHONY: help run serve test test-postgres lint format setup setup-dev setup-postgres requirements migrate seed bench soak e2e-deps clean
+.PHONY: help run serve test test-postgres lint format setup setup-dev setup-postgres requirements migrate seed bench bench-both soak e2e-deps clean
 
 help:
 	@echo "make run    - set up (venv, requirements, .env, migrate, demo data) and serve on http://127.0.0.1:8000"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-postgres - the whole suite again on a throwaway local PostgreSQL server"
 	@echo "make serve  - migrate, collectstatic and serve as production does (manage.py serve: waitress)"
 	@echo "make bench  - benchmarks, gated on the realistic-load phase (bench/README.md); BENCH_BASELINE=<git ref> adds before/after"
+	@echo "make bench-both - the benchmark on SQLite and on a throwaway PostgreSQL, side by side"
 	@echo "make soak   - long load and crash soak"
 
 $(PY):
@@ -100,8 +101,22 @@ test-postgres: setup-dev setup-postgres e2e-deps
 	.ci/with-postgres $(VENV)/bin/pytest
 
 # Exit code 3 when the realistic-load gate is missed, 1 when a section fails.
-bench: setup-dev
-	$(PY) -m bench.run $(if $(BENCH_BASELINE),--baseline-ref $(BENCH_BASELINE)) $(BENCH_ARGS)
+# DATABASE_URL=postgres://…: the same benchmark in a database <name>_bench made on that server.
+bench: setup-dev $(if $(DATABASE_URL),setup-postgres)
+	$(PY) -m bench.run $(if $(BENCH_BASELINE),--baseline-ref $(BENCH_BASELINE)) \
+	  $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)') $(BENCH_ARGS)
+
+# SQLite, then PostgreSQL on a throwaway local server (.ci/with-postgres, fsync on as deployed),
+# then both side by side in bench/README.md. Exit code: the worse of the two runs.
+bench-both: setup-dev setup-postgres
+	status=0; \
+	$(PY) -m bench.run $(if $(BENCH_BASELINE),--baseline-ref $(BENCH_BASELINE)) $(BENCH_ARGS) \
+	  || status=$$?; \
+	PG_SERVER_OPTIONS="-c fsync=on -c full_page_writes=on -c shared_buffers=256MB" \
+	  .ci/with-postgres sh -c '$(PY) -m bench.run --database-url "$$DATABASE_URL" $(BENCH_ARGS)' \
+	  || { s=$$?; [ $$s -gt $$status ] && status=$$s; }; \
+	$(PY) -m bench.both || status=1; \
+	exit $$status
 
 soak: setup-dev
 	$(PY) -m bench.soak --duration 120

@@ -30,7 +30,6 @@ import dataclasses
 import random
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ import uuid
 from pathlib import Path
 
 from bench import load
+from bench.database import BenchDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,7 +95,7 @@ class Server:
     name: str  # "current" (this tree) or "baseline" (--baseline-ref)
     root: Path
     env: dict
-    db: Path
+    db: BenchDatabase
     pids: list[int] = dataclasses.field(default_factory=list)
     ports: list[int] = dataclasses.field(default_factory=list)
     sessions: list = dataclasses.field(default_factory=list)
@@ -118,7 +118,7 @@ def waitress_server(server: Server, *, processes: int, threads: int, log):
         check=True,
     )
     children = []
-    server_log = server.db.parent / (
+    server_log = server.db.folder / (
         "waitress.log" if server.name == "current" else "waitress-baseline.log"
     )
     with server_log.open("w") as sink:
@@ -161,32 +161,33 @@ def waitress_server(server: Server, *, processes: int, threads: int, log):
 # --- the users ---------------------------------------------------------------------------------
 
 
-def page_data(db: Path, rng) -> list[dict]:
+def page_data(db: BenchDatabase, rng) -> list[dict]:
     """Per company (by slug): its Manager's username, orders to open and open orders to move.
 
-    Plain sqlite3 on the file, so it reads a baseline's database as well as this tree's. The
-    orders are picked by sequence number with `rng`, so two databases seeded alike (same
-    parameters, seed and `now`) give the same orders.
+    The bare driver (sqlite3 or psycopg), so it reads a baseline's database as well as this
+    tree's. The orders are picked by sequence number with `rng`, so two databases seeded alike
+    (same parameters, seed and `now`) give the same orders.
     """
-    connection = sqlite3.connect(db)
+    connection, mark = db.connect(), db.placeholder
     companies = []
     for company_id, slug in connection.execute(
         "SELECT id, slug FROM accounts_company ORDER BY slug"
-    ):
+    ).fetchall():
         ids = [
-            str(uuid.UUID(row[0]))
+            str(uuid.UUID(str(row[0])))
             for row in connection.execute(
-                "SELECT id FROM projections_ordersummary WHERE company_id = ? ORDER BY sequence",
+                "SELECT id FROM projections_ordersummary WHERE company_id = "
+                f"{mark} ORDER BY sequence",
                 (company_id,),
-            )
+            ).fetchall()
         ]
         open_ids = [
-            str(uuid.UUID(row[0]))
+            str(uuid.UUID(str(row[0])))
             for row in connection.execute(
-                "SELECT id FROM projections_ordersummary WHERE company_id = ? AND state IN "
-                f"({', '.join('?' * len(FORWARD))}) ORDER BY sequence",
+                f"SELECT id FROM projections_ordersummary WHERE company_id = {mark} AND state IN "
+                f"({', '.join([mark] * len(FORWARD))}) ORDER BY sequence",
                 (company_id, *FORWARD),
-            )
+            ).fetchall()
         ]
         rng.shuffle(open_ids)
         companies.append(
@@ -410,7 +411,7 @@ def measure_pages(args, env, *, log) -> dict:
     from accounts.demo import DEMO_PASSWORD
     from bench import baseline as baselines
 
-    servers = [Server("current", ROOT, env, args.db)]
+    servers = [Server("current", ROOT, env, args.database)]
     baseline_info = baseline_error = None
     with contextlib.ExitStack() as stack:
         if args.baseline_ref:
@@ -423,7 +424,8 @@ def measure_pages(args, env, *, log) -> dict:
                 if not args.keep_baseline:
                     stack.callback(baselines.remove, prepared)
                 baseline_info = prepared.info
-                servers.append(Server("baseline", prepared.tree, prepared.env, prepared.db))
+                baseline_db = BenchDatabase.from_args(prepared.db)
+                servers.append(Server("baseline", prepared.tree, prepared.env, baseline_db))
         for server in servers:
             stack.enter_context(
                 waitress_server(server, processes=args.servers, threads=args.threads, log=log)
@@ -509,7 +511,7 @@ def measure_pages(args, env, *, log) -> dict:
             "single_requests_per_page": args.single_requests,
             "warmup_seconds": args.warmup,
             "seed": args.seed,
-            "server_log": str(args.db.parent / "waitress.log"),
+            "server_log": str(args.database.folder / "waitress.log"),
         },
     }
     if baseline_info is not None:

@@ -28,10 +28,13 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from pathlib import Path
 
 from bench import pages as page_phases
+from bench.database import BenchDatabase
+from bench.database import reference_inserts as bare_inserts
+from bench.database import reference_scan as bare_scan
+from bench.database import storage as database_storage
 from bench.pages import CARRIERS, FORWARD, PAGES, PHASES, REALISTIC_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +69,11 @@ REQUIRED_FIGURES = (
     "commands.p99_ms",
     "commands.errors",
     "commands.reference.insert_transactions_per_s",
+    "commands.cpu_ms",
+    "commands.witness.without.per_s",
+    "commands.witness.without.cpu_ms",
+    "commands.witness.cost_cpu_us",
+    "commands.witness.cost_wall_us",
     "rebuild.events",
     "rebuild.seconds",
     "rebuild.events_per_s",
@@ -172,7 +180,23 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="waitress processes (clients are spread over them, as nginx would; one per core "
         "is the deployment deploy/README.md describes for more throughput)",
     )
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=DEFAULT_DB,
+        help="the SQLite file (on PostgreSQL: the folder of --db keeps the logs and sidecar)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="postgres://…: run on PostgreSQL, in a database <name>_bench created on that "
+        "server for the run and dropped at the end (make bench DATABASE_URL=…)",
+    )
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="PostgreSQL: keep the bench database after the run (for --reuse)",
+    )
     parser.add_argument(
         "--reuse",
         "--skip-seed",
@@ -202,7 +226,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.transitions, args.duration_per_page, args.warmup, args.clients = 50, 1.0, 0.5, 4
         args.realistic_duration, args.think_min, args.think_max = 4.0, 0.05, 0.2
         args.min_samples, args.single_requests = 3, 5
+        if args.db == DEFAULT_DB:  # never replace the full-size database with a tiny one
+            args.db = DEFAULT_DB.with_name("bench-tiny.sqlite3")
     args.db = args.db.resolve()
+    try:
+        args.database = BenchDatabase.from_args(args.db, args.database_url)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.database.on_postgres and args.baseline_ref:
+        parser.error(
+            "--baseline-ref runs on SQLite only (the baseline gets a copy of the database); "
+            "compare PostgreSQL figures across two runs instead"
+        )
     args.results_dir = args.results_dir.resolve()
     args.sections = tuple(s for s in args.only.split(",") if s) or SECTIONS
     unknown = set(args.sections) - set(SECTIONS)
@@ -216,13 +251,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def bench_environment(db: Path) -> dict[str, str]:
-    """Production-like settings for this process and every server/child it starts."""
+def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
+    """Production-like settings for this process and every server/child it starts: the SQLite
+    file `db`, or the database at `database_url` (its folder still holds logs and statics)."""
     return {
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": f"sqlite:///{db}",
+        "DATABASE_URL": database_url or f"sqlite:///{db}",
         "DEBUG": "False",
         "SECURE_SSL_REDIRECT": "False",
         "SESSION_COOKIE_SECURE": "False",
@@ -245,37 +281,26 @@ def log(message: str) -> None:
 # --- dataset -----------------------------------------------------------------------------------
 
 
-def sidecar(db: Path) -> Path:
-    return db.with_name(db.stem + ".seed.json")
-
-
-def remove_database(db: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(f"{db}{suffix}")
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(sidecar(db))
-
-
 def prepare_dataset(args) -> dict:
     """Seed (or reuse) the database; check the fast path against the commands; verify the log."""
     from django.db import connections
 
     from bench import seed as seeding
+    from events import witness
     from events.models import Event
 
-    reused = args.reuse and args.db.exists() and sidecar(args.db).exists()
+    database = args.database
+    reused = args.reuse and database.sidecar.exists() and database.exists()
     if reused:
-        info = json.loads(sidecar(args.db).read_text())
-        log(f"dataset: reusing {args.db} (seeded {info['seeded_at']})")
+        info = json.loads(database.sidecar.read_text())
+        log(f"dataset: reusing {database.label} (seeded {info['seeded_at']})")
         migrate_if_needed()
         asked = {k: getattr(args, k) for k in ("companies", "orders", "seed")}
         if any(info["params"].get(k) != v for k, v in asked.items()):
             log(f"dataset: note: seeded with {info['params']}, not {asked}; measuring it as is")
     else:
-        remove_database(args.db)
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        log(f"dataset: seeding {args.db}")
+        database.create_empty()
+        log(f"dataset: seeding {database.label}")
         result = seeding.seed(
             companies=args.companies,
             orders=args.orders,
@@ -330,9 +355,10 @@ def prepare_dataset(args) -> dict:
             },
             "fast_path_check": check,
         }
-        sidecar(args.db).write_text(json.dumps(info, indent=2))
+        database.sidecar.write_text(json.dumps(info, indent=2))
     dataset = {
-        "db": str(args.db),
+        "db": database.label,
+        "vendor": database.vendor,
         "seeded_at": info["seeded_at"],
         "params": info["params"],
         "companies": info["params"]["companies"],
@@ -346,6 +372,7 @@ def prepare_dataset(args) -> dict:
         "fast_path_events_per_s": info["seed"]["fast_path_events_per_s"],
         "fast_path_check": info["fast_path_check"],
     }
+    witness.create_location()  # `migrate` makes it; a database copied in may lack it
     if reused and args.sections != SECTIONS:
         # A partial re-run of a database an earlier run verified: skip the minutes it takes.
         dataset["verify"] = {"skipped": "--reuse with --only"}
@@ -509,7 +536,7 @@ def measure_rebuild(args, env) -> dict:
         f"rebuild: {events:,} events in {seconds:.1f}s, peak RSS {child['peak_mib']:.0f} MiB "
         f"(other processes meanwhile: {child['other_cpu_cores']:.2f} cores)"
     )
-    reference = reference_scan(args.db)
+    reference = bare_scan(args.database)
     log(f"rebuild: reference scan {reference['scan_events_per_s']:,.0f} events/s")
     return {
         "events": events,
@@ -529,95 +556,13 @@ def measure_rebuild(args, env) -> dict:
     }
 
 
-def sqlite_tuning() -> list[str]:
-    from django.conf import settings
-
-    return [p for p in settings.SQLITE_INIT_COMMAND.split(";") if p.strip()]
-
-
-def reference_scan(db: Path) -> dict:
-    """Bare sqlite3: read every event row in position order and json.loads payload + metadata."""
-    connection = sqlite3.connect(db)
-    for pragma in sqlite_tuning():
-        connection.execute(pragma)
-    started, count = time.perf_counter(), 0
-    cursor = connection.execute(
-        "SELECT id, position, stream_type, stream_id, version, event_type, schema_version, "
-        "payload, metadata, company_id, occurred_at, recorded_at, prev_hash, hash "
-        "FROM events_event ORDER BY position"
-    )
-    while rows := cursor.fetchmany(5000):
-        for row in rows:
-            json.loads(row[7])
-            json.loads(row[8])
-        count += len(rows)
-    seconds = time.perf_counter() - started
-    connection.close()
-    return {
-        "scan_events": count,
-        "scan_seconds": round(seconds, 2),
-        "scan_events_per_s": round(count / seconds, 1) if seconds else 0.0,
-    }
-
-
 # --- storage -----------------------------------------------------------------------------------
 
 
-def measure_storage(db: Path) -> dict:
-    """Bytes per event: the file after a WAL checkpoint, and per table (+ its indexes) by dbstat."""
-    connection = sqlite3.connect(db)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    events = connection.execute("SELECT COUNT(*) FROM events_event").fetchone()[0]
-    main = os.path.getsize(db)
-    wal = os.path.getsize(f"{db}-wal") if os.path.exists(f"{db}-wal") else 0
-    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-    free_pages = connection.execute("PRAGMA freelist_count").fetchone()[0]
-    result = {
-        "file_bytes": main + wal,
-        "main_bytes": main,
-        "wal_bytes_after_checkpoint": wal,
-        "page_size": page_size,
-        "free_bytes": free_pages * page_size,
-        "events": events,
-        "bytes_per_event": round((main + wal) / events, 1) if events else 0.0,
-    }
-    owner = dict(connection.execute("SELECT name, tbl_name FROM sqlite_master"))
-    try:
-        sizes = connection.execute(
-            "SELECT name, SUM(pgsize), SUM(payload) FROM dbstat GROUP BY name"
-        ).fetchall()
-    except sqlite3.OperationalError:  # SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
-        result["tables"] = None
-    else:
-        tables: dict[str, dict] = {}
-        for name, pages, payload in sizes:
-            table = owner.get(name, name)
-            entry = tables.setdefault(
-                table, {"table_bytes": 0, "index_bytes": 0, "rows": None, "indexes": {}}
-            )
-            entry["index_bytes" if name != table else "table_bytes"] += pages
-            if name == table:
-                entry["payload_bytes"] = payload
-            else:
-                columns = [r[2] for r in connection.execute(f'PRAGMA index_info("{name}")')]
-                entry["indexes"][f"{name} ({', '.join(map(str, columns))})"] = pages
-        for table, entry in tables.items():
-            if table.startswith("sqlite_"):
-                continue
-            with contextlib.suppress(sqlite3.OperationalError):
-                entry["rows"] = connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
-        ordered = sorted(
-            tables.items(), key=lambda kv: -(kv[1]["table_bytes"] + kv[1]["index_bytes"])
-        )
-        result["tables"] = dict(ordered)
-        log_table = tables.get("events_event")
-        if log_table and events:
-            result["event_table_bytes_per_event"] = round(log_table["table_bytes"] / events, 1)
-            result["event_index_bytes_per_event"] = round(log_table["index_bytes"] / events, 1)
-            result["event_payload_bytes_per_event"] = round(
-                log_table.get("payload_bytes", 0) / events, 1
-            )
-    connection.close()
+def measure_storage(args) -> dict:
+    """Bytes per event: the database (SQLite: file + WAL after a checkpoint; PostgreSQL:
+    `pg_database_size`), and per table and index (`dbstat`; `pg_total_relation_size`)."""
+    result = database_storage(args.database)
     log(f"storage: {result['file_bytes'] / 1e6:,.1f} MB, {result['bytes_per_event']:,.0f} B/event")
     return result
 
@@ -626,7 +571,13 @@ def measure_storage(db: Path) -> dict:
 
 
 def measure_commands(args) -> dict:
-    """Transitions/s through orders.commands in this process, one transaction each."""
+    """Transitions/s through orders.commands in this process, one transaction each, with the
+    witness as configured (`events.witness`: a checkpoint written after each commit) and, in
+    the same run, without it: `--transitions` of each, in alternating blocks (on, off, off,
+    on, ...) so that drift (the log growing, the machine's other work) falls on both alike.
+    The headline figures are the witnessed ones (what the product does); `witness` holds both
+    and the difference per transition, in CPU time of this process (the witness thread
+    included) and in wall time."""
     from django.db import connections
 
     from accounts.models import User
@@ -645,62 +596,90 @@ def measure_commands(args) -> dict:
     }
     queue = collections.deque(candidates)
     warmup = min(20, len(queue))
-    latencies, errors, done = [], collections.Counter(), 0
-    log(f"commands: {args.transitions:,} transitions over {len(candidates):,} open orders")
-    started = None
-    cpu_before = machine_before = 0.0
-    while queue and done < args.transitions + warmup:
-        order_id, company_id, state, version = queue.popleft()
-        name = FORWARD[state]
-        data = {}
-        if name == "ship":
-            data = {
-                "carrier": rng.choice(CARRIERS),
-                "tracking_number": f"TRK{rng.randrange(10**9, 10**10)}",
-            }
-        if done == warmup:
-            started = time.perf_counter()
-            cpu_before, machine_before = time.process_time(), machine_cpu_seconds()
-        t0 = time.perf_counter()
-        try:
-            order = commands.transition(
-                order_id, name, actor=managers[company_id], expected_version=version, **data
+    block = max(1, min(100, args.transitions // 10))
+    modes = {mode: _CommandTimes() for mode in ("with", "without")}
+    errors: collections.Counter = collections.Counter()
+    log(
+        f"commands: {args.transitions:,} transitions with the witness and {args.transitions:,} "
+        f"without, in blocks of {block}, over {len(candidates):,} open orders"
+    )
+
+    def run(count: int, times: _CommandTimes | None) -> int:
+        done = 0
+        while queue and done < count:
+            order_id, company_id, state, version = queue.popleft()
+            name = FORWARD[state]
+            data = {}
+            if name == "ship":
+                data = {
+                    "carrier": rng.choice(CARRIERS),
+                    "tracking_number": f"TRK{rng.randrange(10**9, 10**10)}",
+                }
+            t0 = time.perf_counter()
+            try:
+                order = commands.transition(
+                    order_id, name, actor=managers[company_id], expected_version=version, **data
+                )
+            except Exception as error:  # counted and reported, not hidden
+                errors[type(error).__name__] += 1
+                order = None
+            if times is not None:
+                times.latencies.append(time.perf_counter() - t0)
+            done += 1
+            if order is not None and order.state in FORWARD:
+                queue.append((order.id, company_id, order.state, order.version))
+        return done
+
+    run(warmup, None)
+    started, machine_before = time.perf_counter(), machine_cpu_seconds()
+    own_before = time.process_time()
+    index = 0
+    while any(len(m.latencies) < args.transitions for m in modes.values()):
+        mode = "with" if index % 4 in (0, 3) else "without"
+        index += 1
+        times = modes[mode]
+        count = min(block, args.transitions - len(times.latencies))
+        if count <= 0:
+            continue
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        with witness_switched(on=mode == "with"):
+            done = run(count, times)
+        times.cpu += time.process_time() - cpu0
+        times.wall += time.perf_counter() - wall0
+        if done < count:
+            # Each --reuse run moves orders along; after enough of them every order is final.
+            raise SystemExit(
+                "commands: the benchmark database has run out of open orders "
+                f"({sum(len(m.latencies) for m in modes.values()):,} transitions timed). "
+                "Re-seed it (drop --reuse)."
             )
-        except Exception as error:  # counted and reported, not hidden
-            errors[type(error).__name__] += 1
-            order = None
-        elapsed = time.perf_counter() - t0
-        done += 1
-        if done > warmup:
-            latencies.append(elapsed)
-        if order is not None and order.state in FORWARD:
-            queue.append((order.id, company_id, order.state, order.version))
-    if done < args.transitions + warmup:
-        # Each --reuse run moves orders along; after enough of them every order is final.
-        raise SystemExit(
-            f"commands: only {done:,} of {args.transitions + warmup:,} transitions possible: "
-            "the benchmark database has run out of open orders. Re-seed it (drop --reuse)."
-        )
-    seconds = time.perf_counter() - started if started else 0.0
-    own_cpu = time.process_time() - cpu_before
+    seconds = time.perf_counter() - started
+    own_cpu = time.process_time() - own_before
     other = (machine_cpu_seconds() - machine_before - own_cpu) / seconds if seconds else 0.0
     connections.close_all()
-    latencies.sort()
-    count = len(latencies)
+    witnessed, bare = modes["with"].summary(percentile), modes["without"].summary(percentile)
     result = {
-        "transitions": count,
-        "seconds": round(seconds, 2),
-        "per_s": round(count / seconds, 1) if seconds else 0.0,
-        "p50_ms": round(1000 * percentile(latencies, 0.5), 2),
-        "p95_ms": round(1000 * percentile(latencies, 0.95), 2),
-        "p99_ms": round(1000 * percentile(latencies, 0.99), 2),
+        **witnessed,
         "errors": sum(errors.values()),
         "error_types": dict(errors),
         "cpu_cores": round(own_cpu / seconds, 2) if seconds else 0.0,
         "other_cpu_cores": round(max(0.0, other), 2),
+        "witness": {
+            "with": witnessed,
+            "without": bare,
+            "block": block,
+            "cost_cpu_us": round(1000 * (witnessed["cpu_ms"] - bare["cpu_ms"]), 1),
+            "cost_wall_us": round(1000 * (witnessed["wall_ms"] - bare["wall_ms"]), 1),
+            "timeout_seconds": _witness_timeout(),
+        },
     }
-    log(f"commands: {result['per_s']:,.0f} transitions/s (p95 {result['p95_ms']} ms)")
-    result["reference"] = reference_inserts(args.db.parent, count=max(count, 2000))
+    log(
+        f"commands: {result['per_s']:,.0f} transitions/s (p95 {result['p95_ms']} ms, "
+        f"{witnessed['cpu_ms']} ms CPU each); without the witness {bare['per_s']:,.0f}/s "
+        f"({bare['cpu_ms']} ms CPU): the witness costs {result['witness']['cost_cpu_us']} µs "
+        "CPU per transition"
+    )
+    result["reference"] = bare_inserts(args.database, count=max(witnessed["transitions"], 2000))
     log(
         "commands: reference "
         f"{result['reference']['insert_transactions_per_s']:,.0f} INSERT transactions/s"
@@ -708,41 +687,47 @@ def measure_commands(args) -> dict:
     return result
 
 
-def reference_inserts(folder: Path, *, count: int) -> dict:
-    """Bare sqlite3: single-row INSERT transactions (BEGIN IMMEDIATE … COMMIT) per second.
+class _CommandTimes:
+    """Latencies (s) and the summed CPU and wall seconds of one mode's blocks."""
 
-    Same file system as the benchmark database, same PRAGMAs as the app's connections (WAL,
-    synchronous=NORMAL, …), a row about the size of an event.
-    """
-    path = folder / f"reference-inserts-{os.getpid()}.sqlite3"
-    connection = sqlite3.connect(path, isolation_level=None)
+    def __init__(self):
+        self.latencies: list[float] = []
+        self.cpu = self.wall = 0.0
+
+    def summary(self, percentile) -> dict:
+        values, count = sorted(self.latencies), len(self.latencies)
+        return {
+            "transitions": count,
+            "seconds": round(self.wall, 2),
+            "per_s": round(count / self.wall, 1) if self.wall else 0.0,
+            "p50_ms": round(1000 * percentile(values, 0.5), 2),
+            "p95_ms": round(1000 * percentile(values, 0.95), 2),
+            "p99_ms": round(1000 * percentile(values, 0.99), 2),
+            # CPU time of this process per transition (the witness thread's included).
+            "cpu_ms": round(1000 * self.cpu / count, 3) if count else 0.0,
+            "wall_ms": round(1000 * self.wall / count, 3) if count else 0.0,
+        }
+
+
+@contextlib.contextmanager
+def witness_switched(*, on: bool):
+    """With `on=False`, appends register no checkpoint (`events.witness.witness_on_commit`
+    replaced for the block): the commands without the witness, for its cost."""
+    from events import witness
+
+    shipped = witness.witness_on_commit
+    if not on:
+        witness.witness_on_commit = lambda *args, **kwargs: None
     try:
-        for pragma in sqlite_tuning():
-            connection.execute(pragma)
-        connection.execute(
-            "CREATE TABLE event (id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT)"
-        )
-        payload = json.dumps(
-            {"from_state": "approved", "to_state": "in_fulfilment", "pad": "x" * 500}
-        )
-        started = time.perf_counter()
-        for _ in range(count):
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute(
-                "INSERT INTO event (stream_id, payload) VALUES (?, ?)", (uuid.uuid4().hex, payload)
-            )
-            connection.execute("COMMIT")
-        seconds = time.perf_counter() - started
+        yield
     finally:
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{path}{suffix}")
-    return {
-        "insert_transactions": count,
-        "seconds": round(seconds, 3),
-        "insert_transactions_per_s": round(count / seconds, 1) if seconds else 0.0,
-    }
+        witness.witness_on_commit = shipped
+
+
+def _witness_timeout() -> float:
+    from django.conf import settings
+
+    return settings.WITNESS_TIMEOUT_SECONDS
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -756,7 +741,7 @@ def measure_pages(args, env) -> dict:
 # --- report ------------------------------------------------------------------------------------
 
 
-def machine(db: Path) -> dict:
+def machine(database: BenchDatabase) -> dict:
     cpu = ""
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -778,7 +763,11 @@ def machine(db: Path) -> dict:
         "sqlite": sqlite3.sqlite_version,
         "django": django.get_version(),
         "platform": platform.platform(),
-        "filesystem": filesystem_of(db.parent),
+        "filesystem": filesystem_of(database.folder),
+        "database": database.vendor,
+        "database_version": database.server_version(),
+        # PostgreSQL: fsync, synchronous_commit, … (what a commit waits for).
+        "database_settings": database.server_settings(),
     }
 
 
@@ -911,18 +900,36 @@ def render_table(results: dict) -> str:
                 verified[1],
             )
         )
+    driver = "psycopg" if m.get("database") == "postgresql" else "sqlite3"
     c = results.get("commands") or {}
     if "per_s" in c:
         rows.append(
             (
                 "commands",
-                "transitions/s, one process",
+                "transitions/s, one process (witness on)",
                 f"**{_n(c['per_s'])}/s** (p50 {c['p50_ms']} / p95 {c['p95_ms']} / "
-                f"p99 {c['p99_ms']} ms, {c['errors']} errors, n={c['transitions']:,})",
-                "bare sqlite3 INSERT transactions: "
+                f"p99 {c['p99_ms']} ms, {c.get('cpu_ms', '-')} ms CPU each, "
+                f"{c['errors']} errors, n={c['transitions']:,})",
+                f"bare {driver} INSERT transactions: "
                 f"{_n(c['reference']['insert_transactions_per_s'])}/s",
                 f">= {TARGETS['commands_per_s']:,}/s",
                 verdict("commands: transitions/s"),
+            )
+        )
+    w = c.get("witness") or {}
+    if w:
+        off = w["without"]
+        rows.append(
+            (
+                "commands",
+                "witness cost per transition (same run, alternating blocks)",
+                f"**{w['cost_cpu_us']:+,.0f} µs CPU**, {w['cost_wall_us']:+,.0f} µs wall "
+                f"(WITNESS_TIMEOUT_SECONDS={w['timeout_seconds']}: written by the "
+                f"{'witness thread' if w['timeout_seconds'] > 0 else 'committing thread'})",
+                f"without the witness: {_n(off['per_s'])}/s, {off['cpu_ms']} ms CPU each "
+                f"(p50 {off['p50_ms']} / p95 {off['p95_ms']} ms, n={off['transitions']:,})",
+                "-",
+                "-",
             )
         )
     r = results.get("rebuild") or {}
@@ -933,7 +940,7 @@ def render_table(results: dict) -> str:
                 "rebuild_projections",
                 f"**{_n(r['events_per_s'])} events/s** ({_n(r['events'])} events in "
                 f"{r['seconds']:.1f} s)",
-                "bare sqlite3 scan + json.loads: "
+                f"bare {driver} scan + json.loads: "
                 f"{_n(r['reference']['scan_events_per_s'])} events/s",
                 f">= {TARGETS['rebuild_events_per_s']:,}/s",
                 verdict("rebuild: events/s"),
@@ -944,7 +951,8 @@ def render_table(results: dict) -> str:
                 "rebuild",
                 "peak memory (ru_maxrss)",
                 f"**{_n(r['peak_rss_mib'])} MiB** (peak anonymous {_n(r['peak_anon_mib'])} MiB, "
-                f"file-backed incl. SQLite mmap {_n(r['peak_file_backed_mib'])} MiB)",
+                f"file-backed{' incl. SQLite mmap' if driver == 'sqlite3' else ''} "
+                f"{_n(r['peak_file_backed_mib'])} MiB)",
                 f"Django start-up alone: {_n(r['startup_rss_mib'])} MiB",
                 f"<= {TARGETS['rebuild_peak_mib']} MiB",
                 verdict("rebuild: peak RSS MiB"),
@@ -962,12 +970,19 @@ def render_table(results: dict) -> str:
         rows.append(
             (
                 "storage",
-                "bytes per event (file incl. WAL after checkpoint / events)",
+                "bytes per event (pg_database_size / events)"
+                if driver == "psycopg"
+                else "bytes per event (file incl. WAL after checkpoint / events)",
                 f"**{_n(st['bytes_per_event'])} B** ({st['file_bytes'] / 1e6:,.0f} MB / "
-                f"{_n(st['events'])} events); in use "
-                f"{_n(round((st['file_bytes'] - st.get('free_bytes', 0)) / st['events']))} B "
-                f"({st.get('free_bytes', 0) / 1e6:,.0f} MB are free pages, reused by new rows "
-                "or returned by VACUUM)",
+                f"{_n(st['events'])} events)"
+                + (
+                    ""
+                    if driver == "psycopg"
+                    else "; in use "
+                    f"{_n(round((st['file_bytes'] - st.get('free_bytes', 0)) / st['events']))} B "
+                    f"({st.get('free_bytes', 0) / 1e6:,.0f} MB are free pages, reused by new "
+                    "rows or returned by VACUUM)"
+                ),
                 split,
                 "-",
                 "-",
@@ -986,7 +1001,7 @@ def render_table(results: dict) -> str:
         f"{d.get('companies', '?')} companies, "
         f"{_n(d.get('orders'))} orders, {_n(d.get('events'))} events. Machine: "
         f"{m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, Python {m['python']}, "
-        f"SQLite {m['sqlite']}, Django {m['django']}, {m['filesystem'] or '?'} file system."
+        f"{_database_words(m)}, Django {m['django']}, {m['filesystem'] or '?'} file system."
     )
     background = [
         f"{name} {value:.2f}"
@@ -1032,6 +1047,13 @@ def render_table(results: dict) -> str:
     return "\n".join([header, "", *table, page_phases.render(pages)]).rstrip()
 
 
+def _database_words(m: dict) -> str:
+    if m.get("database") != "postgresql":
+        return f"SQLite {m['sqlite']}"
+    settings = ", ".join(f"{k}={v}" for k, v in (m.get("database_settings") or {}).items())
+    return f"PostgreSQL {m.get('database_version', '?')} ({settings})"
+
+
 def _mean_other_cpu(pages: dict) -> float | None:
     current = pages.get("current") or {}
     values = [p["other_cpu_cores"] for p in (current.get("capacity") or {}).values()]
@@ -1044,18 +1066,22 @@ def write_results(args, results: dict, table: str) -> Path:
     args.results_dir.mkdir(parents=True, exist_ok=True)
     stamp = results["started_at"].replace(":", "").replace("-", "")
     full_run = args.sections == SECTIONS
-    suffix = ("-tiny" if args.tiny else "") + (
-        "" if full_run else "-only-" + "+".join(args.sections)
+    vendor = "-postgresql" if args.database.on_postgres else ""
+    suffix = (
+        vendor
+        + ("-tiny" if args.tiny else "")
+        + ("" if full_run else "-only-" + "+".join(args.sections))
     )
     path = args.results_dir / f"{stamp}{suffix}.json"
-    latest = f"latest{'-tiny' if args.tiny else ''}{'' if full_run else '-partial'}.json"
+    latest = f"latest{vendor}{'-tiny' if args.tiny else ''}{'' if full_run else '-partial'}.json"
     text = json.dumps(results, indent=2, default=str)
     for target in (path, args.results_dir / latest):
         temporary = target.with_suffix(".tmp")
         temporary.write_text(text)
         os.replace(temporary, target)
-    if (
+    if (  # the SQLite table; `python -m bench.both` puts PostgreSQL's beside it
         full_run
+        and not args.database.on_postgres
         and not args.tiny
         and not args.no_readme
         and args.results_dir == DEFAULT_RESULTS.resolve()
@@ -1082,10 +1108,10 @@ def refresh_readme(table: str) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.print_env:
-        for name, value in bench_environment(args.db).items():
+        for name, value in bench_environment(args.db, args.database.url).items():
             print(f"export {name}={shlex.quote(value)}")
         return 0
-    env = {**os.environ, **bench_environment(args.db)}
+    env = {**os.environ, **bench_environment(args.db, args.database.url)}
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -1094,7 +1120,7 @@ def main(argv=None) -> int:
     results: dict = {
         "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": machine(args.db),
+        "machine": machine(args.database),
         "code": code_state(),
         "targets_spec": TARGETS,
     }
@@ -1104,7 +1130,7 @@ def main(argv=None) -> int:
         (name, fn)
         for name, fn in (
             ("rebuild", lambda: measure_rebuild(args, env)),
-            ("storage", lambda: measure_storage(args.db)),
+            ("storage", lambda: measure_storage(args)),
             ("commands", lambda: measure_commands(args)),
             ("pages", lambda: measure_pages(args, env)),
         )
@@ -1121,6 +1147,9 @@ def main(argv=None) -> int:
                 break
     if (results.get("pages") or {}).get("baseline_error"):
         failures.append("pages (baseline)")
+    if args.database.on_postgres and not args.keep_db:
+        log(f"dropping the {args.database.label} (--keep-db keeps it)")
+        args.database.remove()
     results["code_at_end"] = code_state()
     if results["code_at_end"] != results["code"]:
         log("note: the application code changed while this run was measuring (see code_at_end)")

@@ -605,20 +605,29 @@ def seed(
 
 
 class bulk_load_pragmas:
-    """synchronous=OFF and a 1 GB page cache on this connection while bulk loading (seed only)."""
+    """While bulk loading (seed only), on this connection: SQLite synchronous=OFF and a 1 GB
+    page cache; PostgreSQL synchronous_commit=off (a commit does not wait for its WAL flush)."""
 
     def __init__(self, using: str):
         self.connection = connections[using]
 
-    def __enter__(self):
+    def _set(self, sqlite: tuple[str, ...], postgresql: tuple[str, ...]) -> None:
+        statements = postgresql if self.connection.vendor == "postgresql" else sqlite
         with self.connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.execute("PRAGMA cache_size=-1048576")
+            for statement in statements:
+                cursor.execute(statement)
+
+    def __enter__(self):
+        self._set(
+            ("PRAGMA synchronous=OFF", "PRAGMA cache_size=-1048576"),
+            ("SET synchronous_commit = off",),
+        )
 
     def __exit__(self, *exc):
-        with self.connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA cache_size=-65536")
+        self._set(
+            ("PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-65536"),
+            ("RESET synchronous_commit",),
+        )
         return False
 
 

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import bench_environment
+from bench.run import bench_environment, witness_switched
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,16 +85,13 @@ def measure(args) -> int:
             orders[slot] = order
         return time.process_time() - started
 
-    shipped = witness.witness_on_commit
-    off = lambda *args, **kwargs: None  # noqa: E731
     run(200)  # warm-up, untimed
     with_witness, without = [], []
     for round_ in range(args.rounds):
         for mode in ("on", "off") if round_ % 2 == 0 else ("off", "on"):
-            witness.witness_on_commit = shipped if mode == "on" else off
-            seconds = run(args.transitions) / args.transitions
+            with witness_switched(on=mode == "on"):
+                seconds = run(args.transitions) / args.transitions
             (with_witness if mode == "on" else without).append(seconds)
-    witness.witness_on_commit = shipped
 
     calls = 5000
     started = time.process_time()

@@ -253,6 +253,7 @@ def append(
     occurred_at: dt.datetime | None = None,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    version_checked: bool = False,
 ) -> list[RecordedEvent]:
     """Append `events` to a stream atomically, if the stream is at `expected_version`.
 
@@ -260,6 +261,12 @@ def append(
     OccurredAtOutOfRange for an `occurred_at` the log cannot hold (`check_occurred_at`). Runs inside
     the caller's transaction when there is one, so the inline projections and the caller's own
     writes commit or roll back together with the events. `company` is a Company or its id.
+
+    `version_checked=True`: the caller read `expected_version` from the stream inside its own
+    writer transaction (the commands do, from the order's state row) and compared it already,
+    so the version is not read again. A stale read can only be lower than the stream's version
+    (the state row never runs ahead of the log), and then the unique (stream, version)
+    constraint refuses the insert: still a ConcurrencyError, never a gap or a duplicate.
     """
     if not events:
         raise ValueError("append() needs at least one event.")
@@ -276,9 +283,10 @@ def append(
     occurred_at = occurred_at or recorded_at
     metadata = event_metadata(actor, correlation_id=correlation_id, causation_id=causation_id)
     with write_transaction(using):
-        current = stream_version(stream_id, using=using)
-        if current != expected_version:
-            raise ConcurrencyError(stream_id, expected_version, current)
+        if not version_checked:
+            current = stream_version(stream_id, using=using)
+            if current != expected_version:
+                raise ConcurrencyError(stream_id, expected_version, current)
         position, prev_hash = _head(using)
         rows: list[Event] = []
         for offset, event in enumerate(events, start=1):

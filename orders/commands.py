@@ -277,8 +277,15 @@ def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
 
 def _record(order: Order, event, actor, at) -> Order:
     # `order` was loaded scoped to the actor's company, so that is the order's company.
+    # `_load_for` compared the version under this writer transaction: append need not re-read it.
     (recorded,) = store.append(
-        order.id, order.version, [event], company=actor.company_id, actor=actor, occurred_at=at
+        order.id,
+        order.version,
+        [event],
+        company=actor.company_id,
+        actor=actor,
+        occurred_at=at,
+        version_checked=True,
     )
     return _order_after({name: getattr(order, name) for name in _ORDER_FIELDS}, recorded)
 

@@ -279,3 +279,49 @@ def test_tiny_benchmark_run_reports_every_figure_before_and_after(tmp_path):
         assert pages["baseline_ref"]["database"] == "seed"
         assert " → " in completed.stdout
         assert not (tmp_path / f"baseline-{pages['baseline_ref']['commit'][:12]}" / "tree").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: make test-postgres runs it")
+def test_tiny_benchmark_run_on_postgresql_reports_every_figure_and_drops_its_database(tmp_path):
+    """`make bench DATABASE_URL=postgres://…` in miniature, on the suite's own server: the
+    benchmark makes its own database beside the URL's, measures it and drops it."""
+    import os
+
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    results_dir = tmp_path / "results"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--tiny",
+            "--database-url",
+            url,
+            "--db",
+            str(tmp_path / "bench.sqlite3"),
+            "--results-dir",
+            str(results_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+    results = json.loads((results_dir / "latest-postgresql-tiny.json").read_text())
+    expected_code = 0 if results["gate"]["passed"] else GATE_MISSED
+    assert completed.returncode == expected_code, (
+        completed.stdout[-3000:] + completed.stderr[-5000:]
+    )
+    assert [name for name in REQUIRED_FIGURES if figure(results, name) is None] == []
+    assert results["machine"]["database"] == "postgresql"
+    assert results["dataset"]["fast_path_check"]["differences"] == 0
+    assert results["dataset"]["verify"]["ok"] is True
+    assert results["storage"]["tables"]["events_event"]["total_bytes"] > 0
+    assert "bare psycopg" in completed.stdout
+    with psycopg.connect(url, autocommit=True) as admin:
+        left = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE '%_bench'")
+        assert left.fetchall() == []

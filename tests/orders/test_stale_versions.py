@@ -49,3 +49,19 @@ def test_the_second_of_two_commands_based_on_the_same_version_is_refused(acme, s
 
     stored = Order.objects.get(pk=order.id)
     assert (stored.state, stored.version) == ("in_fulfilment", seen + 1)
+
+
+@pytest.mark.django_db
+def test_a_state_row_behind_the_log_cannot_slip_an_event_past_the_version_check(acme, manager):
+    # The commands check the version on the order's state row and `append` does not read it
+    # again; were that row behind the log (a projection being caught up), the unique
+    # (stream, version) constraint must still refuse the event.
+    order = factories.order_in_state("submitted", acme)
+    Order.objects.filter(pk=order.id).update(version=order.version - 1)
+    events_before = Event.objects.count()
+
+    with pytest.raises(ConcurrencyError) as stale:
+        perform("approve", order.id, manager, expected_version=order.version - 1)
+
+    assert stale.value.actual_version == order.version
+    assert Event.objects.count() == events_before
