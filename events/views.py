@@ -29,26 +29,33 @@ def audit_log(request):
             selectors.AUDIT_CSV_HEADER,
             selectors.audit_csv_rows(request.user.company_id, form.cleaned_data),
         )
-    context = {
-        "form": form,
-        "page": None,
-        "check": selectors.last_integrity_check(),
-        "witness_problem": witness.status(),
-        "actors": selectors.company_usernames(request.user.company_id),
-    }
-    if valid:
-        context["page"] = selectors.audit_page(request.user.company_id, form.cleaned_data)
-        context["query"] = _without_empty(request.GET, drop=AuditFilterForm.CURSORS)
     response = render_page(
         request,
         "events/audit_log.html",
         "events/partials/audit_table.html",
-        context,
+        _audit_context(request, form, valid),
         status=200 if valid else 400,
     )
     if request.htmx:
         return push_url(response, f"{request.path}?{clean}" if clean else request.path)
     return response
+
+
+def _audit_context(request, form: AuditFilterForm, valid: bool) -> dict:
+    """The page of events a valid filter selects (none for an invalid one), the last
+    verification and the witness's state, and the actor pick-list."""
+    company_id = request.user.company_id
+    context = {
+        "form": form,
+        "page": None,
+        "check": selectors.last_integrity_check(),
+        "witness_problem": witness.status(),
+        "actors": selectors.company_usernames(company_id),
+    }
+    if valid:
+        context["page"] = selectors.audit_page(company_id, form.cleaned_data)
+        context["query"] = _without_empty(request.GET, drop=AuditFilterForm.CURSORS)
+    return context
 
 
 def _without_empty(query: QueryDict, drop=()) -> str:

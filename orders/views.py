@@ -73,20 +73,7 @@ def order_list(request):
     if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
         rows = selectors.order_csv_rows(filterset.qs)
         return csv_response("orders.csv", selectors.ORDER_CSV_HEADER, rows)
-    page = Paginator(filterset.qs if valid else filterset.qs.none(), settings.ORDERS_PER_PAGE)
-    page = page.get_page(filterset.form.cleaned_data.get("page") if valid else 1)
-    bulk_form = _bulk_form(request.user, initial={"query": request.GET.urlencode()})
-    page.object_list = selectors.with_row_actions(
-        page.object_list, request.user, [name for name, _ in bulk_form.fields["action"].choices]
-    )
-    context = {
-        "filter": filterset,
-        "page": page,
-        "query": _query_without_page(request),
-        "columns": sort_columns(request.GET),
-        "page_range": list(page.paginator.get_elided_page_range(page.number, on_ends=1)),
-        "bulk_form": bulk_form,
-    }
+    context = _list_context(request, filterset, valid)
     return render_page(
         request,
         "orders/list.html",
@@ -100,6 +87,25 @@ def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def _list_context(request, filterset, valid: bool) -> dict:
+    """The list page's context: one page of the filtered rows, each with the bulk actions it
+    allows, the sortable columns and the pager."""
+    page = Paginator(filterset.qs if valid else filterset.qs.none(), settings.ORDERS_PER_PAGE)
+    page = page.get_page(filterset.form.cleaned_data.get("page") if valid else 1)
+    bulk_form = _bulk_form(request.user, initial={"query": request.GET.urlencode()})
+    page.object_list = selectors.with_row_actions(
+        page.object_list, request.user, [name for name, _ in bulk_form.fields["action"].choices]
+    )
+    return {
+        "filter": filterset,
+        "page": page,
+        "query": _query_without_page(request),
+        "columns": sort_columns(request.GET),
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_ends=1)),
+        "bulk_form": bulk_form,
+    }
 
 
 def _bulk_form(user, data=None, **kwargs) -> BulkActionForm:
@@ -139,16 +145,7 @@ def order_create(request):
     form = NewOrderForm(request.POST or None)
     formset = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        repeat = (
-            None
-            if form.cleaned_data["create_another"]
-            else selectors.recent_identical_order(
-                request.user, form.details(), formset.lines(), within=REPEAT_WINDOW
-            )
-        )
-        if repeat is not None and repeat.id != form.cleaned_data["order_id"]:
-            # (the same order_id is the same form again: place_order lands on its order)
-            form.ask_to_confirm(repeat)
+        if _identical_order_to_confirm(request.user, form, formset):
             return _form_page(request, form, formset, status=409)
         try:
             order = commands.place_order(
@@ -263,6 +260,21 @@ def _verb(event_type: str) -> str:
 def _not_a_draft(summary) -> TransitionNotAllowed:
     label = selectors.STATE_LABELS[summary.state].lower()
     return TransitionNotAllowed(f"Order {summary.number} is {label}: it cannot be changed now.")
+
+
+def _identical_order_to_confirm(user, form, formset) -> bool:
+    """True (and the form asks "create another anyway?") when `user` placed an identical order
+    moments ago from another form: a resubmission from history. The same `order_id` is the same
+    form again, which `place_order` itself lands on its order."""
+    if form.cleaned_data["create_another"]:
+        return False
+    repeat = selectors.recent_identical_order(
+        user, form.details(), formset.lines(), within=REPEAT_WINDOW
+    )
+    if repeat is None or repeat.id == form.cleaned_data["order_id"]:
+        return False
+    form.ask_to_confirm(repeat)
+    return True
 
 
 def _form_page(request, form, formset, summary=None, status=None):
