@@ -218,12 +218,10 @@ def test_baseline_database_copy_holds_every_committed_row_of_a_live_wal_file(tmp
     writer.close()
 
 
-@pytest.mark.slow
-def test_tiny_benchmark_run_reports_every_figure_before_and_after(tmp_path):
-    """The whole `make bench` in miniature, with the page phases also run on HEAD (in a git
-    checkout), served from its own exported tree on a database seeded by its own code. Whether
-    the gate passes depends on the machine, so only that the exit code agrees with it is
-    asserted."""
+def run_tiny_bench(tmp_path, results_name: str, *args: str):
+    """Run `bench.run --tiny` with `args` into `tmp_path`: (the finished process, its results
+    JSON `results_name`), after checking that the exit code agrees with the gate (whether the
+    gate passes depends on the machine)."""
     results_dir = tmp_path / "results"
     completed = subprocess.run(
         [
@@ -231,22 +229,35 @@ def test_tiny_benchmark_run_reports_every_figure_before_and_after(tmp_path):
             "-m",
             "bench.run",
             "--tiny",
+            *args,
             "--db",
             str(tmp_path / "bench.sqlite3"),
             "--results-dir",
             str(results_dir),
-            *(["--baseline-ref", "HEAD", "--baseline-db", "seed"] if IN_GIT_CHECKOUT else []),
         ],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=900,
     )
-
-    results = json.loads((results_dir / "latest-tiny.json").read_text())
+    results = json.loads((results_dir / results_name).read_text())
     expected_code = 0 if results["gate"]["passed"] else GATE_MISSED
     assert completed.returncode == expected_code, (
         completed.stdout[-3000:] + completed.stderr[-5000:]
+    )
+    return completed, results
+
+
+@pytest.mark.slow
+def test_tiny_benchmark_run_reports_every_figure_before_and_after(tmp_path):
+    """The whole `make bench` in miniature, with the page phases also run on HEAD (in a git
+    checkout), served from its own exported tree on a database seeded by its own code. Whether
+    the gate passes depends on the machine, so only that the exit code agrees with it is
+    asserted."""
+    completed, results = run_tiny_bench(
+        tmp_path,
+        "latest-tiny.json",
+        *(["--baseline-ref", "HEAD", "--baseline-db", "seed"] if IN_GIT_CHECKOUT else []),
     )
     missing = [
         name
@@ -291,30 +302,8 @@ def test_tiny_benchmark_run_on_postgresql_reports_every_figure_and_drops_its_dat
     import psycopg
 
     url = os.environ["DATABASE_URL"]
-    results_dir = tmp_path / "results"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--tiny",
-            "--database-url",
-            url,
-            "--db",
-            str(tmp_path / "bench.sqlite3"),
-            "--results-dir",
-            str(results_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-    results = json.loads((results_dir / "latest-postgresql-tiny.json").read_text())
-    expected_code = 0 if results["gate"]["passed"] else GATE_MISSED
-    assert completed.returncode == expected_code, (
-        completed.stdout[-3000:] + completed.stderr[-5000:]
+    completed, results = run_tiny_bench(
+        tmp_path, "latest-postgresql-tiny.json", "--database-url", url
     )
     assert [name for name in REQUIRED_FIGURES if figure(results, name) is None] == []
     assert results["machine"]["database"] == "postgresql"
