@@ -19,6 +19,7 @@ from accounts.csv_export import csv_response
 from accounts.login_flow import post_only
 from accounts.pages import render_page, wants_partial
 from accounts.templatetags.local_time import local_or_utc
+from outbox import selectors as outbox_selectors
 
 from . import commands, permissions, selectors, why_not
 from .exceptions import (
@@ -472,6 +473,7 @@ def order_history(request, order_id):
         "snapshot": selectors.snapshot_at(
             request.user, order_id, moment=data.get("as_of"), version=version
         ),
+        "notifications": outbox_selectors.done_for_stream(request.user.company_id, order_id),
     }
     template, partial = "orders/history.html", "orders/partials/history_body.html"
     return render_page(request, template, partial, context, status=200 if valid else 400)

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "projections",
     "ops",
     "outbox",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -231,7 +232,8 @@ SERVER_EMAIL = config("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # ADMINS set, Django also mails them server errors. Empty: no alert e-mail.
 ADMINS = [(address, address) for address in config("ADMINS", default="", cast=Csv())]
 # The site's address as users reach it (e.g. https://orders.example.com): the links that
-# `create_company` prints and e-mails start with it. Pages build links from the request instead.
+# `create_company` prints and e-mails, and those in notification mails, start with it. Pages
+# build links from the request instead.
 SITE_URL = config("SITE_URL", default="")
 # Password reset links stay valid this long (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = config("PASSWORD_RESET_TIMEOUT_MINUTES", default=60, cast=int) * 60
@@ -264,10 +266,13 @@ HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
 WORKER_POLL_SECONDS = config("WORKER_POLL_SECONDS", default=0.5, cast=float)
 WORKER_LEASE_SECONDS = config("WORKER_LEASE_SECONDS", default=60, cast=float)
 WORKER_SILENT_AFTER_SECONDS = config("WORKER_SILENT_AFTER_SECONDS", default=60, cast=int)
-# Notifications (notifications/): the absolute address links in mails point to, and the local
-# hour (TIME_ZONE) the daily digest goes out.
-SITE_URL = config("SITE_URL", default="http://127.0.0.1:8000")
+# Notifications (notifications/): the local hour (TIME_ZONE) the daily digest goes out. Links in
+# the mails start with SITE_URL (above; empty: http://127.0.0.1:8000, where `make run` serves).
 NOTIFY_DIGEST_HOUR = config("NOTIFY_DIGEST_HOUR", default=7, cast=int)
+# A mail that fails is retried after 5 s, 10 s, 20 s … (at most an hour apart) and parked on
+# the ops desk after this many attempts (8: about 10 minutes of trying).
+NOTIFY_RETRY_FIRST_SECONDS = config("NOTIFY_RETRY_FIRST_SECONDS", default=5, cast=float)
+NOTIFY_MAX_ATTEMPTS = config("NOTIFY_MAX_ATTEMPTS", default=8, cast=int)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")
