@@ -1,3 +1,4 @@
+import contextlib
 import datetime as dt
 
 import pytest
@@ -6,6 +7,7 @@ from accounts.models import Role
 from notifications.subscriber import Notifier
 from outbox import engine
 from tests import factories
+from tests.outbox.smtp import Inbox
 from tests.outbox.subscribers import Clock
 
 
@@ -51,3 +53,12 @@ class Run:
 @pytest.fixture
 def notify(acme, globex, team, clock):
     return Run(clock, [acme, globex])
+
+
+@pytest.fixture
+def inbox():
+    server = Inbox()
+    server.start()
+    yield server
+    with contextlib.suppress(Exception):
+        server.stop()
