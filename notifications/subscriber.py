@@ -95,13 +95,16 @@ class Notifier(engine.Subscriber):
                 stream_id=event.stream_id,
             )
 
+    def tick_due(self, company_id, now) -> bool:
+        """From NOTIFY_DIGEST_HOUR (local time) until the company's digest of the day is made."""
+        day = _digest_day(now)
+        return day is not None and not DigestRun.objects.filter(company_id=company_id, day=day)
+
     def tick(self, company_id, now, outbox):
-        """The daily digest, once per company and local day, from NOTIFY_DIGEST_HOUR on."""
-        local = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
-        if local.hour < settings.NOTIFY_DIGEST_HOUR:
-            return
-        day = local.date()
-        if DigestRun.objects.filter(company_id=company_id, day=day).exists():
+        """The daily digest, once per company and local day (DigestRun is unique per day, and
+        the company's lease keeps a second worker out meanwhile)."""
+        day = _digest_day(now)
+        if day is None or DigestRun.objects.filter(company_id=company_id, day=day).exists():
             return
         DigestRun.objects.create(company_id=company_id, day=day, made_at=now)
         make_digests(company_id, day, now, outbox)
@@ -127,6 +130,12 @@ class Notifier(engine.Subscriber):
             key=item.key,
             event_id=str(item.event_id or ""),
         )
+
+
+def _digest_day(now: dt.datetime) -> dt.date | None:
+    """Today's local date once the digest hour has come, else None."""
+    local = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return local.date() if local.hour >= settings.NOTIFY_DIGEST_HOUR else None
 
 
 # --- who is concerned, and what the mail says --------------------------------------------------

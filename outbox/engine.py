@@ -32,9 +32,12 @@ Subclass `Subscriber` and register an instance from your app's `AppConfig.ready(
             # committed at once) and never delivered again. Raise: it is retried.
             send(item.data, idempotency_key=item.key)
 
+        def tick_due(self, company_id, now):  # optional: a cheap read every round
+            return is_digest_time(company_id, now)
+
         def tick(self, company_id, now, outbox):
-            # Optional, every worker round per company, in a transaction: time-driven work
-            # (a daily digest); `outbox.add` with a key per period makes it once per period.
+            # When tick_due says so, in a transaction: time-driven work (a daily digest);
+            # `outbox.add` with a key per period makes it once per period.
             ...
 
     # apps.py: def ready(self): engine.register(HookSender())
@@ -111,8 +114,12 @@ class Subscriber:
     def deliver(self, item: OutboxItem) -> None:
         raise NotImplementedError(f"{type(self).__name__} adds items but cannot deliver them")
 
+    def tick_due(self, company_id: uuid.UUID, now: dt.datetime) -> bool:
+        """Whether `tick` has work now (a cheap read, every round; default: never)."""
+        return False
+
     def tick(self, company_id: uuid.UUID, now: dt.datetime, outbox: Outbox) -> None:
-        """Time-driven work for one company (default: none)."""
+        """Time-driven work for one company, in a transaction, when `tick_due` said so."""
 
     def wants(self, event_type: str) -> bool:
         return self.event_types is None or event_type in self.event_types
@@ -230,9 +237,10 @@ def run_company(
     Raises LeaseLost when another worker moved the checkpoint meanwhile."""
     done = handle_new_events(sub, company_id, now=now)
     done += deliver_due(sub, company_id, now=now, keep_lease=keep_lease)
-    with transaction.atomic():
-        checkpoint = _checkpoint(sub, company_id, now())
-        sub.tick(company_id, now(), Outbox(sub.name, company_id, checkpoint.position, now()))
+    if sub.tick_due(company_id, now()):  # a read: an idle round takes no write lock
+        with transaction.atomic():
+            checkpoint = _checkpoint(sub, company_id, now())
+            sub.tick(company_id, now(), Outbox(sub.name, company_id, checkpoint.position, now()))
     return done
 
 

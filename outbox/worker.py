@@ -45,6 +45,9 @@ class Leases:
                 self.held.add(company_id)
             return company_id in self.held
         now = self.now()
+        renewed = self.renewed_at.get(company_id)
+        if company_id in self.held and renewed and self._fresh(renewed, now):
+            return True  # renewed less than a third of a lease ago: no write this round
         until = now + dt.timedelta(seconds=self.lease_seconds)
         name = f"company:{company_id}"
         with transaction.atomic():  # BEGIN IMMEDIATE on SQLite: one lease writer at a time
@@ -59,6 +62,7 @@ class Leases:
             self.renewed_at[company_id] = now
         else:
             self.held.discard(company_id)
+            self.renewed_at.pop(company_id, None)
         return bool(taken)
 
     def keep(self, company_id: uuid.UUID) -> None:
@@ -66,11 +70,11 @@ class Leases:
         `engine.LeaseLost` if it was taken over (it had expired)."""
         if self.postgres:
             return  # the session holds its advisory lock until it ends
-        renewed = self.renewed_at.get(company_id)
-        if renewed and (self.now() - renewed).total_seconds() < self.lease_seconds / 3:
-            return
         if not self.acquire(company_id):
             raise engine.LeaseLost(f"the lease of company {company_id} was taken over")
+
+    def _fresh(self, renewed: dt.datetime, now: dt.datetime) -> bool:
+        return (now - renewed).total_seconds() < self.lease_seconds / 3
 
     def release_all(self) -> None:
         if self.postgres:
@@ -79,6 +83,7 @@ class Leases:
         else:
             Lease.objects.filter(owner=self.owner).update(expires_at=self.now())
         self.held.clear()
+        self.renewed_at.clear()
 
     def forget(self) -> None:
         """After a lost connection: PostgreSQL dropped the session's locks with it."""
