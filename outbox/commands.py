@@ -45,15 +45,17 @@ def skip_item(*, actor, item_id, now=None) -> OutboxItem:
 
 
 def _parked_item(actor, item_id) -> OutboxItem:
-    if getattr(actor, "company_id", None) is None or not actor.has_perm(OPS_PERMISSION):
-        raise OutboxNotPermitted()
+    """The actor's company's item (another company's is not found, whoever asks: a 404 before
+    a 403), if the actor may act on it and it is parked."""
     try:
         item = OutboxItem.objects.filter(pk=uuid.UUID(str(item_id)), company_id=actor.company_id)
-        item = item.first()
+        item = item.first() if actor.company_id is not None else None
     except (ValueError, ValidationError):
         item = None
     if item is None:
         raise ItemNotFound()
+    if not actor.has_perm(OPS_PERMISSION):
+        raise OutboxNotPermitted()
     if item.status != OutboxItem.Status.PARKED:
         raise ItemNotParked(item.get_status_display().lower())
     return item

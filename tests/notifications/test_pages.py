@@ -107,8 +107,9 @@ def test_retry_and_skip_on_the_ops_desk_are_audited_events(client, acme, ops):
 
 def test_another_companys_parked_item_is_a_404_and_staff_get_a_403(client, acme, globex, staff):
     item = _parked(acme)
-    factories.log_in(client, factories.user(Role.OPS, globex))
-    assert client.post(f"/ops/outbox/{item.pk}/retry/").status_code == 404
+    for outsider in (factories.user(Role.OPS, globex), factories.user(Role.MANAGER, globex)):
+        factories.log_in(client, outsider)
+        assert client.post(f"/ops/outbox/{item.pk}/retry/").status_code == 404
     factories.log_in(client, staff)
     assert client.post(f"/ops/outbox/{item.pk}/skip/").status_code == 403
     item.refresh_from_db()
