@@ -72,12 +72,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -87,6 +88,7 @@ from events.store import RecordedEvent, head_position, recorded_event
 from .models import OutboxItem, SubscriberCheckpoint, Subscription
 
 Clock = Callable[[], dt.datetime]
+logger = logging.getLogger("ledgerline.worker")
 Status = OutboxItem.Status
 
 
@@ -238,9 +240,15 @@ def run_company(
     done = handle_new_events(sub, company_id, now=now)
     done += deliver_due(sub, company_id, now=now, keep_lease=keep_lease)
     if sub.tick_due(company_id, now()):  # a read: an idle round takes no write lock
-        with transaction.atomic():
-            checkpoint = _checkpoint(sub, company_id, now())
-            sub.tick(company_id, now(), Outbox(sub.name, company_id, checkpoint.position, now()))
+        try:
+            with transaction.atomic():
+                checkpoint = _checkpoint(sub, company_id, now())
+                outbox = Outbox(sub.name, company_id, checkpoint.position, now())
+                sub.tick(company_id, now(), outbox)
+        except DatabaseError:
+            raise
+        except Exception:  # nothing written; tried again next round, the worker carries on
+            logger.exception("%s: tick failed for company %s", sub.name, company_id)
     return done
 
 
