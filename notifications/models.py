@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from accounts.models import UUIDModel
+from common.models import UUIDModel
 
 from .kinds import Choice
 

@@ -22,10 +22,10 @@ from django.urls import reverse
 from accounts.commands import password_link_path
 from accounts.models import Company, User
 from events.models import Event
+from orders.selectors import stuck_orders
 from outbox import engine
 from outbox.models import OutboxItem
 from projections.models import OrderSummary
-from projections.selectors import stuck_orders
 
 from . import kinds, mail
 from .kinds import Choice

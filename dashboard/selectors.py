@@ -9,15 +9,15 @@ import math
 from django.conf import settings
 from django.utils import timezone
 
-from orders.models import FINAL_STATES, OrderState
-
-from .forms import DEFAULT_PERIOD
-from .models import (
+from orders.models import OrderState
+from orders.selectors import stuck_orders
+from projections.models import (
     DashboardDaily,
     DashboardOrder,
     DashboardStateTotal,
-    OrderSummary,
 )
+
+from .forms import DEFAULT_PERIOD
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 180, 24
 
@@ -252,20 +252,3 @@ def cycle_times(company_id, period: Period) -> CycleTimes:
         dt.timedelta(seconds=middle),
         dt.timedelta(seconds=seconds[math.ceil(0.9 * n) - 1]),
     )
-
-
-def stuck_orders(company_id, *, now: dt.datetime, limit: int = 10) -> dict:
-    """Orders in the same non-final state for longer than STUCK_AFTER_DAYS, oldest first.
-
-    Returns {"rows": up to `limit` dicts (id, number, state, state_since), "more": bool,
-    "count": int}: two queries, whatever the number of stuck orders.
-    """
-    cutoff = now - dt.timedelta(days=settings.STUCK_AFTER_DAYS)
-    open_states = [state for state in OrderState.values if state not in FINAL_STATES]
-    stuck = OrderSummary.objects.filter(
-        company_id=company_id, state__in=open_states, state_since__lt=cutoff
-    )
-    rows = list(
-        stuck.order_by("state_since").values("id", "number", "state", "state_since")[: limit + 1]
-    )
-    return {"rows": rows[:limit], "more": len(rows) > limit, "count": stuck.count()}
