@@ -51,6 +51,10 @@ def test_a_submitted_order_reaches_the_managers_by_smtp_within_seconds(acme, peo
     try:
         order = submit(people["staff"])
         wait_for(lambda: len(inbox.messages) >= 2, timeout=30, what="the managers' mails")
+        wait_for(
+            lambda: OutboxItem.objects.filter(stream_id=order.id, status="done").count() == 2,
+            what="their done records",
+        )
     finally:
         stop(worker)
 

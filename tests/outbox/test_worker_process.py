@@ -80,6 +80,7 @@ def test_mail_sent_while_the_smtp_server_is_down_arrives_when_it_is_back(acme, s
         assert inbox.messages == []
         inbox.start()
         wait_for(lambda: inbox.count_by().keys() >= event_ids(), what="the mail after restart")
+        wait_for(all_done, what="its done record")  # written just after the server's answer
     finally:
         stop(worker)
     item = OutboxItem.objects.get()
