@@ -15,7 +15,7 @@ MANAGE := $(PY) manage.py
 .PHONY: help run serve test test-postgres lint format setup setup-dev setup-postgres requirements migrate seed bench bench-both soak e2e-deps clean
 
 help:
-	@echo "make run    - set up (venv, requirements, .env, migrate, demo data) and serve on http://127.0.0.1:8000"
+	@echo "make run    - set up (venv, requirements, .env, migrate, demo data), serve on http://127.0.0.1:8000 and run the worker"
 	@echo "make test   - set up with dev requirements, then ruff, the import fence and the whole pytest suite"
 	@echo "make test-postgres - the whole suite again on a throwaway local PostgreSQL server"
 	@echo "make serve  - migrate, collectstatic and serve as production does (manage.py serve: waitress)"
@@ -61,9 +61,11 @@ migrate: setup
 seed: migrate
 	$(MANAGE) seed_demo
 
+# The web server and the worker (Procfile, honcho): Ctrl-C stops both. Mails go to the
+# console (dev settings) unless EMAIL_BACKEND/EMAIL_HOST in .env say otherwise.
 run: seed
 	@echo "Serving on http://127.0.0.1:8000  (log in as acme.staff / demo-orders-2026)"
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(VENV)/bin/honcho start -f Procfile
 
 serve: migrate
 	$(MANAGE) collectstatic --noinput --verbosity 0

@@ -17,7 +17,10 @@ from django.db import connections
 from events import postgres, store, witness
 from events.models import BackupRecord, IntegrityCheck
 from events.sqlite import database_path
+from outbox import selectors as outbox_selectors
+from outbox.models import OutboxItem
 from projections import engine, scratch
+from projections.models import EventNumber
 
 
 @dataclasses.dataclass
@@ -95,4 +98,28 @@ def ops_desk(using: str = "default") -> OpsDesk:
         ),
         leftovers=scratch.leftovers(using),
         database=database_files(using),
+    )
+
+
+@dataclasses.dataclass
+class OutboxDesk:
+    """The worker and the subscriptions, for one company (its own figures only)."""
+
+    workers: outbox_selectors.WorkerState
+    subscriptions: list[outbox_selectors.SubscriptionStatus]
+    parked: list[OutboxItem]
+
+
+def outbox_desk(company_id, *, now) -> OutboxDesk:
+    subscriptions = outbox_selectors.subscriptions(company_id)
+    positions = [s.position for s in subscriptions if s.position]
+    numbers = dict(
+        EventNumber.objects.filter(position__in=positions).values_list("position", "number")
+    )
+    for status in subscriptions:
+        status.number = numbers.get(status.position, 0)
+    return OutboxDesk(
+        workers=outbox_selectors.workers(now),
+        subscriptions=subscriptions,
+        parked=outbox_selectors.parked_items(company_id),
     )

@@ -1,6 +1,13 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from outbox import commands as outbox_commands
+from outbox.exceptions import ItemNotFound, ItemNotParked, OutboxNotPermitted
 
 from . import selectors
 
@@ -8,5 +15,37 @@ from . import selectors
 @require_GET
 @permission_required("orders.view_ops_desk", raise_exception=True)
 def desk(request):
-    """The system's health on one page, read only: the commands stay commands."""
-    return render(request, "ops/desk.html", {"desk": selectors.ops_desk()})
+    """The system's health on one page; the only writes are the outbox's retry and skip."""
+    context = {
+        "desk": selectors.ops_desk(),
+        "outbox": selectors.outbox_desk(request.user.company_id, now=timezone.now()),
+    }
+    return render(request, "ops/desk.html", context)
+
+
+# No permission_required on the two actions: the command looks the item up in the user's company
+# first, so another company's item is a 404 for everyone, then asks for the ops permission (403).
+@require_POST
+def outbox_retry(request, item_id):
+    """Put a parked delivery back in the queue (an audited event)."""
+    return _outbox_action(request, outbox_commands.retry_item, item_id, "queued again")
+
+
+@require_POST
+def outbox_skip(request, item_id):
+    """Give a parked delivery up (an audited event)."""
+    return _outbox_action(request, outbox_commands.skip_item, item_id, "skipped")
+
+
+def _outbox_action(request, command, item_id, done: str):
+    try:
+        item = command(actor=request.user, item_id=item_id)
+    except ItemNotFound:
+        raise Http404("No such parked item.") from None
+    except OutboxNotPermitted as error:
+        raise PermissionDenied(str(error)) from None
+    except ItemNotParked as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(request, f"{item.summary or item.key}: {done}.")
+    return redirect("ops:desk")

@@ -15,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.csv_export import csv_response
 from accounts.login_flow import post_only
-from accounts.pages import render_page, wants_partial
-from accounts.templatetags.local_time import local_or_utc
+from common.csv_export import csv_response
+from common.pages import render_page, wants_partial
+from common.templatetags.local_time import local_or_utc
+from outbox import selectors as outbox_selectors
 
 from . import commands, permissions, selectors, why_not
 from .exceptions import (
@@ -472,6 +473,7 @@ def order_history(request, order_id):
         "snapshot": selectors.snapshot_at(
             request.user, order_id, moment=data.get("as_of"), version=version
         ),
+        "notifications": outbox_selectors.done_for_stream(request.user.company_id, order_id),
     }
     template, partial = "orders/history.html", "orders/partials/history_body.html"
     return render_page(request, template, partial, context, status=200 if valid else 400)

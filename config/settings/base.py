@@ -27,19 +27,26 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "common",
     "accounts",
     "events",
     "orders",
+    # Projections register as their apps become ready: this order keeps the reports' order
+    # (order_state, order_summary, dashboard, event_number).
+    "dashboard",
     "projections",
+    "audit",
     "ops",
+    "outbox",
+    "notifications",
 ]
 
 MIDDLEWARE = [
-    "accounts.middleware.RequestIdMiddleware",
+    "common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Vary: HX-Request and Cache-Control on every page a view answers (accounts/caching.py).
-    "accounts.caching.PrivateCacheMiddleware",
+    # Vary: HX-Request and Cache-Control on every page a view answers (common/caching.py).
+    "common.caching.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -50,7 +57,7 @@ MIDDLEWARE = [
     "accounts.login_flow.SessionRefreshMiddleware",
     "accounts.company_required.CompanyRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "accounts.htmx_messages.HtmxMessagesMiddleware",
+    "common.htmx_messages.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -74,7 +81,7 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
             ],
             # `date`/`time` that show an extreme instant in UTC instead of failing the page.
-            "builtins": ["accounts.templatetags.local_time"],
+            "builtins": ["common.templatetags.local_time"],
         },
     },
 ]
@@ -230,7 +237,8 @@ SERVER_EMAIL = config("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # ADMINS set, Django also mails them server errors. Empty: no alert e-mail.
 ADMINS = [(address, address) for address in config("ADMINS", default="", cast=Csv())]
 # The site's address as users reach it (e.g. https://orders.example.com): the links that
-# `create_company` prints and e-mails start with it. Pages build links from the request instead.
+# `create_company` prints and e-mails, and those in notification mails, start with it. Pages
+# build links from the request instead.
 SITE_URL = config("SITE_URL", default="")
 # Password reset links stay valid this long (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = config("PASSWORD_RESET_TIMEOUT_MINUTES", default=60, cast=int) * 60
@@ -256,13 +264,27 @@ SERVE_THREADS = config("SERVE_THREADS", default=8, cast=int)
 SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.
 HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
+# The worker (`manage.py run_worker`, outbox/worker.py): how often it polls SQLite for new
+# events (PostgreSQL wakes it by NOTIFY), how long a company's lease lasts without renewal
+# (longer than any one side effect: EMAIL_TIMEOUT_SECONDS), and after how long without a
+# heartbeat the ops desk says it is not running.
+WORKER_POLL_SECONDS = config("WORKER_POLL_SECONDS", default=0.5, cast=float)
+WORKER_LEASE_SECONDS = config("WORKER_LEASE_SECONDS", default=60, cast=float)
+WORKER_SILENT_AFTER_SECONDS = config("WORKER_SILENT_AFTER_SECONDS", default=60, cast=int)
+# Notifications (notifications/): the local hour (TIME_ZONE) the daily digest goes out. Links in
+# the mails start with SITE_URL (above; empty: http://127.0.0.1:8000, where `make run` serves).
+NOTIFY_DIGEST_HOUR = config("NOTIFY_DIGEST_HOUR", default=7, cast=int)
+# A mail that fails is retried after 5 s, 10 s, 20 s … (at most an hour apart) and parked on
+# the ops desk after this many attempts (8: about 10 minutes of trying).
+NOTIFY_RETRY_FIRST_SECONDS = config("NOTIFY_RETRY_FIRST_SECONDS", default=5, cast=float)
+NOTIFY_MAX_ATTEMPTS = config("NOTIFY_MAX_ATTEMPTS", default=8, cast=int)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "accounts.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "common.logging.RequestIdFilter"}},
     "formatters": {
         "line": {
             "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s",

@@ -1,0 +1,54 @@
+"""The dashboard's period (issue #19 §5): ?period=7|30|90|365|all, or ?from=…&to=… (dates)."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+
+from common.form_fields import BoundedDateField, IsoDateInput
+
+PERIOD_CHOICES = [
+    ("7", "Last 7 days"),
+    ("30", "Last 30 days"),
+    ("90", "Last 90 days"),
+    ("365", "Last 365 days"),
+    ("all", "All time"),
+]
+DEFAULT_PERIOD = "30"
+# A period longer than this is refused (400): a bar per month of it is still a readable chart
+# and a small page; year 1 to 9999 would be 120,000 bars.
+MAX_PERIOD_DAYS = 100 * 366
+
+
+def _date(label: str) -> BoundedDateField:
+    return BoundedDateField(label=label, required=False, widget=IsoDateInput)
+
+
+class PeriodForm(forms.Form):
+    """`period` (days back from today, or "all"), or an explicit `from`/`to` (both inclusive;
+    either may be left out: from the first order / up to today). Dates win over `period`."""
+
+    period = forms.ChoiceField(label="Period", choices=PERIOD_CHOICES, required=False)
+    from_ = _date("From")
+    to = _date("To")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword: the field is from_, its parameter `from`.
+        self.fields["from"] = self.fields.pop("from_")
+        self.fields["to"] = self.fields.pop("to")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.wrapper_class = "col-auto"
+        self.helper.form_show_errors = True
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from"), data.get("to")
+        if start and end and start > end:
+            self.add_error("to", "This date must not be before “From”.")
+        elif start and ((end or timezone.localdate()) - start).days >= MAX_PERIOD_DAYS:
+            self.add_error("from", "Pick a period of at most 100 years.")
+        return data

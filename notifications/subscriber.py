@@ -1,0 +1,270 @@
+"""The notifier: a subscriber of the log (outbox engine) that tells people what concerns them.
+
+Decided per event, inside the transaction that moves its checkpoint: who is concerned (by
+permission and by the order's placer, always within the event's company), what each chose
+(at once → one mail owed, keyed `<event id>:<user id>`; daily digest → a `DigestEntry`;
+never → nothing). What a mail says is fixed at that moment (item data), so a retry sends the
+same mail. Mails are not events: the outbox's "done" record of each mail (when, to whom by
+user and role, never the address) is what the order's history shows.
+
+Order does not matter between mails (`order_matters = False`): one mail parked past its
+retries does not hold back the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.commands import password_link_path
+from accounts.models import Company, User
+from events.models import Event
+from orders.selectors import stuck_orders
+from outbox import engine
+from outbox.models import OutboxItem
+from projections.models import OrderSummary
+
+from . import kinds, mail
+from .kinds import Choice
+from .models import DigestEntry, DigestRun, NotificationPreference
+
+SUBJECTS = {
+    "OrderSubmitted": "{number} waits for your approval",
+    "OrderRejected": "{number} was rejected",
+    "OrderHeld": "{number} was put on hold",
+    "OrderDelivered": "{number} was delivered",
+    "OrderCancelled": "{number} was cancelled",
+    "UserRoleChanged": "your role changed",
+    "UserDeactivated": "your account was deactivated",
+}
+
+
+def preference(user, kind: kinds.Kind) -> Choice:
+    """The user's choice for `kind`, or its default (a stored choice no longer offered for the
+    kind falls back to the default too)."""
+    stored = (
+        NotificationPreference.objects.filter(user=user, kind=kind.key)
+        .values_list("choice", flat=True)
+        .first()
+    )
+    return Choice(stored) if stored in kind.choices else kind.default
+
+
+class Notifier(engine.Subscriber):
+    name = "notifier"
+    event_types = frozenset(kinds.EVENT_KINDS)
+    order_matters = False
+    start = "head"
+
+    @property
+    def max_attempts(self) -> int:
+        return settings.NOTIFY_MAX_ATTEMPTS
+
+    def backoff(self, attempts: int) -> dt.timedelta:
+        first = settings.NOTIFY_RETRY_FIRST_SECONDS
+        return dt.timedelta(seconds=min(first * 2 ** (attempts - 1), 3600))
+
+    # --- deciding, in the checkpoint's transaction ---------------------------------------------
+
+    def handle(self, event, outbox):
+        kind = kinds.EVENT_KINDS[event.event_type]
+        for user in recipients(kind, event):
+            choice = preference(user, kind)
+            if choice == Choice.NEVER:
+                continue
+            data = message_data(kind, event, user)
+            if choice == Choice.DIGEST:
+                DigestEntry.objects.get_or_create(
+                    user=user,
+                    event_id=event.id,
+                    defaults={
+                        "company_id": event.company_id,
+                        "kind": kind.key,
+                        "data": data,
+                        "created_at": outbox.now,
+                    },
+                )
+                continue
+            outbox.add(
+                f"{event.id}:{user.pk}",
+                data,
+                summary=f"{data['subject']} → {user.username} ({data['role'] or 'no role'})",
+                stream_id=event.stream_id,
+            )
+
+    def tick_due(self, company_id, now) -> bool:
+        """From NOTIFY_DIGEST_HOUR (local time) until the company's digest of the day is made."""
+        day = _digest_day(now)
+        return day is not None and not DigestRun.objects.filter(company_id=company_id, day=day)
+
+    def tick(self, company_id, now, outbox):
+        """The daily digest, once per company and local day (DigestRun is unique per day, and
+        the company's lease keeps a second worker out meanwhile)."""
+        day = _digest_day(now)
+        if day is None or DigestRun.objects.filter(company_id=company_id, day=day).exists():
+            return
+        DigestRun.objects.create(company_id=company_id, day=day, made_at=now)
+        make_digests(company_id, day, now, outbox)
+
+    # --- sending, outside any transaction ------------------------------------------------------
+
+    def deliver(self, item: OutboxItem) -> None:
+        data = item.data
+        user = User.objects.filter(pk=data.get("user_id"), company_id=item.company_id).first()
+        if user is None or not user.email:
+            return  # nobody to send to any more: done, nothing sent
+        if data["kind"] == "password_link":
+            send_password_link(item, user)
+            return
+        if not user.is_active and data["kind"] != kinds.ACCESS.key:
+            return
+        template = "digest" if data["kind"] == "digest" else data["kind"]
+        mail.send(
+            template=template,
+            subject=data["subject"],
+            context={"data": data, "user": user, "company": data.get("company", "")},
+            to=user.email,
+            key=item.key,
+            event_id=str(item.event_id or ""),
+        )
+
+
+def _digest_day(now: dt.datetime) -> dt.date | None:
+    """Today's local date once the digest hour has come, else None."""
+    local = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return local.date() if local.hour >= settings.NOTIFY_DIGEST_HOUR else None
+
+
+# --- who is concerned, and what the mail says --------------------------------------------------
+
+
+def recipients(kind: kinds.Kind, event) -> list[User]:
+    """The users of the event's company concerned by it (never its actor, never without an
+    address). Approval: whoever may approve. Order outcomes: who placed the order. Access: the
+    user the event is about (even deactivated: that is the news)."""
+    actor_id = event.metadata.get("actor_id")
+    users = User.objects.filter(company_id=event.company_id).exclude(email="")
+    if actor_id:
+        users = users.exclude(pk=actor_id)
+    if kind is kinds.APPROVAL:
+        # The backend that decides permissions everywhere (AUTHENTICATION_BACKENDS: last).
+        may = User.objects.with_perm(
+            kind.permission, include_superusers=False, backend=settings.AUTHENTICATION_BACKENDS[-1]
+        )
+        users = users.filter(pk__in=may)
+        return list(users.filter(is_active=True))
+    if kind is kinds.ACCESS:
+        return list(users.filter(pk=event.stream_id))
+    placed = Event.objects.filter(stream_id=event.stream_id, version=1).first()
+    placer = placed.metadata.get("actor_id") if placed else None
+    return list(users.filter(pk=placer, is_active=True)) if placer else []
+
+
+def message_data(kind: kinds.Kind, event, user) -> dict:
+    """Everything the mail says, fixed when the event is handled (JSON)."""
+    actor = User.objects.filter(pk=event.metadata.get("actor_id")).first()
+    data = {
+        "kind": kind.key,
+        "user_id": str(user.pk),
+        "username": user.username,
+        "role": user.role,
+        "event_type": event.event_type,
+        "label": event.data.label,
+        "actor": (actor.get_full_name() or actor.username) if actor else "Ledgerline",
+        "reason": getattr(event.data, "reason", ""),
+        "company": Company.objects.filter(pk=event.company_id).values_list("name", flat=True)[0],
+        "occurred_at": event.occurred_at.isoformat(),
+    }
+    if event.stream_type == "order":
+        order = OrderSummary.objects.filter(pk=event.stream_id, company_id=event.company_id)
+        order = order.values("number", "customer_name", "total_cents", "currency").first() or {}
+        data |= {
+            "order_id": str(event.stream_id),
+            "number": order.get("number", ""),
+            "customer": order.get("customer_name", ""),
+            "total": f"{order.get('total_cents', 0) / 100:.2f} {order.get('currency', '')}",
+            "path": reverse("orders:detail", args=[event.stream_id]),
+        }
+    else:
+        data |= {
+            "from_role": getattr(event.data, "from_role", ""),
+            "to_role": getattr(event.data, "to_role", ""),
+            "path": reverse("login"),
+        }
+    data["subject"] = SUBJECTS[event.event_type].format(number=data.get("number", ""))
+    return data
+
+
+def make_digests(company_id, day: dt.date, now: dt.datetime, outbox) -> None:
+    """One digest mail owed per user with something in it: their digest entries and, for those
+    who chose it, the company's stuck orders."""
+    stuck = stuck_orders(company_id, now=now, limit=50)
+    rows = [
+        {**row, "id": str(row["id"]), "state_since": row["state_since"].isoformat()}
+        for row in stuck["rows"]
+    ]
+    entries = DigestEntry.objects.filter(company_id=company_id, digest_key="").order_by(
+        "created_at"
+    )
+    by_user: dict = {}
+    for entry in entries:
+        by_user.setdefault(entry.user_id, []).append(entry)
+    company = Company.objects.filter(pk=company_id).values_list("name", flat=True).first()
+    users = User.objects.filter(company_id=company_id, is_active=True).exclude(email="")
+    for user in users.order_by("username"):
+        wants_stuck = (
+            stuck["count"]
+            and kinds.offered(kinds.STUCK, user)
+            and preference(user, kinds.STUCK) == Choice.DIGEST
+        )
+        mine = by_user.get(user.pk, [])
+        if not mine and not wants_stuck:
+            continue
+        key = f"digest:{day.isoformat()}:{user.pk}"
+        data = {
+            "kind": "digest",
+            "user_id": str(user.pk),
+            "username": user.username,
+            "role": user.role,
+            "day": day.isoformat(),
+            "company": company,
+            "subject": f"your daily digest for {day.isoformat()}",
+            "entries": [entry.data for entry in mine],
+            "stuck": rows if wants_stuck else [],
+            "stuck_count": stuck["count"] if wants_stuck else 0,
+            "stuck_after_days": settings.STUCK_AFTER_DAYS,
+        }
+        if outbox.add(key, data, summary=f"Daily digest → {user.username} ({user.role})"):
+            DigestEntry.objects.filter(pk__in=[entry.pk for entry in mine]).update(digest_key=key)
+
+
+def send_password_link(item: OutboxItem, user: User) -> None:
+    """A set-password mail queued by a request (see README "Queuing a set-password mail"):
+    the link is made now, so it is the newest; a link queued later for the same user voids
+    this one (nothing sent), and so does deactivation."""
+    newer = OutboxItem.objects.filter(
+        subscriber=item.subscriber,
+        company_id=item.company_id,
+        data__kind="password_link",
+        data__user_id=str(user.pk),
+        created_at__gt=item.created_at,
+    )
+    if not user.is_active or newer.exists():
+        return
+    invitation = item.data.get("purpose") == "invitation"
+    mail.send(
+        template="password_link",
+        subject="set your password" if invitation else "reset your password",
+        context={
+            "user": user,
+            "invitation": invitation,
+            "company": user.company.name,
+            "url": mail.site_url() + password_link_path(user),
+            "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+        to=user.email,
+        key=item.key,
+    )
