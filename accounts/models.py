@@ -18,6 +18,14 @@ class UUIDModel(models.Model):
         abstract = True
 
 
+class PasswordLogin(models.TextChoices):
+    """Who of a company may log in with a password (single sign-on is the other way in)."""
+
+    EVERYONE = "everyone", "Everyone"
+    MANAGERS = "managers", "Managers only (a break-glass account)"
+    NOBODY = "nobody", "Nobody: single sign-on only"
+
+
 class Company(UUIDModel):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=50, unique=True)
@@ -26,6 +34,9 @@ class Company(UUIDModel):
         default="EUR",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")],
         help_text="ISO 4217 currency code of all the company's orders.",
+    )
+    password_login = models.CharField(
+        max_length=10, choices=PasswordLogin.choices, default=PasswordLogin.EVERYONE
     )
 
     class Meta:
@@ -79,3 +90,13 @@ class User(AbstractUser):
         Only for showing: what a user may do is asked of its permissions (`has_perm`).
         """
         return ", ".join(sorted(group.name for group in self.groups.all()))
+
+    def may_use_password(self) -> bool:
+        """Whether the company lets this user log in with a password (`Company.password_login`):
+        always for a superuser; "managers" keeps it for the Managers' break-glass accounts."""
+        if self.company_id is None:
+            return True
+        rule = self.company.password_login
+        if rule == PasswordLogin.MANAGERS:
+            return self.groups.filter(name=Role.MANAGER.value).exists()
+        return rule != PasswordLogin.NOBODY
