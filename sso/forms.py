@@ -14,6 +14,7 @@ class ProviderForm(forms.Form):
     name = forms.CharField(max_length=100, initial="Microsoft Entra ID")
     issuer = forms.URLField(
         max_length=500,
+        assume_scheme="https",
         help_text="e.g. https://login.microsoftonline.com/<tenant id>/v2.0",
     )
     client_id = forms.CharField(label="Client ID", max_length=255)

@@ -151,7 +151,7 @@ def provider_settings(request):
             else:
                 messages.success(request, "Sign-in settings saved.")
                 return redirect("sso_settings")
-        status = 422
+        status = 400
     else:
         form = ProviderForm(initial=_initial(provider, company))
         status = 200
