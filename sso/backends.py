@@ -24,6 +24,7 @@ logger = logging.getLogger("ledgerline.sso")
 PROVIDER_SESSION_KEY = "sso_provider_id"
 REFUSAL_SESSION_KEY = "sso_refusal"
 ID_TOKEN_SESSION_KEY = "oidc_id_token"
+LOGOUT_ORIGIN_SESSION_KEY = "sso_logout_origin"
 
 
 class CompanyOIDCBackend(OIDCAuthenticationBackend):

@@ -3,7 +3,7 @@ callback, the refusal page, RP-initiated logout, and the Manager's provider sett
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
@@ -23,7 +23,12 @@ from accounts.exceptions import AccessError, InvalidAccessChange
 from accounts.forms import apply_errors
 
 from . import commands, oidc
-from .backends import ID_TOKEN_SESSION_KEY, PROVIDER_SESSION_KEY, REFUSAL_SESSION_KEY
+from .backends import (
+    ID_TOKEN_SESSION_KEY,
+    LOGOUT_ORIGIN_SESSION_KEY,
+    PROVIDER_SESSION_KEY,
+    REFUSAL_SESSION_KEY,
+)
 from .exceptions import SignInRefused
 from .forms import ProviderForm, StartForm
 from .models import IdentityProvider
@@ -32,18 +37,23 @@ NO_PROVIDER = "No company signs in through an identity provider with this addres
 
 
 @login_not_required
-@require_POST
+@require_GET
 def start_by_email(request):
-    """The login page's "Sign in with your company account": the address's domain names the
-    company, whose provider the sign-in goes to."""
-    form = StartForm(request.POST)
+    """The login page's "Sign in with your company account": the typed address's domain names
+    the company; this page offers "Sign in with <provider>" (a link, so the strict CSP's
+    `form-action 'self'` holds: no form submission is redirected to the provider)."""
+    form = StartForm(request.GET)
     provider = commands.provider_for_email(form.data.get("email", "")) if form.is_valid() else None
+    nxt = request.GET.get("next", "")
     if provider is None:
         messages.error(request, NO_PROVIDER)
-        return redirect(_login_with_next(request.POST.get("next", "")))
+        return redirect(_login_with_next(nxt))
     url = reverse("sso_start", kwargs={"slug": provider.company.slug})
-    nxt = request.POST.get("next", "")
-    return redirect(f"{url}?{urlencode({'next': nxt})}" if nxt else url)
+    return render(
+        request,
+        "sso/start.html",
+        {"provider": provider, "url": f"{url}?{urlencode({'next': nxt})}" if nxt else url},
+    )
 
 
 class StartView(OIDCAuthenticationRequestView):
@@ -63,6 +73,7 @@ class StartView(OIDCAuthenticationRequestView):
             request.session[REFUSAL_SESSION_KEY] = refused.reason
             return redirect("sso_refused")
         self.OIDC_OP_AUTH_ENDPOINT = discovery.authorization_endpoint
+        request.session[LOGOUT_ORIGIN_SESSION_KEY] = _origin(discovery.end_session_endpoint)
         self.OIDC_RP_CLIENT_ID = provider.client_id
         request.session[PROVIDER_SESSION_KEY] = str(provider.pk)
         request.session.pop(REFUSAL_SESSION_KEY, None)
@@ -183,6 +194,11 @@ def _initial(provider: IdentityProvider | None, company) -> dict:
         "password_login": company.password_login,
         "enabled": provider.enabled,
     }
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _login_with_next(nxt: str) -> str:

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "accounts.htmx_messages.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A single sign-on session may be redirected to its provider's logout (sso/middleware.py).
+    "sso.middleware.ProviderLogoutCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so a locked-out login is answered before the view runs.
     "axes.middleware.AxesMiddleware",

@@ -38,6 +38,19 @@ def sign_in(client, person: PersonAtProvider, slug: str = "acme"):
     return finish(client, person.authorize(start(client, slug)))
 
 
+def test_an_sso_session_may_submit_its_logout_to_the_provider_and_no_other_session_may(
+    client, acme_sso, acme_idp, staff
+):
+    acme_idp.person("olga", email="olga@acme.example", groups=["ledgerline-staff"])
+    sign_in(client, PersonAtProvider("olga"))
+    page = client.get("/")
+    form_action = next(d for d in page["Content-Security-Policy"].split(";") if "form-action" in d)
+    assert form_action.split() == ["form-action", "'self'", f"http://127.0.0.1:{acme_idp.port}"]
+
+    client.force_login(staff)  # a password session
+    assert "127.0.0.1:" not in client.get("/")["Content-Security-Policy"]
+
+
 def signed_in_user(client):
     user_id = client.session.get("_auth_user_id")
     return User.objects.get(pk=user_id) if user_id else None
@@ -196,10 +209,12 @@ def test_an_answer_for_another_sign_in_of_the_same_browser_is_refused(client, ac
 
 
 def test_the_login_page_finds_the_provider_by_the_typed_e_mail_domain(client, acme_sso):
-    response = client.post("/sso/", {"email": "someone@ACME.example"})
-    assert response.status_code == 302 and response["Location"] == "/sso/acme/login/"
+    response = client.get("/sso/", {"email": "someone@ACME.example", "next": "/orders/"})
+    assert response.status_code == 200
+    assert 'href="/sso/acme/login/?next=%2Forders%2F"' in response.content.decode()
+    assert "Sign in with Acme IdP" in response.content.decode()
 
-    unknown = client.post("/sso/", {"email": "someone@nowhere.example"}, follow=True)
+    unknown = client.get("/sso/", {"email": "someone@nowhere.example"}, follow=True)
     assert "No company signs in through an identity provider" in unknown.content.decode()
 
 

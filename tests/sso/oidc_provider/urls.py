@@ -5,7 +5,7 @@ import os
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import Group, User
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -56,4 +56,5 @@ urlpatterns = [
         name="login",
     ),
     path("setup/", setup),
+    path("favicon.ico", lambda request: HttpResponse(status=204)),
 ]
