@@ -7,7 +7,8 @@ so a typed address names at most one provider.
 
 from django.db import models
 
-from accounts.models import Company, User, UUIDModel
+from accounts.models import Company, User
+from common.models import UUIDModel
 
 
 class IdentityProvider(UUIDModel):
