@@ -21,6 +21,7 @@ from mozilla_django_oidc.views import (
 from accounts.commands import MANAGE_TEAM
 from accounts.exceptions import AccessError, InvalidAccessChange
 from accounts.forms import apply_errors
+from accounts.login_flow import post_only
 
 from . import commands, oidc
 from .backends import (
@@ -100,7 +101,7 @@ def refused(request):
 
 
 @login_not_required
-@require_http_methods(["POST"])
+@post_only
 def logout(request):
     """Django's logout, then (for a session that came through a provider that supports it)
     the provider's end-session endpoint, so the provider's session ends too (OpenID Connect
