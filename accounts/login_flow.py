@@ -22,8 +22,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve
@@ -101,10 +103,28 @@ class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
         return HttpResponseClientRedirect(login["Location"])
 
 
+class PasswordLoginForm(AuthenticationForm):
+    """Django's login form; a company that signs in through its identity provider may switch
+    password login off (`User.may_use_password`): the person is told where to sign in instead of
+    "wrong password". (Django's documented hook: `confirm_login_allowed`.)"""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.may_use_password():
+            raise ValidationError(PASSWORD_LOGIN_OFF, code="password_login_off")
+
+
+PASSWORD_LOGIN_OFF = (
+    'Your company signs in through its identity provider: use "Sign in with your company '
+    'account" below.'
+)
+
+
 class LoginView(auth_views.LoginView):
     """Django's LoginView; a `next` naming a POST-only URL is replaced by its page."""
 
     redirect_authenticated_user = True
+    authentication_form = PasswordLoginForm
 
     def get_redirect_url(self):
         url = super().get_redirect_url()

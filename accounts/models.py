@@ -11,6 +11,14 @@ from django.db import models
 from common.models import UUIDModel
 
 
+class PasswordLogin(models.TextChoices):
+    """Who of a company may log in with a password (single sign-on is the other way in)."""
+
+    EVERYONE = "everyone", "Everyone"
+    MANAGERS = "managers", "Managers only (a break-glass account)"
+    NOBODY = "nobody", "Nobody: single sign-on only"
+
+
 class Company(UUIDModel):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=50, unique=True)
@@ -19,6 +27,9 @@ class Company(UUIDModel):
         default="EUR",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")],
         help_text="ISO 4217 currency code of all the company's orders.",
+    )
+    password_login = models.CharField(
+        max_length=10, choices=PasswordLogin.choices, default=PasswordLogin.EVERYONE
     )
 
     class Meta:
@@ -72,3 +83,13 @@ class User(AbstractUser):
         Only for showing: what a user may do is asked of its permissions (`has_perm`).
         """
         return ", ".join(sorted(group.name for group in self.groups.all()))
+
+    def may_use_password(self) -> bool:
+        """Whether the company lets this user log in with a password (`Company.password_login`):
+        always for a superuser; "managers" keeps it for the Managers' break-glass accounts."""
+        if self.company_id is None:
+            return True
+        rule = self.company.password_login
+        if rule == PasswordLogin.MANAGERS:
+            return self.groups.filter(name=Role.MANAGER.value).exists()
+        return rule != PasswordLogin.NOBODY

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts.login_flow import LoginView
 from accounts.views import healthz
+from sso import views as sso_views
 
 urlpatterns = [
     path(
@@ -10,6 +11,8 @@ urlpatterns = [
         LoginView.as_view(),
         name="login",
     ),
+    # Logout ends the provider's session too when the person came through single sign-on.
+    path("accounts/logout/", sso_views.logout, name="logout"),
     path("", include("accounts.urls")),  # /team/, /companies/, the set-password link
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", healthz, name="healthz"),
@@ -19,4 +22,5 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("ops/", include("ops.urls")),
     path("settings/", include("notifications.urls")),
+    path("", include("sso.urls")),
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ops",
     "outbox",
     "notifications",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "common.htmx_messages.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A single sign-on session may be redirected to its provider's logout (sso/middleware.py).
+    "sso.middleware.ProviderLogoutCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so a locked-out login is answered before the view runs.
     "axes.middleware.AxesMiddleware",
@@ -141,7 +144,20 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, reading the user with its company (accounts/backends.py).
     "accounts.backends.CompanyUserBackend",
+    # Single sign-on through the company's identity provider (sso/backends.py).
+    "sso.backends.CompanyOIDCBackend",
 ]
+# mozilla-django-oidc, for the parts that are the same for every company's provider (the
+# provider itself is per company: sso.models.IdentityProvider). Authorization Code flow with
+# PKCE (S256), state and nonce in the session.
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_TIMEOUT = config("SSO_HTTP_TIMEOUT_SECONDS", default=10, cast=int)
+SSO_HTTP_TIMEOUT = OIDC_TIMEOUT
+OIDC_REDIRECT_REQUIRE_HTTPS = False  # `next` is checked against this host either way
+# Issuers must be https://; development and the tests run a provider on http://127.0.0.1.
+SSO_ALLOW_HTTP_ISSUER = config("SSO_ALLOW_HTTP_ISSUER", default=False, cast=bool)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -9,3 +9,4 @@ DEBUG = config("DEBUG", default=True, cast=bool)
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+SSO_ALLOW_HTTP_ISSUER = config("SSO_ALLOW_HTTP_ISSUER", default=True, cast=bool)

@@ -27,3 +27,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"ledgerline-test-{os.getpid()}.sqlite3"),
     }
 AXES_ENABLED = True
+SSO_ALLOW_HTTP_ISSUER = True  # the tests run their OpenID Connect provider on http://127.0.0.1

@@ -100,6 +100,8 @@ def _server_env(database: Path) -> dict[str, str]:
         STUCK_AFTER_DAYS="7",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        # The SSO test's OpenID Connect provider runs on http://127.0.0.1 (tests/sso/provider.py).
+        SSO_ALLOW_HTTP_ISSUER="True",
     )
     return env
 

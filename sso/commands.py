@@ -1,0 +1,271 @@
+"""Single sign-on's writes: a company's provider settings, and what a sign-in through the
+provider does to the user (create, link, role from groups, refuse).
+
+Each runs in one write transaction and appends its access events with the actor in their
+metadata: a Manager (or the platform operator: no actor) for settings, the provider itself
+("<name> (SSO)") for what a sign-in changes. Refusals of a person of the company are recorded
+too (`SsoSignInRefused`); then `SignInRefused` is raised after the commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+
+from accounts.commands import MANAGE_TEAM, end_sessions
+from accounts.events import COMPANY_STREAM, USER_STREAM, UserAdded, UserRoleChanged
+from accounts.exceptions import InvalidAccessChange, TeamNotPermitted
+from accounts.models import Company, PasswordLogin, Role, User
+from events import store
+
+from . import client_secret
+from .events import IdentityProviderConfigured, SsoIdentityLinked, SsoSignInRefused
+from .exceptions import SignInRefused
+from .models import EmailDomain, ExternalIdentity, IdentityProvider
+from .oidc import check_issuer_url
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderActor:
+    """The identity provider as the actor of the events a sign-in causes (no user row)."""
+
+    name: str
+    pk = None
+
+    def get_username(self) -> str:
+        return self.name
+
+
+def configure_provider(
+    *,
+    actor,
+    company: Company,
+    name: str,
+    issuer: str,
+    client_id: str,
+    client_secret: str | None,
+    email_domains: Iterable[str],
+    groups_claim: str,
+    role_map: Iterable[tuple[str, str]],
+    password_login: str,
+    enabled: bool = True,
+) -> IdentityProvider:
+    """Set the company's identity provider (event `IdentityProviderConfigured`).
+
+    `actor` is a Manager of `company` (permission `accounts.manage_team`) or None for the
+    platform operator's command. `client_secret` None keeps the stored one. Raises
+    `TeamNotPermitted`, or `InvalidAccessChange` (field -> messages) for an issuer that is not
+    https, an e-mail domain that is malformed or another company's, an unknown role, a missing
+    secret.
+    """
+    if actor is not None and (actor.company_id != company.pk or not actor.has_perm(MANAGE_TEAM)):
+        raise TeamNotPermitted()
+    domains = sorted({d.strip().lower() for d in email_domains if d.strip()})
+    pairs = [(g.strip(), r.strip()) for g, r in role_map if g.strip()]
+    errors: dict[str, list[str]] = {}
+    name, issuer, client_id = name.strip(), issuer.strip().rstrip("/"), client_id.strip()
+    groups_claim = groups_claim.strip() or "groups"
+    try:
+        check_issuer_url(issuer)
+    except ValueError as error:
+        errors["issuer"] = [str(error)]
+    for field, value in (("name", name), ("client_id", client_id)):
+        if not value:
+            errors[field] = ["This field is required."]
+    bad = [d for d in domains if not DOMAIN.match(d)]
+    if bad or not domains:
+        errors["email_domains"] = [
+            f"Not an e-mail domain: {', '.join(bad)}." if bad else "Name at least one domain."
+        ]
+    unknown = [role for _, role in pairs if role not in Role.values]
+    if unknown:
+        errors["role_map"] = [f"Unknown role {', '.join(unknown)}: use {', '.join(Role.values)}."]
+    if password_login not in PasswordLogin.values:
+        errors["password_login"] = [f"Choose one of {', '.join(PasswordLogin.values)}."]
+    with store.write_transaction():
+        provider = IdentityProvider.objects.filter(company=company).first()
+        taken = EmailDomain.objects.filter(domain__in=domains).exclude(provider__company=company)
+        if taken.exists():
+            errors.setdefault("email_domains", []).append(
+                "Already used by another company: "
+                + ", ".join(sorted(taken.values_list("domain", flat=True)))
+                + "."
+            )
+        if provider is None and not client_secret:
+            errors["client_secret"] = ["The client secret is required."]
+        if errors:
+            raise InvalidAccessChange(errors)
+        provider = provider or IdentityProvider(company=company)
+        provider.name, provider.issuer, provider.client_id = name, issuer, client_id
+        provider.groups_claim, provider.role_map, provider.enabled = groups_claim, pairs, enabled
+        if client_secret:
+            provider.client_secret_encrypted = client_secret_encrypt(client_secret)
+        provider.save()
+        provider.domains.exclude(domain__in=domains).delete()
+        for domain in domains:
+            EmailDomain.objects.get_or_create(domain=domain, provider=provider)
+        company.password_login = password_login
+        company.save(update_fields=["password_login"])
+        store.append(
+            company.pk,
+            store.stream_version(company.pk),
+            [
+                IdentityProviderConfigured(
+                    name=name,
+                    issuer=issuer,
+                    client_id=client_id,
+                    email_domains=", ".join(domains),
+                    groups_claim=groups_claim,
+                    role_map=", ".join(f"{g}={r}" for g, r in pairs),
+                    password_login=password_login,
+                    enabled=enabled,
+                    secret_changed=bool(client_secret),
+                )
+            ],
+            company=company,
+            actor=actor,
+            stream_type=COMPANY_STREAM,
+        )
+    return provider
+
+
+def client_secret_encrypt(secret: str) -> str:
+    return client_secret.encrypt(secret)
+
+
+def provider_for_email(email: str) -> IdentityProvider | None:
+    """The enabled provider whose company owns the address's domain, or None."""
+    domain = email.strip().lower().rpartition("@")[2]
+    if not domain:
+        return None
+    found = EmailDomain.objects.select_related("provider__company").filter(domain=domain).first()
+    if found is None or not found.provider.enabled:
+        return None
+    return found.provider
+
+
+def sign_in(*, provider: IdentityProvider, claims: dict) -> User:
+    """The user the provider's verified `claims` sign in, created or updated; raises
+    SignInRefused (after recording it, for a person of the company).
+
+    - The address (`email` claim, verified unless the provider says otherwise) must be in one of
+      the company's domains.
+    - The role is the first mapped group the person is in; none: no access (an existing user's
+      roles are removed and their sessions end: the provider said they no longer belong).
+    - A user deactivated in Ledgerline stays out, whatever the provider says.
+    - First sign-in: the user is found by `sub` (then by e-mail within the company, and linked),
+      or created with the mapped role.
+    """
+    email = str(claims.get("email") or "").strip().lower()
+    if claims.get("email_verified") is False:
+        raise SignInRefused("The identity provider has not verified your e-mail address.")
+    if not provider.domains.filter(domain=email.rpartition("@")[2]).exists() or "@" not in email:
+        raise SignInRefused(
+            f"{email or 'Your account'} does not belong to {provider.company.name}'s sign-in."
+        )
+    groups = claims.get(provider.groups_claim) or []
+    role = provider.role_for([groups] if isinstance(groups, str) else groups)
+    actor = ProviderActor(provider.actor_name)
+    refusal = None
+    with store.write_transaction():
+        user = _user_for(provider, str(claims["sub"]), email, actor)
+        if user is None:
+            if not role:
+                raise SignInRefused(_no_group(provider))
+            return _provision(provider, claims, email, role, actor)
+        if not user.is_active:
+            refusal = f"Your Ledgerline account ({user.username}) is deactivated."
+        elif not role:
+            refusal = _no_group(provider)
+            if user.groups.exists():
+                _set_role(user, "", actor)
+            end_sessions(user)
+        else:
+            if role != user.role:
+                _set_role(user, role, actor)
+            user.first_name = str(claims.get("given_name") or user.first_name)[:150]
+            user.last_name = str(claims.get("family_name") or user.last_name)[:150]
+            user.save(update_fields=["first_name", "last_name"])
+        if refusal:
+            _append(user, actor, SsoSignInRefused(username=user.username, reason=refusal))
+    if refusal:
+        raise SignInRefused(refusal, audit=True)
+    return user
+
+
+def _no_group(provider: IdentityProvider) -> str:
+    return (
+        f"Your account at {provider.name} is in no group that gives access to Ledgerline. "
+        "Ask your administrator to add you to one."
+    )
+
+
+def _user_for(provider, subject: str, email: str, actor) -> User | None:
+    identity = (
+        ExternalIdentity.objects.select_related("user")
+        .filter(issuer=provider.issuer, subject=subject, user__company=provider.company)
+        .first()
+    )
+    if identity is not None:
+        return identity.user
+    matches = list(User.objects.filter(company=provider.company, email__iexact=email)[:2])
+    if len(matches) != 1:
+        return None
+    user = matches[0]
+    ExternalIdentity.objects.filter(user=user).delete()  # a new subject replaces an old one
+    ExternalIdentity.objects.create(user=user, issuer=provider.issuer, subject=subject)
+    _append(user, actor, SsoIdentityLinked(username=user.username, issuer=provider.issuer))
+    return user
+
+
+def _provision(provider, claims: dict, email: str, role: str, actor) -> User:
+    if User.objects.filter(username__iexact=email).exists():
+        raise SignInRefused(
+            f"An account named {email} already exists elsewhere. Ask your administrator."
+        )
+    user = User(
+        username=email,
+        email=email,
+        first_name=str(claims.get("given_name") or "")[:150],
+        last_name=str(claims.get("family_name") or "")[:150],
+        company=provider.company,
+    )
+    user.set_unusable_password()
+    user.save()
+    user.groups.set([Group.objects.get(name=role)])
+    ExternalIdentity.objects.create(user=user, issuer=provider.issuer, subject=str(claims["sub"]))
+    _append(
+        user,
+        actor,
+        UserAdded(
+            username=user.username,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            role=role,
+        ),
+    )
+    return user
+
+
+def _set_role(user: User, role: str, actor) -> None:
+    before = user.role
+    user.groups.set([Group.objects.get(name=role)] if role else [])
+    user.__dict__.pop("role", None)
+    _append(user, actor, UserRoleChanged(username=user.username, from_role=before, to_role=role))
+
+
+def _append(user: User, actor, event) -> None:
+    store.append(
+        user.pk,
+        store.stream_version(user.pk),
+        [event],
+        company=user.company_id,
+        actor=actor,
+        stream_type=USER_STREAM,
+    )

@@ -1,0 +1,56 @@
+"""Single sign-on's forms: the e-mail address that finds a company's provider, and a Manager's
+provider settings (parsed here; the rules are `sso.commands.configure_provider`'s)."""
+
+from django import forms
+
+from accounts.models import PasswordLogin
+
+
+class StartForm(forms.Form):
+    email = forms.EmailField(label="Company e-mail address", max_length=254)
+
+
+class ProviderForm(forms.Form):
+    name = forms.CharField(max_length=100, initial="Microsoft Entra ID")
+    issuer = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        help_text="e.g. https://login.microsoftonline.com/<tenant id>/v2.0",
+    )
+    client_id = forms.CharField(label="Client ID", max_length=255)
+    client_secret = forms.CharField(
+        label="Client secret",
+        required=False,
+        max_length=1000,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted. Leave empty to keep the current one.",
+    )
+    email_domains = forms.CharField(
+        max_length=2000, help_text="The company's e-mail domains, separated by commas."
+    )
+    groups_claim = forms.CharField(max_length=100, initial="groups")
+    role_map = forms.CharField(
+        label="Groups and roles",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line: group = role (Staff, Manager, Auditor, Ops). "
+        "The first of a person's groups in this order gives their role.",
+    )
+    password_login = forms.ChoiceField(
+        label="Password login", choices=PasswordLogin.choices, initial=PasswordLogin.EVERYONE
+    )
+    enabled = forms.BooleanField(required=False, initial=True)
+
+    def clean_email_domains(self):
+        return [d.strip() for d in self.cleaned_data["email_domains"].split(",") if d.strip()]
+
+    def clean_role_map(self):
+        pairs = []
+        for number, line in enumerate(self.cleaned_data["role_map"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            group, sep, role = line.rpartition("=")
+            if not sep or not group.strip() or not role.strip():
+                raise forms.ValidationError(f"Line {number}: write it as group = role.")
+            pairs.append((group.strip(), role.strip()))
+        return pairs
