@@ -12,6 +12,13 @@ class UserNotFound(AccessError):
         super().__init__("No such user.")
 
 
+class ApiKeyNotFound(AccessError):
+    """No such API key in the actor's company (HTTP 404)."""
+
+    def __init__(self):
+        super().__init__("No such API key.")
+
+
 class TeamNotPermitted(AccessError):
     """The actor may not manage the team (HTTP 403)."""
 

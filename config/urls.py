@@ -18,4 +18,5 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("audit/", include("events.urls")),
     path("ops/", include("ops.urls")),
+    path("api/v1/", include("api.urls")),
 ]

@@ -27,11 +27,14 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "events",
     "orders",
     "projections",
     "ops",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +259,33 @@ SERVE_THREADS = config("SERVE_THREADS", default=8, cast=int)
 SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.
 HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
+
+# --- The JSON API (/api/v1/, issue #27) -------------------------------------------------------
+# Requests per API key (DRF throttle rate: "<n>/<second|minute|hour|day>"); over it: 429 with
+# Retry-After.
+API_RATE = config("API_RATE", default="600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.handle_exception",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ledgerline API",
+    "DESCRIPTION": "Orders, their workflow and the company's event log, for other systems.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")
