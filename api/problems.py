@@ -79,7 +79,7 @@ def handle_exception(exc, context):
         members = {"errors": exc.errors} if hasattr(exc, "errors") else {}
         return problem_response(status_for(exc), str(exc), **members)
     if isinstance(exc, Http404):
-        return problem_response(404, "No such order." if not str(exc) else _not_found(exc))
+        return problem_response(404, _not_found(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -104,4 +104,4 @@ def _not_found(exc: Http404) -> str:
     text = str(exc)
     # get_object_or_404's own wording names the model ("No OrderSummary matches…"): the pages
     # say "No such order.", and so does the API.
-    return "No such order." if text.startswith("No ") and "matches" in text else text
+    return "No such order." if not text or "matches the given query" in text else text

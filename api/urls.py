@@ -25,4 +25,5 @@ urlpatterns = [
     path("events", _api(views.EventFeedView), name="events"),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", pages.reference, name="reference"),
+    path("<path:rest>", _api(views.NotFoundView), name="not_found"),
 ]

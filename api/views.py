@@ -169,6 +169,7 @@ class OrderDetailView(APIView):
     )
     def put(self, request, order_id):
         """Replace a draft's details and lines."""
+        selectors.order_state(request.user, order_id)  # 404 before any other answer
         version = concurrency.expected_version(request)
         serializer = OrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -203,6 +204,7 @@ class OrderActionView(APIView):
         tracking_number (ship)."""
         if name not in commands.workflow_transitions():
             raise Http404(f"There is no action called {name!r}.")
+        selectors.order_state(request.user, order_id)  # 404 before any other answer
         version = concurrency.expected_version(request)
         serializer = ActionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -228,6 +230,7 @@ class OrderNoteView(APIView):
     )
     def post(self, request, order_id):
         """Add a note to the order."""
+        selectors.order_state(request.user, order_id)  # 404 before any other answer
         version = concurrency.expected_version(request)
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -290,3 +293,14 @@ class EventFeedView(APIView):
             "head": feed.head_number(company),
         }
         return Response(EventPageSerializer(body).data)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Any other address under /api/v1/ (a malformed id, a typo): a 404 in problem+json like
+    every other API answer, not the pages' HTML."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise Http404("No such API address: see /api/v1/docs/.")
+
+    get = post = put = patch = delete = http_method_not_allowed
