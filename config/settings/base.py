@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "orders",
     "projections",
     "ops",
+    "outbox",
     "api",
 ]
 
@@ -259,6 +260,17 @@ SERVE_THREADS = config("SERVE_THREADS", default=8, cast=int)
 SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.
 HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
+# The worker (`manage.py run_worker`, outbox/worker.py): how often it polls SQLite for new
+# events (PostgreSQL wakes it by NOTIFY), how long a company's lease lasts without renewal
+# (longer than any one side effect: EMAIL_TIMEOUT_SECONDS), and after how long without a
+# heartbeat the ops desk says it is not running.
+WORKER_POLL_SECONDS = config("WORKER_POLL_SECONDS", default=0.5, cast=float)
+WORKER_LEASE_SECONDS = config("WORKER_LEASE_SECONDS", default=60, cast=float)
+WORKER_SILENT_AFTER_SECONDS = config("WORKER_SILENT_AFTER_SECONDS", default=60, cast=int)
+# Notifications (notifications/): the absolute address links in mails point to, and the local
+# hour (TIME_ZONE) the daily digest goes out.
+SITE_URL = config("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFY_DIGEST_HOUR = config("NOTIFY_DIGEST_HOUR", default=7, cast=int)
 
 # --- The JSON API (/api/v1/, issue #27) -------------------------------------------------------
 # Requests per API key (DRF throttle rate: "<n>/<second|minute|hour|day>"); over it: 429 with

@@ -1,0 +1,206 @@
+"""The worker process (`manage.py run_worker`): runs every subscriber for every company whose
+lease it holds, wakes within about a second of a commit, stops cleanly on SIGTERM/SIGINT.
+
+Several workers (processes or machines) share the work company by company: PostgreSQL gives
+each company to the worker whose session holds its advisory lock (`outbox.postgres`); SQLite
+to the worker holding an unexpired `Lease` row, renewed every round (a worker that dies loses
+it after `lease_seconds`, which is longer than any single side effect may take).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from events.models import Event
+
+from . import engine, postgres
+from .models import Lease, WorkerHeartbeat
+
+logger = logging.getLogger("ledgerline.worker")
+
+
+class Leases:
+    """The companies this worker owns. `acquire(company_id)` → True while it is this worker's."""
+
+    def __init__(self, owner: str, *, now: engine.Clock, lease_seconds: float):
+        self.owner, self.now, self.lease_seconds = owner, now, lease_seconds
+        self.held: set[uuid.UUID] = set()
+        self.renewed_at: dict[uuid.UUID, dt.datetime] = {}
+        self.postgres = connection.vendor == "postgresql"
+
+    def acquire(self, company_id: uuid.UUID) -> bool:
+        if self.postgres:
+            if company_id not in self.held and postgres.try_lock_company(company_id):
+                self.held.add(company_id)
+            return company_id in self.held
+        now = self.now()
+        until = now + dt.timedelta(seconds=self.lease_seconds)
+        name = f"company:{company_id}"
+        with transaction.atomic():  # BEGIN IMMEDIATE on SQLite: one lease writer at a time
+            taken = Lease.objects.filter(
+                Q(owner=self.owner) | Q(expires_at__lte=now), name=name
+            ).update(owner=self.owner, expires_at=until)
+            if not taken and not Lease.objects.filter(name=name).exists():
+                Lease.objects.create(name=name, owner=self.owner, expires_at=until)
+                taken = 1
+        if taken:
+            self.held.add(company_id)
+            self.renewed_at[company_id] = now
+        else:
+            self.held.discard(company_id)
+        return bool(taken)
+
+    def keep(self, company_id: uuid.UUID) -> None:
+        """Before a side effect: renew the lease once a third of it has passed; raise
+        `engine.LeaseLost` if it was taken over (it had expired)."""
+        if self.postgres:
+            return  # the session holds its advisory lock until it ends
+        renewed = self.renewed_at.get(company_id)
+        if renewed and (self.now() - renewed).total_seconds() < self.lease_seconds / 3:
+            return
+        if not self.acquire(company_id):
+            raise engine.LeaseLost(f"the lease of company {company_id} was taken over")
+
+    def release_all(self) -> None:
+        if self.postgres:
+            for company_id in self.held:
+                postgres.unlock_company(company_id)
+        else:
+            Lease.objects.filter(owner=self.owner).update(expires_at=self.now())
+        self.held.clear()
+
+    def forget(self) -> None:
+        """After a lost connection: PostgreSQL dropped the session's locks with it."""
+        if self.postgres:
+            self.held.clear()
+
+
+class Worker:
+    """One worker process's loop. `run()` until `stop()` (or SIGTERM/SIGINT with `run_forever`)."""
+
+    def __init__(
+        self,
+        *,
+        now: engine.Clock = timezone.now,
+        poll_seconds: float | None = None,
+        lease_seconds: float | None = None,
+        heartbeat_seconds: float = 5.0,
+    ):
+        self.now = now
+        self.poll_seconds = poll_seconds or settings.WORKER_POLL_SECONDS
+        self.lease_seconds = lease_seconds or settings.WORKER_LEASE_SECONDS
+        self.heartbeat_seconds = heartbeat_seconds
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leases = Leases(self.name, now=now, lease_seconds=self.lease_seconds)
+        self._stopping = threading.Event()
+        self._last_beat: dt.datetime | None = None
+        self._listener = None
+        self.started_at = now()
+
+    def stop(self, *_args) -> None:
+        """Finish the item in hand, then leave the loop (a signal handler)."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def run_forever(self) -> None:
+        """The process's main loop: signals stop it cleanly; leases are released on the way out."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        if connection.vendor == "postgresql":
+            self._listener = postgres.Listener()
+        logger.info("worker %s started: %s", self.name, [s.name for s in engine.subscribers()])
+        try:
+            while not self.stopping:
+                try:
+                    busy = self.run_once()
+                except DatabaseError:
+                    logger.exception("worker %s: database error; reconnecting", self.name)
+                    connection.close()
+                    self.leases.forget()
+                    busy = False
+                if not busy:
+                    self._wait()
+        finally:
+            self._shut_down()
+
+    def run_once(self) -> bool:
+        """One round over every company this worker can own. True if there was work."""
+        self.heartbeat()
+        busy = False
+        for company_id in company_ids():
+            if self.stopping:
+                break
+            if not self.leases.acquire(company_id):
+                continue
+            for sub in engine.subscribers():
+                if self.stopping:
+                    break
+                try:
+                    done = engine.run_company(
+                        sub,
+                        company_id,
+                        now=self.now,
+                        keep_lease=lambda company_id=company_id: self.leases.keep(company_id),
+                    )
+                    busy |= done > 0
+                except engine.LeaseLost:
+                    logger.warning("worker %s lost %s's lease", self.name, company_id)
+                    self.leases.held.discard(company_id)
+                    break
+        return busy
+
+    def heartbeat(self, *, stopped: bool = False) -> None:
+        now = self.now()
+        if (
+            not stopped
+            and self._last_beat
+            and (now - self._last_beat).total_seconds() < (self.heartbeat_seconds)
+        ):
+            return
+        self._last_beat = now
+        WorkerHeartbeat.objects.update_or_create(
+            worker=self.name,
+            defaults={
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+                "started_at": self.started_at,
+                "seen_at": now,
+                "stopped_at": now if stopped else None,
+            },
+        )
+
+    def _wait(self) -> None:
+        if self._listener is not None:
+            self._listener.wait(min(self.poll_seconds * 2, 1.0))
+        else:
+            self._stopping.wait(self.poll_seconds)
+
+    def _shut_down(self) -> None:
+        try:
+            self.leases.release_all()
+            self.heartbeat(stopped=True)
+        except DatabaseError:
+            logger.exception("worker %s: could not release its leases", self.name)
+        if self._listener is not None:
+            self._listener.close()
+        logger.info("worker %s stopped", self.name)
+
+
+def company_ids() -> list[uuid.UUID]:
+    """Every company (read through the log's foreign key: this floor does not import accounts)."""
+    company = Event._meta.get_field("company").related_model
+    return list(company.objects.order_by("pk").values_list("pk", flat=True))
