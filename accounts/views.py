@@ -16,14 +16,13 @@ from django.views.decorators.http import (
 )
 
 from . import commands, selectors
-from .exceptions import AccessError, ApiKeyNotFound, TeamNotPermitted, UserNotFound
+from .exceptions import AccessError, AccessNotFound, TeamNotPermitted
 from .forms import AddUserForm, ApiKeyForm, RoleForm, apply_errors
 from .health import database_write_problem
 
 ERROR_STATUS = (
     (TeamNotPermitted, 403),
-    (UserNotFound, 404),
-    (ApiKeyNotFound, 404),
+    (AccessNotFound, 404),
     (AccessError, 422),
 )
 

@@ -14,7 +14,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from accounts.exceptions import AccessError, ApiKeyNotFound, TeamNotPermitted, UserNotFound
+from accounts.exceptions import AccessError, AccessNotFound, TeamNotPermitted
 from orders.exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -33,8 +33,7 @@ ERROR_STATUS = (
     (TeamNotPermitted, 403),
     (OrderNotFound, 404),
     (UnknownTransition, 404),
-    (UserNotFound, 404),
-    (ApiKeyNotFound, 404),
+    (AccessNotFound, 404),
     (OrderError, 422),
     (AccessError, 422),
 )

@@ -151,16 +151,3 @@ class EventPageSerializer(serializers.Serializer):
 class EventQuerySerializer(serializers.Serializer):
     after = serializers.IntegerField(min_value=0, max_value=2**62, required=False, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=100)
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    errors = serializers.JSONField(required=False, help_text="Field → messages, for invalid data.")
-    current_version = serializers.IntegerField(required=False, help_text="On 412.")
-    changed_by = serializers.CharField(required=False, help_text="On 412.")
-    changed_at = serializers.DateTimeField(required=False, help_text="On 412.")

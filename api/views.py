@@ -31,12 +31,13 @@ from .serializers import (
     OrderPageSerializer,
     OrderRowSerializer,
     OrderSerializer,
-    ProblemSerializer,
 )
+
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}  # SPECTACULAR_SETTINGS
 
 
 def _problems(*codes: int) -> dict:
-    return {(code, PROBLEM_JSON): ProblemSerializer for code in (401, 429, *codes)}
+    return {(code, PROBLEM_JSON): PROBLEM_SCHEMA for code in (401, 429, *codes)}
 
 
 IF_MATCH = OpenApiParameter(

@@ -18,5 +18,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("audit/", include("events.urls")),
     path("ops/", include("ops.urls")),
+    path("integrations/", include("webhooks.urls")),
+    path("api/v1/", include("webhooks.api_urls")),  # before api.urls: it ends with a catch-all
     path("api/v1/", include("api.urls")),
 ]

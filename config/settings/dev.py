@@ -9,3 +9,6 @@ DEBUG = config("DEBUG", default=True, cast=bool)
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# A local webhook receiver (`make run` with http://127.0.0.1:…): http and loopback allowed.
+WEBHOOK_ALLOW_HTTP = config("WEBHOOK_ALLOW_HTTP", default=True, cast=bool)
+WEBHOOK_ALLOW_LOOPBACK = config("WEBHOOK_ALLOW_LOOPBACK", default=True, cast=bool)
