@@ -24,7 +24,10 @@ class WebhookSender(engine.Subscriber):
     # Order is kept per endpoint by the queue, not per company by the engine: one receiver's
     # outage must not hold back another's.
     order_matters = False
-    start = "head"
+    # From the log's beginning: an endpoint registered before the worker first ran is owed
+    # everything after its registration (`start_position`); earlier events are passed over
+    # cheaply (no endpoint wants them) on that first run.
+    start = "beginning"
     # Never parked by the engine: after WEBHOOK_RETRY_FOR of failures the endpoint is marked
     # failing instead, and its deliveries wait for it to be re-enabled.
     max_attempts = 1_000_000
