@@ -101,7 +101,10 @@ def deliver_item(item: OutboxItem, *, now: dt.datetime) -> None:
         answer = Answer(None, 0, "", f"Not sent: {refused}")
     else:
         secret = signing.decrypt(endpoint.secret_encrypted)
-        answer = post(endpoint.url, body, signing.headers(secret, str(row.id), body, now))
+        # Signed at the wall clock's time: receivers refuse a stale webhook-timestamp (the
+        # spec's tolerance); `now` (injectable) only schedules and logs.
+        sent_at = timezone.now()
+        answer = post(endpoint.url, body, signing.headers(secret, str(row.id), body, sent_at))
     _log(endpoint, item, row, answer, now)
     if answer.ok:
         if endpoint.failing_since is not None:
@@ -171,6 +174,3 @@ def notify_managers(endpoint: WebhookEndpoint, reason: str) -> None:
         send_mail("A webhook endpoint is failing", body, None, recipients)
     except Exception:  # a mail server problem must not stop the worker
         logger.exception("webhook_failing_mail_not_sent endpoint=%s", endpoint.pk)
-
-
-__all__ = ["Answer", "DeliveryFailed", "HeldBack", "deliver_item", "post", "timezone"]

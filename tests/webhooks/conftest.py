@@ -19,7 +19,7 @@ class Receiver:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        self.log = tmp_path / "received.jsonl"
+        self.log = tmp_path / f"received-{self.port}.jsonl"
         self.secret = secret
         self.process = None
 
@@ -57,6 +57,13 @@ class Receiver:
 
     def wait_for_ids(self, ids: set[str], *, timeout: float = 90):
         wait_for(lambda: {e["id"] for e in self.entries()} >= ids, timeout=timeout, what=ids)
+
+
+@pytest.fixture
+def another_receiver(tmp_path):
+    server = Receiver(tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
