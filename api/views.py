@@ -286,7 +286,7 @@ class EventFeedView(APIView):
         after, limit = query.validated_data["after"], query.validated_data["limit"]
         company = request.user.company_id
         events = feed.company_events(company, after=after, limit=limit)
-        if not request.user.has_perm("orders.view_audit_log"):
+        if not request.user.has_perm("audit.view_audit_log"):
             events = [e if e["stream_type"] == "order" else {**e, "data": {}} for e in events]
         body = {
             "events": events,

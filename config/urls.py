@@ -14,9 +14,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("", include("projections.urls")),
+    path("", include("dashboard.urls")),
     path("orders/", include("orders.urls")),
-    path("audit/", include("events.urls")),
+    path("audit/", include("audit.urls")),
     path("ops/", include("ops.urls")),
     path("integrations/", include("webhooks.urls")),
     path("api/v1/", include("webhooks.api_urls")),  # before api.urls: it ends with a catch-all

@@ -7,7 +7,7 @@ are bookkeeping about the log, which already ties every event to its company.
 
 from django.db import models
 
-from accounts.models import UUIDModel
+from common.models import UUIDModel
 
 
 class Subscription(UUIDModel):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from accounts.form_fields import BoundedDateTimeField, BoundedIntegerField
+from common.form_fields import BoundedDateTimeField, BoundedIntegerField
 from events import registry
 
 

@@ -7,7 +7,8 @@ each matching event is owed exactly once per endpoint (webhooks/subscriber.py).
 
 from django.db import models
 
-from accounts.models import Company, UUIDModel
+from accounts.models import Company
+from common.models import UUIDModel
 
 
 class WebhookEndpoint(UUIDModel):
