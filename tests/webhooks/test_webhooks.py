@@ -218,3 +218,22 @@ def test_api_manager_key_registers_and_others_may_not(acme, globex, receiver):
     assert boss.post(endpoint_url + "/replay", {"from_number": 1}).json()["count"] >= 0
     bad = boss.post("/api/v1/webhooks", {"url": "ftp://x"})
     assert bad.status_code == 422 and "url" in bad.json()["errors"]
+
+
+def test_another_companys_events_never_reach_an_endpoint(
+    acme, globex, staff, globex_staff, manager, receiver, sender, clock
+):
+    endpoint = registered(manager, receiver, event_types=())
+    factories.place(globex_staff)
+    factories.place(staff)
+    run(sender, globex, clock)
+    run(sender, acme, clock)
+    received = {e["id"] for e in receiver.entries()}
+    acme_events = {
+        str(pk)
+        for pk in Event.objects.filter(
+            company=acme, position__gt=endpoint.start_position
+        ).values_list("id", flat=True)
+    }
+    assert received == acme_events
+    assert not Event.objects.filter(company=globex, id__in=received).exists()
