@@ -13,7 +13,9 @@ from the affected user's next request.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
+import secrets
 
 import pycountry
 from django.conf import settings
@@ -33,6 +35,8 @@ from events import store
 from .events import (
     COMPANY_STREAM,
     USER_STREAM,
+    ApiKeyCreated,
+    ApiKeyRevoked,
     CompanyCreated,
     PasswordLinkIssued,
     UserAdded,
@@ -40,8 +44,14 @@ from .events import (
     UserReactivated,
     UserRoleChanged,
 )
-from .exceptions import InvalidAccessChange, LastManager, TeamNotPermitted, UserNotFound
-from .models import Company, Role, User
+from .exceptions import (
+    ApiKeyNotFound,
+    InvalidAccessChange,
+    LastManager,
+    TeamNotPermitted,
+    UserNotFound,
+)
+from .models import ApiKey, Company, Role, User
 
 logger = logging.getLogger("ledgerline.accounts")
 
@@ -219,6 +229,80 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
     return link
 
 
+API_KEY_PREFIX = "llk_"
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedApiKey:
+    """A new API key: `secret` is the key itself, shown once and never stored."""
+
+    api_key: ApiKey
+    secret: str
+
+
+def api_key_hash(secret: str) -> str:
+    """The stored form of a key: its SHA-256, hex (the key holds 256 random bits)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(*, actor, name: str, role: str, company: Company | None = None) -> IssuedApiKey:
+    """Issue an API key named `name` with `role` for the actor's company (event `ApiKeyCreated`
+    on the key user's stream). `actor` None is the operator (`manage.py create_api_key`), who
+    names the `company`. The key acts as a user of the company that cannot log in.
+
+    Raises `TeamNotPermitted`, `InvalidAccessChange` (empty or taken name, unknown role).
+    """
+    with store.write_transaction():
+        if actor is not None:
+            _check_actor(actor)
+            company = actor.company
+        role = _role(role)
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise InvalidAccessChange({"name": ["Give the key a name of 1 to 100 characters."]})
+        if ApiKey.objects.filter(company=company, name=name).exists():
+            raise InvalidAccessChange({"name": [f"There is already a key named {name!r}."]})
+        secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        user = User(username=f"apikey-{secrets.token_hex(8)}", company=company)
+        user.set_unusable_password()
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+        api_key = ApiKey.objects.create(
+            company=company,
+            user=user,
+            name=name,
+            prefix=secret[:12],
+            key_hash=api_key_hash(secret),
+            created_at=timezone.now(),
+        )
+        _append(user, actor, ApiKeyCreated(name=name, role=role.value, prefix=api_key.prefix))
+    return IssuedApiKey(api_key=api_key, secret=secret)
+
+
+def revoke_api_key(*, actor, key_id) -> ApiKey:
+    """Revoke a key of the actor's company: it stops working at once (event `ApiKeyRevoked`).
+
+    Raises `TeamNotPermitted`, `ApiKeyNotFound` (also another company's key), `InvalidAccessChange`
+    (already revoked).
+    """
+    with store.write_transaction():
+        _check_actor(actor)
+        try:
+            api_key = ApiKey.objects.select_related("user").get(
+                company_id=actor.company_id, pk=key_id
+            )
+        except (ApiKey.DoesNotExist, ValidationError, ValueError, TypeError):
+            raise ApiKeyNotFound() from None
+        if api_key.revoked_at is not None:
+            raise InvalidAccessChange({"": [f"The key {api_key.name!r} is already revoked."]})
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        api_key.user.is_active = False
+        api_key.user.save(update_fields=["is_active"])
+        _append(api_key.user, actor, ApiKeyRevoked(name=api_key.name, prefix=api_key.prefix))
+    return api_key
+
+
 def end_sessions(user) -> int:
     """Delete every unexpired database session of `user`; returns how many.
 
@@ -254,7 +338,10 @@ def _check_actor(actor) -> None:
 
 def _team_member(actor, user_id) -> User:
     try:
-        user = User.objects.filter(company_id=actor.company_id, pk=user_id).first()
+        # An API key's user is managed on the keys page, not as a team member.
+        user = User.objects.filter(
+            company_id=actor.company_id, pk=user_id, api_key__isnull=True
+        ).first()
     except (ValidationError, ValueError, TypeError):
         user = None
     if user is None:
@@ -274,7 +361,10 @@ def _keep_a_manager(user: User) -> None:
     if not user.is_active or not user.groups.filter(name=Role.MANAGER.value).exists():
         return
     others = User.objects.filter(
-        company_id=user.company_id, is_active=True, groups__name=Role.MANAGER.value
+        company_id=user.company_id,
+        is_active=True,
+        groups__name=Role.MANAGER.value,
+        api_key__isnull=True,  # a key cannot manage the team from a browser
     ).exclude(pk=user.pk)
     if not others.exists():
         raise LastManager(user.username)

@@ -66,3 +66,22 @@ class PasswordLinkIssued(DomainEvent):
     label = "Set-password link issued"
     username: str
     emailed_to: str  # the address it was e-mailed to; "" when only shown to the actor
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApiKeyCreated(DomainEvent):
+    """On the key user's stream. Never the key: only its first characters (`prefix`)."""
+
+    label = "API key created"
+    name: str
+    role: str
+    prefix: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ApiKeyRevoked(DomainEvent):
+    label = "API key revoked"
+    name: str
+    prefix: str

@@ -5,11 +5,23 @@ class AccessError(Exception):
     """Base of the team commands' errors: `str(error)` is the message to show."""
 
 
-class UserNotFound(AccessError):
+class AccessNotFound(AccessError):
+    """No such thing (user, API key, webhook endpoint) in the actor's company (HTTP 404, as
+    for another company's)."""
+
+
+class UserNotFound(AccessNotFound):
     """No such user in the actor's company (HTTP 404, as for another company's user)."""
 
     def __init__(self):
         super().__init__("No such user.")
+
+
+class ApiKeyNotFound(AccessNotFound):
+    """No such API key in the actor's company (HTTP 404)."""
+
+    def __init__(self):
+        super().__init__("No such API key.")
 
 
 class TeamNotPermitted(AccessError):

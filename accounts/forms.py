@@ -14,6 +14,15 @@ class AddUserForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
 
 
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="Who uses it, e.g. web shop. The log signs its actions so."
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices, initial=Role.STAFF, help_text="The key may do what this role may."
+    )
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 

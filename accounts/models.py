@@ -93,3 +93,48 @@ class User(AbstractUser):
         if rule == PasswordLogin.MANAGERS:
             return self.groups.filter(name=Role.MANAGER.value).exists()
         return rule != PasswordLogin.NOBODY
+
+
+class ApiKey(UUIDModel):
+    """An integration's key (issue #27). The key acts as `user`: a user of the company that
+    cannot log in (no usable password) and holds the key's role, so what the key may do is the
+    role's permissions, exactly as for people. Only a SHA-256 of the key is stored (the key is
+    256 random bits, so a plain digest is enough); the key itself is shown once. Revoking
+    deactivates the user, so the key stops working at once."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="api_keys")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_key")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="The key's first characters, to tell it.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="api_key_company_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """How the key's actions are signed in the log: "<name> (API key)"."""
+        return f"{self.name} (API key)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiKeyUser(User):
+    """The user an API key acts as, as requests see it: its username in the log is the key's
+    display name ("shop (API key)") instead of the stored, unique, technical username."""
+
+    class Meta:
+        proxy = True
+
+    def get_username(self) -> str:
+        return self.api_key.display_name

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 
 from events.models import Event
 from projections.models import OrderSummary
 
-from .models import Company, User
+from .models import ApiKey, Company, User
 
 
 def team_members(company_id) -> QuerySet[User]:
     """The company's users (active or not) by username, their groups prefetched for `role`."""
     return (
-        User.objects.filter(company_id=company_id).prefetch_related("groups").order_by("username")
+        User.objects.filter(company_id=company_id, api_key__isnull=True)
+        .prefetch_related("groups")
+        .order_by("username")
+    )
+
+
+def api_keys(company_id) -> QuerySet[ApiKey]:
+    """The company's API keys, active first, then by name, with their user's groups (`role`)."""
+    return (
+        ApiKey.objects.filter(company_id=company_id)
+        .select_related("user")
+        .prefetch_related("user__groups")
+        .order_by(F("revoked_at").desc(nulls_first=True), "name")
     )
 
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("team/<uuid:user_id>/deactivate/", views.deactivate, name="team_deactivate"),
     path("team/<uuid:user_id>/reactivate/", views.reactivate, name="team_reactivate"),
     path("team/<uuid:user_id>/password-link/", views.password_link, name="team_password_link"),
+    path("team/api-keys/", views.api_keys, name="api_keys"),
+    path("team/api-keys/<uuid:key_id>/revoke/", views.revoke_api_key, name="api_key_revoke"),
     path("companies/", views.companies, name="companies"),
     # The one-time set-password link (accounts.commands.password_link_path): Django's own view.
     path(

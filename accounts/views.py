@@ -18,10 +18,14 @@ from django.views.decorators.http import (
 from common.health import database_write_problem
 
 from . import commands, selectors
-from .exceptions import AccessError, TeamNotPermitted, UserNotFound
-from .forms import AddUserForm, RoleForm, apply_errors
+from .exceptions import AccessError, AccessNotFound, TeamNotPermitted
+from .forms import AddUserForm, ApiKeyForm, RoleForm, apply_errors
 
-ERROR_STATUS = ((TeamNotPermitted, 403), (UserNotFound, 404), (AccessError, 422))
+ERROR_STATUS = (
+    (TeamNotPermitted, 403),
+    (AccessNotFound, 404),
+    (AccessError, 422),
+)
 
 
 def status_for(error: AccessError) -> int:
@@ -163,6 +167,56 @@ def _link_message(request, link, done: str) -> None:
 
 def _site_url(request) -> str:
     return request.build_absolute_uri("/").rstrip("/")
+
+
+# --- the API keys page (next to the team) ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("accounts.manage_team", raise_exception=True)
+def api_keys(request):
+    """The company's API keys, and (POST) create one: the new key is shown on this answer only
+    (never stored, never put in a message that would travel in a cookie)."""
+    form = ApiKeyForm(request.POST or None)
+    status, issued = 200, None
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                issued = commands.create_api_key(actor=request.user, **form.cleaned_data)
+            except AccessError as error:
+                status = _form_error(form, error)
+            else:
+                form = ApiKeyForm()
+        else:
+            status = 400
+    return _api_keys_page(request, form, status, issued=issued)
+
+
+@require_POST
+@permission_required("accounts.manage_team", raise_exception=True)
+def revoke_api_key(request, key_id):
+    try:
+        api_key = commands.revoke_api_key(actor=request.user, key_id=key_id)
+    except AccessError as error:
+        status = status_for(error)
+        if status == 404:
+            return render(request, "404.html", {"exception": str(error)}, status=404)
+        return _api_keys_page(request, ApiKeyForm(), status, error=str(error))
+    messages.success(request, f"The key {api_key.name!r} was revoked: it no longer works.")
+    return redirect("api_keys")
+
+
+def _api_keys_page(request, form, status: int, *, issued=None, error: str = ""):
+    context = {
+        "keys": selectors.api_keys(request.user.company_id),
+        "form": form,
+        "issued": issued,
+        "error": error,
+    }
+    response = render(request, "accounts/api_keys.html", context, status=status)
+    if issued is not None:
+        response["Cache-Control"] = "no-store"  # the key is on this page only
+    return response
 
 
 # --- the companies page (platform superusers) -----------------------------------------------

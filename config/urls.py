@@ -23,4 +23,7 @@ urlpatterns = [
     path("ops/", include("ops.urls")),
     path("settings/", include("notifications.urls")),
     path("", include("sso.urls")),
+    path("integrations/", include("webhooks.urls")),
+    path("api/v1/", include("webhooks.api_urls")),  # before api.urls: it ends with a catch-all
+    path("api/v1/", include("api.urls")),
 ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values that differ per install come from `.env`."""
 
+import datetime as _dt
 from pathlib import Path
 
 import dj_database_url
@@ -27,6 +28,8 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "common",
     "accounts",
     "events",
@@ -40,6 +43,8 @@ INSTALLED_APPS = [
     "outbox",
     "notifications",
     "sso",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +299,70 @@ NOTIFY_DIGEST_HOUR = config("NOTIFY_DIGEST_HOUR", default=7, cast=int)
 # the ops desk after this many attempts (8: about 10 minutes of trying).
 NOTIFY_RETRY_FIRST_SECONDS = config("NOTIFY_RETRY_FIRST_SECONDS", default=5, cast=float)
 NOTIFY_MAX_ATTEMPTS = config("NOTIFY_MAX_ATTEMPTS", default=8, cast=int)
+
+# --- The JSON API (/api/v1/, issue #27) -------------------------------------------------------
+# Requests per API key (DRF throttle rate: "<n>/<second|minute|hour|day>"); over it: 429 with
+# Retry-After.
+API_RATE = config("API_RATE", default="600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.handle_exception",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ledgerline API",
+    "DESCRIPTION": "Orders, their workflow and the company's event log, for other systems.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Every error answer (api/problems.py), referenced by the API's and the webhooks' views.
+    "APPEND_COMPONENTS": {
+        "schemas": {
+            "Problem": {
+                "type": "object",
+                "description": "RFC 9457 problem details, in the pages' words.",
+                "properties": {
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "detail": {"type": "string"},
+                    "errors": {"description": "Field → messages, for invalid data."},
+                    "current_version": {"type": "integer", "description": "On 412."},
+                    "changed_by": {"type": "string", "description": "On 412."},
+                    "changed_at": {"type": "string", "format": "date-time"},
+                },
+                "required": ["type", "title", "status", "detail"],
+            }
+        }
+    },
+}
+
+# --- Webhooks (webhooks/, issue #27) --------------------------------------------------------
+# Only https:// receivers, and none at loopback/private addresses (link-local never), unless
+# allowed here (development allows http and loopback, for a local receiver).
+WEBHOOK_ALLOW_HTTP = config("WEBHOOK_ALLOW_HTTP", default=False, cast=bool)
+WEBHOOK_ALLOW_LOOPBACK = config("WEBHOOK_ALLOW_LOOPBACK", default=False, cast=bool)
+WEBHOOK_ALLOW_PRIVATE = config("WEBHOOK_ALLOW_PRIVATE", default=False, cast=bool)
+WEBHOOK_TIMEOUT_SECONDS = config("WEBHOOK_TIMEOUT_SECONDS", default=5, cast=float)
+# Retries: BASE * 2^n with jitter, at most MAX apart, for RETRY_FOR; then the endpoint is marked
+# failing (its Managers are mailed) and its events wait, in order, for it to be re-enabled.
+WEBHOOK_BACKOFF_BASE = _dt.timedelta(
+    seconds=config("WEBHOOK_BACKOFF_SECONDS", default=10, cast=float)
+)
+WEBHOOK_BACKOFF_MAX = _dt.timedelta(
+    minutes=config("WEBHOOK_BACKOFF_MAX_MINUTES", default=60, cast=float)
+)
+WEBHOOK_RETRY_FOR = _dt.timedelta(days=config("WEBHOOK_RETRY_DAYS", default=3, cast=float))
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = config("LOG_LEVEL", default="INFO")

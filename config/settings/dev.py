@@ -10,3 +10,6 @@ ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 SSO_ALLOW_HTTP_ISSUER = config("SSO_ALLOW_HTTP_ISSUER", default=True, cast=bool)
+# A local webhook receiver (`make run` with http://127.0.0.1:…): http and loopback allowed.
+WEBHOOK_ALLOW_HTTP = config("WEBHOOK_ALLOW_HTTP", default=True, cast=bool)
+WEBHOOK_ALLOW_LOOPBACK = config("WEBHOOK_ALLOW_LOOPBACK", default=True, cast=bool)

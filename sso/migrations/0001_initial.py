@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("accounts", "0006_company_password_login"),
+        ("accounts", "0007_company_password_login"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_manage_team_permission"),
+        ("accounts", "0006_api_keys"),
     ]
 
     operations = [

@@ -1,0 +1,149 @@
+"""The integrations pages (Managers): webhook endpoints, each with its delivery log, "retry
+now" and "replay". Thin: forms parse, selectors read, commands change."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.exceptions import AccessError, AccessNotFound, InvalidAccessChange, TeamNotPermitted
+
+from . import commands, selectors
+from .forms import EndpointForm, ReplayForm
+
+MANAGE = "accounts.manage_team"
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(MANAGE, raise_exception=True)
+def integrations(request):
+    """The company's endpoints, and (POST) register one: its secret is shown on this answer
+    only."""
+    form = EndpointForm(request.POST or None)
+    status, created = 200, None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                created = commands.create_endpoint(actor=request.user, **form.cleaned_data)
+            except AccessError as error:
+                status = _form_error(form, error)
+            else:
+                status, form = 200, EndpointForm()
+    context = {
+        "endpoints": selectors.endpoints(request.user.company_id),
+        "form": form,
+        "created": created,
+    }
+    response = render(request, "webhooks/integrations.html", context, status=status)
+    if created is not None:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(MANAGE, raise_exception=True)
+def endpoint_detail(request, endpoint_id):
+    """One endpoint: its settings (POST: change them), status, backlog and delivery log."""
+    endpoint = selectors.endpoint(request.user.company_id, endpoint_id)
+    initial = {k: getattr(endpoint, k) for k in ("url", "event_types", "description")}
+    form = EndpointForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                commands.change_endpoint(
+                    actor=request.user, endpoint_id=endpoint_id, **form.cleaned_data
+                )
+            except AccessError as error:
+                status = _form_error(form, error)
+            else:
+                messages.success(request, "The endpoint was saved.")
+                return redirect("webhooks:endpoint", endpoint_id=endpoint_id)
+    return _endpoint_page(request, endpoint, form=form, status=status)
+
+
+def _endpoint_page(request, endpoint, *, form=None, replay_form=None, status=200, error=""):
+    context = {
+        "endpoint": endpoint,
+        "form": form
+        or EndpointForm(
+            initial={
+                "url": endpoint.url,
+                "description": endpoint.description,
+                "event_types": endpoint.event_types,
+            }
+        ),
+        "replay_form": replay_form or ReplayForm(),
+        "backlog": selectors.backlog(endpoint),
+        "attempts": selectors.attempts(endpoint),
+        "error": error,
+    }
+    return render(request, "webhooks/endpoint.html", context, status=status)
+
+
+_DONE = {
+    "enable_endpoint": "The endpoint is enabled: its deliveries resume in order.",
+    "disable_endpoint": "The endpoint is disabled: its events are kept until it is enabled.",
+}
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def enable(request, endpoint_id):
+    return _run(request, commands.enable_endpoint, endpoint_id)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def disable(request, endpoint_id):
+    return _run(request, commands.disable_endpoint, endpoint_id)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def retry(request, endpoint_id):
+    return _run(request, commands.retry_now, endpoint_id)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def replay(request, endpoint_id):
+    endpoint = selectors.endpoint(request.user.company_id, endpoint_id)
+    form = ReplayForm(request.POST)
+    if not form.is_valid():
+        return _endpoint_page(request, endpoint, replay_form=form, status=400)
+    return _run(request, commands.replay, endpoint_id, **form.cleaned_data)
+
+
+def _run(request, command, endpoint_id, **data):
+    try:
+        result = command(actor=request.user, endpoint_id=endpoint_id, **data)
+    except AccessNotFound as error:
+        raise Http404(str(error)) from error
+    except TeamNotPermitted as error:
+        raise PermissionDenied(str(error)) from error
+    except InvalidAccessChange as error:
+        endpoint = selectors.endpoint(request.user.company_id, endpoint_id)
+        return _endpoint_page(request, endpoint, status=422, error=str(error))
+    if command is commands.retry_now:
+        messages.success(request, f"{result} delivery(ies) will be tried now.")
+    elif command is commands.replay:
+        messages.success(request, f"{result} event(s) will be sent again, in order.")
+    else:
+        messages.success(request, _DONE[command.__name__])
+    return redirect("webhooks:endpoint", endpoint_id=endpoint_id)
+
+
+def _form_error(form, error: AccessError) -> int:
+    for field, texts in getattr(error, "errors", {"": [str(error)]}).items():
+        for text in texts:
+            form.add_error(field if field in form.fields else None, text)
+    if isinstance(error, TeamNotPermitted):
+        raise PermissionDenied(str(error))
+    return 422
