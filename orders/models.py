@@ -47,7 +47,7 @@ def _workflow(
     """FSM `custom` data for a workflow button: its label, event and the data it needs.
 
     `queue` says that orders in the source state wait for whoever holds the permission (the
-    dashboard's role queues, `orders/queues.py`): "all" of them, or only those "returned" by a
+    dashboard's role queues, `dashboard/queues.py`): "all" of them, or only those "returned" by a
     rejection (a fresh draft is its author's work in progress, nobody's queue). Side exits
     (hold, cancel) have none: they are possible, not awaited.
     """
