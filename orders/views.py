@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
 from common.csv_export import csv_response
+from common.exceptions import DomainError, refused, status_for
 from common.pages import render_page, wants_partial
 from common.templatetags.local_time import local_or_utc
 
@@ -26,10 +27,8 @@ from .exceptions import (
     ConcurrencyError,
     OrderAlreadyPlaced,
     OrderError,
-    OrderNotFound,
     OrderValidationError,
     TransitionNotAllowed,
-    UnknownTransition,
 )
 from .filters import OrderFilter, sort_columns
 from .forms import (
@@ -47,20 +46,6 @@ from .models import OrderState
 
 # How long an identical order by the same user counts as "the same form sent again".
 REPEAT_WINDOW = dt.timedelta(minutes=10)
-
-ERROR_STATUS = (
-    (ConcurrencyError, 409),
-    (OrderAlreadyPlaced, 409),
-    (ActionNotPermitted, 403),
-    (OrderNotFound, 404),
-    (UnknownTransition, 404),
-    (OrderError, 422),
-)
-
-
-def status_for(error: Exception) -> int:
-    return next(code for cls, code in ERROR_STATUS if isinstance(error, cls))
-
 
 # --- list -----------------------------------------------------------------------------------
 
@@ -126,6 +111,11 @@ def order_bulk_action(request):
     data = form.cleaned_data
     extra = {"reason": data["reason"]} if data["action"] in form.needs_reason else {}
     outcomes = commands.transition_each(data["orders"], data["action"], actor=request.user, **extra)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            refused(
+                outcome.error, command=data["action"], order=outcome.order_id, user=request.user
+            )
     numbers = selectors.order_numbers(request.user, (o.order_id for o in outcomes))
     context = {
         "form": form,
@@ -153,11 +143,14 @@ def order_create(request):
                 order_id=form.cleaned_data["order_id"],
             )  # fmt: skip
         except OrderAlreadyPlaced as repeat:  # the same form sent again: show what it made
+            _refused_place(request, form, repeat)
             messages.info(request, str(repeat))
             return redirect("orders:detail", order_id=repeat.order.id)
         except OrderValidationError as error:
+            _refused_place(request, form, error)
             apply_command_errors(error.errors, form, formset)
         except ActionNotPermitted as error:
+            _refused_place(request, form, error)
             raise PermissionDenied(str(error)) from error
         else:
             messages.success(request, f"Order {order.number} was created as a draft.")
@@ -180,15 +173,23 @@ def order_edit(request, order_id):
                 expected_version=form.cleaned_data["version"],
             )  # fmt: skip
         except OrderValidationError as error:
+            refused(error, command="change", order=order_id, user=request.user)
             apply_command_errors(error.errors, form, formset)
         except (ConcurrencyError, TransitionNotAllowed) as error:  # another tab/user acted first
+            refused(error, command="change", order=order_id, user=request.user)
             return _edit_conflict(request, form, formset, order_id, error)
         except OrderError as error:
+            refused(error, command="change", order=order_id, user=request.user)
             return _error_page(request, error, summary)
         else:
             messages.success(request, f"Order {summary.number} was saved.")
             return redirect("orders:detail", order_id=order_id)
     return _form_page(request, form, formset, summary)
+
+
+def _refused_place(request, form, error: DomainError) -> None:
+    order_id = form.cleaned_data["order_id"]
+    refused(error, command="place_order", order=order_id, user=request.user)
 
 
 def _edit_conflict(request, form, formset, order_id, error):
@@ -412,7 +413,7 @@ def _act(request, order_id, name, form, run):
     Another company's order is a 404 either way: the command refuses it (OrderNotFound) and
     `detail_context` cannot load it.
     """
-    status, error, order = _outcome(form, run)
+    status, error, order = _outcome(form, run, command=name, order_id=order_id, user=request.user)
     if status == 200:
         messages.success(request, _done(name, order))
     if status == 200 and not wants_partial(request):
@@ -429,15 +430,15 @@ def _act(request, order_id, name, form, run):
     return render_page(request, template, partial, context, status=status)
 
 
-def _outcome(form, run) -> tuple[int, str, object]:
+def _outcome(form, run, *, command: str, order_id, user) -> tuple[int, str, object]:
     """(status, error message, the command's order) of validating `form` and running the
-    command on its data."""
+    command on its data (a refusal logged where it becomes the status)."""
     if not form.is_valid():
         return 422, "Please correct the errors below.", None
     try:
         order = run(form.cleaned_data)
-    except (OrderError, ConcurrencyError) as exc:
-        return status_for(exc), str(exc), None
+    except DomainError as exc:
+        return refused(exc, command=command, order=order_id, user=user), str(exc), None
     return 200, "", order
 
 
