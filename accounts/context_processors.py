@@ -4,7 +4,6 @@ Which links a user sees is asked of its permissions in the template (`perms`, fr
 `django.contrib.auth.context_processors.auth`), exactly as the views ask for them.
 """
 
-
 from django.urls import reverse
 
 NAV_VIEWS = (

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
-from common.csv_export import csv_response
+from common.csv_export import csv_response, headers
 from common.exceptions import DomainError, refused, status_for
 from common.pages import render_page, wants_partial
 from common.templatetags.local_time import local_or_utc
 
-from . import commands, permissions, selectors, why_not
+from . import commands, exports, history, permissions, selectors, why_not
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -56,8 +56,8 @@ def order_list(request):
     filterset = OrderFilter(request.GET, queryset=selectors.order_summaries(request.user))
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
-        rows = selectors.order_csv_rows(filterset.qs)
-        return csv_response("orders.csv", selectors.ORDER_CSV_HEADER, rows)
+        rows = exports.order_csv_rows(filterset.qs)
+        return csv_response("orders.csv", headers(exports.ORDER_CSV), rows)
     context = _list_context(request, filterset, valid)
     return render_page(
         request,
@@ -234,7 +234,7 @@ def what_happened(user, summary, seen_version: int | None) -> str:
     """The order's newest change since `seen_version` (the version the user's page showed),
     naming who and when: "ACME-000316 was approved by acme.manager at 14:02" ("by you in
     another window" for the user's own change; the date is added when it was not today)."""
-    change = selectors.last_change(user, summary.id)
+    change = history.last_change(user, summary.id)
     if change is None or seen_version is None or change.version <= seen_version:
         # Nothing happened after that page (a forged or mistyped version): say only the facts.
         return f"{summary.number} is at version {summary.version}, not the one your page showed"
@@ -324,7 +324,7 @@ def detail_context(
         "error": error,
         "conflict": conflict,
         "failed": failed,
-        "history": selectors.history(request.user, order_id),
+        "history": history.history(request.user, order_id),
         "can_write": permissions.may_change_orders(request.user),
         "why_not": why_not.blocked_reasons(order, request.user),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
@@ -457,7 +457,7 @@ def _done(name: str, order) -> str:
 @permission_required("orders.view_order", raise_exception=True)
 def order_history(request, order_id):
     summary = selectors.order_summary(request.user, order_id)  # 404 for another company's
-    entries = selectors.history(request.user, order_id)
+    entries = history.history(request.user, order_id)
     if request.GET.get("format") == "csv":
         return _history_csv(entries, summary.number)
     form = AsOfForm(request.GET or None, last_version=summary.version)
@@ -470,7 +470,7 @@ def order_history(request, order_id):
         "form": form,
         "as_of": data.get("as_of"),
         "as_of_entry": next((e for e in entries if e.version == version), None),
-        "snapshot": selectors.snapshot_at(
+        "snapshot": history.snapshot_at(
             request.user, order_id, moment=data.get("as_of"), version=version
         ),
     }
@@ -479,5 +479,5 @@ def order_history(request, order_id):
 
 
 def _history_csv(entries, number: str):
-    rows = selectors.history_csv_rows(entries)
-    return csv_response(f"{number}-history.csv", selectors.HISTORY_CSV_HEADER, rows)
+    rows = exports.history_csv_rows(entries)
+    return csv_response(f"{number}-history.csv", headers(exports.HISTORY_CSV), rows)
