@@ -299,21 +299,21 @@ def _order_after(fields: dict, recorded) -> Order:
     return Order.from_db(using, _ORDER_FIELDS, [row[name] for name in _ORDER_FIELDS])
 
 
-_VERBS = {
-    "change": ("changed", "change"),
-    "add_note": ("annotated", "add a note to"),
-    "submit": ("submitted", "submit"),
-    "approve": ("approved", "approve"),
-    "reject": ("rejected", "reject"),
-    "start_fulfilment": ("put into fulfilment", "start fulfilment of"),
-    "ship": ("shipped", "ship"),
-    "deliver": ("marked delivered", "mark as delivered"),
-    "hold": ("put on hold", "put on hold"),
-    "resume": ("resumed", "resume"),
-    "cancel": ("cancelled", "cancel"),
-}
+@cache
+def _declared() -> dict[str, dict]:
+    """Transition name -> its FSM `custom` data (verbs, event, label...), every transition."""
+    return {t.name: t.custom for t in Order().get_all_state_transitions()}
 
 
 def _verb(name: str, *, infinitive: bool = False) -> str:
-    past, present = _VERBS.get(name, (name, name))
-    return present if infinitive else past
+    """What messages say of the transition `name`, as its FSM declaration words it."""
+    return _declared().get(name, {}).get("do" if infinitive else "done", name)
+
+
+def event_verb(event_type: str) -> str:
+    """What an event did to the order, as a past participle ("OrderSubmitted" -> "submitted"),
+    from the FSM declaration of the transition that records it."""
+    for custom in _declared().values():
+        if custom.get("event") == event_type:
+            return custom["done"]
+    return "placed" if event_type == "OrderPlaced" else "changed"

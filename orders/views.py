@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -244,18 +243,7 @@ def what_happened(user, summary, seen_version: int | None) -> str:
     when = (
         f"{moment:%H:%M}" if moment.date() == timezone.localdate() else f"{moment:%Y-%m-%d %H:%M}"
     )
-    return f"{summary.number} was {_verb(change.event_type)} by {who} at {when}"
-
-
-_VERBS = {"NoteAdded": "given a note", "OrderFulfilmentStarted": "put into fulfilment"}
-
-
-def _verb(event_type: str) -> str:
-    """What an event did to the order, as a past participle: "OrderSubmitted" -> "submitted"."""
-    if event_type in _VERBS:
-        return _VERBS[event_type]
-    words = re.findall(r"[A-Z][a-z]*", event_type.removeprefix("Order"))
-    return " ".join(word.lower() for word in words) or "changed"
+    return f"{summary.number} was {commands.event_verb(change.event_type)} by {who} at {when}"
 
 
 def _not_a_draft(summary) -> TransitionNotAllowed:
