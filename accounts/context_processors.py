@@ -4,10 +4,7 @@ Which links a user sees is asked of its permissions in the template (`perms`, fr
 `django.contrib.auth.context_processors.auth`), exactly as the views ask for them.
 """
 
-from functools import lru_cache
-
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 
 NAV_VIEWS = (
     "dashboard",
@@ -51,11 +48,6 @@ def current_section(request) -> str:
 
 
 def nav_urls() -> dict[str, str]:
-    """The navigation's links ({"orders_list": "/orders/", …}): seven `{% url %}` tags on every
-    page were ~0.1 ms; they only change with the script prefix and the URLconf."""
-    return _nav_urls(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-
-
-@lru_cache(maxsize=16)
-def _nav_urls(script_prefix: str, urlconf) -> dict[str, str]:
-    return {name.replace(":", "_"): reverse(name, urlconf=urlconf) for name in NAV_VIEWS}
+    """The navigation's links ({"orders_list": "/orders/", …}), reversed for each page (~0.3 ms
+    on a loaded box, against pages of 45-95 ms: no cache)."""
+    return {name.replace(":", "_"): reverse(name) for name in NAV_VIEWS}

@@ -1,11 +1,13 @@
 """Named errors of the team commands. Each message is written for the person who acted."""
 
+from common.exceptions import DomainError, Invalid, NotFound, NotPermitted
 
-class AccessError(Exception):
+
+class AccessError(DomainError):
     """Base of the team commands' errors: `str(error)` is the message to show."""
 
 
-class AccessNotFound(AccessError):
+class AccessNotFound(AccessError, NotFound):
     """No such thing (user, API key, webhook endpoint) in the actor's company (HTTP 404, as
     for another company's)."""
 
@@ -24,14 +26,14 @@ class ApiKeyNotFound(AccessNotFound):
         super().__init__("No such API key.")
 
 
-class TeamNotPermitted(AccessError):
+class TeamNotPermitted(AccessError, NotPermitted):
     """The actor may not manage the team (HTTP 403)."""
 
     def __init__(self):
         super().__init__("Your role may not manage the team.")
 
 
-class LastManager(AccessError):
+class LastManager(AccessError, Invalid):
     """The change would leave the company without an active Manager (HTTP 422)."""
 
     def __init__(self, username: str):
@@ -40,7 +42,7 @@ class LastManager(AccessError):
         )
 
 
-class InvalidAccessChange(AccessError):
+class InvalidAccessChange(AccessError, Invalid):
     """Invalid input (HTTP 422). `errors` maps a field name ('' for the whole form) to messages."""
 
     def __init__(self, errors: dict[str, list[str]]):

@@ -15,21 +15,12 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from common.exceptions import status_for
 from common.health import database_write_problem
 
 from . import commands, selectors
-from .exceptions import AccessError, AccessNotFound, TeamNotPermitted
+from .exceptions import AccessError
 from .forms import AddUserForm, ApiKeyForm, RoleForm, apply_errors
-
-ERROR_STATUS = (
-    (TeamNotPermitted, 403),
-    (AccessNotFound, 404),
-    (AccessError, 422),
-)
-
-
-def status_for(error: AccessError) -> int:
-    return next(code for cls, code in ERROR_STATUS if isinstance(error, cls))
 
 
 @csrf_exempt  # it changes nothing; a POST is answered 405 by require_safe, not 403

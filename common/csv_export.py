@@ -15,9 +15,11 @@ What a file written here guarantees:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -84,3 +86,35 @@ def csv_response(
     )
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """One column of an export: its `header`, the row's `field` it reads (a key of a dict row,
+    else an attribute) and how the value becomes a `cell` (as it is by default). An export is
+    one tuple of these: header, source and cell said once, side by side."""
+
+    header: str
+    field: str
+    cell: Callable[[Any], Any] = _as_is
+
+
+def headers(columns: Sequence[Column]) -> list[str]:
+    """The header line of an export's columns."""
+    return [column.header for column in columns]
+
+
+def cells(columns: Sequence[Column], row: Mapping | object) -> list:
+    """One row's cells, column by column."""
+    if isinstance(row, Mapping):
+        return [column.cell(row[column.field]) for column in columns]
+    return [column.cell(getattr(row, column.field)) for column in columns]
+
+
+def iso(moment) -> str:
+    """A datetime cell: ISO 8601 with its offset."""
+    return moment.isoformat()

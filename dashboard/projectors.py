@@ -22,7 +22,6 @@ from orders.events import (
 from orders.models import OrderState
 from orders.projectors import STATE_EVENTS, cents
 from projections.models import (
-    DashboardCycle,
     DashboardDaily,
     DashboardOrder,
     DashboardStateTotal,
@@ -39,7 +38,7 @@ class DashboardProjection(Projection):
     name = "dashboard"
     stream_local = True
     handles = STATE_EVENTS | {"OrderChanged"}
-    models = (DashboardOrder, DashboardStateTotal, DashboardDaily, DashboardCycle)
+    models = (DashboardOrder, DashboardStateTotal, DashboardDaily)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
@@ -62,9 +61,6 @@ class DashboardProjection(Projection):
         # Only placing, delivering and cancelling count per day; delivering adds a cycle time.
         daily = rows_for(DashboardDaily, using, key=_by_company_day)
         daily.load(company_id=companies, day={_day(e) for e in events if e.event_type in _DAILY})
-        cycles = rows_for(DashboardCycle, using, key=_by_company)
-        if any(e.event_type == "OrderDelivered" for e in events):
-            cycles.load(company_id=companies)
 
         def bucket(company_id, state) -> dict:
             return totals.get_or_add((company_id, state), _new_state_total)
@@ -115,10 +111,7 @@ class DashboardProjection(Projection):
                 if order["submitted_at"] is not None:
                     seconds = int((event.occurred_at - order["submitted_at"]).total_seconds())
                     order["cycle_seconds"] = seconds
-                    cycle = cycles.get_or_add(company_id, _new_cycle)
-                    cycle["delivered_count"] += 1
-                    cycle["cycle_seconds_total"] += seconds
-        for rowset in (orders, totals, daily, cycles):
+        for rowset in (orders, totals, daily):
             rowset.save()
 
 
@@ -133,10 +126,6 @@ def _by_company_day(row: dict):
     return (row["company_id"], row["day"])
 
 
-def _by_company(row: dict):
-    return row["company_id"]
-
-
 def _new_state_total(key) -> dict:
     company_id, state = key
     row = {"company_id": company_id, "state": state, "count": 0, "total_cents": 0}
@@ -147,11 +136,6 @@ def _new_daily(key) -> dict:
     company_id, day = key
     row = {"company_id": company_id, "day": day, "placed": 0, "delivered": 0, "cancelled": 0}
     return {"id": key_uuid("day", company_id, day), **row}
-
-
-def _new_cycle(company_id) -> dict:
-    row = {"company_id": company_id, "delivered_count": 0, "cycle_seconds_total": 0}
-    return {"id": key_uuid("cycle", company_id), **row}
 
 
 def _day(event: RecordedEvent):

@@ -1,11 +1,13 @@
 """Domain errors of the event store. Their messages are fit to show a person."""
 
+from common.exceptions import Conflict, DomainError
 
-class EventStoreError(Exception):
+
+class EventStoreError(DomainError):
     """Base of the store's errors."""
 
 
-class ConcurrencyError(EventStoreError):
+class ConcurrencyError(EventStoreError, Conflict):
     """The stream moved on since the caller read it: someone else acted first."""
 
     def __init__(self, stream_id, expected_version: int, actual_version: int):

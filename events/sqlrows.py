@@ -244,24 +244,6 @@ def _generic_adapter(field, connection) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def select_instance(model: type[models.Model], where: str, **values) -> models.Model | None:
-    """The first row of `model` matching `where`, as a model instance (as the ORM builds it,
-    with `Model.from_db`), or None: `Model.objects.get()` without its per-call compilation.
-
-    `where` names columns by attname in braces and has one `%s` per entry of `values`, in order:
-    `select_instance(Order, "{company_id} = %s AND {id} = %s", company_id=…, id=…)`. Each value
-    is adapted as its column stores it.
-    """
-    model_table = table(model)
-    params = [model_table.prep(attname, value) for attname, value in values.items()]
-    rows = model_table.select(where.format_map(model_table.column_of), params)
-    if not rows:
-        return None
-    return model.from_db(
-        model_table.using, model_table.attnames, [rows[0][name] for name in model_table.attnames]
-    )
-
-
 @cache
 def _table(model: type[models.Model], using: str, vendor: str, name: str) -> Table:
     return Table(model, using)

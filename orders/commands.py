@@ -4,14 +4,14 @@ Each command runs in one transaction (BEGIN IMMEDIATE on SQLite): load the order
 (company-scoped), check the version the caller saw, the user's permission and the FSM, validate
 the data, then append exactly one event. The inline projections (including the `Order` state
 row) are written by the append, in the same transaction. Any failure raises a domain error from
-`orders.exceptions` and writes nothing.
+`orders.exceptions` and writes nothing; the caller logs a refusal where it becomes a status
+(`common.exceptions.refused`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import uuid
 from collections.abc import Sequence
 from functools import cache
@@ -21,6 +21,7 @@ from django.db import router
 from django.db.models import Max
 from django_fsm import State
 
+from common.exceptions import DomainError
 from events import store
 from events.registry import event_class
 
@@ -30,15 +31,12 @@ from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
     OrderAlreadyPlaced,
-    OrderError,
     OrderNotFound,
     TransitionNotAllowed,
     UnknownTransition,
 )
 from .models import Order, OrderState
 from .validation import check_order_count, clean_fields, clean_order
-
-logger = logging.getLogger("ledgerline.commands")
 
 
 @cache
@@ -63,7 +61,7 @@ def place_order(
     that a repeated create is recognised: `OrderAlreadyPlaced` carries the order the first one
     made, and nothing is written. Another company's order id is ignored (a fresh id is used).
     """
-    with _failure_logged("place_order", order_id, actor), store.write_transaction():
+    with store.write_transaction():
         if actor.company_id is None:
             raise ActionNotPermitted(
                 "Your account belongs to no company, so it cannot place orders."
@@ -104,7 +102,7 @@ def change_order(
     at: dt.datetime | None = None,
 ) -> Order:
     """Replace a draft's details and lines (event `OrderChanged`)."""
-    with _failure_logged("change", order_id, actor), store.write_transaction():
+    with store.write_transaction():
         order = _load_for(order_id, "change", actor, expected_version)
         details, lines = clean_order(details, lines)
         return _record(order, OrderChanged(details=details, lines=lines), actor, at)
@@ -119,7 +117,7 @@ def add_note(
     at: dt.datetime | None = None,
 ) -> Order:
     """Attach a note to an order in any state (event `NoteAdded`)."""
-    with _failure_logged("add_note", order_id, actor), store.write_transaction():
+    with store.write_transaction():
         order = _load_for(order_id, "add_note", actor, expected_version)
         data = clean_fields({"text": text}, ("text",))
         return _record(order, NoteAdded(**data), actor, at)
@@ -135,7 +133,7 @@ def transition(
     **data: str,
 ) -> Order:
     """Move an order along the workflow: `name` is an FSM transition of `Order`."""
-    with _failure_logged(name, order_id, actor), store.write_transaction():
+    with store.write_transaction():
         spec = workflow_transitions().get(name)
         if spec is None:
             raise UnknownTransition(name)
@@ -149,11 +147,11 @@ def transition(
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """What one order's command did in `transition_each`: `order` (the order after it) when
-    done, else `error`, the message for the person (changed by someone else, not allowed now)."""
+    done, else `error`, the refusal (`str(error)`: changed by someone else, not allowed now)."""
 
     order_id: uuid.UUID
     order: Order | None = None
-    error: str = ""
+    error: DomainError | None = None
 
     @property
     def done(self) -> bool:
@@ -173,8 +171,8 @@ def transition_each(
     for order_id, version in orders:
         try:
             order = transition(order_id, name, actor=actor, expected_version=version, **data)
-        except (OrderError, ConcurrencyError) as error:
-            outcomes.append(Outcome(order_id, error=str(error)))
+        except DomainError as error:
+            outcomes.append(Outcome(order_id, error=error))
         else:
             outcomes.append(Outcome(order_id, order=order))
     return outcomes
@@ -301,43 +299,21 @@ def _order_after(fields: dict, recorded) -> Order:
     return Order.from_db(using, _ORDER_FIELDS, [row[name] for name in _ORDER_FIELDS])
 
 
-_VERBS = {
-    "change": ("changed", "change"),
-    "add_note": ("annotated", "add a note to"),
-    "submit": ("submitted", "submit"),
-    "approve": ("approved", "approve"),
-    "reject": ("rejected", "reject"),
-    "start_fulfilment": ("put into fulfilment", "start fulfilment of"),
-    "ship": ("shipped", "ship"),
-    "deliver": ("marked delivered", "mark as delivered"),
-    "hold": ("put on hold", "put on hold"),
-    "resume": ("resumed", "resume"),
-    "cancel": ("cancelled", "cancel"),
-}
+@cache
+def _declared() -> dict[str, dict]:
+    """Transition name -> its FSM `custom` data (verbs, event, label...), every transition."""
+    return {t.name: t.custom for t in Order().get_all_state_transitions()}
 
 
 def _verb(name: str, *, infinitive: bool = False) -> str:
-    past, present = _VERBS.get(name, (name, name))
-    return present if infinitive else past
+    """What messages say of the transition `name`, as its FSM declaration words it."""
+    return _declared().get(name, {}).get("do" if infinitive else "done", name)
 
 
-class _failure_logged:
-    """Log one line per failed command, with its reason, then let the error propagate."""
-
-    def __init__(self, command: str, order_id, actor):
-        self.command, self.order_id, self.actor = command, order_id, actor
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc is not None and isinstance(exc, (OrderError, ConcurrencyError)):
-            logger.warning(
-                "command_failed command=%s order=%s user=%s error=%s reason=%r",
-                self.command,
-                self.order_id,
-                getattr(self.actor, "username", "-"),
-                type(exc).__name__,
-                str(exc),
-            )
-        return False
+def event_verb(event_type: str) -> str:
+    """What an event did to the order, as a past participle ("OrderSubmitted" -> "submitted"),
+    from the FSM declaration of the transition that records it."""
+    for custom in _declared().values():
+        if custom.get("event") == event_type:
+            return custom["done"]
+    return "placed" if event_type == "OrderPlaced" else "changed"

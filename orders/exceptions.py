@@ -1,5 +1,6 @@
 """Named domain errors of the workflow. Each message is written for the person who acted."""
 
+from common.exceptions import Conflict, DomainError, Invalid, NotFound, NotPermitted
 from events.exceptions import ConcurrencyError
 
 __all__ = [
@@ -14,30 +15,31 @@ __all__ = [
 ]
 
 
-class OrderError(Exception):
-    """Base of the workflow's errors: `str(error)` is the message to show."""
+class OrderError(DomainError):
+    """Base of the workflow's errors: `str(error)` is the message to show. Under the same root
+    (`common.exceptions.DomainError`) as the store's `ConcurrencyError`."""
 
 
-class OrderNotFound(OrderError):
+class OrderNotFound(OrderError, NotFound):
     def __init__(self):
         super().__init__("No such order.")
 
 
-class UnknownTransition(OrderError):
+class UnknownTransition(OrderError, NotFound):
     def __init__(self, name: str):
         self.name = name
         super().__init__(f"There is no action called {name!r}.")
 
 
-class ActionNotPermitted(OrderError):
+class ActionNotPermitted(OrderError, NotPermitted):
     """The user's role may not do this (HTTP 403)."""
 
 
-class TransitionNotAllowed(OrderError):
+class TransitionNotAllowed(OrderError, Invalid):
     """The order's state (or a precondition) does not allow this action now."""
 
 
-class OrderAlreadyPlaced(OrderError):
+class OrderAlreadyPlaced(OrderError, Conflict):
     """A create repeated with the same order id (a retry, a resubmit): `order` is the order the
     first one made (HTTP 409; the order form answers it by showing that order)."""
 
@@ -46,7 +48,7 @@ class OrderAlreadyPlaced(OrderError):
         super().__init__(f"Order {order.number} was already created from this form.")
 
 
-class OrderValidationError(OrderError):
+class OrderValidationError(OrderError, Invalid):
     """Input data is invalid. `errors` maps a field name ('' for the whole order) to messages."""
 
     def __init__(self, errors: dict[str, list[str]]):

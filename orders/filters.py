@@ -134,15 +134,6 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["state"]
         form = OrderFilterForm
 
-    def get_form_class(self):
-        # django-filter builds a new form class (and a field per filter) for every request; the
-        # filters never change, so one class per process does (each form still copies its
-        # fields, as every Django form does).
-        cls = type(self)
-        if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
-        return cls._form_class
-
     def filter_placed_after(self, queryset, name, value):
         return queryset.filter(placed_at__gte=_start_of(value))
 

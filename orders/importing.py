@@ -25,11 +25,9 @@ before it.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import datetime as dt
-import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +39,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from common.csv_export import csv_lines
+from common.exceptions import DomainError
 from common.form_fields import validate_date_in_range
 from events import store
 from events.exceptions import OccurredAtOutOfRange
@@ -48,7 +47,7 @@ from events.models import Event
 
 from . import commands
 from .events import Line, OrderDetails
-from .exceptions import OrderError, OrderValidationError, TransitionNotAllowed
+from .exceptions import OrderValidationError, TransitionNotAllowed
 from .models import OrderState
 
 ORDER_COLUMNS = (
@@ -197,16 +196,15 @@ def import_orders(
             progress(1)
     # Oldest first, so order numbers follow the original order of placing.
     planned.sort(key=lambda item: (item[0]["placed_at"], item[1].row))
-    with _command_failures_quiet():
-        for times, order in planned:
-            try:
-                result.events += _import_one(
-                    order, times, actor, orders_path.name, dry_run, lines_path.name
-                )
-                result.imported += 1
-            except _Refused as refused:
-                result.rejected.append(Reject(order.reference, order.row, str(refused)))
-            progress(1)
+    for times, order in planned:
+        try:
+            result.events += _import_one(
+                order, times, actor, orders_path.name, dry_run, lines_path.name
+            )
+            result.imported += 1
+        except _Refused as refused:
+            result.rejected.append(Reject(order.reference, order.row, str(refused)))
+        progress(1)
     result.rejected.sort(key=lambda reject: (reject.row, reject.reference))
     result.seconds = time.perf_counter() - started
     return result
@@ -420,18 +418,6 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_n
                 for m in messages
             )
         ) from None
-    except (OrderError, OccurredAtOutOfRange) as error:  # (times are checked before, in _times)
+    except DomainError as error:  # (times are checked before, in _times)
         raise _Refused(f"{column}: {error}") from None
     return written
-
-
-@contextlib.contextmanager
-def _command_failures_quiet() -> Iterator[None]:
-    """The commands log each refusal as a warning: here the rejects file says it, once."""
-    logger = logging.getLogger("ledgerline.commands")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

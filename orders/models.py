@@ -39,15 +39,19 @@ has_lines.hint = "An order needs at least one line before it can be submitted."
 def _workflow(
     label: str,
     event: str,
+    verbs: tuple[str, str],
     *,
     fields: tuple[str, ...] = (),
     style: str = "primary",
     queue: str = "",
 ):
-    """FSM `custom` data for a workflow button: its label, event and the data it needs.
+    """FSM `custom` data for a workflow button: its label, event, verbs and the data it needs.
+
+    `verbs` are what messages say of the action: (past participle, infinitive phrase), as in
+    "it cannot be approved now" and "Your role may not approve this order".
 
     `queue` says that orders in the source state wait for whoever holds the permission (the
-    dashboard's role queues, `orders/queues.py`): "all" of them, or only those "returned" by a
+    dashboard's role queues, `dashboard/queues.py`): "all" of them, or only those "returned" by a
     rejection (a fresh draft is its author's work in progress, nobody's queue). Side exits
     (hold, cancel) have none: they are possible, not awaited.
     """
@@ -55,6 +59,8 @@ def _workflow(
         "workflow": True,
         "label": label,
         "event": event,
+        "done": verbs[0],
+        "do": verbs[1],
         "fields": fields,
         "style": style,
         "queue": queue,
@@ -112,7 +118,7 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.SUBMITTED,
         conditions=[has_lines],
         permission="orders.submit_order",
-        custom=_workflow("Submit", "OrderSubmitted", queue="returned"),
+        custom=_workflow("Submit", "OrderSubmitted", ("submitted", "submit"), queue="returned"),
     )
     def submit(self):
         pass
@@ -122,7 +128,9 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.SUBMITTED,
         target=S.APPROVED,
         permission="orders.approve_order",
-        custom=_workflow("Approve", "OrderApproved", style="success", queue="all"),
+        custom=_workflow(
+            "Approve", "OrderApproved", ("approved", "approve"), style="success", queue="all"
+        ),
     )
     def approve(self):
         pass
@@ -133,7 +141,12 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.DRAFT,
         permission="orders.reject_order",
         custom=_workflow(
-            "Reject", "OrderRejected", fields=("reason",), style="secondary", queue="all"
+            "Reject",
+            "OrderRejected",
+            ("rejected", "reject"),
+            fields=("reason",),
+            style="secondary",
+            queue="all",
         ),
     )
     def reject(self):
@@ -144,7 +157,12 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.APPROVED,
         target=S.IN_FULFILMENT,
         permission="orders.fulfil_order",
-        custom=_workflow("Start fulfilment", "OrderFulfilmentStarted", queue="all"),
+        custom=_workflow(
+            "Start fulfilment",
+            "OrderFulfilmentStarted",
+            ("put into fulfilment", "start fulfilment of"),
+            queue="all",
+        ),
     )
     def start_fulfilment(self):
         pass
@@ -155,7 +173,11 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.SHIPPED,
         permission="orders.fulfil_order",
         custom=_workflow(
-            "Ship", "OrderShipped", fields=("carrier", "tracking_number"), queue="all"
+            "Ship",
+            "OrderShipped",
+            ("shipped", "ship"),
+            fields=("carrier", "tracking_number"),
+            queue="all",
         ),
     )
     def ship(self):
@@ -166,7 +188,13 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.SHIPPED,
         target=S.DELIVERED,
         permission="orders.fulfil_order",
-        custom=_workflow("Mark delivered", "OrderDelivered", style="success", queue="all"),
+        custom=_workflow(
+            "Mark delivered",
+            "OrderDelivered",
+            ("marked delivered", "mark as delivered"),
+            style="success",
+            queue="all",
+        ),
     )
     def deliver(self):
         pass
@@ -176,7 +204,13 @@ class Order(FSMModelMixin, UUIDModel):
         source=[S.APPROVED, S.IN_FULFILMENT],
         target=S.ON_HOLD,
         permission="orders.hold_order",
-        custom=_workflow("Put on hold", "OrderHeld", fields=("reason",), style="secondary"),
+        custom=_workflow(
+            "Put on hold",
+            "OrderHeld",
+            ("put on hold", "put on hold"),
+            fields=("reason",),
+            style="secondary",
+        ),
     )
     def hold(self):
         pass
@@ -186,7 +220,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.ON_HOLD,
         target=RETURN_VALUE(S.APPROVED, S.IN_FULFILMENT),
         permission="orders.resume_order",
-        custom=_workflow("Resume", "OrderResumed", queue="all"),
+        custom=_workflow("Resume", "OrderResumed", ("resumed", "resume"), queue="all"),
     )
     def resume(self):
         """Back to the state the order was held from."""
@@ -199,24 +233,48 @@ class Order(FSMModelMixin, UUIDModel):
         source=[S.DRAFT, S.SUBMITTED],
         target=S.CANCELLED,
         permission="orders.cancel_order",
-        custom=_workflow("Cancel order", "OrderCancelled", fields=("reason",), style="danger"),
+        custom=_workflow(
+            "Cancel order",
+            "OrderCancelled",
+            ("cancelled", "cancel"),
+            fields=("reason",),
+            style="danger",
+        ),
     )
     @transition(
         field=state,
         source=[S.APPROVED, S.ON_HOLD],
         target=S.CANCELLED,
         permission="orders.cancel_approved_order",
-        custom=_workflow("Cancel order", "OrderCancelled", fields=("reason",), style="danger"),
+        custom=_workflow(
+            "Cancel order",
+            "OrderCancelled",
+            ("cancelled", "cancel"),
+            fields=("reason",),
+            style="danger",
+        ),
     )
     def cancel(self):
         pass
 
     # --- changes that keep the state (target=None): still guarded by the FSM ----------------
 
-    @transition(field=state, source=S.DRAFT, target=None, permission="orders.change_draft_order")
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=None,
+        permission="orders.change_draft_order",
+        custom={"event": "OrderChanged", "done": "changed", "do": "change"},
+    )
     def change(self):
         pass
 
-    @transition(field=state, source="*", target=None, permission="orders.add_note_order")
+    @transition(
+        field=state,
+        source="*",
+        target=None,
+        permission="orders.add_note_order",
+        custom={"event": "NoteAdded", "done": "given a note", "do": "add a note to"},
+    )
     def add_note(self):
         pass

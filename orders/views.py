@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,21 +15,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
-from common.csv_export import csv_response
+from common.csv_export import csv_response, headers
+from common.exceptions import DomainError, refused, status_for
 from common.pages import render_page, wants_partial
 from common.templatetags.local_time import local_or_utc
 from outbox import selectors as outbox_selectors
 
-from . import commands, permissions, selectors, why_not
+from . import commands, exports, history, permissions, selectors, why_not
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
     OrderAlreadyPlaced,
     OrderError,
-    OrderNotFound,
     OrderValidationError,
     TransitionNotAllowed,
-    UnknownTransition,
 )
 from .filters import OrderFilter, sort_columns
 from .forms import (
@@ -49,20 +47,6 @@ from .models import OrderState
 # How long an identical order by the same user counts as "the same form sent again".
 REPEAT_WINDOW = dt.timedelta(minutes=10)
 
-ERROR_STATUS = (
-    (ConcurrencyError, 409),
-    (OrderAlreadyPlaced, 409),
-    (ActionNotPermitted, 403),
-    (OrderNotFound, 404),
-    (UnknownTransition, 404),
-    (OrderError, 422),
-)
-
-
-def status_for(error: Exception) -> int:
-    return next(code for cls, code in ERROR_STATUS if isinstance(error, cls))
-
-
 # --- list -----------------------------------------------------------------------------------
 
 
@@ -72,8 +56,8 @@ def order_list(request):
     filterset = OrderFilter(request.GET, queryset=selectors.order_summaries(request.user))
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
-        rows = selectors.order_csv_rows(filterset.qs)
-        return csv_response("orders.csv", selectors.ORDER_CSV_HEADER, rows)
+        rows = exports.order_csv_rows(filterset.qs)
+        return csv_response("orders.csv", headers(exports.ORDER_CSV), rows)
     context = _list_context(request, filterset, valid)
     return render_page(
         request,
@@ -127,6 +111,11 @@ def order_bulk_action(request):
     data = form.cleaned_data
     extra = {"reason": data["reason"]} if data["action"] in form.needs_reason else {}
     outcomes = commands.transition_each(data["orders"], data["action"], actor=request.user, **extra)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            refused(
+                outcome.error, command=data["action"], order=outcome.order_id, user=request.user
+            )
     numbers = selectors.order_numbers(request.user, (o.order_id for o in outcomes))
     context = {
         "form": form,
@@ -154,11 +143,14 @@ def order_create(request):
                 order_id=form.cleaned_data["order_id"],
             )  # fmt: skip
         except OrderAlreadyPlaced as repeat:  # the same form sent again: show what it made
+            _refused_place(request, form, repeat)
             messages.info(request, str(repeat))
             return redirect("orders:detail", order_id=repeat.order.id)
         except OrderValidationError as error:
+            _refused_place(request, form, error)
             apply_command_errors(error.errors, form, formset)
         except ActionNotPermitted as error:
+            _refused_place(request, form, error)
             raise PermissionDenied(str(error)) from error
         else:
             messages.success(request, f"Order {order.number} was created as a draft.")
@@ -181,15 +173,23 @@ def order_edit(request, order_id):
                 expected_version=form.cleaned_data["version"],
             )  # fmt: skip
         except OrderValidationError as error:
+            refused(error, command="change", order=order_id, user=request.user)
             apply_command_errors(error.errors, form, formset)
         except (ConcurrencyError, TransitionNotAllowed) as error:  # another tab/user acted first
+            refused(error, command="change", order=order_id, user=request.user)
             return _edit_conflict(request, form, formset, order_id, error)
         except OrderError as error:
+            refused(error, command="change", order=order_id, user=request.user)
             return _error_page(request, error, summary)
         else:
             messages.success(request, f"Order {summary.number} was saved.")
             return redirect("orders:detail", order_id=order_id)
     return _form_page(request, form, formset, summary)
+
+
+def _refused_place(request, form, error: DomainError) -> None:
+    order_id = form.cleaned_data["order_id"]
+    refused(error, command="place_order", order=order_id, user=request.user)
 
 
 def _edit_conflict(request, form, formset, order_id, error):
@@ -234,7 +234,7 @@ def what_happened(user, summary, seen_version: int | None) -> str:
     """The order's newest change since `seen_version` (the version the user's page showed),
     naming who and when: "ACME-000316 was approved by acme.manager at 14:02" ("by you in
     another window" for the user's own change; the date is added when it was not today)."""
-    change = selectors.last_change(user, summary.id)
+    change = history.last_change(user, summary.id)
     if change is None or seen_version is None or change.version <= seen_version:
         # Nothing happened after that page (a forged or mistyped version): say only the facts.
         return f"{summary.number} is at version {summary.version}, not the one your page showed"
@@ -244,18 +244,7 @@ def what_happened(user, summary, seen_version: int | None) -> str:
     when = (
         f"{moment:%H:%M}" if moment.date() == timezone.localdate() else f"{moment:%Y-%m-%d %H:%M}"
     )
-    return f"{summary.number} was {_verb(change.event_type)} by {who} at {when}"
-
-
-_VERBS = {"NoteAdded": "given a note", "OrderFulfilmentStarted": "put into fulfilment"}
-
-
-def _verb(event_type: str) -> str:
-    """What an event did to the order, as a past participle: "OrderSubmitted" -> "submitted"."""
-    if event_type in _VERBS:
-        return _VERBS[event_type]
-    words = re.findall(r"[A-Z][a-z]*", event_type.removeprefix("Order"))
-    return " ".join(word.lower() for word in words) or "changed"
+    return f"{summary.number} was {commands.event_verb(change.event_type)} by {who} at {when}"
 
 
 def _not_a_draft(summary) -> TransitionNotAllowed:
@@ -324,7 +313,7 @@ def detail_context(
         "error": error,
         "conflict": conflict,
         "failed": failed,
-        "history": selectors.history(request.user, order_id),
+        "history": history.history(request.user, order_id),
         "can_write": permissions.may_change_orders(request.user),
         "why_not": why_not.blocked_reasons(order, request.user),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
@@ -413,7 +402,7 @@ def _act(request, order_id, name, form, run):
     Another company's order is a 404 either way: the command refuses it (OrderNotFound) and
     `detail_context` cannot load it.
     """
-    status, error, order = _outcome(form, run)
+    status, error, order = _outcome(form, run, command=name, order_id=order_id, user=request.user)
     if status == 200:
         messages.success(request, _done(name, order))
     if status == 200 and not wants_partial(request):
@@ -430,15 +419,15 @@ def _act(request, order_id, name, form, run):
     return render_page(request, template, partial, context, status=status)
 
 
-def _outcome(form, run) -> tuple[int, str, object]:
+def _outcome(form, run, *, command: str, order_id, user) -> tuple[int, str, object]:
     """(status, error message, the command's order) of validating `form` and running the
-    command on its data."""
+    command on its data (a refusal logged where it becomes the status)."""
     if not form.is_valid():
         return 422, "Please correct the errors below.", None
     try:
         order = run(form.cleaned_data)
-    except (OrderError, ConcurrencyError) as exc:
-        return status_for(exc), str(exc), None
+    except DomainError as exc:
+        return refused(exc, command=command, order=order_id, user=user), str(exc), None
     return 200, "", order
 
 
@@ -457,7 +446,7 @@ def _done(name: str, order) -> str:
 @permission_required("orders.view_order", raise_exception=True)
 def order_history(request, order_id):
     summary = selectors.order_summary(request.user, order_id)  # 404 for another company's
-    entries = selectors.history(request.user, order_id)
+    entries = history.history(request.user, order_id)
     if request.GET.get("format") == "csv":
         return _history_csv(entries, summary.number)
     form = AsOfForm(request.GET or None, last_version=summary.version)
@@ -470,7 +459,7 @@ def order_history(request, order_id):
         "form": form,
         "as_of": data.get("as_of"),
         "as_of_entry": next((e for e in entries if e.version == version), None),
-        "snapshot": selectors.snapshot_at(
+        "snapshot": history.snapshot_at(
             request.user, order_id, moment=data.get("as_of"), version=version
         ),
         "notifications": outbox_selectors.done_for_stream(request.user.company_id, order_id),
@@ -480,5 +469,5 @@ def order_history(request, order_id):
 
 
 def _history_csv(entries, number: str):
-    rows = selectors.history_csv_rows(entries)
-    return csv_response(f"{number}-history.csv", selectors.HISTORY_CSV_HEADER, rows)
+    rows = exports.history_csv_rows(entries)
+    return csv_response(f"{number}-history.csv", headers(exports.HISTORY_CSV), rows)

@@ -133,17 +133,6 @@ class DashboardDaily(UUIDModel):
         constraints = [models.UniqueConstraint(fields=["company", "day"], name="dash_daily_unique")]
 
 
-class DashboardCycle(UUIDModel):
-    """Sum and count of submit→deliver durations, for the average cycle time."""
-
-    company = _company_fk()
-    delivered_count = models.BigIntegerField(default=0)
-    cycle_seconds_total = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["company"], name="dash_cycle_unique")]
-
-
 class EventNumber(models.Model):
     """Each event's number within its company's log: 1, 2, 3… without gaps (the global
     `position` interleaves every company's events, so a company's positions have gaps that

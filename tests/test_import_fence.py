@@ -93,7 +93,7 @@ def test_a_page_module_importing_the_tuned_sql_breaks_the_fence(tmp_path, module
 
 @pytest.mark.parametrize("contract_type", ["protected", "forbidden"])
 def test_each_contract_alone_catches_a_view_reading_rows_in_plain_sql(tmp_path, contract_type):
-    violating_package(tmp_path, "views", "from events.sqlrows import select_instance")
+    violating_package(tmp_path, "views", "from events.sqlrows import table")
     config = project_config()
     config["root_packages"] = [*config["root_packages"], "shop"]
     config["contracts"] = [c for c in config["contracts"] if c["type"] == contract_type]

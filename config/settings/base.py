@@ -108,9 +108,10 @@ SQLITE_INIT_COMMAND = (
     "PRAGMA foreign_keys=ON;"
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS};"
     "PRAGMA temp_store=MEMORY;"
-    "PRAGMA cache_size=-65536;"
-    "PRAGMA mmap_size=268435456;"
 )
+# No cache_size/mmap_size beyond SQLite's defaults: with 64 MiB and 256 MiB, every page of a
+# 2,000-orders-a-company database was as fast (list 72 ms either way, dashboard 93/95 ms, detail
+# 69/63 ms, medians of 40 on a loaded 2-core box) and each process held 30 MB more (90/60 MB).
 # PostgreSQL (DATABASE_URL=postgres://…): how long to wait for the server to answer a connection,
 # and the longest a statement may run, waiting for the writers' lock included (the counterpart of
 # SQLite's busy_timeout). Operations commands (rebuild, verify, backup) lift the statement limit

@@ -21,9 +21,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from accounts.demo import seed_companies_and_users
-from events import backup_postgres
-from events.management.commands import backup_db
-from events.management.commands.backup_db import check_copy
+from events import backup_postgres, backup_sqlite
+from events.backup_sqlite import check_copy
 from events.verification import verify_log
 from orders.demo import seed_orders
 from tests.events.conftest import append_counted
@@ -46,7 +45,7 @@ def check_alias_allowed(transactional_db, django_db_blocker, monkeypatch):
     guarded = BaseDatabaseWrapper.ensure_connection
 
     def ensure_connection(self, *args, **kwargs):
-        if self.alias == backup_db.CHECK_ALIAS:
+        if self.alias == backup_sqlite.CHECK_ALIAS:
             with django_db_blocker.unblock():
                 return BaseDatabaseWrapper.ensure_connection(self, *args, **kwargs)
         return guarded(self, *args, **kwargs)

@@ -23,10 +23,9 @@ from django.db import IntegrityError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from accounts.models import Company, Role
-from events import store, witness
+from events import backup_sqlite, store, witness
+from events.backup_sqlite import copy_online, database_alias
 from events.exceptions import AppendOnlyError
-from events.management.commands import backup_db
-from events.management.commands.backup_db import copy_online, database_alias
 from events.models import Event, IntegrityCheck
 from orders import commands
 from tests import factories
@@ -58,7 +57,7 @@ def aliases_allowed(transactional_db, django_db_blocker, monkeypatch):
     guarded = BaseDatabaseWrapper.ensure_connection
 
     def ensure_connection(self, *args, **kwargs):
-        if self.alias in (backup_db.CHECK_ALIAS, ATTACKER):
+        if self.alias in (backup_sqlite.CHECK_ALIAS, ATTACKER):
             with django_db_blocker.unblock():
                 return BaseDatabaseWrapper.ensure_connection(self, *args, **kwargs)
         return guarded(self, *args, **kwargs)

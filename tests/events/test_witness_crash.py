@@ -21,7 +21,7 @@ from django.db import connection, connections
 
 from accounts.models import Role
 from bench.soak import HOST, start_server
-from events.management.commands.backup_db import copy_online, database_alias
+from events.backup_sqlite import copy_online, database_alias
 from tests import factories
 from tests.events.test_witness import aliases_allowed  # noqa: F401 - a fixture
 from tests.vendor import sqlite_only

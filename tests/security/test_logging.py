@@ -217,7 +217,10 @@ def test_a_failed_command_over_http_logs_one_line_with_its_reason(
 
 
 @pytest.mark.django_db
-def test_a_failed_command_called_directly_logs_one_line_too(acme, globex, users, caplog):
+def test_a_command_called_directly_logs_no_refusal_its_caller_does(acme, globex, users, caplog):
+    """A refusal is logged where it becomes a status (a page, the bulk outcome), once: the
+    commands raise and log nothing, so a caller that reports refusals its own way (the
+    importer's rejects file) need not silence them."""
     foreign = order_in_state(
         "submitted", factories.user(Role.STAFF, globex), factories.user(Role.MANAGER, globex)
     )
@@ -229,12 +232,32 @@ def test_a_failed_command_called_directly_logs_one_line_too(acme, globex, users,
         with pytest.raises(OrderError):
             factories.place(auditor)
 
-    messages = [r.getMessage() for r in caplog.records if r.name == "ledgerline.commands"]
-    assert len(messages) == 2
-    assert "command=approve" in messages[0] and "error=OrderNotFound" in messages[0]
-    assert "reason='No such order.'" in messages[0]
-    assert "command=place_order" in messages[1] and "error=ActionNotPermitted" in messages[1]
-    assert "may not place orders" in messages[1]
+    assert [r for r in caplog.records if r.name == "ledgerline.commands"] == []
+
+
+@pytest.mark.django_db
+def test_each_refused_order_of_a_bulk_action_logs_one_line(users, logged_in, log_lines):
+    fresh = order_in_state("submitted", users[Role.STAFF], users[Role.MANAGER])
+    stale = order_in_state("submitted", users[Role.STAFF], users[Role.MANAGER])
+    failures = log_lines("ledgerline.commands")
+
+    response = logged_in(users[Role.MANAGER]).post(
+        "/orders/bulk/",
+        {
+            "action": "approve",
+            "orders": [f"{fresh.id}:{fresh.version}", f"{stale.id}:{stale.version - 1}"],
+        },
+    )
+
+    assert response.status_code == 200
+    (line,) = failures
+    match = FAILURE_LINE.search(line)
+    assert match, line
+    assert (match["command"], match["error"], match["order"]) == (
+        "approve",
+        "ConcurrencyError",
+        str(stale.id),
+    )
 
 
 @pytest.mark.django_db

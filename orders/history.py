@@ -1,0 +1,142 @@
+"""An order's history: its events read from the log, described for the timeline, and the
+order as it stood at a moment or after a version. Scoped to the user's company."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from common.request_context import recorded_request_id
+from events import registry, store
+from events.store import RecordedEvent
+from projections.numbering import event_numbers
+
+from . import aggregate
+from .events import (
+    NoteAdded,
+    OrderCancelled,
+    OrderChanged,
+    OrderHeld,
+    OrderPlaced,
+    OrderRejected,
+    OrderShipped,
+    StateChanged,
+)
+from .selectors import STATE_LABELS
+
+
+def order_events(user, order_id: uuid.UUID, *, until: dt.datetime | None = None):
+    """The order's events if it is the user's company's, else none."""
+    if user.company_id is None:  # read_stream without a company reads any company's stream
+        return []
+    return store.read_stream(order_id, until=until, company=user.company_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryEntry:
+    position: int
+    version: int
+    occurred_at: dt.datetime
+    actor: str
+    event_type: str
+    summary: str
+    from_state: str = ""
+    to_state: str = ""
+    reason: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+    request_id: str = ""
+    number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
+
+    @property
+    def label(self) -> str:
+        return registry.label_of(self.event_type)
+
+    @property
+    def from_label(self) -> str:
+        return STATE_LABELS.get(self.from_state, self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return STATE_LABELS.get(self.to_state, self.to_state)
+
+
+def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
+    """The order's timeline, oldest first, read from the log itself (see systemPatterns.md);
+    empty for another company's order (pages load `order_summary` first, which is their 404)."""
+    entries = [describe(event) for event in order_events(user, order_id)]
+    numbers = event_numbers(user.company_id, [e.position for e in entries])
+    return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
+
+
+def last_change(user, order_id: uuid.UUID) -> HistoryEntry | None:
+    """The order's newest event, described (who, when, what): what a stale page did not see.
+    None for another company's order (as `history`)."""
+    entries = history(user, order_id)
+    return entries[-1] if entries else None
+
+
+def describe(event: RecordedEvent) -> HistoryEntry:
+    data = event.data
+    common = {
+        "position": event.position,
+        "version": event.version,
+        "occurred_at": event.occurred_at,
+        "actor": event.actor_username,
+        "event_type": event.event_type,
+        "request_id": recorded_request_id(event.metadata),
+    }
+    if isinstance(data, OrderPlaced):
+        return HistoryEntry(
+            **common,
+            to_state="draft",
+            summary=(
+                f"Placed {data.number} for {data.details.customer_name} "
+                f"with {len(data.lines)} line(s)"
+            ),
+        )
+    if isinstance(data, OrderChanged):
+        return HistoryEntry(
+            **common, summary=f"Changed details and lines ({len(data.lines)} line(s))"
+        )
+    if isinstance(data, NoteAdded):
+        return HistoryEntry(**common, summary=f"Note: {data.text}")
+    assert isinstance(data, StateChanged)
+    extra = {}
+    summary = f"{STATE_LABELS[data.from_state]} → {STATE_LABELS[data.to_state]}"
+    if isinstance(data, (OrderRejected, OrderHeld, OrderCancelled)):
+        extra["reason"] = data.reason
+        summary += f" (reason: {data.reason})"
+    if isinstance(data, OrderShipped):
+        extra.update(carrier=data.carrier, tracking_number=data.tracking_number)
+        summary += f" via {data.carrier}, tracking {data.tracking_number}"
+    return HistoryEntry(
+        **common, from_state=data.from_state, to_state=data.to_state, summary=summary, **extra
+    )
+
+
+def snapshot_as_of(user, order_id: uuid.UUID, moment: dt.datetime) -> aggregate.OrderSnapshot:
+    """The order as it stood at `moment`, folded from the log (empty if it did not exist yet, or
+    is another company's: `order_events` is scoped; the page has already answered 404 for it)."""
+    return aggregate.fold(order_events(user, order_id, until=moment))
+
+
+def snapshot_after(user, order_id: uuid.UUID, version: int) -> aggregate.OrderSnapshot:
+    """The order as it stood right after its event `version` (1 = placed), folded from the log
+    up to that event; empty for another company's order, as above."""
+    if user.company_id is None:
+        return aggregate.OrderSnapshot()
+    events = store.read_stream(order_id, up_to_version=version, company=user.company_id)
+    return aggregate.fold(events)
+
+
+def snapshot_at(
+    user, order_id: uuid.UUID, *, moment: dt.datetime | None = None, version: int | None = None
+) -> aggregate.OrderSnapshot | None:
+    """The order at `moment`, or right after its event `version`; None when neither is given."""
+    if moment:
+        return snapshot_as_of(user, order_id, moment)
+    if version:
+        return snapshot_after(user, order_id, version)
+    return None
