@@ -148,7 +148,9 @@ class Table:
         """`value` as the database stores it in column `attname` (for hand-written SQL)."""
         return self.adapter_of[attname](value)
 
-    def _convert(self, raw: Sequence) -> dict:
+    def convert(self, raw: Sequence) -> dict:
+        """A row as the database returned it (columns in `attnames` order), as a dict of
+        Python values, converted as the ORM converts them."""
         values = list(raw)
         for index, convert in self.converters:
             values[index] = convert(values[index])
@@ -162,7 +164,7 @@ class Table:
             sql += f" {tail}"
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
-            return [self._convert(row) for row in cursor.fetchall()]
+            return [self.convert(row) for row in cursor.fetchall()]
 
     def select_in(self, **conditions: Iterable) -> list[dict]:
         """Rows where each named column is in its list of values (chunked on the first)."""

@@ -84,6 +84,7 @@ class OrderStateProjection(Projection):
     stream_local = True
     handles = ORDER_EVENTS
     models = (Order,)
+    stream_rows = (Order,)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
@@ -104,6 +105,7 @@ class OrderSummaryProjection(Projection):
     stream_local = True
     handles = ORDER_EVENTS
     models = (OrderSummary,)
+    stream_rows = (OrderSummary,)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
@@ -176,6 +178,7 @@ class DashboardProjection(Projection):
     stream_local = True
     handles = STATE_EVENTS | {"OrderChanged"}
     models = (DashboardOrder, DashboardStateTotal, DashboardDaily, DashboardCycle)
+    stream_rows = (DashboardOrder,)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)

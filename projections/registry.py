@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from events import store
 from events.store import RecordedEvent
 
 
@@ -25,6 +26,9 @@ class Projection:
     # `verify_projections` and the rebuild property test check this claim against the
     # inline rows, which are always made in log order.
     stream_local: bool = False
+    # Models among `models` with one row per order stream, keyed by the stream id: a command's
+    # `store.load_current` reads them with the order, and `apply` takes them from there.
+    stream_rows: tuple[type[models.Model], ...] = ()
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         raise NotImplementedError
@@ -41,6 +45,8 @@ def register(projection_class: type[Projection]) -> type[Projection]:
     if instance.name in _REGISTRY:
         raise ValueError(f"Projection {instance.name!r} registered twice.")
     _REGISTRY[instance.name] = instance
+    for model in instance.stream_rows:
+        store.register_stream_rows("order", model)
     return projection_class
 
 

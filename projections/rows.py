@@ -21,6 +21,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 
 from django.db import models, transaction
 
+from events import store
 from events.sqlrows import table
 
 # Rows one RowSet keeps in memory during a rebuild (a summary row is a few KiB).
@@ -53,6 +54,10 @@ class RowSet:
     def load_ids(self, ids: Iterable) -> RowSet:
         rows = self.rows
         wanted = {i for i in ids if i not in rows}
+        if wanted:  # rows the command's `store.load_current` read already are not read again
+            given = store.preloaded(self.model, self.using)
+            self._merge([given[i] for i in wanted if i in given])
+            wanted -= given.keys()
         if wanted:
             self._merge(self.table.select_in(**{self.table.pk: wanted}))
         return self
