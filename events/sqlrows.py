@@ -221,6 +221,48 @@ class Table:
     def insert(self, rows: Iterable[dict]) -> None:
         self._execute_many(self.insert_sql, rows)
 
+    def add(self, rows: Iterable[dict], columns: Sequence[str]) -> None:
+        """Insert each row, or, where its primary key exists, add its `columns` to the stored
+        ones (counters and sums: the caller holds only what changed, never reads the row).
+        Many rows per statement (a multi-row VALUES), in chunks."""
+        qn = connections[self.using].ops.quote_name
+        table = self.table
+        sets = ", ".join(
+            f"{self.column_of[name]} = {table}.{self.column_of[name]} + "
+            f"excluded.{self.column_of[name]}"
+            for name in columns
+        )
+        one = f"({', '.join(['%s'] * len(self.attnames))})"
+        rows = iter(rows)
+        with connections[self.using].cursor() as cursor:
+            while chunk := list(itertools.islice(rows, 100)):
+                cursor.execute(
+                    f"INSERT INTO {table} ({self.columns}) VALUES {', '.join([one] * len(chunk))} "
+                    f"ON CONFLICT ({qn(self.field_of[self.pk].column)}) DO UPDATE SET {sets}",
+                    [value for row in chunk for value in self._row_params(row)],
+                )
+
+    def insert_numbered(self, rows: Iterable[dict], number: str, within: str) -> None:
+        """Insert each row with `number` set to one more than the highest in the table among
+        rows with the same `within` value (1 for the first): gap-free numbering inside a group,
+        counted by the database (the (within, number) index finds the highest in a step)."""
+        names = [name for name in self.attnames if name != number]
+        columns = ", ".join(self.column_of[name] for name in names)
+        number_column, within_column = self.column_of[number], self.column_of[within]
+        sql = (
+            f"INSERT INTO {self.table} ({columns}, {number_column}) "
+            f"SELECT {', '.join(['%s'] * len(names))}, COALESCE(MAX({number_column}), 0) + 1 "
+            f"FROM {self.table} WHERE {within_column} = %s"
+        )
+        adapters = self.adapter_of
+        params = [
+            [adapters[name](row[name]) for name in names] + [adapters[within](row[within])]
+            for row in rows
+        ]
+        if params:
+            with connections[self.using].cursor() as cursor:
+                cursor.executemany(sql, params)
+
     def _execute_many(self, sql: str, rows: Iterable[dict]) -> None:
         rows = iter(rows)
         with connections[self.using].cursor() as cursor:

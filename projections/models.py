@@ -161,15 +161,3 @@ class EventNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} #{self.number} (position {self.position})"
-
-
-class CompanyEventCount(UUIDModel):
-    """How many events each company has: the last number given (see `EventNumber`)."""
-
-    company = _company_fk()
-    count = models.BigIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["company"], name="company_event_count_unique")
-        ]

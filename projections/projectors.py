@@ -29,7 +29,6 @@ from orders.events import (
 from orders.models import Order, OrderState
 
 from .models import (
-    CompanyEventCount,
     DashboardCycle,
     DashboardDaily,
     DashboardOrder,
@@ -39,7 +38,7 @@ from .models import (
     key_uuid,
 )
 from .registry import Projection, register
-from .rows import rows_for
+from .rows import insert_numbered, rows_for
 
 ORDER_EVENTS = frozenset(
     {
@@ -184,26 +183,18 @@ class DashboardProjection(Projection):
         events = self.relevant(events)
         if not events:
             return
-        companies = {e.company_id for e in events}
         orders = rows_for(DashboardOrder, using).load_ids(e.stream_id for e in events)
-        totals = rows_for(DashboardStateTotal, using, key=_by_company_state)
-        # Only the buckets these events move: the states they leave and enter, and the current
-        # state of the orders they change (a transition reads 2 of a company's ~9 rows).
-        states = set()
-        for event in events:
-            if (order := orders.rows.get(event.stream_id)) is not None:
-                states.add(order["state"])
-            if event.event_type == "OrderPlaced":
-                states.add(OrderState.DRAFT.value)
-            elif isinstance(data := event.data, StateChanged):
-                states.update((data.from_state, data.to_state))
-        totals.load(company_id=companies, state=states)
-        # Only placing, delivering and cancelling count per day; delivering adds a cycle time.
-        daily = rows_for(DashboardDaily, using, key=_by_company_day)
-        daily.load(company_id=companies, day={_day(e) for e in events if e.event_type in _DAILY})
-        cycles = rows_for(DashboardCycle, using, key=_by_company)
-        if any(e.event_type == "OrderDelivered" for e in events):
-            cycles.load(company_id=companies)
+        # Per-company counters: only what these events add is written ("add to the stored
+        # values"), so they are never read first.
+        totals = rows_for(
+            DashboardStateTotal, using, _by_company_state, additive=("count", "total_cents")
+        )
+        daily = rows_for(
+            DashboardDaily, using, _by_company_day, additive=("placed", "delivered", "cancelled")
+        )
+        cycles = rows_for(
+            DashboardCycle, using, _by_company, additive=("delivered_count", "cycle_seconds_total")
+        )
 
         def bucket(company_id, state) -> dict:
             return totals.get_or_add((company_id, state), _new_state_total)
@@ -306,34 +297,17 @@ class EventNumberProjection(Projection):
 
     name = "event_number"
     stream_local = False
-    models = (EventNumber, CompanyEventCount)
+    models = (EventNumber,)
 
     def relevant(self, events):
         return events  # every type, including ones registered after this projection
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
-        if not events:
-            return
-        counts = rows_for(CompanyEventCount, using, key=_by_company)
-        counts.load(company_id={e.company_id for e in events})
-        numbers = rows_for(EventNumber, using, key=_by_position)
-        for event in events:
-            count = counts.get_or_add(event.company_id, _new_count)
-            count["count"] += 1
-            numbers.put(
-                {
-                    "position": event.position,
-                    "company_id": event.company_id,
-                    "number": count["count"],
-                }
-            )
-        counts.save()
-        numbers.save()
-
-
-def _by_position(row: dict):
-    return row["position"]
-
-
-def _new_count(company_id) -> dict:
-    return {"id": key_uuid("event-count", company_id), "company_id": company_id, "count": 0}
+        # Numbered by the database: one more than the company's highest number so far.
+        insert_numbered(
+            EventNumber,
+            using,
+            [{"position": e.position, "company_id": e.company_id} for e in events],
+            number="number",
+            within="company_id",
+        )

@@ -41,8 +41,12 @@ class RowSet:
         *,
         cached: bool = False,
         max_rows: int | None = None,
+        additive: tuple[str, ...] = (),
     ):
         self.model, self.using, self.key = model, using, key
+        # Counter rows: each row holds only what this RowSet added since it last wrote it, and
+        # is written as "insert, or add to the stored values" (`Table.add`): never read.
+        self.additive = additive
         self.table = table(model, using)
         self.rows: OrderedDict[Hashable, dict] = OrderedDict()
         self.stored: dict[Hashable, dict] = {}  # rows as read from the database, by key
@@ -106,6 +110,8 @@ class RowSet:
     def flush(self) -> None:
         if self.cached:
             self._write(list(self.rows.items()))
+            if self.additive:  # written as deltas: keeping them would add them twice
+                self.rows.clear()
         elif self.dirty:
             self._write([(key, self.rows[key]) for key in self.dirty])
             self.dirty.clear()
@@ -127,6 +133,9 @@ class RowSet:
         Projectors assign new values (`row["lines"] = [...]`), never change one in place: the
         comparison is with a shallow copy of the row as read.
         """
+        if self.additive:
+            self.table.add((row for _key, row in items), self.additive)
+            return
         new, changed = [], []
         names = self.table.attnames
         for key, row in items:
@@ -147,15 +156,30 @@ _session: dict[tuple[type[models.Model], str], RowSet] | None = None
 
 
 def rows_for(
-    model: type[models.Model], using: str, key: Callable[[dict], Hashable] = by_id
+    model: type[models.Model],
+    using: str,
+    key: Callable[[dict], Hashable] = by_id,
+    *,
+    additive: tuple[str, ...] = (),
 ) -> RowSet:
-    """The RowSet a projector should use: shared for the whole replay inside `row_cache()`."""
+    """The RowSet a projector should use: shared for the whole replay inside `row_cache()`.
+
+    `additive`: the model's rows are counters whose named columns only ever grow or shrink by
+    what the projector adds (see `RowSet`); such rows are never read, only added to."""
     if _session is None:
-        return RowSet(model, using, key)
+        return RowSet(model, using, key, additive=additive)
     rowset = _session.get((model, using))
     if rowset is None:
-        rowset = _session[(model, using)] = RowSet(model, using, key, cached=True)
+        rowset = _session[(model, using)] = RowSet(
+            model, using, key, cached=True, additive=additive
+        )
     return rowset
+
+
+def insert_numbered(model: type[models.Model], using: str, rows: list[dict], **spec: str) -> None:
+    """Insert `rows`, numbering each within its group in SQL (`Table.insert_numbered`): spec
+    `number="number", within="company_id"`."""
+    table(model, using).insert_numbered(rows, spec["number"], spec["within"])
 
 
 @contextlib.contextmanager
