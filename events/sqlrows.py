@@ -221,6 +221,19 @@ class Table:
     def insert(self, rows: Iterable[dict]) -> None:
         self._execute_many(self.insert_sql, rows)
 
+    def insert_new(self, rows: Sequence[dict]) -> int:
+        """Insert `rows` in one statement, skipping any that would break a unique constraint
+        (`ON CONFLICT DO NOTHING`: no error, so no savepoint is needed to carry on after one on
+        PostgreSQL). Returns how many rows went in."""
+        one = f"({', '.join(['%s'] * len(self.attnames))})"
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.table} ({self.columns}) VALUES "
+                f"{', '.join([one] * len(rows))} ON CONFLICT DO NOTHING",
+                [value for row in rows for value in self._row_params(row)],
+            )
+            return cursor.rowcount
+
     def add(self, rows: Iterable[dict], columns: Sequence[str]) -> None:
         """Insert each row, or, where its primary key exists, add its `columns` to the stored
         ones (counters and sums: the caller holds only what changed, never reads the row).

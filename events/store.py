@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 
@@ -427,19 +427,13 @@ def append(
             row.hash = prev_hash = hash_of(row)
             rows.append(row)
         _writer(using).head = None  # read again by the next append (a savepoint may undo this)
-        try:
-            if connections[using].vendor == "sqlite":
-                # A failed INSERT undoes only itself on SQLite: no savepoint needed around it.
-                table(Event, using).insert(_as_dict(row) for row in rows)
-            else:  # PostgreSQL aborts the whole transaction on an error, unless in a savepoint
-                with transaction.atomic(using=using):
-                    table(Event, using).insert(_as_dict(row) for row in rows)
-        except IntegrityError:
-            # Only reachable without a serialising lock (e.g. a misconfigured database):
-            # the unique (stream, version) constraint is the last line of defence.
+        if table(Event, using).insert_new([_as_dict(row) for row in rows]) != len(rows):
+            # Only reachable without a serialising lock (e.g. a misconfigured database): the
+            # unique (stream, version) and position constraints are the last line of defence.
+            # The rows that did go in are undone with the writer transaction this unwinds.
             raise ConcurrencyError(
                 stream_id, expected_version, stream_version(stream_id, using=using)
-            ) from None
+            )
         recorded = [recorded_event(row, data) for row, data in zip(rows, events, strict=True)]
         for handler in _inline_handlers:
             handler(recorded, using)
