@@ -10,7 +10,9 @@ A database module provides:
 - `locked(name, using)`: a context manager holding the writers' lock (no append can happen) with
   the scratch tables visible to the yielded cursor of the live connection;
 - `replace_rows(cursor, name, model)`: the live table's rows become the scratch table's;
-- `schemas(cursor, name)`: (live schema, scratch schema) as seen from that cursor.
+- `schemas(cursor, name)`: (live schema, scratch schema) as seen from that cursor;
+- `log_from_scratch(using)`: a context manager yielding the live event table's name as the
+  scratch connection can read it (for projections built in SQL: `Projection.build_from_log`).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from django.db import connections
 
 from common.db_aliases import temporary_alias
 from events import store
+from events.models import Event
 
 from .aside import SCRATCH_ALIAS, columns
 
@@ -102,6 +103,13 @@ def replace_rows(cursor, schema: str, model) -> None:
         f'INSERT INTO "{db_table}" ({cols}) '
         f'SELECT {cols} FROM "{schema}"."{db_table}" ORDER BY "{pk}"'
     )
+
+
+@contextlib.contextmanager
+def log_from_scratch(using: str) -> Iterator[str]:
+    """The live event table as the scratch connection reads it (its search_path ends with the
+    live schemas), for a projection built by one INSERT … SELECT."""
+    yield f'"{Event._meta.db_table}"'
 
 
 def schemas(cursor, schema: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from django.db import connections
 
 from common.db_aliases import temporary_alias
 from events import store
+from events.models import Event
 
 from . import scratch as scratch_files
 from .aside import SCRATCH_ALIAS, columns
@@ -110,6 +111,20 @@ def replace_rows(cursor, path: str, model) -> None:
     )
     for _name, sql in indexes:
         cursor.execute(sql)
+
+
+@contextlib.contextmanager
+def log_from_scratch(using: str) -> Iterator[str]:
+    """The live event table as the scratch connection can read it (the live file attached
+    to it as `live`), for a projection built by one INSERT … SELECT."""
+    scratch = connections[SCRATCH_ALIAS]
+    with scratch.cursor() as cursor:
+        cursor.execute("ATTACH DATABASE %s AS live", [connections[using].settings_dict["NAME"]])
+    try:
+        yield f'"live"."{Event._meta.db_table}"'
+    finally:
+        with scratch.cursor() as cursor:
+            cursor.execute("DETACH DATABASE live")
 
 
 def schemas(cursor, path: str) -> tuple[str, str]:

@@ -135,7 +135,13 @@ def build_aside(
     # the next stream's, so the row cache only ever holds the streams of a batch (plus the
     # per-company totals), whatever the log's size. The others replay in log order.
     local = [p for p in projections if p.stream_local]
-    ordered = [p for p in projections if not p.stream_local]
+    ordered = []
+    with _database(using).log_from_scratch(using) as log_table:
+        for projection in projections:
+            if not projection.stream_local:
+                with transaction.atomic(using=SCRATCH_ALIAS):
+                    if not projection.build_from_log(log_table, up_to, SCRATCH_ALIAS):
+                        ordered.append(projection)
     passes = []
     if local:
         passes.append(

@@ -33,6 +33,12 @@ class Projection:
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         raise NotImplementedError
 
+    def build_from_log(self, log_table: str, up_to: int, using: str) -> bool:
+        """Build the rows of events (0, up_to] into empty tables on `using` straight from the
+        log (`log_table`, readable there) in SQL, and return True; or return False (the default)
+        to be replayed through `apply`. The result must equal the replay's (`verify` checks)."""
+        return False
+
     def relevant(self, events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
         return [event for event in events if event.event_type in self.handles]
 
