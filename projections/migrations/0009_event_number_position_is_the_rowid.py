@@ -1,8 +1,9 @@
 """On SQLite the event number's position becomes the table's rowid (one B-tree fewer per
 event; the table is copied, its rows kept). Nothing changes on PostgreSQL."""
 
-import projections.models
 from django.db import migrations
+
+import projections.models
 
 
 class Migration(migrations.Migration):
