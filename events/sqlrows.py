@@ -221,6 +221,20 @@ class Table:
     def insert(self, rows: Iterable[dict]) -> None:
         self._execute_many(self.insert_sql, rows)
 
+    def load_new(self, rows: Iterable[dict]) -> None:
+        """Insert rows known to be new (a rebuild's scratch tables): COPY on PostgreSQL (one
+        stream of rows, no statement per row), batched INSERTs elsewhere."""
+        connection = connections[self.using]
+        if connection.vendor != "postgresql":
+            self.insert(rows)
+            return
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(self._row_params(row))
+
     def insert_new(self, rows: Sequence[dict]) -> int:
         """Insert `rows` in one statement, skipping any that would break a unique constraint
         (`ON CONFLICT DO NOTHING`: no error, so no savepoint is needed to carry on after one on

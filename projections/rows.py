@@ -146,7 +146,10 @@ class RowSet:
             columns = tuple(name for name in names if row[name] != before[name])
             if columns:
                 changed.append((row, columns))
-        self.table.upsert(new)
+        if self.cached:  # a rebuild's scratch tables: a row not read from them is not there
+            self.table.load_new(new)
+        else:
+            self.table.upsert(new)
         self.table.update(changed)
 
 
