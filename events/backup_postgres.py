@@ -23,6 +23,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connections
 
+from common.db_aliases import temporary_alias
+
 from .verification import VerificationResult, verify_log
 
 CHECK_ALIAS = "backup_check"
@@ -78,20 +80,13 @@ def scratch_database(using: str = "default") -> Iterator[str]:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextlib.contextmanager
 def database_alias(name: str, *, using: str = "default", alias: str = CHECK_ALIAS):
     """Register the database `name` (same server as `using`) as a temporary Django alias."""
-    config = dict(connections.settings[using])
-    config.update(NAME=name, CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False, TEST={"NAME": name})
-    config["OPTIONS"] = {**config.get("OPTIONS", {}), "options": "-c statement_timeout=0"}
-    connections.settings[alias] = config
-    try:
-        yield alias
-    finally:
-        connections[alias].close()
-        with contextlib.suppress(AttributeError):
-            delattr(connections._connections, alias)
-        del connections.settings[alias]
+    options = {
+        **connections.settings[using].get("OPTIONS", {}),
+        "options": "-c statement_timeout=0",
+    }
+    return temporary_alias(alias, like=using, NAME=name, OPTIONS=options)
 
 
 def check_dump(path: Path, *, using: str = "default") -> tuple[str, VerificationResult | None]:

@@ -21,6 +21,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connections
 from django.db.models import Max
 
+from common.db_aliases import temporary_alias
+
 from . import witness
 from .models import Event
 from .sqlite import database_path
@@ -140,25 +142,11 @@ def _witnesses_up_to(alias: str, using: str) -> list[witness.Witness]:
     return [live]
 
 
-@contextlib.contextmanager
-def database_alias(path: Path | str, alias: str = CHECK_ALIAS) -> Iterator[str]:
-    """Register a SQLite file as a temporary, query-only Django database alias.
-
-    The same registration as `projections.engine.scratch_database`, for an existing file.
-    """
-    config = dict(connections.settings["default"])
-    config.update(
+def database_alias(path: Path | str, alias: str = CHECK_ALIAS):
+    """Register a SQLite file as a temporary, query-only Django database alias."""
+    return temporary_alias(
+        alias,
         ENGINE="django.db.backends.sqlite3",
         NAME=str(path),
         OPTIONS={"init_command": "PRAGMA query_only=ON;"},
-        CONN_MAX_AGE=0,
-        TEST={"NAME": str(path)},
     )
-    connections.settings[alias] = config
-    try:
-        yield alias
-    finally:
-        connections[alias].close()
-        with contextlib.suppress(AttributeError):
-            delattr(connections._connections, alias)
-        del connections.settings[alias]

@@ -75,9 +75,9 @@ def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored
         if lean:
             batch = [_replayed(row) for row in rows]
         elif as_stored:
-            batch = [_Row(events._convert(row)) for row in rows]
+            batch = [_Row(events.convert(row)) for row in rows]
         else:
-            batch = [recorded_event(_Row(events._convert(row))) for row in rows]
+            batch = [recorded_event(_Row(events.convert(row))) for row in rows]
         yield batch
         last = batch[-1]
         key = (

@@ -148,7 +148,9 @@ class Table:
         """`value` as the database stores it in column `attname` (for hand-written SQL)."""
         return self.adapter_of[attname](value)
 
-    def _convert(self, raw: Sequence) -> dict:
+    def convert(self, raw: Sequence) -> dict:
+        """A row as the database returned it (columns in `attnames` order), as a dict of
+        Python values, converted as the ORM converts them."""
         values = list(raw)
         for index, convert in self.converters:
             values[index] = convert(values[index])
@@ -162,7 +164,7 @@ class Table:
             sql += f" {tail}"
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
-            return [self._convert(row) for row in cursor.fetchall()]
+            return [self.convert(row) for row in cursor.fetchall()]
 
     def select_in(self, **conditions: Iterable) -> list[dict]:
         """Rows where each named column is in its list of values (chunked on the first)."""
@@ -218,6 +220,75 @@ class Table:
 
     def insert(self, rows: Iterable[dict]) -> None:
         self._execute_many(self.insert_sql, rows)
+
+    def load_new(self, rows: Iterable[dict]) -> None:
+        """Insert rows known to be new (a rebuild's scratch tables): COPY on PostgreSQL (one
+        stream of rows, no statement per row), batched INSERTs elsewhere."""
+        connection = connections[self.using]
+        if connection.vendor != "postgresql":
+            self.insert(rows)
+            return
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(self._row_params(row))
+
+    def insert_new(self, rows: Sequence[dict]) -> int:
+        """Insert `rows` in one statement, skipping any that would break a unique constraint
+        (`ON CONFLICT DO NOTHING`: no error, so no savepoint is needed to carry on after one on
+        PostgreSQL). Returns how many rows went in."""
+        one = f"({', '.join(['%s'] * len(self.attnames))})"
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.table} ({self.columns}) VALUES "
+                f"{', '.join([one] * len(rows))} ON CONFLICT DO NOTHING",
+                [value for row in rows for value in self._row_params(row)],
+            )
+            return cursor.rowcount
+
+    def add(self, rows: Iterable[dict], columns: Sequence[str]) -> None:
+        """Insert each row, or, where its primary key exists, add its `columns` to the stored
+        ones (counters and sums: the caller holds only what changed, never reads the row).
+        Many rows per statement (a multi-row VALUES), in chunks."""
+        qn = connections[self.using].ops.quote_name
+        table = self.table
+        sets = ", ".join(
+            f"{self.column_of[name]} = {table}.{self.column_of[name]} + "
+            f"excluded.{self.column_of[name]}"
+            for name in columns
+        )
+        one = f"({', '.join(['%s'] * len(self.attnames))})"
+        rows = iter(rows)
+        with connections[self.using].cursor() as cursor:
+            while chunk := list(itertools.islice(rows, 100)):
+                cursor.execute(
+                    f"INSERT INTO {table} ({self.columns}) VALUES {', '.join([one] * len(chunk))} "
+                    f"ON CONFLICT ({qn(self.field_of[self.pk].column)}) DO UPDATE SET {sets}",
+                    [value for row in chunk for value in self._row_params(row)],
+                )
+
+    def insert_numbered(self, rows: Iterable[dict], number: str, within: str) -> None:
+        """Insert each row with `number` set to one more than the highest in the table among
+        rows with the same `within` value (1 for the first): gap-free numbering inside a group,
+        counted by the database (the (within, number) index finds the highest in a step)."""
+        names = [name for name in self.attnames if name != number]
+        columns = ", ".join(self.column_of[name] for name in names)
+        number_column, within_column = self.column_of[number], self.column_of[within]
+        sql = (
+            f"INSERT INTO {self.table} ({columns}, {number_column}) "
+            f"SELECT {', '.join(['%s'] * len(names))}, COALESCE(MAX({number_column}), 0) + 1 "
+            f"FROM {self.table} WHERE {within_column} = %s"
+        )
+        adapters = self.adapter_of
+        params = [
+            [adapters[name](row[name]) for name in names] + [adapters[within](row[within])]
+            for row in rows
+        ]
+        if params:
+            with connections[self.using].cursor() as cursor:
+                cursor.executemany(sql, params)
 
     def _execute_many(self, sql: str, rows: Iterable[dict]) -> None:
         rows = iter(rows)

@@ -17,14 +17,16 @@ import contextvars
 import datetime as dt
 import itertools
 import json
+import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Max
+from django.db import connections, router, transaction
+from django.db.models import Max, Model
 from django.utils import timezone
 
 from common.form_fields import EARLIEST_DATE, LATEST_DATE
@@ -178,7 +180,26 @@ def register_inline_handler(handler: InlineHandler) -> None:
         _inline_handlers.append(handler)
 
 
-_writers = threading.local()  # per thread: the aliases whose writer transaction is open
+_writers = threading.local()  # per thread: the open writer transactions, by alias
+
+
+class _Writer:
+    """What one open writer transaction knows: the log's head as `load_current` read it (None
+    once anything is appended: then `_head` reads it again) and the rows it loaded, which the
+    inline projections take instead of reading them again (`preloaded`)."""
+
+    __slots__ = ("head", "loaded")
+
+    def __init__(self):
+        self.head: tuple[int, str] | None = None
+        self.loaded: dict[tuple[type, str], dict] = {}
+
+
+def _open_writers() -> dict[str, _Writer]:
+    writers = getattr(_writers, "open", None)
+    if writers is None:
+        writers = _writers.open = {}
+    return writers
 
 
 @contextlib.contextmanager
@@ -191,20 +212,105 @@ def write_transaction(using: str = "default") -> Iterator[None]:
     commit or rollback. Nested writers join the outer one (no savepoint, no second lock); an error
     still unwinds the whole outer writer. Raises whatever the body raises, after rolling back.
     """
-    open_aliases = getattr(_writers, "aliases", None)
-    if open_aliases is None:
-        open_aliases = _writers.aliases = set()
-    if using in open_aliases:
+    writers = _open_writers()
+    if using in writers:
         with transaction.atomic(using=using, savepoint=False):
             yield
         return
     with transaction.atomic(using=using):
         postgres.lock_writers(using)  # PostgreSQL: serialise the whole command, from here
-        open_aliases.add(using)
+        writers[using] = _Writer()
         try:
             yield
         finally:
-            open_aliases.discard(using)
+            del writers[using]
+
+
+def _writer(using: str) -> _Writer:
+    writer = _open_writers().get(using)
+    if writer is None:
+        raise RuntimeError("Call this inside store.write_transaction().")
+    return writer
+
+
+_stream_rows: dict[str, list[type[Model]]] = {}
+
+
+def register_stream_rows(stream_type: str, model: type[Model]) -> None:
+    """Declare that `model` has (at most) one row per stream of `stream_type`, keyed by the
+    stream id, written by an inline projection: `load_current` reads it with the stream's state
+    so that the projection need not read it again."""
+    models = _stream_rows.setdefault(stream_type, [])
+    if model not in models:
+        models.append(model)
+
+
+def load_current(
+    model: type[Model],
+    stream_id,
+    *,
+    company_id,
+    stream_type: str = "order",
+    using: str | None = None,
+) -> Model | None:
+    """An aggregate's current-state row (`model`, keyed by the stream id) in the actor's company,
+    or None: what a command needs before it appends (its state and version), in one statement.
+
+    The same statement reads the log's head (which `append` needs next: no other writer can
+    move it while this writer transaction is open) and the stream's rows of the inline
+    projections (`register_stream_rows`), which the projections then take from `preloaded`
+    instead of reading them again. Call it inside `write_transaction()`. Raises
+    ValidationError for a malformed id (as the ORM would).
+    """
+    using = using or router.db_for_write(model)
+    writer = _writer(using)
+    others = [other for other in _stream_rows.get(stream_type, ()) if other is not model]
+    tables = [table(model, using), *(table(other, using) for other in others)]
+    events = table(Event, using)
+    main = tables[0]
+    columns, joins = [], []
+    for index, each in enumerate(tables):
+        columns += [f"t{index}.{each.column_of[name]}" for name in each.attnames]
+        if index:
+            joins.append(
+                f"LEFT JOIN {each.table} t{index} "
+                f"ON t{index}.{each.column_of[each.pk]} = t0.{main.column_of[main.pk]}"
+            )
+    position, hash_ = events.column_of["position"], events.column_of["hash"]
+    sql = (
+        f"SELECT {', '.join(columns)}, h.{position}, h.{hash_} FROM {main.table} t0 "
+        f"{' '.join(joins)} LEFT JOIN (SELECT {position}, {hash_} FROM {events.table} "
+        f"ORDER BY {position} DESC LIMIT 1) h ON 1 = 1 "
+        f"WHERE t0.{main.column_of['company_id']} = %s AND t0.{main.column_of[main.pk]} = %s"
+    )
+    params = [main.prep("company_id", company_id), main.prep(main.pk, stream_id)]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchone()
+    if raw is None:
+        return None
+    start, rows = 0, []
+    for each in tables:
+        values = raw[start : start + len(each.attnames)]
+        start += len(values)
+        if values[each.attnames.index(each.pk)] is not None:  # else: no row of this model yet
+            row = each.convert(values)
+            writer.loaded[(each.model, using)] = {row[each.pk]: row}
+            rows.append(row)
+    head_position, head_hash = raw[start], raw[start + 1]
+    writer.head = (head_position, head_hash) if head_position is not None else (0, GENESIS)
+    # The instance gets its own values: the projection edits the row dict in place.
+    return model.from_db(using, main.attnames, [rows[0][name] for name in main.attnames])
+
+
+def preloaded(model: type[Model], using: str) -> dict:
+    """The rows of `model` that `load_current` read in this writer transaction, by primary
+    key, handed over once (a second call gets {}): after the projection writes them, only the
+    database has them right."""
+    writer = _open_writers().get(using)
+    if writer is None:
+        return {}
+    return writer.loaded.pop((model, using), {})
 
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
@@ -221,6 +327,9 @@ def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
 
 def _head(using: str) -> tuple[int, str]:
     """The last event's position and hash ((0, GENESIS) for an empty log)."""
+    writer = _open_writers().get(using)
+    if writer is not None and writer.head is not None:
+        return writer.head
     with connections[using].cursor() as cursor:
         events = table(Event, using)
         position, hash_ = events.column_of["position"], events.column_of["hash"]
@@ -228,6 +337,16 @@ def _head(using: str) -> tuple[int, str]:
             f"SELECT {position}, {hash_} FROM {events.table} ORDER BY {position} DESC LIMIT 1"
         )
         return cursor.fetchone() or (0, GENESIS)
+
+
+def new_event_id() -> uuid.UUID:
+    """A time-ordered UUID (version 7, RFC 9562: 48 bits of Unix milliseconds, then random
+    bits): new events' ids land at the right edge of the primary key's B-tree instead of on a
+    random page of it, so an append rewrites one leaf page there, not a random one."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC variant
+    return uuid.UUID(int=value)
 
 
 def check_occurred_at(occurred_at: dt.datetime) -> None:
@@ -291,7 +410,7 @@ def append(
         rows: list[Event] = []
         for offset, event in enumerate(events, start=1):
             row = Event(
-                id=uuid.uuid4(),
+                id=new_event_id(),
                 position=position + offset,
                 stream_type=stream_type,
                 stream_id=stream_id,
@@ -307,15 +426,14 @@ def append(
             )
             row.hash = prev_hash = hash_of(row)
             rows.append(row)
-        try:
-            with transaction.atomic(using=using):
-                table(Event, using).insert(_as_dict(row) for row in rows)
-        except IntegrityError:
-            # Only reachable without a serialising lock (e.g. a misconfigured database):
-            # the unique (stream, version) constraint is the last line of defence.
+        _writer(using).head = None  # read again by the next append (a savepoint may undo this)
+        if table(Event, using).insert_new([_as_dict(row) for row in rows]) != len(rows):
+            # Only reachable without a serialising lock (e.g. a misconfigured database): the
+            # unique (stream, version) and position constraints are the last line of defence.
+            # The rows that did go in are undone with the writer transaction this unwinds.
             raise ConcurrencyError(
                 stream_id, expected_version, stream_version(stream_id, using=using)
-            ) from None
+            )
         recorded = [recorded_event(row, data) for row, data in zip(rows, events, strict=True)]
         for handler in _inline_handlers:
             handler(recorded, using)

@@ -263,10 +263,11 @@ def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
     """Load the order for `actor` and check version, FSM state, permission and conditions."""
     try:
         # None (a superuser without company) matches no order.
-        order = Order.objects.get(company_id=actor.company_id, pk=order_id)
-    except (Order.DoesNotExist, ValidationError, ValueError, TypeError):
-        # A malformed id is "no such order", not a crash.
-        raise OrderNotFound() from None
+        order = store.load_current(Order, order_id, company_id=actor.company_id)
+    except (ValidationError, ValueError, TypeError):
+        order = None  # a malformed id is "no such order", not a crash
+    if order is None:
+        raise OrderNotFound()
     if order.version != expected_version:
         raise ConcurrencyError(order.id, expected_version, order.version)
     check_transition(order, name, actor)

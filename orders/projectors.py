@@ -73,6 +73,7 @@ class OrderStateProjection(Projection):
     stream_local = True
     handles = ORDER_EVENTS
     models = (Order,)
+    stream_rows = (Order,)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
@@ -93,6 +94,7 @@ class OrderSummaryProjection(Projection):
     stream_local = True
     handles = ORDER_EVENTS
     models = (OrderSummary,)
+    stream_rows = (OrderSummary,)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)

@@ -5,18 +5,16 @@ file, away from the live tables, while the site keeps serving. Then the few even
 meanwhile are applied to the scratch rows and, in one short write transaction that finds no newer
 event (else it steps back and catches up again), the live tables are replaced from the scratch
 file (DELETE + INSERT … SELECT through ATTACH). An error or an interrupt before that transaction
-commits leaves the live read models exactly as they were. On PostgreSQL, `rebuild` and `verify`
-hand over to `projections/rebuild_postgres.py` (a scratch schema instead of a scratch file).
+commits leaves the live read models exactly as they were. `rebuild` and `verify` are one loop
+(`_aside`); what differs per database (a scratch file attached on SQLite, a scratch schema on
+PostgreSQL) is in `aside_sqlite` and `aside_postgres`, behind the interface `projections.aside`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from django.db import connections, transaction
 
@@ -24,12 +22,12 @@ from events import replay, store
 from events.sqlrows import table
 from events.store import RecordedEvent
 
-from . import scratch
+from . import aside_postgres, aside_sqlite
+from .aside import SCRATCH_ALIAS, Difference, compare
 from .models import ProjectionCheckpoint, key_uuid
 from .registry import Projection, all_projections
 from .rows import row_cache
 
-SCRATCH_ALIAS = "projections_scratch"
 Progress = Callable[[int, int], None]  # (events done, events total)
 
 
@@ -107,50 +105,12 @@ def catch_up(
             progress(applied, max(total, applied))
 
 
-# --- building aside -------------------------------------------------------------------------
+# --- building aside ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def scratch_database(using: str = "default") -> Iterator[str]:
-    """A throw-away SQLite file registered as a Django database alias, removed afterwards."""
-    main = connections[using]
-    if main.vendor != "sqlite":  # pragma: no cover
-        raise NotImplementedError("Building projections aside is implemented for SQLite.")
-    path = scratch.new_path(using)
-    settings = dict(connections.settings[using])
-    settings.update(
-        NAME=path,
-        OPTIONS={"init_command": "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"},
-        CONN_MAX_AGE=0,
-        TEST={**settings.get("TEST", {}), "NAME": path},
-    )
-    # Scratch files of a rebuild or verify killed part-way go now; ours is claimed while in use.
-    scratch.remove_leftovers(using)
-    with scratch.claimed(path):
-        connections.settings[SCRATCH_ALIAS] = settings
-        try:
-            yield path
-        finally:
-            connections[SCRATCH_ALIAS].close()
-            with contextlib.suppress(AttributeError):
-                delattr(connections._connections, SCRATCH_ALIAS)
-            del connections.settings[SCRATCH_ALIAS]
-            for suffix in scratch.SUFFIXES:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(path + suffix)
-
-
-def _stream_without_mmap(using: str) -> None:
-    """A replay reads the whole file once: memory-mapping it, or a page cache sized for a web
-    server's hot pages, would only swell this process's resident memory (mapped and cached
-    pages count as ours) without making a single pass faster. Also keeps the swap's big
-    DELETE + INSERT from filling a 64 MB cache. Applies to this (command-line) connection only."""
-    connection = connections[using]
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA mmap_size=0")
-            cursor.execute("PRAGMA cache_size=-16384")
+def _database(using: str):
+    """The module that builds aside on `using`'s database (the interface: `projections.aside`)."""
+    return aside_postgres if connections[using].vendor == "postgresql" else aside_sqlite
 
 
 def build_aside(
@@ -162,7 +122,6 @@ def build_aside(
     progress: Progress | None = None,
 ) -> int:
     """Create the projections' tables in the scratch database and replay (0, up_to] into them."""
-    _stream_without_mmap(using)
     scratch = connections[SCRATCH_ALIAS]
     with scratch.schema_editor() as editor:
         for projection in projections:
@@ -176,7 +135,13 @@ def build_aside(
     # the next stream's, so the row cache only ever holds the streams of a batch (plus the
     # per-company totals), whatever the log's size. The others replay in log order.
     local = [p for p in projections if p.stream_local]
-    ordered = [p for p in projections if not p.stream_local]
+    ordered = []
+    with _database(using).log_from_scratch(using) as log_table:
+        for projection in projections:
+            if not projection.stream_local:
+                with transaction.atomic(using=SCRATCH_ALIAS):
+                    if not projection.build_from_log(log_table, up_to, SCRATCH_ALIAS):
+                        ordered.append(projection)
     passes = []
     if local:
         passes.append(
@@ -214,21 +179,47 @@ def _apply_tail(projections, after: int, up_to: int, using: str, batch_size: int
     return applied
 
 
-@contextlib.contextmanager
-def _attached(path: str, using: str):
-    connection = connections[using]
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("ATTACH DATABASE %s AS scratch", [path])
-    try:
-        yield connection
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("DETACH DATABASE scratch")
-
-
-def _columns(model) -> str:
-    return ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
+def _aside(
+    projections: list[Projection],
+    targets: Callable[[], dict[str, int]],
+    at_lock: Callable,
+    *,
+    batch_size: int,
+    using: str,
+    progress: Progress | None = None,
+):
+    """The one loop of rebuild and verify: build the projections aside up to their `targets()`
+    (name -> log position), catch up with the events appended meanwhile, then take the
+    writers' lock and, if the targets did not move again, return (events applied,
+    `at_lock(cursor, scratch name)`) before the lock is released; if they moved, let go of the
+    lock and catch up again. Nothing live is written outside `at_lock`'s transaction."""
+    database = _database(using)
+    with database.scratch(using) as name:
+        database.prepare(using)
+        built = targets()
+        first = min(built.values(), default=0)
+        done = build_aside(
+            projections, up_to=first, batch_size=batch_size, using=using, progress=progress
+        )
+        built = dict.fromkeys(built, first)
+        while True:
+            live = targets()
+            # The tail goes into the scratch rows before the lock: once locked, the scratch
+            # database may be part of the writers' transaction (SQLite: attached).
+            ranges: dict[tuple[int, int], list[Projection]] = {}
+            for projection in projections:
+                ranges.setdefault((built[projection.name], live[projection.name]), []).append(
+                    projection
+                )
+            done += max(
+                (_apply_tail(group, a, b, using, batch_size) for (a, b), group in ranges.items()),
+                default=0,
+            )
+            built = live
+            with database.locked(name, using) as cursor:
+                if targets() != live:
+                    continue  # appended since: leave the lock, apply those too, try again
+                return done, at_lock(cursor, name)
 
 
 @dataclasses.dataclass
@@ -250,75 +241,28 @@ def rebuild(
     progress: Progress | None = None,
 ) -> RebuildResult:
     """Replay the whole log into fresh read models and swap them in atomically."""
-    if connections[using].vendor == "postgresql":
-        from . import rebuild_postgres
-
-        return rebuild_postgres.rebuild(
-            projections, batch_size=batch_size, using=using, progress=progress
-        )
     started = time.perf_counter()
-    with scratch_database(using) as path:
+    database = _database(using)
+    heads = []
+
+    def targets() -> dict[str, int]:
         head = store.head_position(using=using)
-        done = build_aside(
-            projections, up_to=head, batch_size=batch_size, using=using, progress=progress
-        )
-        while True:
-            # The events appended meanwhile go into the scratch rows *before* the swap
-            # transaction: once the scratch file is attached, BEGIN IMMEDIATE locks it as well,
-            # and the scratch connection could no longer write to it ("database is locked").
-            tail_end = store.head_position(using=using)
-            done += _apply_tail(projections, head, tail_end, using, batch_size)
-            head = tail_end
-            connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, store.write_transaction(using):
-                # The write lock is held from here: no event can be appended until the swap commits.
-                if store.head_position(using=using) != head:
-                    continue  # appended since: leave the lock, apply those too, try again
-                with connection.cursor() as cursor:
-                    for projection in projections:
-                        for model in projection.models:
-                            _replace_rows(cursor, model)
-                _set_checkpoints([p.name for p in projections], head, using)
-            break
-    return RebuildResult(done, time.perf_counter() - started, head)
+        heads.append(head)
+        return {p.name: head for p in projections}
 
+    def swap(cursor, name: str) -> None:
+        for projection in projections:
+            for model in projection.models:
+                database.replace_rows(cursor, name, model)
+        _set_checkpoints([p.name for p in projections], heads[-1], using)
 
-def _replace_rows(cursor, model) -> None:
-    """Replace a live table's rows with the scratch table's, inside the caller's transaction.
-
-    The secondary indexes are dropped first and created again from their own stored SQL (so
-    they come back exactly as the migrations made them): building an index from 100,000 rows
-    in one sort is several times faster than updating eight B-trees row by row. Rows go in by
-    primary key order, so the primary key index is appended to rather than split at random.
-    """
-    db_table, cols = model._meta.db_table, _columns(model)
-    pk = model._meta.pk.column
-    cursor.execute(
-        "SELECT name, sql FROM main.sqlite_master "
-        "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL ORDER BY name",
-        [db_table],
+    done, _ = _aside(
+        projections, targets, swap, batch_size=batch_size, using=using, progress=progress
     )
-    indexes = cursor.fetchall()
-    for name, _sql in indexes:
-        cursor.execute(f'DROP INDEX main."{name}"')
-    cursor.execute(f'DELETE FROM main."{db_table}"')
-    cursor.execute(
-        f'INSERT INTO main."{db_table}" ({cols}) '
-        f'SELECT {cols} FROM scratch."{db_table}" ORDER BY "{pk}"'
-    )
-    for _name, sql in indexes:
-        cursor.execute(sql)
+    return RebuildResult(done, time.perf_counter() - started, heads[-1])
 
 
 # --- verification ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Difference:
-    projection: str
-    table: str
-    row_id: str
-    problem: str  # "missing", "unexpected" or "differs: col1, col2"
 
 
 def verify(
@@ -329,79 +273,22 @@ def verify(
     limit: int = 20,
 ) -> list[Difference]:
     """Rebuild in scratch up to each projection's checkpoint and compare with the live rows."""
-    if connections[using].vendor == "postgresql":
-        from . import rebuild_postgres
+    database = _database(using)
 
-        return rebuild_postgres.verify(projections, batch_size=batch_size, using=using, limit=limit)
-    differences: list[Difference] = []
-
-    def positions() -> dict[str, int]:
+    def targets() -> dict[str, int]:
         live = checkpoint_positions(using)
         return {p.name: live.get(p.name, 0) for p in projections}
 
-    with scratch_database(using) as path:
-        built = positions()
-        first = min(built.values(), default=0)
-        build_aside(projections, up_to=first, batch_size=batch_size, using=using)
-        built = dict.fromkeys(built, first)
-        while True:
-            # As in `rebuild`: write the scratch rows before the attached scratch file is locked.
-            live = positions()
-            for projection in projections:
-                name = projection.name
-                _apply_tail([projection], built[name], live[name], using, batch_size)
-                built[name] = live[name]
-            connections[SCRATCH_ALIAS].close()
-            with _attached(path, using) as connection, store.write_transaction(using):
-                if positions() != live:
-                    continue  # the live rows moved on since: catch the scratch rows up, again
-                with connection.cursor() as cursor:
-                    for projection in projections:
-                        for model in projection.models:
-                            differences += _compare(cursor, projection.name, model, limit)
-            break
-    return differences[:limit]
+    def differences(cursor, name: str) -> list[Difference]:
+        live_schema, scratch_schema = database.schemas(cursor, name)
+        found: list[Difference] = []
+        for projection in projections:
+            for model in projection.models:
+                found += compare(cursor, projection.name, model, limit, live_schema, scratch_schema)
+        return found[:limit]
 
-
-def _compare(
-    cursor, name: str, model, limit: int, live_schema="main", scratch_schema="scratch"
-) -> list[Difference]:
-    """The rows that differ between the live table and the scratch one (EXCEPT, both ways).
-
-    The schemas: SQLite's attached databases (`main`, `scratch`) or PostgreSQL's schemas."""
-    db_table, cols = model._meta.db_table, _columns(model)
-    live, scratch = f'"{live_schema}"."{db_table}"', f'"{scratch_schema}"."{db_table}"'
-    fields = [f.column for f in model._meta.concrete_fields]
-    found: dict[str, Difference] = {}
-    cursor.execute(
-        f"SELECT {cols} FROM {live} EXCEPT SELECT {cols} FROM {scratch} LIMIT %s",
-        [limit],
-    )
-    live_rows = {row[0]: row for row in cursor.fetchall()}
-    cursor.execute(
-        f"SELECT {cols} FROM {scratch} EXCEPT SELECT {cols} FROM {live} LIMIT %s",
-        [limit],
-    )
-    expected_rows = {row[0]: row for row in cursor.fetchall()}
-    for row_id in sorted(set(live_rows) | set(expected_rows), key=str):
-        live_row, expected_row = live_rows.get(row_id), expected_rows.get(row_id)
-        if expected_row is None:
-            problem = "unexpected row (not produced by the log)"
-        elif live_row is None:
-            problem = "missing row (the log produces it)"
-        else:
-            changed = [
-                f"{field}: live={live_value!r} expected={expected_value!r}"
-                for field, live_value, expected_value in zip(
-                    fields, live_row, expected_row, strict=True
-                )
-                if live_value != expected_value
-            ]
-            problem = "differs: " + "; ".join(changed)
-        # A UUID key as SQLite stores it (32 hex digits), whichever database returned it.
-        key = row_id.hex if isinstance(row_id, uuid.UUID) else str(row_id)
-        found[key] = Difference(name, db_table, key, problem)
-    return list(found.values())
+    _, found = _aside(projections, targets, differences, batch_size=batch_size, using=using)
+    return found
 
 
 # --- status ---------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from events.store import RecordedEvent
 
-from .models import CompanyEventCount, EventNumber, key_uuid
+from .models import EventNumber
 from .registry import Projection, register
-from .rows import rows_for
+from .rows import insert_numbered, number_from_log
 
 
 def event_numbers(company_id, positions: list[int]) -> dict[int, int]:
@@ -28,42 +28,27 @@ class EventNumberProjection(Projection):
     """`EventNumber`: every event of every type gets the next number of its company's log.
 
     Not stream-local: a number depends on how the company's streams interleave, so a rebuild
-    replays this one in log order (`engine.build_aside`)."""
+    numbers the whole log in SQL (`build_from_log`), and inline each event gets one more
+    than its company's highest number."""
 
     name = "event_number"
     stream_local = False
-    models = (EventNumber, CompanyEventCount)
+    models = (EventNumber,)
 
     def relevant(self, events):
         return events  # every type, including ones registered after this projection
 
+    def build_from_log(self, log_table: str, up_to: int, using: str) -> bool:
+        # A rebuild numbers the whole log in one statement (ROW_NUMBER() by company).
+        number_from_log(EventNumber, using, log_table, up_to=up_to, within="company_id")
+        return True
+
     def apply(self, events: list[RecordedEvent], using: str) -> None:
-        if not events:
-            return
-        counts = rows_for(CompanyEventCount, using, key=_by_company)
-        counts.load(company_id={e.company_id for e in events})
-        numbers = rows_for(EventNumber, using, key=_by_position)
-        for event in events:
-            count = counts.get_or_add(event.company_id, _new_count)
-            count["count"] += 1
-            numbers.put(
-                {
-                    "position": event.position,
-                    "company_id": event.company_id,
-                    "number": count["count"],
-                }
-            )
-        counts.save()
-        numbers.save()
-
-
-def _by_position(row: dict):
-    return row["position"]
-
-
-def _new_count(company_id) -> dict:
-    return {"id": key_uuid("event-count", company_id), "company_id": company_id, "count": 0}
-
-
-def _by_company(row: dict):
-    return row["company_id"]
+        # Numbered by the database: one more than the company's highest number so far.
+        insert_numbered(
+            EventNumber,
+            using,
+            [{"position": e.position, "company_id": e.company_id} for e in events],
+            number="number",
+            within="company_id",
+        )

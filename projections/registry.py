@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import models
 
+from events import store
 from events.store import RecordedEvent
 
 
@@ -25,9 +26,18 @@ class Projection:
     # `verify_projections` and the rebuild property test check this claim against the
     # inline rows, which are always made in log order.
     stream_local: bool = False
+    # Models among `models` with one row per order stream, keyed by the stream id: a command's
+    # `store.load_current` reads them with the order, and `apply` takes them from there.
+    stream_rows: tuple[type[models.Model], ...] = ()
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         raise NotImplementedError
+
+    def build_from_log(self, log_table: str, up_to: int, using: str) -> bool:
+        """Build the rows of events (0, up_to] into empty tables on `using` straight from the
+        log (`log_table`, readable there) in SQL, and return True; or return False (the default)
+        to be replayed through `apply`. The result must equal the replay's (`verify` checks)."""
+        return False
 
     def relevant(self, events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
         return [event for event in events if event.event_type in self.handles]
@@ -41,6 +51,8 @@ def register(projection_class: type[Projection]) -> type[Projection]:
     if instance.name in _REGISTRY:
         raise ValueError(f"Projection {instance.name!r} registered twice.")
     _REGISTRY[instance.name] = instance
+    for model in instance.stream_rows:
+        store.register_stream_rows("order", model)
     return projection_class
 
 

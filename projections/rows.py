@@ -19,8 +19,9 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 
+from events import store
 from events.sqlrows import table
 
 # Rows one RowSet keeps in memory during a rebuild (a summary row is a few KiB).
@@ -40,8 +41,12 @@ class RowSet:
         *,
         cached: bool = False,
         max_rows: int | None = None,
+        additive: tuple[str, ...] = (),
     ):
         self.model, self.using, self.key = model, using, key
+        # Counter rows: each row holds only what this RowSet added since it last wrote it, and
+        # is written as "insert, or add to the stored values" (`Table.add`): never read.
+        self.additive = additive
         self.table = table(model, using)
         self.rows: OrderedDict[Hashable, dict] = OrderedDict()
         self.stored: dict[Hashable, dict] = {}  # rows as read from the database, by key
@@ -53,6 +58,10 @@ class RowSet:
     def load_ids(self, ids: Iterable) -> RowSet:
         rows = self.rows
         wanted = {i for i in ids if i not in rows}
+        if wanted:  # rows the command's `store.load_current` read already are not read again
+            given = store.preloaded(self.model, self.using)
+            self._merge([given[i] for i in wanted if i in given])
+            wanted -= given.keys()
         if wanted:
             self._merge(self.table.select_in(**{self.table.pk: wanted}))
         return self
@@ -101,6 +110,8 @@ class RowSet:
     def flush(self) -> None:
         if self.cached:
             self._write(list(self.rows.items()))
+            if self.additive:  # written as deltas: keeping them would add them twice
+                self.rows.clear()
         elif self.dirty:
             self._write([(key, self.rows[key]) for key in self.dirty])
             self.dirty.clear()
@@ -122,6 +133,9 @@ class RowSet:
         Projectors assign new values (`row["lines"] = [...]`), never change one in place: the
         comparison is with a shallow copy of the row as read.
         """
+        if self.additive:
+            self.table.add((row for _key, row in items), self.additive)
+            return
         new, changed = [], []
         names = self.table.attnames
         for key, row in items:
@@ -132,7 +146,10 @@ class RowSet:
             columns = tuple(name for name in names if row[name] != before[name])
             if columns:
                 changed.append((row, columns))
-        self.table.upsert(new)
+        if self.cached:  # a rebuild's scratch tables: a row not read from them is not there
+            self.table.load_new(new)
+        else:
+            self.table.upsert(new)
         self.table.update(changed)
 
 
@@ -142,15 +159,30 @@ _session: dict[tuple[type[models.Model], str], RowSet] | None = None
 
 
 def rows_for(
-    model: type[models.Model], using: str, key: Callable[[dict], Hashable] = by_id
+    model: type[models.Model],
+    using: str,
+    key: Callable[[dict], Hashable] = by_id,
+    *,
+    additive: tuple[str, ...] = (),
 ) -> RowSet:
-    """The RowSet a projector should use: shared for the whole replay inside `row_cache()`."""
+    """The RowSet a projector should use: shared for the whole replay inside `row_cache()`.
+
+    `additive`: the model's rows are counters whose named columns only ever grow or shrink by
+    what the projector adds (see `RowSet`); such rows are never read, only added to."""
     if _session is None:
-        return RowSet(model, using, key)
+        return RowSet(model, using, key, additive=additive)
     rowset = _session.get((model, using))
     if rowset is None:
-        rowset = _session[(model, using)] = RowSet(model, using, key, cached=True)
+        rowset = _session[(model, using)] = RowSet(
+            model, using, key, cached=True, additive=additive
+        )
     return rowset
+
+
+def insert_numbered(model: type[models.Model], using: str, rows: list[dict], **spec: str) -> None:
+    """Insert `rows`, numbering each within its group in SQL (`Table.insert_numbered`): spec
+    `number="number", within="company_id"`."""
+    table(model, using).insert_numbered(rows, spec["number"], spec["within"])
 
 
 @contextlib.contextmanager
@@ -167,3 +199,20 @@ def row_cache(using: str) -> Iterator[None]:
                 rowset.flush()
     finally:
         _session = None
+
+
+def number_from_log(
+    model: type[models.Model], using: str, log_table: str, *, up_to: int, within: str
+) -> None:
+    """Fill `model` (position, `within`, number) from the log's events up to `up_to`: each
+    event numbered 1, 2, 3… within its `within` value in position order, by one INSERT …
+    SELECT with ROW_NUMBER() (what `insert_numbered` gives one event at a time)."""
+    numbers = table(model, using)
+    position, group = numbers.column_of["position"], numbers.column_of[within]
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {numbers.table} ({position}, {group}, {numbers.column_of['number']}) "
+            f"SELECT {position}, {group}, ROW_NUMBER() OVER (PARTITION BY {group} "
+            f"ORDER BY {position}) FROM {log_table} WHERE {position} <= %s",
+            [up_to],
+        )

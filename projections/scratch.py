@@ -1,6 +1,6 @@
 """Scratch databases of rebuild/verify: claimed while in use, found and removed when left over.
 
-`engine.scratch_database` builds read models aside in
+`aside_sqlite.scratch` builds read models aside in
 `.projections-scratch-<live file name>-<hex>.sqlite3` next to the live database and removes it
 when done; a rebuild or verify killed part-way (SIGKILL, power loss) leaves it behind. Each
 scratch file is claimed with an exclusive `flock` on the file itself for as long as it is in

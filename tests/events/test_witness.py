@@ -23,6 +23,7 @@ from django.db import IntegrityError, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from accounts.models import Company, Role
+from common.db_aliases import temporary_alias
 from events import backup_sqlite, store, witness
 from events.backup_sqlite import copy_online, database_alias
 from events.exceptions import AppendOnlyError
@@ -90,19 +91,11 @@ def copy_of_live_database(tmp_path: Path) -> Path:
 @contextlib.contextmanager
 def opened_by_attacker(path: Path):
     """The copy as a writable database of the attacker's, append-only triggers dropped."""
-    config = dict(connections.settings["default"])
-    config.update(NAME=str(path), OPTIONS={}, CONN_MAX_AGE=0, TEST={"NAME": str(path)})
-    connections.settings[ATTACKER] = config
-    try:
+    with temporary_alias(ATTACKER, NAME=str(path), OPTIONS={}):
         with connections[ATTACKER].cursor() as cursor:
             for sql in _TRIGGERS:
                 cursor.execute(sql)
         yield connections[ATTACKER]
-    finally:
-        connections[ATTACKER].close()
-        with contextlib.suppress(AttributeError):
-            delattr(connections._connections, ATTACKER)
-        del connections.settings[ATTACKER]
 
 
 def sql(database, statement: str, params=()) -> None:

@@ -14,7 +14,7 @@ import os
 import pytest
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from projections import engine, rebuild_postgres
+from projections import aside_postgres, aside_sqlite, engine
 from tests.vendor import ON_POSTGRES
 
 
@@ -44,7 +44,7 @@ class ScratchFiles:
 
     def left_behind(self) -> list[str]:
         if ON_POSTGRES:
-            present = set(rebuild_postgres.scratch_schemas())
+            present = set(aside_postgres.scratch_schemas())
             return [name for name in self.created if name in present]
         suffixes = ("", "-journal", "-wal", "-shm")
         return [p + s for p in self.created for s in suffixes if os.path.exists(p + s)]
@@ -57,9 +57,7 @@ def scratch_files():
     Scanning the folder (or the schemas) instead would see those of other test runs.
     """
     files = ScratchFiles()
-    module, name = (
-        (rebuild_postgres, "scratch_schema") if ON_POSTGRES else (engine, "scratch_database")
-    )
+    module, name = (aside_postgres, "scratch") if ON_POSTGRES else (aside_sqlite, "scratch")
     scratch_database = getattr(module, name)
 
     @contextlib.contextmanager

@@ -11,7 +11,7 @@ from django.apps import apps as django_apps
 from django.db import connection
 
 from events.models import Event
-from projections.models import CompanyEventCount, EventNumber, ProjectionCheckpoint
+from projections.models import EventNumber, ProjectionCheckpoint
 from tests import factories
 from tests.factories import log_in
 
@@ -46,7 +46,6 @@ def test_each_companys_events_are_numbered_from_one_without_gaps(acme, globex, i
 
         assert [(p,) for p, _ in numbered] == positions
         assert [n for _, n in numbered] == list(range(1, len(positions) + 1))
-        assert CompanyEventCount.objects.get(company=company).count == len(positions)
     acme_positions = [p for p, _ in numbers_by_position(acme)]
     assert acme_positions[-1] - acme_positions[0] + 1 > len(acme_positions)  # positions gap
 

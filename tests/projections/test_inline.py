@@ -121,3 +121,54 @@ def test_a_transition_updates_only_the_columns_it_changes(acme, staff):
     ]
     assert not any('"projections_dashboarddaily"' in sql for sql in writes)  # no per-day count
     assert Order.objects.get(pk=order.pk).state == "submitted"
+
+
+def _statements_of(command) -> list[str]:
+    """Every statement `command()` sends to the database, as `connection.execute_wrapper` sees
+    them (an executemany is one call, as it is one statement prepared once)."""
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        command()
+    return sent
+
+
+def test_a_transition_takes_nine_statements_and_reads_the_order_once(acme, staff, manager):
+    """#25: the order's state, its inline read models' rows and the log's head come in one
+    read (`store.load_current`); the counters are added to, never read; the event number is
+    counted by the database. What is left: BEGIN, that read, the event, the checkpoints, three
+    rows of the order (state, summary, dashboard), the per-state totals, the event number.
+    No savepoint on either database: the event's INSERT skips a conflict instead of failing.
+    """
+    order = factories.order_in_state("submitted", acme)
+    manager.has_perm("orders.approve_order")  # Django's two permission reads, once per user
+
+    sent = _statements_of(
+        lambda: commands.approve(order.pk, actor=manager, expected_version=order.version)
+    )
+
+    reads = [sql for sql in sent if sql.startswith("SELECT")]
+    # PostgreSQL: the writers' lock instead of SQLite's BEGIN IMMEDIATE (psycopg's BEGIN goes
+    # with the first statement).
+    assert len(sent) == 9, "\n".join(s[:90] for s in sent)
+    assert len(reads) == 1 + (connection.vendor == "postgresql"), reads
+    assert not any("SAVEPOINT" in sql for sql in sent)
+    assert Order.objects.get(pk=order.pk).state == "approved"
+
+
+def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, manager):
+    order = factories.order_in_state("shipped", acme)
+    staff.has_perm("orders.deliver_order")
+
+    sent = _statements_of(
+        lambda: commands.deliver(order.pk, actor=staff, expected_version=order.version)
+    )
+
+    assert len(sent) == 11, "\n".join(s[:90] for s in sent)
+    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 1 + (
+        connection.vendor == "postgresql"
+    )

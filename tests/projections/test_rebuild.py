@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Role
 from events import store
-from projections import engine, rebuild_postgres
+from projections import aside_postgres, engine
 from projections.models import DashboardStateTotal, OrderSummary, ProjectionCheckpoint
 from projections.registry import all_projections
 from tests import factories
@@ -65,7 +65,7 @@ def test_rebuild_of_an_empty_log_leaves_empty_read_models_at_position_zero(scrat
     assert output.rstrip().endswith("head position 0.")
     (path,) = scratch_files.created  # built aside next to the live tables, then removed
     if ON_POSTGRES:
-        assert path.startswith(rebuild_postgres.SCHEMA_PREFIX)  # a schema of the same database
+        assert path.startswith(aside_postgres.SCHEMA_PREFIX)  # a schema of the same database
     else:
         assert os.path.dirname(path) == os.path.dirname(connection.settings_dict["NAME"])
         assert os.path.basename(path).startswith(".projections-scratch-")

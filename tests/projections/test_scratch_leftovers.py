@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HOLD_SCRATCH = """
 import sys, django
 django.setup()
-from projections import engine
-with engine.scratch_database() as path:
+from projections import aside_sqlite
+with aside_sqlite.scratch() as path:
     print(path, flush=True)
     sys.stdin.read()
 """
@@ -54,7 +54,7 @@ def manage(env, *args) -> subprocess.CompletedProcess:
 
 
 def hold_scratch(env) -> tuple[subprocess.Popen, str]:
-    """A process inside `engine.scratch_database()`, and the path of its scratch file."""
+    """A process inside `aside_sqlite.scratch()`, and the path of its scratch file."""
     process = subprocess.Popen(
         [sys.executable, "-c", HOLD_SCRATCH],
         cwd=ROOT,

@@ -7,7 +7,7 @@ import threading
 
 from django.db import connection
 
-from projections import engine, rebuild_postgres
+from projections import aside_postgres, aside_sqlite
 from tests import factories
 from tests.vendor import ON_POSTGRES
 
@@ -38,27 +38,16 @@ def place_just_before_the_first_attach(monkeypatch, actor) -> list:
 
     SQLite: just before the scratch file is attached. PostgreSQL: just before the swap
     transaction takes the writers' lock."""
-    if ON_POSTGRES:
-        lock_writers, attempts = rebuild_postgres.lock_writers, []
-
-        def lock(using="default"):
-            attempts.append(using)
-            if len(attempts) == 1:
-                place_on_another_connection(actor)
-            lock_writers(using)
-
-        monkeypatch.setattr(rebuild_postgres, "lock_writers", lock)
-        return attempts
-
-    attached, attempts = engine._attached, []
+    module = aside_postgres if ON_POSTGRES else aside_sqlite
+    locked, attempts = module.locked, []
 
     @contextlib.contextmanager
-    def attach(path, using):
-        attempts.append(path)
+    def lock(name, using):
+        attempts.append(name)
         if len(attempts) == 1:
             place_on_another_connection(actor)
-        with attached(path, using) as attached_connection:
-            yield attached_connection
+        with locked(name, using) as cursor:
+            yield cursor
 
-    monkeypatch.setattr(engine, "_attached", attach)
+    monkeypatch.setattr(module, "locked", lock)
     return attempts
