@@ -16,6 +16,7 @@ from django.utils import timezone
 from events.store import RecordedEvent
 from orders.aggregate import evolve
 from orders.events import (
+    OrderAmended,
     OrderCancelled,
     OrderChanged,
     OrderDelivered,
@@ -55,9 +56,14 @@ ORDER_EVENTS = frozenset(
         "OrderResumed",
         "OrderCancelled",
         "NoteAdded",
+        "OrderApprovalRecorded",
+        "OrderSubmittedAutoApproved",
+        "OrderAmended",
+        "OrderReopened",
     }
 )
-STATE_EVENTS = ORDER_EVENTS - {"OrderChanged", "NoteAdded"}
+# Events that move an order between states (OrderAmended also replaces its lines).
+STATE_EVENTS = ORDER_EVENTS - {"OrderChanged", "NoteAdded", "OrderApprovalRecorded"}
 
 
 def cents(amount: Decimal) -> int:
@@ -138,9 +144,9 @@ class OrderSummaryProjection(Projection):
                 row["note_count"] += 1
                 continue
             data = event.data
-            if isinstance(data, OrderChanged):
+            if isinstance(data, (OrderChanged, OrderAmended)):
                 row.update(_details(data))
-            elif isinstance(data, StateChanged):
+            if isinstance(data, StateChanged):
                 row["state_since"] = event.occurred_at
                 if isinstance(data, OrderSubmitted):
                     row["submitted_at"] = event.occurred_at
@@ -154,7 +160,7 @@ class OrderSummaryProjection(Projection):
         rows.save()
 
 
-def _details(data: OrderPlaced | OrderChanged) -> dict:
+def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
     details = data.details
     return {
         "customer_name": details.customer_name,
@@ -229,11 +235,12 @@ class DashboardProjection(Projection):
                 day_row(company_id, _day(event))["placed"] += 1
                 continue
             order = orders.touch(event.stream_id)
-            if isinstance(data, OrderChanged):
+            if isinstance(data, (OrderChanged, OrderAmended)):
                 total = cents(lines_total(data.lines))
                 bucket(company_id, order["state"])["total_cents"] += total - order["total_cents"]
                 order["total_cents"] = total
-                continue
+                if isinstance(data, OrderChanged):
+                    continue
             old = bucket(company_id, data.from_state)
             old["count"] -= 1
             old["total_cents"] -= order["total_cents"]
