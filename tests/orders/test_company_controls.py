@@ -1,5 +1,5 @@
 """Issue #28: the company's controls. Four eyes, approval limits by amount band (the policy
-dimension of the role × action matrix), first-of-two approvals, the policy version each approval
+dimension of the role x action matrix), first-of-two approvals, the policy version each approval
 records, reasons, and the policy as a stream of events."""
 
 import datetime as dt
@@ -132,7 +132,7 @@ def test_an_order_above_the_two_manager_limit_needs_two_different_managers(acme,
         ActionNotPermitted, match="second Manager's approval: you approved at 10:42"
     ):
         approve(first, people["anna"])
-    with pytest.raises(ActionNotPermitted, match="acme.anna approved at 10:42"):
+    with pytest.raises(ActionNotPermitted, match=r"acme\.anna approved at 10:42"):
         approve(first, people["staff"])
 
     second = approve(first, people["ben"], at=at + dt.timedelta(minutes=5))
