@@ -304,5 +304,36 @@ def changed_fields(before: OrderPlaced | OrderChanged, after: OrderChanged) -> l
     return changed
 
 
+def contents_diff(before, after) -> list[str]:
+    """What changed between two contents of an order (anything with `details` and `lines`: an
+    `OrderPlaced`, `OrderChanged` or `OrderAmended`), field by field and line by line, before →
+    after: `["shipping address: 1 Main St → 2 High St", "line SKU-1 quantity: 2 → 3",
+    "line SKU-9 added: 1 x Thing at 5.00"]`. Lines are matched by SKU (in order)."""
+    diff = [
+        f"{words}: {getattr(before.details, name) or '—'} → {getattr(after.details, name) or '—'}"
+        for name, words in CHANGEABLE_FIELDS.items()
+        if getattr(before.details, name) != getattr(after.details, name)
+    ]
+    unmatched = list(before.lines)
+    for line in after.lines:
+        old = next((o for o in unmatched if o.sku == line.sku), None)
+        if old is None:
+            diff.append(f"line {line.sku} added: {_line_words(line)}")
+            continue
+        unmatched.remove(old)
+        for name in ("description", "quantity", "unit_price"):
+            if getattr(old, name) != getattr(line, name):
+                diff.append(
+                    f"line {line.sku} {name.replace('_', ' ')}: "
+                    f"{getattr(old, name)} → {getattr(line, name)}"
+                )
+    diff += [f"line {old.sku} removed: {_line_words(old)}" for old in unmatched]
+    return diff
+
+
+def _line_words(line: Line) -> str:
+    return f"{line.quantity} x {line.description or line.sku} at {line.unit_price}"
+
+
 def lines_total(lines) -> Decimal:
     return sum((line.total for line in lines), Decimal("0.00"))

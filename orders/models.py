@@ -48,6 +48,7 @@ def _workflow(
     record=None,
     bulk: bool = True,
     correction: bool = False,
+    confirm: bool = False,
 ):
     """FSM `custom` data for a workflow button: its label, event and the data it needs.
 
@@ -68,6 +69,7 @@ def _workflow(
         "record": record,  # builds the event when it is more than from/to state and fields
         "bulk": bulk,  # offered on the list's bulk bar
         "correction": correction,  # a compensating move: a final state stays final otherwise
+        "confirm": confirm,  # irreversible: the page asks first
     }
 
 
@@ -195,7 +197,9 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.SHIPPED,
         target=S.DELIVERED,
         permission="orders.fulfil_order",
-        custom=_workflow("Mark delivered", "OrderDelivered", style="success", queue="all"),
+        custom=_workflow(
+            "Mark delivered", "OrderDelivered", style="success", queue="all", confirm=True
+        ),
     )
     def deliver(self):
         pass
@@ -251,14 +255,18 @@ class Order(FSMModelMixin, UUIDModel):
         source=[S.DRAFT, S.SUBMITTED],
         target=S.CANCELLED,
         permission="orders.cancel_order",
-        custom=_workflow("Cancel order", "OrderCancelled", fields=("reason",), style="danger"),
+        custom=_workflow(
+            "Cancel order", "OrderCancelled", fields=("reason",), style="danger", confirm=True
+        ),
     )
     @transition(
         field=state,
         source=[S.APPROVED, S.ON_HOLD],
         target=S.CANCELLED,
         permission="orders.cancel_approved_order",
-        custom=_workflow("Cancel order", "OrderCancelled", fields=("reason",), style="danger"),
+        custom=_workflow(
+            "Cancel order", "OrderCancelled", fields=("reason",), style="danger", confirm=True
+        ),
     )
     def cancel(self):
         pass

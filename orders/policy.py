@@ -45,6 +45,7 @@ class Policy:
     currency: str = ""
     changed_at: dt.datetime | None = None
     changed_by: str = ""
+    changes: tuple = ()  # the `PolicyChange`s that made this version
 
     def __getattr__(self, name):  # policy.four_eyes, policy.staff_limit, ...
         if name.startswith("__"):

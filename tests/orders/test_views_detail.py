@@ -27,9 +27,10 @@ def state_shown(html: str) -> str:
 
 
 def transition(client, order, name, version=None, headers=None, **data):
+    """POST action `name` as its form does, confirmed (deliver and cancel ask first)."""
     return client.post(
         f"/orders/{order.id}/transitions/{name}/",
-        {"version": order.version if version is None else version, **data},
+        {"version": order.version if version is None else version, "confirmed": "yes", **data},
         **(headers or {}),
     )
 

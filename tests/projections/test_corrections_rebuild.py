@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Role
 from orders import commands, policy
 from orders.events import Line, PolicySettings
-from orders.exceptions import TransitionNotAllowed
+from orders.exceptions import ActionNotPermitted, TransitionNotAllowed
 from projections.models import DashboardStateTotal, OrderSummary
 from tests import factories
 
@@ -76,13 +76,12 @@ def test_reopen_is_refused_after_the_companys_window(acme):
     delivered = factories.order_in_state("delivered", acme)
     later = delivered.delivered_at + dt.timedelta(days=7, seconds=1)
 
-
     with pytest.raises(TransitionNotAllowed, match="reopen window"):
         commands.transition(
             delivered.id, "reopen", actor=manager, expected_version=delivered.version,
             reason="late", at=later,
         )  # fmt: skip
-    with pytest.raises(Exception, match="Manager must reopen|may not reopen"):
+    with pytest.raises(ActionNotPermitted, match="may not reopen"):
         commands.transition(
             delivered.id, "reopen", actor=staff, expected_version=delivered.version, reason="x"
         )
