@@ -31,7 +31,7 @@ def grants() -> dict[str, list[str]]:
             "orders.migrations.0002_role_permissions"
         ).GRANTS.items()
     }
-    added = importlib.import_module("orders.migrations.0005_company_controls").GRANTS
+    added = importlib.import_module("orders.migrations.0006_company_controls").GRANTS
     for role, codenames in added.items():
         found.setdefault(role, []).extend(codenames)
     return found

@@ -9,7 +9,7 @@ rows from the events, in the same transaction as the append.
 from django.db import models
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from accounts.models import UUIDModel
+from common.models import UUIDModel
 
 from . import policy
 
@@ -113,7 +113,6 @@ class Order(FSMModelMixin, UUIDModel):
             ("resume_order", "Can resume held orders"),
             ("cancel_order", "Can cancel draft and submitted orders"),
             ("cancel_approved_order", "Can cancel approved and held orders"),
-            ("view_audit_log", "Can read the company's event log"),
             ("approve_small_order", "Can approve orders up to the company's Staff limit"),
             ("amend_order", "Can amend approved orders (back for approval)"),
             ("reopen_order", "Can reopen a delivery marked by mistake"),

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         ("accounts", "0002_roles"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("projections", "0006_dashboard_cycle_rows_cancelled"),
-        ("orders", "0004_ops_desk_permission"),
+        ("orders", "0005_audit_permission_moved"),
     ]
 
     operations = [
@@ -70,7 +70,6 @@ class Migration(migrations.Migration):
                     ("resume_order", "Can resume held orders"),
                     ("cancel_order", "Can cancel draft and submitted orders"),
                     ("cancel_approved_order", "Can cancel approved and held orders"),
-                    ("view_audit_log", "Can read the company's event log"),
                     ("approve_small_order", "Can approve orders up to the company's Staff limit"),
                     ("amend_order", "Can amend approved orders (back for approval)"),
                     ("reopen_order", "Can reopen a delivery marked by mistake"),
