@@ -25,7 +25,8 @@ from .conftest import ACME_CUSTOMER, ACTION_DATA, GLOBEX_CUSTOMER, body_of, orde
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 SKIPPED = ("admin/",)  # Django's admin is for superusers, who belong to no company
 OBJECT_STATUSES = {404, 405}
-PAGE_STATUSES = {200, 302, 400, 403, 405}
+# 422: a page of the user's own company (the company controls) refusing data meant for another form
+PAGE_STATUSES = {200, 302, 400, 403, 405, 422}
 
 
 def project_routes(resolver=None, prefix: str = ""):
