@@ -67,7 +67,12 @@ def policy_history(
         currency = _currency(company_id)
     return [
         Policy(
-            event.version, event.data.settings, currency, event.occurred_at, event.actor_username
+            event.version,
+            event.data.settings,
+            currency,
+            event.occurred_at,
+            event.actor_username,
+            event.data.changes,
         )
         for event in store.read_stream(
             policy_stream_id(company_id), company=company_id, until=until
