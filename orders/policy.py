@@ -350,3 +350,15 @@ def policy_event(before: PolicySettings, after: PolicySettings) -> CompanyPolicy
         for words, old, new in [found]
     )
     return CompanyPolicyChanged(settings=after, changes=changes) if changes else None
+
+
+def managers_needed(company_id) -> tuple[int, str]:
+    """(active Managers the company's controls need, why): two with two-Manager approval on
+    (the team page warns before fewer would remain), else one."""
+    current = policy_in_force(company_id)
+    if current.two_manager_limit is None:
+        return 1, ""
+    return 2, (
+        f"orders above {current.money(current.two_manager_limit)} need two different Managers' "
+        "approvals, so they could no longer be approved."
+    )
