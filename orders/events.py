@@ -129,7 +129,11 @@ class OrderApprovalRecorded(DomainEvent):
 
 
 def _approval_details(policy_version: int, rule: str, earlier) -> list[tuple[str, str]]:
-    shown = [("Policy", f"version {policy_version}" if policy_version else "before controls")]
+    if policy_version:
+        version = f"version {policy_version}"
+    else:  # the defaults (four eyes on) when a rule was recorded, else given before controls
+        version = "the defaults (version 0)" if rule else "before company controls"
+    shown = [("Policy", version)]
     if rule:
         shown.append(("Rule", rule))
     if earlier:
