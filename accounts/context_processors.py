@@ -10,6 +10,7 @@ NAV_VIEWS = (
     "dashboard",
     "orders:list",
     "orders:create",
+    "orders:controls",
     "audit:log",
     "team",
     "ops:desk",
@@ -38,7 +39,7 @@ def current_section(request) -> str:
     if match is None:
         return ""
     name = match.view_name
-    if name.startswith("orders:") and name != "orders:create":
+    if name.startswith("orders:") and name not in ("orders:create", "orders:controls"):
         name = "orders:list"
     elif name.startswith("audit:"):
         name = "audit:log"

@@ -12,23 +12,29 @@ DEMO_COMPANIES = [
 ]
 
 
+# Each company's users: one per role, and a second Manager (two-Manager approval needs two).
+DEMO_USERS = [(role, role.value.lower(), role.value) for role in Role] + [
+    (Role.MANAGER, "manager2", "Second Manager")
+]
+
+
 @transaction.atomic
 def seed_companies_and_users() -> list[Company]:
-    """Create the demo companies and one user per role in each. Idempotent."""
+    """Create the demo companies and their users (`DEMO_USERS`). Idempotent."""
     companies = []
     groups = {role: Group.objects.get(name=role.value) for role in Role}
     for spec in DEMO_COMPANIES:
         company, _ = Company.objects.get_or_create(slug=spec["slug"], defaults=spec)
         companies.append(company)
-        for role in Role:
-            username = f"{company.slug}.{role.value.lower()}"
+        for role, name, first_name in DEMO_USERS:
+            username = f"{company.slug}.{name}"
             # A reserved domain (RFC 2606), so "Forgot your password?" can be tried with them.
             email = f"{username}@{company.slug}.example"
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "company": company,
-                    "first_name": role.value,
+                    "first_name": first_name,
                     "last_name": company.name,
                     "email": email,
                 },

@@ -54,3 +54,25 @@ def companies_overview() -> QuerySet[Company]:
         order_count=Subquery(orders),
         last_activity=Subquery(last_event.values("recorded_at")[:1]),
     ).order_by("name")
+
+
+# How many active Managers a company's controls need (the orders app registers its policy's
+# answer: two with two-Manager approval on). Accounts sits below orders, so it asks through this
+# hook rather than importing the policy.
+MANAGERS_NEEDED: list = []
+
+
+def managers_needed(company_id) -> tuple[int, str]:
+    """(active Managers the company needs, why in words) — (1, "") without a registered hook."""
+    found = [hook(company_id) for hook in MANAGERS_NEEDED]
+    return max(found, default=(1, ""), key=lambda item: item[0])
+
+
+def active_managers_after(company_id, user, *, leaving: bool) -> int:
+    """The company's active Managers if `user` stopped being one (`leaving`), else now."""
+    from .models import Role, User
+
+    managers = User.objects.filter(
+        company_id=company_id, is_active=True, groups__name=Role.MANAGER.value
+    )
+    return managers.exclude(pk=user.pk).count() if leaving else managers.count()

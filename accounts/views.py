@@ -21,6 +21,7 @@ from common.health import database_write_problem
 from . import commands, selectors
 from .exceptions import AccessError
 from .forms import AddUserForm, ApiKeyForm, RoleForm, apply_errors
+from .models import Role
 
 
 @csrf_exempt  # it changes nothing; a POST is answered 405 by require_safe, not 403
@@ -72,13 +73,48 @@ def change_role(request, user_id):
     form = RoleForm(request.POST)
     # An invalid role is the command's to refuse, after it has looked the user up (404 first).
     role = form.cleaned_data["role"] if form.is_valid() else ""
+    if role and role != Role.MANAGER.value:
+        asked = _ask_first(request, user_id, f"change the role to {role}", {"role": role})
+        if asked is not None:
+            return asked
     return _run(request, commands.change_role, user_id, role=role)
 
 
 @require_POST
 @permission_required("accounts.manage_team", raise_exception=True)
 def deactivate(request, user_id):
+    asked = _ask_first(request, user_id, "deactivate", {})
+    if asked is not None:
+        return asked
     return _run(request, commands.deactivate_user, user_id)
+
+
+def _ask_first(request, user_id, what: str, data: dict):
+    """The confirmation page before a Manager demotes or deactivates themselves, or before a
+    change leaves fewer active Managers than the company's controls need; None when there is
+    nothing to ask (or it was confirmed: `confirmed=yes`). The command decides as always."""
+    if request.POST.get("confirmed") == "yes":
+        return None
+    member = selectors.team_members(request.user.company_id).filter(pk=user_id).first()
+    if member is None or not member.groups.filter(name=Role.MANAGER.value).exists():
+        return None
+    left = selectors.active_managers_after(request.user.company_id, member, leaving=True)
+    if member.is_active and left == 0:
+        return None  # the command refuses: a company keeps at least one active Manager
+    warnings = []
+    if member.pk == request.user.pk:
+        warnings.append(
+            "This is your own account: you will lose the Manager's rights"
+            + (" and be logged out." if what == "deactivate" else ".")
+        )
+    needed, why = selectors.managers_needed(request.user.company_id)
+    if member.is_active and left < needed:
+        warnings.append(f"Only {left} active Manager{'s' if left != 1 else ''} would remain: {why}")
+    if not warnings:
+        return None
+    context = {"member": member, "what": what, "data": data, "warnings": warnings,
+               "url": request.path}  # fmt: skip
+    return render(request, "accounts/team_confirm.html", context)
 
 
 @require_POST

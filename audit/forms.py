@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
+from django.utils import timezone
 
 from common.form_fields import BoundedDateField, BoundedIntegerField
 from events.registry import label_choices
@@ -56,3 +59,39 @@ class AuditFilterForm(forms.Form):
         if data.get("before") and data.get("after") is not None:
             self.add_error(None, "A page is either before or after an event, not both.")
         return data
+
+
+class ControlsPeriodForm(forms.Form):
+    """The controls report's period: from `start` to `end` inclusive (dates, site time zone)."""
+
+    start = BoundedDateField(required=False, label="From")
+    end = BoundedDateField(required=False, label="To")
+    format = forms.ChoiceField(required=False, choices=[("", "page"), ("csv", "CSV")])
+    DEFAULT_DAYS = 90
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("The start of the period is after its end.")
+        return data
+
+    @classmethod
+    def default_period(cls) -> tuple[dt.datetime, dt.datetime]:
+        today = timezone.localdate()
+        return cls._bounds(today - dt.timedelta(days=cls.DEFAULT_DAYS), today)
+
+    def period(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as aware datetimes: the start day's midnight to the day after the end."""
+        data = getattr(self, "cleaned_data", {})
+        start, end = data.get("start"), data.get("end")
+        today = timezone.localdate()
+        return self._bounds(start or (today - dt.timedelta(days=self.DEFAULT_DAYS)), end or today)
+
+    @staticmethod
+    def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        midnight = dt.time()
+        return (
+            timezone.make_aware(dt.datetime.combine(start, midnight)),
+            timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), midnight)),
+        )

@@ -5,4 +5,5 @@ from . import views
 app_name = "audit"
 urlpatterns = [
     path("", views.audit_log, name="log"),
+    path("controls/", views.controls_report, name="controls"),
 ]

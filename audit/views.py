@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import permission_required
 from django.http import QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
@@ -8,8 +8,8 @@ from common.csv_export import csv_response
 from common.pages import render_page
 from events import witness
 
-from . import selectors
-from .forms import AuditFilterForm
+from . import controls, selectors
+from .forms import AuditFilterForm, ControlsPeriodForm
 
 
 @require_GET
@@ -66,3 +66,26 @@ def _without_empty(query: QueryDict, drop=()) -> str:
         if name not in drop:
             kept.setlist(name, [value for value in values if value.strip()])
     return kept.urlencode()
+
+
+@require_GET
+@permission_required("audit.view_audit_log", raise_exception=True)
+def controls_report(request):
+    """The controls report for auditors over a period (dates in the site's time zone; the last
+    90 days by default), as a page or CSV (`?format=csv`). An invalid period is a 400."""
+    form = ControlsPeriodForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    start, end = form.period() if valid else ControlsPeriodForm.default_period()
+    report = controls.controls_report(request.user.company_id, start, end)
+    if valid and request.GET.get("format") == "csv":
+        return csv_response(
+            "controls-report.csv", controls.CSV_HEADER, controls.controls_csv_rows(report)
+        )
+    context = {
+        "form": form,
+        "sections": [(name, controls.SECTIONS[name], rows) for name, rows in report.items()],
+        "start": start,
+        "end": end,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "events/controls_report.html", context, status=200 if valid else 400)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from events.store import RecordedEvent
 from orders.events import (
+    OrderAmended,
     OrderCancelled,
     OrderChanged,
     OrderDelivered,
@@ -81,11 +82,12 @@ class DashboardProjection(Projection):
                 day_row(company_id, _day(event))["placed"] += 1
                 continue
             order = orders.touch(event.stream_id)
-            if isinstance(data, OrderChanged):
+            if isinstance(data, (OrderChanged, OrderAmended)):
                 total = cents(lines_total(data.lines))
                 bucket(company_id, order["state"])["total_cents"] += total - order["total_cents"]
                 order["total_cents"] = total
-                continue
+                if isinstance(data, OrderChanged):
+                    continue
             old = bucket(company_id, data.from_state)
             old["count"] -= 1
             old["total_cents"] -= order["total_cents"]

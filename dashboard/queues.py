@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
+from orders import policy
 from orders.models import Order, OrderState
 from orders.selectors import STATE_LABELS
 from projections.models import OrderSummary
@@ -94,3 +96,45 @@ def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
         )
         for (state, returned), actions in waiting.items()
     ]
+
+
+# --- waiting for a second approval (issue #28) -------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SecondApprovals:
+    """Submitted orders with one approval of the two they need: how many in the company, and
+    the oldest `rows` (dicts: id, number, first_by, first_at, yours: whether `user` may give the
+    second approval under the company's policy)."""
+
+    count: int
+    oldest: list[dict]
+
+    @property
+    def yours(self) -> int:
+        return sum(row["yours"] for row in self.oldest)
+
+
+def second_approvals(user, *, rows: int = QUEUE_ROWS) -> SecondApprovals:
+    """The dashboard tile "waiting for a second approval" for `user`'s company (two queries: the
+    count and the oldest rows; the policy is the user's, read once per request)."""
+    waiting = Order.objects.filter(company_id=user.company_id, state=OrderState.SUBMITTED).exclude(
+        approvals=[]
+    )
+    count = waiting.count()
+    oldest = []
+    if count:
+        company_policy = policy.users_policy(user)
+        for order in waiting.order_by("sequence")[:rows]:
+            order.policy = company_policy
+            first = order.approvals[0]
+            oldest.append(
+                {
+                    "id": order.id,
+                    "number": order.number,
+                    "first_by": first["by"],
+                    "first_at": dt.datetime.fromisoformat(first["at"]),
+                    "yours": policy.may_approve(order, user),
+                }
+            )
+    return SecondApprovals(count, oldest)

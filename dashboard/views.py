@@ -5,7 +5,7 @@ from common.pages import render_page
 
 from . import selectors
 from .forms import PeriodForm
-from .queues import role_queues
+from .queues import role_queues, second_approvals
 
 
 @require_GET
@@ -20,6 +20,7 @@ def dashboard(request):
     data = form.cleaned_data if valid else {}
     context = selectors.dashboard(request.user, data=data) | {
         "queues": role_queues(request.user),
+        "second_approvals": second_approvals(request.user),
         "period_form": form,
     }
     context["first_run"] = not any(card.count for card in context["cards"])

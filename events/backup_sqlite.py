@@ -9,11 +9,9 @@ same for both databases: `events/backup.py`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings

@@ -21,11 +21,17 @@ from events.store import RecordedEvent
 from .events import (
     Line,
     NoteAdded,
+    OrderAmended,
+    OrderApprovalRecorded,
+    OrderApproved,
     OrderChanged,
+    OrderDelivered,
     OrderDetails,
     OrderHeld,
     OrderPlaced,
+    OrderReopened,
     OrderShipped,
+    OrderSubmitted,
     StateChanged,
     lines_total,
 )
@@ -48,10 +54,16 @@ def evolve(order: dict[str, Any], event: RecordedEvent | Pending) -> dict[str, A
     """Apply one event to `order` in place and return it.
 
     `order` holds the `orders.Order` fields by name (`number`, `sequence`, `state`, `version`,
-    `held_from`, `line_count`; a projection's row may hold more, which are left alone). An
+    `held_from`, `line_count`, and what the company's controls read: `total_cents`, `authors`,
+    `approvals`, `delivered_at`; a projection's row may hold more, which are left alone). An
     `OrderPlaced` sets them all; a later event sets only what it changes. A `NoteAdded` only
     moves the version, and its text is not even decoded (replays skip most payloads).
+
+    Four eyes reads `authors`: who placed the order and who last changed its contents (a draft
+    change or an amendment). `approvals` are those given since the order was last submitted
+    (a submit, a rejection or an amendment starts a new round).
     """
+    actor = getattr(event, "actor_username", "")  # a seed's `Pending` has no actor
     if event.event_type == "OrderPlaced":
         data: OrderPlaced = event.data
         order.update(
@@ -61,19 +73,45 @@ def evolve(order: dict[str, Any], event: RecordedEvent | Pending) -> dict[str, A
             version=event.version,
             held_from="",
             line_count=len(data.lines),
+            total_cents=_cents(data.lines),
+            authors=[actor] if actor else [],
+            approvals=[],
+            delivered_at=None,
         )
         return order
     order["version"] = event.version
     if event.event_type == "NoteAdded":
         return order
     data = event.data
+    if isinstance(data, (OrderChanged, OrderAmended)):
+        order["line_count"] = len(data.lines)
+        order["total_cents"] = _cents(data.lines)
+        placed_by = order.get("authors", [])[:1]
+        order["authors"] = list(dict.fromkeys([*placed_by, actor])) if actor else placed_by
     if isinstance(data, StateChanged):
         order["state"] = data.to_state
         # Resuming goes back to this state (the FSM's RETURN_VALUE target on `Order.resume`).
         order["held_from"] = data.from_state if isinstance(data, OrderHeld) else ""
-    elif isinstance(data, OrderChanged):
-        order["line_count"] = len(data.lines)
+        if isinstance(data, OrderApproved):
+            order["approvals"] = [*order.get("approvals", []), _approval(event, actor)]
+        elif isinstance(data, (OrderSubmitted, OrderAmended)) or data.to_state == "draft":
+            order["approvals"] = []
+        if isinstance(data, OrderDelivered):
+            order["delivered_at"] = getattr(event, "occurred_at", None)
+        elif isinstance(data, OrderReopened):
+            order["delivered_at"] = None
+    elif isinstance(data, OrderApprovalRecorded):
+        order["approvals"] = [*order.get("approvals", []), _approval(event, actor)]
     return order
+
+
+def _cents(lines) -> int:
+    return int((lines_total(lines) * 100).to_integral_value())
+
+
+def _approval(event, actor: str) -> dict:
+    at = getattr(event, "occurred_at", None)  # in UTC: the live write and a replay agree
+    return {"by": actor, "at": at.astimezone(dt.UTC).isoformat() if at else ""}
 
 
 @dataclasses.dataclass
@@ -89,6 +127,10 @@ class OrderSnapshot:
     version: int = 0
     held_from: str = ""
     line_count: int = 0
+    total_cents: int = 0
+    authors: list[str] = dataclasses.field(default_factory=list)
+    approvals: list[dict] = dataclasses.field(default_factory=list)
+    delivered_at: dt.datetime | None = None
     details: OrderDetails | None = None
     lines: tuple[Line, ...] = ()
     notes: list[str] = dataclasses.field(default_factory=list)
@@ -126,7 +168,7 @@ def apply(snapshot: OrderSnapshot, event: RecordedEvent) -> None:
             event.occurred_at,
         )
         snapshot.details, snapshot.lines = data.details, data.lines
-    elif isinstance(data, OrderChanged):
+    elif isinstance(data, (OrderChanged, OrderAmended)):
         snapshot.details, snapshot.lines = data.details, data.lines
     elif isinstance(data, NoteAdded):
         snapshot.notes.append(data.text)

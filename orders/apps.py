@@ -7,8 +7,14 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
+        from accounts.selectors import MANAGERS_NEEDED
+
         from . import events, projectors  # noqa: F401  (registers the event types, projections)
         from .permissions import grant_role_permissions
+        from .policy import managers_needed
+
+        if managers_needed not in MANAGERS_NEEDED:
+            MANAGERS_NEEDED.append(managers_needed)
 
         # After auth's own post_migrate handler has created our permissions (auth comes first
         # in INSTALLED_APPS), make sure the role groups hold them.

@@ -19,14 +19,25 @@ from functools import cache
 from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Max
+from django.utils import timezone
 from django_fsm import State
 
 from common.exceptions import DomainError
 from events import store
 from events.registry import event_class
 
+from . import policy
 from .aggregate import evolve
-from .events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
+from .events import (
+    REASON_ACTIONS,
+    Line,
+    NoteAdded,
+    OrderAmended,
+    OrderChanged,
+    OrderDetails,
+    OrderPlaced,
+    PolicySettings,
+)
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -36,7 +47,7 @@ from .exceptions import (
     UnknownTransition,
 )
 from .models import Order, OrderState
-from .validation import check_order_count, clean_fields, clean_order
+from .validation import check_order_count, clean_fields, clean_order, clean_policy
 
 
 @cache
@@ -137,11 +148,76 @@ def transition(
         spec = workflow_transitions().get(name)
         if spec is None:
             raise UnknownTransition(name)
-        order = _load_for(order_id, name, actor, expected_version)
-        fields = clean_fields(data, spec["fields"])
+        order = _load_for(order_id, name, actor, expected_version, at)
+        optional = ()
+        if name in REASON_ACTIONS and not policy.reason_required(order, name):
+            optional = ("reason",)
+        fields = clean_fields(data, spec["fields"], optional=optional)
         to_state = target_state(order, name)
-        event = event_class(spec["event"])(from_state=order.state, to_state=to_state, **fields)
+        if spec["record"] is not None:  # the event records more than the move (the policy)
+            event = spec["record"](order, to_state, actor, **fields)
+        else:
+            event = event_class(spec["event"])(from_state=order.state, to_state=to_state, **fields)
         return _record(order, event, actor, at)
+
+
+def amend_order(
+    order_id: uuid.UUID,
+    *,
+    actor,
+    expected_version: int,
+    details: OrderDetails,
+    lines: Sequence[Line],
+    reason: str,
+    at: dt.datetime | None = None,
+) -> Order:
+    """Correct an approved order that has not started fulfilment (event `OrderAmended`): its
+    details and lines replaced, with the required reason; it goes back to submitted and needs
+    approval again under the company's policy (whoever amends it counts as its author)."""
+    with store.write_transaction():
+        order = _load_for(order_id, "amend", actor, expected_version, at)
+        (reason,) = clean_fields({"reason": reason}, ("reason",)).values()
+        details, lines = clean_order(details, lines)
+        event = OrderAmended(
+            from_state=order.state,
+            to_state=target_state(order, "amend"),
+            reason=reason,
+            details=details,
+            lines=lines,
+        )
+        return _record(order, event, actor, at)
+
+
+def change_policy(
+    *, actor, expected_version: int, settings: PolicySettings, at: dt.datetime | None = None
+) -> policy.Policy:
+    """Record a change of the actor's company's controls (event `CompanyPolicyChanged` on the
+    company's policy stream; who and when are its metadata). `expected_version` is the policy
+    version the settings page showed (`ConcurrencyError` if another change came first). Raises
+    `ActionNotPermitted` without `orders.manage_controls`, `OrderValidationError` for limits
+    that contradict each other; a change of nothing writes nothing. Returns the policy now."""
+    with store.write_transaction():
+        if actor.company_id is None or not actor.has_perm("orders.manage_controls"):
+            raise ActionNotPermitted("Your role may not change the company's controls.")
+        current = policy.policy_in_force(actor.company_id)
+        if current.version != expected_version:
+            raise ConcurrencyError(
+                policy.policy_stream_id(actor.company_id), expected_version, current.version
+            )
+        settings = clean_policy(settings)
+        event = policy.policy_event(current.settings, settings)
+        if event is None:
+            return current
+        store.append(
+            policy.policy_stream_id(actor.company_id),
+            current.version,
+            [event],
+            company=actor.company_id,
+            actor=actor,
+            occurred_at=at,
+            stream_type=policy.POLICY_STREAM,
+        )
+        return policy.policy_in_force(actor.company_id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,7 +313,12 @@ def check_transition(order, name: str, actor) -> None:
             f"Order {order.number} is {state}: it cannot be {_verb(name)} now."
         )
     if not meta.has_transition_perm(order, order.state, actor):
-        raise ActionNotPermitted(f"Your role may not {_verb(name, infinitive=True)} this order.")
+        permission = meta.get_transition(order.state).permission
+        refusal = getattr(permission, "refusal", None)  # a policy's permission says why
+        raise ActionNotPermitted(
+            (refusal and refusal(order, actor))
+            or f"Your role may not {_verb(name, infinitive=True)} this order."
+        )
     for condition in meta.get_transition(order.state).conditions:
         if not condition(order):
             raise TransitionNotAllowed(
@@ -259,8 +340,11 @@ def target_state(order, name: str) -> str:
 # --- internals ------------------------------------------------------------------------------
 
 
-def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
-    """Load the order for `actor` and check version, FSM state, permission and conditions."""
+def _load_for(order_id, name: str, actor, expected_version: int, at=None) -> Order:
+    """Load the order for `actor` and check version, FSM state, permission and conditions.
+
+    The company's policy is read (by the checks that need it) inside the caller's write
+    transaction, and `at` is the clock the conditions read (`order.now`)."""
     try:
         # None (a superuser without company) matches no order.
         order = store.load_current(Order, order_id, company_id=actor.company_id)
@@ -270,6 +354,7 @@ def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
         raise OrderNotFound()
     if order.version != expected_version:
         raise ConcurrencyError(order.id, expected_version, order.version)
+    order.now, order.actor = at or timezone.now(), actor
     check_transition(order, name, actor)
     return order
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from accounts.models import Company, User
 
-from . import commands
-from .events import Line, OrderDetails
+from . import commands, policy
+from .events import Line, OrderDetails, PolicySettings
 
 CUSTOMERS = [
     "Initech",
@@ -192,3 +192,24 @@ def seed_orders(
 
 def _first(plan):
     return next(plan)
+
+
+# Acme's controls after the seeded history: Staff may approve up to 1,000 EUR, orders above
+# 10,000 EUR need two different Managers (acme.manager and acme.manager2).
+DEMO_CONTROLS = {
+    "acme": PolicySettings(staff_limit=Decimal("1000.00"), two_manager_limit=Decimal("10000.00"))
+}
+
+
+def seed_controls(*, now: dt.datetime) -> list[Company]:
+    """Record `DEMO_CONTROLS` (by the company's Manager, at `now`) for each company whose policy
+    is still the defaults; the companies changed."""
+    changed = []
+    for slug, settings in DEMO_CONTROLS.items():
+        company = Company.objects.filter(slug=slug).first()
+        if company is None or policy.policy_in_force(company.pk).version:
+            continue
+        manager = User.objects.get(username=f"{slug}.manager")
+        commands.change_policy(actor=manager, expected_version=0, settings=settings, at=now)
+        changed.append(company)
+    return changed

@@ -24,12 +24,25 @@ PLACE_PERMISSION = "orders.place_order"
 @cache
 def grants() -> dict[str, list[str]]:
     """Role (group) name -> permission codenames, as the data migration grants them."""
-    # The module name starts with a digit, so it can only be imported by name.
-    return importlib.import_module("orders.migrations.0002_role_permissions").GRANTS
+    # The module names start with a digit, so they can only be imported by name.
+    found = {
+        role: list(codenames)
+        for role, codenames in importlib.import_module(
+            "orders.migrations.0002_role_permissions"
+        ).GRANTS.items()
+    }
+    added = importlib.import_module("orders.migrations.0006_company_controls").GRANTS
+    for role, codenames in added.items():
+        found.setdefault(role, []).extend(codenames)
+    return found
 
 
 def roles_with(permission) -> list[str]:
-    """The roles whose group holds `permission` ("app_label.codename"), in GRANTS order."""
+    """The roles whose group holds `permission` ("app_label.codename"), in GRANTS order; for a
+    policy's permission (a callable listing the `permissions` it reads), those holding any."""
+    if callable(permission) and hasattr(permission, "permissions"):
+        roles = [role for name in permission.permissions for role in roles_with(name)]
+        return [role for role in grants() if role in roles]
     if not isinstance(permission, str):
         # A callable permission is decided per user and order: a diagram cannot show it.
         raise ValueError(f"Cannot draw roles for a non-string permission: {permission!r}.")
@@ -51,6 +64,14 @@ def targets(transition) -> list[str]:
     return [str(transition.target)]
 
 
+def corrections() -> frozenset[str]:
+    """The transitions that are corrections (compensating events): a state only they leave is
+    still drawn as final."""
+    return frozenset(
+        t.name for t in Order().get_all_state_transitions() if t.custom.get("correction")
+    )
+
+
 def edges() -> list[tuple[str, str, str, tuple[str, ...]]]:
     """(source, target, transition name, roles) for every state-changing transition."""
     order = list(OrderState.values)
@@ -67,7 +88,7 @@ def mermaid() -> str:
     """A Mermaid `stateDiagram-v2` of the workflow, one line per edge, roles in the label."""
     found = edges()
     initial = Order._meta.get_field("state").default
-    sources = {source for source, *_ in found}
+    sources = {source for source, _, name, _ in found if name not in corrections()}
     lines = ["stateDiagram-v2"]
     lines += [f'    state "{label}" as {value}' for value, label in OrderState.choices]
     lines.append(f"    [*] --> {initial} : place{_roles_label(roles_with(PLACE_PERMISSION))}")
@@ -75,7 +96,7 @@ def mermaid() -> str:
         f"    {source} --> {target} : {name}{_roles_label(roles)}"
         for source, target, name, roles in found
     ]
-    # Final: a state no transition leaves (only notes may still be added there).
+    # Final: a state no transition leaves (only notes, and corrections, may follow).
     lines += [f"    {state} --> [*]" for state in OrderState.values if state not in sources]
     return "\n".join(lines) + "\n"
 

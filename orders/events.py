@@ -4,6 +4,7 @@ event's label and the details it shows in the event log."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from decimal import Decimal
 
 from events.registry import DomainEvent, register, upcaster
@@ -73,8 +74,76 @@ class OrderSubmitted(StateChanged):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderSubmittedAutoApproved(OrderSubmitted):
+    """A submit that approved the order at once: the company auto-approves orders within its
+    Staff limit. `to_state` is approved; the policy version and rule say why."""
+
+    event_type = "OrderSubmittedAutoApproved"
+    label = "Submitted and approved automatically"
+    policy_version: int
+    rule_text: str
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return _approval_details(self.policy_version, self.rule_text, ())
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Approval:
+    """One approval given: by whom (username) and when."""
+
+    by: str
+    at: dt.datetime
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderApproved(StateChanged):
+    """The approval that completed the rule. Schema 2 records the company policy's version it
+    satisfied (0: given before company controls existed), the rule in words, and the earlier
+    approvals it counted (a two-Manager order's first one); this event's actor gave the last."""
+
     label = "Approved"
+    schema_version = 2
+    policy_version: int = 0
+    rule: str = ""  # staff | manager | two_managers ("" before controls)
+    rule_text: str = ""  # the rule in words, with the amounts of that policy version
+    earlier_approvals: tuple[Approval, ...] = ()
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return _approval_details(self.policy_version, self.rule_text, self.earlier_approvals)
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderApprovalRecorded(DomainEvent):
+    """A first approval of an order that needs two: the order stays submitted and waits for a
+    second approval by another Manager."""
+
+    label = "First approval (waits for a second)"
+    policy_version: int
+    rule: str
+    rule_text: str
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return _approval_details(self.policy_version, self.rule_text, ())
+
+
+def _approval_details(policy_version: int, rule: str, earlier) -> list[tuple[str, str]]:
+    if policy_version:
+        version = f"version {policy_version}"
+    else:  # the defaults (four eyes on) when a rule was recorded, else given before controls
+        version = "the defaults (version 0)" if rule else "before company controls"
+    shown = [("Policy", version)]
+    if rule:
+        shown.append(("Rule", rule))
+    if earlier:
+        shown.append(("With", ", ".join(f"{a.by} at {a.at:%Y-%m-%d %H:%M}" for a in earlier)))
+    return shown
+
+
+@upcaster("OrderApproved", from_version=1)
+def _approved_v1_to_v2(payload: dict) -> dict:
+    return {**payload, "policy_version": 0, "rule": "", "rule_text": "", "earlier_approvals": []}
 
 
 @register
@@ -135,12 +204,80 @@ class OrderCancelled(StateChanged):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderAmended(StateChanged):
+    """A correction of an approved order before fulfilment: its details and lines replaced as a
+    whole, with the reason; it goes back to submitted and needs approval again."""
+
+    label = "Amended (back for approval)"
+    reason: str
+    details: OrderDetails
+    lines: tuple[Line, ...]
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return [("Reason", self.reason), *_customer_and_lines(self.details, self.lines)]
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderReopened(StateChanged):
+    """A delivery marked by mistake, undone by a compensating event: delivered back to shipped."""
+
+    label = "Delivery reopened"
+    reason: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteAdded(DomainEvent):
     label = "Note added"
     text: str
 
     def details_shown(self) -> list[tuple[str, str]]:
         return [("Note", self.text)]
+
+
+# --- company controls (the policy stream: one per company) ------------------------------------
+
+REASON_ACTIONS = ("reject", "hold", "cancel")  # the workflow actions a company may ask reasons for
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PolicySettings:
+    """A company's controls. The defaults are today's behaviour plus four eyes: no Staff band
+    (`staff_limit` None: only Managers approve), no two-Manager band (`two_manager_limit` None),
+    reasons for reject, hold and cancel, delivered orders reopenable for 7 days. Amounts are in
+    the company's currency; an order of exactly `staff_limit` is in the Staff band, one of
+    exactly `two_manager_limit` still needs one Manager."""
+
+    four_eyes: bool = True
+    staff_limit: Decimal | None = None
+    auto_approve: bool = False
+    two_manager_limit: Decimal | None = None
+    reasons_required: tuple[str, ...] = REASON_ACTIONS
+    reopen_days: int = 7
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PolicyChange:
+    """One setting changed: its name in words, before → after as shown."""
+
+    setting: str
+    before: str
+    after: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CompanyPolicyChanged(DomainEvent):
+    """A Manager changed the company's controls: the whole new policy and what changed. The
+    stream's version is the policy's version."""
+
+    label = "Company controls changed"
+    settings: PolicySettings
+    changes: tuple[PolicyChange, ...]
+
+    def details_shown(self) -> list[tuple[str, str]]:
+        return [(c.setting, f"{c.before} → {c.after}") for c in self.changes]
 
 
 def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> list:
@@ -169,6 +306,37 @@ def changed_fields(before: OrderPlaced | OrderChanged, after: OrderChanged) -> l
     if tuple(before.lines) != tuple(after.lines):
         changed.append("lines")
     return changed
+
+
+def contents_diff(before, after) -> list[str]:
+    """What changed between two contents of an order (anything with `details` and `lines`: an
+    `OrderPlaced`, `OrderChanged` or `OrderAmended`), field by field and line by line, before →
+    after: `["shipping address: 1 Main St → 2 High St", "line SKU-1 quantity: 2 → 3",
+    "line SKU-9 added: 1 x Thing at 5.00"]`. Lines are matched by SKU (in order)."""
+    diff = [
+        f"{words}: {getattr(before.details, name) or '—'} → {getattr(after.details, name) or '—'}"
+        for name, words in CHANGEABLE_FIELDS.items()
+        if getattr(before.details, name) != getattr(after.details, name)
+    ]
+    unmatched = list(before.lines)
+    for line in after.lines:
+        old = next((o for o in unmatched if o.sku == line.sku), None)
+        if old is None:
+            diff.append(f"line {line.sku} added: {_line_words(line)}")
+            continue
+        unmatched.remove(old)
+        for name in ("description", "quantity", "unit_price"):
+            if getattr(old, name) != getattr(line, name):
+                diff.append(
+                    f"line {line.sku} {name.replace('_', ' ')}: "
+                    f"{getattr(old, name)} → {getattr(line, name)}"
+                )
+    diff += [f"line {old.sku} removed: {_line_words(old)}" for old in unmatched]
+    return diff
+
+
+def _line_words(line: Line) -> str:
+    return f"{line.quantity} x {line.description or line.sku} at {line.unit_price}"
 
 
 def lines_total(lines) -> Decimal:

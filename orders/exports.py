@@ -72,7 +72,7 @@ HISTORY_CSV = (
     Column("reason", "reason"),
     Column("carrier", "carrier"),
     Column("tracking_number", "tracking_number"),
-    Column("summary", "summary"),
+    Column("summary", "described"),
     Column("request_id", "request_id"),
 )
 

@@ -89,6 +89,66 @@ class EditOrderForm(OrderForm):
     version = VersionField()
 
 
+class AmendOrderForm(EditOrderForm):
+    """A correction of an approved order: the new contents and why (required, recorded)."""
+
+    reason = _text("reason", "Reason for the amendment", required=True, textarea=True)
+
+
+class PolicyForm(forms.Form):
+    """The company's controls (`orders.events.PolicySettings`) on the settings page; `version`
+    is the policy version the page showed."""
+
+    version = VersionField()
+    four_eyes = forms.BooleanField(
+        required=False,
+        label="Four eyes: whoever placed an order or last changed its contents cannot approve it",
+    )
+    staff_limit = forms.DecimalField(
+        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
+        label="Staff may approve orders up to (leave empty: only Managers approve)",
+    )  # fmt: skip
+    auto_approve = forms.BooleanField(
+        required=False, label="Approve orders up to the Staff limit automatically on submit"
+    )
+    two_manager_limit = forms.DecimalField(
+        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
+        label="Orders above this need two different Managers (leave empty: never)",
+    )  # fmt: skip
+    reasons_required = forms.MultipleChoiceField(
+        required=False,
+        label="Actions that need a reason",
+        choices=[("reject", "Reject"), ("hold", "Put on hold"), ("cancel", "Cancel")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reopen_days = forms.IntegerField(
+        min_value=0, max_value=3650, label="A delivery may be reopened within (days)"
+    )
+
+    def settings(self):
+        from .events import PolicySettings
+
+        data = self.cleaned_data
+        return PolicySettings(
+            four_eyes=data["four_eyes"],
+            staff_limit=data["staff_limit"],
+            auto_approve=data["auto_approve"],
+            two_manager_limit=data["two_manager_limit"],
+            reasons_required=tuple(data["reasons_required"]),
+            reopen_days=data["reopen_days"],
+        )
+
+    @classmethod
+    def for_policy(cls, policy) -> PolicyForm:
+        settings = policy.settings
+        return cls(
+            initial={
+                "version": policy.version,
+                **{name: getattr(settings, name) for name in cls.base_fields if name != "version"},
+            }
+        )
+
+
 SMALL = {"class": "form-control-sm"}  # crispy adds form-control after the widget's own classes
 
 

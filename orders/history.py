@@ -15,13 +15,19 @@ from projections.numbering import event_numbers
 from . import aggregate
 from .events import (
     NoteAdded,
+    OrderAmended,
+    OrderApprovalRecorded,
+    OrderApproved,
     OrderCancelled,
     OrderChanged,
     OrderHeld,
     OrderPlaced,
     OrderRejected,
+    OrderReopened,
     OrderShipped,
+    OrderSubmittedAutoApproved,
     StateChanged,
+    contents_diff,
 )
 from .selectors import STATE_LABELS
 
@@ -48,6 +54,12 @@ class HistoryEntry:
     tracking_number: str = ""
     request_id: str = ""
     number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
+    changes: tuple[str, ...] = ()  # a change of contents: before → after, field by field
+
+    @property
+    def described(self) -> str:
+        """The summary and, for a change of contents, each difference (the history CSV's cell)."""
+        return "; ".join([self.summary, *self.changes])
 
     @property
     def label(self) -> str:
@@ -65,7 +77,15 @@ class HistoryEntry:
 def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     """The order's timeline, oldest first, read from the log itself (see systemPatterns.md);
     empty for another company's order (pages load `order_summary` first, which is their 404)."""
-    entries = [describe(event) for event in order_events(user, order_id)]
+    entries, contents = [], None
+    for event in order_events(user, order_id):
+        entry = describe(event)
+        data = event.data
+        if isinstance(data, (OrderPlaced, OrderChanged, OrderAmended)):
+            if contents is not None:
+                entry = dataclasses.replace(entry, changes=tuple(contents_diff(contents, data)))
+            contents = data
+        entries.append(entry)
     numbers = event_numbers(user.company_id, [e.position for e in entries])
     return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
@@ -100,14 +120,28 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         return HistoryEntry(
             **common, summary=f"Changed details and lines ({len(data.lines)} line(s))"
         )
+    if isinstance(data, OrderApprovalRecorded):
+        return HistoryEntry(
+            **common,
+            summary=f"First approval, waits for a second (policy v{data.policy_version}: "
+            f"{data.rule_text})",
+        )
     if isinstance(data, NoteAdded):
         return HistoryEntry(**common, summary=f"Note: {data.text}")
     assert isinstance(data, StateChanged)
     extra = {}
     summary = f"{STATE_LABELS[data.from_state]} → {STATE_LABELS[data.to_state]}"
-    if isinstance(data, (OrderRejected, OrderHeld, OrderCancelled)):
+    if isinstance(data, (OrderRejected, OrderHeld, OrderCancelled, OrderAmended, OrderReopened)):
         extra["reason"] = data.reason
-        summary += f" (reason: {data.reason})"
+        summary += f" (reason: {data.reason})" if data.reason else ""
+    if isinstance(data, OrderAmended):
+        summary = f"Amended: {summary}"
+    elif isinstance(data, OrderReopened):
+        summary = f"Delivery reopened: {summary}"
+    elif isinstance(data, OrderApproved) and data.rule_text:
+        summary += f" (policy v{data.policy_version}: {data.rule_text})"
+    elif isinstance(data, OrderSubmittedAutoApproved):
+        summary += f" automatically (policy v{data.policy_version}: {data.rule_text})"
     if isinstance(data, OrderShipped):
         extra.update(carrier=data.carrier, tracking_number=data.tracking_number)
         summary += f" via {data.carrier}, tracking {data.tracking_number}"

@@ -125,6 +125,9 @@ class ImportOperator:
     company: object
     name: str
     pk = None
+    # It records what was decided in the previous system, approvals included: the company's
+    # controls (four eyes, approval limits, auto-approval) judge people, not the importer.
+    records_history = True
 
     @property
     def company_id(self):

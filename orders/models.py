@@ -11,6 +11,8 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from common.models import UUIDModel
 
+from . import policy
+
 MAX_LINES = 200
 
 
@@ -44,6 +46,10 @@ def _workflow(
     fields: tuple[str, ...] = (),
     style: str = "primary",
     queue: str = "",
+    record=None,
+    bulk: bool = True,
+    correction: bool = False,
+    confirm: bool = False,
 ):
     """FSM `custom` data for a workflow button: its label, event, verbs and the data it needs.
 
@@ -53,7 +59,9 @@ def _workflow(
     `queue` says that orders in the source state wait for whoever holds the permission (the
     dashboard's role queues, `dashboard/queues.py`): "all" of them, or only those "returned" by a
     rejection (a fresh draft is its author's work in progress, nobody's queue). Side exits
-    (hold, cancel) have none: they are possible, not awaited.
+    (hold, cancel) have none: they are possible, not awaited. `record(order, to_state, actor,
+    **fields)` builds the event when it records more than the move (the policy an approval
+    satisfied); `bulk=False` keeps an action off the list's bulk bar.
     """
     return {
         "workflow": True,
@@ -64,6 +72,10 @@ def _workflow(
         "fields": fields,
         "style": style,
         "queue": queue,
+        "record": record,  # builds the event when it is more than from/to state and fields
+        "bulk": bulk,  # offered on the list's bulk bar
+        "correction": correction,  # a compensating move: a final state stays final otherwise
+        "confirm": confirm,  # irreversible: the page asks first
     }
 
 
@@ -81,6 +93,13 @@ class Order(FSMModelMixin, UUIDModel):
     version = models.PositiveIntegerField(default=0)
     held_from = models.CharField(max_length=20, blank=True, default="")
     line_count = models.PositiveIntegerField(default=0)
+    # What the company's controls read (orders/policy.py), evolved like the rest:
+    total_cents = models.BigIntegerField(default=0)
+    # usernames of who placed the order and who last changed its contents (four eyes)
+    authors = models.JSONField(default=list, blank=True)
+    # approvals given since it was last submitted: [{"by": username, "at": ISO time}]
+    approvals = models.JSONField(default=list, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -100,6 +119,10 @@ class Order(FSMModelMixin, UUIDModel):
             ("resume_order", "Can resume held orders"),
             ("cancel_order", "Can cancel draft and submitted orders"),
             ("cancel_approved_order", "Can cancel approved and held orders"),
+            ("approve_small_order", "Can approve orders up to the company's Staff limit"),
+            ("amend_order", "Can amend approved orders (back for approval)"),
+            ("reopen_order", "Can reopen a delivery marked by mistake"),
+            ("manage_controls", "Can change the company's controls"),
             ("view_ops_desk", "Can see the system's health on the ops page"),
         ]
 
@@ -115,25 +138,41 @@ class Order(FSMModelMixin, UUIDModel):
     @transition(
         field=state,
         source=S.DRAFT,
-        target=S.SUBMITTED,
+        target=RETURN_VALUE(S.SUBMITTED, S.APPROVED),
         conditions=[has_lines],
         permission="orders.submit_order",
-        custom=_workflow("Submit", "OrderSubmitted", ("submitted", "submit"), queue="returned"),
+        custom=_workflow(
+            "Submit",
+            "OrderSubmitted",
+            ("submitted", "submit"),
+            queue="returned",
+            record=policy.submit_event,
+        ),
     )
     def submit(self):
-        pass
+        """Submitted; approved at once when the company auto-approves within the Staff limit."""
+        return S.APPROVED if policy.auto_approves(self) else S.SUBMITTED
 
+    # Who may approve is the company's policy (role by amount band, four eyes, two different
+    # Managers above the limit): the permission asks it, with the user.
     @transition(
         field=state,
         source=S.SUBMITTED,
-        target=S.APPROVED,
-        permission="orders.approve_order",
+        target=RETURN_VALUE(S.APPROVED, S.SUBMITTED),
+        permission=policy.may_approve,
         custom=_workflow(
-            "Approve", "OrderApproved", ("approved", "approve"), style="success", queue="all"
+            "Approve",
+            "OrderApproved",
+            ("approved", "approve"),
+            style="success",
+            queue="all",
+            record=policy.approval_event,
         ),
     )
     def approve(self):
-        pass
+        """Approved when this approval completes the rule; else it stays submitted, waiting for
+        a second approval (its event is then `OrderApprovalRecorded`)."""
+        return policy.approval_target(self)
 
     @transition(
         field=state,
@@ -194,6 +233,7 @@ class Order(FSMModelMixin, UUIDModel):
             ("marked delivered", "mark as delivered"),
             style="success",
             queue="all",
+            confirm=True,
         ),
     )
     def deliver(self):
@@ -226,6 +266,36 @@ class Order(FSMModelMixin, UUIDModel):
         """Back to the state the order was held from."""
         return self.held_from
 
+    @transition(
+        field=state,
+        source=S.DELIVERED,
+        target=S.SHIPPED,
+        conditions=[policy.within_reopen_window],
+        permission="orders.reopen_order",
+        custom=_workflow(
+            "Reopen delivery",
+            "OrderReopened",
+            ("reopened", "reopen"),
+            fields=("reason",),
+            style="warning",
+            bulk=False,
+            correction=True,
+        ),
+    )
+    def reopen(self):
+        """A delivery marked by mistake: back to shipped, within the company's window."""
+
+    # A correction (compensating event) with its own form: new details and lines, a reason.
+    @transition(
+        field=state,
+        source=S.APPROVED,
+        target=S.SUBMITTED,
+        permission="orders.amend_order",
+        custom={"event": "OrderAmended", "done": "amended", "do": "amend"},
+    )
+    def amend(self):
+        pass
+
     # One transition, two permissions: leaving draft/submitted is routine, leaving
     # approved/on_hold throws away approved work, so only a manager may do it.
     @transition(
@@ -239,6 +309,7 @@ class Order(FSMModelMixin, UUIDModel):
             ("cancelled", "cancel"),
             fields=("reason",),
             style="danger",
+            confirm=True,
         ),
     )
     @transition(
@@ -252,6 +323,7 @@ class Order(FSMModelMixin, UUIDModel):
             ("cancelled", "cancel"),
             fields=("reason",),
             style="danger",
+            confirm=True,
         ),
     )
     def cancel(self):

@@ -23,9 +23,13 @@ STAFF = [
     "fulfil_order",
     "hold_order",
     "cancel_order",
+    "approve_small_order",  # only up to the company's Staff limit, if it sets one
+    "amend_order",
 ]
 MANAGER = [
     *STAFF,
+    "reopen_order",
+    "manage_controls",
     "approve_order",
     "reject_order",
     "resume_order",
@@ -76,7 +80,11 @@ def write_permissions() -> frozenset[str]:
     from .models import Order
 
     transitions = Order().get_all_state_transitions()
-    return frozenset({"orders.place_order", *(move.permission for move in transitions)})
+    found = {"orders.place_order"}
+    for move in transitions:
+        # A policy's permission (approve) is a callable naming the permissions it reads.
+        found.update(getattr(move.permission, "permissions", None) or [move.permission])
+    return frozenset(found)
 
 
 def may_change_orders(user) -> bool:

@@ -19,6 +19,7 @@ from projections.rows import rows_for
 
 from .aggregate import evolve
 from .events import (
+    OrderAmended,
     OrderChanged,
     OrderDelivered,
     OrderPlaced,
@@ -44,9 +45,14 @@ ORDER_EVENTS = frozenset(
         "OrderResumed",
         "OrderCancelled",
         "NoteAdded",
+        "OrderApprovalRecorded",
+        "OrderSubmittedAutoApproved",
+        "OrderAmended",
+        "OrderReopened",
     }
 )
-STATE_EVENTS = ORDER_EVENTS - {"OrderChanged", "NoteAdded"}
+# Events that move an order between states (OrderAmended also replaces its lines).
+STATE_EVENTS = ORDER_EVENTS - {"OrderChanged", "NoteAdded", "OrderApprovalRecorded"}
 
 
 def cents(amount: Decimal) -> int:
@@ -129,9 +135,9 @@ class OrderSummaryProjection(Projection):
                 row["note_count"] += 1
                 continue
             data = event.data
-            if isinstance(data, OrderChanged):
+            if isinstance(data, (OrderChanged, OrderAmended)):
                 row.update(_details(data))
-            elif isinstance(data, StateChanged):
+            if isinstance(data, StateChanged):
                 row["state_since"] = event.occurred_at
                 if isinstance(data, OrderSubmitted):
                     row["submitted_at"] = event.occurred_at
@@ -145,7 +151,7 @@ class OrderSummaryProjection(Projection):
         rows.save()
 
 
-def _details(data: OrderPlaced | OrderChanged) -> dict:
+def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
     details = data.details
     return {
         "customer_name": details.customer_name,

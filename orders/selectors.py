@@ -95,6 +95,7 @@ def bulk_actions(user) -> list[tuple[str, str]]:
         t.name: t.custom["label"]
         for t in probe.get_all_state_transitions()
         if t.custom.get("workflow")
+        and t.custom["bulk"]
         and BULK_FIELDS.issuperset(t.custom["fields"])
         and t.has_perm(probe, user)
     }

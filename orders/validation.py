@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -149,8 +150,11 @@ def clean_order(details: OrderDetails, lines) -> tuple[OrderDetails, tuple[Line,
     return details, cleaned
 
 
-def clean_fields(data: dict, required: tuple[str, ...]) -> dict[str, str]:
-    """Validate the extra data a transition needs (reason, carrier, tracking number)."""
+def clean_fields(
+    data: dict, required: tuple[str, ...], *, optional: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Validate the extra data a transition needs (reason, carrier, tracking number); those
+    named in `optional` may be blank (a reason the company's policy does not ask for)."""
     errors: dict[str, list[str]] = {}
     labels = {
         "reason": "A reason",
@@ -159,7 +163,9 @@ def clean_fields(data: dict, required: tuple[str, ...]) -> dict[str, str]:
         "text": "The note",
     }
     cleaned = {
-        name: check_text(errors, name, data.get(name), required=True, label=labels[name])
+        name: check_text(
+            errors, name, data.get(name), required=name not in optional, label=labels[name]
+        )
         for name in required
     }
     unexpected = sorted(set(data) - set(required))
@@ -176,3 +182,46 @@ def check_order_count(sequence: int) -> None:
         raise OrderValidationError(
             {"": [f"This company has reached the limit of {MAX_ORDERS_PER_COMPANY:,} orders."]}
         )
+
+
+MAX_POLICY_DAYS = 3650
+
+
+def clean_policy(settings):
+    """Validate a company's controls (`PolicySettings`): limits are amounts of 0 or more with at
+    most two decimals, the Staff limit not above the two-Manager limit, auto-approval only with a
+    Staff limit, reasons only for the actions that take one, a reopen window of 0 to 3650 days.
+    Returns the settings with amounts quantized to cents; raises `OrderValidationError`."""
+    from .events import REASON_ACTIONS
+
+    errors: dict[str, list[str]] = {}
+    limits = {}
+    for name in ("staff_limit", "two_manager_limit"):
+        value = getattr(settings, name)
+        if value is not None:
+            if not value.is_finite() or value < 0 or value > MAX_ORDER_TOTAL:
+                errors.setdefault(name, []).append(
+                    f"Enter an amount from 0 to {MAX_ORDER_TOTAL:,.2f}."
+                )
+                continue
+            if value != value.quantize(Decimal("0.01")):
+                errors.setdefault(name, []).append("Use at most two decimals.")
+                continue
+            value = value.quantize(Decimal("0.01"))
+        limits[name] = value
+    a, b = limits.get("staff_limit"), limits.get("two_manager_limit")
+    if a is not None and b is not None and a > b:
+        errors.setdefault("staff_limit", []).append(
+            "The Staff limit cannot be above the two-Manager limit."
+        )
+    if settings.auto_approve and settings.staff_limit is None:
+        errors.setdefault("auto_approve", []).append("Auto-approval needs a Staff limit.")
+    unknown = set(settings.reasons_required) - set(REASON_ACTIONS)
+    if unknown:
+        errors.setdefault("reasons_required", []).append("Unknown action.")
+    if not 0 <= settings.reopen_days <= MAX_POLICY_DAYS:
+        errors.setdefault("reopen_days", []).append(f"Enter 0 to {MAX_POLICY_DAYS} days.")
+    if errors:
+        raise OrderValidationError(errors)
+    reasons = tuple(action for action in REASON_ACTIONS if action in settings.reasons_required)
+    return dataclasses.replace(settings, reasons_required=reasons, **limits)

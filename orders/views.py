@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from common.pages import render_page, wants_partial
 from common.templatetags.local_time import local_or_utc
 from outbox import selectors as outbox_selectors
 
-from . import commands, exports, history, permissions, selectors, why_not
+from . import commands, exports, history, permissions, policy, selectors, why_not
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -32,12 +33,14 @@ from .exceptions import (
 )
 from .filters import OrderFilter, sort_columns
 from .forms import (
+    AmendOrderForm,
     AsOfForm,
     BulkActionForm,
     EditOrderForm,
     LineFormSet,
     NewOrderForm,
     NoteForm,
+    PolicyForm,
     TransitionForm,
     apply_command_errors,
     initial_lines,
@@ -109,6 +112,8 @@ def order_bulk_action(request):
     if not form.is_valid():
         return render(request, "orders/bulk_result.html", {"form": form}, status=400)
     data = form.cleaned_data
+    if request.POST.get("confirmed") != "yes":  # every bulk action is confirmed first
+        return _bulk_confirmation(request, form)
     extra = {"reason": data["reason"]} if data["action"] in form.needs_reason else {}
     outcomes = commands.transition_each(data["orders"], data["action"], actor=request.user, **extra)
     for outcome in outcomes:
@@ -124,6 +129,23 @@ def order_bulk_action(request):
         "done": sum(outcome.done for outcome in outcomes),
     }
     return render(request, "orders/bulk_result.html", context)
+
+
+def _bulk_confirmation(request, form):
+    """The second step of a bulk action: the action, how many orders and which, then Confirm
+    (the same form again, with `confirmed=yes`) or back to the list. A page without JavaScript;
+    with htmx the same markup comes as a dialog."""
+    data = form.cleaned_data
+    numbers = selectors.order_numbers(request.user, (order_id for order_id, _ in data["orders"]))
+    context = {
+        "form": form,
+        "label": dict(form.fields["action"].choices)[data["action"]],
+        "orders": [(order_id, numbers.get(order_id, "")) for order_id, _ in data["orders"]],
+        "values": [f"{order_id}:{version}" for order_id, version in data["orders"]],
+    }
+    return render_page(
+        request, "orders/bulk_confirm.html", "orders/partials/bulk_confirm_dialog.html", context
+    )
 
 
 # --- create and edit ------------------------------------------------------------------------
@@ -190,6 +212,48 @@ def order_edit(request, order_id):
 def _refused_place(request, form, error: DomainError) -> None:
     order_id = form.cleaned_data["order_id"]
     refused(error, command="place_order", order=order_id, user=request.user)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.amend_order", raise_exception=True)
+def order_amend(request, order_id):
+    """Amend an approved order (a correction with a reason): new contents, back to submitted
+    for approval under the company's policy. The history shows the difference."""
+    summary = selectors.order_summary(request.user, order_id)
+    if request.method == "GET" and summary.state != OrderState.APPROVED:
+        label = selectors.STATE_LABELS[summary.state].lower()
+        error = TransitionNotAllowed(
+            f"Order {summary.number} is {label}: only an approved order that has not started "
+            "fulfilment can be amended."
+        )
+        return _error_page(request, error, summary)
+    if request.method == "POST":
+        form = AmendOrderForm(request.POST)
+        formset = LineFormSet(request.POST, prefix="lines")
+    else:
+        initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
+        form = AmendOrderForm(initial=initial)
+        formset = LineFormSet(initial=initial_lines(summary.lines), prefix="lines")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            order = commands.amend_order(
+                order_id, actor=request.user, details=form.details(), lines=formset.lines(),
+                reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"],
+            )  # fmt: skip
+        except OrderValidationError as error:
+            apply_command_errors(error.errors, form, formset)
+        except OrderError as error:
+            return _error_page(request, error, summary)
+        except ConcurrencyError as error:
+            return _error_page(request, error, summary)
+        else:
+            messages.success(
+                request, f"Order {order.number} was amended: it waits for approval again."
+            )
+            return redirect("orders:detail", order_id=order_id)
+    context = {"form": form, "formset": formset, "summary": summary, "amending": True}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "orders/form.html", context, status=status)
 
 
 def _edit_conflict(request, form, formset, order_id, error):
@@ -316,6 +380,9 @@ def detail_context(
         "history": history.history(request.user, order_id),
         "can_write": permissions.may_change_orders(request.user),
         "why_not": why_not.blocked_reasons(order, request.user),
+        "waiting_second": policy.waiting_words(order) if policy.waiting_for_second(order) else "",
+        "can_amend": order.state == OrderState.APPROVED
+        and request.user.has_perm("orders.amend_order"),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
     }
 
@@ -366,6 +433,8 @@ def order_transition(request, order_id, name):
     if spec is None:
         raise Http404(f"There is no action called {name!r}.")
     form = TransitionForm(request.POST, needs=spec["fields"], auto_id=f"id_{name}_%s")
+    if spec["confirm"] and request.POST.get("confirmed") != "yes" and form.is_valid():
+        return _confirmation(request, order_id, name, spec, form)
     return _act(
         request,
         order_id,
@@ -379,6 +448,25 @@ def order_transition(request, order_id, name):
             **form.data_fields(),
         ),
     )
+
+
+def _confirmation(request, order_id, name, spec, form):
+    """Ask before what cannot be undone (deliver, cancel): the order, the action and what was
+    typed, then Confirm (the same form with `confirmed=yes`). A page of its own without
+    JavaScript; with htmx the state panel with the question as a dialog."""
+    summary = selectors.order_summary(request.user, order_id)
+    confirming = {
+        "name": name,
+        "label": spec["label"],
+        "style": spec["style"],
+        "url": request.path,
+        "version": form.cleaned_data["version"],
+        "fields": [(form.fields[f].label, f, value) for f, value in form.data_fields().items()],
+    }
+    if wants_partial(request):
+        context = detail_context(request, order_id) | {"confirming": confirming}
+        return render(request, "orders/partials/state_panel.html", context)
+    return render(request, "orders/confirm.html", {"summary": summary, "confirming": confirming})
 
 
 @post_only
@@ -471,3 +559,68 @@ def order_history(request, order_id):
 def _history_csv(entries, number: str):
     rows = exports.history_csv_rows(entries)
     return csv_response(f"{number}-history.csv", headers(exports.HISTORY_CSV), rows)
+
+
+# --- company controls -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.manage_controls", raise_exception=True)
+def company_controls(request):
+    """The company's controls (a Manager's settings page): the policy in force, a form to
+    change it (each change an event), and every earlier version with who, when, old → new."""
+    company_id = request.user.company_id
+    current = policy.policy_in_force(company_id)
+    status = 200
+    if request.method == "POST":
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                after = commands.change_policy(
+                    actor=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    settings=form.settings(),
+                )
+            except OrderValidationError as error:
+                apply_command_errors(error.errors, form, None)
+                status = 422
+            except ConcurrencyError:
+                form.add_error(
+                    None,
+                    "Another Manager changed the controls meanwhile: check the version below, "
+                    "then save again.",
+                )
+                form.data = form.data.copy()
+                form.data["version"] = str(current.version)
+                status = 409
+            else:
+                if after.version == current.version:
+                    messages.info(request, "Nothing changed.")
+                else:
+                    messages.success(request, f"Company controls saved as version {after.version}.")
+                return redirect("orders:controls")
+        else:
+            status = 422
+    else:
+        form = PolicyForm.for_policy(current)
+    context = {
+        "form": form,
+        "policy": current,
+        "versions": list(reversed(policy.policy_history(company_id))),
+        "rules": _rules_in_words(current),
+    }
+    return render(request, "orders/controls.html", context, status=status)
+
+
+def _rules_in_words(current) -> list[str]:
+    """The approval rules of `current`, one sentence per band."""
+    bands = []
+    a, b = current.staff_limit, current.two_manager_limit
+    if a is not None:
+        bands.append(policy.approval_rule(current, a).text)
+    middle = (a + Decimal("0.01")) if a is not None else Decimal("0")
+    if b is None or middle <= b:
+        bands.append(policy.approval_rule(current, middle).text)
+    if b is not None:
+        bands.append(policy.approval_rule(current, b + Decimal("0.01")).text)
+    return list(dict.fromkeys(bands))

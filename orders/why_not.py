@@ -24,13 +24,18 @@ def blocked_reasons(order: Order, user) -> list[str]:
     """One sentence per workflow action leaving `order`'s state that `user` may not take now
     (the final-state sentence for a delivered or cancelled order); [] when nothing is blocked."""
     if order.state in FINAL_REASONS:
-        return [FINAL_REASONS[order.state]]
+        # A delivery marked by mistake may be reopened (a correction), by whom the FSM allows.
+        reopenable = any(
+            t.name == "reopen" for t in order.get_available_user_state_transitions(user)
+        )
+        return [] if reopenable else [FINAL_REASONS[order.state]]
     reasons: list[str] = []
     for t in order.get_all_state_transitions():
         if t.source not in (order.state, "*") or not t.custom.get("workflow"):
             continue
         if not t.has_perm(order, user):
-            reasons.append(_role_reason(t.permission, t.name))
+            refusal = getattr(t.permission, "refusal", None)  # a policy's permission says why
+            reasons.append(refusal(order, user) if refusal else _role_reason(t.permission, t.name))
             continue
         reasons += [
             getattr(condition, "hint", f"{t.custom['label']} is not possible now.")

@@ -123,7 +123,7 @@ def test_seed_demo_twice_leaves_the_same_rows():
         Event.objects.count(),
     )
     assert first == second
-    assert len(first[1]) == 8
+    assert len(first[1]) == 10  # one per role and a second Manager, in each of two companies
     assert {u.role for u in User.objects.filter(company__slug="acme")} == {
         "Staff",
         "Manager",

@@ -165,7 +165,8 @@ def test_an_inactive_manager_does_not_count_as_the_company_keeping_one(
     manager_client.post(f"/team/{other.pk}/deactivate/")
     assert manager_client.post(f"/team/{manager.pk}/role/", {"role": "Staff"}).status_code == 422
     manager_client.post(f"/team/{other.pk}/reactivate/")
-    assert manager_client.post(f"/team/{manager.pk}/role/", {"role": "Staff"}).status_code == 302
+    demote = {"role": "Staff", "confirmed": "yes"}  # demoting oneself is asked first (#28)
+    assert manager_client.post(f"/team/{manager.pk}/role/", demote).status_code == 302
     manager.refresh_from_db()
     assert manager.role == "Staff"
 
@@ -223,3 +224,51 @@ def test_team_changes_need_the_permission(client, staff, manager):
     assert client.post(f"/team/{manager.pk}/deactivate/").status_code == 403
     manager.refresh_from_db()
     assert manager.is_active
+
+
+# --- issue #28: asked first, and two Managers kept with two-Manager approval on ---------------
+
+
+def test_a_manager_demoting_themselves_is_asked_first(client, acme):
+    from accounts.models import Role
+    from tests import factories
+
+    me = factories.user(Role.MANAGER, acme)
+    factories.user(Role.MANAGER, acme, username="acme.manager2")
+    factories.log_in(client, me)
+
+    asked = client.post(f"/team/{me.pk}/role/", {"role": "Staff"})
+
+    assert asked.status_code == 200
+    assert "This is your own account" in asked.content.decode()
+    assert me.groups.filter(name="Manager").exists()
+    done = client.post(f"/team/{me.pk}/role/", {"role": "Staff", "confirmed": "yes"})
+    assert done.status_code == 302
+    assert not me.groups.filter(name="Manager").exists()
+
+
+def test_with_two_manager_approval_on_the_team_page_warns_before_one_manager_would_remain(
+    client, acme
+):
+    from decimal import Decimal
+
+    from accounts.models import Role
+    from orders import commands
+    from orders.events import PolicySettings
+    from tests import factories
+
+    me = factories.user(Role.MANAGER, acme)
+    other = factories.user(Role.MANAGER, acme, username="acme.manager2")
+    commands.change_policy(
+        actor=me, expected_version=0, settings=PolicySettings(two_manager_limit=Decimal("10000"))
+    )
+    factories.log_in(client, me)
+
+    asked = client.post(f"/team/{other.pk}/deactivate/")
+
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Only 1 active Manager would remain" in html
+    assert "10,000.00 EUR" in html
+    other.refresh_from_db()
+    assert other.is_active

@@ -51,6 +51,13 @@ def act(page: Page, action: str, **fields: str) -> None:
             panel.locator(f"#id_{action}_{name}").fill(value)
     with page.expect_response(re.compile(rf"/transitions/{action}/$")):
         button.click()
+    if action in ASKS_FIRST:  # the irreversible ones ask in a dialog first (issue #28)
+        confirm = panel.get_by_test_id("confirm-dialog").get_by_test_id("confirm")
+        with page.expect_response(re.compile(rf"/transitions/{action}/$")):
+            confirm.click()
+
+
+ASKS_FIRST = frozenset({"deliver", "cancel"})
 
 
 def mark_document(page: Page) -> None:

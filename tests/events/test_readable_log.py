@@ -221,7 +221,7 @@ def test_the_csv_has_a_readable_summary_beside_the_raw_payload(client, manager, 
     assert "Rejected — Reason: Wrong prices" in summaries
     assert "Shipped — Carrier: DHL; Tracking number: TRK1" in summaries
     assert "Details and lines changed — Changed: shipping address, lines; " in "\n".join(summaries)
-    assert "Approved" in summaries
+    assert "Approved — Policy: the defaults (version 0); Rule: any amount: one Manager" in summaries
 
 
 def test_the_event_filter_offers_labels(client, manager):

@@ -54,13 +54,14 @@ def company_positions(company, **filters) -> list[int]:
 
 @pytest.fixture
 def mixed_log(acme, staff, manager):
-    """Two orders of two actors on three days: placed 1 Jan, noted 5 Jan, submitted and
-    approved 10 Jan."""
+    """Two orders on three days: placed 1 Jan, noted 5 Jan, submitted and approved 10 Jan (by
+    another Manager than the one who placed it: four eyes)."""
     first = factories.place(staff, at=JAN)
     second = factories.place(manager, at=JAN)
     note(first, staff, "call first", at=JAN.replace(day=5))
     commands.submit(second.id, actor=staff, expected_version=1, at=JAN.replace(day=10))
-    commands.approve(second.id, actor=manager, expected_version=2, at=JAN.replace(day=10))
+    approver = factories.user("Manager", acme, username="acme.approver")
+    commands.approve(second.id, actor=approver, expected_version=2, at=JAN.replace(day=10))
     return first, second
 
 
@@ -85,8 +86,12 @@ def test_each_event_names_its_type_order_version_and_actor(client, manager, mixe
         " ".join(re.sub(r"<[^>]+>", " ", c).split())
         for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
     ]
-    assert cells[1:3] == ["Approved", ""]  # an approval has no details
-    assert cells[3:6] == [f"{second.number} history", "3", "acme.manager"]
+    # an approval names the company policy's version and the rule it satisfied (#28)
+    assert cells[1:3] == [
+        "Approved",
+        "Policy: the defaults (version 0) Rule: any amount: one Manager",
+    ]
+    assert cells[3:6] == [f"{second.number} history", "3", "acme.approver"]
     assert f'href="/orders/{second.id}/"' in row
     assert f'href="/orders/{second.id}/history/"' in row
 
@@ -257,7 +262,7 @@ def test_the_csv_applies_the_filters(client, acme, manager, mixed_log):
     assert [int(r["position"]) for r in rows] == company_positions(
         acme, metadata__actor_username="acme.manager"
     )
-    assert {r["event_type"] for r in rows} == {"OrderPlaced", "OrderApproved"}
+    assert {r["event_type"] for r in rows} == {"OrderPlaced"}  # another Manager approved it
 
 
 def test_the_csv_link_carries_the_filters_but_not_the_page(client, manager, long_log):

@@ -58,7 +58,9 @@ def test_manager_approves_nine_submitted_orders_in_one_step(client, company, man
     orders = [order_in_state("submitted", company) for _ in range(9)]
     log_in(client, manager)
 
-    response = client.post("/orders/bulk/", {"action": "approve", "orders": ticked(*orders)})
+    response = client.post(
+        "/orders/bulk/", {"confirmed": "yes", "action": "approve", "orders": ticked(*orders)}
+    )
 
     assert response.status_code == 200
     assert "Approve: 9 of 9 done" in response.content.decode()
@@ -99,7 +101,8 @@ def test_a_change_by_someone_else_in_the_middle_is_reported_and_the_others_are_d
     log_in(client, manager)
 
     response = client.post(
-        "/orders/bulk/", {"action": "approve", "orders": ticked(first, middle, last)}
+        "/orders/bulk/",
+        {"confirmed": "yes", "action": "approve", "orders": ticked(first, middle, last)},
     )
 
     assert response.status_code == 200
@@ -126,7 +129,12 @@ def test_cancel_with_one_reason_cancels_each_and_names_what_is_not_allowed_any_m
 
     response = client.post(
         "/orders/bulk/",
-        {"action": "cancel", "reason": "Customer closed", "orders": ticked(draft, held, shipped)},
+        {
+            "confirmed": "yes",
+            "action": "cancel",
+            "reason": "Customer closed",
+            "orders": ticked(draft, held, shipped),
+        },
     )
 
     assert outcomes(response) == {
@@ -148,7 +156,8 @@ def test_staff_is_refused_per_order_for_what_their_role_may_not_do(client, compa
     log_in(client, staff)
 
     response = client.post(
-        "/orders/bulk/", {"action": "cancel", "reason": "x", "orders": ticked(held)}
+        "/orders/bulk/",
+        {"confirmed": "yes", "action": "cancel", "reason": "x", "orders": ticked(held)},
     )
 
     assert outcomes(response) == {held.number: "not-done"}
@@ -161,7 +170,9 @@ def test_another_companys_order_in_the_batch_is_no_such_order(client, company, m
     theirs = order_in_state("submitted", factories.CompanyFactory(slug="globex"))
     log_in(client, manager)
 
-    response = client.post("/orders/bulk/", {"action": "approve", "orders": ticked(mine, theirs)})
+    response = client.post(
+        "/orders/bulk/", {"confirmed": "yes", "action": "approve", "orders": ticked(mine, theirs)}
+    )
 
     page = response.content.decode()
     assert outcomes(response) == {mine.number: "done"}
@@ -183,7 +194,7 @@ def test_bad_bulk_input_is_400_and_writes_nothing(client, company, manager, data
     log_in(client, manager)
     before = Event.objects.count()
 
-    response = client.post("/orders/bulk/", {"orders": ticked(order), **data})
+    response = client.post("/orders/bulk/", {"confirmed": "yes", "orders": ticked(order), **data})
 
     assert response.status_code == 400
     assert message in response.content.decode()

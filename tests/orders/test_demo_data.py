@@ -67,3 +67,34 @@ def test_the_demo_log_passes_verify_events(seeded, capsys):
 
     out = capsys.readouterr().out
     assert out.startswith(f"OK: {Event.objects.count()} events checked")
+
+
+@pytest.mark.django_db
+def test_on_the_demo_data_a_20000_eur_order_needs_both_acme_managers(seeded):
+    """Issue #28's "done when", on the demo data: acme.manager cannot approve an order he
+    placed; with the two-Manager limit at 10,000 EUR a 20,000 EUR order needs two Managers."""
+    from decimal import Decimal
+
+    from accounts.models import User
+    from orders import commands, policy
+    from orders.events import Line, OrderDetails
+    from orders.exceptions import ActionNotPermitted
+
+    acme = seeded.get(slug="acme")
+    controls = policy.policy_in_force(acme.pk)
+    assert (controls.version, controls.two_manager_limit) == (1, Decimal("10000.00"))
+    manager, manager2, staff = (
+        User.objects.get(username=f"acme.{name}") for name in ("manager", "manager2", "staff")
+    )
+    big = [Line(sku="M", description="Machine", quantity=1, unit_price=Decimal("20000.00"))]
+    own = commands.place_order(actor=manager, details=OrderDetails(customer_name="X"), lines=big)
+    own = commands.submit(own.id, actor=manager, expected_version=own.version)
+    with pytest.raises(ActionNotPermitted, match="four eyes"):
+        commands.approve(own.id, actor=manager, expected_version=own.version)
+
+    order = commands.place_order(actor=staff, details=OrderDetails(customer_name="Y"), lines=big)
+    order = commands.submit(order.id, actor=staff, expected_version=order.version)
+    order = commands.approve(order.id, actor=manager, expected_version=order.version)
+    assert order.state == "submitted"
+    order = commands.approve(order.id, actor=manager2, expected_version=order.version)
+    assert order.state == "approved"

@@ -36,6 +36,7 @@ TRANSITIONS = (
     "hold",
     "resume",
     "cancel",
+    "reopen",
 )
 ROLES = (Role.STAFF, Role.MANAGER, Role.AUDITOR, Role.OPS)
 STAFF_AND_MANAGER = frozenset({Role.STAFF, Role.MANAGER})
@@ -57,7 +58,19 @@ MOVES = {
     ("cancel", "submitted"): ("cancelled", STAFF_AND_MANAGER),
     ("cancel", "approved"): ("cancelled", MANAGER_ONLY),
     ("cancel", "on_hold"): ("cancelled", MANAGER_ONLY),
+    # A correction (issue #28): a delivery marked by mistake, within the company's window.
+    ("reopen", "delivered"): ("shipped", MANAGER_ONLY),
 }
+# What the company's controls add to the drawn workflow (issue #28): a submit approves at once
+# when the company auto-approves within its Staff limit, a two-Manager order's first approval
+# keeps it submitted, and an approved order may be amended back to submitted. Staff approve only
+# within the Staff limit (when the company sets one), but the diagram draws who may, at all.
+POLICY_EDGES = {
+    ("draft", "approved", "submit", STAFF_AND_MANAGER),
+    ("submitted", "submitted", "approve", STAFF_AND_MANAGER),
+    ("approved", "submitted", "amend", STAFF_AND_MANAGER),
+}
+DRAWN_ROLES = {"approve": STAFF_AND_MANAGER}
 # Changes that keep the state: `None` means any state.
 KEEPERS = {
     "change": (frozenset({"draft"}), STAFF_AND_MANAGER),
@@ -79,6 +92,7 @@ EVENT_TYPES = {
     "hold": "OrderHeld",
     "resume": "OrderResumed",
     "cancel": "OrderCancelled",
+    "reopen": "OrderReopened",
     "change": "OrderChanged",
     "add_note": "NoteAdded",
 }
@@ -88,6 +102,17 @@ DATA = {
     "ship": {"carrier": "DHL", "tracking_number": "TRK123456"},
     "hold": {"reason": "Waiting for stock"},
     "cancel": {"reason": "Customer withdrew"},
+    "reopen": {"reason": "Marked delivered by mistake"},
+}
+# What an event records besides the move and DATA, under the default policy (version 0): an
+# approval records the policy and the rule it satisfied.
+RECORDED = {
+    "approve": {
+        "policy_version": 0,
+        "rule": "manager",
+        "rule_text": "any amount: one Manager",
+        "earlier_approvals": [],
+    },
 }
 # factories.PATHS holds orders from approved, so resume there leads back to approved.
 PATH_HELD_FROM = "approved"

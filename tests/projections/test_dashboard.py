@@ -63,7 +63,7 @@ def test_counts_and_totals_by_state_follow_every_move(acme, staff, manager, act)
     assert by_state(acme) == {"submitted": (1, THREE_LINES)}
 
     first = act(first, "reject", at=DAY1)
-    second = factories.place(manager, line_count=1, at=DAY1)
+    second = factories.place(staff, line_count=1, at=DAY1)  # a Manager approves it (four eyes)
     assert by_state(acme) == {"draft": (2, THREE_LINES + ONE_LINE)}
 
     for name in ("submit", "approve", "hold"):

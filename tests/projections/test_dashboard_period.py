@@ -36,7 +36,9 @@ def manager(company):
 @pytest.fixture
 def history(company, manager):
     """About 70 orders over two years: placed, some delivered after a random cycle (some
-    rejected and submitted again first), some cancelled, some left open."""
+    rejected and submitted again first), some cancelled, some left open. Another Manager
+    approves (four eyes)."""
+    approver = factories.user(Role.MANAGER, company, username="acme.manager.approver")
     rng = random.Random(19)
     now = timezone.now()
     for _ in range(70):
@@ -59,8 +61,9 @@ def history(company, manager):
             at += dt.timedelta(hours=rng.uniform(1, 120))
             if at >= now:
                 break
+            actor = approver if name == "approve" else manager
             order = commands.transition(
-                order.id, name, actor=manager, expected_version=order.version, at=at, **data
+                order.id, name, actor=actor, expected_version=order.version, at=at, **data
             )
 
 

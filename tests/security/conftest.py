@@ -119,5 +119,6 @@ ACTION_DATA = {
     "reject": {"reason": "Wrong prices"},
     "hold": {"reason": "Stock check"},
     "cancel": {"reason": "Customer withdrew"},
+    "reopen": {"reason": "Marked delivered by mistake"},
     "ship": {"carrier": "DHL", "tracking_number": "TRK-9"},
 }

@@ -664,6 +664,7 @@ def test_fuzzed_actions_never_crash_and_write_only_on_success(shop, name, versio
     url = shop.url(shop.submitted, f"transitions/{quote(name, safe='')}/")
     events_before = Event.objects.count()
 
-    response = shop.client.post(url, {"version": version, **fields}, **(HTMX if htmx else {}))
+    data = {"version": version, "confirmed": "yes", **fields}  # past deliver/cancel's question
+    response = shop.client.post(url, data, **(HTMX if htmx else {}))
 
     assert_outcome(response, events_before)

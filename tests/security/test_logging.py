@@ -176,7 +176,7 @@ def test_a_login_attempt_never_writes_the_password_to_the_log(log_lines, caplog)
 FAILURES = {
     "a role without the right": (
         "submitted", Role.STAFF, "transitions/approve/", 0,
-        "approve", "ActionNotPermitted", "Your role may not approve this order.",
+        "approve", "ActionNotPermitted", "A Manager must approve it.",
     ),
     "a stale version": (
         "draft", Role.MANAGER, "transitions/submit/", -1,

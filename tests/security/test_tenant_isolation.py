@@ -27,7 +27,8 @@ PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 # sessions (401 here), and tests/api/test_api_access.py walks its every route with keys.
 SKIPPED = ("admin/", "api/")
 OBJECT_STATUSES = {404, 405}
-PAGE_STATUSES = {200, 302, 400, 403, 405}
+# 422: a page of the user's own company (the company controls) refusing data meant for another form
+PAGE_STATUSES = {200, 302, 400, 403, 405, 422}
 
 
 def project_routes(resolver=None, prefix: str = ""):

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, seed_companies_and_users
-from orders.demo import seed_orders
+from orders.demo import seed_controls, seed_orders
 from orders.models import Order
 
 
@@ -38,6 +38,11 @@ class Command(BaseCommand):
             written = seed_orders(fresh, orders, now=now, days=days, seed=seed)
             names = ", ".join(company.name for company in fresh)
             self.stdout.write(f"{names}: {orders} orders each, {written} events.")
+        for company in seed_controls(now=now):
+            self.stdout.write(
+                f"{company.name}: company controls set (Staff up to 1,000, two Managers above "
+                "10,000)."
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Demo ready. Log in as acme.staff / {DEMO_PASSWORD}.")
         )
