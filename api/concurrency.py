@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from orders import selectors
+from orders import history
 
 from .problems import PreconditionRequired, Problem
 
@@ -30,7 +30,7 @@ def expected_version(request) -> int:
 
 def stale(user, order_id, error) -> Problem:
     """The 412 for a stale `If-Match`: the current version and the change the caller missed."""
-    change = selectors.last_change(user, order_id)
+    change = history.last_change(user, order_id)
     members = {"current_version": error.actual_version}
     detail = str(error)
     if change is not None:

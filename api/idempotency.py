@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from orders import selectors
+from orders import history
 from orders.exceptions import OrderValidationError
 from orders.validation import clean_order
 
@@ -31,7 +31,7 @@ def order_id(user, key: str) -> uuid.UUID:
 
 def check_same_request(user, order_id, key: str, *, details, lines) -> None:
     """Raise a 422 unless `details` and `lines` are what the order was placed with."""
-    placed = selectors.order_events(user, order_id)[:1]
+    placed = history.order_events(user, order_id)[:1]
     try:
         details, lines = clean_order(details, lines)
     except OrderValidationError:

@@ -12,7 +12,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders import commands, selectors
+from orders import commands, history, selectors
 from orders.exceptions import ConcurrencyError, OrderAlreadyPlaced
 from orders.filters import SORTS, OrderFilter
 from orders.models import OrderState
@@ -264,7 +264,7 @@ class OrderHistoryView(APIView):
         """The order's events, oldest first, each with its label and company event number."""
         _require(request.user, "orders.view_order")
         summary = selectors.order_summary(request.user, order_id)
-        entries = selectors.history(request.user, order_id)
+        entries = history.history(request.user, order_id)
         body = {"order_id": summary.id, "number": summary.number, "entries": entries}
         return Response(
             HistorySerializer(body).data, headers={"ETag": concurrency.etag(summary.version)}
