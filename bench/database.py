@@ -7,7 +7,7 @@ measures that, and drops it at the end (`--keep-db` keeps it, for `--reuse`). Lo
 sidecar and the static files stay in the folder of `--db` either way.
 
 What is not Django's business lives here, one branch per database: the bare-driver references
-(scan, single-row INSERT transactions), the storage figures (`dbstat` on SQLite,
+(a scan of the log), the storage figures (`dbstat` on SQLite,
 `pg_total_relation_size` on PostgreSQL) and the page picker's reads. Plain SQL on purpose: the
 references measure the driver without Django, and the page picker reads a baseline's database
 with the same code as this tree's.
@@ -188,6 +188,9 @@ def _storage_postgres(db: BenchDatabase) -> dict:
     if log_table and events:
         result["event_table_bytes_per_event"] = round(log_table["table_bytes"] / events, 1)
         result["event_index_bytes_per_event"] = round(log_table["index_bytes"] / events, 1)
+    with contextlib.closing(db.connect()) as connection:  # the raw row: its columns' bytes
+        average = "SELECT avg(pg_column_size(e.*)) FROM events_event e"
+        result["raw_row_bytes"] = round(float(connection.execute(average).fetchone()[0] or 0), 1)
     return result
 
 
@@ -241,9 +244,8 @@ def _storage_sqlite(db: Path) -> dict:
         if log_table and events:
             result["event_table_bytes_per_event"] = round(log_table["table_bytes"] / events, 1)
             result["event_index_bytes_per_event"] = round(log_table["index_bytes"] / events, 1)
-            result["event_payload_bytes_per_event"] = round(
-                log_table.get("payload_bytes", 0) / events, 1
-            )
+            # The raw row: the bytes of the event records themselves (dbstat payload).
+            result["raw_row_bytes"] = round(log_table.get("payload_bytes", 0) / events, 1)
     connection.close()
     return result
 
@@ -292,63 +294,4 @@ def reference_scan(db: BenchDatabase) -> dict:
         "scan_events": count,
         "scan_seconds": round(seconds, 2),
         "scan_events_per_s": round(count / seconds, 1) if seconds else 0.0,
-    }
-
-
-def reference_inserts(db: BenchDatabase, *, count: int) -> dict:
-    """The bare driver: single-row INSERT transactions per second, a row about an event's size.
-
-    SQLite: `BEGIN IMMEDIATE … COMMIT` into a fresh file in the same folder, with the app's
-    PRAGMAs. PostgreSQL: `BEGIN … COMMIT` into a scratch table of the bench database (same
-    server, same durability settings), dropped afterwards.
-    """
-    payload = json.dumps({"from_state": "approved", "to_state": "in_fulfilment", "pad": "x" * 500})
-    if db.on_postgres:
-        import psycopg
-
-        connection = psycopg.connect(db.url, autocommit=True)
-        table = f"bench_reference_{os.getpid()}"
-        try:
-            connection.execute(
-                f"CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, stream_id UUID, payload JSONB)"
-            )
-            started = time.perf_counter()
-            for _ in range(count):
-                with connection.transaction():
-                    connection.execute(
-                        f"INSERT INTO {table} (stream_id, payload) VALUES (%s, %s)",
-                        (uuid.uuid4(), payload),
-                    )
-            seconds = time.perf_counter() - started
-        finally:
-            with contextlib.suppress(Exception):
-                connection.execute(f"DROP TABLE IF EXISTS {table}")
-            connection.close()
-    else:
-        path = db.folder / f"reference-inserts-{os.getpid()}.sqlite3"
-        connection = sqlite3.connect(path, isolation_level=None)
-        try:
-            for pragma in sqlite_tuning():
-                connection.execute(pragma)
-            connection.execute(
-                "CREATE TABLE event (id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT)"
-            )
-            started = time.perf_counter()
-            for _ in range(count):
-                connection.execute("BEGIN IMMEDIATE")
-                connection.execute(
-                    "INSERT INTO event (stream_id, payload) VALUES (?, ?)",
-                    (uuid.uuid4().hex, payload),
-                )
-                connection.execute("COMMIT")
-            seconds = time.perf_counter() - started
-        finally:
-            connection.close()
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(f"{path}{suffix}")
-    return {
-        "insert_transactions": count,
-        "seconds": round(seconds, 3),
-        "insert_transactions_per_s": round(count / seconds, 1) if seconds else 0.0,
     }
