@@ -37,7 +37,9 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 MOVES = ("submit", "approve", "start_fulfilment", "ship", "deliver")
-FROM_STATE = dict(zip(MOVES, ("draft", "submitted", "approved", "in_fulfilment", "shipped")))
+FROM_STATE = dict(
+    zip(MOVES, ("draft", "submitted", "approved", "in_fulfilment", "shipped"), strict=True)
+)
 SHIP_DATA = {"carrier": "DHL", "tracking_number": "TRK1234567890"}
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
 ROW = json.dumps({"from_state": "approved", "to_state": "in_fulfilment", "pad": "x" * 500})

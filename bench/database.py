@@ -20,7 +20,6 @@ import json
 import os
 import sqlite3
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit

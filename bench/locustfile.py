@@ -1,4 +1,4 @@
-"""The users of the page phases, for `locust --headless` (bench/pages.py starts it, one run per phase).
+"""The users of the page phases for `locust --headless` (bench/pages.py: one run per phase).
 
 Every user logs in through the real login form as the Manager of a company (`--bench-data`,
 written by bench/pages.py: usernames, orders to open, a disjoint share of open orders to move),
@@ -28,28 +28,9 @@ from gevent.event import Event
 from locust import HttpUser, events, task
 from locust.exception import StopUser
 
+from bench.pages import FORWARD, PAGES, USER_PAGES
 from bench.server import machine_cpu_seconds, process_cpu_seconds
 
-PAGES = {  # key -> path of the GET (detail, history and transition pick an order)
-    "minimal": "/bench/minimal/",
-    "dashboard": "/",
-    "list": "/orders/",
-    "list_filtered": "/orders/?state=shipped&total_min=100&sort=-total",
-    "list_deep": "/orders/?page=300",
-    "detail": "/orders/{id}/",
-    "history": "/orders/{id}/history/",
-    "transition": "/orders/{id}/transitions/{name}/",
-}
-USER_PAGES = tuple(key for key in PAGES if key != "minimal")
-# The forward move a Manager takes from each open state.
-FORWARD = {
-    "draft": "submit",
-    "submitted": "approve",
-    "approved": "start_fulfilment",
-    "in_fulfilment": "ship",
-    "shipped": "deliver",
-    "on_hold": "resume",
-}
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
 
@@ -79,7 +60,8 @@ class Manager(HttpUser):
     def on_start(self):
         options = self.environment.parsed_options
         self.options, self.number = options, next(_numbers)
-        data = json.loads(open(options.bench_data).read())
+        with open(options.bench_data) as source:
+            data = json.load(source)
         self.me = data["users"][self.number % len(data["users"])]
         self.pool = list(self.me["pool"])
         self.rng = random.Random(options.bench_seed * 1_000_003 + self.number)

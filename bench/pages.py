@@ -1,6 +1,6 @@
 """The page phases of `make bench`: single-thread cost, realistic load (the gate), capacity.
 
-One `manage.py serve` (waitress, production settings from `bench.settings`) serves the bench
+One waitress process (production settings from `bench.settings`) serves the bench
 database; each phase is one headless locust run (bench/locustfile.py) of logged-in Managers:
 
 1. **single**: one user, `--single-requests` of each page in turn: what a page costs with
@@ -22,9 +22,29 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.locustfile import FORWARD, PAGES, USER_PAGES
 from bench.server import ROOT, Server
 
+PAGES = {  # key -> path of the GET (detail, history and transition pick an order)
+    "minimal": "/bench/minimal/",
+    "dashboard": "/",
+    "list": "/orders/",
+    "list_filtered": "/orders/?state=shipped&total_min=100&sort=-total",
+    "list_deep": "/orders/?page=300",
+    "detail": "/orders/{id}/",
+    "history": "/orders/{id}/history/",
+    "transition": "/orders/{id}/transitions/{name}/",
+}
+USER_PAGES = tuple(key for key in PAGES if key != "minimal")
+# The forward move a Manager takes from each open state.
+FORWARD = {
+    "draft": "submit",
+    "submitted": "approve",
+    "approved": "start_fulfilment",
+    "in_fulfilment": "ship",
+    "shipped": "deliver",
+    "on_hold": "resume",
+}
+# The requests the realistic phase records, and so the ones the gate judges.
 REALISTIC_NAMES = (*USER_PAGES[:-1], "transition_detail_get", "transition")
 PHASES = ("single", "realistic", "capacity")
 GATE_P95_MS = 50
@@ -92,11 +112,10 @@ def measure_pages(args, env: dict, *, log) -> dict:
         env=env,
         check=True,
     )
-    serving = {**env, "SERVE_THREADS": str(args.threads)}
     results: dict = {}
     seed = ["--bench-seed", str(args.seed)]
-    with Server(serving, folder / "server.log") as server:
-        log(f"pages: manage.py serve on {server.url} (pid {server.process.pid})")
+    with Server(env, folder / "server.log", threads=args.threads) as server:
+        log(f"pages: waitress on {server.url} (pid {server.process.pid})")
         if "single" in args.page_phases:
             run = run_locust(
                 server,

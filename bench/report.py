@@ -25,21 +25,15 @@ def _get(results: dict, dotted: str):
     return value
 
 
-def _goal(figure, ours, reference, ratio, op, limit, unit="") -> dict:
+def _goal(figure, ours, reference, ratio, op, limit) -> dict:
+    """One row; `op` is ">=" or "<=" on `ours`, or ">=x" / "<=x" on the ratio."""
+    value = ratio if op.endswith("x") else ours
     met = None
-    value = ratio if ratio is not None and op in ("≥×", "≤×") else ours
     if value is not None and limit is not None:
-        met = value >= limit if op.startswith("≥") else value <= limit
-    return {
-        "figure": figure,
-        "ours": ours,
-        "reference": reference,
-        "ratio": ratio,
-        "goal": f"{op.rstrip('×')} {limit:g}{'×' if op.endswith('×') else unit}"
-        if limit is not None
-        else "-",
-        "met": met,
-    }
+        met = value >= limit if op.startswith(">") else value <= limit
+    goal = "-" if limit is None else f"{op[:2]} {limit:g}{op[2:]}"
+    return {"figure": figure, "ours": ours, "reference": reference, "ratio": ratio,
+            "goal": goal.replace(">=", "≥").replace("<=", "≤"), "met": met}  # fmt: skip
 
 
 def _ratio(a, b, digits=3):
@@ -55,56 +49,56 @@ def goals(results: dict) -> list[dict]:
     if ours and not postgres:
         rows += [
             _goal("commands/s vs the peer (eventsourcing, same PRAGMAs)", ours.get("per_s"),
-                  peer.get("per_s"), g("commands.vs_peer"), "≥×", 0.5),
+                  peer.get("per_s"), g("commands.vs_peer"), ">=x", 0.5),
             _goal("CPU ms per command vs the peer", ours.get("cpu_ms"), peer.get("cpu_ms"),
-                  _ratio(ours.get("cpu_ms"), peer.get("cpu_ms"), 2), "≤×", None),
+                  _ratio(ours.get("cpu_ms"), peer.get("cpu_ms"), 2), "<=x", None),
             _goal("statements per command (peer: get + save)", ours.get("statements_per_command"),
-                  peer.get("statements_per_command"), None, "≤", 8),
+                  peer.get("statements_per_command"), None, "<=", 8),
             _goal("WAL pages per commit", ours.get("wal_pages_per_commit"),
                   peer.get("wal_pages_per_commit"),
                   _ratio(ours.get("wal_pages_per_commit"), peer.get("wal_pages_per_commit"), 1),
-                  "≤", 10),
+                  "<=", 10),
             _goal("commands/s vs bare BEGIN IMMEDIATE; INSERT; COMMIT", ours.get("per_s"),
-                  bare.get("per_s"), g("commands.vs_bare"), "≥×", None),
+                  bare.get("per_s"), g("commands.vs_bare"), ">=x", None),
         ]  # fmt: skip
     elif ours:
         rows += [
             _goal("PostgreSQL commands/s vs bare psycopg flushed commits", ours.get("per_s"),
-                  bare.get("per_s"), g("commands.vs_bare"), "≥×", 0.25),
-            _goal("statements per command", ours.get("statements_per_command"), 1, None, "≤", 8),
+                  bare.get("per_s"), g("commands.vs_bare"), ">=x", 0.25),
+            _goal("statements per command", ours.get("statements_per_command"), 1, None, "<=", 8),
         ]  # fmt: skip
     if g("rebuild.events_per_s"):
         label = "PostgreSQL rebuild" if postgres else "rebuild"
         rows += [
             _goal(f"{label} events/s vs bare scan + json decode", g("rebuild.events_per_s"),
-                  g("rebuild.reference.scan_events_per_s"), g("rebuild.vs_scan"), "≥×", 0.5),
+                  g("rebuild.reference.scan_events_per_s"), g("rebuild.vs_scan"), ">=x", 0.5),
             _goal(f"{label} peak RSS MiB", g("rebuild.peak_rss_mib"),
-                  g("rebuild.startup_rss_mib"), None, "≤", 300),
+                  g("rebuild.startup_rss_mib"), None, "<=", 300),
         ]  # fmt: skip
     if g("storage.bytes_per_event"):
         per_event = g("storage.bytes_per_event")
         rows.append(
             _goal("storage B/event vs the raw row", per_event, g("storage.raw_row_bytes"),
-                  _ratio(per_event, g("storage.raw_row_bytes"), 2), "≤×", 1.5)
+                  _ratio(per_event, g("storage.raw_row_bytes"), 2), "<=x", 1.5)
         )  # fmt: skip
         if peer.get("events"):
             peer_bytes = round(peer["file_bytes"] / peer["events"], 1)
             rows.append(
                 _goal("storage B/event vs the peer", per_event, peer_bytes,
-                      _ratio(per_event, peer_bytes, 2), "≤×", None)
+                      _ratio(per_event, peer_bytes, 2), "<=x", None)
             )  # fmt: skip
     single = g("pages.single") or {}
     if single.get("dashboard"):
         rows.append(
             _goal("dashboard single-thread p50 ms (flat 2k → 100k: compare runs)",
-                  single["dashboard"]["p50_ms"], single["minimal"]["p50_ms"], None, "≤",
+                  single["dashboard"]["p50_ms"], single["minimal"]["p50_ms"], None, "<=",
                   SINGLE_TARGET_MS)
         )  # fmt: skip
     gate = g("pages.realistic.gate")
     if gate:
         worst = max((v["p95_ms"] or 0 for v in gate["pages"].values()), default=None)
         row = _goal("realistic load (20 users, think): worst page p95 ms", worst, None, None,
-                    "≤", gate["p95_limit_ms"])  # fmt: skip
+                    "<=", gate["p95_limit_ms"])  # fmt: skip
         row["met"] = gate["passed"]
         rows.append(row)
     return rows
@@ -172,15 +166,18 @@ def print_run(results: dict) -> None:
             )
             rows.append([
                 name, s.get("p50_ms"), s.get("server_cpu_ms_per_request"), r.get("requests"),
-                r.get("p50_ms"), r.get("p95_ms"), _verdict(gate[name]["met"]) if name in gate else "-",
-                c.get("rps"), c.get("p95_ms"), c.get("rps_vs_minimal"), (c.get("errors") or 0) + (r.get("errors") or 0),
+                r.get("p50_ms"), r.get("p95_ms"),
+                _verdict(gate[name]["met"]) if name in gate else "-",
+                c.get("rps"), c.get("p95_ms"), c.get("rps_vs_minimal"),
+                (c.get("errors") or 0) + (r.get("errors") or 0),
             ])  # fmt: skip
         setup = pages["setup"]
         console.print(
             table(
                 f"Pages ({setup['load_generator']}): single = 1 user; realistic = "
                 f"{setup['clients']} users thinking {setup['think_seconds']} s for "
-                f"{setup['realistic_seconds']:g} s (other CPU {real.get('other_cpu_cores')} cores); "
+                f"{setup['realistic_seconds']:g} s (other CPU: {real.get('other_cpu_cores')} "
+                "cores); "
                 f"capacity = {setup['clients']} users, no think, "
                 f"{setup['capacity_seconds_per_page']:g} s per page",
                 ["page", "single p50", "server CPU ms", "realistic n", "p50", "p95", "gate",
@@ -192,7 +189,8 @@ def print_run(results: dict) -> None:
         table(
             "Goals (issue #25): every reference measured in the same run",
             ["figure", "ours", "reference", "ratio", "goal", "met?"],
-            [[r["figure"], r["ours"], r["reference"], r["ratio"], r["goal"], _verdict(r["met"])]
+            [[r["figure"], r["ours"], r["reference"], "-" if r["ratio"] is None
+              else f"{r['ratio']:.3g}", r["goal"], _verdict(r["met"])]
              for r in results.get("goals", [])],
         )
     )  # fmt: skip

@@ -47,7 +47,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--days", type=int, default=90, help="orders are spread over N days")
     add("--seed", type=int, default=2026)
     add("--rounds", type=int, default=3, help="commands: alternating rounds of every variant")
-    add("--cycles", type=int, default=300, help="commands: orders per variant and round (×6)")
+    add(
+        "--cycles",
+        type=int,
+        default=300,
+        help="commands: orders (6 commands each) per variant and round",
+    )
     add("--realistic-duration", type=float, default=300.0, help="seconds of the gated phase")
     add("--think-min", type=float, default=1.0)
     add("--think-max", type=float, default=5.0)

@@ -30,31 +30,29 @@ import argparse
 import collections
 import dataclasses
 import functools
-import http.client
 import math
 import os
 import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-from http.cookies import SimpleCookie
 from pathlib import Path
 
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from bench.server import HOST, Server
+
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # the only address the soak ever connects to
 SETTINGS_MODULE = "soak_settings"  # written into the temporary folder (see `write_settings`)
 
 REQUEST_TIMEOUT = 30.0  # longer than the server's 20 s SQLite busy_timeout
-START_TIMEOUT = 40.0  # for waitress to answer /healthz
 LOGIN_TIMEOUT = 90.0  # all clients logged in (PBKDF2 costs ~1 s of CPU per login)
 MAX_VISITS = 100_000  # per client, whatever the duration
 RETRY_PAUSE = 0.2  # after a connection error, before the client tries again
@@ -194,108 +192,11 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.
     )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens on 127.0.0.1:port (bound as waitress binds it, with SO_REUSEADDR)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-        return True
-
-
-class Server:
-    """One waitress process on 127.0.0.1:port, logging to a file; start, kill, stop."""
-
-    def __init__(self, port: int, env: dict[str, str], log: Path):
-        self.port, self.env, self.log = port, env, log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        """Start waitress and wait for /healthz; returns the seconds it took."""
-        started = time.monotonic()
-        if not port_is_free(self.port):
-            # Whatever listens there (`make run`?) would answer /healthz in waitress's place,
-            # and the clients would write to its database.
-            raise RuntimeError(f"{HOST}:{self.port} is in use by another process.")
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "waitress",
-                    f"--listen={HOST}:{self.port}",
-                    "--threads=8",
-                    "config.wsgi:application",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        while time.monotonic() - started < START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"waitress exited with {self.process.returncode}.\n{self.tail()}"
-                )
-            if self.healthy() and self.process.poll() is None:
-                return time.monotonic() - started
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(
-            f"waitress did not answer /healthz in {START_TIMEOUT:.0f}s.\n{self.tail()}"
-        )
-
-    def healthy(self) -> bool:
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=2)
-        try:
-            connection.request("GET", "/healthz")
-            return connection.getresponse().status == 200
-        except (OSError, http.client.HTTPException):
-            return False
-        finally:
-            connection.close()
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup, no graceful close of connections or transactions."""
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
 def start_server(port: int, env: dict[str, str], log: Path) -> Server:
-    """Start waitress on `port`, or on a free one (three tries: another process may take the
-    free port between our probe and waitress binding it)."""
-    attempts = 1 if port else 3
-    for attempt in range(1, attempts + 1):
-        server = Server(port or free_port(), env, log)
-        try:
-            server.start()
-        except RuntimeError:
-            if attempt == attempts:
-                raise
-        else:
-            return server
+    """waitress on `port` (0: a free one), healthy before this returns."""
+    server = Server(env, log, port)
+    server.start()
+    return server
 
 
 # --- the clients ----------------------------------------------------------------------------
@@ -340,8 +241,7 @@ class Client(threading.Thread):
         super().__init__(name=f"client-{index}", daemon=True)
         self.index, self.username, self.soak, self.orders = index, username, soak, orders
         self.rng = random.Random(f"{soak.seed}:{index}")
-        self.cookies: dict[str, str] = {}
-        self.connection: http.client.HTTPConnection | None = None
+        self.session = requests.Session()  # its cookies, one keep-alive connection
         self.logged_in = False
         self.error = ""
 
@@ -356,8 +256,7 @@ class Client(threading.Thread):
         except Exception as error:  # reported in the summary; the soak then fails
             self.error = f"{type(error).__name__}: {error}"
         finally:
-            if self.connection is not None:
-                self.connection.close()
+            self.session.close()
 
     def log_in(self, until: float) -> bool:
         while time.monotonic() < until and not self.soak.stop.is_set():
@@ -371,7 +270,7 @@ class Client(threading.Thread):
                     "next": "",
                 }
                 answer = self.call("login", "POST", "/accounts/login/", form)
-                if answer and answer.status == 302 and "sessionid" in self.cookies:
+                if answer and answer.status == 302 and "sessionid" in self.session.cookies:
                     return True
                 if answer and answer.status < 500:
                     self.error = f"log-in refused with HTTP {answer.status}"
@@ -441,9 +340,10 @@ class Client(threading.Thread):
         answer, outcome = None, "answered"
         try:
             answer = self.send(method, path, form)
-        except ConnectionRefusedError:
-            outcome = "refused"
-        except (OSError, http.client.HTTPException):
+        except requests.ConnectionError as error:  # refused: the connection was never made
+            reason = getattr(error.args[0], "reason", None) if error.args else None
+            outcome = "refused" if isinstance(reason, NewConnectionError) else "lost"
+        except requests.RequestException:
             outcome = "lost"
         self.soak.record(
             Record(
@@ -463,27 +363,14 @@ class Client(threading.Thread):
         return answer
 
     def send(self, method: str, path: str, form: dict | None) -> Answer:
-        if self.connection is None:
-            connection = http.client.HTTPConnection(HOST, self.soak.port, timeout=REQUEST_TIMEOUT)
-            connection.connect()  # ConnectionRefusedError here: nothing was sent
-            self.connection = connection
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            self.connection.request(method, path, body, headers)
-            response = self.connection.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-        except BaseException:
-            self.connection.close()
-            self.connection = None
-            raise
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.coded_value
-        return Answer(response.status, response.headers.get("Location", ""), text)
+        response = self.session.request(
+            method,
+            f"http://{HOST}:{self.soak.port}{path}",
+            data=form,
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT,
+        )
+        return Answer(response.status_code, response.headers.get("Location", ""), response.text)
 
 
 # --- the run --------------------------------------------------------------------------------
