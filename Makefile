@@ -113,7 +113,7 @@ bench-both: setup-dev setup-postgres
 	PG_SERVER_OPTIONS="-c fsync=on -c full_page_writes=on -c shared_buffers=256MB" \
 	  .ci/with-postgres sh -c '$(PY) -m bench.run --database-url "$$DATABASE_URL" $(BENCH_ARGS)' \
 	  || { s=$$?; [ $$s -gt $$status ] && status=$$s; }; \
-	$(PY) -m bench.run --compare || status=1; \
+	$(PY) -m bench.run --compare $(BENCH_ARGS) || status=1; \
 	exit $$status
 
 soak: setup-dev

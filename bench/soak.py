@@ -621,77 +621,66 @@ def summary(
     args, outcome: Outcome, checks: list[Check], figures: dict, port: int, phases: dict
 ) -> str:
     records = outcome.records
-    load = [r for r in records if r.at >= 0 and r.status is not None]
     writes = [r for r in records if r.is_write]
-    statuses = collections.Counter(r.status for r in records if r.status is not None)
-    by_class = collections.Counter(_status_class(r.status) for r in records if r.status)
-    latencies = sorted(r.seconds for r in writes if r.status is not None)
-    rate = len(load) / outcome.seconds if outcome.seconds else 0.0
-    write_rate = sum(r.succeeded for r in writes) / outcome.seconds if outcome.seconds else 0.0
+    answered = [r for r in records if r.status is not None]
+    seconds = outcome.seconds or float("inf")
+    succeeded = sum(r.succeeded for r in writes)
+    count = lambda test, rows=records: sum(1 for r in rows if test(r))  # noqa: E731
+    rows = [
+        ("requests", len(records), f"({count(lambda r: r.at >= 0, answered) / seconds:,.1f} "
+         "answered/s during the load)"),
+        *((f"  {label}", count(lambda r, k=kind: r.kind == k), "") for kind, label in (
+            ("login", "logins (GET + POST)"), ("detail", "order pages (GET)"),
+            ("transition", "transitions (POST)"), ("note", "notes (POST)"))),
+        ("responses 2xx/3xx", count(lambda r: r.status < 400, answered), ""),
+        ("responses 409", count(lambda r: r.status == 409, answered), ""),
+        ("responses other 4xx", count(lambda r: 400 <= r.status != 409 and r.status < 500,
+                                      answered), ""),
+        ("responses 5xx", count(lambda r: r.status >= 500, answered), ""),
+        ("connection refused (not sent)", count(lambda r: r.outcome == "refused"), ""),
+        ("answer lost (sent, no response)", count(lambda r: r.outcome == "lost"), ""),
+        ("", "", ""),
+        ("writes (transitions + notes)", len(writes), ""),
+        ("  succeeded (303)", succeeded, f"({succeeded / seconds:,.1f}/s)"),
+        ("  409, stale on purpose", count(lambda r: r.stale and r.status == 409, writes), ""),
+        ("  409, lost a race", count(lambda r: not r.stale and r.status == 409, writes), ""),
+        ("  lost answer, committed", figures["lost_committed"], ""),
+        ("  lost answer, not committed", figures["lost_writes"] - figures["lost_committed"], ""),
+        ("new events in the log", figures["new_events"], ""),
+    ]  # fmt: skip
     mode = "kill + restart" if args.kill else "steady"
     lines = [
         f"Ledgerline soak ({mode}): {args.clients} clients, {args.duration:g}s of load, "
         f"{args.orders} orders, waitress on {HOST}:{port}",
         "",
-        f"  {'requests':<34}{len(records):>8}   ({rate:,.1f} answered/s during the load)",
-        f"  {'  logins (GET + POST)':<34}{sum(r.kind == 'login' for r in records):>8}",
-        f"  {'  order pages (GET)':<34}{sum(r.kind == 'detail' for r in records):>8}",
-        f"  {'  transitions (POST)':<34}{sum(r.kind == 'transition' for r in records):>8}",
-        f"  {'  notes (POST)':<34}{sum(r.kind == 'note' for r in records):>8}",
-        f"  {'responses 2xx/3xx':<34}{by_class['2xx/3xx']:>8}",
-        f"  {'responses 409':<34}{by_class['409']:>8}",
-        f"  {'responses other 4xx':<34}{by_class['other 4xx']:>8}",
-        f"  {'responses 5xx':<34}{by_class['5xx']:>8}",
-        f"  {'connection refused (not sent)':<34}{sum(r.outcome == 'refused' for r in records):>8}",
-        f"  {'answer lost (sent, no response)':<34}{sum(r.outcome == 'lost' for r in records):>8}",
-        "",
-        f"  {'writes (transitions + notes)':<34}{len(writes):>8}",
-        f"  {'  succeeded (303)':<34}{sum(r.succeeded for r in writes):>8}   ({write_rate:,.1f}/s)",
-        f"  {'  409, stale on purpose':<34}{sum(r.stale and r.status == 409 for r in writes):>8}",
-        f"  {'  409, lost a race':<34}{sum(not r.stale and r.status == 409 for r in writes):>8}",
-        f"  {'  lost answer, committed':<34}{figures['lost_committed']:>8}",
-        f"  {'  lost answer, not committed':<34}"
-        f"{figures['lost_writes'] - figures['lost_committed']:>8}",
-        f"  {'new events in the log':<34}{figures['new_events']:>8}",
+        *(
+            f"  {label:<34}{value:>8}   {note}".rstrip() if label else ""
+            for label, value, note in rows
+        ),
     ]
+    latencies = sorted(r.seconds * 1000 for r in writes if r.status is not None)
     if latencies:
         p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+        middle, last = statistics.median(latencies), latencies[-1]
         lines.append(
-            f"  {'write latency p50 / p95 / max':<34}"
-            f"{statistics.median(latencies) * 1000:>6.0f} / {p95 * 1000:.0f} / "
-            f"{latencies[-1] * 1000:.0f} ms"
+            f"  {'write latency p50 / p95 / max':<34}{middle:>6.0f} / {p95:.0f} / {last:.0f} ms"
         )
+    statuses = collections.Counter(r.status for r in answered)
     lines.append(f"  {'status codes':<34}{dict(sorted(statuses.items()))}")
-    lines.append(
-        f"  {'phases (s)':<34}"
-        + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
-    )
+    lines.append(f"  {'phases (s)':<34}" + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()))
     if args.kill:
-        back = (
-            f"healthy again after {outcome.restart_seconds:.2f}s"
-            if outcome.restart_seconds is not None
-            else "NOT restarted"
-        )
-        lines.append(
-            f"  {'kill':<34}SIGKILL at {outcome.killed_at or 0:.1f}s of load; restarted on the "
-            f"same port, {back}"
-        )
+        back = "NOT restarted"
+        if outcome.restart_seconds is not None:
+            back = f"healthy again after {outcome.restart_seconds:.2f}s"
+        lines.append(f"  {'kill':<34}SIGKILL at {outcome.killed_at or 0:.1f}s of load; "
+                     f"restarted on the same port, {back}")  # fmt: skip
     lines += ["", "Checks:"]
     lines += [
         f"  [{'PASS' if c.passed else 'FAIL'}] {c.name}" + (f" — {c.detail}" if c.detail else "")
         for c in checks
     ]
     passed = all(c.passed for c in checks)
-    lines += ["", "ALL CHECKS PASSED" if passed else "SOAK FAILED"]
-    return "\n".join(lines)
-
-
-def _status_class(status: int) -> str:
-    if status < 400:
-        return "2xx/3xx"
-    if status == 409:
-        return "409"
-    return "5xx" if status >= 500 else "other 4xx"
+    return "\n".join([*lines, "", "ALL CHECKS PASSED" if passed else "SOAK FAILED"])
 
 
 def parse_args(argv=None):
