@@ -80,7 +80,8 @@ def page_data(rng: random.Random, clients: int, password: str) -> dict:
 
 
 def run_locust(server: Server, folder: Path, phase: str, *, users: int, options: list[str]):
-    """One headless locust run of bench/locustfile.py; returns the figures it wrote."""
+    """One headless locust run of bench/locustfile.py; returns the figures it wrote. The
+    locustfile ends the run itself; `--run-time` is only the backstop of a user that hangs."""
     out = folder / f"locust-{phase}.json"
     out.unlink(missing_ok=True)
     command = [
@@ -88,9 +89,10 @@ def run_locust(server: Server, folder: Path, phase: str, *, users: int, options:
         *("-u", str(users), "-r", str(users), "--host", server.url, "--only-summary"),
         *("--phase", phase, "--bench-data", str(folder / "locust-users.json")),
         *("--bench-out", str(out), "--server-pid", str(server.process.pid), *options),
+        *("--run-time", "3h"),
     ]
     with (folder / f"locust-{phase}.log").open("w") as sink:
-        subprocess.run(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, timeout=7200)
+        subprocess.run(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, timeout=4 * 3600)
     if not out.exists():
         raise RuntimeError(f"locust wrote no figures; see {folder}/locust-{phase}.log")
     return json.loads(out.read_text())
