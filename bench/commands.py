@@ -294,9 +294,11 @@ def timed_round(variant: Variant, cycles: int, rng: random.Random) -> dict:
     return {"commands": len(latencies), "seconds": wall, "cpu": cpu, "latencies": latencies}
 
 
-def probe(variant: Variant, cycles: int, rng: random.Random) -> dict:
-    """Statements per command and (SQLite) WAL pages per commit, over `cycles` untimed orders."""
+def probe(variant: Variant, cycles: int, rng: random.Random, wal_position=None) -> dict:
+    """Statements per command and WAL per commit (SQLite: pages; PostgreSQL: bytes, from
+    `wal_position()`, the server's WAL position), over `cycles` untimed orders."""
     connections = variant.wal_connections()
+    start = wal_position() if wal_position else None
     for connection in connections:
         connection.execute("PRAGMA wal_autocheckpoint=0")
     if connections:
@@ -307,6 +309,8 @@ def probe(variant: Variant, cycles: int, rng: random.Random) -> dict:
             variant.cycle(rng, latencies)
         counter[1] = len(latencies)
     figures = {"statements_per_command": round(counter[0] / len(latencies), 2)}
+    if start is not None:
+        figures["wal_bytes_per_commit"] = round((wal_position() - start) / len(latencies))
     if connections:
         frames = connections[0].execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
         figures["wal_pages_per_commit"] = round(frames / len(latencies), 2)
@@ -364,8 +368,15 @@ def measure_commands(args, *, log) -> dict:
             )
         )
     result = {name: summarize(r) for name, r in rounds.items()}
+    position = None
+    if database.on_postgres:
+        admin = database.connect(autocommit=True)
+        lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
+        position = lambda: admin.execute(lsn).fetchone()[0]  # noqa: E731
     for variant in variants:
-        result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng))
+        result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
+    if database.on_postgres:
+        admin.close()
     if not database.on_postgres:
         result["peer"]["events"] = variants[2].events()
         result["peer"]["file_bytes"] = file_bytes(peer_file)

@@ -97,12 +97,12 @@ class BenchDatabase:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(f"{self.path}{suffix}")
 
-    def connect(self):
+    def connect(self, *, autocommit: bool = False):
         """A bare DB-API connection (sqlite3 or psycopg), outside Django."""
         if self.on_postgres:
             import psycopg
 
-            return psycopg.connect(self.url)
+            return psycopg.connect(self.url, autocommit=autocommit)
         return sqlite3.connect(self.path)
 
     @property

@@ -66,6 +66,9 @@ def goals(results: dict) -> list[dict]:
             _goal("PostgreSQL commands/s vs bare psycopg flushed commits", ours.get("per_s"),
                   bare.get("per_s"), g("commands.vs_bare"), ">=x", 0.25),
             _goal("statements per command", ours.get("statements_per_command"), 1, None, "<=", 8),
+            _goal("WAL bytes per commit vs the bare INSERT's", ours.get("wal_bytes_per_commit"),
+                  bare.get("wal_bytes_per_commit"), _ratio(ours.get("wal_bytes_per_commit"),
+                  bare.get("wal_bytes_per_commit"), 1), "<=x", None),
         ]  # fmt: skip
     if g("rebuild.events_per_s"):
         label = "PostgreSQL rebuild" if postgres else "rebuild"
@@ -138,7 +141,8 @@ def print_run(results: dict) -> None:
     if variants:
         rows = [
             [name, v["per_s"], v["cpu_ms"], v["p50_ms"], v["p95_ms"],
-             v.get("statements_per_command"), v.get("wal_pages_per_commit"),
+             v.get("statements_per_command"),
+             v.get("wal_pages_per_commit", v.get("wal_bytes_per_commit")),
              " / ".join(_n(x, 0) for x in v["per_s_rounds"])]
             for name in variants
             if "per_s" in (v := commands[name])
@@ -148,7 +152,7 @@ def print_run(results: dict) -> None:
                 f"Commands: place + 5 moves per order, {commands['setup']['rounds']} alternating "
                 f"rounds (witness cost {commands['witness_cost_cpu_us']} µs CPU per command)",
                 ["variant", "commands/s", "CPU ms", "p50 ms", "p95 ms", "statements",
-                 "WAL pages", "per round"],
+                 "WAL pages (PG: bytes)", "per round"],
                 rows,
             )
         )  # fmt: skip

@@ -358,6 +358,8 @@ def test_tiny_benchmark_run_on_postgresql_reports_every_figure_and_drops_its_dat
     _, results = run_tiny_bench(tmp_path, "--database-url", url)
 
     assert results["machine"]["database"] == "postgresql"
+    assert results["commands"]["ours"]["wal_bytes_per_commit"] > 0
+    assert results["commands"]["bare"]["wal_bytes_per_commit"] > 0
     assert results["storage"]["tables"]["events_event"]["total_bytes"] > 0
     assert any(row["figure"].startswith("PostgreSQL commands/s") for row in results["goals"])
     with psycopg.connect(url, autocommit=True) as admin:
