@@ -11,8 +11,9 @@ ship and deliver it, one command (one transaction) each:
 - `bare`: the driver alone, one `BEGIN; INSERT (an event-sized row); COMMIT` per command
   (SQLite with the app's PRAGMAs; PostgreSQL: psycopg on the same server, flushed).
 
-`--rounds` rounds, each running every variant for `--cycles` orders, the order of the variants
-rotated per round so drift falls on all alike. Per variant: commands/s and CPU per command
+`--rounds` rounds, each running every variant for `--cycles` orders, the variants taking turns
+every few orders (the order of the turns rotated per round) so that the machine's busy moments
+fall on all alike. Per variant: commands/s and CPU per command
 (this process's `process_time`, the witness thread included), medians over the rounds. Then an
 untimed probe per variant: statements per command (ours: Django's `execute_wrapper`, which sees
 what Django sends, SAVEPOINTs included; the peer: sqlite3's trace callback; BEGIN/COMMIT/
@@ -285,13 +286,16 @@ def witness_switched(*, on: bool):
         witness.witness_on_commit = shipped
 
 
-def timed_round(variant: Variant, cycles: int, rng: random.Random) -> dict:
-    latencies: list[float] = []
-    cpu, wall = time.process_time(), time.perf_counter()
+def timed_round(variant: Variant, cycles: int, rng: random.Random, into: dict | None = None):
+    """`cycles` orders of `variant`, timed; added to `into` (a round's figures so far)."""
+    into = into or {"commands": 0, "seconds": 0.0, "cpu": 0.0, "latencies": []}
+    cpu, wall, before = time.process_time(), time.perf_counter(), len(into["latencies"])
     for _ in range(cycles):
-        variant.cycle(rng, latencies)
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {"commands": len(latencies), "seconds": wall, "cpu": cpu, "latencies": latencies}
+        variant.cycle(rng, into["latencies"])
+    into["cpu"] += time.process_time() - cpu
+    into["seconds"] += time.perf_counter() - wall
+    into["commands"] += len(into["latencies"]) - before
+    return into
 
 
 def probe(variant: Variant, cycles: int, rng: random.Random, wal_position=None) -> dict:
@@ -357,10 +361,18 @@ def measure_commands(args, *, log) -> dict:
     for variant in variants:  # warm-up: imports, caches, the first connections
         variant.cycle(rng, [])
     rounds: dict[str, list] = {v.name: [] for v in variants}
+    block = max(1, min(10, args.cycles // 10))
     for number in range(args.rounds):
+        # Within a round the variants take turns every `block` orders, so a busy moment of the
+        # machine falls on all of them alike; the order of the turns rotates per round.
+        totals = {v.name: None for v in variants}
         shift = number % len(variants)
-        for variant in variants[shift:] + variants[:shift]:
-            rounds[variant.name].append(timed_round(variant, args.cycles, rng))
+        for done in range(0, args.cycles, block):
+            for variant in variants[shift:] + variants[:shift]:
+                cycles = min(block, args.cycles - done)
+                totals[variant.name] = timed_round(variant, cycles, rng, totals[variant.name])
+        for name, total in totals.items():
+            rounds[name].append(total)
         log(
             f"commands: round {number + 1}: "
             + ", ".join(
@@ -389,6 +401,8 @@ def measure_commands(args, *, log) -> dict:
     for reference in ("peer", "bare"):
         if reference in result:
             result[f"vs_{reference}"] = round(ours["per_s"] / result[reference]["per_s"], 4)
+            paired = zip(ours["per_s_rounds"], result[reference]["per_s_rounds"], strict=True)
+            result[f"vs_{reference}_rounds"] = [round(a / b, 4) for a, b in paired]
     result["setup"] = {"rounds": args.rounds, "cycles": args.cycles, "moves": ["place", *MOVES]}
     return result
 

@@ -150,7 +150,8 @@ def print_run(results: dict) -> None:
         console.print(
             table(
                 f"Commands: place + 5 moves per order, {commands['setup']['rounds']} alternating "
-                f"rounds (witness cost {commands['witness_cost_cpu_us']} µs CPU per command)",
+                f"rounds (witness cost {commands['witness_cost_cpu_us']} µs CPU per command; "
+                f"ours ÷ peer per round {commands.get('vs_peer_rounds', '-')})",
                 ["variant", "commands/s", "CPU ms", "p50 ms", "p95 ms", "statements",
                  "WAL pages (PG: bytes)", "per round"],
                 rows,
