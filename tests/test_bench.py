@@ -20,7 +20,7 @@ from bench.report import _get, goals
 from bench.run import GATE_MISSED, exit_code, gate_of
 from events.models import Event
 from events.verification import verify_log
-from projections.projectors import ORDER_EVENTS
+from orders.projectors import ORDER_EVENTS
 from tests.vendor import ON_POSTGRES
 
 ROOT = Path(__file__).resolve().parent.parent
