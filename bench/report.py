@@ -110,6 +110,10 @@ def goals(results: dict) -> list[dict]:
 def _n(value, digits: int = 1) -> str:
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and abs(value) < 1:
+        return f"{value:.3g}"  # ratios and sub-millisecond CPU: three significant digits
     return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
 
 
