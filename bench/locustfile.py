@@ -5,9 +5,9 @@ written by bench/pages.py: usernames, orders to open, a disjoint share of open o
 waits until every user is in, then works until the phase ends:
 
 - `single`: one user, `--single-requests` of each page in turn, no pause;
-- `realistic`: each user picks a page at random, then thinks `--think-min`..`--think-max` s
-  (from its own seeded generator); a transition opens the order, thinks, then POSTs the forward
-  move as htmx does;
+- `realistic`: each user opens the pages in turn (each from its own first page), thinking
+  `--think-min`..`--think-max` s (its own seeded generator) after each; a transition opens the
+  order, thinks, then POSTs the forward move as htmx does;
 - `capacity`: no think time; all users on one page at a time for `--page-seconds` each.
 
 Requests are named by page; at the end the per-page figures (locust's stats: count, failures,
@@ -105,8 +105,10 @@ class Manager(HttpUser):
             return
         if _clock.get("done"):
             raise StopUser
-        if phase == "realistic":
-            self.open(self.rng.choice(USER_PAGES))
+        if phase == "realistic":  # every page in turn, each user from its own starting page,
+            self.turn = getattr(self, "turn", self.number * 2)  # so a short run covers all
+            self.turn += 1
+            self.open(USER_PAGES[self.turn % len(USER_PAGES)])
         else:
             self.open(_clock.get("page") or self.pages[0])
 

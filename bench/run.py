@@ -75,7 +75,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.tiny:
         args.companies, args.orders, args.command_orders, args.cycles = 2, 400, 30, 6
-        args.realistic_duration, args.think_min, args.think_max = 3.0, 0.05, 0.2
+        args.realistic_duration, args.think_min, args.think_max = 4.0, 0.05, 0.2
         args.clients, args.duration_per_page, args.min_samples, args.single_requests = 4, 0.5, 3, 5
         if args.db == DEFAULT_DB:  # never replace the full-size database with a tiny one
             args.db = DEFAULT_DB.with_name("bench-tiny.sqlite3")
