@@ -6,7 +6,7 @@ database; each phase is one headless locust run (bench/locustfile.py) of logged-
 1. **single**: one user, `--single-requests` of each page in turn: what a page costs with
    nothing else running (p50, and the server's CPU per request). Reported; target ≤ 10 ms.
 2. **realistic**: `--clients` users (20) thinking `--think-min`..`--think-max` s (1-5 s)
-   between requests, each a page picked at random (dashboard, three lists, detail, history, a
+   between requests, each opening the pages in turn (dashboard, three lists, detail, history, a
    transition: open the order, think, POST the forward move as htmx does). **Gated**: every
    page p95 ≤ 50 ms, no errors, at least `--min-samples` requests of each.
 3. **capacity**: `--clients` users with no think time, one page at a time for
