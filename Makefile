@@ -19,7 +19,7 @@ help:
 	@echo "make test   - set up with dev requirements, then ruff, the import fence and the whole pytest suite"
 	@echo "make test-postgres - the whole suite again on a throwaway local PostgreSQL server"
 	@echo "make serve  - migrate, collectstatic and serve as production does (manage.py serve: waitress)"
-	@echo "make bench  - benchmarks, gated on the realistic-load phase (bench/README.md); BENCH_BASELINE=<git ref> adds before/after"
+	@echo "make bench  - benchmarks beside the eventsourcing peer and the bare driver, gated on realistic load (bench/README.md)"
 	@echo "make bench-both - the benchmark on SQLite and on a throwaway PostgreSQL, side by side"
 	@echo "make soak   - long load and crash soak"
 
@@ -105,19 +105,17 @@ test-postgres: setup-dev setup-postgres e2e-deps
 # Exit code 3 when the realistic-load gate is missed, 1 when a section fails.
 # DATABASE_URL=postgres://…: the same benchmark in a database <name>_bench made on that server.
 bench: setup-dev $(if $(DATABASE_URL),setup-postgres)
-	$(PY) -m bench.run $(if $(BENCH_BASELINE),--baseline-ref $(BENCH_BASELINE)) \
-	  $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)') $(BENCH_ARGS)
+	$(PY) -m bench.run $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)') $(BENCH_ARGS)
 
 # SQLite, then PostgreSQL on a throwaway local server (.ci/with-postgres, fsync on as deployed),
-# then both side by side in bench/README.md. Exit code: the worse of the two runs.
+# then both side by side. Exit code: the worse of the two runs.
 bench-both: setup-dev setup-postgres
 	status=0; \
-	$(PY) -m bench.run $(if $(BENCH_BASELINE),--baseline-ref $(BENCH_BASELINE)) $(BENCH_ARGS) \
-	  || status=$$?; \
+	$(PY) -m bench.run $(BENCH_ARGS) || status=$$?; \
 	PG_SERVER_OPTIONS="-c fsync=on -c full_page_writes=on -c shared_buffers=256MB" \
 	  .ci/with-postgres sh -c '$(PY) -m bench.run --database-url "$$DATABASE_URL" $(BENCH_ARGS)' \
 	  || { s=$$?; [ $$s -gt $$status ] && status=$$s; }; \
-	$(PY) -m bench.both || status=1; \
+	$(PY) -m bench.run --compare $(BENCH_ARGS) || status=1; \
 	exit $$status
 
 soak: setup-dev

@@ -6,11 +6,9 @@
 measures that, and drops it at the end (`--keep-db` keeps it, for `--reuse`). Logs, the seed's
 sidecar and the static files stay in the folder of `--db` either way.
 
-What is not Django's business lives here, one branch per database: the bare-driver references
-(scan, single-row INSERT transactions), the storage figures (`dbstat` on SQLite,
-`pg_total_relation_size` on PostgreSQL) and the page picker's reads. Plain SQL on purpose: the
-references measure the driver without Django, and the page picker reads a baseline's database
-with the same code as this tree's.
+What is not Django's business lives here, one branch per database: the bare scan of the log
+and the storage figures (`dbstat` on SQLite, `pg_total_relation_size` on PostgreSQL). Plain SQL
+on purpose: the references measure the driver without Django.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import json
 import os
 import sqlite3
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -100,12 +97,12 @@ class BenchDatabase:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(f"{self.path}{suffix}")
 
-    def connect(self):
+    def connect(self, *, autocommit: bool = False):
         """A bare DB-API connection (sqlite3 or psycopg), outside Django."""
         if self.on_postgres:
             import psycopg
 
-            return psycopg.connect(self.url)
+            return psycopg.connect(self.url, autocommit=autocommit)
         return sqlite3.connect(self.path)
 
     @property
@@ -142,110 +139,55 @@ def _admin(url: str):
 
 
 def storage(db: BenchDatabase) -> dict:
-    """Bytes per event: the whole database, and per table (its rows vs its indexes)."""
-    if db.on_postgres:
-        return _storage_postgres(db)
-    return _storage_sqlite(db.path)
-
-
-def _storage_postgres(db: BenchDatabase) -> dict:
+    """Bytes per event (the whole database / events), the raw row (the bytes of an event's own
+    record) and, per table, its rows' and its indexes' bytes, largest first."""
     with contextlib.closing(db.connect()) as connection:
-        connection.execute("ANALYZE")  # fresh row estimates (an exact COUNT of each is slow)
-        events = connection.execute("SELECT COUNT(*) FROM events_event").fetchone()[0]
-        size = connection.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-        rows = connection.execute(
-            "SELECT c.relname, pg_table_size(c.oid), pg_indexes_size(c.oid), "
-            "pg_total_relation_size(c.oid), c.reltuples::bigint "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname = current_schema() "
-            "ORDER BY pg_total_relation_size(c.oid) DESC"
-        ).fetchall()
-        tables = {}
-        for name, table_bytes, index_bytes, total, estimate in rows:
-            indexes = dict(
-                connection.execute(
-                    "SELECT i.relname || ' (' || pg_get_indexdef(i.oid) || ')', "
-                    "pg_relation_size(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = "
-                    "x.indexrelid WHERE x.indrelid = %s::regclass",
-                    [name],
-                ).fetchall()
+        run = lambda sql: connection.execute(sql).fetchall()  # noqa: E731
+        if db.on_postgres:
+            connection.execute("ANALYZE")  # fresh row estimates (an exact COUNT is slow)
+            size = run("SELECT pg_database_size(current_database())")[0][0]
+            raw = run("SELECT avg(pg_column_size(e.*)) FROM events_event e")[0][0]
+            tables = run(
+                "SELECT c.relname, pg_table_size(c.oid), pg_indexes_size(c.oid), c.reltuples "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
             )
-            tables[name] = {
-                "table_bytes": table_bytes,  # heap + TOAST + free-space and visibility maps
-                "index_bytes": index_bytes,
-                "total_bytes": total,
-                "rows": max(estimate, 0),  # the planner's estimate (exact COUNT is slow)
-                "indexes": indexes,
-            }
-    result = {
-        "file_bytes": size,  # pg_database_size: every relation, the catalogue included
+            free = 0
+        else:
+            run("PRAGMA wal_checkpoint(TRUNCATE)")
+            size = sum(
+                os.path.getsize(f"{db.path}{s}")
+                for s in ("", "-wal")
+                if os.path.exists(f"{db.path}{s}")
+            )
+            free = run("PRAGMA freelist_count")[0][0] * run("PRAGMA page_size")[0][0]
+            owner = dict(run("SELECT name, tbl_name FROM sqlite_master"))
+            pages: dict[str, list] = {}
+            for name, used, payload in run(
+                "SELECT name, SUM(pgsize), SUM(payload) FROM dbstat GROUP BY name"
+            ):
+                entry = pages.setdefault(owner.get(name, name), [0, 0, 0])
+                entry[0 if owner.get(name, name) == name else 1] += used
+                entry[2] += payload if owner.get(name, name) == name else 0
+            events = run("SELECT COUNT(*) FROM events_event")[0][0]
+            raw = pages.get("events_event", [0, 0, 0])[2] / max(events, 1)
+            tables = [(name, t, i, None) for name, (t, i, _) in pages.items()]
+        events = run("SELECT COUNT(*) FROM events_event")[0][0]
+    ordered = sorted(tables, key=lambda row: -(row[1] + row[2]))
+    log_table = next((row for row in ordered if row[0] == "events_event"), None)
+    return {
+        "file_bytes": size,
+        "free_bytes": free,
         "events": events,
         "bytes_per_event": round(size / events, 1) if events else 0.0,
-        "free_bytes": 0,  # dead tuples are not split out (see the per-table figures)
-        "tables": tables,
+        "raw_row_bytes": round(float(raw or 0), 1),
+        "event_table_bytes_per_event": round(log_table[1] / events, 1) if events else None,
+        "event_index_bytes_per_event": round(log_table[2] / events, 1) if events else None,
+        "tables": {
+            name: {"table_bytes": t, "index_bytes": i, "total_bytes": t + i, "rows_estimate": n}
+            for name, t, i, n in ordered
+        },
     }
-    log_table = tables.get("events_event")
-    if log_table and events:
-        result["event_table_bytes_per_event"] = round(log_table["table_bytes"] / events, 1)
-        result["event_index_bytes_per_event"] = round(log_table["index_bytes"] / events, 1)
-    return result
-
-
-def _storage_sqlite(db: Path) -> dict:
-    connection = sqlite3.connect(db)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    events = connection.execute("SELECT COUNT(*) FROM events_event").fetchone()[0]
-    main = os.path.getsize(db)
-    wal = os.path.getsize(f"{db}-wal") if os.path.exists(f"{db}-wal") else 0
-    page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-    free_pages = connection.execute("PRAGMA freelist_count").fetchone()[0]
-    result = {
-        "file_bytes": main + wal,
-        "main_bytes": main,
-        "wal_bytes_after_checkpoint": wal,
-        "page_size": page_size,
-        "free_bytes": free_pages * page_size,
-        "events": events,
-        "bytes_per_event": round((main + wal) / events, 1) if events else 0.0,
-    }
-    owner = dict(connection.execute("SELECT name, tbl_name FROM sqlite_master"))
-    try:
-        sizes = connection.execute(
-            "SELECT name, SUM(pgsize), SUM(payload) FROM dbstat GROUP BY name"
-        ).fetchall()
-    except sqlite3.OperationalError:  # SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
-        result["tables"] = None
-    else:
-        tables: dict[str, dict] = {}
-        for name, pages, payload in sizes:
-            table = owner.get(name, name)
-            entry = tables.setdefault(
-                table, {"table_bytes": 0, "index_bytes": 0, "rows": None, "indexes": {}}
-            )
-            entry["index_bytes" if name != table else "table_bytes"] += pages
-            if name == table:
-                entry["payload_bytes"] = payload
-            else:
-                columns = [r[2] for r in connection.execute(f'PRAGMA index_info("{name}")')]
-                entry["indexes"][f"{name} ({', '.join(map(str, columns))})"] = pages
-        for table, entry in tables.items():
-            if table.startswith("sqlite_"):
-                continue
-            with contextlib.suppress(sqlite3.OperationalError):
-                entry["rows"] = connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
-        ordered = sorted(
-            tables.items(), key=lambda kv: -(kv[1]["table_bytes"] + kv[1]["index_bytes"])
-        )
-        result["tables"] = dict(ordered)
-        log_table = tables.get("events_event")
-        if log_table and events:
-            result["event_table_bytes_per_event"] = round(log_table["table_bytes"] / events, 1)
-            result["event_index_bytes_per_event"] = round(log_table["index_bytes"] / events, 1)
-            result["event_payload_bytes_per_event"] = round(
-                log_table.get("payload_bytes", 0) / events, 1
-            )
-    connection.close()
-    return result
 
 
 # --- bare-driver references ----------------------------------------------------------------------
@@ -292,63 +234,4 @@ def reference_scan(db: BenchDatabase) -> dict:
         "scan_events": count,
         "scan_seconds": round(seconds, 2),
         "scan_events_per_s": round(count / seconds, 1) if seconds else 0.0,
-    }
-
-
-def reference_inserts(db: BenchDatabase, *, count: int) -> dict:
-    """The bare driver: single-row INSERT transactions per second, a row about an event's size.
-
-    SQLite: `BEGIN IMMEDIATE … COMMIT` into a fresh file in the same folder, with the app's
-    PRAGMAs. PostgreSQL: `BEGIN … COMMIT` into a scratch table of the bench database (same
-    server, same durability settings), dropped afterwards.
-    """
-    payload = json.dumps({"from_state": "approved", "to_state": "in_fulfilment", "pad": "x" * 500})
-    if db.on_postgres:
-        import psycopg
-
-        connection = psycopg.connect(db.url, autocommit=True)
-        table = f"bench_reference_{os.getpid()}"
-        try:
-            connection.execute(
-                f"CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, stream_id UUID, payload JSONB)"
-            )
-            started = time.perf_counter()
-            for _ in range(count):
-                with connection.transaction():
-                    connection.execute(
-                        f"INSERT INTO {table} (stream_id, payload) VALUES (%s, %s)",
-                        (uuid.uuid4(), payload),
-                    )
-            seconds = time.perf_counter() - started
-        finally:
-            with contextlib.suppress(Exception):
-                connection.execute(f"DROP TABLE IF EXISTS {table}")
-            connection.close()
-    else:
-        path = db.folder / f"reference-inserts-{os.getpid()}.sqlite3"
-        connection = sqlite3.connect(path, isolation_level=None)
-        try:
-            for pragma in sqlite_tuning():
-                connection.execute(pragma)
-            connection.execute(
-                "CREATE TABLE event (id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT)"
-            )
-            started = time.perf_counter()
-            for _ in range(count):
-                connection.execute("BEGIN IMMEDIATE")
-                connection.execute(
-                    "INSERT INTO event (stream_id, payload) VALUES (?, ?)",
-                    (uuid.uuid4().hex, payload),
-                )
-                connection.execute("COMMIT")
-            seconds = time.perf_counter() - started
-        finally:
-            connection.close()
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(f"{path}{suffix}")
-    return {
-        "insert_transactions": count,
-        "seconds": round(seconds, 3),
-        "insert_transactions_per_s": round(count / seconds, 1) if seconds else 0.0,
     }

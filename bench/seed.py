@@ -1,47 +1,24 @@
 """Seed the benchmark database: companies, users, and an event log of realistic orders.
 
-Order of work (`seed`):
+`seed` migrates an empty database, creates N companies with one user per role (the demo
+password, hashed once and shared), puts a few hundred orders through `orders.commands` (the real
+write path, one command per event) and writes every other order through the FAST PATH: the
+commands manage ~150 events/s, a million events would take two hours; the fast path writes the
+same rows in minutes and cuts no corner that changes what is stored:
 
-1. migrate a fresh SQLite file; create N companies with one user per role (password
-   `accounts.demo.DEMO_PASSWORD`, hashed once and shared, so seeding does not spend a minute in
-   PBKDF2);
-2. put a few hundred orders through `orders.commands`, the real write path (FSM, validation,
-   permissions, `events.store.append`, inline projections), one command per event;
-3. write every other order through the FAST PATH below;
-4. `bench.run` then builds the read models with `rebuild_projections` (and measures it) and
-   checks the log with `events.verification.verify_log`.
-
-FAST PATH
----------
-The commands manage about 150 events/s, so a million events would take about two hours. The
-fast path writes the same rows in minutes, and cuts no corner that changes what is stored:
-
-- every order follows a plan (`plan_order`): `orders.demo.order_plan`'s path through the
-  workflow, plus an occasional draft revision and a few notes (the demo plan alone averages six
-  events per order; the notes bring the log to about ten per order, i.e. ~1M events for 100,000
-  orders). All orders' steps are merged by time, as in `orders.demo.seed_orders`, so
-  consecutive log positions belong to different orders, as in a real log;
+- each order follows a plan (`plan_order`): `orders.demo.order_plan`'s path through the
+  workflow, an occasional draft revision and a few notes (~10 events per order); all orders'
+  steps are merged by time (`timeline`), so consecutive positions belong to different orders;
 - each step becomes the event the command would record (`fast_event`): the same event classes
-  built from the same cleaned input (`orders.validation.clean_order` / `clean_fields`), with
-  the commands' own helpers for the order number, the guards (FSM state, permission,
-  conditions) and the target state, the order's state moved on by `orders.aggregate.evolve`,
-  and the actor chosen as in `orders.demo` (managers approve, reject, resume and cancel
-  approved work);
-- each event becomes the row `events.store.append` would write: `to_payload()`, the metadata
-  of `events.store.event_metadata` (correlation_id "-", as outside a request), the hash chain
-  continued from the log's head with `events.hashing.event_hash` (what
-  `events.store.hash_of` computes), and every column encoded as Django encodes it for
-  SQLite (UUIDs as 32 hex digits, datetimes as naive UTC text, JSON via `json.dumps`);
-- rows go in with one `executemany` per 50,000 events, each in its own IMMEDIATE transaction.
-  The append-only triggers only refuse UPDATE and DELETE, so INSERT needs no bypass. During the
-  bulk insert the connection runs with `synchronous=OFF` and a 1 GB page cache (seeding only;
-  the file stays in WAL mode and every later connection uses the normal settings).
+  from the same cleaned input, the commands' own helpers for the order number, the guards and
+  the target state, the order moved on by `orders.aggregate.evolve`;
+- each event becomes the row `events.store.append` would write (payload, metadata, the HMAC
+  chain continued from the log's head, every column encoded as Django encodes it), inserted with
+  one `executemany` per 50,000 events (append-only triggers refuse only UPDATE and DELETE).
 
-`tests/test_bench.py` puts the same plans through the commands and through the fast path and
-checks that the events are identical (type, schema version, payload, metadata keys, the
-values of the actor fields), that the rows encode as Django would store them, and that the
-log verifies. `bench.run` repeats the comparison on the seeded database itself: the orders
-seeded through the commands are re-planned and their fast-path events compared with the log.
+tests/test_bench.py checks that the fast path and the commands give identical events for the
+same plans and that the rows are stored as Django stores them; `bench.run` repeats the
+comparison on every seeded database (`compare_with_commands`).
 """
 
 from __future__ import annotations

@@ -30,31 +30,29 @@ import argparse
 import collections
 import dataclasses
 import functools
-import http.client
 import math
 import os
 import random
 import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-from http.cookies import SimpleCookie
 from pathlib import Path
 
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from bench.server import HOST, Server
+
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # the only address the soak ever connects to
 SETTINGS_MODULE = "soak_settings"  # written into the temporary folder (see `write_settings`)
 
 REQUEST_TIMEOUT = 30.0  # longer than the server's 20 s SQLite busy_timeout
-START_TIMEOUT = 40.0  # for waitress to answer /healthz
 LOGIN_TIMEOUT = 90.0  # all clients logged in (PBKDF2 costs ~1 s of CPU per login)
 MAX_VISITS = 100_000  # per client, whatever the duration
 RETRY_PAUSE = 0.2  # after a connection error, before the client tries again
@@ -194,108 +192,11 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.
     )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    """Nothing listens on 127.0.0.1:port (bound as waitress binds it, with SO_REUSEADDR)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-        return True
-
-
-class Server:
-    """One waitress process on 127.0.0.1:port, logging to a file; start, kill, stop."""
-
-    def __init__(self, port: int, env: dict[str, str], log: Path):
-        self.port, self.env, self.log = port, env, log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        """Start waitress and wait for /healthz; returns the seconds it took."""
-        started = time.monotonic()
-        if not port_is_free(self.port):
-            # Whatever listens there (`make run`?) would answer /healthz in waitress's place,
-            # and the clients would write to its database.
-            raise RuntimeError(f"{HOST}:{self.port} is in use by another process.")
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "waitress",
-                    f"--listen={HOST}:{self.port}",
-                    "--threads=8",
-                    "config.wsgi:application",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        while time.monotonic() - started < START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"waitress exited with {self.process.returncode}.\n{self.tail()}"
-                )
-            if self.healthy() and self.process.poll() is None:
-                return time.monotonic() - started
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(
-            f"waitress did not answer /healthz in {START_TIMEOUT:.0f}s.\n{self.tail()}"
-        )
-
-    def healthy(self) -> bool:
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=2)
-        try:
-            connection.request("GET", "/healthz")
-            return connection.getresponse().status == 200
-        except (OSError, http.client.HTTPException):
-            return False
-        finally:
-            connection.close()
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup, no graceful close of connections or transactions."""
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
 def start_server(port: int, env: dict[str, str], log: Path) -> Server:
-    """Start waitress on `port`, or on a free one (three tries: another process may take the
-    free port between our probe and waitress binding it)."""
-    attempts = 1 if port else 3
-    for attempt in range(1, attempts + 1):
-        server = Server(port or free_port(), env, log)
-        try:
-            server.start()
-        except RuntimeError:
-            if attempt == attempts:
-                raise
-        else:
-            return server
+    """waitress on `port` (0: a free one), healthy before this returns."""
+    server = Server(env, log, port)
+    server.start()
+    return server
 
 
 # --- the clients ----------------------------------------------------------------------------
@@ -340,8 +241,7 @@ class Client(threading.Thread):
         super().__init__(name=f"client-{index}", daemon=True)
         self.index, self.username, self.soak, self.orders = index, username, soak, orders
         self.rng = random.Random(f"{soak.seed}:{index}")
-        self.cookies: dict[str, str] = {}
-        self.connection: http.client.HTTPConnection | None = None
+        self.session = requests.Session()  # its cookies, one keep-alive connection
         self.logged_in = False
         self.error = ""
 
@@ -356,8 +256,7 @@ class Client(threading.Thread):
         except Exception as error:  # reported in the summary; the soak then fails
             self.error = f"{type(error).__name__}: {error}"
         finally:
-            if self.connection is not None:
-                self.connection.close()
+            self.session.close()
 
     def log_in(self, until: float) -> bool:
         while time.monotonic() < until and not self.soak.stop.is_set():
@@ -371,7 +270,7 @@ class Client(threading.Thread):
                     "next": "",
                 }
                 answer = self.call("login", "POST", "/accounts/login/", form)
-                if answer and answer.status == 302 and "sessionid" in self.cookies:
+                if answer and answer.status == 302 and "sessionid" in self.session.cookies:
                     return True
                 if answer and answer.status < 500:
                     self.error = f"log-in refused with HTTP {answer.status}"
@@ -441,9 +340,10 @@ class Client(threading.Thread):
         answer, outcome = None, "answered"
         try:
             answer = self.send(method, path, form)
-        except ConnectionRefusedError:
-            outcome = "refused"
-        except (OSError, http.client.HTTPException):
+        except requests.ConnectionError as error:  # refused: the connection was never made
+            reason = getattr(error.args[0], "reason", None) if error.args else None
+            outcome = "refused" if isinstance(reason, NewConnectionError) else "lost"
+        except requests.RequestException:
             outcome = "lost"
         self.soak.record(
             Record(
@@ -463,27 +363,14 @@ class Client(threading.Thread):
         return answer
 
     def send(self, method: str, path: str, form: dict | None) -> Answer:
-        if self.connection is None:
-            connection = http.client.HTTPConnection(HOST, self.soak.port, timeout=REQUEST_TIMEOUT)
-            connection.connect()  # ConnectionRefusedError here: nothing was sent
-            self.connection = connection
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            self.connection.request(method, path, body, headers)
-            response = self.connection.getresponse()
-            text = response.read().decode("utf-8", errors="replace")
-        except BaseException:
-            self.connection.close()
-            self.connection = None
-            raise
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.coded_value
-        return Answer(response.status, response.headers.get("Location", ""), text)
+        response = self.session.request(
+            method,
+            f"http://{HOST}:{self.soak.port}{path}",
+            data=form,
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT,
+        )
+        return Answer(response.status_code, response.headers.get("Location", ""), response.text)
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -734,77 +621,66 @@ def summary(
     args, outcome: Outcome, checks: list[Check], figures: dict, port: int, phases: dict
 ) -> str:
     records = outcome.records
-    load = [r for r in records if r.at >= 0 and r.status is not None]
     writes = [r for r in records if r.is_write]
-    statuses = collections.Counter(r.status for r in records if r.status is not None)
-    by_class = collections.Counter(_status_class(r.status) for r in records if r.status)
-    latencies = sorted(r.seconds for r in writes if r.status is not None)
-    rate = len(load) / outcome.seconds if outcome.seconds else 0.0
-    write_rate = sum(r.succeeded for r in writes) / outcome.seconds if outcome.seconds else 0.0
+    answered = [r for r in records if r.status is not None]
+    seconds = outcome.seconds or float("inf")
+    succeeded = sum(r.succeeded for r in writes)
+    count = lambda test, rows=records: sum(1 for r in rows if test(r))  # noqa: E731
+    rows = [
+        ("requests", len(records), f"({count(lambda r: r.at >= 0, answered) / seconds:,.1f} "
+         "answered/s during the load)"),
+        *((f"  {label}", count(lambda r, k=kind: r.kind == k), "") for kind, label in (
+            ("login", "logins (GET + POST)"), ("detail", "order pages (GET)"),
+            ("transition", "transitions (POST)"), ("note", "notes (POST)"))),
+        ("responses 2xx/3xx", count(lambda r: r.status < 400, answered), ""),
+        ("responses 409", count(lambda r: r.status == 409, answered), ""),
+        ("responses other 4xx", count(lambda r: 400 <= r.status != 409 and r.status < 500,
+                                      answered), ""),
+        ("responses 5xx", count(lambda r: r.status >= 500, answered), ""),
+        ("connection refused (not sent)", count(lambda r: r.outcome == "refused"), ""),
+        ("answer lost (sent, no response)", count(lambda r: r.outcome == "lost"), ""),
+        ("", "", ""),
+        ("writes (transitions + notes)", len(writes), ""),
+        ("  succeeded (303)", succeeded, f"({succeeded / seconds:,.1f}/s)"),
+        ("  409, stale on purpose", count(lambda r: r.stale and r.status == 409, writes), ""),
+        ("  409, lost a race", count(lambda r: not r.stale and r.status == 409, writes), ""),
+        ("  lost answer, committed", figures["lost_committed"], ""),
+        ("  lost answer, not committed", figures["lost_writes"] - figures["lost_committed"], ""),
+        ("new events in the log", figures["new_events"], ""),
+    ]  # fmt: skip
     mode = "kill + restart" if args.kill else "steady"
     lines = [
         f"Ledgerline soak ({mode}): {args.clients} clients, {args.duration:g}s of load, "
         f"{args.orders} orders, waitress on {HOST}:{port}",
         "",
-        f"  {'requests':<34}{len(records):>8}   ({rate:,.1f} answered/s during the load)",
-        f"  {'  logins (GET + POST)':<34}{sum(r.kind == 'login' for r in records):>8}",
-        f"  {'  order pages (GET)':<34}{sum(r.kind == 'detail' for r in records):>8}",
-        f"  {'  transitions (POST)':<34}{sum(r.kind == 'transition' for r in records):>8}",
-        f"  {'  notes (POST)':<34}{sum(r.kind == 'note' for r in records):>8}",
-        f"  {'responses 2xx/3xx':<34}{by_class['2xx/3xx']:>8}",
-        f"  {'responses 409':<34}{by_class['409']:>8}",
-        f"  {'responses other 4xx':<34}{by_class['other 4xx']:>8}",
-        f"  {'responses 5xx':<34}{by_class['5xx']:>8}",
-        f"  {'connection refused (not sent)':<34}{sum(r.outcome == 'refused' for r in records):>8}",
-        f"  {'answer lost (sent, no response)':<34}{sum(r.outcome == 'lost' for r in records):>8}",
-        "",
-        f"  {'writes (transitions + notes)':<34}{len(writes):>8}",
-        f"  {'  succeeded (303)':<34}{sum(r.succeeded for r in writes):>8}   ({write_rate:,.1f}/s)",
-        f"  {'  409, stale on purpose':<34}{sum(r.stale and r.status == 409 for r in writes):>8}",
-        f"  {'  409, lost a race':<34}{sum(not r.stale and r.status == 409 for r in writes):>8}",
-        f"  {'  lost answer, committed':<34}{figures['lost_committed']:>8}",
-        f"  {'  lost answer, not committed':<34}"
-        f"{figures['lost_writes'] - figures['lost_committed']:>8}",
-        f"  {'new events in the log':<34}{figures['new_events']:>8}",
+        *(
+            f"  {label:<34}{value:>8}   {note}".rstrip() if label else ""
+            for label, value, note in rows
+        ),
     ]
+    latencies = sorted(r.seconds * 1000 for r in writes if r.status is not None)
     if latencies:
         p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+        middle, last = statistics.median(latencies), latencies[-1]
         lines.append(
-            f"  {'write latency p50 / p95 / max':<34}"
-            f"{statistics.median(latencies) * 1000:>6.0f} / {p95 * 1000:.0f} / "
-            f"{latencies[-1] * 1000:.0f} ms"
+            f"  {'write latency p50 / p95 / max':<34}{middle:>6.0f} / {p95:.0f} / {last:.0f} ms"
         )
+    statuses = collections.Counter(r.status for r in answered)
     lines.append(f"  {'status codes':<34}{dict(sorted(statuses.items()))}")
-    lines.append(
-        f"  {'phases (s)':<34}"
-        + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
-    )
+    lines.append(f"  {'phases (s)':<34}" + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()))
     if args.kill:
-        back = (
-            f"healthy again after {outcome.restart_seconds:.2f}s"
-            if outcome.restart_seconds is not None
-            else "NOT restarted"
-        )
-        lines.append(
-            f"  {'kill':<34}SIGKILL at {outcome.killed_at or 0:.1f}s of load; restarted on the "
-            f"same port, {back}"
-        )
+        back = "NOT restarted"
+        if outcome.restart_seconds is not None:
+            back = f"healthy again after {outcome.restart_seconds:.2f}s"
+        lines.append(f"  {'kill':<34}SIGKILL at {outcome.killed_at or 0:.1f}s of load; "
+                     f"restarted on the same port, {back}")  # fmt: skip
     lines += ["", "Checks:"]
     lines += [
         f"  [{'PASS' if c.passed else 'FAIL'}] {c.name}" + (f" — {c.detail}" if c.detail else "")
         for c in checks
     ]
     passed = all(c.passed for c in checks)
-    lines += ["", "ALL CHECKS PASSED" if passed else "SOAK FAILED"]
-    return "\n".join(lines)
-
-
-def _status_class(status: int) -> str:
-    if status < 400:
-        return "2xx/3xx"
-    if status == 409:
-        return "409"
-    return "5xx" if status >= 500 else "other 4xx"
+    return "\n".join([*lines, "", "ALL CHECKS PASSED" if passed else "SOAK FAILED"])
 
 
 def parse_args(argv=None):

@@ -4,7 +4,6 @@ every figure (how fast is the benchmark's business, not the test's)."""
 import datetime as dt
 import json
 import random
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,24 +12,18 @@ import pytest
 from django.db import connection
 
 from accounts.models import Role
-from bench import baseline, load
 from bench import seed as seeding
-from bench.pages import REALISTIC_NAMES, evaluate_gate
-from bench.run import GATE_MISSED, REQUIRED_FIGURES, exit_code, figure, gate_of
+from bench.commands import MOVES, Ours, Peer, probe, summarize, timed_round
+from bench.database import sqlite_tuning
+from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate
+from bench.report import _get, goals
+from bench.run import GATE_MISSED, exit_code, gate_of
 from events.models import Event
 from events.verification import verify_log
 from orders.projectors import ORDER_EVENTS
 from tests.vendor import ON_POSTGRES
 
 ROOT = Path(__file__).resolve().parent.parent
-# The before/after part of the tiny run exports HEAD with `git archive` (a source tarball
-# without .git still runs the rest).
-IN_GIT_CHECKOUT = (
-    subprocess.run(
-        ["git", "rev-parse", "--verify", "HEAD"], cwd=ROOT, capture_output=True
-    ).returncode
-    == 0
-)
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 # 16 orders over 30 days with this seed cover every order event type, including a late
 # cancel (a Manager's) and a revised draft; the first test checks that it still does.
@@ -123,6 +116,93 @@ def test_fast_path_refuses_a_step_the_commands_would_refuse():
         seeding.fast_event(order, 1, actor=users[(0, Role.MANAGER)], company=companies[0])
 
 
+def test_peer_makes_the_same_moves_on_sqlite_at_the_apps_durability(tmp_path):
+    """The eventsourcing peer: one aggregate event per move, on a file with the app's PRAGMAs
+    (WAL, synchronous=NORMAL), its statements counted by sqlite3's trace callback and its WAL
+    pages from the frame count."""
+    peer = Peer(tmp_path / "peer.sqlite3", sqlite_tuning())
+    rng = random.Random(1)
+
+    timed = summarize([timed_round(peer, 3, rng)])
+    figures = probe(peer, 2, rng)
+
+    assert timed["commands"] == 3 * (1 + len(MOVES)) and timed["per_s"] > 0
+    assert peer.events() == 5 * (1 + len(MOVES))
+    # place: one INSERT; each move: the stream's SELECT (repository.get) and one INSERT.
+    assert figures["statements_per_command"] == round((1 + 2 * len(MOVES)) / 6, 2)
+    assert 1 <= figures["wal_pages_per_commit"] < 10
+    for raw in peer.raw:
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    topics = {
+        row[0].rsplit(".", 1)[-1] for row in peer.raw[0].execute("SELECT topic FROM stored_events")
+    }
+    assert topics == {
+        "Placed",
+        "Submitted",
+        "Approved",
+        "FulfilmentStarted",
+        "Shipped",
+        "Delivered",
+    }
+
+
+@pytest.mark.django_db
+def test_our_variant_places_and_delivers_an_order_counting_every_statement_django_sends():
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.models import Order
+
+    seeding.create_companies_and_users(1)
+    ours, counter, latencies = Ours(), [0, 0], []
+
+    with CaptureQueriesContext(connection) as captured, ours.counting(counter):
+        ours.cycle(random.Random(1), latencies)
+
+    sent = [
+        q["sql"]
+        for q in captured.captured_queries
+        if not q["sql"].lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"))
+    ]
+    assert len(latencies) == 1 + len(MOVES)
+    assert counter[0] == len(sent) >= 2 * len(latencies)
+    assert Order.objects.get().state == "delivered"
+
+
+def goal_row(results: dict, prefix: str) -> dict:
+    return next(row for row in goals(results) if row["figure"].startswith(prefix))
+
+
+def test_goals_compare_each_figure_with_its_same_run_reference():
+    def sqlite_results(vs_peer: float) -> dict:
+        ours = {"per_s": 100.0 * vs_peer, "cpu_ms": 2.0, "statements_per_command": 8}
+        ours["wal_pages_per_commit"] = 12.0
+        peer = {"per_s": 100.0, "cpu_ms": 0.25, "statements_per_command": 1.83}
+        peer.update(wal_pages_per_commit=2.0, events=1000, file_bytes=300_000)
+        return {
+            "machine": {"database": "sqlite"},
+            "commands": {"ours": ours, "peer": peer, "bare": {"per_s": 10_000.0},
+                         "vs_peer": vs_peer, "vs_bare": vs_peer / 100},
+            "storage": {"bytes_per_event": 900.0, "raw_row_bytes": 600.0},
+        }  # fmt: skip
+
+    assert goal_row(sqlite_results(0.5), "commands/s vs the peer")["met"] is True
+    assert goal_row(sqlite_results(0.49), "commands/s vs the peer")["met"] is False
+    assert goal_row(sqlite_results(0.5), "statements per command")["met"] is True
+    wal = goal_row(sqlite_results(0.5), "WAL pages")
+    assert (wal["met"], wal["ratio"]) == (False, 6.0)
+    storage = goal_row(sqlite_results(0.5), "storage B/event vs the raw row")
+    assert (storage["ratio"], storage["met"]) == (1.5, True)
+    assert goal_row(sqlite_results(0.5), "storage B/event vs the peer")["reference"] == 300.0
+    postgres = {
+        "machine": {"database": "postgresql"},
+        "commands": {"ours": {"per_s": 60.0}, "bare": {"per_s": 300.0}, "vs_bare": 0.2},
+        "rebuild": {"events_per_s": 10.0, "vs_scan": 0.5, "reference": {"scan_events_per_s": 20}},
+    }
+    assert goal_row(postgres, "PostgreSQL commands/s")["met"] is False
+    assert goal_row(postgres, "PostgreSQL rebuild events/s")["met"] is True
+
+
 def realistic_figures(**overrides) -> dict:
     """Synthetic realistic-phase figures: every page 150 samples, p95 20 ms, no errors."""
     pages = {name: {"requests": 150, "errors": 0, "p95_ms": 20.0} for name in REALISTIC_NAMES}
@@ -172,7 +252,7 @@ def test_exit_code_is_zero_when_the_gate_passes_and_gate_missed_when_it_fails():
             "gate": evaluate_gate(gate_pages, p95_limit_ms=50, min_samples=100),
             "other_cpu_cores": 0.1,
         }
-        results = {"pages": {"current": {"realistic": realistic}}, "missing_figures": []}
+        results = {"pages": {"realistic": realistic}}
         results["gate"] = gate_of(results)
         return results
 
@@ -180,121 +260,94 @@ def test_exit_code_is_zero_when_the_gate_passes_and_gate_missed_when_it_fails():
     assert exit_code(run(realistic_figures(list={"p95_ms": 51})), []) == GATE_MISSED
     assert exit_code(run(realistic_figures()), ["commands"]) == 1
     assert run(realistic_figures())["gate"]["machine_busy"] is False
-    not_measured = {"pages": {"current": {}}, "missing_figures": []}
+    not_measured = {"pages": {}}
     not_measured["gate"] = gate_of(not_measured)
     assert not_measured["gate"]["passed"] is None and exit_code(not_measured, []) == 0
 
 
-def test_think_times_come_from_each_clients_seeded_generator():
-    def draws(seed: int) -> list[list[float]]:
-        sessions = [load.Session("127.0.0.1", 9) for _ in range(3)]  # never connects
-        seen: list[list[float]] = [[] for _ in sessions]
-
-        def task(session, recorder, rng):
-            seen[sessions.index(session)].append(rng.random())
-
-        load.run_phase(sessions, task, duration=0.2, think=(0.0, 0.0), seed=seed)
-        return [values[:5] for values in seen]
-
-    first, again, other = draws(7), draws(7), draws(8)
-
-    assert all(len(values) == 5 for values in first)
-    assert first == again
-    assert first != other
-    assert len({tuple(values) for values in first}) == 3  # each client its own sequence
-
-
-def test_baseline_database_copy_holds_every_committed_row_of_a_live_wal_file(tmp_path):
-    source, target = tmp_path / "live.sqlite3", tmp_path / "copy" / "bench.sqlite3"
-    target.parent.mkdir()
-    writer = sqlite3.connect(source, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute("PRAGMA wal_autocheckpoint=0")  # the rows stay in the WAL file
-    writer.execute("CREATE TABLE t (n INTEGER)")
-    writer.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(500)])
-    (tmp_path / "live.seed.json").write_text('{"params": {}}')
-
-    baseline.copy_database(source, target)
-
-    with sqlite3.connect(target) as copy:
-        assert copy.execute("SELECT COUNT(*), SUM(n) FROM t").fetchone() == (500, 124750)
-        assert copy.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert (target.parent / "bench.seed.json").exists()
-    writer.close()
+VARIANT_FIGURES = ("per_s", "cpu_ms", "p95_ms", "statements_per_command")
+REQUIRED_FIGURES = (
+    "dataset.orders",
+    "dataset.events",
+    "dataset.verify.events_per_s",
+    "rebuild.events_per_s",
+    "rebuild.peak_rss_mib",
+    "rebuild.reference.scan_events_per_s",
+    "rebuild.vs_scan",
+    "storage.bytes_per_event",
+    "storage.raw_row_bytes",
+    "commands.vs_bare",
+    "commands.witness_cost_cpu_us",
+    *(
+        f"commands.{variant}.{figure}"
+        for variant in ("ours", "ours_no_witness", "bare")
+        for figure in VARIANT_FIGURES
+    ),
+    *(
+        f"pages.realistic.pages.{name}.{f}"
+        for name in REALISTIC_NAMES
+        for f in ("requests", "p95_ms")
+    ),
+    *(f"pages.capacity.{key}.{f}" for key in PAGES for f in ("rps", "p95_ms")),
+    *(f"pages.capacity.{key}.rps_vs_minimal" for key in PAGES if key != "minimal"),
+    *(f"pages.single.{key}.p50_ms" for key in PAGES),
+)
+PEER_FIGURES = (
+    "commands.vs_peer",
+    "commands.peer.events",
+    "commands.ours.wal_pages_per_commit",
+    "commands.peer.wal_pages_per_commit",
+    *(f"commands.peer.{figure}" for figure in VARIANT_FIGURES),
+)
 
 
-def run_tiny_bench(tmp_path, results_name: str, *args: str):
-    """Run `bench.run --tiny` with `args` into `tmp_path`: (the finished process, its results
-    JSON `results_name`), after checking that the exit code agrees with the gate (whether the
-    gate passes depends on the machine)."""
-    results_dir = tmp_path / "results"
+def run_tiny_bench(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`bench.run --tiny` into `tmp_path`: the finished process and its results JSON, after
+    checking that the exit code agrees with the gate (whether the gate passes depends on how
+    busy the machine is) and that every figure the run must report is a number."""
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--tiny",
-            *args,
-            "--db",
-            str(tmp_path / "bench.sqlite3"),
-            "--results-dir",
-            str(results_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    results = json.loads((results_dir / results_name).read_text())
+        [sys.executable, "-m", "bench.run", "--tiny", *args, "--db", str(tmp_path / "b.sqlite3"),
+         "--results-dir", str(tmp_path / "results")],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    written = list((tmp_path / "results").glob("*.json"))
+    assert len(written) == 1, completed.stdout[-3000:] + completed.stderr[-5000:]
+    results = json.loads(written[0].read_text())
     expected_code = 0 if results["gate"]["passed"] else GATE_MISSED
     assert completed.returncode == expected_code, (
         completed.stdout[-3000:] + completed.stderr[-5000:]
     )
+    required = REQUIRED_FIGURES + (() if ON_POSTGRES else PEER_FIGURES)
+    missing = [name for name in required if not isinstance(_get(results, name), int | float)]
+    assert missing == []
+    assert results["dataset"]["fast_path_check"]["differences"] == 0
+    assert results["dataset"]["verify"]["ok"] is True
+    assert results["gate"]["measured"] is True and set(results["gate"]["pages"]) == set(
+        REALISTIC_NAMES
+    )
+    pages = results["pages"]
+    assert pages["realistic"]["errors"] == 0 and pages["realistic"]["logins_failed"] == 0
+    assert all(pages["realistic"]["pages"][name]["requests"] > 0 for name in REALISTIC_NAMES)
+    for phase in ("single", "capacity"):
+        assert all(page["errors"] == 0 and page["requests"] > 0 for page in pages[phase].values())
+    assert "Goals (issue #25)" in completed.stdout
     return completed, results
 
 
 @pytest.mark.slow
-def test_tiny_benchmark_run_reports_every_figure_before_and_after(tmp_path):
-    """The whole `make bench` in miniature, with the page phases also run on HEAD (in a git
-    checkout), served from its own exported tree on a database seeded by its own code. Whether
-    the gate passes depends on the machine, so only that the exit code agrees with it is
-    asserted."""
-    completed, results = run_tiny_bench(
-        tmp_path,
-        "latest-tiny.json",
-        *(["--baseline-ref", "HEAD", "--baseline-db", "seed"] if IN_GIT_CHECKOUT else []),
-    )
-    missing = [
-        name
-        for name in REQUIRED_FIGURES
-        if not isinstance(figure(results, name), (int, float))
-        or isinstance(figure(results, name), bool)
-    ]
-    assert missing == []
-    assert results["dataset"]["fast_path_check"]["differences"] == 0
-    assert results["dataset"]["verify"]["ok"] is True
-    assert {t["target"] for t in results["targets"]} >= {
-        "commands: transitions/s",
-        "rebuild: events/s",
-        "rebuild: peak RSS MiB",
-    }
-    assert results["gate"]["measured"] is True
-    assert set(results["gate"]["pages"]) == set(REALISTIC_NAMES)
-    pages = results["pages"]
-    sides = ("current", "baseline") if IN_GIT_CHECKOUT else ("current",)
-    for side in sides:
-        realistic = pages[side]["realistic"]
-        assert realistic["errors"] == 0, realistic["pages"]
-        assert all(realistic["pages"][name]["requests"] > 0 for name in REALISTIC_NAMES)
-        assert set(pages[side]["single"]) == set(pages[side]["capacity"])
-        assert all(page["errors"] == 0 for page in pages[side]["capacity"].values())
-        assert all(page["errors"] == 0 for page in pages[side]["single"].values())
-    assert "| commands |" in completed.stdout
-    assert "**Realistic load, gated**" in completed.stdout
-    if IN_GIT_CHECKOUT:
-        assert pages["baseline_ref"]["database"] == "seed"
-        assert " → " in completed.stdout
-        assert not (tmp_path / f"baseline-{pages['baseline_ref']['commit'][:12]}" / "tree").exists()
+def test_tiny_benchmark_run_reports_every_figure_beside_the_peer_measured_in_the_same_run(tmp_path):
+    """The whole `make bench` in miniature: seed, rebuild, storage, the command rounds of ours,
+    the eventsourcing peer and the bare driver, and the three locust page phases."""
+    _, results = run_tiny_bench(tmp_path)
+
+    commands = results["commands"]
+    assert commands["setup"]["rounds"] == 3
+    assert all(len(commands[v]["per_s_rounds"]) == 3 for v in ("ours", "peer", "bare"))
+    assert commands["peer"]["events"] >= 3 * 6 * commands["setup"]["cycles"]
+    figures = {row["figure"] for row in results["goals"]}
+    assert any(f.startswith("commands/s vs the peer") for f in figures)
+    assert any(f.startswith("storage B/event vs the peer") for f in figures)
+    assert (tmp_path / "results" / "sqlite-tiny.json").exists()
 
 
 @pytest.mark.slow
@@ -307,15 +360,13 @@ def test_tiny_benchmark_run_on_postgresql_reports_every_figure_and_drops_its_dat
     import psycopg
 
     url = os.environ["DATABASE_URL"]
-    completed, results = run_tiny_bench(
-        tmp_path, "latest-postgresql-tiny.json", "--database-url", url
-    )
-    assert [name for name in REQUIRED_FIGURES if figure(results, name) is None] == []
+    _, results = run_tiny_bench(tmp_path, "--database-url", url)
+
     assert results["machine"]["database"] == "postgresql"
-    assert results["dataset"]["fast_path_check"]["differences"] == 0
-    assert results["dataset"]["verify"]["ok"] is True
+    assert results["commands"]["ours"]["wal_bytes_per_commit"] > 0
+    assert results["commands"]["bare"]["wal_bytes_per_commit"] > 0
     assert results["storage"]["tables"]["events_event"]["total_bytes"] > 0
-    assert "bare psycopg" in completed.stdout
+    assert any(row["figure"].startswith("PostgreSQL commands/s") for row in results["goals"])
     with psycopg.connect(url, autocommit=True) as admin:
         left = admin.execute("SELECT datname FROM pg_database WHERE datname LIKE '%_bench'")
         assert left.fetchall() == []

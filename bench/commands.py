@@ -1,0 +1,414 @@
+"""The commands section: our write path against its peers, in the same run, alternating rounds.
+
+Every variant makes the same moves: place an order, then submit, approve, start fulfilment,
+ship and deliver it, one command (one transaction) each:
+
+- `ours`: `orders.commands` (FSM, permission, policy, one event, inline projections, witness);
+- `ours_no_witness`: the same with the witness switched off (its cost per command);
+- `peer` (SQLite): the `eventsourcing` library (`Application` + `Aggregate`, one event per move,
+  `repository.get` then `save`) on its own file with **the app's PRAGMAs** (WAL,
+  synchronous=NORMAL: equal durability);
+- `bare`: the driver alone, one `BEGIN; INSERT (an event-sized row); COMMIT` per command
+  (SQLite with the app's PRAGMAs; PostgreSQL: psycopg on the same server, flushed).
+
+`--rounds` rounds, each running every variant for `--cycles` orders, the variants taking turns
+every few orders (the order of the turns rotated per round) so that the machine's busy moments
+fall on all alike. Per variant: commands/s and CPU per command
+(this process's `process_time`, the witness thread included), medians over the rounds. Then an
+untimed probe per variant: statements per command (ours: Django's `execute_wrapper`, which sees
+what Django sends, SAVEPOINTs included; the peer: sqlite3's trace callback; BEGIN/COMMIT/
+ROLLBACK not counted on either side) and, on SQLite, WAL pages per commit (autocheckpoint off,
+the WAL truncated, then the frame count `PRAGMA wal_checkpoint(PASSIVE)` reports).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import random
+import sqlite3
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+MOVES = ("submit", "approve", "start_fulfilment", "ship", "deliver")
+FROM_STATE = dict(
+    zip(MOVES, ("draft", "submitted", "approved", "in_fulfilment", "shipped"), strict=True)
+)
+SHIP_DATA = {"carrier": "DHL", "tracking_number": "TRK1234567890"}
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
+ROW = json.dumps({"from_state": "approved", "to_state": "in_fulfilment", "pad": "x" * 500})
+
+
+class PeerOrder(Aggregate):
+    """The peer's order: the same life cycle, each move an aggregate event."""
+
+    @event("Placed")
+    def __init__(self, company: str, details: dict, lines: list):
+        self.company, self.details, self.lines, self.state = company, details, lines, "draft"
+
+    @event("Submitted")
+    def submit(self):
+        self.state = "submitted"
+
+    @event("Approved")
+    def approve(self):
+        self.state = "approved"
+
+    @event("FulfilmentStarted")
+    def start_fulfilment(self):
+        self.state = "in_fulfilment"
+
+    @event("Shipped")
+    def ship(self, carrier: str, tracking_number: str):
+        self.state, self.carrier, self.tracking_number = "shipped", carrier, tracking_number
+
+    @event("Delivered")
+    def deliver(self):
+        self.state = "delivered"
+
+
+def open_peer(path: Path, pragmas: list[str]) -> tuple[Application, list[sqlite3.Connection]]:
+    """The peer on the SQLite file `path`, every connection of its pool tuned with `pragmas`.
+
+    The library opens its connections itself (WAL, default synchronous=FULL); the pool's
+    connection factory is wrapped so each gets the app's PRAGMAs, and the raw connections are
+    returned for the probes. (`_create_connection`, `_pool`, `_sqlite_conn` are the library's
+    names in 9.5; the bench pins that version.)
+    """
+    app = Application(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    )
+    pool, raw = app.recorder.datastore.pool, []
+
+    def tuned(connection):
+        for pragma in pragmas:
+            connection._sqlite_conn.execute(pragma)
+        raw.append(connection._sqlite_conn)
+        return connection
+
+    create = pool._create_connection
+    pool._create_connection = lambda: tuned(create())
+    for connection in pool._pool:
+        tuned(connection)
+    return app, raw
+
+
+def as_plain(details, lines) -> tuple[dict, list]:
+    return dataclasses.asdict(details), [dataclasses.asdict(line) for line in lines]
+
+
+class Variant:
+    """One way of carrying out the moves; `cycle` runs one order's six commands."""
+
+    name = ""
+    counts_statements = True
+
+    def cycle(self, rng: random.Random, latencies: list[float]) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def counting(self, counter: list[int]):
+        yield
+
+    def wal_connections(self) -> list:
+        return []
+
+
+class Ours(Variant):
+    def __init__(self, *, witness: bool = True):
+        from accounts.models import User
+
+        self.name = "ours" if witness else "ours_no_witness"
+        self.witness = witness
+        users = User.objects.filter(username__regex=r"\.(staff|manager)$").select_related("company")
+        by_company: dict = {}
+        for user in users:
+            by_company.setdefault(user.company.slug, {})[user.username.rsplit(".")[1]] = user
+        self.companies = [pair for _, pair in sorted(by_company.items()) if len(pair) == 2]
+
+    def cycle(self, rng, latencies):
+        from orders import commands
+        from orders.demo import order_input
+
+        with witness_switched(on=self.witness):
+            users = rng.choice(self.companies)
+            details, lines = order_input(rng)
+            started = time.perf_counter()
+            order = commands.place_order(actor=users["staff"], details=details, lines=lines)
+            latencies.append(time.perf_counter() - started)
+            for name in MOVES:
+                actor = users["manager" if name == "approve" else "staff"]
+                data = SHIP_DATA if name == "ship" else {}
+                started = time.perf_counter()
+                order = commands.transition(
+                    order.id, name, actor=actor, expected_version=order.version, **data
+                )
+                latencies.append(time.perf_counter() - started)
+
+    @contextlib.contextmanager
+    def counting(self, counter):
+        from django.db import connection
+
+        def count(execute, sql, params, many, context):
+            counter[0] += not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            yield
+
+    def wal_connections(self):
+        from django.db import connection
+
+        connection.ensure_connection()
+        return [connection.connection] if connection.vendor == "sqlite" else []
+
+
+class Peer(Variant):
+    name = "peer"
+
+    def __init__(self, path: Path, pragmas: list[str]):
+        self.app, self.raw = open_peer(path, pragmas)
+
+    def cycle(self, rng, latencies):
+        from orders.demo import order_input
+
+        details, lines = as_plain(*order_input(rng))
+        started = time.perf_counter()
+        order = PeerOrder(company=f"c{rng.randrange(10)}", details=details, lines=lines)
+        self.app.save(order)
+        latencies.append(time.perf_counter() - started)
+        for name in MOVES:
+            started = time.perf_counter()
+            order = self.app.repository.get(order.id)
+            if order.state != FROM_STATE[name]:  # the guard, as our FSM's
+                raise RuntimeError(f"peer: cannot {name} a {order.state} order")
+            getattr(order, name)(**(SHIP_DATA if name == "ship" else {}))
+            self.app.save(order)
+            latencies.append(time.perf_counter() - started)
+
+    @contextlib.contextmanager
+    def counting(self, counter):
+        def count(sql):
+            counter[0] += not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)
+
+        for connection in self.raw:
+            connection.set_trace_callback(count)
+        try:
+            yield
+        finally:
+            for connection in self.raw:
+                connection.set_trace_callback(None)
+
+    def wal_connections(self):
+        return self.raw
+
+    def events(self) -> int:
+        return self.raw[0].execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+
+
+class Bare(Variant):
+    """One event-sized row per transaction, on a scratch table (SQLite file / PostgreSQL)."""
+
+    name = "bare"
+
+    def __init__(self, database, folder: Path, pragmas: list[str]):
+        self.postgres = database.on_postgres
+        if self.postgres:
+            import psycopg
+
+            self.connection = psycopg.connect(database.url, autocommit=True)
+            self.table = f"bench_bare_{os.getpid()}"
+            self.connection.execute(
+                f"CREATE TABLE {self.table} (id BIGSERIAL PRIMARY KEY, stream_id UUID, "
+                "payload JSONB)"
+            )
+        else:
+            self.path = folder / "bare.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.connection = sqlite3.connect(self.path, isolation_level=None)
+            for pragma in pragmas:
+                self.connection.execute(pragma)
+            self.table = "event"
+            self.connection.execute(
+                "CREATE TABLE event (id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT)"
+            )
+
+    def cycle(self, rng, latencies):
+        for _ in range(1 + len(MOVES)):
+            started = time.perf_counter()
+            if self.postgres:
+                with self.connection.transaction():
+                    self.connection.execute(
+                        f"INSERT INTO {self.table} (stream_id, payload) VALUES (%s, %s)",
+                        (uuid.uuid4(), ROW),
+                    )
+            else:
+                self.connection.execute("BEGIN IMMEDIATE")
+                self.connection.execute(
+                    "INSERT INTO event (stream_id, payload) VALUES (?, ?)", (uuid.uuid4().hex, ROW)
+                )
+                self.connection.execute("COMMIT")
+            latencies.append(time.perf_counter() - started)
+
+    @contextlib.contextmanager
+    def counting(self, counter):
+        yield
+        counter[0] = counter[1]  # one INSERT per command, by construction
+
+    def wal_connections(self):
+        return [] if self.postgres else [self.connection]
+
+    def close(self) -> None:
+        if self.postgres:
+            self.connection.execute(f"DROP TABLE IF EXISTS {self.table}")
+        self.connection.close()
+
+
+@contextlib.contextmanager
+def witness_switched(*, on: bool):
+    """With `on=False`, commits register no witness checkpoint (for the witness's cost)."""
+    from events import witness
+
+    shipped = witness.witness_on_commit
+    if not on:
+        witness.witness_on_commit = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        witness.witness_on_commit = shipped
+
+
+def timed_round(variant: Variant, cycles: int, rng: random.Random, into: dict | None = None):
+    """`cycles` orders of `variant`, timed; added to `into` (a round's figures so far)."""
+    into = into or {"commands": 0, "seconds": 0.0, "cpu": 0.0, "latencies": []}
+    cpu, wall, before = time.process_time(), time.perf_counter(), len(into["latencies"])
+    for _ in range(cycles):
+        variant.cycle(rng, into["latencies"])
+    into["cpu"] += time.process_time() - cpu
+    into["seconds"] += time.perf_counter() - wall
+    into["commands"] += len(into["latencies"]) - before
+    return into
+
+
+def probe(variant: Variant, cycles: int, rng: random.Random, wal_position=None) -> dict:
+    """Statements per command and WAL per commit (SQLite: pages; PostgreSQL: bytes, from
+    `wal_position()`, the server's WAL position), over `cycles` untimed orders."""
+    connections = variant.wal_connections()
+    start = wal_position() if wal_position else None
+    for connection in connections:
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+    if connections:
+        connections[0].execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    counter, latencies = [0, 0], []
+    with variant.counting(counter):
+        for _ in range(cycles):
+            variant.cycle(rng, latencies)
+        counter[1] = len(latencies)
+    figures = {"statements_per_command": round(counter[0] / len(latencies), 2)}
+    if start is not None:
+        figures["wal_bytes_per_commit"] = round((wal_position() - start) / len(latencies))
+    if connections:
+        frames = connections[0].execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        figures["wal_pages_per_commit"] = round(frames / len(latencies), 2)
+        for connection in connections:
+            connection.execute("PRAGMA wal_autocheckpoint=1000")
+    return figures
+
+
+def summarize(rounds: list[dict]) -> dict:
+    latencies = sorted(x for r in rounds for x in r["latencies"])
+
+    def ms(q: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3)
+
+    per_s = [r["commands"] / r["seconds"] for r in rounds]
+    cpu = [1000 * r["cpu"] / r["commands"] for r in rounds]
+    return {
+        "commands": sum(r["commands"] for r in rounds),
+        "per_s": round(statistics.median(per_s), 1),
+        "per_s_rounds": [round(x, 1) for x in per_s],
+        "cpu_ms": round(statistics.median(cpu), 3),
+        "p50_ms": ms(0.5),
+        "p95_ms": ms(0.95),
+        "p99_ms": ms(0.99),
+    }
+
+
+def measure_commands(args, *, log) -> dict:
+    """Every variant, `args.rounds` alternating rounds of `args.cycles` orders, then probes."""
+    from django.db import connections
+
+    from bench.database import sqlite_tuning
+
+    database, folder = args.database, args.db.parent
+    pragmas = sqlite_tuning()
+    variants = [Ours(), Ours(witness=False)]
+    if not database.on_postgres:
+        peer_file = folder / "peer.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{peer_file}{suffix}").unlink(missing_ok=True)
+        variants.append(Peer(peer_file, pragmas))
+    variants.append(Bare(database, folder, pragmas))
+    rng = random.Random(args.seed)
+    for variant in variants:  # warm-up: imports, caches, the first connections
+        variant.cycle(rng, [])
+    rounds: dict[str, list] = {v.name: [] for v in variants}
+    block = max(1, min(10, args.cycles // 10))
+    for number in range(args.rounds):
+        # Within a round the variants take turns every `block` orders, so a busy moment of the
+        # machine falls on all of them alike; the order of the turns rotates per round.
+        totals = {v.name: None for v in variants}
+        shift = number % len(variants)
+        for done in range(0, args.cycles, block):
+            for variant in variants[shift:] + variants[:shift]:
+                cycles = min(block, args.cycles - done)
+                totals[variant.name] = timed_round(variant, cycles, rng, totals[variant.name])
+        for name, total in totals.items():
+            rounds[name].append(total)
+        log(
+            f"commands: round {number + 1}: "
+            + ", ".join(
+                f"{n} {r[-1]['commands'] / r[-1]['seconds']:,.0f}/s" for n, r in rounds.items()
+            )
+        )
+    result = {name: summarize(r) for name, r in rounds.items()}
+    position = None
+    if database.on_postgres:
+        admin = database.connect(autocommit=True)
+        lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
+        position = lambda: admin.execute(lsn).fetchone()[0]  # noqa: E731
+    for variant in variants:
+        result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
+    if database.on_postgres:
+        admin.close()
+    if not database.on_postgres:
+        result["peer"]["events"] = variants[2].events()
+        result["peer"]["file_bytes"] = file_bytes(peer_file)
+    variants[-1].close()
+    connections.close_all()
+    ours = result["ours"]
+    result["witness_cost_cpu_us"] = round(
+        1000 * (ours["cpu_ms"] - result["ours_no_witness"]["cpu_ms"])
+    )
+    for reference in ("peer", "bare"):
+        if reference in result:
+            result[f"vs_{reference}"] = round(ours["per_s"] / result[reference]["per_s"], 4)
+            paired = zip(ours["per_s_rounds"], result[reference]["per_s_rounds"], strict=True)
+            result[f"vs_{reference}_rounds"] = [round(a / b, 4) for a, b in paired]
+    result["setup"] = {"rounds": args.rounds, "cycles": args.cycles, "moves": ["place", *MOVES]}
+    return result
+
+
+def file_bytes(path: Path) -> int:
+    """A SQLite file's size with its WAL checkpointed into it."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size

@@ -1,0 +1,124 @@
+"""The server under test: waitress serving `config.wsgi:application` in a child process.
+
+Shared by the benchmark's page phases and the soak: start on a free port of 127.0.0.1, wait for
+/healthz, SIGKILL (the soak's crash), stop, and the CPU seconds a process has used (/proc).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # the only address a bench or soak run ever contacts
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    """A port nothing listens on now (bound as waitress binds it, with SO_REUSEADDR)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """One waitress process on HOST:port with `env` and `threads`, its output appended to `log`.
+
+    `python -m waitress` rather than `manage.py serve`: the same WSGI application and server,
+    without the management command's system checks, so a restart after SIGKILL takes seconds
+    less on a busy machine (the soak's clients are waiting)."""
+
+    def __init__(self, env: dict[str, str], log: Path, port: int = 0, threads: int = 8):
+        self.env, self.log, self.port, self.threads = env, log, port or free_port(), threads
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> float:
+        """Start serving and wait for /healthz; returns the seconds it took."""
+        started = time.monotonic()
+        with open(self.log, "ab") as sink:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "waitress",
+                    f"--listen={HOST}:{self.port}",
+                    f"--threads={self.threads}",
+                    "config.wsgi:application",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        while time.monotonic() - started < START_TIMEOUT:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return time.monotonic() - started
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server not healthy after {START_TIMEOUT:.0f}s:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no graceful close of connections or transactions."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.process.pid) if self.process else 0.0
+
+    def tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds spent by all processes on all cores since boot (Linux /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(f) for f in stat.readline().split()[1:9]]
+    except OSError:
+        return 0.0
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
