@@ -63,8 +63,9 @@ def verify_log(
     with `strict`). `live_witness`: the configured witness file, whose newest lines are read
     again after the scan (writers keep witnessing while it runs).
 
-    Memory is bounded by the batch size plus one integer per stream (to check that versions
-    within a stream run 1, 2, 3… with no gap or duplicate) plus ~100 bytes per checkpoint.
+    Memory is bounded by the batch size plus one entry per stream (to check that versions
+    within a stream run 1, 2, 3… with no gap or duplicate, and that its events agree on the
+    stream's type and company) plus ~100 bytes per checkpoint.
     """
     started = time.perf_counter()
     expected_position, prev_hash, checked = 1, GENESIS, 0
@@ -106,7 +107,7 @@ def verify_log(
                 return result(row.position, problem)
             if any(row.position in w.hashes for w in witnesses):
                 last_matched = row.position
-            stream_versions[row.stream_id] = row.version
+            stream_versions[row.stream_id] = (row.version, row.stream_type, row.company_id)
             expected_position, prev_hash = row.position + 1, row.hash
             checked += 1
     head = expected_position - 1
@@ -210,7 +211,16 @@ def _check(row: Event, expected_position: int, prev_hash: str, stream_versions: 
         )
     if hash_of(row) != row.hash:
         return f"content does not match its hash: event {row.id} ({row.event_type}) was altered"
-    expected_version = stream_versions.get(row.stream_id, 0) + 1
+    version, stream_type, company_id = stream_versions.get(
+        row.stream_id, (0, row.stream_type, row.company_id)
+    )
+    if (stream_type, company_id) != (row.stream_type, row.company_id):
+        return (
+            f"stream {row.stream_id} belongs to {stream_type} of company {company_id}, but this "
+            f"event says {row.stream_type} of company {row.company_id}: a stream's events "
+            "must agree on its type and company"
+        )
+    expected_version = version + 1
     if row.version != expected_version:
         return f"stream {row.stream_id} jumps from version {expected_version - 1} to {row.version}"
     return ""
