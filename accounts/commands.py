@@ -63,6 +63,14 @@ def email_configured() -> bool:
     return bool(settings.EMAIL_HOST)
 
 
+# ISO 4217 codes that are no money: no currency (XXX), testing (XTS), precious metals, and
+# supranational accounting units (SDR, bond-market and regional units). XAF, XOF, XCD, XPF
+# are real currencies and stay.
+NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA"}
+)
+
+
 def create_company(
     *,
     name: str,
@@ -80,11 +88,18 @@ def create_company(
     is not ISO 4217, an existing or invalid username, an invalid e-mail address.
     """
     currency = currency.strip().upper()
-    company = Company(name=name.strip(), slug=slug.strip(), currency=currency)
+    company = Company(name=name.strip(), slug=slug.strip().lower(), currency=currency)
     errors = _validation_errors(company)
+    if "__all__" in errors:  # the slug's any-case constraint: say it on the slug
+        errors.setdefault("slug", []).extend(errors.pop("__all__"))
     if pycountry.currencies.get(alpha_3=currency) is None:
         errors.setdefault("currency", []).append(
             f"{currency!r} is not an ISO 4217 currency code (e.g. EUR, USD, GBP)."
+        )
+    elif currency in NOT_MONEY:
+        errors.setdefault("currency", []).append(
+            f"{currency!r} is not a currency orders can be priced in "
+            "(ISO 4217 lists it for no currency, tests, metals or accounting units)."
         )
     manager = User(username=manager_username.strip(), email=manager_email.strip())
     manager.set_unusable_password()
