@@ -42,6 +42,7 @@ from .events import (
 )
 from .exceptions import InvalidAccessChange, LastManager, TeamNotPermitted, UserNotFound
 from .models import Company, Role, User
+from .typed_input import InputError, clean_text
 
 logger = logging.getLogger("ledgerline.accounts")
 
@@ -89,7 +90,7 @@ def create_company(
     """
     currency = currency.strip().upper()
     company = Company(name=name.strip(), slug=slug.strip().lower(), currency=currency)
-    errors = _validation_errors(company)
+    errors = {**_validation_errors(company), **_text_errors(company, ("name",))}
     if "__all__" in errors:  # the slug's any-case constraint: say it on the slug
         errors.setdefault("slug", []).extend(errors.pop("__all__"))
     if pycountry.currencies.get(alpha_3=currency) is None:
@@ -303,12 +304,25 @@ def _validation_errors(instance) -> dict[str, list[str]]:
     return {}
 
 
+def _text_errors(instance, fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """Put `fields` of `instance` in NFC; messages for those holding a control character
+    (`typed_input.clean_text`: the same rule as every other text path into the log)."""
+    errors: dict[str, list[str]] = {}
+    for field in fields:
+        try:
+            setattr(instance, field, clean_text(getattr(instance, field)))
+        except InputError as error:
+            errors[field] = [str(error)]
+    return errors
+
+
 def _user_errors(user: User) -> dict[str, list[str]]:
     errors = {
         field: messages
         for field, messages in _validation_errors(user).items()
         if field not in ("password", "company")
     }
+    errors.update(_text_errors(user, ("username", "first_name", "last_name", "email")))
     if not user.email:
         errors.setdefault("email", []).append("An e-mail address is required for the link.")
     return errors

@@ -55,7 +55,7 @@ def place_order(
     details: OrderDetails,
     lines: Sequence[Line],
     at: dt.datetime | None = None,
-    order_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | str | None = None,
 ) -> Order:
     """Create a draft order with its lines (event `OrderPlaced`, version 1).
 

@@ -96,6 +96,9 @@ def test_create_company_does_not_email_without_email_configured():
         # Order numbers are the slug in capitals: ACME beside acme would number alike (#24 §5).
         ({"slug": "ACME", "name": "Other"}, "--slug: Company with this Slug already exists."),
         ({"slug": "Acme", "name": "Other"}, "--slug: Company with this Slug already exists."),
+        # Text into the log: one rule on every path (#24 §4).
+        ({"name": "Bad\x1bCo"}, "--name: Remove the control character U+001B"),
+        ({"email": "a\x00@b.test"}, "--email:"),
         # ISO 4217 codes that are no money an order can be priced in.
         ({"currency": "XXX"}, "--currency: 'XXX' is not a currency orders can be priced in"),
         ({"currency": "xts"}, "--currency: 'XTS' is not a currency orders can be priced in"),
