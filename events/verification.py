@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -211,6 +212,16 @@ def _check(row: Event, expected_position: int, prev_hash: str, stream_versions: 
         )
     if hash_of(row) != row.hash:
         return f"content does not match its hash: event {row.id} ({row.event_type}) was altered"
+    for column, text in (getattr(row, "stored_json", None) or {}).items():
+        # The hash covers the parsed JSON; SQLite's JSON functions (the audit filters, replays)
+        # read the stored text. They agree only if the text is exactly what the application
+        # writes for that value: a duplicate key (SQLite reads the first, Python the last) or
+        # any other re-spelling breaks the event here (issue #24 §14).
+        if json.dumps(getattr(row, column)) != text:
+            return (
+                f"the stored {column} of event {row.id} ({row.event_type}) is not the text its "
+                "hash covers (edited: a duplicate key, or re-spelt JSON)"
+            )
     version, stream_type, company_id = stream_versions.get(
         row.stream_id, (0, row.stream_type, row.company_id)
     )
