@@ -14,7 +14,7 @@ from orders.events import changed_fields
 from orders.models import Order
 from projections.models import EventNumber
 
-from . import registry
+from . import registry, verification
 from .exceptions import UnknownEventType
 from .models import Event, IntegrityCheck
 
@@ -199,7 +199,8 @@ def company_usernames(company_id) -> list[str]:
 
 
 def last_integrity_check() -> IntegrityCheck | None:
-    return IntegrityCheck.objects.order_by("-checked_at").first()
+    """The newest verification record as the page shows it (`verification.last_check`)."""
+    return verification.last_check()
 
 
 AUDIT_CSV_HEADER = [

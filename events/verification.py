@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hmac
 import json
 import time
 from collections.abc import Sequence
@@ -11,7 +13,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from . import witness
-from .hashing import GENESIS
+from .hashing import GENESIS, event_hash
 from .models import Event, IntegrityCheck
 from .replay import iter_rows
 from .store import hash_of
@@ -237,9 +239,60 @@ def _check(row: Event, expected_position: int, prev_hash: str, stream_versions: 
     return ""
 
 
+# How far ahead of this server's clock a record's time may be (another server's clock).
+FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+def signature(check: IntegrityCheck) -> str:
+    """The HMAC-SHA-256, under EVENT_LOG_KEY, of what a verification record says (the same
+    key as the chain: without it, a record cannot be forged; without any key, plain SHA-256)."""
+    return event_hash(
+        prev_hash="integrity-check",
+        position=check.head_position,
+        event_id=check.pk,
+        stream_type="ok" if check.ok else "failed",
+        stream_id=check.head_hash,
+        version=check.events_checked,
+        event_type=check.message,
+        schema_version=check.witnessed_position or 0,
+        payload=[check.witnesses, check.unwitnessed_events],
+        metadata={},
+        company_id="",
+        occurred_at=check.checked_at,
+        recorded_at=check.checked_at,
+    )
+
+
+def last_check(using: str = "default") -> IntegrityCheck | None:
+    """The newest verification record, as the pages show it: when it is not signed with the key
+    (forged with only the database file) or dated in the future, an unsaved record that says
+    so and is not OK, whatever the row claims (issue #24 §13). None before any run."""
+    check = IntegrityCheck.objects.using(using).order_by("-checked_at").first()
+    if check is None:
+        return None
+    problem = ""
+    if check.checked_at > timezone.now() + FUTURE_SLACK:
+        problem = f"dated in the future ({check.checked_at:%Y-%m-%d %H:%M} UTC)"
+    elif not hmac.compare_digest(check.signature or "", signature(check)):
+        problem = "not signed with the event log's key"
+    if not problem:
+        return check
+    return IntegrityCheck(
+        checked_at=min(check.checked_at, timezone.now()),
+        ok=False,
+        events_checked=0,
+        head_position=0,
+        message=(
+            f"FORGED verification record: the newest one is {problem}; it was not written by "
+            "verify_events. Run verify_events and look into who can write the database."
+        ),
+    )
+
+
 def record(result: VerificationResult, *, using: str = "default") -> IntegrityCheck:
-    """Store the outcome for the audit page (and as the next run's anchor when it passed)."""
-    return IntegrityCheck.objects.using(using).create(
+    """Store the outcome for the audit page (and as the next run's anchor when it passed),
+    signed (`signature`)."""
+    check = IntegrityCheck(
         checked_at=timezone.now(),
         ok=result.ok,
         events_checked=result.events_checked,
@@ -257,3 +310,6 @@ def record(result: VerificationResult, *, using: str = "default") -> IntegrityCh
         witnessed_position=result.witnessed_position,
         unwitnessed_events=result.unwitnessed_events,
     )
+    check.signature = signature(check)
+    check.save(using=using)
+    return check
