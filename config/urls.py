@@ -19,3 +19,4 @@ urlpatterns = [
     path("audit/", include("events.urls")),
     path("ops/", include("ops.urls")),
 ]
+handler500 = "accounts.unavailable.server_error_or_unavailable"
