@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from common.typed_input import InputError, clean_text
 from events import store
 
 from .events import (
@@ -42,7 +43,6 @@ from .events import (
 )
 from .exceptions import InvalidAccessChange, LastManager, TeamNotPermitted, UserNotFound
 from .models import Company, Role, User
-from .typed_input import InputError, clean_text
 
 logger = logging.getLogger("ledgerline.accounts")
 

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
-from accounts.form_fields import (
+from common.form_fields import (
     POSITIVE_INT_MAX,
     AmountField,
     BoundedDateTimeField,

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from accounts.typed_input import InputError, clean_text, parse_amount, parse_whole_number
+from common.typed_input import InputError, clean_text, parse_amount, parse_whole_number
 
 from .events import Line, OrderDetails, lines_total
 from .exceptions import OrderValidationError
@@ -44,7 +44,7 @@ LIMITS = {
 
 
 def check_text(errors: dict, name: str, value, *, required: bool, label: str) -> str:
-    """`value` stripped and in NFC (`accounts.typed_input.clean_text`); a message in
+    """`value` stripped and in NFC (`common.typed_input.clean_text`); a message in
     `errors[name]` when it is not text, holds a control character, is missing or too long."""
     value = (value or "").strip() if isinstance(value, str) or value is None else None
     if value is None:

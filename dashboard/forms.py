@@ -6,7 +6,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
-from accounts.form_fields import BoundedDateField, IsoDateInput
+from common.form_fields import BoundedDateField, IsoDateInput
 
 PERIOD_CHOICES = [
     ("7", "Last 7 days"),

@@ -1,6 +1,6 @@
 """What a person typed, read one way on every path into the log: text and numbers.
 
-The web forms (through `accounts.form_fields`), `import_orders` and any later entry point (the
+The web forms (through `common.form_fields`), `import_orders` and any later entry point (the
 API) call these, and the order commands apply `clean_text` again as the authority, so a value
 refused on one path is refused on all (issue #24 §4, §18, §19).
 
