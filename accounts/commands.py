@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from common.typed_input import InputError, clean_text
 from events import store
 
 from .events import (
@@ -73,6 +74,14 @@ def email_configured() -> bool:
     return bool(settings.EMAIL_HOST)
 
 
+# ISO 4217 codes that are no money: no currency (XXX), testing (XTS), precious metals, and
+# supranational accounting units (SDR, bond-market and regional units). XAF, XOF, XCD, XPF
+# are real currencies and stay.
+NOT_MONEY = frozenset(
+    {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA"}
+)
+
+
 def create_company(
     *,
     name: str,
@@ -90,11 +99,18 @@ def create_company(
     is not ISO 4217, an existing or invalid username, an invalid e-mail address.
     """
     currency = currency.strip().upper()
-    company = Company(name=name.strip(), slug=slug.strip(), currency=currency)
-    errors = _validation_errors(company)
+    company = Company(name=name.strip(), slug=slug.strip().lower(), currency=currency)
+    errors = {**_validation_errors(company), **_text_errors(company, ("name",))}
+    if "__all__" in errors:  # the slug's any-case constraint: say it on the slug
+        errors.setdefault("slug", []).extend(errors.pop("__all__"))
     if pycountry.currencies.get(alpha_3=currency) is None:
         errors.setdefault("currency", []).append(
             f"{currency!r} is not an ISO 4217 currency code (e.g. EUR, USD, GBP)."
+        )
+    elif currency in NOT_MONEY:
+        errors.setdefault("currency", []).append(
+            f"{currency!r} is not a currency orders can be priced in "
+            "(ISO 4217 lists it for no currency, tests, metals or accounting units)."
         )
     manager = User(username=manager_username.strip(), email=manager_email.strip())
     manager.set_unusable_password()
@@ -378,12 +394,25 @@ def _validation_errors(instance) -> dict[str, list[str]]:
     return {}
 
 
+def _text_errors(instance, fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """Put `fields` of `instance` in NFC; messages for those holding a control character
+    (`typed_input.clean_text`: the same rule as every other text path into the log)."""
+    errors: dict[str, list[str]] = {}
+    for field in fields:
+        try:
+            setattr(instance, field, clean_text(getattr(instance, field)))
+        except InputError as error:
+            errors[field] = [str(error)]
+    return errors
+
+
 def _user_errors(user: User) -> dict[str, list[str]]:
     errors = {
         field: messages
         for field, messages in _validation_errors(user).items()
         if field not in ("password", "company")
     }
+    errors.update(_text_errors(user, ("username", "first_name", "last_name", "email")))
     if not user.email:
         errors.setdefault("email", []).append("An e-mail address is required for the link.")
     return errors

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from common.models import UUIDModel
 
@@ -35,6 +36,15 @@ class Company(UUIDModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "companies"
+        constraints = [
+            # Order numbers are the slug in capitals (ACME-000042): `ACME` beside `acme` would
+            # number alike, so slugs are unique whatever their case (issue #24 §5).
+            models.UniqueConstraint(
+                Lower("slug"),
+                name="company_slug_unique_any_case",
+                violation_error_message="A company with this slug already exists (in any case).",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from common.request_context import recorded_request_id
-from events import registry
+from events import registry, verification
 from events.exceptions import UnknownEventType
 from events.models import Event, IntegrityCheck
 from orders.events import changed_fields
@@ -185,7 +185,8 @@ def company_usernames(company_id) -> list[str]:
 
 
 def last_integrity_check() -> IntegrityCheck | None:
-    return IntegrityCheck.objects.order_by("-checked_at").first()
+    """The newest verification record as the page shows it (`verification.last_check`)."""
+    return verification.last_check()
 
 
 AUDIT_CSV_HEADER = [

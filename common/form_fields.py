@@ -15,6 +15,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .typed_input import InputError, clean_text, parse_amount, parse_whole_number
+
 # One day of margin at both ends of Python's range: pages add a day to a date ("placed on or
 # before" = before the next midnight) and convert local times to UTC (offsets are < 1 day).
 EARLIEST_DATE = dt.date.min + dt.timedelta(days=1)  # 0001-01-02
@@ -49,11 +51,34 @@ class BoundedDateTimeField(forms.DateTimeField):
 
 
 class BoundedIntegerField(forms.IntegerField):
-    """An IntegerField with a maximum (default: a 64-bit column's), so a bound value can never
+    """A whole number as a person writes it (`typed_input.parse_whole_number`: no `1_0`, no
+    fullwidth digits) with a maximum (default: a 64-bit column's), so a bound value can never
     overflow the database driver."""
 
     def __init__(self, *, max_value: int = BIGINT_MAX, **kwargs):
         super().__init__(max_value=max_value, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_whole_number(value)
+        except InputError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class TextField(forms.CharField):
+    """A CharField whose text goes into the log: NFC, and refused with a control character
+    (`typed_input.clean_text`), as every other path into the log refuses it."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return clean_text(value)
+        except InputError as error:
+            raise ValidationError(str(error), code="control_character") from None
 
 
 class BoundedDateFilter(django_filters.DateFilter):
@@ -135,6 +160,19 @@ class AmountField(forms.DecimalField):
         self.range_message = (
             f"Enter an amount from 0 to {max_value:,.2f}, with at most two decimals."
         )
+
+    def to_python(self, value):
+        """An amount as a person writes it (`typed_input.parse_amount`): no `1_000`, `1e3`,
+        sign or `NaN`."""
+        if value in self.empty_values:
+            return None
+        try:
+            value = value if isinstance(value, Decimal) else parse_amount(value)
+        except InputError as error:
+            raise ValidationError(str(error), code="invalid") from None
+        if value.is_signed():  # -0.00 passes `>= 0`: no negative zero either
+            raise ValidationError(self.range_message, code="out_of_range")
+        return value
 
     def run_validators(self, value):
         try:

@@ -27,3 +27,4 @@ urlpatterns = [
     path("api/v1/", include("webhooks.api_urls")),  # before api.urls: it ends with a catch-all
     path("api/v1/", include("api.urls")),
 ]
+handler500 = "common.unavailable.server_error_or_unavailable"

@@ -41,3 +41,16 @@ class OccurredAtOutOfRange(EventStoreError, ValueError):
             f"The time {occurred_at.isoformat()} cannot be recorded: event times must fall "
             f"between {earliest.isoformat()} and {latest.isoformat()} (UTC)."
         )
+
+
+class StreamOwnershipError(EventStoreError):
+    """The stream id already belongs to another stream type or company: a stream id names one
+    stream, of one type, of one company, for good (GUIDE invariant 2)."""
+
+    def __init__(self, stream_id, stream_type: str, company_id, owner: tuple[str, object]):
+        self.stream_id, self.stream_type, self.company_id = stream_id, stream_type, company_id
+        self.owner = owner
+        super().__init__(
+            f"The stream {stream_id} belongs to another record ({owner[0]}): nothing was "
+            "written. Reload the page and try again."
+        )

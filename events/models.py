@@ -109,6 +109,9 @@ class IntegrityCheck(AppendOnlyModel, UUIDModel):
     witnessed_position = models.BigIntegerField(null=True, blank=True)
     # Events after the last witnessed position (None: not compared).
     unwitnessed_events = models.BigIntegerField(null=True, blank=True)
+    # HMAC of the fields above under EVENT_LOG_KEY (`verification.signature`): a row written
+    # with only the database file cannot make the pages say OK ("" before issue #24 §13).
+    signature = models.CharField(max_length=64, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -75,7 +75,7 @@ def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored
         if lean:
             batch = [_replayed(row) for row in rows]
         elif as_stored:
-            batch = [_Row(events.convert(row)) for row in rows]
+            batch = [_stored_row(events, row) for row in rows]
         else:
             batch = [recorded_event(_Row(events.convert(row))) for row in rows]
         yield batch
@@ -142,6 +142,19 @@ def _replayed(row: tuple) -> RecordedEvent:
         occurred_at=aware_from_text(occurred_at),
         recorded_at=recorded_at,
     )
+
+
+_JSON_COLUMNS = ("payload", "metadata")
+
+
+def _stored_row(events, raw: tuple) -> _Row:
+    """A row converted as the ORM converts it, plus `stored_json`: the JSON columns' text as
+    stored, where the database keeps text (SQLite), for verification to compare with what the
+    hash covers; None where the database keeps parsed JSON (PostgreSQL's jsonb)."""
+    row = _Row(events.convert(raw))
+    texts = {name: raw[events.attnames.index(name)] for name in _JSON_COLUMNS}
+    row.stored_json = texts if all(isinstance(t, str) for t in texts.values()) else None
+    return row
 
 
 class _Row:

@@ -33,7 +33,7 @@ from common.form_fields import EARLIEST_DATE, LATEST_DATE
 from common.request_context import current_request_id
 
 from . import postgres, witness
-from .exceptions import ConcurrencyError, OccurredAtOutOfRange
+from .exceptions import ConcurrencyError, OccurredAtOutOfRange, StreamOwnershipError
 from .hashing import GENESIS, event_hash
 from .models import Event
 from .registry import DomainEvent, deserialize
@@ -325,6 +325,19 @@ def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
         return cursor.fetchone()[0] or 0
 
 
+def _stream_owner(stream_id: uuid.UUID, using: str) -> tuple[str, str, int] | None:
+    """The stream's (type, company id as stored, version) from its last event; None if empty."""
+    events = table(Event, using)
+    c = events.column_of
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {c['stream_type']}, {c['company_id']}, {c['version']} FROM {events.table} "
+            f"WHERE {c['stream_id']} = %s ORDER BY {c['version']} DESC LIMIT 1",
+            [events.prep("stream_id", stream_id)],
+        )
+        return cursor.fetchone()
+
+
 def _head(using: str) -> tuple[int, str]:
     """The last event's position and hash ((0, GENESIS) for an empty log)."""
     writer = _open_writers().get(using)
@@ -401,9 +414,18 @@ def append(
     recorded_at = timezone.now()
     occurred_at = occurred_at or recorded_at
     metadata = event_metadata(actor, correlation_id=correlation_id, causation_id=causation_id)
+    company_id = getattr(company, "pk", company)
     with write_transaction(using):
+        # One stream id, one stream type, one company, for good: checked here, under the
+        # writers' lock, whoever calls (a client-chosen id must never reach another stream).
+        owner = _stream_owner(stream_id, using)
+        if owner is not None and (
+            owner[0] != stream_type
+            or str(owner[1]).replace("-", "") != str(company_id).replace("-", "")
+        ):
+            raise StreamOwnershipError(stream_id, stream_type, company_id, owner[:2])
         if not version_checked:
-            current = stream_version(stream_id, using=using)
+            current = owner[2] if owner is not None else 0
             if current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, current)
         position, prev_hash = _head(using)
@@ -419,7 +441,7 @@ def append(
                 schema_version=event.schema_version,
                 payload=event.to_payload(),
                 metadata=metadata,
-                company_id=getattr(company, "pk", company),
+                company_id=company_id,
                 occurred_at=occurred_at,
                 recorded_at=recorded_at,
                 prev_hash=prev_hash,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hmac
+import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from . import witness
-from .hashing import GENESIS
+from .hashing import GENESIS, event_hash
 from .models import Event, IntegrityCheck
 from .replay import iter_rows
 from .store import hash_of
@@ -63,8 +66,9 @@ def verify_log(
     with `strict`). `live_witness`: the configured witness file, whose newest lines are read
     again after the scan (writers keep witnessing while it runs).
 
-    Memory is bounded by the batch size plus one integer per stream (to check that versions
-    within a stream run 1, 2, 3… with no gap or duplicate) plus ~100 bytes per checkpoint.
+    Memory is bounded by the batch size plus one entry per stream (to check that versions
+    within a stream run 1, 2, 3… with no gap or duplicate, and that its events agree on the
+    stream's type and company) plus ~100 bytes per checkpoint.
     """
     started = time.perf_counter()
     expected_position, prev_hash, checked = 1, GENESIS, 0
@@ -106,7 +110,7 @@ def verify_log(
                 return result(row.position, problem)
             if any(row.position in w.hashes for w in witnesses):
                 last_matched = row.position
-            stream_versions[row.stream_id] = row.version
+            stream_versions[row.stream_id] = (row.version, row.stream_type, row.company_id)
             expected_position, prev_hash = row.position + 1, row.hash
             checked += 1
     head = expected_position - 1
@@ -210,15 +214,85 @@ def _check(row: Event, expected_position: int, prev_hash: str, stream_versions: 
         )
     if hash_of(row) != row.hash:
         return f"content does not match its hash: event {row.id} ({row.event_type}) was altered"
-    expected_version = stream_versions.get(row.stream_id, 0) + 1
+    for column, text in (getattr(row, "stored_json", None) or {}).items():
+        # The hash covers the parsed JSON; SQLite's JSON functions (the audit filters, replays)
+        # read the stored text. They agree only if the text is exactly what the application
+        # writes for that value: a duplicate key (SQLite reads the first, Python the last) or
+        # any other re-spelling breaks the event here (issue #24 §14).
+        if json.dumps(getattr(row, column)) != text:
+            return (
+                f"the stored {column} of event {row.id} ({row.event_type}) is not the text its "
+                "hash covers (edited: a duplicate key, or re-spelt JSON)"
+            )
+    version, stream_type, company_id = stream_versions.get(
+        row.stream_id, (0, row.stream_type, row.company_id)
+    )
+    if (stream_type, company_id) != (row.stream_type, row.company_id):
+        return (
+            f"stream {row.stream_id} belongs to {stream_type} of company {company_id}, but this "
+            f"event says {row.stream_type} of company {row.company_id}: a stream's events "
+            "must agree on its type and company"
+        )
+    expected_version = version + 1
     if row.version != expected_version:
         return f"stream {row.stream_id} jumps from version {expected_version - 1} to {row.version}"
     return ""
 
 
+# How far ahead of this server's clock a record's time may be (another server's clock).
+FUTURE_SLACK = dt.timedelta(minutes=5)
+
+
+def signature(check: IntegrityCheck) -> str:
+    """The HMAC-SHA-256, under EVENT_LOG_KEY, of what a verification record says (the same
+    key as the chain: without it, a record cannot be forged; without any key, plain SHA-256)."""
+    return event_hash(
+        prev_hash="integrity-check",
+        position=check.head_position,
+        event_id=check.pk,
+        stream_type="ok" if check.ok else "failed",
+        stream_id=check.head_hash,
+        version=check.events_checked,
+        event_type=check.message,
+        schema_version=check.witnessed_position or 0,
+        payload=[check.witnesses, check.unwitnessed_events],
+        metadata={},
+        company_id="",
+        occurred_at=check.checked_at,
+        recorded_at=check.checked_at,
+    )
+
+
+def last_check(using: str = "default") -> IntegrityCheck | None:
+    """The newest verification record, as the pages show it: when it is not signed with the key
+    (forged with only the database file) or dated in the future, an unsaved record that says
+    so and is not OK, whatever the row claims (issue #24 §13). None before any run."""
+    check = IntegrityCheck.objects.using(using).order_by("-checked_at").first()
+    if check is None:
+        return None
+    problem = ""
+    if check.checked_at > timezone.now() + FUTURE_SLACK:
+        problem = f"dated in the future ({check.checked_at:%Y-%m-%d %H:%M} UTC)"
+    elif not hmac.compare_digest(check.signature or "", signature(check)):
+        problem = "not signed with the event log's key"
+    if not problem:
+        return check
+    return IntegrityCheck(
+        checked_at=min(check.checked_at, timezone.now()),
+        ok=False,
+        events_checked=0,
+        head_position=0,
+        message=(
+            f"FORGED verification record: the newest one is {problem}; it was not written by "
+            "verify_events. Run verify_events and look into who can write the database."
+        ),
+    )
+
+
 def record(result: VerificationResult, *, using: str = "default") -> IntegrityCheck:
-    """Store the outcome for the audit page (and as the next run's anchor when it passed)."""
-    return IntegrityCheck.objects.using(using).create(
+    """Store the outcome for the audit page (and as the next run's anchor when it passed),
+    signed (`signature`)."""
+    check = IntegrityCheck(
         checked_at=timezone.now(),
         ok=result.ok,
         events_checked=result.events_checked,
@@ -236,3 +310,6 @@ def record(result: VerificationResult, *, using: str = "default") -> IntegrityCh
         witnessed_position=result.witnessed_position,
         unwitnessed_events=result.unwitnessed_events,
     )
+    check.signature = signature(check)
+    check.save(using=using)
+    return check

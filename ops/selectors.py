@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.db import connections
 
-from events import postgres, store, witness
+from events import postgres, store, verification, witness
 from events.models import BackupRecord, IntegrityCheck
 from events.sqlite import database_path
 from outbox import selectors as outbox_selectors
@@ -83,7 +83,7 @@ def _size(path: str) -> int | None:
 def ops_desk(using: str = "default") -> OpsDesk:
     """The whole page's data: a handful of small queries and a few `stat` calls."""
     head = store.head_position(using=using)
-    check = IntegrityCheck.objects.using(using).order_by("-checked_at").first()
+    check = verification.last_check(using)  # a forged or future record says so
     backup = BackupRecord.objects.using(using).order_by("-taken_at").first()
     return OpsDesk(
         head=head,

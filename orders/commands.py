@@ -64,13 +64,15 @@ def place_order(
     details: OrderDetails,
     lines: Sequence[Line],
     at: dt.datetime | None = None,
-    order_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | str | None = None,
 ) -> Order:
     """Create a draft order with its lines (event `OrderPlaced`, version 1).
 
-    `order_id` is the new order's id, chosen when the form was shown (a fresh one when None), so
-    that a repeated create is recognised: `OrderAlreadyPlaced` carries the order the first one
-    made, and nothing is written. Another company's order id is ignored (a fresh id is used).
+    `order_id` is the token chosen when the form was shown (None: a fresh order), so that a
+    repeated create is recognised: `OrderAlreadyPlaced` carries the order the first one made,
+    and nothing is written. The order's id is `order_id_for(company, token)`, never the token
+    itself: a client cannot make an order's stream out of a user's, a company's or another
+    company's id (issue #24 §1).
     """
     with store.write_transaction():
         if actor.company_id is None:
@@ -79,11 +81,10 @@ def place_order(
             )
         if not actor.has_perm("orders.place_order"):
             raise ActionNotPermitted("Your role may not place orders.")
-        placed = Order.objects.filter(pk=order_id).first() if order_id else None
-        if placed is not None and placed.company_id == actor.company_id:
+        order_id = order_id_for(actor.company_id, order_id) if order_id else uuid.uuid4()
+        placed = Order.objects.filter(pk=order_id, company_id=actor.company_id).first()
+        if placed is not None:
             raise OrderAlreadyPlaced(placed)
-        if placed is not None or order_id is None:  # another company's id is no token of ours
-            order_id = uuid.uuid4()
         details, lines = clean_order(details, lines)
         company = actor.company
         sequence = (
@@ -291,6 +292,14 @@ def cancel(order_id, *, reason: str, **kwargs) -> Order:
 
 
 # --- the rules the commands apply (the benchmark seed applies the same ones) ----------------
+
+
+def order_id_for(company_id, token) -> uuid.UUID:
+    """The id of the order a create token makes in a company: a name-based UUID (RFC 9562
+    version 5) in the company's namespace, so one token is one order per company, and no token
+    can name a stream that exists for something else (a user, a company, another company's
+    order) short of a SHA-1 preimage. `token` is a UUID or text (the importer's `import:<ref>`)."""
+    return uuid.uuid5(uuid.UUID(str(company_id)), f"order:{token}")
 
 
 def order_number(company, sequence: int) -> str:

@@ -18,7 +18,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
-from common.form_fields import POSITIVE_INT_MAX, BoundedDateTimeField, BoundedIntegerField
+from common.form_fields import (
+    POSITIVE_INT_MAX,
+    AmountField,
+    BoundedDateTimeField,
+    BoundedIntegerField,
+    TextField,
+)
 
 from .events import Line, OrderDetails
 from .models import MAX_LINES
@@ -30,7 +36,7 @@ def _text(
 ):
     if textarea:
         widget = forms.Textarea(attrs={"rows": 3})
-    return forms.CharField(
+    return TextField(
         label=label, required=required, max_length=LIMITS[name], widget=widget, **kwargs
     )
 
@@ -155,19 +161,14 @@ SMALL = {"class": "form-control-sm"}  # crispy adds form-control after the widge
 class LineForm(forms.Form):
     sku = _text("sku", "SKU", required=True, widget=forms.TextInput(attrs=SMALL))
     description = _text("description", "Description", widget=forms.TextInput(attrs=SMALL))
-    quantity = forms.IntegerField(
+    quantity = BoundedIntegerField(
         label="Quantity",
         min_value=1,
         max_value=MAX_QUANTITY,
         widget=forms.NumberInput(attrs={**SMALL, "step": "1"}),
     )
-    unit_price = forms.DecimalField(
-        label="Unit price",
-        min_value=Decimal("0"),
-        max_value=MAX_UNIT_PRICE,
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs=SMALL),
+    unit_price = AmountField(
+        label="Unit price", max_value=MAX_UNIT_PRICE, widget=forms.NumberInput(attrs=SMALL)
     )
 
     def line(self) -> Line:

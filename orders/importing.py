@@ -30,24 +30,26 @@ import dataclasses
 import datetime as dt
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from common.csv_export import csv_lines
 from common.exceptions import DomainError
 from common.form_fields import validate_date_in_range
+from common.typed_input import InputError, parse_amount, parse_whole_number, text_problem
 from events import store
 from events.exceptions import OccurredAtOutOfRange
 from events.models import Event
 
 from . import commands
 from .events import Line, OrderDetails
-from .exceptions import OrderValidationError, TransitionNotAllowed
+from .exceptions import OrderAlreadyPlaced, OrderValidationError, TransitionNotAllowed
 from .models import OrderState
 
 ORDER_COLUMNS = (
@@ -159,6 +161,10 @@ class _Refused(Exception):
     """This order is not imported: `str()` is the reason."""
 
 
+class _AlreadyImported(Exception):
+    """The reference's order exists: another run placed it while this one ran."""
+
+
 class _DryRun(Exception):
     """Roll the order back: it was checked, not imported."""
 
@@ -205,6 +211,8 @@ def import_orders(
                 order, times, actor, orders_path.name, dry_run, lines_path.name
             )
             result.imported += 1
+        except _AlreadyImported:  # by another run since this one read what was there
+            result.skipped += 1
         except _Refused as refused:
             result.rejected.append(Reject(order.reference, order.row, str(refused)))
         progress(1)
@@ -220,8 +228,11 @@ def read_files(orders_path: Path, lines_path: Path) -> tuple[list[_Order], list[
     rejects: list[Reject] = []
     for row, values in _rows(orders_path, ORDER_COLUMNS, REQUIRED_ORDER_COLUMNS):
         reference = values["reference"]
+        problem = text_problem(reference)
         if not reference:
             rejects.append(Reject("", row, "reference is empty."))
+        elif problem:  # it goes into each event's metadata, as any text into the log
+            rejects.append(Reject(repr(reference)[1:-1], row, f"reference: {problem}"))
         elif reference in orders:
             first = orders[reference].row
             rejects.append(Reject(reference, row, f"reference repeats row {first}."))
@@ -279,7 +290,8 @@ def _rows(path: Path, columns, required) -> Iterator[tuple[int, dict[str, str]]]
             for number, raw in enumerate(reader, start=2):
                 if None in raw:
                     raise ImportFileError(f"{path.name} row {number}: more cells than columns.")
-                yield number, {name: (raw.get(name) or "").strip() for name in columns}
+                # NFC: a reference or name is the same text however its file composed it.
+                yield number, {name: _nfc((raw.get(name) or "").strip()) for name in columns}
     except FileNotFoundError:
         raise ImportFileError(f"{path}: no such file.") from None
     except UnicodeDecodeError as error:
@@ -288,13 +300,19 @@ def _rows(path: Path, columns, required) -> Iterator[tuple[int, dict[str, str]]]
         raise ImportFileError(f"{path.name}: not valid CSV ({error}).") from None
 
 
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 def _imported_references(company) -> set[str]:
-    """The references already imported into `company` (from any file)."""
+    """The references already imported into `company` (from any file), as text: `KT` reads the
+    JSON string as the SQL text it is (`->>`), where `metadata__…__reference` would hand it to
+    a JSON decoder that turns "1001" into 1001 and "[1]" into a list (issue #24 §2)."""
     placed = Event.objects.filter(company=company, event_type="OrderPlaced")
     return set(
-        placed.filter(metadata__has_key="imported_from").values_list(
-            "metadata__imported_from__reference", flat=True
-        )
+        placed.filter(metadata__has_key="imported_from")
+        .annotate(reference=KT("metadata__imported_from__reference"))
+        .values_list("reference", flat=True)
     )
 
 
@@ -339,14 +357,14 @@ def _lines(order: _Order) -> list[Line]:
     lines = []
     for row, values in order.lines:
         try:
-            quantity = int(values["quantity"])
-        except ValueError:
+            quantity = parse_whole_number(values["quantity"])
+        except InputError:
             raise _Refused(
                 f"line row {row}: quantity {values['quantity']!r} is not a whole number."
             ) from None
         try:
-            price = Decimal(values["unit_price"])
-        except InvalidOperation:
+            price = parse_amount(values["unit_price"])
+        except InputError:
             raise _Refused(
                 f"line row {row}: unit_price {values['unit_price']!r} is not a number."
             ) from None
@@ -386,8 +404,14 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_n
     column, fields, written, state = "placed_at", {}, 0, OrderState.DRAFT.value
     try:
         with store.metadata_added(imported_from=where), store.write_transaction():
+            # The reference is the create token: one order per reference and company, checked
+            # by `place_order` under the writers' lock, so a concurrent run cannot place it too.
             placed = commands.place_order(
-                actor=actor, details=details, lines=lines, at=times["placed_at"]
+                actor=actor,
+                details=details,
+                lines=lines,
+                at=times["placed_at"],
+                order_id=f"import:{order.reference}",
             )
             written, order_id, version, state = 1, placed.id, placed.version, placed.state
             for column, name, fields in STEPS:
@@ -407,6 +431,8 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_n
                 raise _DryRun
     except _DryRun:
         pass
+    except OrderAlreadyPlaced:
+        raise _AlreadyImported from None
     except TransitionNotAllowed:
         label = OrderState(state).label.lower()
         raise _Refused(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from common.typed_input import InputError, clean_text, parse_amount, parse_whole_number
 
 from .events import Line, OrderDetails, lines_total
 from .exceptions import OrderValidationError
@@ -42,10 +45,17 @@ LIMITS = {
 
 
 def check_text(errors: dict, name: str, value, *, required: bool, label: str) -> str:
+    """`value` stripped and in NFC (`common.typed_input.clean_text`); a message in
+    `errors[name]` when it is not text, holds a control character, is missing or too long."""
     value = (value or "").strip() if isinstance(value, str) or value is None else None
     if value is None:
         errors.setdefault(name, []).append(f"{label} must be text.")
         return ""
+    try:
+        value = clean_text(value)
+    except InputError as error:
+        errors.setdefault(name, []).append(f"{label}: {error}")
+        return value
     if required and not value:
         errors.setdefault(name, []).append(f"{label} is required.")
     elif len(value) > LIMITS[name]:
@@ -99,6 +109,9 @@ def clean_line(line: Line, number: int, errors: dict) -> Line:
         line_errors, "description", line.description, required=False, label="Description"
     )
     quantity = line.quantity
+    if isinstance(quantity, str):  # text from an entry point that does not parse it first
+        with contextlib.suppress(InputError):  # then "must be a whole number" below
+            quantity = parse_whole_number(quantity)
     if isinstance(quantity, bool) or not isinstance(quantity, int):
         line_errors.setdefault("quantity", []).append("Quantity must be a whole number.")
     elif not 1 <= quantity <= MAX_QUANTITY:
@@ -107,10 +120,12 @@ def clean_line(line: Line, number: int, errors: dict) -> Line:
         )
     price = line.unit_price
     try:
+        if isinstance(price, str):
+            price = parse_amount(price)  # not Decimal(): it takes "1_000" and "NaN"
         price = Decimal(price) if not isinstance(price, Decimal) else price
         if not price.is_finite():
             raise InvalidOperation
-        if price < 0 or price > MAX_UNIT_PRICE:
+        if price.is_signed() or price > MAX_UNIT_PRICE:  # -0.00 too: no negative zero
             line_errors.setdefault("unit_price", []).append(
                 f"Unit price must be between 0.00 and {MAX_UNIT_PRICE:,}."
             )
@@ -120,7 +135,7 @@ def clean_line(line: Line, number: int, errors: dict) -> Line:
             )
         else:
             price = price.quantize(Decimal("0.01"))
-    except (InvalidOperation, TypeError, ValueError):
+    except (InvalidOperation, TypeError, ValueError):  # InputError is a ValueError
         line_errors.setdefault("unit_price", []).append("Unit price must be a number.")
     for field, messages in line_errors.items():
         errors.setdefault(f"{key}.{field}", []).extend(

@@ -325,7 +325,8 @@ def _identical_order_to_confirm(user, form, formset) -> bool:
     repeat = selectors.recent_identical_order(
         user, form.details(), formset.lines(), within=REPEAT_WINDOW
     )
-    if repeat is None or repeat.id == form.cleaned_data["order_id"]:
+    token = form.cleaned_data["order_id"]
+    if repeat is None or (token and repeat.id == commands.order_id_for(user.company_id, token)):
         return False
     form.ask_to_confirm(repeat)
     return True

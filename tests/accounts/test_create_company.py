@@ -93,6 +93,16 @@ def test_create_company_does_not_email_without_email_configured():
         ({"manager": "acme.staff"}, "--manager: A user with that username already exists."),
         ({"email": "not-an-address"}, "--email: Enter a valid email address."),
         ({"slug": "has spaces"}, "--slug:"),
+        # Order numbers are the slug in capitals: ACME beside acme would number alike (#24 §5).
+        ({"slug": "ACME", "name": "Other"}, "--slug: Company with this Slug already exists."),
+        ({"slug": "Acme", "name": "Other"}, "--slug: Company with this Slug already exists."),
+        # Text into the log: one rule on every path (#24 §4).
+        ({"name": "Bad\x1bCo"}, "--name: Remove the control character U+001B"),
+        ({"email": "a\x00@b.test"}, "--email:"),
+        # ISO 4217 codes that are no money an order can be priced in.
+        ({"currency": "XXX"}, "--currency: 'XXX' is not a currency orders can be priced in"),
+        ({"currency": "xts"}, "--currency: 'XTS' is not a currency orders can be priced in"),
+        ({"currency": "XAU"}, "--currency: 'XAU' is not a currency orders can be priced in"),
     ],
 )
 def test_create_company_refuses_bad_input_clearly_and_writes_nothing(
@@ -107,3 +117,18 @@ def test_create_company_refuses_bad_input_clearly_and_writes_nothing(
         users,
         events,
     )
+
+
+def test_two_slugs_differing_only_in_case_cannot_both_be_stored(acme):
+    """The database itself refuses it (a unique index on the lower-cased slug)."""
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Company.objects.create(name="Other", slug="ACME", currency="EUR")
+
+
+def test_a_slug_is_stored_in_lower_case_and_real_x_currencies_are_accepted():
+    create(slug="IniTech", currency="xof")
+
+    company = Company.objects.get(name="Initech")
+    assert (company.slug, company.currency) == ("initech", "XOF")

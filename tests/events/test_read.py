@@ -144,7 +144,13 @@ def test_read_all_gives_exactly_what_append_recorded(acme, django_user_model):
         note="é" * 300,  # longer than the shared-payload limit: decoded on its own
     )
     recorded = store.append(
-        stream, 0, [priced, SampleCounted(n=1)], company=acme, actor=actor, occurred_at=T0
+        stream,
+        0,
+        [priced, SampleCounted(n=1)],
+        company=acme,
+        actor=actor,
+        occurred_at=T0,
+        stream_type="sample",  # one stream, one type: as `append_counted` below
     )
     recorded += append_counted(stream, 2, 1, company=acme)  # same short payload: shared
 

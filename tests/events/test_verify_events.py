@@ -14,7 +14,7 @@ from django.utils import timezone
 from events import store
 from events.models import Event, IntegrityCheck
 from tests import factories
-from tests.vendor import drop_append_only_triggers, json_set
+from tests.vendor import drop_append_only_triggers, json_set, sqlite_only
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +255,34 @@ def test_without_the_log_key_a_recomputed_chain_does_not_verify(seeded_log, tamp
     settings.EVENT_LOG_KEY = "test-event-log-key"  # the server's
 
     assert_broken_at(5, "was altered")
+
+
+# --- the stored text is what is hashed (issue #24 §14) --------------------------------------
+
+
+@sqlite_only("PostgreSQL's jsonb keeps no duplicate key and no spelling: it stores parsed JSON")
+def test_a_duplicate_key_in_stored_metadata_breaks_the_log(seeded_log, tamperer):
+    # SQLite's JSON functions read the first actor_username, Python the last: the audit filter
+    # would find another user while the hash (over the parsed JSON) still matches.
+    stored = (
+        connection.cursor()
+        .execute("SELECT metadata FROM events_event WHERE position = 3")
+        .fetchone()[0]
+    )
+    forged = '{"actor_username": "acme.staff", ' + stored[1:]
+    assert json.loads(forged) == json.loads(stored)
+    execute("UPDATE events_event SET metadata = %s WHERE position = 3", [forged])
+
+    assert_broken_at(3, "is not the text its hash covers")
+
+
+@sqlite_only("jsonb stores parsed JSON")
+def test_re_spelt_payload_text_breaks_the_log(seeded_log, tamperer):
+    stored = (
+        connection.cursor()
+        .execute("SELECT payload FROM events_event WHERE position = 5")
+        .fetchone()[0]
+    )
+    execute("UPDATE events_event SET payload = %s WHERE position = 5", [" " + stored])
+
+    assert_broken_at(5, "is not the text its hash covers")

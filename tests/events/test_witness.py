@@ -459,3 +459,29 @@ def test_checkpoint_counts_say_they_are_not_event_counts(acme, tmp_path):
 
     assert "OK: 2 events checked" in verified.getvalue()
     assert "the number of checkpoints is not the number of events" in exported.getvalue()
+
+
+# --- the daily check launders nothing (issue #24 §15) ---------------------------------------
+
+
+def test_a_non_strict_run_does_not_witness_a_forged_head(live_log, witness_dir, acme):
+    head = Event.objects.get(position=10).hash
+    Event.objects.bulk_create([forged_row(position=11, prev_hash=head, company=acme)])
+
+    _, warnings = verify()  # as the shipped timer runs it: a warning, not a failure
+    assert "1 event(s) after position 10 (up to 11) are not witnessed" in warnings
+    verify()
+
+    assert 11 not in witnessed(witness_dir)
+    assert max(witnessed(witness_dir)) == 10
+    with pytest.raises(CommandError, match="are not witnessed outside the database"):
+        verify("--strict")
+
+
+def test_a_fully_witnessed_log_is_still_witnessed_at_its_head(live_log, witness_dir):
+    lines = witness.load(witness_dir / witness.CHECKPOINT_FILE)
+    verify("--strict")
+
+    assert max(witnessed(witness_dir)) == 10
+    assert IntegrityCheck.objects.order_by("-checked_at").first().ok
+    assert len(witness.load(witness_dir / witness.CHECKPOINT_FILE).hashes) >= len(lines.hashes)

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from events.models import Event
+from orders import commands
 from tests import factories
 from tests.factories import log_in
 
@@ -39,7 +40,8 @@ def test_posting_the_same_new_order_form_twice_makes_one_order(client, staff):
 
     assert placed_events().count() == 1
     assert first.status_code == again.status_code == 302
-    assert again["Location"] == first["Location"] == f"/orders/{form['order_id']}/"
+    order_id = commands.order_id_for(staff.company_id, form["order_id"])
+    assert again["Location"] == first["Location"] == f"/orders/{order_id}/"
     page = client.get(again["Location"]).content.decode()
     assert "Order ACME-000001 was already created from this form." in page
 

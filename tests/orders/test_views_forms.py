@@ -120,7 +120,7 @@ def test_a_line_marked_for_deletion_is_not_created(client, staff):
         ({"customer_name": ""}, [row("A-1", 1, "1.00")], "id_customer_name", "required"),
         ({"customer_email": "not-an-email"}, [row("A-1", 1, "1.00")], "id_customer_email", "valid"),
         ({}, [row("A-1", 0, "1.00")], "id_lines-0-quantity", "greater than or equal to 1"),
-        ({}, [row("A-1", 1, "-1")], "id_lines-0-unit_price", "greater than or equal to 0"),
+        ({}, [row("A-1", 1, "-1")], "id_lines-0-unit_price", "Enter an amount from 0 to"),
         ({}, [row("", 1, "1.00")], "id_lines-0-sku", "required"),
         ({}, [row("A-1", 1, "1.00"), row("B-2", "many", "1.00")], "id_lines-1-quantity", "whole"),
     ],

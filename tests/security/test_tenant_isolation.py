@@ -16,6 +16,7 @@ import pytest
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from accounts import commands as access
 from accounts.models import Company, User
 from events.models import Event
 from orders import commands
@@ -282,3 +283,46 @@ def test_audit_filters_naming_another_companys_data_find_nothing(
     else:
         assert "No events match." in body
     assert_acme_only(body, two_companies, echoed=tuple(filters.values()))
+
+
+# --- stream ids named in forms (issue #24 §1) ----------------------------------------------
+
+
+def stream_owners_agree() -> bool:
+    owners: dict = {}
+    rows = Event.objects.values_list("stream_id", "stream_type", "company_id")
+    return all(owners.setdefault(sid, (kind, co)) == (kind, co) for sid, kind, co in rows)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES)
+def test_no_post_can_append_to_a_stream_of_another_type_or_company(
+    route, two_companies, staff, manager, globex_staff, logged_in
+):
+    """Every URL, with our own orders and users in its parameters, POSTed a form whose id-like
+    fields name a colleague, the company, another company's user and company and order: never
+    a 500, and every stream keeps one type and one company (what a later append would break)."""
+    acme_draft = two_companies.acme_orders["draft"]
+    named = [staff.pk, staff.company_id, globex_staff.pk, globex_staff.company_id]
+    named.append(two_companies.globex_orders["draft"].id)
+    client = logged_in(manager)
+    parameters = list(PARAMETER.finditer(route))
+    url = "/" + route
+    for match in parameters:
+        own = str(staff.pk) if match["name"] == "user_id" else str(acme_draft.id)
+        value = {"uuid": own, "int": "1"}.get(match["converter"], "x")
+        if match["name"] == "name":
+            value = "submit"
+        url = url.replace(match.group(0), value, 1)
+
+    for stream_id in named:
+        if "_auth_user_id" not in client.session:
+            client.force_login(manager)
+        data = post_data_for(acme_draft)
+        data.update(order_id=str(stream_id), stream_id=str(stream_id), id=str(stream_id))
+        response = client.post(url, data)
+        assert response.status_code < 500, f"POST {url} naming {stream_id}"
+        acme_draft.refresh_from_db()
+
+    access.change_role(actor=manager, user_id=staff.pk, role="Auditor")  # the user's stream
+    assert stream_owners_agree()

@@ -62,8 +62,11 @@ class Command(BaseCommand):
             strict=strict,
         )
         result.warnings[:0] = notes
-        if result.ok and not no_record and configured is not None:
-            # A passing run is itself a checkpoint (the head it verified), held outside.
+        if result.ok and not no_record and configured is not None and not result.unwitnessed_events:
+            # A passing run is itself a checkpoint (the head it verified), held outside; but
+            # only of a log the witness already vouches for up to its head: events after the
+            # last witnessed position were never seen committed by the application (a forgery
+            # with the key looks the same), and witnessing them would launder them (#24 §15).
             failed = witness.record(
                 result.head_position, result.head_hash, using=database, by="verify_events"
             )
