@@ -7,7 +7,8 @@ validate, change the `User` rows and group memberships, and append exactly one e
 user's (or company's) stream with the actor in its metadata (`accounts/events.py`). So the audit
 log says who gave whom which role and when. Any failure raises an `AccessError` and writes
 nothing. Permissions are read afresh on every request (contrib.auth), so a role change applies
-from the affected user's next request.
+from the affected user's next request; the actor's own permission is decided inside the write
+transaction from the database (`authorization.actor_now`), never from its request's cache.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from events import store
 
+from .authorization import actor_now
 from .events import (
     COMPANY_STREAM,
     USER_STREAM,
@@ -125,7 +127,7 @@ def add_user(
     `InvalidAccessChange` for a taken or invalid username, an invalid e-mail, an unknown role.
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         role = _role(role)
         user = User(
             username=username.strip(),
@@ -153,7 +155,7 @@ def change_role(*, actor, user_id, role: str) -> User:
     it already has), `LastManager` (it would leave no active Manager).
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)  # first: another company's user is a 404, whatever
         role = _role(role)
         before = user.role
@@ -175,7 +177,7 @@ def deactivate_user(*, actor, user_id) -> User:
     `LastManager`.
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if not user.is_active:
             raise InvalidAccessChange({"": [f"{user.username} is already deactivated."]})
@@ -193,7 +195,7 @@ def reactivate_user(*, actor, user_id) -> User:
     Raises `TeamNotPermitted`, `UserNotFound`, `InvalidAccessChange` (already active).
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.is_active:
             raise InvalidAccessChange({"": [f"{user.username} is already active."]})
@@ -208,7 +210,7 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
     e-mailed when e-mail is configured. Raises `TeamNotPermitted`, `UserNotFound`,
     `InvalidAccessChange` (deactivated user)."""
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if not user.is_active:
             raise InvalidAccessChange(
@@ -247,9 +249,13 @@ def password_link_path(user) -> str:
 # --- internals ------------------------------------------------------------------------------
 
 
-def _check_actor(actor) -> None:
+def _check_actor(actor):
+    """The actor as committed now (`actor_now`, inside the writer transaction) if it may manage
+    its company's team; else raise `TeamNotPermitted`."""
+    actor = actor_now(actor)
     if actor.company_id is None or not actor.has_perm(MANAGE_TEAM):
         raise TeamNotPermitted()
+    return actor
 
 
 def _team_member(actor, user_id) -> User:

@@ -21,6 +21,7 @@ from django.db import router
 from django.db.models import Max
 from django_fsm import State
 
+from accounts.authorization import actor_now
 from events import store
 from events.registry import event_class
 
@@ -64,6 +65,7 @@ def place_order(
     made, and nothing is written. Another company's order id is ignored (a fresh id is used).
     """
     with _failure_logged("place_order", order_id, actor), store.write_transaction():
+        actor = actor_now(actor)  # decided on what is committed now, not the request's cache
         if actor.company_id is None:
             raise ActionNotPermitted(
                 "Your account belongs to no company, so it cannot place orders."
@@ -262,7 +264,9 @@ def target_state(order, name: str) -> str:
 
 
 def _load_for(order_id, name: str, actor, expected_version: int) -> Order:
-    """Load the order for `actor` and check version, FSM state, permission and conditions."""
+    """Load the order for `actor` and check version, FSM state, permission and conditions
+    (the permission of the actor as committed now: `actor_now`, inside the writer)."""
+    actor = actor_now(actor)
     try:
         # None (a superuser without company) matches no order.
         order = Order.objects.get(company_id=actor.company_id, pk=order_id)
