@@ -19,7 +19,6 @@ import logging
 import pycountry
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -44,6 +43,7 @@ from .events import (
 )
 from .exceptions import InvalidAccessChange, LastManager, TeamNotPermitted, UserNotFound
 from .models import Company, Role, User
+from .tokens import link_validity, password_link_tokens
 
 logger = logging.getLogger("ledgerline.accounts")
 
@@ -206,9 +206,11 @@ def reactivate_user(*, actor, user_id) -> User:
 
 
 def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
-    """A new one-time set-password link for an active user (event `PasswordLinkIssued`),
-    e-mailed when e-mail is configured. Raises `TeamNotPermitted`, `UserNotFound`,
-    `InvalidAccessChange` (deactivated user)."""
+    """A new one-time set-password link for an active user (event `PasswordLinkIssued`; the
+    user's older links are void from then on), e-mailed when e-mail is configured. For a user
+    who already has a password the link only ever goes to their own address: without e-mail
+    it is refused, never shown to the actor. Raises `TeamNotPermitted`, `UserNotFound`,
+    `InvalidAccessChange` (deactivated user; a password and no e-mail)."""
     with store.write_transaction():
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
@@ -217,6 +219,49 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
                 {"": [f"{user.username} is deactivated: reactivate the account first."]}
             )
         link = _issue_link(user, actor, site_url)
+    _send_link(link)
+    return link
+
+
+def send_reset_links(*, email: str, site_url: str) -> int:
+    """The login page's "forgot your password": a new link for each active user whose address
+    is `email` (case-insensitively), sent to that address: a reset for a user who has a
+    password, an invitation for one who never set one (its first link expired). Each is a
+    `PasswordLinkIssued` by "system", which voids the user's older links. Returns how many were
+    sent. Run off the request path (`accounts.background`), so that the answer to the request
+    does not depend on whether the address is known (issue #24 item 10)."""
+    wanted = email.strip().casefold()
+    candidates = User.objects.filter(email__iexact=email.strip(), is_active=True)
+    sent = 0
+    for user_id in [u.pk for u in candidates if u.email.casefold() == wanted]:
+        with store.write_transaction():
+            user = User.objects.select_related("company").filter(pk=user_id).first()
+            if user is None or not user.is_active or not user.email:
+                continue
+            _append(user, None, PasswordLinkIssued(username=user.username, emailed_to=user.email))
+            view = "password_reset_confirm" if user.has_usable_password() else "set_password"
+            url = site_url.rstrip("/") + password_link_path(user, view)
+            link = PasswordLink(user=user, url=url, emailed_to=user.email)
+        if user.has_usable_password():
+            _send_reset(link)
+        else:
+            _send_link(link)
+        sent += 1
+    return sent
+
+
+def operator_password_link(*, company_slug: str, username: str, site_url: str = "") -> PasswordLink:
+    """A new set-password link issued by the platform operator (`manage.py
+    issue_password_link`), by "system": for a user who has a password only e-mailed to their
+    own address (as for a Manager). Raises `UserNotFound` (no such active user in that
+    company), `InvalidAccessChange` (a password and no e-mail)."""
+    with store.write_transaction():
+        user = User.objects.filter(
+            company__slug=company_slug, username=username, is_active=True
+        ).first()
+        if user is None:
+            raise UserNotFound()
+        link = _issue_link(user, None, site_url)
     _send_link(link)
     return link
 
@@ -237,13 +282,13 @@ def end_sessions(user) -> int:
     return len(mine)
 
 
-def password_link_path(user) -> str:
+def password_link_path(user, view: str = "set_password") -> str:
     """The path of a one-time link to set `user`'s password: Django's `PasswordResetConfirmView`
-    with a `default_token_generator` token, valid until the password changes or
-    `PASSWORD_RESET_TIMEOUT` passes."""
+    with a `tokens.password_link_tokens` token, valid until the password changes,
+    `PASSWORD_RESET_TIMEOUT` passes or anything is appended to the user's stream."""
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return reverse("set_password", kwargs={"uidb64": uidb64, "token": token})
+    token = password_link_tokens.make_token(user)
+    return reverse(view, kwargs={"uidb64": uidb64, "token": token})
 
 
 # --- internals ------------------------------------------------------------------------------
@@ -327,9 +372,21 @@ def _append(user: User, actor, event) -> None:
 
 
 def _issue_link(user: User, actor, site_url: str) -> PasswordLink:
-    url = site_url.rstrip("/") + password_link_path(user)
+    """Record a new link (which voids the older ones: `tokens`), then make it. A user who has
+    a password gets it only at their own address: no address to send it to is a refusal."""
     emailed_to = user.email if email_configured() else ""
+    if user.has_usable_password() and not emailed_to:
+        raise InvalidAccessChange(
+            {
+                "": [
+                    f"{user.username} already has a password: a new link goes only to their "
+                    "own e-mail address, and e-mail is not configured. They can reset it from "
+                    "the login page once it is."
+                ]
+            }
+        )
     _append(user, actor, PasswordLinkIssued(username=user.username, emailed_to=emailed_to))
+    url = site_url.rstrip("/") + password_link_path(user)  # after the event: it binds the token
     return PasswordLink(user=user, url=url, emailed_to=emailed_to)
 
 
@@ -343,7 +400,15 @@ def _send_link(link: PasswordLink) -> None:
             "user": link.user,
             "url": link.url,
             "company": link.user.company,
-            "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            "valid_for": link_validity(),
         },
     )
     send_mail("Set your Ledgerline password", body, None, [link.emailed_to])
+
+
+def _send_reset(link: PasswordLink) -> None:
+    """E-mail a reset link to a user who has a password (only ever to their own address)."""
+    context = {"user": link.user, "url": link.url, "valid_for": link_validity()}
+    subject = render_to_string("registration/password_reset_subject.txt", context)
+    body = render_to_string("registration/password_reset_email.html", context)
+    send_mail("".join(subject.splitlines()), body, None, [link.emailed_to])
