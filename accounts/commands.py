@@ -91,6 +91,8 @@ def create_company(
     manager = User(username=manager_username.strip(), email=manager_email.strip())
     manager.set_unusable_password()
     errors.update(_user_errors(manager))
+    for field, messages in _namespace_errors(company.slug, manager.username).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise InvalidAccessChange(errors)
     with store.write_transaction():
@@ -121,7 +123,9 @@ def add_user(
     role: str,
     site_url: str = "",
 ) -> PasswordLink:
-    """Add a user with `role` to the actor's company and issue its set-password link.
+    """Add a user with `role` to the actor's company and issue its set-password link. The
+    username is in the company's namespace (`in_namespace`), so whether it is taken says
+    nothing about other companies (issue #24 item 10).
 
     Events `UserAdded` then `PasswordLinkIssued`. Raises `TeamNotPermitted`, or
     `InvalidAccessChange` for a taken or invalid username, an invalid e-mail, an unknown role.
@@ -130,7 +134,7 @@ def add_user(
         actor = _check_actor(actor)
         role = _role(role)
         user = User(
-            username=username.strip(),
+            username=in_namespace(actor.company.slug, username),
             first_name=first_name.strip(),
             last_name=last_name.strip(),
             email=email.strip(),
@@ -329,6 +333,27 @@ def _keep_a_manager(user: User) -> None:
     ).exclude(pk=user.pk)
     if not others.exists():
         raise LastManager(user.username)
+
+
+def in_namespace(slug: str, username: str) -> str:
+    """`username` in the company's namespace: `<slug>.<name>`, the prefix added when missing.
+    A Manager adds users only there, so a name a Manager is refused is one its own company has
+    (the team page lists it), never another company's."""
+    username = username.strip()
+    return username if username.startswith(f"{slug}.") else f"{slug}.{username}"
+
+
+def _namespace_errors(slug: str, username: str) -> dict[str, list[str]]:
+    """For a new company: its namespace (`<slug>.…`) must hold no user yet, and its first
+    Manager's name must not be in another company's namespace."""
+    errors: dict[str, list[str]] = {}
+    if slug and User.objects.filter(username__istartswith=f"{slug}.").exists():
+        errors["slug"] = [f"Usernames beginning with {slug!r}. exist: choose another slug."]
+    prefix = username.split(".", 1)[0] if "." in username else ""
+    others = Company.objects.filter(slug__iexact=prefix).exclude(slug__iexact=slug)
+    if prefix and others.exists():
+        errors["username"] = [f"{prefix!r}. names belong to another company's users."]
+    return errors
 
 
 def _validation_errors(instance) -> dict[str, list[str]]:
