@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 
 # Apps whose every page shows or changes one company's data.
-COMPANY_APPS = ("orders", "events", "projections")
+COMPANY_APPS = ("orders", "audit", "dashboard")
 
 
 class CompanyRequiredMiddleware:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from events.models import Event
-from orders.models import Order
+from projections.models import OrderSummary
 
 from .models import Company, User
 
@@ -19,9 +19,11 @@ def team_members(company_id) -> QuerySet[User]:
 
 def companies_overview() -> QuerySet[Company]:
     """Every company by name, with `user_count`, `order_count` and `last_activity` (the
-    recorded time of its latest event, None without one). One query, subqueries per column."""
+    recorded time of its latest event, None without one). One query, subqueries per column; the
+    orders are counted on their read model (one `OrderSummary` row per order, committed with
+    the event that places it), which `accounts` stands above."""
     orders = (
-        Order.objects.filter(company=OuterRef("pk"))
+        OrderSummary.objects.filter(company=OuterRef("pk"))
         .order_by()
         .values("company")
         .annotate(n=Count("pk"))

@@ -16,10 +16,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from common.health import database_write_problem
+
 from . import background, commands, selectors
 from .exceptions import AccessError, TeamNotPermitted, UserNotFound
 from .forms import AddUserForm, RoleForm, apply_errors
-from .health import database_write_problem
 
 ERROR_STATUS = ((TeamNotPermitted, 403), (UserNotFound, 404), (AccessError, 422))
 
@@ -35,7 +36,7 @@ def status_for(error: AccessError) -> int:
 def healthz(request):
     """GET or HEAD (anything else: 405). 200 `{"status": "ok", "database": "ok"}` when the
     database takes a write; 503 `{"status": "error", "database": "<reason>"}`
-    when it cannot (accounts/health.py).
+    when it cannot (common/health.py).
 
     Exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT), so a local monitor can use plain
     HTTP on 127.0.0.1.

@@ -14,8 +14,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("", include("projections.urls")),
+    path("", include("dashboard.urls")),
     path("orders/", include("orders.urls")),
-    path("audit/", include("events.urls")),
+    path("audit/", include("audit.urls")),
     path("ops/", include("ops.urls")),
 ]

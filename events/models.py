@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from accounts.models import UUIDModel
+from common.models import UUIDModel
 
 from .exceptions import AppendOnlyError
 

@@ -27,8 +27,8 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.form_fields import EARLIEST_DATE, LATEST_DATE
-from accounts.request_context import current_request_id
+from common.form_fields import EARLIEST_DATE, LATEST_DATE
+from common.request_context import current_request_id
 
 from . import postgres, witness
 from .exceptions import ConcurrencyError, OccurredAtOutOfRange
@@ -232,7 +232,7 @@ def _head(using: str) -> tuple[int, str]:
 
 def check_occurred_at(occurred_at: dt.datetime) -> None:
     """Raise `OccurredAtOutOfRange` unless the aware `occurred_at`, in UTC, falls on a date
-    inside `accounts.form_fields` EARLIEST_DATE..LATEST_DATE: the hash converts it to UTC and
+    inside `common.form_fields` EARLIEST_DATE..LATEST_DATE: the hash converts it to UTC and
     every page to its time zone, and both overflow Python's datetime near year 1 and 9999."""
     try:
         day = occurred_at.astimezone(dt.UTC).date()

@@ -7,7 +7,7 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from . import events  # noqa: F401  (registers the order event types)
+        from . import events, projectors  # noqa: F401  (registers the event types, projections)
         from .permissions import grant_role_permissions
 
         # After auth's own post_migrate handler has created our permissions (auth comes first

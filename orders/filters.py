@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.form_fields import (
+from common.form_fields import (
     AmountFilter,
     BoundedDateFilter,
     IsoDateInput,

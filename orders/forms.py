@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
-from accounts.form_fields import POSITIVE_INT_MAX, BoundedDateTimeField, BoundedIntegerField
+from common.form_fields import POSITIVE_INT_MAX, BoundedDateTimeField, BoundedIntegerField
 
 from .events import Line, OrderDetails
 from .models import MAX_LINES

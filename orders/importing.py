@@ -18,7 +18,7 @@ Times are ISO 8601 (`datetime.fromisoformat`: `2024-03-01T09:30:00+01:00`, `...Z
 instead of `T`, a date alone meaning midnight); a time without an offset is read in the given
 zone (a wall time that a DST change skips or repeats is taken with `fold=0`). A time is refused
 (the order becomes a reject, the import carries on) when its date, as written or in UTC, is
-outside the web forms' bounds (`accounts.form_fields`), when it is later than now plus
+outside the web forms' bounds (`common.form_fields`), when it is later than now plus
 `FUTURE_TOLERANCE` (history cannot be in the future), or when a step is earlier than the one
 before it.
 """
@@ -40,8 +40,8 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.csv_export import csv_lines
-from accounts.form_fields import validate_date_in_range
+from common.csv_export import csv_lines
+from common.form_fields import validate_date_in_range
 from events import store
 from events.exceptions import OccurredAtOutOfRange
 from events.models import Event
@@ -240,7 +240,7 @@ def read_files(orders_path: Path, lines_path: Path) -> tuple[list[_Order], list[
 
 def write_rejects(path: Path, rejects: list[Reject]) -> None:
     """Write the rejects as CSV (`REJECT_COLUMNS`, header row) through the shared CSV writer
-    (`accounts.csv_export`: a BOM, and no cell a spreadsheet would run as a formula)."""
+    (`common.csv_export`: a BOM, and no cell a spreadsheet would run as a formula)."""
     rows = ((r.reference, r.row, r.reason) for r in rejects)
     with path.open("w", newline="", encoding="utf-8") as file:
         file.writelines(csv_lines(REJECT_COLUMNS, rows))

@@ -9,7 +9,7 @@ rows from the events, in the same transaction as the append.
 from django.db import models
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from accounts.models import UUIDModel
+from common.models import UUIDModel
 
 MAX_LINES = 200
 
@@ -94,7 +94,6 @@ class Order(FSMModelMixin, UUIDModel):
             ("resume_order", "Can resume held orders"),
             ("cancel_order", "Can cancel draft and submitted orders"),
             ("cancel_approved_order", "Can cancel approved and held orders"),
-            ("view_audit_log", "Can read the company's event log"),
             ("view_ops_desk", "Can see the system's health on the ops page"),
         ]
 

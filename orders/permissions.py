@@ -30,9 +30,11 @@ MANAGER = [
     "reject_order",
     "resume_order",
     "cancel_approved_order",
-    "view_audit_log",
+    "view_audit_log",  # audit.view_audit_log: the /audit/ page (moved there by audit/0002)
     "manage_team",  # accounts.manage_team: the /team/ page (granted by accounts/0005)
 ]
+# The apps whose permissions the table names (by codename): the audit page's is `audit`'s.
+GRANTED_APPS = ("orders", "accounts", "audit")
 ROLE_PERMISSIONS = {
     Role.STAFF: STAFF,
     Role.MANAGER: MANAGER,
@@ -43,15 +45,25 @@ ROLE_PERMISSIONS = {
 
 def grant_role_permissions(sender=None, using="default", **kwargs) -> None:
     """post_migrate handler: each built-in role group exists; one created here gets this table's
-    permissions. An existing group keeps the permissions it holds."""
+    permissions. An existing group keeps the permissions it holds.
+
+    The permissions of apps after `orders` in INSTALLED_APPS (`audit.view_audit_log`) are made
+    here first: auth's own handler makes each app's when that app's signal is sent."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
 
+    existing = set(Group.objects.using(using).values_list("name", flat=True))
+    if all(role.value in existing for role in ROLE_PERMISSIONS):
+        return
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
     for role, codenames in ROLE_PERMISSIONS.items():
         group, created = Group.objects.using(using).get_or_create(name=role.value)
         if created:
             group.permissions.set(
                 Permission.objects.using(using).filter(
-                    content_type__app_label__in=("orders", "accounts"), codename__in=codenames
+                    content_type__app_label__in=GRANTED_APPS, codename__in=codenames
                 )
             )
 

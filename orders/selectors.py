@@ -6,18 +6,16 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.request_context import recorded_request_id
+from common.request_context import recorded_request_id
 from events import registry, store
 from events.models import Event
 from events.registry import deserialize
-from events.selectors import event_numbers
 from events.store import RecordedEvent
 from projections.models import OrderSummary
+from projections.numbering import event_numbers
 
 from . import aggregate
 from .events import (
@@ -247,93 +245,6 @@ def history_csv_rows(entries: list[HistoryEntry]):
             e.summary,
             e.request_id,
         ]
-
-
-# --- role queues (dashboard) ----------------------------------------------------------------
-
-QUEUE_ROWS = 5
-
-
-@dataclasses.dataclass(frozen=True)
-class Queue:
-    """Orders waiting for the user: `state` (and `returned`: only drafts sent back by a
-    rejection), the actions they wait for, how many, the `oldest` rows (dicts: id, number,
-    customer_name, state_since, rejection_reason; longest in the state first) and the list's
-    query string showing all of them."""
-
-    state: str
-    returned: bool
-    actions: tuple[str, ...]
-    count: int
-    oldest: list[dict]
-
-    @property
-    def label(self) -> str:
-        return "Returned drafts" if self.returned else STATE_LABELS[self.state]
-
-    @property
-    def query(self) -> str:
-        extra = "&returned=true" if self.returned else ""
-        return f"state={self.state}{extra}&sort=since"
-
-
-def waiting_states(user) -> dict[tuple[str, bool], tuple[str, ...]]:
-    """(state, returned-only) -> the labels of the actions orders in that state wait for, from
-    the FSM: each workflow transition with a `queue` whose permission `user` holds makes its
-    source states wait for them. In workflow order; {} for a read-only role."""
-    waiting: dict[tuple[str, bool], list[str]] = {}
-    probe = Order()
-    for t in probe.get_all_state_transitions():
-        queue = t.custom.get("queue")
-        if not queue or not t.has_perm(probe, user):
-            continue
-        waiting.setdefault((t.source, queue == "returned"), []).append(t.custom["label"])
-    order = {state: index for index, state in enumerate(OrderState.values)}
-    return {
-        key: tuple(dict.fromkeys(labels))
-        for key, labels in sorted(waiting.items(), key=lambda item: order[item[0][0]])
-    }
-
-
-def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
-    """The queues waiting for `user` in their company (see `waiting_states`), each with its
-    count and up to `rows` oldest orders: one query, whatever the number of queues or orders
-    (window functions: the rank and the count per state, the rank filtered afterwards; it reads
-    the waiting states' rows only, through the (company, state, state_since) index)."""
-    waiting = waiting_states(user)
-    if not waiting:
-        return []
-
-    # A state waits once per user today (wholly, or only its drafts sent back); the filter is
-    # written as one `state IN (…)` so SQLite reads only those states' index ranges.
-    in_a_queue = Q(state__in=[state for state, _ in waiting]) & ~Q(
-        state__in=[state for state, returned in waiting if returned], rejection_reason=""
-    )
-    by_state = {"partition_by": [F("state")]}
-    found = (
-        OrderSummary.objects.filter(in_a_queue, company_id=user.company_id)
-        .annotate(
-            rank=Window(RowNumber(), order_by=[F("state_since"), F("sequence")], **by_state),
-            waiting=Window(Count("pk"), **by_state),
-        )
-        .filter(rank__lte=rows)
-        .order_by("state", "rank")
-        .values("id", "number", "state", "customer_name", "state_since", "rejection_reason",
-                "waiting")
-    )  # fmt: skip
-    per_state: dict[str, list[dict]] = {}
-    for row in found:
-        per_state.setdefault(row["state"], []).append(row)
-    return [
-        Queue(
-            state,
-            returned,
-            actions,
-            per_state[state][0]["waiting"] if state in per_state else 0,
-            per_state.get(state, []),
-        )
-        for (state, returned), actions in waiting.items()
-    ]
 
 
 # --- bulk actions (list) --------------------------------------------------------------------

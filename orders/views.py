@@ -15,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.csv_export import csv_response
 from accounts.login_flow import post_only
-from accounts.pages import render_page, wants_partial
-from accounts.templatetags.local_time import local_or_utc
+from common.csv_export import csv_response
+from common.pages import render_page, wants_partial
+from common.templatetags.local_time import local_or_utc
 
 from . import commands, permissions, selectors, why_not
 from .exceptions import (

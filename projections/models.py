@@ -10,7 +10,7 @@ import uuid
 
 from django.db import models
 
-from accounts.models import UUIDModel
+from common.models import UUIDModel
 
 _NAMESPACE = uuid.UUID("7d9f8f0e-54a8-4f51-9a3e-0c1d2b3a4f50")
 

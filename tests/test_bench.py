@@ -19,7 +19,7 @@ from bench.pages import REALISTIC_NAMES, evaluate_gate
 from bench.run import GATE_MISSED, REQUIRED_FIGURES, exit_code, figure, gate_of
 from events.models import Event
 from events.verification import verify_log
-from projections.projectors import ORDER_EVENTS
+from orders.projectors import ORDER_EVENTS
 from tests.vendor import ON_POSTGRES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -102,3 +102,81 @@ def test_each_contract_alone_catches_a_view_reading_rows_in_plain_sql(tmp_path, 
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "shop.views -> events.sqlrows" in result.stdout
+
+
+def layers_contract(config: dict) -> dict:
+    (contract,) = [c for c in config["contracts"] if c["type"] == "layers"]
+    return contract
+
+
+def floors_package(folder: Path, imports: dict[str, str]) -> dict:
+    """The project's floors rebuilt as sub-packages of a throw-away `shop`, each module in
+    `imports` (a path without .py) importing the apps named (space-separated); the project's
+    layers contract on them (import-linter's `containers`)."""
+    config = project_config()
+    contract = layers_contract(config)
+    package = folder / "shop"
+    package.mkdir()
+    (package / "__init__.py").touch()
+    for floor in contract["layers"]:
+        for app in floor.split(" | "):
+            if not app.startswith("("):
+                (package / app).mkdir()
+                (package / app / "__init__.py").touch()
+    for module, apps in imports.items():
+        lines = [f"import shop.{app}" for app in apps.split()]
+        (package / f"{module}.py").write_text("\n".join(lines) + "\n")
+    config["root_packages"] = ["shop"]
+    config["contracts"] = [contract | {"containers": ["shop"]}]
+    return config
+
+
+def test_the_floors_run_from_the_plumbing_to_the_pages():
+    floors = [floor.split(" | ") for floor in layers_contract(project_config())["layers"]]
+    assert floors[-5:] == [
+        ["orders"],
+        ["accounts"],
+        ["projections", "(outbox)"],
+        ["events"],
+        ["common"],
+    ]
+    assert {"dashboard", "audit", "ops"} <= set(floors[0])
+
+
+@pytest.mark.parametrize(
+    ("module", "imports"),
+    [
+        ("common/pages", "accounts"),  # the plumbing imports no app of ours
+        ("events/store", "accounts"),  # the log imports only the plumbing
+        ("events/witness", "common projections"),
+        ("projections/engine", "orders"),
+        ("accounts/selectors", "orders"),
+        ("orders/selectors", "dashboard"),
+        ("dashboard/views", "audit"),  # neighbours on the top floor stay independent
+    ],
+)
+def test_an_import_up_a_floor_breaks_the_layers_contract(tmp_path, module, imports):
+    config = floors_package(tmp_path, {module: imports})
+
+    result = lint_imports(config, tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"shop.{module.replace('/', '.')} -> shop.{imports.split()[-1]}" in result.stdout
+    assert "BROKEN" in result.stdout
+
+
+def test_imports_down_the_floors_keep_the_layers_contract(tmp_path):
+    downward = {
+        "dashboard/views": "orders accounts projections events common",
+        "audit/views": "orders events common",
+        "orders/selectors": "accounts projections events common",
+        "accounts/models": "projections events common",
+        "projections/engine": "events common",
+        "events/store": "common",
+    }
+    config = floors_package(tmp_path, downward)
+
+    result = lint_imports(config, tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "KEPT" in result.stdout

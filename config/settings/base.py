@@ -27,19 +27,24 @@ INSTALLED_APPS = [
     "django_fsm",
     "axes",
     "csp",
+    "common",
     "accounts",
     "events",
     "orders",
+    # Projections register as their apps become ready: this order keeps the reports' order
+    # (order_state, order_summary, dashboard, event_number).
+    "dashboard",
     "projections",
+    "audit",
     "ops",
 ]
 
 MIDDLEWARE = [
-    "accounts.middleware.RequestIdMiddleware",
+    "common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Vary: HX-Request and Cache-Control on every page a view answers (accounts/caching.py).
-    "accounts.caching.PrivateCacheMiddleware",
+    # Vary: HX-Request and Cache-Control on every page a view answers (common/caching.py).
+    "common.caching.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -50,7 +55,7 @@ MIDDLEWARE = [
     "accounts.login_flow.SessionRefreshMiddleware",
     "accounts.company_required.CompanyRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "accounts.htmx_messages.HtmxMessagesMiddleware",
+    "common.htmx_messages.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -74,7 +79,7 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
             ],
             # `date`/`time` that show an extreme instant in UTC instead of failing the page.
-            "builtins": ["accounts.templatetags.local_time"],
+            "builtins": ["common.templatetags.local_time"],
         },
     },
 ]
@@ -262,7 +267,7 @@ LOG_LEVEL = config("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "accounts.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "common.logging.RequestIdFilter"}},
     "formatters": {
         "line": {
             "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s",

@@ -33,7 +33,9 @@ NEW_ORDER = {
 
 
 def permission(codename: str) -> Permission:
-    return Permission.objects.get(content_type__app_label="orders", codename=codename)
+    """The permission `codename`: the audit page's is the audit app's, the others the orders'."""
+    app_label = "audit" if codename == "view_audit_log" else "orders"
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
 
 def group(role: Role) -> Group:

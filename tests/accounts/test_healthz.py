@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from accounts.health import PROBE_TABLE
+from common.health import PROBE_TABLE
 from tests.vendor import ON_POSTGRES, sqlite_only
 
 pytestmark = pytest.mark.django_db

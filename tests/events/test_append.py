@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from accounts.models import Company
-from accounts.request_context import reset_request_id, set_request_id
+from common.request_context import reset_request_id, set_request_id
 from events import store
 from events.exceptions import ConcurrencyError
 from events.hashing import GENESIS

@@ -65,7 +65,9 @@ def seeded(transactional_db):
         group, created = Group.objects.get_or_create(name=name)
         if created:
             group.permissions.set(
-                Permission.objects.filter(content_type__app_label="orders", codename__in=codenames)
+                Permission.objects.filter(
+                    content_type__app_label__in=("orders", "audit"), codename__in=codenames
+                )
             )
     now = timezone.now()
     return sum(seed_orders(company, 12, now=now) for company in seed_companies_and_users())

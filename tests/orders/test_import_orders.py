@@ -11,10 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from dashboard import selectors as dashboard
 from events.models import Event
 from orders.importing import ORDER_COLUMNS, rejects_path
 from orders.models import Order
-from projections import selectors as dashboard
 from projections.models import DashboardDaily, OrderSummary
 
 from .import_files import ORPHAN_LINE_REASON, ZONE, expected_figures, generate

@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from dashboard import selectors
+from dashboard.forms import PeriodForm
 from events.models import Event
 from orders import commands
-from projections import selectors
-from projections.forms import PeriodForm
 from tests import factories
 from tests.factories import log_in
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from dashboard.projectors import DashboardProjection
 from projections import engine
 from projections.models import OrderSummary
-from projections.projectors import DashboardProjection
 from tests import factories
 
 from .read_models import run, snapshot

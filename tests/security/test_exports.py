@@ -15,8 +15,8 @@ import logging
 import pytest
 from django.db import DatabaseError
 
-from accounts.csv_export import BOM, FORMULA_PREFIXES, INCOMPLETE_MARKER, csv_response, safe_cell
-from events import selectors as audit_selectors
+from audit import selectors as audit_selectors
+from common.csv_export import BOM, FORMULA_PREFIXES, INCOMPLETE_MARKER, csv_response, safe_cell
 from events.models import Event
 from orders import commands
 from tests import factories

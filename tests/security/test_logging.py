@@ -15,8 +15,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from accounts.logging import RequestIdFilter
 from accounts.models import Role
+from common.logging import RequestIdFilter
 from events.models import Event
 from orders import commands
 from orders.exceptions import OrderError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from accounts.form_fields import BoundedDateField, IsoDateInput
+from common.form_fields import BoundedDateField, IsoDateInput
 
 PERIOD_CHOICES = [
     ("7", "Last 7 days"),

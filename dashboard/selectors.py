@@ -12,14 +12,14 @@ from django.db.models.functions import TruncMonth, TruncYear
 from django.utils import timezone
 
 from orders.models import FINAL_STATES, OrderState
-
-from .forms import DEFAULT_PERIOD
-from .models import (
+from projections.models import (
     DashboardDaily,
     DashboardOrder,
     DashboardStateTotal,
     OrderSummary,
 )
+
+from .forms import DEFAULT_PERIOD
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 180, 24
 

@@ -1,6 +1,6 @@
 """Cache headers for pages that hold a company's data (issue #14 item 1, #15 item 5).
 
-The same URL answers a whole page and, for htmx, a partial (`accounts.pages.render_page`). A
+The same URL answers a whole page and, for htmx, a partial (`common.pages.render_page`). A
 browser keeps one cache entry per URL, so without care the Back button shows the partial it last
 fetched for that URL: a bare, unstyled fragment. Hence, on every response a view produces:
 

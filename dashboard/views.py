@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import permission_required
 from django.views.decorators.http import require_GET
 
-from accounts.pages import render_page
-from orders.selectors import role_queues
+from common.pages import render_page
 
 from . import selectors
 from .forms import PeriodForm
+from .queues import role_queues
 
 
 @require_GET

@@ -6,9 +6,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 
-from accounts.form_fields import BoundedDateField, BoundedIntegerField
-
-from .registry import label_choices
+from common.form_fields import BoundedDateField, BoundedIntegerField
+from events.registry import label_choices
 
 
 class AuditFilterForm(forms.Form):

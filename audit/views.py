@@ -4,15 +4,16 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from accounts.csv_export import csv_response
-from accounts.pages import render_page
+from common.csv_export import csv_response
+from common.pages import render_page
+from events import witness
 
-from . import selectors, witness
+from . import selectors
 from .forms import AuditFilterForm
 
 
 @require_GET
-@permission_required("orders.view_audit_log", raise_exception=True)
+@permission_required("audit.view_audit_log", raise_exception=True)
 def audit_log(request):
     """Every event of the company, newest first; filters; keyset pages; streaming CSV.
 

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from accounts.models import Role
-from orders import commands, selectors
+from dashboard import queues
+from orders import commands
 from orders.models import Order
 from tests import factories
 from tests.factories import log_in, order_in_state
@@ -19,7 +20,7 @@ def queues_of(user) -> dict[str, tuple]:
     """label -> (actions, count, numbers of the oldest rows)."""
     return {
         q.label: (q.actions, q.count, [row["number"] for row in q.oldest])
-        for q in selectors.role_queues(user)
+        for q in queues.role_queues(user)
     }
 
 
@@ -62,11 +63,11 @@ def test_returned_draft_carries_the_rejection_reason_until_submitted_again(compa
     order = commands.reject(
         order.id, actor=manager, expected_version=order.version, reason="Wrong PO number"
     )
-    (returned,) = [q for q in selectors.role_queues(staff) if q.returned]
+    (returned,) = [q for q in queues.role_queues(staff) if q.returned]
     assert returned.count == 1
     assert returned.oldest[0]["rejection_reason"] == "Wrong PO number"
     commands.submit(order.id, actor=staff, expected_version=order.version)
-    (returned,) = [q for q in selectors.role_queues(staff) if q.returned]
+    (returned,) = [q for q in queues.role_queues(staff) if q.returned]
     assert returned.count == 0
 
 
@@ -78,9 +79,9 @@ def test_oldest_items_come_first_and_are_capped(company, manager):
         order = factories.place(staff, at=now - dt.timedelta(days=days, hours=1))
         commands.submit(order.id, actor=staff, expected_version=1, at=now - dt.timedelta(days=days))
         numbers.append((days, order.number))
-    (submitted,) = [q for q in selectors.role_queues(manager) if q.state == "submitted"]
+    (submitted,) = [q for q in queues.role_queues(manager) if q.state == "submitted"]
     assert submitted.count == 7
-    expected = [number for _, number in sorted(numbers, reverse=True)][: selectors.QUEUE_ROWS]
+    expected = [number for _, number in sorted(numbers, reverse=True)][: queues.QUEUE_ROWS]
     assert [row["number"] for row in submitted.oldest] == expected
 
 
@@ -102,7 +103,7 @@ def test_changing_a_roles_grants_changes_the_queue(company, manager):
 
 def test_read_only_roles_have_no_queue(company):
     order_in_state("submitted", company)
-    assert selectors.role_queues(factories.user(Role.AUDITOR, company)) == []
+    assert queues.role_queues(factories.user(Role.AUDITOR, company)) == []
 
 
 def test_queues_count_only_the_users_company(company, manager):

@@ -1,7 +1,6 @@
 """Streaming CSV downloads: every CSV the product writes goes through `csv_response`.
 
-It lives in `accounts`, beside the page plumbing every app already imports (`accounts.pages`),
-because both exporting apps (`orders`, `events`) depend on `accounts` and not on each other.
+It lives in `common`, beside the page plumbing (`common.pages`), below every app that exports.
 
 What a file written here guarantees:
 - No cell is run as a formula by a spreadsheet: a text cell starting with `=`, `+`, `-`, `@`, a

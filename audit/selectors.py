@@ -9,14 +9,14 @@ import json
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.request_context import recorded_request_id
+from common.request_context import recorded_request_id
+from events import registry
+from events.exceptions import UnknownEventType
+from events.models import Event, IntegrityCheck
 from orders.events import changed_fields
 from orders.models import Order
 from projections.models import EventNumber
-
-from . import registry
-from .exceptions import UnknownEventType
-from .models import Event, IntegrityCheck
+from projections.numbering import event_numbers
 
 PAGE_SIZE = 50
 # What a page row shows (not the hashes: the CSV export has those). The payload gives the
@@ -161,20 +161,6 @@ def _attach_event_numbers(company_id, events: list[Event]) -> None:
     numbers = event_numbers(company_id, [e.position for e in events])
     for event in events:
         event.number = numbers.get(event.position)
-
-
-def event_numbers(company_id, positions: list[int]) -> dict[int, int]:
-    """{position: company number} for the company's events among `positions`.
-
-    Looked up by primary key, and the company checked on the rows: given `company_id = ?
-    AND position IN (…)`, SQLite (no ANALYZE statistics) walks the company's whole
-    (company, number) index instead: 14 ms instead of 0.1 ms for 20,000 events a company."""
-    rows = EventNumber.objects.filter(position__in=positions)
-    return {
-        position: number
-        for position, company, number in rows.values_list("position", "company_id", "number")
-        if company == company_id
-    }
 
 
 def _attach_order_numbers(company_id, events: list[Event]) -> None:
