@@ -232,7 +232,7 @@ def send_reset_links(*, email: str, site_url: str) -> int:
     is `email` (case-insensitively), sent to that address: a reset for a user who has a
     password, an invitation for one who never set one (its first link expired). Each is a
     `PasswordLinkIssued` by "system", which voids the user's older links. Returns how many were
-    sent. Run off the request path (`accounts.background`), so that the answer to the request
+    sent. Run off the request path (`common.background`), so that the answer to the request
     does not depend on whether the address is known (issue #24 item 10)."""
     wanted = email.strip().casefold()
     candidates = User.objects.filter(email__iexact=email.strip(), is_active=True)

@@ -16,9 +16,10 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from common import background
 from common.health import database_write_problem
 
-from . import background, commands, selectors
+from . import commands, selectors
 from .exceptions import AccessError, TeamNotPermitted, UserNotFound
 from .forms import AddUserForm, RoleForm, apply_errors
 
@@ -49,7 +50,7 @@ def healthz(request):
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset request page, but the address is looked up and the mail sent off the
-    request path (`commands.send_reset_links` on `accounts.background`, after commit): the
+    request path (`commands.send_reset_links` on `common.background`, after commit): the
     answer and the work done before it are the same whether or not the address is known."""
 
     def form_valid(self, form):

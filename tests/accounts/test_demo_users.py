@@ -3,9 +3,9 @@
 import pytest
 from django.core import mail
 
-from accounts import background
 from accounts.demo import seed_companies_and_users
 from accounts.models import User
+from common import background
 
 # The request hands the address to the background worker (its own connection): real commits.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_db")]

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from accounts import background
+from common import background
 from tests.factories import log_in
 
 # The request hands the address to the background worker (its own connection): real commits.

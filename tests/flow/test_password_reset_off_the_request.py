@@ -2,7 +2,7 @@
 
 10. The password-reset request answers the same way, doing the same work, for a known and an
     unknown address: the lookup and the mail happen off the request path (after commit, on a
-    bounded background worker: `accounts.background`), so the answer never waits for the mail
+    bounded background worker: `common.background`), so the answer never waits for the mail
     server (a real SMTP server that holds its answer shows it).
 11. A user who never set a password (an invitation that expired) gets a new invitation from
     the login page, and an operator can issue one: `manage.py issue_password_link`.
@@ -24,9 +24,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import background, commands
+from accounts import commands
 from accounts.models import Role
 from accounts.tokens import PasswordLinkTokenGenerator
+from common import background
 from events.models import Event
 from tests import factories
 

@@ -8,7 +8,7 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-from accounts import background
+from common import background
 
 # The request hands the address to the background worker (its own connection): real commits.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_db")]

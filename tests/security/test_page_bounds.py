@@ -20,7 +20,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.form_fields import BIGINT_MAX, EARLIEST_DATE, LATEST_DATE
+from common.form_fields import BIGINT_MAX, EARLIEST_DATE, LATEST_DATE
 from events import store
 from tests import factories
 

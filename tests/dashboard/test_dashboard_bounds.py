@@ -8,8 +8,8 @@ from unittest import mock
 
 import pytest
 
+from dashboard import selectors
 from events import store
-from projections import selectors
 from tests import factories
 from tests.factories import log_in
 
