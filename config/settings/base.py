@@ -24,7 +24,6 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
-    "django_fsm",
     "axes",
     "csp",
     "common",
@@ -37,6 +36,8 @@ INSTALLED_APPS = [
     "projections",
     "audit",
     "ops",
+    # After orders: orders' graph_transitions overrides the library's (no "None" state).
+    "django_fsm",
 ]
 
 MIDDLEWARE = [
