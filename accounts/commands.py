@@ -7,7 +7,8 @@ validate, change the `User` rows and group memberships, and append exactly one e
 user's (or company's) stream with the actor in its metadata (`accounts/events.py`). So the audit
 log says who gave whom which role and when. Any failure raises an `AccessError` and writes
 nothing. Permissions are read afresh on every request (contrib.auth), so a role change applies
-from the affected user's next request.
+from the affected user's next request; the actor's own permission is decided inside the write
+transaction from the database (`authorization.actor_now`), never from its request's cache.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import secrets
 import pycountry
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -33,6 +33,7 @@ from django.utils.http import urlsafe_base64_encode
 from common.typed_input import InputError, clean_text
 from events import store
 
+from .authorization import actor_now
 from .events import (
     COMPANY_STREAM,
     USER_STREAM,
@@ -53,6 +54,7 @@ from .exceptions import (
     UserNotFound,
 )
 from .models import ApiKey, Company, Role, User
+from .tokens import link_validity, password_link_tokens
 
 logger = logging.getLogger("ledgerline.accounts")
 
@@ -115,6 +117,8 @@ def create_company(
     manager = User(username=manager_username.strip(), email=manager_email.strip())
     manager.set_unusable_password()
     errors.update(_user_errors(manager))
+    for field, messages in _namespace_errors(company.slug, manager.username).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise InvalidAccessChange(errors)
     with store.write_transaction():
@@ -145,16 +149,18 @@ def add_user(
     role: str,
     site_url: str = "",
 ) -> PasswordLink:
-    """Add a user with `role` to the actor's company and issue its set-password link.
+    """Add a user with `role` to the actor's company and issue its set-password link. The
+    username is in the company's namespace (`in_namespace`), so whether it is taken says
+    nothing about other companies (issue #24 item 10).
 
     Events `UserAdded` then `PasswordLinkIssued`. Raises `TeamNotPermitted`, or
     `InvalidAccessChange` for a taken or invalid username, an invalid e-mail, an unknown role.
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         role = _role(role)
         user = User(
-            username=username.strip(),
+            username=in_namespace(actor.company.slug, username),
             first_name=first_name.strip(),
             last_name=last_name.strip(),
             email=email.strip(),
@@ -179,7 +185,7 @@ def change_role(*, actor, user_id, role: str) -> User:
     it already has), `LastManager` (it would leave no active Manager).
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)  # first: another company's user is a 404, whatever
         role = _role(role)
         before = user.role
@@ -201,7 +207,7 @@ def deactivate_user(*, actor, user_id) -> User:
     `LastManager`.
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if not user.is_active:
             raise InvalidAccessChange({"": [f"{user.username} is already deactivated."]})
@@ -219,7 +225,7 @@ def reactivate_user(*, actor, user_id) -> User:
     Raises `TeamNotPermitted`, `UserNotFound`, `InvalidAccessChange` (already active).
     """
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.is_active:
             raise InvalidAccessChange({"": [f"{user.username} is already active."]})
@@ -230,11 +236,13 @@ def reactivate_user(*, actor, user_id) -> User:
 
 
 def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
-    """A new one-time set-password link for an active user (event `PasswordLinkIssued`),
-    e-mailed when e-mail is configured. Raises `TeamNotPermitted`, `UserNotFound`,
-    `InvalidAccessChange` (deactivated user)."""
+    """A new one-time set-password link for an active user (event `PasswordLinkIssued`; the
+    user's older links are void from then on), e-mailed when e-mail is configured. For a user
+    who already has a password the link only ever goes to their own address: without e-mail
+    it is refused, never shown to the actor. Raises `TeamNotPermitted`, `UserNotFound`,
+    `InvalidAccessChange` (deactivated user; a password and no e-mail)."""
     with store.write_transaction():
-        _check_actor(actor)
+        actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if not user.is_active:
             raise InvalidAccessChange(
@@ -317,6 +325,47 @@ def revoke_api_key(*, actor, key_id) -> ApiKey:
         api_key.user.save(update_fields=["is_active"])
         _append(api_key.user, actor, ApiKeyRevoked(name=api_key.name, prefix=api_key.prefix))
     return api_key
+def send_reset_links(*, email: str, site_url: str) -> int:
+    """The login page's "forgot your password": a new link for each active user whose address
+    is `email` (case-insensitively), sent to that address: a reset for a user who has a
+    password, an invitation for one who never set one (its first link expired). Each is a
+    `PasswordLinkIssued` by "system", which voids the user's older links. Returns how many were
+    sent. Run off the request path (`common.background`), so that the answer to the request
+    does not depend on whether the address is known (issue #24 item 10)."""
+    wanted = email.strip().casefold()
+    candidates = User.objects.filter(email__iexact=email.strip(), is_active=True)
+    sent = 0
+    for user_id in [u.pk for u in candidates if u.email.casefold() == wanted]:
+        with store.write_transaction():
+            user = User.objects.select_related("company").filter(pk=user_id).first()
+            if user is None or not user.is_active or not user.email:
+                continue
+            _append(user, None, PasswordLinkIssued(username=user.username, emailed_to=user.email))
+            view = "password_reset_confirm" if user.has_usable_password() else "set_password"
+            url = site_url.rstrip("/") + password_link_path(user, view)
+            link = PasswordLink(user=user, url=url, emailed_to=user.email)
+        if user.has_usable_password():
+            _send_reset(link)
+        else:
+            _send_link(link)
+        sent += 1
+    return sent
+
+
+def operator_password_link(*, company_slug: str, username: str, site_url: str = "") -> PasswordLink:
+    """A new set-password link issued by the platform operator (`manage.py
+    issue_password_link`), by "system": for a user who has a password only e-mailed to their
+    own address (as for a Manager). Raises `UserNotFound` (no such active user in that
+    company), `InvalidAccessChange` (a password and no e-mail)."""
+    with store.write_transaction():
+        user = User.objects.filter(
+            company__slug=company_slug, username=username, is_active=True
+        ).first()
+        if user is None:
+            raise UserNotFound()
+        link = _issue_link(user, None, site_url)
+    _send_link(link)
+    return link
 
 
 def end_sessions(user) -> int:
@@ -335,21 +384,25 @@ def end_sessions(user) -> int:
     return len(mine)
 
 
-def password_link_path(user) -> str:
+def password_link_path(user, view: str = "set_password") -> str:
     """The path of a one-time link to set `user`'s password: Django's `PasswordResetConfirmView`
-    with a `default_token_generator` token, valid until the password changes or
-    `PASSWORD_RESET_TIMEOUT` passes."""
+    with a `tokens.password_link_tokens` token, valid until the password changes,
+    `PASSWORD_RESET_TIMEOUT` passes or anything is appended to the user's stream."""
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return reverse("set_password", kwargs={"uidb64": uidb64, "token": token})
+    token = password_link_tokens.make_token(user)
+    return reverse(view, kwargs={"uidb64": uidb64, "token": token})
 
 
 # --- internals ------------------------------------------------------------------------------
 
 
-def _check_actor(actor) -> None:
+def _check_actor(actor):
+    """The actor as committed now (`actor_now`, inside the writer transaction) if it may manage
+    its company's team; else raise `TeamNotPermitted`."""
+    actor = actor_now(actor)
     if actor.company_id is None or not actor.has_perm(MANAGE_TEAM):
         raise TeamNotPermitted()
+    return actor
 
 
 def _team_member(actor, user_id) -> User:
@@ -384,6 +437,27 @@ def _keep_a_manager(user: User) -> None:
     ).exclude(pk=user.pk)
     if not others.exists():
         raise LastManager(user.username)
+
+
+def in_namespace(slug: str, username: str) -> str:
+    """`username` in the company's namespace: `<slug>.<name>`, the prefix added when missing.
+    A Manager adds users only there, so a name a Manager is refused is one its own company has
+    (the team page lists it), never another company's."""
+    username = username.strip()
+    return username if username.startswith(f"{slug}.") else f"{slug}.{username}"
+
+
+def _namespace_errors(slug: str, username: str) -> dict[str, list[str]]:
+    """For a new company: its namespace (`<slug>.…`) must hold no user yet, and its first
+    Manager's name must not be in another company's namespace."""
+    errors: dict[str, list[str]] = {}
+    if slug and User.objects.filter(username__istartswith=f"{slug}.").exists():
+        errors["slug"] = [f"Usernames beginning with {slug!r}. exist: choose another slug."]
+    prefix = username.split(".", 1)[0] if "." in username else ""
+    others = Company.objects.filter(slug__iexact=prefix).exclude(slug__iexact=slug)
+    if prefix and others.exists():
+        errors["username"] = [f"{prefix!r}. names belong to another company's users."]
+    return errors
 
 
 def _validation_errors(instance) -> dict[str, list[str]]:
@@ -440,9 +514,21 @@ def _append(user: User, actor, event) -> None:
 
 
 def _issue_link(user: User, actor, site_url: str) -> PasswordLink:
-    url = site_url.rstrip("/") + password_link_path(user)
+    """Record a new link (which voids the older ones: `tokens`), then make it. A user who has
+    a password gets it only at their own address: no address to send it to is a refusal."""
     emailed_to = user.email if email_configured() else ""
+    if user.has_usable_password() and not emailed_to:
+        raise InvalidAccessChange(
+            {
+                "": [
+                    f"{user.username} already has a password: a new link goes only to their "
+                    "own e-mail address, and e-mail is not configured. They can reset it from "
+                    "the login page once it is."
+                ]
+            }
+        )
     _append(user, actor, PasswordLinkIssued(username=user.username, emailed_to=emailed_to))
+    url = site_url.rstrip("/") + password_link_path(user)  # after the event: it binds the token
     return PasswordLink(user=user, url=url, emailed_to=emailed_to)
 
 
@@ -456,7 +542,15 @@ def _send_link(link: PasswordLink) -> None:
             "user": link.user,
             "url": link.url,
             "company": link.user.company,
-            "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            "valid_for": link_validity(),
         },
     )
     send_mail("Set your Ledgerline password", body, None, [link.emailed_to])
+
+
+def _send_reset(link: PasswordLink) -> None:
+    """E-mail a reset link to a user who has a password (only ever to their own address)."""
+    context = {"user": link.user, "url": link.url, "valid_for": link_validity()}
+    subject = render_to_string("registration/password_reset_subject.txt", context)
+    body = render_to_string("registration/password_reset_email.html", context)
+    send_mail("".join(subject.splitlines()), body, None, [link.emailed_to])

@@ -7,7 +7,10 @@ from .models import Role
 
 
 class AddUserForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    username = forms.CharField(
+        max_length=150,
+        help_text="Your company's prefix (e.g. acme.) is added in front if you leave it out.",
+    )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.EmailField(label="E-mail", help_text="The set-password link goes here.")

@@ -2,9 +2,10 @@
 Django's own auth views (see config/urls.py and accounts/urls.py)."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +17,7 @@ from django.views.decorators.http import (
 )
 
 from common.exceptions import status_for
+from common import background
 from common.health import database_write_problem
 
 from . import commands, selectors
@@ -40,6 +42,20 @@ def healthz(request):
     if problem:
         return JsonResponse({"status": "error", "database": problem}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request page, but the address is looked up and the mail sent off the
+    request path (`commands.send_reset_links` on `common.background`, after commit): the
+    answer and the work done before it are the same whether or not the address is known."""
+
+    def form_valid(self, form):
+        background.submit_on_commit(
+            commands.send_reset_links,
+            email=form.cleaned_data["email"],
+            site_url=_site_url(self.request),
+        )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 # --- the team page --------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""What the ops page shows: the system's health, read only. Nothing here is one company's data
-(positions are global, counts span the whole log), so the page is the same for every Ops user.
+"""What the ops page shows, read only. The platform's health (`ops_desk`: absolute file paths,
+the whole log's positions, every company's activity) is for the platform operator (a
+superuser) only; a company's Ops user sees its own company's figures (`company_desk`), issue #24
+item 12.
 
 Every value comes from what the commands already record: projection checkpoints, the last
 `verify_events` run (`IntegrityCheck`), the last `backup_db` (`BackupRecord`), the witness's
@@ -13,9 +15,10 @@ import os
 from pathlib import Path
 
 from django.db import connections
+from django.db.models import Count, Max
 
 from events import postgres, store, verification, witness
-from events.models import BackupRecord, IntegrityCheck
+from events.models import BackupRecord, Event, IntegrityCheck
 from events.sqlite import database_path
 from outbox import selectors as outbox_selectors
 from outbox.models import OutboxItem
@@ -123,3 +126,25 @@ def outbox_desk(company_id, *, now) -> OutboxDesk:
         subscriptions=subscriptions,
         parked=outbox_selectors.parked_items(company_id),
     )
+@dataclasses.dataclass(frozen=True)
+class CompanyDesk:
+    """One company's figures: its events and their newest time, its access events, and
+    whether every read model has caught up with the log (yes or no: how far behind would
+    tell of other companies' activity)."""
+
+    events: int
+    last_event_at: object
+    user_events: int
+    read_models_current: bool
+
+
+def company_desk(company_id, using: str = "default") -> CompanyDesk:
+    """The company's figures: two small queries plus the projections' checkpoints."""
+    figures = (
+        Event.objects.using(using)
+        .filter(company_id=company_id)
+        .aggregate(n=Count("id"), last=Max("recorded_at"))
+    )
+    users = Event.objects.using(using).filter(company_id=company_id, stream_type="user").count()
+    current = not any(p.lag for p in engine.status(using))
+    return CompanyDesk(figures["n"], figures["last"], users, current)

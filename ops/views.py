@@ -15,12 +15,15 @@ from . import selectors
 @require_GET
 @permission_required("orders.view_ops_desk", raise_exception=True)
 def desk(request):
-    """The system's health on one page; the only writes are the outbox's retry and skip."""
-    context = {
-        "desk": selectors.ops_desk(),
-        "outbox": selectors.outbox_desk(request.user.company_id, now=timezone.now()),
-    }
-    return render(request, "ops/desk.html", context)
+    """The system's health on one page: the platform's for the platform operator (a
+    superuser), a company's own figures for its Ops users; each with the company's worker and
+    subscriptions. The only writes are the outbox's retry and skip."""
+    outbox = selectors.outbox_desk(request.user.company_id, now=timezone.now())
+    if request.user.is_superuser:
+        context = {"desk": selectors.ops_desk(), "outbox": outbox}
+        return render(request, "ops/desk.html", context)
+    context = {"desk": selectors.company_desk(request.user.company_id), "outbox": outbox}
+    return render(request, "ops/company_desk.html", context)
 
 
 # No permission_required on the two actions: the command looks the item up in the user's company

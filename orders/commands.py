@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_fsm import State
 
+from accounts.authorization import actor_now
 from common.exceptions import DomainError
 from events import store
 from events.registry import event_class
@@ -75,6 +76,7 @@ def place_order(
     company's id (issue #24 §1).
     """
     with store.write_transaction():
+        actor = actor_now(actor)  # decided on what is committed now, not the request's cache
         if actor.company_id is None:
             raise ActionNotPermitted(
                 "Your account belongs to no company, so it cannot place orders."
@@ -350,10 +352,12 @@ def target_state(order, name: str) -> str:
 
 
 def _load_for(order_id, name: str, actor, expected_version: int, at=None) -> Order:
-    """Load the order for `actor` and check version, FSM state, permission and conditions.
+    """Load the order for `actor` and check version, FSM state, permission and conditions
+    (the permission of the actor as committed now: `actor_now`, inside the writer).
 
     The company's policy is read (by the checks that need it) inside the caller's write
     transaction, and `at` is the clock the conditions read (`order.now`)."""
+    actor = actor_now(actor)
     try:
         # None (a superuser without company) matches no order.
         order = store.load_current(Order, order_id, company_id=actor.company_id)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_manage_team_permission"),
+        ("accounts", "0007_company_password_login"),
     ]
 
     operations = [

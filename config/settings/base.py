@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
-    "django_fsm",
     "axes",
     "csp",
     "rest_framework",
@@ -45,6 +44,8 @@ INSTALLED_APPS = [
     "sso",
     "api",
     "webhooks",
+    # After orders: orders' graph_transitions overrides the library's (no "None" state).
+    "django_fsm",
 ]
 
 MIDDLEWARE = [

@@ -5,8 +5,10 @@ from django.core import mail
 
 from accounts.demo import seed_companies_and_users
 from accounts.models import User
+from common import background
 
-pytestmark = pytest.mark.django_db
+# The request hands the address to the background worker (its own connection): real commits.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_db")]
 
 
 def test_every_demo_user_has_an_address_and_can_ask_for_a_password_link(client):
@@ -16,5 +18,6 @@ def test_every_demo_user_has_an_address_and_can_ask_for_a_password_link(client):
     assert not User.objects.filter(email="").exists()
 
     client.post("/accounts/password_reset/", {"email": "acme.staff@acme.example"})
+    background.wait_idle()
 
     assert [message.to for message in mail.outbox] == [["acme.staff@acme.example"]]

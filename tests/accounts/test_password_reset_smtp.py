@@ -8,7 +8,10 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 
-pytestmark = pytest.mark.django_db
+from common import background
+
+# The request hands the address to the background worker (its own connection): real commits.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_db")]
 
 
 class Inbox:
@@ -44,6 +47,7 @@ def test_the_reset_mail_is_delivered_by_smtp(client, staff, settings, smtp_serve
     staff.save()
 
     response = client.post("/accounts/password_reset/", {"email": staff.email})
+    background.wait_idle()
 
     assert response.status_code == 302
     ((recipients, message),) = inbox.messages

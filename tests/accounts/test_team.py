@@ -194,13 +194,16 @@ def test_deactivating_ends_the_users_sessions_at_once(manager_client, manager, s
     assert user_events(staff)[-1][0] == "UserReactivated"
 
 
-def test_manager_sends_a_new_password_link(manager_client, manager, staff):
-    sent = manager_client.post(f"/team/{staff.pk}/password-link/", follow=True)
-    (shown,) = [str(m) for m in sent.context["messages"]]
+def test_manager_sends_a_new_password_link_to_a_user_who_has_none_yet(manager_client, manager):
+    manager_client.post("/team/", NEW_USER)
+    peter = User.objects.get(username="acme.peter")
+    sent = manager_client.post(f"/team/{peter.pk}/password-link/", follow=True)
+    shown = [str(m) for m in sent.context["messages"]][-1]
+    assert "A new set-password link for acme.peter" in shown
     assert "/accounts/set-password/" in shown
-    assert user_events(staff)[-1] == (
+    assert user_events(peter)[-1] == (
         "PasswordLinkIssued",
-        {"username": staff.username, "emailed_to": ""},
+        {"username": peter.username, "emailed_to": ""},
         manager.username,
     )
 

@@ -1,11 +1,12 @@
 """The last-Manager rule holds under real concurrency: the team commands run in the one writer
 transaction, so two Managers deactivating each other at once cannot leave the company without
-an active Manager."""
+an active Manager: the second to get the lock is already deactivated, and its permission is
+decided from the database inside the transaction (#24 item 8), so it is refused."""
 
 import pytest
 
 from accounts import commands
-from accounts.exceptions import LastManager
+from accounts.exceptions import TeamNotPermitted
 from accounts.models import Role, User
 from events.verification import verify_log
 from tests import factories
@@ -23,7 +24,7 @@ def test_two_managers_deactivating_each_other_at_once_leave_one_active_manager(a
     )
 
     done = [r for r in results if isinstance(r, User)]
-    refused = [r for r in results if isinstance(r, LastManager)]
+    refused = [r for r in results if isinstance(r, TeamNotPermitted)]
     assert (len(done), len(refused)) == (1, 1), results
     active = User.objects.filter(company=acme, is_active=True, groups__name="Manager")
     assert active.count() == 1

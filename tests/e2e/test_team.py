@@ -59,31 +59,32 @@ def test_a_new_company_gets_its_manager_and_staff_without_the_admin(session, ser
     nav(manager).get_by_role("link", name="Team").click()
     expect(manager.get_by_role("heading", name="Team · Initrode")).to_be_visible()
     add = manager.locator("section[aria-labelledby=add-heading]")
-    add.get_by_label("Username").fill("milton")
+    add.get_by_label("Username").fill("milton")  # named initrode.milton: its namespace
     add.get_by_label("First name").fill("Milton")
     add.get_by_label("Last name").fill("Waddams")
     add.get_by_label("E-mail").fill("milton@initrode.test")
     add.get_by_label("Role").select_option("Staff")
     add.get_by_role("button", name="Add user").click()
     message = manager.locator("#messages .alert-success")
-    expect(message).to_contain_text("milton was added")
+    expect(message).to_contain_text("initrode.milton was added")
     staff_link = LINK.search(message.inner_text()).group(1)
-    row = manager.locator("tr[data-username=milton]")
+    row = manager.locator("tr[data-username='initrode.milton']")
     expect(row).to_contain_text("milton@initrode.test")
     expect(row).to_contain_text("never")
 
     staff = session.new_page()
     set_password(staff, staff_link, "Red-stapler-mine-2026")
-    log_in(staff, "milton", "Red-stapler-mine-2026")
+    log_in(staff, "initrode.milton", "Red-stapler-mine-2026")
     expect(staff.get_by_test_id("nav-identity")).to_contain_text("Staff")
     expect(nav(staff).get_by_role("link", name="Team")).to_have_count(0)
     expect(staff.get_by_test_id("first-run")).to_contain_text("Create the first order")
 
     # The manager sees milton's first login, and the audit log says who added whom.
     manager.reload()
-    expect(manager.locator("tr[data-username=milton]")).not_to_contain_text("never")
+    expect(manager.locator("tr[data-username='initrode.milton']")).not_to_contain_text("never")
     manager.goto("/audit/?event_type=UserAdded")
-    added = manager.locator("#audit-table tbody tr", has=manager.get_by_text("user milton"))
+    milton_added = manager.get_by_text("user initrode.milton")
+    added = manager.locator("#audit-table tbody tr", has=milton_added)
     expect(added).to_contain_text("lumbergh")
 
 

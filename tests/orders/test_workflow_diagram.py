@@ -116,3 +116,23 @@ def test_graph_transitions_prints_dot_source_of_the_workflow(capsys):
 
 def _role_order(role) -> int:
     return list(diagram.grants()).index(role.value)
+
+
+def test_graph_transitions_draws_no_none_state_and_leaves_out_actions_that_keep_the_state(
+    capsys,
+):
+    """django-fsm-2 draws target=None (an action that keeps the state) as a state "None" with
+    edges into it (django-fsm#144, django-fsm-2#54); our override leaves those actions out."""
+    call_command("graph_transitions", "orders.Order")
+
+    out = capsys.readouterr().out
+    assert "None" not in out
+    assert "label=change" not in out and "label=add_note" not in out
+    assert '"orders.order.state.draft" -> "orders.order.state.submitted" [label=submit]' in out
+
+
+def test_graph_transitions_still_takes_further_exclusions(capsys):
+    call_command("graph_transitions", "orders.Order", "--exclude", "resume")
+
+    out = capsys.readouterr().out
+    assert "label=resume" not in out and "None" not in out
