@@ -286,6 +286,10 @@ class NoteForm(forms.Form):
     text = _text("text", "Note", required=True, textarea=True)
 
 
+# The list's page sizes a user may choose: a page's time and size stay bounded.
+PAGE_SIZES = (25, 50, 100)
+
+
 class OrderFilterForm(forms.Form):
     """The base form of `filters.OrderFilter` (django-filter adds a field per filter).
 
@@ -294,6 +298,18 @@ class OrderFilterForm(forms.Form):
     """
 
     page = BoundedIntegerField(min_value=1, required=False)
+    per_page = forms.TypedChoiceField(
+        label="Orders per page",
+        choices=[("", "Default")] + [(size, str(size)) for size in PAGE_SIZES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose "
+            + ", ".join(str(size) for size in PAGE_SIZES[:-1])
+            + f" or {PAGE_SIZES[-1]} orders per page (%(value)s is not offered)."
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -308,10 +324,12 @@ class OrderFilterForm(forms.Form):
             "returned",
             "placed_after",
             "placed_before",
+            "mine",
             "q",
             "total_min",
             "total_max",
             "sort",
+            "per_page",
         )
 
     def clean(self):

@@ -53,7 +53,9 @@ REPEAT_WINDOW = dt.timedelta(minutes=10)
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def order_list(request):
-    filterset = OrderFilter(request.GET, queryset=selectors.order_summaries(request.user))
+    filterset = OrderFilter(
+        request.GET, queryset=selectors.order_summaries(request.user), request=request
+    )
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
         rows = exports.order_csv_rows(filterset.qs)
@@ -77,8 +79,10 @@ def _query_without_page(request) -> str:
 def _list_context(request, filterset, valid: bool) -> dict:
     """The list page's context: one page of the filtered rows, each with the bulk actions it
     allows, the sortable columns and the pager."""
-    page = Paginator(filterset.qs if valid else filterset.qs.none(), settings.ORDERS_PER_PAGE)
-    page = page.get_page(filterset.form.cleaned_data.get("page") if valid else 1)
+    data = filterset.form.cleaned_data if valid else {}
+    per_page = data.get("per_page") or settings.ORDERS_PER_PAGE
+    page = Paginator(filterset.qs if valid else filterset.qs.none(), per_page)
+    page = page.get_page(data.get("page") or 1)
     bulk_form = _bulk_form(request.user, initial={"query": request.GET.urlencode()})
     page.object_list = selectors.with_row_actions(
         page.object_list, request.user, [name for name, _ in bulk_form.fields["action"].choices]
