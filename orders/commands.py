@@ -237,7 +237,9 @@ def check_transition(order, name: str, actor) -> None:
             f"Order {order.number} is {state}: it cannot be {_verb(name)} now."
         )
     if not meta.has_transition_perm(order, order.state, actor):
-        raise ActionNotPermitted(f"Your role may not {_verb(name, infinitive=True)} this order.")
+        raise ActionNotPermitted(
+            f"Your role may not {_verb(name, infinitive=True, it='this order')}."
+        )
     for condition in meta.get_transition(order.state).conditions:
         if not condition(order):
             raise TransitionNotAllowed(
@@ -299,21 +301,25 @@ def _order_after(fields: dict, recorded) -> Order:
     return Order.from_db(using, _ORDER_FIELDS, [row[name] for name in _ORDER_FIELDS])
 
 
+# Each action's past participle, and its infinitive phrase around the object ("{it}"): English
+# puts the object inside some phrases ("put it on hold", "mark it as delivered").
 _VERBS = {
-    "change": ("changed", "change"),
-    "add_note": ("annotated", "add a note to"),
-    "submit": ("submitted", "submit"),
-    "approve": ("approved", "approve"),
-    "reject": ("rejected", "reject"),
-    "start_fulfilment": ("put into fulfilment", "start fulfilment of"),
-    "ship": ("shipped", "ship"),
-    "deliver": ("marked delivered", "mark as delivered"),
-    "hold": ("put on hold", "put on hold"),
-    "resume": ("resumed", "resume"),
-    "cancel": ("cancelled", "cancel"),
+    "change": ("changed", "change {it}"),
+    "add_note": ("annotated", "add a note to {it}"),
+    "submit": ("submitted", "submit {it}"),
+    "approve": ("approved", "approve {it}"),
+    "reject": ("rejected", "reject {it}"),
+    "start_fulfilment": ("put into fulfilment", "start fulfilment of {it}"),
+    "ship": ("shipped", "ship {it}"),
+    "deliver": ("marked delivered", "mark {it} as delivered"),
+    "hold": ("put on hold", "put {it} on hold"),
+    "resume": ("resumed", "resume {it}"),
+    "cancel": ("cancelled", "cancel {it}"),
 }
 
 
-def _verb(name: str, *, infinitive: bool = False) -> str:
-    past, present = _VERBS.get(name, (name, name))
-    return present if infinitive else past
+def _verb(name: str, *, infinitive: bool = False, it: str = "it") -> str:
+    """Action `name` as a past participle ("put on hold"), or with `infinitive` as the phrase
+    acting on `it` ("put this order on hold")."""
+    past, present = _VERBS.get(name, (name, name + " {it}"))
+    return present.format(it=it) if infinitive else past

@@ -182,7 +182,7 @@ def test_a_stale_version_is_a_409_with_the_conflict_message_and_a_reload_link(
 
     assert response.status_code == 409
     html = response.content.decode()
-    assert "changed by someone else" in html
+    assert "changed since your page showed it" in html
     assert f"you saw version {order.version - 1}, it is now at version {order.version}" in html
     assert re.search(rf'<a [^>]*href="/orders/{order.id}/" data-reload>Reload the order</a>', html)
     assert Event.objects.count() == events_before
