@@ -70,6 +70,15 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
 
+def sent_back(summary, entries: list[HistoryEntry]) -> HistoryEntry | None:
+    """The rejection that returned `summary`'s draft (who, when, why), while it is a draft
+    waiting to be submitted again (the summary's `rejection_reason` is cleared on submit);
+    else None. `entries` is the order's `history`, oldest first."""
+    if summary.state != "draft" or not summary.rejection_reason:
+        return None
+    return next((e for e in reversed(entries) if e.event_type == "OrderRejected"), None)
+
+
 def last_change(user, order_id: uuid.UUID) -> HistoryEntry | None:
     """The order's newest event, described (who, when, what): what a stale page did not see.
     None for another company's order (as `history`)."""

@@ -283,7 +283,8 @@ def _identical_order_to_confirm(user, form, formset) -> bool:
 
 
 def _form_page(request, form, formset, summary=None, status=None):
-    context = {"form": form, "formset": formset, "summary": summary}
+    sent_back = summary and history.sent_back(summary, history.history(request.user, summary.id))
+    context = {"form": form, "formset": formset, "summary": summary, "sent_back": sent_back}
     status = status or (422 if request.method == "POST" else 200)
     return render(request, "orders/form.html", context, status=status)
 
@@ -320,15 +321,17 @@ def detail_context(
     order = selectors.order_state(request.user, order_id)
     rejected = {failed: _on_version(form, order.version)} if form is not None else {}
     actions = _action_forms(order, request.user, rejected)
+    entries = history.history(request.user, order_id)
     return {
         "summary": summary,
+        "sent_back": history.sent_back(summary, entries),
         "order": order,
         "actions": actions,
         "unsaved": _unsaved_text(form, failed, {a["name"] for a in actions}),
         "error": error,
         "conflict": conflict,
         "failed": failed,
-        "history": history.history(request.user, order_id),
+        "history": entries,
         "can_write": permissions.may_change_orders(request.user),
         "why_not": why_not.blocked_reasons(order, request.user),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
