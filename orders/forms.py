@@ -364,8 +364,14 @@ class AsOfForm(forms.Form):
     or `version`, one of the order's events (the rows' "as of this event" links): the order
     as it stood right after it. Not both."""
 
+    # The stream is cut at the first event that *occurred* later (`store.read_stream(until=)`):
+    # an imported order stands as it did in the old system at that moment.
     as_of = BoundedDateTimeField(
-        label="Show the order as it stood at", required=False, widget=DateTimeLocalInput
+        label="Show the order as it stood at",
+        help_text="Uses when each event happened, not when it was recorded (they differ for "
+        "imported events).",
+        required=False,
+        widget=DateTimeLocalInput,
     )
     version = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

@@ -48,6 +48,8 @@ class HistoryEntry:
     tracking_number: str = ""
     request_id: str = ""
     number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
+    # When the log recorded it: later than `occurred_at` for a back-dated (imported) event.
+    recorded_at: dt.datetime | None = None
 
     @property
     def label(self) -> str:
@@ -92,6 +94,7 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         "position": event.position,
         "version": event.version,
         "occurred_at": event.occurred_at,
+        "recorded_at": event.recorded_at,
         "actor": event.actor_username,
         "event_type": event.event_type,
         "request_id": recorded_request_id(event.metadata),

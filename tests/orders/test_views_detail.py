@@ -374,7 +374,10 @@ def test_a_timeline_entry_shows_when_who_and_what_in_the_sites_time_zone(client,
     timeline = html[html.index('id="timeline"') :]
     assert re.search(
         r'<li data-event-type="OrderPlaced"><div class="small text-body-secondary">'
-        r'<time datetime="2025-01-01T13:00:00\+01:00">2025-01-01 13:00</time> · '
+        r'<span class="text-nowrap">happened <time datetime="2025-01-01T13:00:00\+01:00">'
+        r"2025-01-01 13:00:00</time></span> "
+        r'<span class="d-block small text-body-secondary" data-testid="recorded-at">recorded '
+        r"<time [^>]+>[^<]+</time></span> · "
         rf'<strong class="text-body" data-testid="actor">{staff.username}</strong> · #\d+</div>'
         r"<div>Placed ACME-000001 for Initech with 2 line\(s\)</div></li>",
         timeline,
