@@ -50,6 +50,8 @@ class HistoryEntry:
     number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
     # When the log recorded it: later than `occurred_at` for a back-dated (imported) event.
     recorded_at: dt.datetime | None = None
+    # The old system's reference of an imported order's event (`metadata["imported_from"]`).
+    imported_from: str = ""
 
     @property
     def label(self) -> str:
@@ -98,6 +100,7 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         "actor": event.actor_username,
         "event_type": event.event_type,
         "request_id": recorded_request_id(event.metadata),
+        "imported_from": (event.metadata.get("imported_from") or {}).get("reference", ""),
     }
     if isinstance(data, OrderPlaced):
         return HistoryEntry(

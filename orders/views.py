@@ -325,6 +325,7 @@ def detail_context(
     return {
         "summary": summary,
         "sent_back": history.sent_back(summary, entries),
+        "imported_from": entries[0].imported_from if entries else "",
         "order": order,
         "actions": actions,
         "unsaved": _unsaved_text(form, failed, {a["name"] for a in actions}),

@@ -16,6 +16,7 @@ from events.models import Event
 from orders.importing import ORDER_COLUMNS, rejects_path
 from orders.models import Order
 from projections.models import DashboardDaily, OrderSummary
+from tests.factories import log_in
 
 from .import_files import ORPHAN_LINE_REASON, ZONE, expected_figures, generate
 
@@ -361,3 +362,15 @@ def test_a_rerun_with_rejects_overwrites_the_earlier_rejects_file(acme, tmp_path
     assert code == 2
     assert list(read_rejects(rejects_path(files.orders))) == [("B", 2)]
     assert "(replacing the earlier run's file)" in out
+
+
+def test_an_imported_orders_detail_shows_its_old_system_reference(acme, tmp_path, client, staff):
+    files = small_files(tmp_path, [{**GOOD, "reference": "LEGACY-4711"}])
+    run(*import_args(files))
+    order = OrderSummary.objects.get(company=acme)
+    log_in(client, staff)
+
+    html = client.get(f"/orders/{order.id}/").content.decode()
+
+    match = re.search(r'data-testid="imported-from">(.*?)</dd>', html, re.S)
+    assert match and "LEGACY-4711" in match.group(1)
