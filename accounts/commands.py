@@ -325,6 +325,8 @@ def revoke_api_key(*, actor, key_id) -> ApiKey:
         api_key.user.save(update_fields=["is_active"])
         _append(api_key.user, actor, ApiKeyRevoked(name=api_key.name, prefix=api_key.prefix))
     return api_key
+
+
 def send_reset_links(*, email: str, site_url: str) -> int:
     """The login page's "forgot your password": a new link for each active user whose address
     is `email` (case-insensitively), sent to that address: a reset for a user who has a

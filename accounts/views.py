@@ -16,8 +16,8 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from common.exceptions import status_for
 from common import background
+from common.exceptions import status_for
 from common.health import database_write_problem
 
 from . import commands, selectors

@@ -24,6 +24,7 @@ PAGE_SIZE = 50
 AUDIT_PAGE_COLUMNS = (
     "position",
     "occurred_at",
+    "recorded_at",  # shown beside occurred_at when they differ (a back-dated event)
     "event_type",
     "schema_version",
     "payload",

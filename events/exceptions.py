@@ -15,7 +15,8 @@ class ConcurrencyError(EventStoreError, Conflict):
         self.expected_version = expected_version
         self.actual_version = actual_version
         super().__init__(
-            "This order was changed by someone else in the meantime "
+            # Neutral on who: it may be the same user in another window (pages name the actor).
+            "This order was changed since your page showed it "
             f"(you saw version {expected_version}, it is now at version {actual_version}). "
             "Reload the page to see the current state, then try again."
         )

@@ -126,6 +126,8 @@ def outbox_desk(company_id, *, now) -> OutboxDesk:
         subscriptions=subscriptions,
         parked=outbox_selectors.parked_items(company_id),
     )
+
+
 @dataclasses.dataclass(frozen=True)
 class CompanyDesk:
     """One company's figures: its events and their newest time, its access events, and

@@ -328,7 +328,7 @@ def check_transition(order, name: str, actor) -> None:
         refusal = getattr(permission, "refusal", None)  # a policy's permission says why
         raise ActionNotPermitted(
             (refusal and refusal(order, actor))
-            or f"Your role may not {_verb(name, infinitive=True)} this order."
+            or f"Your role may not {_verb(name, infinitive=True, it='this order')}."
         )
     for condition in meta.get_transition(order.state).conditions:
         if not condition(order):
@@ -404,9 +404,14 @@ def _declared() -> dict[str, dict]:
     return {t.name: t.custom for t in Order().get_all_state_transitions()}
 
 
-def _verb(name: str, *, infinitive: bool = False) -> str:
-    """What messages say of the transition `name`, as its FSM declaration words it."""
-    return _declared().get(name, {}).get("do" if infinitive else "done", name)
+def _verb(name: str, *, infinitive: bool = False, it: str = "it") -> str:
+    """What messages say of the transition `name`, as its FSM declaration words it: a past
+    participle ("put on hold"), or with `infinitive` the phrase acting on `it` ("put this order
+    on hold": English puts the object inside some phrases)."""
+    custom = _declared().get(name, {})
+    if infinitive:
+        return custom.get("do", name + " {it}").format(it=it)
+    return custom.get("done", name)
 
 
 def event_verb(event_type: str) -> str:

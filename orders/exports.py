@@ -65,6 +65,7 @@ HISTORY_CSV = (
     Column("position", "position"),
     Column("version", "version"),
     Column("occurred_at", "occurred_at", iso),
+    Column("recorded_at", "recorded_at", iso),
     Column("actor", "actor"),
     Column("event_type", "event_type"),
     Column("from_state", "from_state"),

@@ -3,7 +3,8 @@
 state (repeatable), placed_after / placed_before (dates), q (customer name, order number,
 customer reference, customer e-mail or a line's SKU), total_min / total_max (amounts), stuck
 (true: open orders stuck in their state), returned (true: drafts sent back by a rejection),
-sort (column, '-' for descending), page.
+mine (true: orders the signed-in user placed), sort (column, '-' for descending), page,
+per_page (25, 50 or 100; ORDERS_PER_PAGE when absent).
 """
 
 from __future__ import annotations
@@ -123,6 +124,11 @@ class OrderFilter(django_filters.FilterSet):
         label="Only drafts sent back",
         widget=TrueCheckboxInput,
     )
+    mine = StrictBooleanFilter(
+        method="filter_mine",
+        label="Only orders I placed",
+        widget=TrueCheckboxInput,
+    )
     sort = django_filters.OrderingFilter(
         fields=tuple((column, name) for name, column in SORTS.items()),
         label="Sort by",
@@ -165,6 +171,13 @@ class OrderFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(state=OrderState.DRAFT).exclude(rejection_reason="")
 
+    def filter_mine(self, queryset, name, value):
+        """Orders placed by the signed-in user (`placed_by` holds the placing actor's username);
+        the FilterSet is built with `request=`, so the URL is shareable: each reader gets theirs."""
+        if not value:
+            return queryset
+        return queryset.filter(placed_by=self.request.user.get_username())
+
     def filter_total_min(self, queryset, name, value: Decimal):
         return queryset.filter(total_cents__gte=int(value * 100))
 
@@ -172,7 +185,7 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(total_cents__lte=int(value * 100))
 
     def filter_queryset(self, queryset):
-        # `page` lives on the form (so a bad value is a form error) but is not a filter.
+        # `page` and `per_page` live on the form (a bad value is a form error), not filters.
         for name, value in self.form.cleaned_data.items():
             if name in self.filters:
                 queryset = self.filters[name].filter(queryset, value)

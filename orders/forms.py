@@ -347,6 +347,10 @@ class NoteForm(forms.Form):
     text = _text("text", "Note", required=True, textarea=True)
 
 
+# The list's page sizes a user may choose: a page's time and size stay bounded.
+PAGE_SIZES = (25, 50, 100)
+
+
 class OrderFilterForm(forms.Form):
     """The base form of `filters.OrderFilter` (django-filter adds a field per filter).
 
@@ -355,6 +359,18 @@ class OrderFilterForm(forms.Form):
     """
 
     page = BoundedIntegerField(min_value=1, required=False)
+    per_page = forms.TypedChoiceField(
+        label="Orders per page",
+        choices=[("", "Default")] + [(size, str(size)) for size in PAGE_SIZES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose "
+            + ", ".join(str(size) for size in PAGE_SIZES[:-1])
+            + f" or {PAGE_SIZES[-1]} orders per page (%(value)s is not offered)."
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -369,10 +385,12 @@ class OrderFilterForm(forms.Form):
             "returned",
             "placed_after",
             "placed_before",
+            "mine",
             "q",
             "total_min",
             "total_max",
             "sort",
+            "per_page",
         )
 
     def clean(self):
@@ -407,8 +425,14 @@ class AsOfForm(forms.Form):
     or `version`, one of the order's events (the rows' "as of this event" links): the order
     as it stood right after it. Not both."""
 
+    # The stream is cut at the first event that *occurred* later (`store.read_stream(until=)`):
+    # an imported order stands as it did in the old system at that moment.
     as_of = BoundedDateTimeField(
-        label="Show the order as it stood at", required=False, widget=DateTimeLocalInput
+        label="Show the order as it stood at",
+        help_text="Uses when each event happened, not when it was recorded (they differ for "
+        "imported events).",
+        required=False,
+        widget=DateTimeLocalInput,
     )
     version = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

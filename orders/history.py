@@ -55,6 +55,10 @@ class HistoryEntry:
     request_id: str = ""
     number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
     changes: tuple[str, ...] = ()  # a change of contents: before → after, field by field
+    # When the log recorded it: later than `occurred_at` for a back-dated (imported) event.
+    recorded_at: dt.datetime | None = None
+    # The old system's reference of an imported order's event (`metadata["imported_from"]`).
+    imported_from: str = ""
 
     @property
     def described(self) -> str:
@@ -90,6 +94,15 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
     return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
 
+def sent_back(summary, entries: list[HistoryEntry]) -> HistoryEntry | None:
+    """The rejection that returned `summary`'s draft (who, when, why), while it is a draft
+    waiting to be submitted again (the summary's `rejection_reason` is cleared on submit);
+    else None. `entries` is the order's `history`, oldest first."""
+    if summary.state != "draft" or not summary.rejection_reason:
+        return None
+    return next((e for e in reversed(entries) if e.event_type == "OrderRejected"), None)
+
+
 def last_change(user, order_id: uuid.UUID) -> HistoryEntry | None:
     """The order's newest event, described (who, when, what): what a stale page did not see.
     None for another company's order (as `history`)."""
@@ -103,9 +116,11 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         "position": event.position,
         "version": event.version,
         "occurred_at": event.occurred_at,
+        "recorded_at": event.recorded_at,
         "actor": event.actor_username,
         "event_type": event.event_type,
         "request_id": recorded_request_id(event.metadata),
+        "imported_from": (event.metadata.get("imported_from") or {}).get("reference", ""),
     }
     if isinstance(data, OrderPlaced):
         return HistoryEntry(

@@ -53,8 +53,9 @@ def _workflow(
 ):
     """FSM `custom` data for a workflow button: its label, event, verbs and the data it needs.
 
-    `verbs` are what messages say of the action: (past participle, infinitive phrase), as in
-    "it cannot be approved now" and "Your role may not approve this order".
+    `verbs` are what messages say of the action: (past participle, infinitive phrase with `{it}`
+    where the object goes), as in "it cannot be put on hold now" and "Your role may not put this
+    order on hold".
 
     `queue` says that orders in the source state wait for whoever holds the permission (the
     dashboard's role queues, `dashboard/queues.py`): "all" of them, or only those "returned" by a
@@ -144,7 +145,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Submit",
             "OrderSubmitted",
-            ("submitted", "submit"),
+            ("submitted", "submit {it}"),
             queue="returned",
             record=policy.submit_event,
         ),
@@ -163,7 +164,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Approve",
             "OrderApproved",
-            ("approved", "approve"),
+            ("approved", "approve {it}"),
             style="success",
             queue="all",
             record=policy.approval_event,
@@ -182,7 +183,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Reject",
             "OrderRejected",
-            ("rejected", "reject"),
+            ("rejected", "reject {it}"),
             fields=("reason",),
             style="secondary",
             queue="all",
@@ -199,7 +200,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Start fulfilment",
             "OrderFulfilmentStarted",
-            ("put into fulfilment", "start fulfilment of"),
+            ("put into fulfilment", "start fulfilment of {it}"),
             queue="all",
         ),
     )
@@ -214,7 +215,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Ship",
             "OrderShipped",
-            ("shipped", "ship"),
+            ("shipped", "ship {it}"),
             fields=("carrier", "tracking_number"),
             queue="all",
         ),
@@ -230,7 +231,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Mark delivered",
             "OrderDelivered",
-            ("marked delivered", "mark as delivered"),
+            ("marked delivered", "mark {it} as delivered"),
             style="success",
             queue="all",
             confirm=True,
@@ -247,7 +248,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Put on hold",
             "OrderHeld",
-            ("put on hold", "put on hold"),
+            ("put on hold", "put {it} on hold"),
             fields=("reason",),
             style="secondary",
         ),
@@ -260,7 +261,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.ON_HOLD,
         target=RETURN_VALUE(S.APPROVED, S.IN_FULFILMENT),
         permission="orders.resume_order",
-        custom=_workflow("Resume", "OrderResumed", ("resumed", "resume"), queue="all"),
+        custom=_workflow("Resume", "OrderResumed", ("resumed", "resume {it}"), queue="all"),
     )
     def resume(self):
         """Back to the state the order was held from."""
@@ -275,7 +276,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Reopen delivery",
             "OrderReopened",
-            ("reopened", "reopen"),
+            ("reopened", "reopen {it}"),
             fields=("reason",),
             style="warning",
             bulk=False,
@@ -291,7 +292,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.APPROVED,
         target=S.SUBMITTED,
         permission="orders.amend_order",
-        custom={"event": "OrderAmended", "done": "amended", "do": "amend"},
+        custom={"event": "OrderAmended", "done": "amended", "do": "amend {it}"},
     )
     def amend(self):
         pass
@@ -306,7 +307,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Cancel order",
             "OrderCancelled",
-            ("cancelled", "cancel"),
+            ("cancelled", "cancel {it}"),
             fields=("reason",),
             style="danger",
             confirm=True,
@@ -320,7 +321,7 @@ class Order(FSMModelMixin, UUIDModel):
         custom=_workflow(
             "Cancel order",
             "OrderCancelled",
-            ("cancelled", "cancel"),
+            ("cancelled", "cancel {it}"),
             fields=("reason",),
             style="danger",
             confirm=True,
@@ -336,7 +337,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.DRAFT,
         target=None,
         permission="orders.change_draft_order",
-        custom={"event": "OrderChanged", "done": "changed", "do": "change"},
+        custom={"event": "OrderChanged", "done": "changed", "do": "change {it}"},
     )
     def change(self):
         pass
@@ -346,7 +347,7 @@ class Order(FSMModelMixin, UUIDModel):
         source="*",
         target=None,
         permission="orders.add_note_order",
-        custom={"event": "NoteAdded", "done": "given a note", "do": "add a note to"},
+        custom={"event": "NoteAdded", "done": "given a note", "do": "add a note to {it}"},
     )
     def add_note(self):
         pass

@@ -56,7 +56,9 @@ REPEAT_WINDOW = dt.timedelta(minutes=10)
 @require_GET
 @permission_required("orders.view_order", raise_exception=True)
 def order_list(request):
-    filterset = OrderFilter(request.GET, queryset=selectors.order_summaries(request.user))
+    filterset = OrderFilter(
+        request.GET, queryset=selectors.order_summaries(request.user), request=request
+    )
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
         rows = exports.order_csv_rows(filterset.qs)
@@ -80,8 +82,10 @@ def _query_without_page(request) -> str:
 def _list_context(request, filterset, valid: bool) -> dict:
     """The list page's context: one page of the filtered rows, each with the bulk actions it
     allows, the sortable columns and the pager."""
-    page = Paginator(filterset.qs if valid else filterset.qs.none(), settings.ORDERS_PER_PAGE)
-    page = page.get_page(filterset.form.cleaned_data.get("page") if valid else 1)
+    data = filterset.form.cleaned_data if valid else {}
+    per_page = data.get("per_page") or settings.ORDERS_PER_PAGE
+    page = Paginator(filterset.qs if valid else filterset.qs.none(), per_page)
+    page = page.get_page(data.get("page") or 1)
     bulk_form = _bulk_form(request.user, initial={"query": request.GET.urlencode()})
     page.object_list = selectors.with_row_actions(
         page.object_list, request.user, [name for name, _ in bulk_form.fields["action"].choices]
@@ -333,7 +337,8 @@ def _identical_order_to_confirm(user, form, formset) -> bool:
 
 
 def _form_page(request, form, formset, summary=None, status=None):
-    context = {"form": form, "formset": formset, "summary": summary}
+    sent_back = summary and history.sent_back(summary, history.history(request.user, summary.id))
+    context = {"form": form, "formset": formset, "summary": summary, "sent_back": sent_back}
     status = status or (422 if request.method == "POST" else 200)
     return render(request, "orders/form.html", context, status=status)
 
@@ -370,15 +375,18 @@ def detail_context(
     order = selectors.order_state(request.user, order_id)
     rejected = {failed: _on_version(form, order.version)} if form is not None else {}
     actions = _action_forms(order, request.user, rejected)
+    entries = history.history(request.user, order_id)
     return {
         "summary": summary,
+        "sent_back": history.sent_back(summary, entries),
+        "imported_from": entries[0].imported_from if entries else "",
         "order": order,
         "actions": actions,
         "unsaved": _unsaved_text(form, failed, {a["name"] for a in actions}),
         "error": error,
         "conflict": conflict,
         "failed": failed,
-        "history": history.history(request.user, order_id),
+        "history": entries,
         "can_write": permissions.may_change_orders(request.user),
         "why_not": why_not.blocked_reasons(order, request.user),
         "waiting_second": policy.waiting_words(order) if policy.waiting_for_second(order) else "",

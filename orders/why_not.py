@@ -55,7 +55,7 @@ def _role_reason(permission: str, name: str) -> str:
         .values_list("name", flat=True)
     )
     if not roles:
-        return f"No role may {verb(name, infinitive=True)} it."
+        return f"No role may {verb(name, infinitive=True)}."
     who = " or ".join(roles)
     article = "An" if who[0] in "AEIOU" else "A"
-    return f"{article} {who} must {verb(name, infinitive=True)} it."
+    return f"{article} {who} must {verb(name, infinitive=True)}."

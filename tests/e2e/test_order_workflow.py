@@ -141,7 +141,7 @@ def test_a_stale_page_gets_a_conflict_and_no_second_event(session):
         manager.locator("button[data-action=start_fulfilment]").click()
     assert answer.value.status == 409
     error = manager.get_by_test_id("action-error")
-    expect(error).to_contain_text("changed by someone else")
+    expect(error).to_contain_text("changed since your page showed it")
     expect(error).to_contain_text("you saw version 3, it is now at version 4")
     expect(state_badge(manager)).to_have_text("In fulfilment")
 

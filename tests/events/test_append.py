@@ -106,7 +106,7 @@ def test_the_concurrency_error_tells_the_person_what_happened_and_what_to_do(acm
         append_counted(stream, 1, 4, company=acme)
 
     message = str(refused.value)
-    assert "changed by someone else" in message
+    assert "changed since your page showed it" in message
     assert "you saw version 1" in message
     assert "now at version 3" in message
     assert "Reload" in message

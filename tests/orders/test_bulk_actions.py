@@ -113,7 +113,7 @@ def test_a_change_by_someone_else_in_the_middle_is_reported_and_the_others_are_d
     }
     page = response.content.decode()
     assert "Approve: 2 of 3 done" in page
-    assert "changed by someone else" in page
+    assert "changed since your page showed it" in page
     assert events_of(middle)[-1] == "OrderRejected"  # theirs only: no approval on top
     assert "OrderApproved" not in events_of(middle)
     assert events_of(first)[-1] == events_of(last)[-1] == "OrderApproved"

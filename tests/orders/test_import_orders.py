@@ -16,6 +16,7 @@ from events.models import Event
 from orders.importing import ORDER_COLUMNS, rejects_path
 from orders.models import Order
 from projections.models import DashboardDaily, OrderSummary
+from tests.factories import log_in
 
 from .import_files import ORPHAN_LINE_REASON, ZONE, expected_figures, generate
 
@@ -23,9 +24,22 @@ pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
+    """The command's summary, whether or not rows were rejected (see `run_with_exit_code`)."""
+    return run_with_exit_code(*args)[0]
+
+
+def run_with_exit_code(*args) -> tuple[str, int]:
+    """(stdout, the exit code `manage.py import_orders` ends with): a CommandError's
+    `returncode` is what Django's `run_from_argv` passes to `sys.exit`. A refused file or
+    option (exit code 1) is raised, as before."""
     out = io.StringIO()
-    call_command("import_orders", *args, stdout=out)
-    return out.getvalue()
+    try:
+        call_command("import_orders", *args, stdout=out)
+    except CommandError as error:
+        if error.returncode != 2:
+            raise
+        return out.getvalue() + f"{error}\n", error.returncode
+    return out.getvalue(), 0
 
 
 def import_args(files, *extra) -> list[str]:
@@ -294,3 +308,69 @@ def test_a_reject_names_the_column_or_lines_row_the_problem_is_in(acme, tmp_path
         "lines.csv row 4, quantity: Quantity must be between 1 and 1,000,000."
     )
     assert rejects[("NO-CARRIER", 4)].startswith("carrier: ")
+
+
+def test_rejected_rows_end_the_command_with_exit_code_2_and_the_summary_says_so(acme, tmp_path):
+    files = small_files(tmp_path, [GOOD, {**GOOD, "reference": "BAD-1", "customer_name": ""}])
+
+    out, code = run_with_exit_code(*import_args(files))
+
+    assert code == 2
+    assert "imported 1, skipped as already there 0, rejected 1" in out
+    assert f"1 order was rejected (exit code 2); see {rejects_path(files.orders)}." in out
+
+
+def test_a_dry_run_with_rejects_also_ends_with_exit_code_2(acme, tmp_path):
+    files = small_files(tmp_path, [{**GOOD, "customer_name": ""}])
+
+    out, code = run_with_exit_code(*import_args(files, "--dry-run"))
+
+    assert code == 2
+    assert "1 order would be rejected (exit code 2)" in out
+    assert not rejects_path(files.orders).exists()
+
+
+def test_a_clean_import_ends_with_exit_code_0(acme, tmp_path):
+    files = small_files(tmp_path, [GOOD])
+
+    out, code = run_with_exit_code(*import_args(files))
+
+    assert code == 0
+    assert "No rows rejected." in out
+
+
+def test_a_clean_rerun_removes_the_rejects_file_of_an_earlier_run(acme, tmp_path):
+    bad = {**GOOD, "reference": "BAD-1", "customer_name": ""}
+    first = small_files(tmp_path, [GOOD, bad])
+    run(*import_args(first))
+    assert rejects_path(first.orders).exists()
+    fixed = small_files(tmp_path, [GOOD, {**bad, "customer_name": "Fixed Ltd"}])
+
+    out, code = run_with_exit_code(*import_args(fixed))
+
+    assert code == 0
+    assert not rejects_path(fixed.orders).exists()
+    assert f"Removed {rejects_path(fixed.orders)}: its rejects were from an earlier run." in out
+
+
+def test_a_rerun_with_rejects_overwrites_the_earlier_rejects_file(acme, tmp_path):
+    run(*import_args(small_files(tmp_path, [{**GOOD, "reference": "A", "customer_name": ""}])))
+    files = small_files(tmp_path, [{**GOOD, "reference": "B", "customer_name": ""}])
+
+    out, code = run_with_exit_code(*import_args(files))
+
+    assert code == 2
+    assert list(read_rejects(rejects_path(files.orders))) == [("B", 2)]
+    assert "(replacing the earlier run's file)" in out
+
+
+def test_an_imported_orders_detail_shows_its_old_system_reference(acme, tmp_path, client, staff):
+    files = small_files(tmp_path, [{**GOOD, "reference": "LEGACY-4711"}])
+    run(*import_args(files))
+    order = OrderSummary.objects.get(company=acme)
+    log_in(client, staff)
+
+    html = client.get(f"/orders/{order.id}/").content.decode()
+
+    match = re.search(r'data-testid="imported-from">(.*?)</dd>', html, re.S)
+    assert match and "LEGACY-4711" in match.group(1)

@@ -24,7 +24,7 @@ def test_a_command_on_a_stale_version_raises_concurrency_error_and_records_nothi
         order.version - 1,
         order.version,
     )
-    assert "changed by someone else" in str(stale.value)
+    assert "changed since your page showed it" in str(stale.value)
     assert_nothing_recorded(order, state, events_before)
 
 

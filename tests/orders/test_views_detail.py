@@ -183,7 +183,7 @@ def test_a_stale_version_is_a_409_with_the_conflict_message_and_a_reload_link(
 
     assert response.status_code == 409
     html = response.content.decode()
-    assert "changed by someone else" in html
+    assert "changed since your page showed it" in html
     assert f"you saw version {order.version - 1}, it is now at version {order.version}" in html
     assert re.search(rf'<a [^>]*href="/orders/{order.id}/" data-reload>Reload the order</a>', html)
     assert Event.objects.count() == events_before
@@ -375,7 +375,10 @@ def test_a_timeline_entry_shows_when_who_and_what_in_the_sites_time_zone(client,
     timeline = html[html.index('id="timeline"') :]
     assert re.search(
         r'<li data-event-type="OrderPlaced"><div class="small text-body-secondary">'
-        r'<time datetime="2025-01-01T13:00:00\+01:00">2025-01-01 13:00</time> · '
+        r'<span class="text-nowrap">happened <time datetime="2025-01-01T13:00:00\+01:00">'
+        r"2025-01-01 13:00:00</time></span> "
+        r'<span class="d-block small text-body-secondary" data-testid="recorded-at">recorded '
+        r"<time [^>]+>[^<]+</time></span> · "
         rf'<strong class="text-body" data-testid="actor">{staff.username}</strong> · #\d+</div>'
         r"<div>Placed ACME-000001 for Initech with 2 line\(s\)</div></li>",
         timeline,

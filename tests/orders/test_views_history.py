@@ -89,7 +89,8 @@ def test_the_timeline_lists_every_event_oldest_first_with_actor_states_and_reaso
         "Rejected",
     ]
     assert [r[4] for r in rows] == ["→ Draft", "", "Draft → Submitted", "Submitted → Draft"]
-    assert rows[0][1] == "2025-03-01 09:00:00"
+    # Placed "at" day 1, recorded now: a back-dated event shows both times.
+    assert re.fullmatch(r"happened\s+2025-03-01 09:00:00\s+recorded\s+\S+ \S+", rows[0][1])
     assert rows[3][5] == "Submitted → Draft (reason: Price too low)"
     assert rows[3][2] == "acme.manager"
 

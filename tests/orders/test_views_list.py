@@ -370,4 +370,6 @@ def test_the_filter_form_of_one_request_does_not_leak_into_the_next(client, staf
 
     assert not re.search(r"<input[^>]*checked", html)
     assert re.search(r'<input type="search" name="q"(?![^>]*value=)[^>]*id="id_q"', html)
-    assert re.findall(r'<option value="[^"]*" selected>', html) == ['<option value="" selected>']
+    # The sort and the page size, each at its default.
+    selected = re.findall(r'<option value="[^"]*" selected>', html)
+    assert selected == ['<option value="" selected>'] * 2

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.orders.import_files import generate
 
@@ -15,16 +15,18 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def test_verify_events_and_projections_are_ok_after_an_import(acme, globex, tmp_path):
     files = generate(tmp_path, 60)
     out = io.StringIO()
-    call_command(
-        "import_orders",
-        "--company",
-        "acme",
-        "--timezone",
-        "Europe/Berlin",
-        str(files.orders),
-        str(files.lines),
-        stdout=out,
-    )
+    with pytest.raises(CommandError) as rejected:  # the generated files hold refusals
+        call_command(
+            "import_orders",
+            "--company",
+            "acme",
+            "--timezone",
+            "Europe/Berlin",
+            str(files.orders),
+            str(files.lines),
+            stdout=out,
+        )
+    assert rejected.value.returncode == 2
     assert f"imported {len(files.valid)}," in out.getvalue()
     assert "OK" in run("verify_events", "--no-record")
     assert run("verify_projections") == "OK\n"

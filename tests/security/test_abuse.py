@@ -253,7 +253,7 @@ def test_a_forged_version_is_refused_and_writes_nothing(shop, form, version):
     if BAD_VERSIONS[version] == 409 and form == "edit":  # the typed form again, and the facts
         assert "What you typed is below, not saved" in body
     elif BAD_VERSIONS[version] == 409:
-        assert "changed by someone else" in body
+        assert "changed since your page showed it" in body
     else:
         assert "version" in body.lower() or "correct the errors" in body
 

@@ -180,7 +180,7 @@ FAILURES = {
     ),
     "a stale version": (
         "draft", Role.MANAGER, "transitions/submit/", -1,
-        "submit", "ConcurrencyError", "changed by someone else",
+        "submit", "ConcurrencyError", "changed since your page showed it",
     ),
     "a state that does not allow it": (
         "draft", Role.MANAGER, "transitions/approve/", 0,

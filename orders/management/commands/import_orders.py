@@ -16,7 +16,9 @@ class Command(BaseCommand):
         "Import a company's orders from another system: ORDERS.csv (one row per order) and "
         "LINES.csv (one row per line). Each order goes through the workflow's commands with its "
         "original times, or is rejected whole (see <ORDERS>.rejects.csv). Re-running skips the "
-        "references already imported. See orders/importing.py for the columns."
+        "references already imported. See orders/importing.py for the columns. Exit code: 0 "
+        "when every row was imported or skipped, 2 when rows were rejected (or would be, with "
+        "--dry-run), 1 when a file or option is refused."
     )
 
     def add_arguments(self, parser):
@@ -66,20 +68,43 @@ class Command(BaseCommand):
         self._report(result, orders, dry_run)
 
     def _report(self, result, orders: Path, dry_run: bool) -> None:
+        """The summary on stdout; the rejects file next to ORDERS.csv describes this run only
+        (written, overwritten or removed). Rejected rows end the command with exit code 2
+        (`CommandError.returncode`, Django's hook for a command's exit status)."""
         verb = "would import" if dry_run else "imported"
         self.stdout.write(
             f"{verb} {result.imported}, skipped as already there {result.skipped}, "
             f"rejected {len(result.rejected)}; events {'to write' if dry_run else 'written'} "
             f"{result.events} in {result.seconds:.1f} s ({result.events_per_second:.0f} events/s)."
         )
-        if not result.rejected:
-            return
+        path = importing.rejects_path(orders)
         if dry_run:  # writes nothing, not even the rejects file
             for reject in result.rejected:
                 self.stdout.write(
                     f"rejected {reject.reference!r} row {reject.row}: {reject.reason}"
                 )
-            return
-        path = importing.rejects_path(orders)
-        importing.write_rejects(path, result.rejected)
-        self.stdout.write(f"Rejects (reference, row, reason): {path}")
+            if path.exists():
+                self.stdout.write(f"{path} is from an earlier run (left as is: dry run).")
+        elif result.rejected:
+            replaced = path.exists()
+            importing.write_rejects(path, result.rejected)
+            self.stdout.write(
+                f"Rejects (reference, row, reason): {path}"
+                + (" (replacing the earlier run's file)" if replaced else "")
+            )
+        elif path.exists():
+            path.unlink()
+            self.stdout.write(f"Removed {path}: its rejects were from an earlier run.")
+        if result.rejected:
+            count = len(result.rejected)
+            outcome = (
+                ("would be" if dry_run else "was")
+                if count == 1
+                else ("would be" if dry_run else "were")
+            )
+            raise CommandError(
+                f"{count} order{'s' if count != 1 else ''} {outcome} rejected (exit code 2); "
+                + ("see the list above." if dry_run else f"see {path}."),
+                returncode=2,
+            )
+        self.stdout.write("No rows rejected.")
