@@ -22,6 +22,16 @@ def migrate(targets) -> None:
     executor.migrate(targets)
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_schema():
+    """Going back to BEFORE also unapplies every later migration that depends on it (other
+    apps' included); leave the database at the project's latest schema for the next tests."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def holders(app_label: str) -> tuple[set[str], set[str]]:
     """(group names, usernames) holding `app_label.view_audit_log` directly."""
     permission = Permission.objects.filter(
