@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
 
+from accounts.authorization import actor_now
 from accounts.commands import MANAGE_TEAM, end_sessions
 from accounts.events import COMPANY_STREAM, USER_STREAM, UserAdded, UserRoleChanged
 from accounts.exceptions import InvalidAccessChange, TeamNotPermitted
@@ -63,8 +64,6 @@ def configure_provider(
     https, an e-mail domain that is malformed or another company's, an unknown role, a missing
     secret.
     """
-    if actor is not None and (actor.company_id != company.pk or not actor.has_perm(MANAGE_TEAM)):
-        raise TeamNotPermitted()
     domains = sorted({d.strip().lower() for d in email_domains if d.strip()})
     pairs = [(g.strip(), r.strip()) for g, r in role_map if g.strip()]
     errors: dict[str, list[str]] = {}
@@ -88,6 +87,10 @@ def configure_provider(
     if password_login not in PasswordLogin.values:
         errors["password_login"] = [f"Choose one of {', '.join(PasswordLogin.values)}."]
     with store.write_transaction():
+        if actor is not None:  # decided on the actor as committed now (accounts.authorization)
+            actor = actor_now(actor)
+            if actor.company_id != company.pk or not actor.has_perm(MANAGE_TEAM):
+                raise TeamNotPermitted()
         provider = IdentityProvider.objects.filter(company=company).first()
         taken = EmailDomain.objects.filter(domain__in=domains).exclude(provider__company=company)
         if taken.exists():
