@@ -19,7 +19,9 @@ def actor_now(actor):
     (the importer's operator: no primary key) is returned as it is."""
     if not isinstance(actor, User) or actor.pk is None:
         return actor
-    fresh = User.objects.select_related("company").filter(pk=actor.pk).first()
+    # The actor's own class: an API key's user (a proxy) keeps its name in the log.
+    model = actor.__class__  # through request.user's SimpleLazyObject too
+    fresh = model._default_manager.select_related("company").filter(pk=actor.pk).first()
     if fresh is None:
         return User(pk=actor.pk, username=actor.username, is_active=False)
     return fresh

@@ -39,7 +39,7 @@ def test_key_is_not_a_team_member_and_cannot_log_in(client, manager):
     assert not user.has_usable_password()
     assert user.username not in client.get("/team/").content.decode()
     # A key holding the Manager role does not count as the company's other Manager.
-    response = client.post(f"/team/{manager.pk}/role/", {"role": "Staff"})
+    response = client.post(f"/team/{manager.pk}/role/", {"role": "Staff", "confirmed": "yes"})
     assert response.status_code == 422
 
 

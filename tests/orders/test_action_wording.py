@@ -25,7 +25,11 @@ ON_IT = {
     "hold": "put it on hold",
     "resume": "resume it",
     "cancel": "cancel it",
+    "reopen": "reopen it",
 }
+# Who may approve is the company's policy (orders/policy.py): its refusals and hints name the
+# rule ("needs a second Manager's approval…"), tested with the controls; not a role's sentence.
+BY_ROLE = sorted(set(ON_IT) - {"approve"})
 
 
 def test_every_workflow_action_has_its_wording():
@@ -34,7 +38,7 @@ def test_every_workflow_action_has_its_wording():
     assert names == set(ON_IT)
 
 
-@pytest.mark.parametrize("name", sorted(ON_IT))
+@pytest.mark.parametrize("name", BY_ROLE)
 def test_the_why_not_hint_of_each_action_reads_as_a_sentence(acme, name):
     permission = next(t.permission for t in Order().get_all_state_transitions() if t.name == name)
 
@@ -51,13 +55,14 @@ def test_an_auditor_reads_every_closed_action_with_correct_grammar(acme):
         sentences.update(why_not.blocked_reasons(Order(state=state, line_count=1), auditor))
 
     hints = {s for s in sentences if " must " in s}
+    # Reopen is a correction (a delivered order, within the company's window): not a hint.
     assert {re.sub(r"^An? \w+( or \w+)* must ", "", s) for s in hints} == {
-        f"{phrase}." for phrase in ON_IT.values()
+        f"{phrase}." for name, phrase in ON_IT.items() if name != "reopen"
     }
     assert "must put on hold it" not in " ".join(sentences)
 
 
-@pytest.mark.parametrize("name", sorted(ON_IT))
+@pytest.mark.parametrize("name", BY_ROLE)
 def test_the_refusal_for_a_role_without_the_permission_reads_as_a_sentence(acme, name):
     auditor = factories.user(Role.AUDITOR, acme)
     state = next(t.source for t in Order().get_all_state_transitions() if t.name == name)

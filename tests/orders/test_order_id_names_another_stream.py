@@ -7,7 +7,7 @@ import pytest
 from accounts import commands as access
 from events.models import Event
 from tests.factories import log_in
-from tests.flow.test_repeated_create import new_order_form
+from tests.orders.test_repeated_create import new_order_form
 
 pytestmark = pytest.mark.django_db
 

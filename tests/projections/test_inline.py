@@ -137,12 +137,14 @@ def _statements_of(command) -> list[str]:
     return sent
 
 
-def test_a_transition_takes_nine_statements_and_reads_the_order_once(acme, staff, manager):
+def test_an_approval_takes_fifteen_statements_and_reads_the_order_once(acme, staff, manager):
     """#25: the order's state, its inline read models' rows and the log's head come in one
     read (`store.load_current`); the counters are added to, never read; the event number is
-    counted by the database. What is left: BEGIN, that read, the event, the checkpoints, three
-    rows of the order (state, summary, dashboard), the per-state totals, the event number.
-    No savepoint on either database: the event's INSERT skips a conflict instead of failing.
+    counted by the database: BEGIN, that read, the event, the checkpoints, three rows of the
+    order (state, summary, dashboard), the per-state totals, the event number (9). Then the
+    guarantees added since, each one read: the actor as committed now and its two permission
+    reads (#24 item 8), the company's currency and its policy stream (#28), the stream's owner
+    (#24 item 1). No savepoint on either database: the event's INSERT skips a conflict.
     """
     order = factories.order_in_state("submitted", acme)
     manager.has_perm("orders.approve_order")  # Django's two permission reads, once per user
@@ -154,8 +156,9 @@ def test_a_transition_takes_nine_statements_and_reads_the_order_once(acme, staff
     reads = [sql for sql in sent if sql.startswith("SELECT")]
     # PostgreSQL: the writers' lock instead of SQLite's BEGIN IMMEDIATE (psycopg's BEGIN goes
     # with the first statement).
-    assert len(sent) == 9, "\n".join(s[:90] for s in sent)
-    assert len(reads) == 1 + (connection.vendor == "postgresql"), reads
+    assert len(sent) == 15, "\n".join(s[:90] for s in sent)
+    assert len(reads) == 7 + (connection.vendor == "postgresql"), reads
+    assert sum(' FROM "orders_order"' in sql or 't0."number"' in sql for sql in reads) == 1
     assert not any("SAVEPOINT" in sql for sql in sent)
     assert Order.objects.get(pk=order.pk).state == "approved"
 
@@ -168,7 +171,8 @@ def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, mana
         lambda: commands.deliver(order.pk, actor=staff, expected_version=order.version)
     )
 
-    assert len(sent) == 11, "\n".join(s[:90] for s in sent)
-    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 1 + (
+    # 11, plus the actor as committed now, its two permission reads and the stream's owner.
+    assert len(sent) == 14, "\n".join(s[:90] for s in sent)
+    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 5 + (
         connection.vendor == "postgresql"
     )

@@ -45,6 +45,16 @@ def hostile_orders(staff, manager):
         carrier="=1+2",
         tracking_number="@SUM(A1:A9)",
     )
+    # A correction's reason: the controls report (/audit/controls/) lists corrections.
+    amended = factories.advance(factories.place(staff), "approved", staff=staff, manager=manager)
+    commands.amend_order(
+        amended.id,
+        actor=staff,
+        details=factories.details(),
+        lines=factories.lines(1),
+        reason=HYPERLINK,
+        expected_version=amended.version,
+    )
     return [cancelled, approved]
 
 

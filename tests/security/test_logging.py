@@ -246,6 +246,7 @@ def test_each_refused_order_of_a_bulk_action_logs_one_line(users, logged_in, log
         {
             "action": "approve",
             "orders": [f"{fresh.id}:{fresh.version}", f"{stale.id}:{stale.version - 1}"],
+            "confirmed": "yes",  # every bulk action asks first (issue #28)
         },
     )
 

@@ -88,6 +88,9 @@ def test_no_parameter_widens_a_page_past_its_bounds(orders_over_the_whole_calend
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url, query)
             tried.update(query)
+            if response.streaming:  # a CSV export: streamed in chunks, it grows with the data
+                b"".join(response.streaming_content)
+                continue
             if response.status_code >= 500:
                 failures.append(f"GET {url}?{query}: {response.status_code}")
             elif response.status_code == 200 and (
