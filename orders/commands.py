@@ -200,6 +200,7 @@ def change_policy(
     `ActionNotPermitted` without `orders.manage_controls`, `OrderValidationError` for limits
     that contradict each other; a change of nothing writes nothing. Returns the policy now."""
     with store.write_transaction():
+        actor = actor_now(actor)  # decided on what is committed now
         if actor.company_id is None or not actor.has_perm("orders.manage_controls"):
             raise ActionNotPermitted("Your role may not change the company's controls.")
         current = policy.policy_in_force(actor.company_id)

@@ -168,3 +168,57 @@ def test_throttled_key_gets_429_with_retry_after(shop, acme, monkeypatch):
     assert response.json()["status"] == 429
     other = ApiClient(api_key(acme, Role.STAFF, "another"))
     assert other.get("/api/v1/orders").status_code == 200  # per key, not per address
+
+
+def act(client, order_id, name, version, body=None):
+    return client.post(
+        f"/api/v1/orders/{order_id}/actions/{name}", body or {}, If_Match=f'"{version}"'
+    )
+
+
+def test_a_key_that_changed_an_order_cannot_approve_it_four_eyes(shop, boss):
+    """QA, session 4: a key's user was reloaded under another name inside the command, so the
+    four-eyes check compared two different names for the same actor."""
+    order_id = create(shop).json()["id"]
+    changed = boss.put(f"/api/v1/orders/{order_id}", order_body("Initech AG"), If_Match='"1"')
+    assert changed.status_code == 200, changed.content
+    assert act(boss, order_id, "submit", 2).status_code == 200
+
+    refused = act(boss, order_id, "approve", 3)
+
+    assert refused.status_code == 403, refused.content
+    assert "four eyes" in refused.json()["detail"]
+    assert Event.objects.filter(stream_id=order_id).last().metadata["actor_username"] == (
+        "erp (API key)"
+    )
+
+
+def test_one_key_cannot_give_both_approvals_of_a_two_manager_order(acme, shop, boss, manager):
+    from decimal import Decimal
+
+    from orders import commands
+    from orders.events import PolicySettings
+
+    limits = PolicySettings(staff_limit=Decimal("100.00"), two_manager_limit=Decimal("1000.00"))
+    commands.change_policy(actor=manager, expected_version=0, settings=limits)
+    order_id = create(shop, order_body(lines=1) | {"lines": [big_line()]}).json()["id"]
+    assert act(shop, order_id, "submit", 1).status_code == 200
+    assert act(boss, order_id, "approve", 2).status_code == 200  # the first of two
+
+    again = act(boss, order_id, "approve", 3)
+
+    assert again.status_code == 403, again.content
+    assert shop.get(f"/api/v1/orders/{order_id}").json()["state"] == "submitted"
+
+
+def big_line() -> dict:
+    return {"sku": "BIG-1", "description": "Press", "quantity": 1, "unit_price": "5000.00"}
+
+
+@pytest.mark.parametrize("cursor", ["cD0xOTk5", "cD0A", "bz1hYmM="])
+def test_a_cursor_the_list_never_gave_out_is_a_400(shop, cursor):
+    """QA, session 4: "p=1999" (base64) reached the date filter and answered 500."""
+    create(shop)
+    response = shop.get("/api/v1/orders", cursor=cursor)
+    assert response.status_code == 400, response.content
+    assert "cursor" in response.json()["errors"]
