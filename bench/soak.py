@@ -305,6 +305,8 @@ class Client(threading.Thread):
         if action is not None:
             kind, path = "transition", f"/orders/{order_id}/transitions/{action}/"
             form = {name: self.field_value(name) for name in self.soak.fields[action]}
+            # Deliver and cancel ask first (issue #28): a person confirms on the second step.
+            form["confirmed"] = "yes"
         elif self.rng.random() < NOTE_SHARE:
             action, kind, path = "add_note", "note", f"/orders/{order_id}/notes/"
             form = {"text": f"Soak note from {self.username}."}

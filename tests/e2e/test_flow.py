@@ -210,7 +210,8 @@ def test_each_action_names_the_order_and_its_new_state_and_focuses_the_panel(ses
     expect(staff.locator("#messages")).to_contain_text(f"Order {number} is now submitted.")
     expect(staff.locator("#state-panel")).to_be_focused()
     # Staff may not decide: the panel says who does, in the workflow's words.
-    expect(staff.get_by_test_id("why-not")).to_contain_text("A Manager must approve it.")
+    # The company's controls say who may approve (four eyes: not the order's author).
+    expect(staff.get_by_test_id("why-not")).to_contain_text("someone else must approve it")
 
     manager = session.page_as("acme.manager")
     manager.goto(staff.url)
