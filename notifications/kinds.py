@@ -76,6 +76,7 @@ BY_KEY = {kind.key: kind for kind in ALL}
 # The events each kind follows, and which kind an event raises.
 EVENT_KINDS = {
     "OrderSubmitted": APPROVAL,
+    "OrderAmended": APPROVAL,  # an approved order amended: back to submitted (issue #28)
     "OrderRejected": REJECTED_HELD,
     "OrderHeld": REJECTED_HELD,
     "OrderDelivered": DELIVERED_CANCELLED,

@@ -31,8 +31,11 @@ from . import kinds, mail
 from .kinds import Choice
 from .models import DigestEntry, DigestRun, NotificationPreference
 
+PERMISSIONS_BACKEND = "accounts.backends.CompanyUserBackend"
+
 SUBJECTS = {
     "OrderSubmitted": "{number} waits for your approval",
+    "OrderAmended": "{number} was amended and waits for your approval",
     "OrderRejected": "{number} was rejected",
     "OrderHeld": "{number} was put on hold",
     "OrderDelivered": "{number} was delivered",
@@ -150,9 +153,9 @@ def recipients(kind: kinds.Kind, event) -> list[User]:
     if actor_id:
         users = users.exclude(pk=actor_id)
     if kind is kinds.APPROVAL:
-        # The backend that decides permissions everywhere (AUTHENTICATION_BACKENDS: last).
+        # The backend that decides permissions everywhere (accounts/backends.py).
         may = User.objects.with_perm(
-            kind.permission, include_superusers=False, backend=settings.AUTHENTICATION_BACKENDS[-1]
+            kind.permission, include_superusers=False, backend=PERMISSIONS_BACKEND
         )
         users = users.filter(pk__in=may)
         return list(users.filter(is_active=True))

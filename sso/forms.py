@@ -15,7 +15,7 @@ class ProviderForm(forms.Form):
     issuer = forms.URLField(
         max_length=500,
         assume_scheme="https",
-        help_text="e.g. https://login.microsoftonline.com/<tenant id>/v2.0",
+        help_text="e.g. https://login.microsoftonline.com/TENANT-ID/v2.0",
     )
     client_id = forms.CharField(label="Client ID", max_length=255)
     client_secret = forms.CharField(

@@ -201,3 +201,31 @@ def test_the_order_history_shows_who_was_told_and_when_but_no_address(client, ac
     assert "waits for your approval" in section
     assert "@example.com" not in section
     assert Event.objects.filter(stream_id=order.id).count() == 2  # no event per mail
+
+
+def test_an_amended_order_tells_the_managers_it_waits_for_their_approval_again(acme, team, notify):
+    """QA, session 4: an amendment sends the order back to approval (issue #28), but nobody
+    heard of it."""
+    order = factories.advance(
+        factories.place(team["staff"]), "approved", staff=team["staff"], manager=team["manager"]
+    )
+    notify()
+    mail.outbox.clear()
+
+    commands.amend_order(
+        order.id,
+        actor=team["staff"],
+        details=factories.details("Initech AG"),
+        lines=factories.lines(1),
+        reason="The customer moved",
+        expected_version=order.version,
+    )
+    notify()
+
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects == {
+        "acme.manager@example.com": f"Ledgerline: {order.number} was amended and waits for your "
+        "approval",
+        "acme.manager2@example.com": f"Ledgerline: {order.number} was amended and waits for your "
+        "approval",
+    }
