@@ -22,7 +22,22 @@ from orders.models import Order
 APPROVALS = ("OrderApproved", "OrderApprovalRecorded")
 CONTENTS = ("OrderPlaced", "OrderChanged", "OrderAmended")
 CORRECTIONS = ("OrderAmended", "OrderReopened")
-ACCESS = ("UserAdded", "UserRoleChanged", "UserDeactivated", "UserReactivated")
+# Every change of who (or what) may act for the company: people, API keys, the identity
+# provider's settings, webhook endpoints (QA, session 4: keys and endpoints were missing).
+ACCESS = (
+    "UserAdded",
+    "UserRoleChanged",
+    "UserDeactivated",
+    "UserReactivated",
+    "ApiKeyCreated",
+    "ApiKeyRevoked",
+    "IdentityProviderConfigured",
+    "SsoIdentityLinked",
+    "WebhookEndpointCreated",
+    "WebhookEndpointChanged",
+    "WebhookEndpointEnabled",
+    "WebhookEndpointDisabled",
+)
 SECTIONS = {
     "self_approvals": "Approvals by the order's author",
     "above_limit": "Approved above the Staff limit",

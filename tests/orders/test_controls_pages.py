@@ -284,3 +284,20 @@ def test_the_controls_report_lists_self_approvals_before_controls_and_none_after
     assert mine.number in html
     assert re.search(r'data-testid="count-policy_changes">2<', html)
     assert "Approvals by the order's author" in csv and mine.number in csv
+
+
+def test_the_controls_report_counts_api_keys_among_the_access_changes(
+    client, acme, manager, auditor
+):
+    """QA, session 4: creating and revoking an API key (who may act for the company) was
+    missing from the report's access changes."""
+    from accounts import commands as access
+
+    issued = access.create_api_key(actor=manager, name="web shop", role="Staff")
+    access.revoke_api_key(actor=manager, key_id=issued.api_key.pk)
+    log_in(client, auditor)
+
+    html = client.get("/audit/controls/").content.decode()
+
+    assert re.search(r'data-testid="count-access_changes">2<', html), html
+    assert "web shop" in html
