@@ -128,7 +128,10 @@ class PolicyForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     reopen_days = forms.IntegerField(
-        min_value=0, max_value=3650, label="A delivery may be reopened within (days)"
+        min_value=0,
+        max_value=3650,
+        label="A delivery may be reopened within (days)",
+        help_text="0: a delivery cannot be reopened.",
     )
 
     def settings(self):
