@@ -22,6 +22,22 @@ class OrderCursorPagination(CursorPagination):
     def get_ordering(self, request, queryset, view):
         return tuple(queryset.query.order_by)
 
+    def get_page_size(self, request):
+        """`limit` from 1 to `max_page_size` (default 50); anything else is a 400 with a message
+        (as the event feed answers), never silently another page size."""
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Give a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(value)
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)

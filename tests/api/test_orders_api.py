@@ -222,3 +222,17 @@ def test_a_cursor_the_list_never_gave_out_is_a_400(shop, cursor):
     response = shop.get("/api/v1/orders", cursor=cursor)
     assert response.status_code == 400, response.content
     assert "cursor" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "abc", "201", "1.5"])
+def test_a_page_size_out_of_range_is_a_400_not_another_size(shop, limit):
+    """QA, session 4: `limit=-1|0|abc` silently gave 50 orders (the feed answers 400)."""
+    response = shop.get("/api/v1/orders", limit=limit)
+    assert response.status_code == 400, response.content
+    assert "limit" in response.json()["errors"]
+
+
+def test_a_page_size_in_range_is_kept(shop):
+    for _ in range(3):
+        create(shop)
+    assert len(shop.get("/api/v1/orders", limit="2").json()["results"]) == 2
