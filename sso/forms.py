@@ -54,3 +54,26 @@ class ProviderForm(forms.Form):
                 raise forms.ValidationError(f"Line {number}: write it as group = role.")
             pairs.append((group.strip(), role.strip()))
         return pairs
+
+    def settings(self) -> dict:
+        """The cleaned form as `sso.commands.configure_provider`'s keywords (an empty secret
+        keeps the stored one)."""
+        data = dict(self.cleaned_data)
+        data["client_secret"] = data["client_secret"] or None
+        return data
+
+    @classmethod
+    def initial_for(cls, provider, company) -> dict:
+        """What the form shows: the company's provider as stored (never its secret)."""
+        if provider is None:
+            return {"password_login": company.password_login}
+        return {
+            "name": provider.name,
+            "issuer": provider.issuer,
+            "client_id": provider.client_id,
+            "email_domains": ", ".join(provider.domains.values_list("domain", flat=True)),
+            "groups_claim": provider.groups_claim,
+            "role_map": "\n".join(f"{group} = {role}" for group, role in provider.role_map),
+            "password_login": company.password_login,
+            "enabled": provider.enabled,
+        }

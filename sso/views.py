@@ -137,64 +137,26 @@ def provider_settings(request):
     """A Manager's page for the company's identity provider (each save an access event)."""
     company = request.user.company
     provider = IdentityProvider.objects.filter(company=company).first()
-    if request.method == "POST":
-        form = ProviderForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                commands.configure_provider(
-                    actor=request.user,
-                    company=company,
-                    name=data["name"],
-                    issuer=data["issuer"],
-                    client_id=data["client_id"],
-                    client_secret=data["client_secret"] or None,
-                    email_domains=data["email_domains"],
-                    groups_claim=data["groups_claim"],
-                    role_map=data["role_map"],
-                    password_login=data["password_login"],
-                    enabled=data["enabled"],
-                )
-            except InvalidAccessChange as error:
-                apply_errors(form, error.errors)
-            except AccessError as error:
-                messages.error(request, str(error))
-                return redirect("sso_settings")
-            else:
-                messages.success(request, "Sign-in settings saved.")
-                return redirect("sso_settings")
-        status = 400
-    else:
-        form = ProviderForm(initial=_initial(provider, company))
-        status = 200
-    login_url = request.build_absolute_uri(reverse("sso_start", kwargs={"slug": company.slug}))
-    callback_url = request.build_absolute_uri(reverse("oidc_authentication_callback"))
-    return render(
-        request,
-        "sso/settings.html",
-        {
-            "form": form,
-            "provider": provider,
-            "login_url": login_url,
-            "callback_url": callback_url,
-        },
-        status=status,
-    )
-
-
-def _initial(provider: IdentityProvider | None, company) -> dict:
-    if provider is None:
-        return {"password_login": company.password_login}
-    return {
-        "name": provider.name,
-        "issuer": provider.issuer,
-        "client_id": provider.client_id,
-        "email_domains": ", ".join(provider.domains.values_list("domain", flat=True)),
-        "groups_claim": provider.groups_claim,
-        "role_map": "\n".join(f"{group} = {role}" for group, role in provider.role_map),
-        "password_login": company.password_login,
-        "enabled": provider.enabled,
+    data = request.POST if request.method == "POST" else None
+    form = ProviderForm(data, initial=ProviderForm.initial_for(provider, company))
+    if request.method == "POST" and form.is_valid():
+        try:
+            commands.configure_provider(actor=request.user, company=company, **form.settings())
+        except InvalidAccessChange as error:
+            apply_errors(form, error.errors)
+        except AccessError as error:
+            messages.error(request, str(error))
+            return redirect("sso_settings")
+        else:
+            messages.success(request, "Sign-in settings saved.")
+            return redirect("sso_settings")
+    urls = {
+        "login_url": request.build_absolute_uri(reverse("sso_start", args=[company.slug])),
+        "callback_url": request.build_absolute_uri(reverse("oidc_authentication_callback")),
     }
+    context = {"form": form, "provider": provider, **urls}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sso/settings.html", context, status=status)
 
 
 def _origin(url: str) -> str:
