@@ -22,7 +22,7 @@ from accounts.exceptions import InvalidAccessChange, TeamNotPermitted
 from accounts.models import Company, PasswordLogin, Role, User
 from events import store
 
-from . import client_secret
+from . import client_secret as secret_at_rest
 from .events import IdentityProviderConfigured, SsoIdentityLinked, SsoSignInRefused
 from .exceptions import SignInRefused
 from .models import EmailDomain, ExternalIdentity, IdentityProvider
@@ -107,7 +107,7 @@ def configure_provider(
         provider.name, provider.issuer, provider.client_id = name, issuer, client_id
         provider.groups_claim, provider.role_map, provider.enabled = groups_claim, pairs, enabled
         if client_secret:
-            provider.client_secret_encrypted = client_secret_encrypt(client_secret)
+            provider.client_secret_encrypted = secret_at_rest.encrypt(client_secret)
         provider.save()
         provider.domains.exclude(domain__in=domains).delete()
         for domain in domains:
@@ -135,10 +135,6 @@ def configure_provider(
             stream_type=COMPANY_STREAM,
         )
     return provider
-
-
-def client_secret_encrypt(secret: str) -> str:
-    return client_secret.encrypt(secret)
 
 
 def provider_for_email(email: str) -> IdentityProvider | None:

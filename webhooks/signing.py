@@ -1,7 +1,7 @@
 """Signing per the Standard Webhooks spec (https://www.standardwebhooks.com/, the
 `standardwebhooks` library): `webhook-id`, `webhook-timestamp`, `webhook-signature` headers;
-the secret is "whsec_" + base64 of 24 random bytes, shown once and kept encrypted (Fernet, key
-derived from SECRET_KEY by HKDF), because signing needs the secret itself, not a hash."""
+the secret is "whsec_" + base64 of 24 random bytes, shown once and kept sealed
+(`common.sealed`), because signing needs the secret itself, not a hash."""
 
 from __future__ import annotations
 
@@ -9,30 +9,24 @@ import base64
 import datetime as dt
 import secrets
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from standardwebhooks.webhooks import Webhook
+
+from common.sealed import open_sealed, seal
 
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def _fernet() -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"ledgerline webhook secrets"
-    ).derive(settings.SECRET_KEY.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+_PURPOSE = b"ledgerline webhook secrets"
 
 
 def encrypt(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
+    return seal(secret, purpose=_PURPOSE)
 
 
 def decrypt(token: str) -> str:
-    return _fernet().decrypt(token.encode()).decode()
+    return open_sealed(token, purpose=_PURPOSE)
 
 
 def headers(secret: str, message_id: str, body: str, at: dt.datetime) -> dict[str, str]:
