@@ -225,19 +225,8 @@ def order_amend(request, order_id):
     for approval under the company's policy. The history shows the difference."""
     summary = selectors.order_summary(request.user, order_id)
     if request.method == "GET" and summary.state != OrderState.APPROVED:
-        label = selectors.STATE_LABELS[summary.state].lower()
-        error = TransitionNotAllowed(
-            f"Order {summary.number} is {label}: only an approved order that has not started "
-            "fulfilment can be amended."
-        )
-        return _error_page(request, error, summary)
-    if request.method == "POST":
-        form = AmendOrderForm(request.POST)
-        formset = LineFormSet(request.POST, prefix="lines")
-    else:
-        initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
-        form = AmendOrderForm(initial=initial)
-        formset = LineFormSet(initial=initial_lines(summary.lines), prefix="lines")
+        return _error_page(request, _not_amendable(summary), summary)
+    form, formset = _amend_forms(request, summary)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             order = commands.amend_order(
@@ -246,18 +235,34 @@ def order_amend(request, order_id):
             )  # fmt: skip
         except OrderValidationError as error:
             apply_command_errors(error.errors, form, formset)
-        except OrderError as error:
-            return _error_page(request, error, summary)
-        except ConcurrencyError as error:
+        except DomainError as error:  # not possible now, or changed meanwhile (409)
             return _error_page(request, error, summary)
         else:
-            messages.success(
-                request, f"Order {order.number} was amended: it waits for approval again."
-            )
+            messages.success(request, f"Order {order.number} was amended: {AMENDED}")
             return redirect("orders:detail", order_id=order_id)
     context = {"form": form, "formset": formset, "summary": summary, "amending": True}
     status = 422 if request.method == "POST" else 200
     return render(request, "orders/form.html", context, status=status)
+
+
+def _amend_forms(request, summary):
+    """The amend form and its lines: as posted, or the order's current contents."""
+    if request.method == "POST":
+        return AmendOrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
+    initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
+    lines = LineFormSet(initial=initial_lines(summary.lines), prefix="lines")
+    return AmendOrderForm(initial=initial), lines
+
+
+AMENDED = "it waits for approval again."
+
+
+def _not_amendable(summary) -> TransitionNotAllowed:
+    label = selectors.STATE_LABELS[summary.state].lower()
+    return TransitionNotAllowed(
+        f"Order {summary.number} is {label}: only an approved order that has not started "
+        "fulfilment can be amended."
+    )
 
 
 def _edit_conflict(request, form, formset, order_id, error):
@@ -580,42 +585,42 @@ def company_controls(request):
     change it (each change an event), and every earlier version with who, when, old → new."""
     company_id = request.user.company_id
     current = policy.policy_in_force(company_id)
-    status = 200
-    if request.method == "POST":
-        form = PolicyForm(request.POST)
-        if form.is_valid():
-            try:
-                after = commands.change_policy(
-                    actor=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    settings=form.settings(),
-                )
-            except OrderValidationError as error:
-                apply_command_errors(error.errors, form, None)
-                status = 422
-            except ConcurrencyError:
-                form.add_error(
-                    None,
-                    "Another Manager changed the controls meanwhile: check the version below, "
-                    "then save again.",
-                )
-                form.data = form.data.copy()
-                form.data["version"] = str(current.version)
-                status = 409
-            else:
-                if after.version == current.version:
-                    messages.info(request, "Nothing changed.")
-                else:
-                    messages.success(request, f"Company controls saved as version {after.version}.")
-                return redirect("orders:controls")
-        else:
-            status = 422
+    if request.method != "POST":
+        return _controls_page(request, PolicyForm.for_policy(current), current, 200)
+    form = PolicyForm(request.POST)
+    if not form.is_valid():
+        return _controls_page(request, form, current, 422)
+    try:
+        after = commands.change_policy(
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            settings=form.settings(),
+        )
+    except OrderValidationError as error:
+        apply_command_errors(error.errors, form, None)
+        return _controls_page(request, form, current, 422)
+    except ConcurrencyError:
+        form.add_error(None, CONTROLS_CHANGED_MEANWHILE)
+        form.data = form.data.copy()
+        form.data["version"] = str(current.version)
+        return _controls_page(request, form, current, 409)
+    if after.version == current.version:
+        messages.info(request, "Nothing changed.")
     else:
-        form = PolicyForm.for_policy(current)
+        messages.success(request, f"Company controls saved as version {after.version}.")
+    return redirect("orders:controls")
+
+
+CONTROLS_CHANGED_MEANWHILE = (
+    "Another Manager changed the controls meanwhile: check the version below, then save again."
+)
+
+
+def _controls_page(request, form, current, status: int):
     context = {
         "form": form,
         "policy": current,
-        "versions": list(reversed(policy.policy_history(company_id))),
+        "versions": list(reversed(policy.policy_history(request.user.company_id))),
         "rules": _rules_in_words(current),
     }
     return render(request, "orders/controls.html", context, status=status)
