@@ -107,28 +107,26 @@ def logout(request):
     the provider's end-session endpoint, so the provider's session ends too (OpenID Connect
     RP-Initiated Logout 1.0)."""
     id_token = request.session.get(ID_TOKEN_SESSION_KEY)
-    provider = (
-        IdentityProvider.objects.filter(pk=request.session.get(PROVIDER_SESSION_KEY)).first()
-        if id_token
-        else None
-    )
+    provider_id = request.session.get(PROVIDER_SESSION_KEY)
     auth_logout(request)
     after = request.build_absolute_uri(reverse(settings.LOGOUT_REDIRECT_URL))
-    if provider is not None:
-        try:
-            end = oidc.discover(provider.issuer).end_session_endpoint
-        except SignInRefused:
-            end = ""
-        if end:
-            query = urlencode(
-                {
-                    "id_token_hint": id_token,
-                    "client_id": provider.client_id,
-                    "post_logout_redirect_uri": after,
-                }
-            )
-            return HttpResponseRedirect(f"{end}?{query}")
-    return HttpResponseRedirect(after)
+    end = _end_session_url(provider_id, id_token, after) if id_token else ""
+    return HttpResponseRedirect(end or after)
+
+
+def _end_session_url(provider_id, id_token: str, after: str) -> str:
+    """The provider's end-session URL for this ID token ('' when it publishes none)."""
+    provider = IdentityProvider.objects.filter(pk=provider_id).first()
+    if provider is None:
+        return ""
+    try:
+        end = oidc.discover(provider.issuer).end_session_endpoint
+    except SignInRefused:
+        return ""
+    if not end:
+        return ""
+    query = {"id_token_hint": id_token, "client_id": provider.client_id}
+    return f"{end}?{urlencode({**query, 'post_logout_redirect_uri': after})}"
 
 
 @permission_required(MANAGE_TEAM, raise_exception=True)
