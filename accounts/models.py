@@ -1,8 +1,10 @@
 """Tenancy: every user belongs to one company and sees only that company's data."""
 
 import uuid
+import zoneinfo
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -10,6 +12,15 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from common.models import UUIDModel
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name this machine knows ("Europe/Berlin"); "" is allowed where blank is."""
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "Unknown time zone %(value)s: use an IANA name such as Europe/Berlin.",
+            params={"value": value},
+        )
 
 
 class PasswordLogin(models.TextChoices):
@@ -31,6 +42,14 @@ class Company(UUIDModel):
     )
     password_login = models.CharField(
         max_length=10, choices=PasswordLogin.choices, default=PasswordLogin.EVERYONE
+    )
+    # Issue #29: every time shown to the company's users is in this zone unless a user chose
+    # their own; events keep UTC instants.
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA time zone of the company (Europe/Berlin).",
     )
 
     class Meta:
@@ -68,6 +87,11 @@ class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    # Issue #29, "My settings": blank means the browser's language / the company's time zone.
+    language = models.CharField(max_length=10, blank=True, default="", choices=settings.LANGUAGES)
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone]
     )
 
     class Meta(AbstractUser.Meta):

@@ -202,7 +202,11 @@ LOGIN_ADDRESS_FAILURE_LIMIT = config("LOGIN_ADDRESS_FAILURE_LIMIT", default=10, 
 AXES_CLIENT_STR_CALLABLE = "accounts.login_throttle.client_description"
 
 # --- I18N -----------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Issue #29: English and German complete; a user's choice in "My settings" (User.language), else
+# the browser's Accept-Language.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = config("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
