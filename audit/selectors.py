@@ -6,10 +6,12 @@ import dataclasses
 import datetime as dt
 import json
 
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 from common.request_context import recorded_request_id
+from common.typed_input import search_key
 from events import registry, verification
 from events.exceptions import UnknownEventType
 from events.models import Event, IntegrityCheck
@@ -46,7 +48,11 @@ def filtered_events(company_id, data: dict):
     if data.get("event_type"):
         qs = qs.filter(event_type=data["event_type"])
     if data.get("actor"):  # part of a username: "manager" finds "acme.manager"
-        qs = qs.filter(metadata__actor_username__icontains=data["actor"].strip())
+        actor = data["actor"].strip()
+        qs = qs.filter(
+            Q(metadata__actor_username__in=actors_matching(company_id, actor))
+            | Q(metadata__actor_username__icontains=actor)
+        )
     if data.get("order"):  # part of an order number: "304" finds "ACME-000304"
         stream = Order.objects.filter(
             company_id=company_id, number__icontains=data["order"].strip()
@@ -57,6 +63,18 @@ def filtered_events(company_id, data: dict):
     if data.get("occurred_before"):
         qs = qs.filter(occurred_at__lt=_day_start(data["occurred_before"] + dt.timedelta(days=1)))
     return qs.order_by("-position")
+
+
+def actors_matching(company_id, text: str) -> list[str]:
+    """The company's actor names (its users' usernames, its API keys' "<name> (API key)", and
+    "system") that contain `text` in any case and Unicode form (`search_key`): SQLite's LIKE
+    folds ASCII only (issue #24 §17). A company has hundreds of names at most; the caller also
+    keeps a plain `icontains` for names no longer held (a renamed key)."""
+    wanted = search_key(text)
+    names = {"system"}
+    names.update(User.objects.filter(company_id=company_id).values_list("username", flat=True))
+    names.update(key.display_name for key in ApiKey.objects.filter(company_id=company_id))
+    return sorted(name for name in names if wanted in search_key(name))
 
 
 @dataclasses.dataclass
