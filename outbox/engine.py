@@ -105,6 +105,7 @@ class Subscriber:
     start: ClassVar[str | int] = "head"
     max_attempts: ClassVar[int] = 8
     batch_size: ClassVar[int] = 100
+    platform_items: ClassVar[bool] = False  # delivers items `enqueue`d under PLATFORM
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """How long to wait after the `attempts`-th failure: 5 s doubling, at most an hour."""
@@ -180,6 +181,11 @@ class Outbox:
         )
 
 
+# Items that belong to no company (a password-reset request names only an address): the worker
+# runs them under this id, for subscribers with `platform_items = True` only.
+PLATFORM = uuid.UUID(int=0)
+
+
 def enqueue(
     subscriber: str,
     *,
@@ -236,7 +242,10 @@ def run_company(
     """One round of `sub` for one company: handle new events, deliver due items, tick.
     Returns how much was done (0: nothing to do). The caller holds the company's lease;
     `keep_lease()` is called before each side effect (it renews the lease or raises LeaseLost).
-    Raises LeaseLost when another worker moved the checkpoint meanwhile."""
+    Raises LeaseLost when another worker moved the checkpoint meanwhile. For `PLATFORM`: only
+    its items are delivered (it has no events, no checkpoint, no tick)."""
+    if company_id == PLATFORM:
+        return deliver_due(sub, company_id, now=now, keep_lease=keep_lease)
     done = handle_new_events(sub, company_id, now=now)
     done += deliver_due(sub, company_id, now=now, keep_lease=keep_lease)
     if sub.tick_due(company_id, now()):  # a read: an idle round takes no write lock

@@ -12,7 +12,7 @@ from django.core import mail
 from accounts.models import Role, User
 from events.models import Event
 from tests import factories
-from tests.factories import log_in
+from tests.factories import log_in, send_owed_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,7 @@ def test_manager_adds_a_user_who_sets_a_password_from_the_link(manager_client, m
 def test_added_user_gets_the_link_by_email_when_configured(manager_client, settings):
     settings.EMAIL_HOST = "smtp.example.test"
     added = manager_client.post("/team/", NEW_USER, follow=True)
+    send_owed_mail()
     (message,) = mail.outbox
     assert message.to == ["peter@acme.test"]
     assert "/accounts/set-password/" in message.body
