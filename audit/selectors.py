@@ -8,6 +8,7 @@ import json
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import ApiKey, User
 from common.request_context import recorded_request_id
@@ -15,7 +16,7 @@ from common.typed_input import search_key
 from events import registry, verification
 from events.exceptions import UnknownEventType
 from events.models import Event, IntegrityCheck
-from orders.events import changed_fields
+from orders.events import contents_diff
 from orders.models import Order
 from projections.models import EventNumber
 from projections.numbering import event_numbers
@@ -34,8 +35,10 @@ AUDIT_PAGE_COLUMNS = (
     "version",
     "metadata",
 )
-# Events whose details and lines the next `OrderChanged` is compared with.
-_DETAILS_EVENTS = ("OrderPlaced", "OrderChanged")
+# Events that set an order's details and lines; a change or amendment is compared with the one
+# before it.
+_DETAILS_EVENTS = ("OrderPlaced", "OrderChanged", "OrderAmended")
+_CHANGE_EVENTS = ("OrderChanged", "OrderAmended")
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -132,9 +135,10 @@ def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
 
 
 def _attach_details(company_id, events: list[Event]) -> None:
-    """`label` and `details` ((name, value) pairs) on each event; an `OrderChanged` also says
-    which fields it changed, compared with the stream's previous details (one query)."""
-    changes = [e for e in events if e.event_type == "OrderChanged"]
+    """`label` and `details` ((name, value) pairs) on each event; a change or amendment also
+    says what it changed, field by field and line by line (`orders.events.contents_diff`, as
+    the order's history says it), compared with the stream's previous contents (one query)."""
+    changes = [e for e in events if e.event_type in _CHANGE_EVENTS]
     earlier: dict = {}
     if changes:
         rows = Event.objects.filter(
@@ -156,12 +160,12 @@ def _details(event: Event, earlier) -> list[tuple[str, str]]:
     except UnknownEventType:
         return []
     details = data.details_shown()
-    if event.event_type == "OrderChanged":
+    if event.event_type in _CHANGE_EVENTS:
         before = [row for row in earlier if row.version < event.version]
         if before:
             previous = _decode(max(before, key=lambda row: row.version))
-            changed = changed_fields(previous, data)
-            details.insert(0, ("Changed", ", ".join(changed) or "nothing"))
+            changed = contents_diff(previous, data)
+            details.insert(0, (gettext("Changed"), "; ".join(changed) or gettext("nothing")))
     return details
 
 
