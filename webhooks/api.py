@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api_fields import TextField
 from events import registry
 
 from . import commands, selectors
@@ -27,7 +28,7 @@ def _problems(*codes: int) -> dict:
 
 
 class EndpointInputSerializer(serializers.Serializer):
-    url = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    url = TextField(allow_blank=True, trim_whitespace=False)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(registry.registered_types())),
         required=False,
@@ -35,9 +36,7 @@ class EndpointInputSerializer(serializers.Serializer):
         max_length=200,
         help_text="Event types to receive; empty: every event.",
     )
-    description = serializers.CharField(
-        allow_blank=True, required=False, default="", trim_whitespace=False
-    )
+    description = TextField(allow_blank=True, required=False, default="", trim_whitespace=False)
 
 
 class EndpointSerializer(serializers.Serializer):
