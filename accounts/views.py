@@ -18,11 +18,12 @@ from django.views.decorators.http import (
 )
 
 from common.exceptions import status_for
+from common.form_errors import apply_errors
 from common.health import database_write_problem
 
 from . import commands, selectors
 from .exceptions import AccessError
-from .forms import AddUserForm, ApiKeyForm, RoleForm, apply_errors
+from .forms import AddUserForm, ApiKeyForm, RoleForm
 from .models import Role
 
 

@@ -13,11 +13,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
 from common.csv_export import csv_response, headers
 from common.exceptions import DomainError, refused, status_for
+from common.form_errors import apply_errors
 from common.pages import render_page, wants_partial
 from common.templatetags.local_time import local_or_utc
 from outbox import selectors as outbox_selectors
@@ -42,7 +44,6 @@ from .forms import (
     NoteForm,
     PolicyForm,
     TransitionForm,
-    apply_command_errors,
     initial_lines,
 )
 from .models import OrderState
@@ -174,7 +175,7 @@ def order_create(request):
             return redirect("orders:detail", order_id=repeat.order.id)
         except OrderValidationError as error:
             _refused_place(request, form, error)
-            apply_command_errors(error.errors, form, formset)
+            apply_errors(form, error.errors, formset=formset)
         except ActionNotPermitted as error:
             _refused_place(request, form, error)
             raise PermissionDenied(str(error)) from error
@@ -200,7 +201,7 @@ def order_edit(request, order_id):
             )  # fmt: skip
         except OrderValidationError as error:
             refused(error, command="change", order=order_id, user=request.user)
-            apply_command_errors(error.errors, form, formset)
+            apply_errors(form, error.errors, formset=formset)
         except (ConcurrencyError, TransitionNotAllowed) as error:  # another tab/user acted first
             refused(error, command="change", order=order_id, user=request.user)
             return _edit_conflict(request, form, formset, order_id, error)
@@ -234,7 +235,7 @@ def order_amend(request, order_id):
                 reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"],
             )  # fmt: skip
         except OrderValidationError as error:
-            apply_command_errors(error.errors, form, formset)
+            apply_errors(form, error.errors, formset=formset)
         except DomainError as error:  # not possible now, or changed meanwhile (409)
             return _error_page(request, error, summary)
         else:
@@ -525,7 +526,10 @@ def _outcome(form, run, *, command: str, order_id, user) -> tuple[int, str, obje
     """(status, error message, the command's order) of validating `form` and running the
     command on its data (a refusal logged where it becomes the status)."""
     if not form.is_valid():
-        return 422, "Please correct the errors below.", None
+        # The form's own errors first: a hidden field's (a stale or edited version) is only
+        # said there (`HiddenErrorsShown`).
+        said = " ".join(form.non_field_errors())
+        return 422, said or gettext("Please correct the errors below."), None
     try:
         order = run(form.cleaned_data)
     except DomainError as exc:
@@ -597,7 +601,7 @@ def company_controls(request):
             settings=form.settings(),
         )
     except OrderValidationError as error:
-        apply_command_errors(error.errors, form, None)
+        apply_errors(form, error.errors)
         return _controls_page(request, form, current, 422)
     except ConcurrencyError:
         form.add_error(None, CONTROLS_CHANGED_MEANWHILE)
