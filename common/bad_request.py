@@ -12,6 +12,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext
 
+from .control_characters import ControlCharacterInput
+
 API_PATH_PREFIX = "/api/"
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
@@ -43,6 +45,8 @@ def bad_request(request, exception=None) -> HttpResponse:
             "The request is too large: at most %(size)s MB can be sent at once. "
             "Shorten the text or send fewer lines."
         ) % {"size": f"{megabytes:g}"}
+    elif isinstance(exception, ControlCharacterInput):
+        detail = str(exception)
     elif isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
         detail = gettext("The request has too many fields: send fewer lines at once.")
     if is_api(request):
