@@ -73,7 +73,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -389,10 +388,11 @@ def _handle_failed(sub, checkpoint, position, event, error, now) -> None:
 
 
 def _reason(error: Exception) -> str:
-    """The error as the ops desk shows it: type, message and where it was raised."""
-    where = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
-    place = f" (at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
-    return f"{type(error).__name__}: {error}{place}"[:2000]
+    """The error as the ops desk and the webhooks page show it: its type and message, never
+    where in our code it was raised (QA: "(at delivery.py:120)" is no help to a user); the
+    traceback goes to the worker's log for the operator."""
+    logger.warning("side effect failed: %s", type(error).__name__, exc_info=error)
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 # --- checkpoints -------------------------------------------------------------------------------
