@@ -47,6 +47,7 @@ from .events import (
     UserRoleChanged,
 )
 from .exceptions import (
+    API_KEYS_NOT_PERMITTED,
     ApiKeyNotFound,
     InvalidAccessChange,
     LastManager,
@@ -275,7 +276,7 @@ def create_api_key(*, actor, name: str, role: str, company: Company | None = Non
     """
     with store.write_transaction():
         if actor is not None:
-            _check_actor(actor)
+            _check_actor(actor, API_KEYS_NOT_PERMITTED)
             company = actor.company
         role = _role(role)
         name = name.strip()
@@ -307,7 +308,7 @@ def revoke_api_key(*, actor, key_id) -> ApiKey:
     (already revoked).
     """
     with store.write_transaction():
-        _check_actor(actor)
+        _check_actor(actor, API_KEYS_NOT_PERMITTED)
         try:
             api_key = ApiKey.objects.select_related("user").get(
                 company_id=actor.company_id, pk=key_id
@@ -406,12 +407,12 @@ def password_link_path(user, view: str = "set_password") -> str:
 # --- internals ------------------------------------------------------------------------------
 
 
-def _check_actor(actor):
+def _check_actor(actor, refusal: str = ""):
     """The actor as committed now (`actor_now`, inside the writer transaction) if it may manage
     its company's team; else raise `TeamNotPermitted`."""
     actor = actor_now(actor)
     if actor.company_id is None or not actor.has_perm(MANAGE_TEAM):
-        raise TeamNotPermitted()
+        raise TeamNotPermitted(refusal)
     return actor
 
 

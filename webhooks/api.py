@@ -11,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.exceptions import WEBHOOKS_NOT_PERMITTED
 from common.api_fields import TextField
 from events import registry
 
@@ -80,7 +81,7 @@ class CountSerializer(serializers.Serializer):
 
 def _manager(user) -> None:
     if not user.has_perm(commands.MANAGE):
-        raise PermissionDenied("Your role may not manage the team.")
+        raise PermissionDenied(str(WEBHOOKS_NOT_PERMITTED))
 
 
 class EndpointListView(APIView):
