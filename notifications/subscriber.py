@@ -22,6 +22,7 @@ from django.urls import reverse
 from accounts.commands import RESET_REQUEST, issue_reset_links, password_link_path
 from accounts.models import Company, User
 from accounts.tokens import link_validity
+from common import money
 from events.models import Event
 from orders.selectors import stuck_orders
 from outbox import engine
@@ -193,7 +194,7 @@ def message_data(kind: kinds.Kind, event, user) -> dict:
             "order_id": str(event.stream_id),
             "number": order.get("number", ""),
             "customer": order.get("customer_name", ""),
-            "total": f"{order.get('total_cents', 0) / 100:.2f} {order.get('currency', '')}",
+            "total": money.shown(order.get("total_cents", 0), order.get("currency", "")),
             "path": reverse("orders:detail", args=[event.stream_id]),
         }
     else:

@@ -24,6 +24,7 @@ from common.form_fields import (
     StrictBooleanFilter,
     TrueCheckboxInput,
 )
+from common.money import to_cents
 from common.typed_input import search_key
 from projections.models import OrderSummary
 
@@ -176,10 +177,10 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(placed_by=self.request.user.get_username())
 
     def filter_total_min(self, queryset, name, value: Decimal):
-        return queryset.filter(total_cents__gte=int(value * 100))
+        return queryset.filter(total_cents__gte=to_cents(value))
 
     def filter_total_max(self, queryset, name, value: Decimal):
-        return queryset.filter(total_cents__lte=int(value * 100))
+        return queryset.filter(total_cents__lte=to_cents(value))
 
     def filter_queryset(self, queryset):
         # `page` and `per_page` live on the form (a bad value is a form error), not filters.

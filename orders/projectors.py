@@ -10,8 +10,7 @@ already has: no clock, no lookups elsewhere. That is what makes rebuilds byte-id
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from common.money import to_cents
 from common.typed_input import search_key
 from events.store import RecordedEvent
 from projections.models import OrderSummary
@@ -54,10 +53,6 @@ ORDER_EVENTS = frozenset(
 )
 # Events that move an order between states (OrderAmended also replaces its lines).
 STATE_EVENTS = ORDER_EVENTS - {"OrderChanged", "NoteAdded", "OrderApprovalRecorded"}
-
-
-def cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
 
 
 def lines_json(lines) -> list[dict]:
@@ -163,7 +158,7 @@ def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
         "shipping_address": details.shipping_address,
         "notes": details.notes,
         "lines": lines_json(data.lines),
-        "total_cents": cents(lines_total(data.lines)),
+        "total_cents": to_cents(lines_total(data.lines)),
     }
 
 
