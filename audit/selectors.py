@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import ApiKey, User
+from common.csv_export import Column, cells, iso
 from common.request_context import recorded_request_id
 from common.typed_input import search_key
 from events import registry, verification
@@ -212,24 +213,30 @@ def last_integrity_check() -> IntegrityCheck | None:
     return verification.last_check()
 
 
-AUDIT_CSV_HEADER = [
-    "number",
-    "position",
-    "occurred_at",
-    "recorded_at",
-    "event_type",
-    "stream_id",
-    "version",
-    "actor",
-    "request_id",
-    "summary",
-    "payload",
-    "hash",
-]
+def _json(payload: dict) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
+
+
+# The CSV's columns (`common.csv_export.Column`: header, field, cell). `summary` and `number`
+# are attached to each event by `audit_csv_rows`.
+AUDIT_CSV = (
+    Column("number", "number"),
+    Column("position", "position"),
+    Column("occurred_at", "occurred_at", iso),
+    Column("recorded_at", "recorded_at", iso),
+    Column("event_type", "event_type"),
+    Column("stream_id", "stream_id"),
+    Column("version", "version"),
+    Column("actor", "metadata", lambda metadata: metadata.get("actor_username", "")),
+    Column("request_id", "metadata", recorded_request_id),
+    Column("summary", "in_words"),
+    Column("payload", "payload", _json),
+    Column("hash", "hash"),
+)
 
 
 def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
-    """Every matching event (cells as in AUDIT_CSV_HEADER), streamed in keyset chunks.
+    """Every matching event (cells as `AUDIT_CSV` says), streamed in keyset chunks.
 
     `number` is the event's number in the company's log (what the page shows); `position` is
     the global one the chain hashes, kept so the file matches the log and the witness."""
@@ -241,21 +248,9 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
         rows = list(qs[:chunk])
         _attach_details(company_id, rows)
         _attach_event_numbers(company_id, rows)
-        for e in rows:
-            yield [
-                e.number,
-                e.position,
-                e.occurred_at.isoformat(),
-                e.recorded_at.isoformat(),
-                e.event_type,
-                e.stream_id,
-                e.version,
-                e.metadata.get("actor_username", ""),
-                recorded_request_id(e.metadata),
-                summary(e),
-                json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
-                e.hash,
-            ]
+        for event in rows:
+            event.in_words = summary(event)
+            yield cells(AUDIT_CSV, event)
         if len(rows) < chunk:
             return
         before = rows[-1].position
