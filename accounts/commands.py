@@ -17,14 +17,13 @@ import dataclasses
 import hashlib
 import logging
 import secrets
+import uuid
 
 import pycountry
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -32,6 +31,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from common.typed_input import InputError, clean_text
 from events import store
+from outbox import engine
 
 from .authorization import actor_now
 from .events import (
@@ -47,6 +47,7 @@ from .events import (
     UserRoleChanged,
 )
 from .exceptions import (
+    API_KEYS_NOT_PERMITTED,
     ApiKeyNotFound,
     InvalidAccessChange,
     LastManager,
@@ -54,7 +55,7 @@ from .exceptions import (
     UserNotFound,
 )
 from .models import ApiKey, Company, Role, User
-from .tokens import link_validity, password_link_tokens
+from .tokens import password_link_tokens
 
 logger = logging.getLogger("ledgerline.accounts")
 
@@ -135,7 +136,6 @@ def create_company(
         )
         _append(manager, None, _added(manager, Role.MANAGER))
         link = _issue_link(manager, None, site_url)
-    _send_link(link)
     return link
 
 
@@ -174,7 +174,6 @@ def add_user(
         user.groups.set([Group.objects.get(name=role.value)])
         _append(user, actor, _added(user, role))
         link = _issue_link(user, actor, site_url)
-    _send_link(link)
     return link
 
 
@@ -249,7 +248,6 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
                 {"": [f"{user.username} is deactivated: reactivate the account first."]}
             )
         link = _issue_link(user, actor, site_url)
-    _send_link(link)
     return link
 
 
@@ -278,7 +276,7 @@ def create_api_key(*, actor, name: str, role: str, company: Company | None = Non
     """
     with store.write_transaction():
         if actor is not None:
-            _check_actor(actor)
+            _check_actor(actor, API_KEYS_NOT_PERMITTED)
             company = actor.company
         role = _role(role)
         name = name.strip()
@@ -310,7 +308,7 @@ def revoke_api_key(*, actor, key_id) -> ApiKey:
     (already revoked).
     """
     with store.write_transaction():
-        _check_actor(actor)
+        _check_actor(actor, API_KEYS_NOT_PERMITTED)
         try:
             api_key = ApiKey.objects.select_related("user").get(
                 company_id=actor.company_id, pk=key_id
@@ -327,31 +325,43 @@ def revoke_api_key(*, actor, key_id) -> ApiKey:
     return api_key
 
 
-def send_reset_links(*, email: str, site_url: str) -> int:
-    """The login page's "forgot your password": a new link for each active user whose address
-    is `email` (case-insensitively), sent to that address: a reset for a user who has a
-    password, an invitation for one who never set one (its first link expired). Each is a
-    `PasswordLinkIssued` by "system", which voids the user's older links. Returns how many were
-    sent. Run off the request path (`common.background`), so that the answer to the request
-    does not depend on whether the address is known (issue #24 item 10)."""
+RESET_REQUEST = "password_reset_request"
+
+
+def request_password_reset(*, email: str) -> None:
+    """The login page's "forgot your password": owe the worker a look-up of `email` (one
+    outbox row under `outbox.engine.PLATFORM`, since an address names no company), in the
+    request's transaction. The request does the same work whether or not the address is known,
+    and never waits for a mail server (issue #24 item 10); `issue_reset_links` does the rest."""
+    engine.enqueue(
+        "notifier",
+        company_id=engine.PLATFORM,
+        key=f"password-reset:{uuid.uuid4()}",
+        data={"kind": RESET_REQUEST, "email": email.strip()},
+    )
+
+
+def issue_reset_links(*, email: str, request_key: str) -> int:
+    """Run by the worker for a reset request: a new link for each active user whose address is
+    `email` (case-insensitively), owed to the notifier for that address: a reset for a user who
+    has a password, an invitation for one who never set one (its first link expired). Each is a
+    `PasswordLinkIssued` by "system", which voids the user's older links. A request delivered
+    again (a crash before it was recorded done) issues nothing twice: the owed mail's key is
+    derived from the request's. Returns how many links were issued."""
     wanted = email.strip().casefold()
     candidates = User.objects.filter(email__iexact=email.strip(), is_active=True)
-    sent = 0
+    issued = 0
     for user_id in [u.pk for u in candidates if u.email.casefold() == wanted]:
         with store.write_transaction():
             user = User.objects.select_related("company").filter(pk=user_id).first()
-            if user is None or not user.is_active or not user.email:
+            if user is None or not user.is_active or not user.email or user.company_id is None:
+                continue
+            link = PasswordLink(user=user, url="", emailed_to=user.email)
+            if not _owe_link(link, key=f"{request_key}:{user.pk}"):
                 continue
             _append(user, None, PasswordLinkIssued(username=user.username, emailed_to=user.email))
-            view = "password_reset_confirm" if user.has_usable_password() else "set_password"
-            url = site_url.rstrip("/") + password_link_path(user, view)
-            link = PasswordLink(user=user, url=url, emailed_to=user.email)
-        if user.has_usable_password():
-            _send_reset(link)
-        else:
-            _send_link(link)
-        sent += 1
-    return sent
+        issued += 1
+    return issued
 
 
 def operator_password_link(*, company_slug: str, username: str, site_url: str = "") -> PasswordLink:
@@ -366,7 +376,6 @@ def operator_password_link(*, company_slug: str, username: str, site_url: str = 
         if user is None:
             raise UserNotFound()
         link = _issue_link(user, None, site_url)
-    _send_link(link)
     return link
 
 
@@ -398,12 +407,12 @@ def password_link_path(user, view: str = "set_password") -> str:
 # --- internals ------------------------------------------------------------------------------
 
 
-def _check_actor(actor):
+def _check_actor(actor, refusal: str = ""):
     """The actor as committed now (`actor_now`, inside the writer transaction) if it may manage
     its company's team; else raise `TeamNotPermitted`."""
     actor = actor_now(actor)
     if actor.company_id is None or not actor.has_perm(MANAGE_TEAM):
-        raise TeamNotPermitted()
+        raise TeamNotPermitted(refusal)
     return actor
 
 
@@ -531,28 +540,26 @@ def _issue_link(user: User, actor, site_url: str) -> PasswordLink:
         )
     _append(user, actor, PasswordLinkIssued(username=user.username, emailed_to=emailed_to))
     url = site_url.rstrip("/") + password_link_path(user)  # after the event: it binds the token
-    return PasswordLink(user=user, url=url, emailed_to=emailed_to)
+    link = PasswordLink(user=user, url=url, emailed_to=emailed_to)
+    _owe_link(link)
+    return link
 
 
-def _send_link(link: PasswordLink) -> None:
-    """E-mail the link (after the transaction committed: a rolled-back user gets no mail)."""
+def _owe_link(link: PasswordLink, *, key: str = "") -> bool:
+    """Owe the notifier the link's mail, in the caller's transaction (the worker sends it, with
+    retries, after the commit; docs/worker.md), if it is to be e-mailed. The worker makes the
+    link when it sends, so the mail carries the newest. False if `key` was owed already."""
     if not link.emailed_to:
-        return
-    body = render_to_string(
-        "accounts/emails/set_password.txt",
-        {
-            "user": link.user,
-            "url": link.url,
-            "company": link.user.company,
-            "valid_for": link_validity(),
-        },
+        return False
+    user = link.user
+    purpose = "reset" if user.has_usable_password() else "invitation"
+    return (
+        engine.enqueue(
+            "notifier",
+            company_id=user.company_id,
+            key=key or f"password-link:{uuid.uuid4()}",
+            data={"kind": "password_link", "user_id": str(user.pk), "purpose": purpose},
+            stream_id=user.pk,
+        )
+        is not None
     )
-    send_mail("Set your Ledgerline password", body, None, [link.emailed_to])
-
-
-def _send_reset(link: PasswordLink) -> None:
-    """E-mail a reset link to a user who has a password (only ever to their own address)."""
-    context = {"user": link.user, "url": link.url, "valid_for": link_validity()}
-    subject = render_to_string("registration/password_reset_subject.txt", context)
-    body = render_to_string("registration/password_reset_email.html", context)
-    send_mail("".join(subject.splitlines()), body, None, [link.emailed_to])

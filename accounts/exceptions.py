@@ -1,6 +1,14 @@
 """Named errors of the team commands. Each message is written for the person who acted."""
 
+from django.utils.translation import gettext_lazy as _
+
 from common.exceptions import DomainError, Invalid, NotFound, NotPermitted
+
+# What someone without `accounts.manage_team` is told, per thing it guards.
+TEAM_NOT_PERMITTED = _("Your role may not manage the team: ask a Manager.")
+API_KEYS_NOT_PERMITTED = _("Your role may not manage API keys: ask a Manager.")
+WEBHOOKS_NOT_PERMITTED = _("Your role may not manage webhooks: ask a Manager.")
+SSO_NOT_PERMITTED = _("Your role may not change single sign-on: ask a Manager.")
 
 
 class AccessError(DomainError):
@@ -27,10 +35,12 @@ class ApiKeyNotFound(AccessNotFound):
 
 
 class TeamNotPermitted(AccessError, NotPermitted):
-    """The actor may not manage the team (HTTP 403)."""
+    """The actor may not manage the team, or what else the team's permission guards (API keys,
+    webhooks, single sign-on): `what` says which, so nobody is told about "the team" on a page
+    that is not (HTTP 403)."""
 
-    def __init__(self):
-        super().__init__("Your role may not manage the team.")
+    def __init__(self, what: str = ""):
+        super().__init__(what or TEAM_NOT_PERMITTED)
 
 
 class LastManager(AccessError, Invalid):

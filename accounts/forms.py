@@ -28,10 +28,3 @@ class ApiKeyForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-
-
-def apply_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
-    """Put a command's `InvalidAccessChange.errors` on the form (unknown fields: the form's)."""
-    for field, messages in errors.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)

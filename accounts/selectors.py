@@ -69,10 +69,15 @@ def managers_needed(company_id) -> tuple[int, str]:
 
 
 def active_managers_after(company_id, user, *, leaving: bool) -> int:
-    """The company's active Managers if `user` stopped being one (`leaving`), else now."""
+    """The company's active Managers (people: a Manager API key is no Manager a second
+    approval or the team page can rely on, as in `commands._keep_a_manager`) if `user`
+    stopped being one (`leaving`), else now."""
     from .models import Role, User
 
     managers = User.objects.filter(
-        company_id=company_id, is_active=True, groups__name=Role.MANAGER.value
+        company_id=company_id,
+        is_active=True,
+        groups__name=Role.MANAGER.value,
+        api_key__isnull=True,
     )
     return managers.exclude(pk=user.pk).count() if leaving else managers.count()

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -16,13 +17,13 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from common import background
 from common.exceptions import status_for
+from common.form_errors import apply_errors
 from common.health import database_write_problem
 
 from . import commands, selectors
 from .exceptions import AccessError
-from .forms import AddUserForm, ApiKeyForm, RoleForm, apply_errors
+from .forms import AddUserForm, ApiKeyForm, RoleForm
 from .models import Role
 
 
@@ -45,16 +46,13 @@ def healthz(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset request page, but the address is looked up and the mail sent off the
-    request path (`commands.send_reset_links` on `common.background`, after commit): the
-    answer and the work done before it are the same whether or not the address is known."""
+    """Django's reset request page, but the address is looked up and the mail sent by the
+    worker (`commands.request_password_reset`): the answer and the work done before it are the
+    same whether or not the address is known."""
 
     def form_valid(self, form):
-        background.submit_on_commit(
-            commands.send_reset_links,
-            email=form.cleaned_data["email"],
-            site_url=_site_url(self.request),
-        )
+        with transaction.atomic():
+            commands.request_password_reset(email=form.cleaned_data["email"])
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from common.api_fields import AmountField, TextField, WholeNumberField
 from orders.events import Line, OrderDetails
 
 
-def _text(**kwargs) -> serializers.CharField:
-    # Blank and untrimmed: the command trims, requires and bounds, in the pages' words.
-    return serializers.CharField(allow_blank=True, trim_whitespace=False, **kwargs)
+def _text(**kwargs) -> TextField:
+    # Blank and untrimmed: the command trims, requires and bounds, in the pages' words. Text
+    # only: a number or boolean is refused, not turned into text (common/api_fields.py).
+    return TextField(allow_blank=True, trim_whitespace=False, **kwargs)
 
 
 class LineSerializer(serializers.Serializer):
     sku = _text(help_text="Required; at most 64 characters.")
     description = _text(required=False, default="", help_text="At most 300 characters.")
-    quantity = serializers.IntegerField(help_text="1 to 1,000,000.")
-    unit_price = serializers.DecimalField(
+    quantity = WholeNumberField(help_text="1 to 1,000,000.")
+    unit_price = AmountField(
         max_digits=None,
         decimal_places=None,
         coerce_to_string=True,

@@ -12,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common import money
 from orders import commands, history, selectors
 from orders.exceptions import ConcurrencyError, OrderAlreadyPlaced
 from orders.filters import SORTS, OrderFilter
@@ -56,7 +57,7 @@ def _require(user, permission: str) -> None:
 
 
 def _row(row: dict) -> dict:
-    return {**row, "total": f"{row['total_cents'] / 100:.2f}"}
+    return {**row, "total": money.plain(row["total_cents"])}
 
 
 def order_document(user, order_id) -> dict:
@@ -69,7 +70,7 @@ def order_document(user, order_id) -> dict:
     }
     return {
         **fields,
-        "total": f"{summary.total_cents / 100:.2f}",
+        "total": money.plain(summary.total_cents),
         "state_label": selectors.STATE_LABELS.get(summary.state, summary.state),
         "actions": [
             {"name": t.name, "label": t.custom["label"], "fields": list(t.custom["fields"])}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from common.csv_export import Column, cells, iso
 from events import registry
 from events.models import Event
 from orders.models import Order
@@ -144,18 +145,19 @@ def _decode(event: Event):
     return registry.deserialize(event.event_type, event.schema_version, event.payload)
 
 
-CSV_HEADER = ("section", "occurred_at", "actor", "order", "what", "details")
+# The report's CSV, after the section's name (`common.csv_export.Column`).
+CONTROLS_CSV = (
+    Column("section", "section"),
+    Column("occurred_at", "occurred_at", iso),
+    Column("actor", "actor"),
+    Column("order", "order"),
+    Column("what", "what"),
+    Column("details", "details"),
+)
 
 
 def controls_csv_rows(report: dict[str, list]):
     """One CSV row per report row, its section first."""
     for name, rows in report.items():
         for row in rows:
-            yield [
-                SECTIONS[name],
-                row.occurred_at.isoformat(),
-                row.actor,
-                row.order,
-                row.what,
-                row.details,
-            ]
+            yield [SECTIONS[name], *cells(CONTROLS_CSV[1:], row)]

@@ -8,16 +8,22 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from common.form_errors import HiddenErrorsShown
 from common.form_fields import BoundedDateField, BoundedIntegerField
 from events.registry import label_choices
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(HiddenErrorsShown, forms.Form):
     """The audit log's filters (all optional) and its page cursors `before` / `after`
     (company event numbers). `actor` and `order` match part of a username or an order
     number; the page offers the company's usernames as a pick-list
     (`<datalist id="actor-options">`)."""
+
+    hidden_error = _(
+        "The page link was changed or is out of date: start again from the first page."
+    )
 
     event_type = forms.ChoiceField(required=False, label="Event type")
     actor = forms.CharField(

@@ -6,14 +6,18 @@ import dataclasses
 import datetime as dt
 import json
 
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.models import ApiKey, User
+from common.csv_export import Column, cells, iso
 from common.request_context import recorded_request_id
+from common.typed_input import search_key
 from events import registry, verification
 from events.exceptions import UnknownEventType
 from events.models import Event, IntegrityCheck
-from orders.events import changed_fields
+from orders.events import contents_diff
 from orders.models import Order
 from projections.models import EventNumber
 from projections.numbering import event_numbers
@@ -32,8 +36,10 @@ AUDIT_PAGE_COLUMNS = (
     "version",
     "metadata",
 )
-# Events whose details and lines the next `OrderChanged` is compared with.
-_DETAILS_EVENTS = ("OrderPlaced", "OrderChanged")
+# Events that set an order's details and lines; a change or amendment is compared with the one
+# before it.
+_DETAILS_EVENTS = ("OrderPlaced", "OrderChanged", "OrderAmended")
+_CHANGE_EVENTS = ("OrderChanged", "OrderAmended")
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -46,7 +52,11 @@ def filtered_events(company_id, data: dict):
     if data.get("event_type"):
         qs = qs.filter(event_type=data["event_type"])
     if data.get("actor"):  # part of a username: "manager" finds "acme.manager"
-        qs = qs.filter(metadata__actor_username__icontains=data["actor"].strip())
+        actor = data["actor"].strip()
+        qs = qs.filter(
+            Q(metadata__actor_username__in=actors_matching(company_id, actor))
+            | Q(metadata__actor_username__icontains=actor)
+        )
     if data.get("order"):  # part of an order number: "304" finds "ACME-000304"
         stream = Order.objects.filter(
             company_id=company_id, number__icontains=data["order"].strip()
@@ -57,6 +67,18 @@ def filtered_events(company_id, data: dict):
     if data.get("occurred_before"):
         qs = qs.filter(occurred_at__lt=_day_start(data["occurred_before"] + dt.timedelta(days=1)))
     return qs.order_by("-position")
+
+
+def actors_matching(company_id, text: str) -> list[str]:
+    """The company's actor names (its users' usernames, its API keys' "<name> (API key)", and
+    "system") that contain `text` in any case and Unicode form (`search_key`): SQLite's LIKE
+    folds ASCII only (issue #24 §17). A company has hundreds of names at most; the caller also
+    keeps a plain `icontains` for names no longer held (a renamed key)."""
+    wanted = search_key(text)
+    names = {"system"}
+    names.update(User.objects.filter(company_id=company_id).values_list("username", flat=True))
+    names.update(key.display_name for key in ApiKey.objects.filter(company_id=company_id))
+    return sorted(name for name in names if wanted in search_key(name))
 
 
 @dataclasses.dataclass
@@ -114,9 +136,10 @@ def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
 
 
 def _attach_details(company_id, events: list[Event]) -> None:
-    """`label` and `details` ((name, value) pairs) on each event; an `OrderChanged` also says
-    which fields it changed, compared with the stream's previous details (one query)."""
-    changes = [e for e in events if e.event_type == "OrderChanged"]
+    """`label` and `details` ((name, value) pairs) on each event; a change or amendment also
+    says what it changed, field by field and line by line (`orders.events.contents_diff`, as
+    the order's history says it), compared with the stream's previous contents (one query)."""
+    changes = [e for e in events if e.event_type in _CHANGE_EVENTS]
     earlier: dict = {}
     if changes:
         rows = Event.objects.filter(
@@ -138,12 +161,12 @@ def _details(event: Event, earlier) -> list[tuple[str, str]]:
     except UnknownEventType:
         return []
     details = data.details_shown()
-    if event.event_type == "OrderChanged":
+    if event.event_type in _CHANGE_EVENTS:
         before = [row for row in earlier if row.version < event.version]
         if before:
             previous = _decode(max(before, key=lambda row: row.version))
-            changed = changed_fields(previous, data)
-            details.insert(0, ("Changed", ", ".join(changed) or "nothing"))
+            changed = contents_diff(previous, data)
+            details.insert(0, (gettext("Changed"), "; ".join(changed) or gettext("nothing")))
     return details
 
 
@@ -190,24 +213,30 @@ def last_integrity_check() -> IntegrityCheck | None:
     return verification.last_check()
 
 
-AUDIT_CSV_HEADER = [
-    "number",
-    "position",
-    "occurred_at",
-    "recorded_at",
-    "event_type",
-    "stream_id",
-    "version",
-    "actor",
-    "request_id",
-    "summary",
-    "payload",
-    "hash",
-]
+def _json(payload: dict) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False)
+
+
+# The CSV's columns (`common.csv_export.Column`: header, field, cell). `summary` and `number`
+# are attached to each event by `audit_csv_rows`.
+AUDIT_CSV = (
+    Column("number", "number"),
+    Column("position", "position"),
+    Column("occurred_at", "occurred_at", iso),
+    Column("recorded_at", "recorded_at", iso),
+    Column("event_type", "event_type"),
+    Column("stream_id", "stream_id"),
+    Column("version", "version"),
+    Column("actor", "metadata", lambda metadata: metadata.get("actor_username", "")),
+    Column("request_id", "metadata", recorded_request_id),
+    Column("summary", "in_words"),
+    Column("payload", "payload", _json),
+    Column("hash", "hash"),
+)
 
 
 def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
-    """Every matching event (cells as in AUDIT_CSV_HEADER), streamed in keyset chunks.
+    """Every matching event (cells as `AUDIT_CSV` says), streamed in keyset chunks.
 
     `number` is the event's number in the company's log (what the page shows); `position` is
     the global one the chain hashes, kept so the file matches the log and the witness."""
@@ -219,21 +248,9 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
         rows = list(qs[:chunk])
         _attach_details(company_id, rows)
         _attach_event_numbers(company_id, rows)
-        for e in rows:
-            yield [
-                e.number,
-                e.position,
-                e.occurred_at.isoformat(),
-                e.recorded_at.isoformat(),
-                e.event_type,
-                e.stream_id,
-                e.version,
-                e.metadata.get("actor_username", ""),
-                recorded_request_id(e.metadata),
-                summary(e),
-                json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
-                e.hash,
-            ]
+        for event in rows:
+            event.in_words = summary(event)
+            yield cells(AUDIT_CSV, event)
         if len(rows) < chunk:
             return
         before = rows[-1].position

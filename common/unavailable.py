@@ -12,7 +12,10 @@ import sys
 
 from django.db import DatabaseError
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.defaults import server_error
+
+from .bad_request import is_api, problem
 
 # What SQLite and PostgreSQL say when they cannot write (their messages, lower-cased).
 _CANNOT_WRITE = (
@@ -34,9 +37,17 @@ def cannot_write(error: BaseException | None) -> bool:
 
 
 def server_error_or_unavailable(request, *args, **kwargs):
-    """`handler500`: 503 (`503.html`) when the database cannot take writes, else Django's 500."""
+    """`handler500`: 503 (`503.html`) when the database cannot take writes, else Django's 500;
+    on the API, the same statuses as problem+json."""
     error = sys.exc_info()[1]
-    if cannot_write(error) or cannot_write(getattr(error, "__cause__", None)):
+    unavailable = cannot_write(error) or cannot_write(getattr(error, "__cause__", None))
+    if is_api(request):  # the API answers problem+json, whatever went wrong
+        if unavailable:
+            response = problem(503, gettext("The database cannot take writes at the moment."))
+            response["Retry-After"] = "60"
+            return response
+        return problem(500, gettext("Something went wrong on our side; it has been logged."))
+    if unavailable:
         response = render(request, "503.html", status=503)
         response["Retry-After"] = "60"
         return response

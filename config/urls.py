@@ -27,4 +27,5 @@ urlpatterns = [
     path("api/v1/", include("webhooks.api_urls")),  # before api.urls: it ends with a catch-all
     path("api/v1/", include("api.urls")),
 ]
+handler400 = "common.bad_request.bad_request"
 handler500 = "common.unavailable.server_error_or_unavailable"

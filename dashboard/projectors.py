@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from common.money import to_cents
 from events.store import RecordedEvent
 from orders.events import (
     OrderAmended,
@@ -20,7 +21,7 @@ from orders.events import (
     lines_total,
 )
 from orders.models import OrderState
-from orders.projectors import STATE_EVENTS, cents
+from orders.projectors import STATE_EVENTS
 from projections.models import (
     DashboardDaily,
     DashboardOrder,
@@ -64,7 +65,7 @@ class DashboardProjection(Projection):
         for event in events:
             data, company_id = event.data, event.company_id
             if isinstance(data, OrderPlaced):
-                total = cents(lines_total(data.lines))
+                total = to_cents(lines_total(data.lines))
                 orders.put(
                     {
                         "id": event.stream_id,
@@ -83,7 +84,7 @@ class DashboardProjection(Projection):
                 continue
             order = orders.touch(event.stream_id)
             if isinstance(data, (OrderChanged, OrderAmended)):
-                total = cents(lines_total(data.lines))
+                total = to_cents(lines_total(data.lines))
                 bucket(company_id, order["state"])["total_cents"] += total - order["total_cents"]
                 order["total_cents"] = total
                 if isinstance(data, OrderChanged):

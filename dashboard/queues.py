@@ -61,10 +61,16 @@ def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
     """The queues waiting for `user` in their company (see `waiting_states`), each with its
     count and up to `rows` oldest orders: one query, whatever the number of queues or orders
     (window functions: the rank and the count per state, the rank filtered afterwards; it reads
-    the waiting states' rows only, through the (company, state, state_since) index)."""
+    the waiting states' rows only, through the (company, state, state_since) index), plus one
+    for the submitted orders that already have an approval (#28): those `user` approved wait
+    for someone else and leave their queue; the others say whose second approval they wait for
+    (`first_by` on the row)."""
     waiting = waiting_states(user)
     if not waiting:
         return []
+    first_by, approved_by_me = (
+        _first_approvals(user) if (OrderState.SUBMITTED, False) in waiting else ({}, [])
+    )
 
     # A state waits once per user today (wholly, or only its drafts sent back); the filter is
     # written as one `state IN (…)` so SQLite reads only those states' index ranges.
@@ -72,6 +78,8 @@ def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
         state__in=[state for state, returned in waiting if returned], rejection_reason=""
     )
     by_state = {"partition_by": [F("state")]}
+    if approved_by_me:
+        in_a_queue &= ~Q(pk__in=approved_by_me)
     found = (
         OrderSummary.objects.filter(in_a_queue, company_id=user.company_id)
         .annotate(
@@ -85,6 +93,7 @@ def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
     )  # fmt: skip
     per_state: dict[str, list[dict]] = {}
     for row in found:
+        row["first_by"] = first_by.get(row["id"], "")
         per_state.setdefault(row["state"], []).append(row)
     return [
         Queue(
@@ -96,6 +105,23 @@ def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
         )
         for (state, returned), actions in waiting.items()
     ]
+
+
+def _first_approvals(user) -> tuple[dict, list]:
+    """Submitted orders of `user`'s company that have approvals already (those waiting for a
+    second Manager): {order id: who approved first} for the ones `user` did not approve, and
+    the ids of the ones `user` approved (they cannot approve twice)."""
+    username = user.get_username()
+    first_by, mine = {}, []
+    rows = Order.objects.filter(company_id=user.company_id, state=OrderState.SUBMITTED).exclude(
+        approvals=[]
+    )
+    for order_id, approvals in rows.values_list("id", "approvals"):
+        if any(approval["by"] == username for approval in approvals):
+            mine.append(order_id)
+        else:
+            first_by[order_id] = approvals[0]["by"]
+    return first_by, mine
 
 
 # --- waiting for a second approval (issue #28) -------------------------------------------------

@@ -19,8 +19,10 @@ import zoneinfo
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.commands import password_link_path
+from accounts.commands import RESET_REQUEST, issue_reset_links, password_link_path
 from accounts.models import Company, User
+from accounts.tokens import link_validity
+from common import money
 from events.models import Event
 from orders.selectors import stuck_orders
 from outbox import engine
@@ -61,6 +63,7 @@ class Notifier(engine.Subscriber):
     event_types = frozenset(kinds.EVENT_KINDS)
     order_matters = False
     start = "head"
+    platform_items = True  # password-reset requests: an address, no company yet
 
     @property
     def max_attempts(self) -> int:
@@ -116,6 +119,9 @@ class Notifier(engine.Subscriber):
 
     def deliver(self, item: OutboxItem) -> None:
         data = item.data
+        if data.get("kind") == RESET_REQUEST:
+            issue_reset_links(email=data["email"], request_key=item.key)
+            return
         user = User.objects.filter(pk=data.get("user_id"), company_id=item.company_id).first()
         if user is None or not user.email:
             return  # nobody to send to any more: done, nothing sent
@@ -188,7 +194,7 @@ def message_data(kind: kinds.Kind, event, user) -> dict:
             "order_id": str(event.stream_id),
             "number": order.get("number", ""),
             "customer": order.get("customer_name", ""),
-            "total": f"{order.get('total_cents', 0) / 100:.2f} {order.get('currency', '')}",
+            "total": money.shown(order.get("total_cents", 0), order.get("currency", "")),
             "path": reverse("orders:detail", args=[event.stream_id]),
         }
     else:
@@ -265,8 +271,9 @@ def send_password_link(item: OutboxItem, user: User) -> None:
             "user": user,
             "invitation": invitation,
             "company": user.company.name,
-            "url": mail.site_url() + password_link_path(user),
-            "timeout_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+            "url": mail.site_url()
+            + password_link_path(user, "set_password" if invitation else "password_reset_confirm"),
+            "valid_for": link_validity(),
         },
         to=user.email,
         key=item.key,

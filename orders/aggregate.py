@@ -15,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from common.money import to_cents
 from events.registry import DomainEvent
 from events.store import RecordedEvent
 
@@ -73,7 +74,7 @@ def evolve(order: dict[str, Any], event: RecordedEvent | Pending) -> dict[str, A
             version=event.version,
             held_from="",
             line_count=len(data.lines),
-            total_cents=_cents(data.lines),
+            total_cents=to_cents(lines_total(data.lines)),
             authors=[actor] if actor else [],
             approvals=[],
             delivered_at=None,
@@ -85,7 +86,7 @@ def evolve(order: dict[str, Any], event: RecordedEvent | Pending) -> dict[str, A
     data = event.data
     if isinstance(data, (OrderChanged, OrderAmended)):
         order["line_count"] = len(data.lines)
-        order["total_cents"] = _cents(data.lines)
+        order["total_cents"] = to_cents(lines_total(data.lines))
         placed_by = order.get("authors", [])[:1]
         order["authors"] = list(dict.fromkeys([*placed_by, actor])) if actor else placed_by
     if isinstance(data, StateChanged):
@@ -103,10 +104,6 @@ def evolve(order: dict[str, Any], event: RecordedEvent | Pending) -> dict[str, A
     elif isinstance(data, OrderApprovalRecorded):
         order["approvals"] = [*order.get("approvals", []), _approval(event, actor)]
     return order
-
-
-def _cents(lines) -> int:
-    return int((lines_total(lines) * 100).to_integral_value())
 
 
 def _approval(event, actor: str) -> dict:

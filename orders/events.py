@@ -285,7 +285,7 @@ def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> lis
     return [("Customer", details.customer_name), ("Lines", str(len(lines))), ("Total", total)]
 
 
-# What `changed_fields` calls each part of an order, in the order the form shows them.
+# What `contents_diff` calls each part of an order, in the order the form shows them.
 CHANGEABLE_FIELDS = {
     "customer_name": "customer name",
     "customer_reference": "reference",
@@ -293,19 +293,6 @@ CHANGEABLE_FIELDS = {
     "shipping_address": "shipping address",
     "notes": "notes",
 }
-
-
-def changed_fields(before: OrderPlaced | OrderChanged, after: OrderChanged) -> list[str]:
-    """What `after` changed compared with the order's previous details and lines (`before`):
-    names in words, e.g. `["shipping address", "lines"]`."""
-    changed = [
-        words
-        for name, words in CHANGEABLE_FIELDS.items()
-        if getattr(before.details, name) != getattr(after.details, name)
-    ]
-    if tuple(before.lines) != tuple(after.lines):
-        changed.append("lines")
-    return changed
 
 
 def contents_diff(before, after) -> list[str]:

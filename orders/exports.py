@@ -7,6 +7,7 @@ The list's CSV (`?format=csv` on /orders/) and an order's history CSV; both are 
 from __future__ import annotations
 
 from common.csv_export import Column, cells, iso
+from common.money import plain
 from projections.models import OrderSummary
 
 from .history import HistoryEntry
@@ -17,18 +18,12 @@ def _state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
 
-def _amount(total_cents: int) -> str:
-    """Minor units as the amount with two decimals ("1234.50")."""
-    units, cents = divmod(total_cents, 100)
-    return f"{units}.{cents:02d}"
-
-
 ORDER_CSV = (
     Column("number", "number"),
     Column("customer", "customer_name"),
     Column("state", "state", _state_label),
     Column("lines", "line_count"),
-    Column("total", "total_cents", _amount),
+    Column("total", "total_cents", plain),
     Column("currency", "currency"),
     Column("placed_at", "placed_at", iso),
     Column("last_changed_at", "last_changed_at", iso),

@@ -15,7 +15,6 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from common.form_fields import (
@@ -25,6 +24,8 @@ from common.form_fields import (
     StrictBooleanFilter,
     TrueCheckboxInput,
 )
+from common.money import to_cents
+from common.typed_input import search_key
 from projections.models import OrderSummary
 
 from .forms import OrderFilterForm
@@ -147,16 +148,13 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(placed_at__lt=_start_of(value + dt.timedelta(days=1)))
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
+        """Part of the number, customer, reference, e-mail or a line's SKU or description, in
+        any case and either Unicode form: both sides compared as `search_key` (the projected
+        `search_text` is stored that way), the same on SQLite and PostgreSQL."""
+        value = search_key(value.strip())
         if not value:
             return queryset
-        return queryset.filter(
-            Q(customer_name__icontains=value)
-            | Q(number__icontains=value)
-            | Q(customer_reference__icontains=value)
-            | Q(customer_email__icontains=value)
-            | Q(skus__icontains=value)
-        )
+        return queryset.filter(search_text__contains=value)
 
     def filter_stuck(self, queryset, name, value):
         """Open orders in the same state for longer than STUCK_AFTER_DAYS (as on the dashboard)."""
@@ -179,10 +177,10 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(placed_by=self.request.user.get_username())
 
     def filter_total_min(self, queryset, name, value: Decimal):
-        return queryset.filter(total_cents__gte=int(value * 100))
+        return queryset.filter(total_cents__gte=to_cents(value))
 
     def filter_total_max(self, queryset, name, value: Decimal):
-        return queryset.filter(total_cents__lte=int(value * 100))
+        return queryset.filter(total_cents__lte=to_cents(value))
 
     def filter_queryset(self, queryset):
         # `page` and `per_page` live on the form (a bad value is a form error), not filters.

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
+from common.form_errors import HIDDEN_FIELD_ERROR, HiddenErrorsShown
 from common.form_fields import (
     POSITIVE_INT_MAX,
     AmountField,
@@ -49,7 +50,7 @@ class VersionField(BoundedIntegerField):
         super().__init__(min_value=0, max_value=POSITIVE_INT_MAX, required=True, **kwargs)
 
 
-class OrderForm(forms.Form):
+class OrderForm(HiddenErrorsShown, forms.Form):
     customer_name = _text("customer_name", "Customer name", required=True)
     customer_reference = _text("customer_reference", "Customer reference")
     customer_email = forms.EmailField(
@@ -101,7 +102,7 @@ class AmendOrderForm(EditOrderForm):
     reason = _text("reason", "Reason for the amendment", required=True, textarea=True)
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(HiddenErrorsShown, forms.Form):
     """The company's controls (`orders.events.PolicySettings`) on the settings page; `version`
     is the policy version the page showed."""
 
@@ -179,6 +180,10 @@ class LineForm(forms.Form):
 
 
 class BaseLineFormSet(forms.BaseFormSet):
+    # Django's words ("ManagementForm data is missing or has been tampered with... file a bug
+    # report") are for developers; the person gets what to do.
+    default_error_messages = {"missing_management_form": HIDDEN_FIELD_ERROR}
+
     def clean(self):
         """A management form that does not describe the posted rows (a negative count, rows
         past TOTAL_FORMS) is an error, not silently dropped lines."""
@@ -236,26 +241,7 @@ def initial_lines(lines_json: list[dict]) -> list[dict]:
     return [{**line, "unit_price": Decimal(line["unit_price"])} for line in lines_json]
 
 
-def apply_command_errors(errors: dict[str, list[str]], form: forms.Form, formset) -> None:
-    """Put a command's validation errors on the form fields they belong to."""
-    for key, messages in errors.items():
-        parts = key.split(".")
-        for message in messages:
-            if parts[0] == "lines" and len(parts) == 3:
-                index = int(parts[1])
-                target = formset.kept_forms()
-                if index < len(target):
-                    target[index].add_error(
-                        parts[2] if parts[2] in target[index].fields else None, message
-                    )
-                    continue
-            if parts[0] in form.fields:
-                form.add_error(parts[0], message)
-            else:
-                form.add_error(None, message)
-
-
-class TransitionForm(forms.Form):
+class TransitionForm(HiddenErrorsShown, forms.Form):
     """The data a workflow action needs: the page's version, and reason/carrier/tracking."""
 
     version = VersionField()
@@ -314,7 +300,7 @@ class SelectedOrdersField(forms.Field):
         return list(selected.values())
 
 
-class BulkActionForm(forms.Form):
+class BulkActionForm(HiddenErrorsShown, forms.Form):
     """One workflow action for the orders ticked on the list (issue #19 §2). `actions` are
     (name, label) of the workflow actions whose only data is a reason: one reason serves every
     order (shipping needs each order's own tracking number, so it stays per order)."""
@@ -345,7 +331,7 @@ class BulkActionForm(forms.Form):
         return data
 
 
-class NoteForm(forms.Form):
+class NoteForm(HiddenErrorsShown, forms.Form):
     version = VersionField()
     text = _text("text", "Note", required=True, textarea=True)
 
@@ -422,7 +408,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         return super().format_value(value)
 
 
-class AsOfForm(forms.Form):
+class AsOfForm(HiddenErrorsShown, forms.Form):
     """The history page's moment, not in the future: an ISO date and time (Django's field parses
     it, e.g. 2026-11-20T14:30) in the site's TIME_ZONE unless it carries an offset (+01:00);
     or `version`, one of the order's events (the rows' "as of this event" links): the order

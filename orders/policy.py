@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from common.money import from_cents
 from events import store
 
 from .events import CompanyPolicyChanged, PolicySettings
@@ -156,7 +157,7 @@ def approval_rule(policy: Policy, total: Decimal) -> Rule:
 
 
 def order_total(order) -> Decimal:
-    return Decimal(order.total_cents or 0) / 100
+    return from_cents(order.total_cents or 0)
 
 
 def approval_refusal(order, user) -> str:

@@ -10,8 +10,8 @@ already has: no clock, no lookups elsewhere. That is what makes rebuilds byte-id
 
 from __future__ import annotations
 
-from decimal import Decimal
-
+from common.money import to_cents
+from common.typed_input import search_key
 from events.store import RecordedEvent
 from projections.models import OrderSummary
 from projections.registry import Projection, register
@@ -53,10 +53,6 @@ ORDER_EVENTS = frozenset(
 )
 # Events that move an order between states (OrderAmended also replaces its lines).
 STATE_EVENTS = ORDER_EVENTS - {"OrderChanged", "NoteAdded", "OrderApprovalRecorded"}
-
-
-def cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
 
 
 def lines_json(lines) -> list[dict]:
@@ -110,7 +106,7 @@ class OrderSummaryProjection(Projection):
             if event.event_type == "OrderPlaced":
                 data = event.data
                 row = {"id": event.stream_id, "company_id": event.company_id}
-                rows.put(
+                row = (
                     evolve(row, event)
                     | _details(data)
                     | {
@@ -128,6 +124,7 @@ class OrderSummaryProjection(Projection):
                         "rejection_reason": "",
                     }
                 )
+                rows.put(row | {"search_text": search_text(row)})
                 continue
             row = evolve(rows.touch(event.stream_id), event)
             row["last_changed_at"], row["last_actor"] = event.occurred_at, actor
@@ -137,6 +134,7 @@ class OrderSummaryProjection(Projection):
             data = event.data
             if isinstance(data, (OrderChanged, OrderAmended)):
                 row.update(_details(data))
+                row["search_text"] = search_text(row)
             if isinstance(data, StateChanged):
                 row["state_since"] = event.occurred_at
                 if isinstance(data, OrderSubmitted):
@@ -160,6 +158,16 @@ def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
         "shipping_address": details.shipping_address,
         "notes": details.notes,
         "lines": lines_json(data.lines),
-        "skus": "\n".join(dict.fromkeys(line.sku for line in data.lines)),
-        "total_cents": cents(lines_total(data.lines)),
+        "total_cents": to_cents(lines_total(data.lines)),
     }
+
+
+def search_text(row: dict) -> str:
+    """What the list's search box looks in, in `search_key` form (NFC, Unicode case folding):
+    the number, the customer's name, reference and e-mail, and each line's SKU and
+    description, one per line of text (so a match never spans two fields)."""
+    parts = [row["number"], row["customer_name"], row["customer_reference"]]
+    parts.append(row["customer_email"])
+    for line in row["lines"]:
+        parts += [line["sku"], line["description"]]
+    return search_key("\n".join(dict.fromkeys(part for part in parts if part)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,17 +11,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
 from common.csv_export import csv_response, headers
 from common.exceptions import DomainError, refused, status_for
+from common.form_errors import apply_errors
 from common.pages import render_page, wants_partial
-from common.templatetags.local_time import local_or_utc
 from outbox import selectors as outbox_selectors
 
-from . import commands, exports, history, permissions, policy, selectors, why_not
+from . import commands, exports, history, permissions, policy, selectors, why_not, wording
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -42,7 +40,6 @@ from .forms import (
     NoteForm,
     PolicyForm,
     TransitionForm,
-    apply_command_errors,
     initial_lines,
 )
 from .models import OrderState
@@ -174,12 +171,12 @@ def order_create(request):
             return redirect("orders:detail", order_id=repeat.order.id)
         except OrderValidationError as error:
             _refused_place(request, form, error)
-            apply_command_errors(error.errors, form, formset)
+            apply_errors(form, error.errors, formset=formset)
         except ActionNotPermitted as error:
             _refused_place(request, form, error)
             raise PermissionDenied(str(error)) from error
         else:
-            messages.success(request, f"Order {order.number} was created as a draft.")
+            messages.success(request, wording.created(order.number))
             return redirect("orders:detail", order_id=order.id)
     return _form_page(request, form, formset)
 
@@ -200,7 +197,7 @@ def order_edit(request, order_id):
             )  # fmt: skip
         except OrderValidationError as error:
             refused(error, command="change", order=order_id, user=request.user)
-            apply_command_errors(error.errors, form, formset)
+            apply_errors(form, error.errors, formset=formset)
         except (ConcurrencyError, TransitionNotAllowed) as error:  # another tab/user acted first
             refused(error, command="change", order=order_id, user=request.user)
             return _edit_conflict(request, form, formset, order_id, error)
@@ -208,7 +205,7 @@ def order_edit(request, order_id):
             refused(error, command="change", order=order_id, user=request.user)
             return _error_page(request, error, summary)
         else:
-            messages.success(request, f"Order {summary.number} was saved.")
+            messages.success(request, wording.saved(summary.number))
             return redirect("orders:detail", order_id=order_id)
     return _form_page(request, form, formset, summary)
 
@@ -234,11 +231,11 @@ def order_amend(request, order_id):
                 reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"],
             )  # fmt: skip
         except OrderValidationError as error:
-            apply_command_errors(error.errors, form, formset)
+            apply_errors(form, error.errors, formset=formset)
         except DomainError as error:  # not possible now, or changed meanwhile (409)
             return _error_page(request, error, summary)
         else:
-            messages.success(request, f"Order {order.number} was amended: {AMENDED}")
+            messages.success(request, wording.amended(order.number))
             return redirect("orders:detail", order_id=order_id)
     context = {"form": form, "formset": formset, "summary": summary, "amending": True}
     status = 422 if request.method == "POST" else 200
@@ -254,15 +251,8 @@ def _amend_forms(request, summary):
     return AmendOrderForm(initial=initial), lines
 
 
-AMENDED = "it waits for approval again."
-
-
 def _not_amendable(summary) -> TransitionNotAllowed:
-    label = selectors.STATE_LABELS[summary.state].lower()
-    return TransitionNotAllowed(
-        f"Order {summary.number} is {label}: only an approved order that has not started "
-        "fulfilment can be amended."
-    )
+    return TransitionNotAllowed(wording.not_amendable(summary))
 
 
 def _edit_conflict(request, form, formset, order_id, error):
@@ -281,7 +271,7 @@ def _edit_conflict(request, form, formset, order_id, error):
         "summary": summary,
         "conflict": conflict_explanation(request.user, summary, seen_version)
         if isinstance(error, ConcurrencyError)
-        else f"{error} What you typed is below, not saved: copy what you need.",
+        else wording.copy_what_you_typed(error),
         "still_draft": still_draft,
     }
     return render(request, "orders/form.html", context, status=status_for(error))
@@ -289,40 +279,18 @@ def _edit_conflict(request, form, formset, order_id, error):
 
 def conflict_explanation(user, summary, seen_version: int | None) -> str:
     """For the edit form: what changed the order since the user's page was drawn, and what they
-    can do ("ACME-000316 was submitted by you in another window at 14:02: it is no longer a
-    draft…")."""
-    done = what_happened(user, summary, seen_version)
-    if summary.state != OrderState.DRAFT:
-        return (
-            f"{done}: it is no longer a draft, so it cannot be edited. What you typed is below, "
-            "not saved: copy what you need, then open the order to see where it stands."
-        )
-    return (
-        f"{done} (it is now at version {summary.version}). What you typed is below, not saved: "
-        "Save draft again to replace that change with yours, or open the order to compare first."
-    )
+    can do (`wording.conflict_explanation`)."""
+    return wording.conflict_explanation(what_happened(user, summary, seen_version), summary)
 
 
 def what_happened(user, summary, seen_version: int | None) -> str:
-    """The order's newest change since `seen_version` (the version the user's page showed),
-    naming who and when: "ACME-000316 was approved by acme.manager at 14:02" ("by you in
-    another window" for the user's own change; the date is added when it was not today)."""
+    """The order's newest change since `seen_version`, who and when (`wording.what_happened`)."""
     change = history.last_change(user, summary.id)
-    if change is None or seen_version is None or change.version <= seen_version:
-        # Nothing happened after that page (a forged or mistyped version): say only the facts.
-        return f"{summary.number} is at version {summary.version}, not the one your page showed"
-    mine = change.actor == user.get_username()
-    who = "you in another window" if mine else (change.actor or "someone else")
-    moment = local_or_utc(change.occurred_at)
-    when = (
-        f"{moment:%H:%M}" if moment.date() == timezone.localdate() else f"{moment:%Y-%m-%d %H:%M}"
-    )
-    return f"{summary.number} was {commands.event_verb(change.event_type)} by {who} at {when}"
+    return wording.what_happened(user, summary, change, seen_version)
 
 
 def _not_a_draft(summary) -> TransitionNotAllowed:
-    label = selectors.STATE_LABELS[summary.state].lower()
-    return TransitionNotAllowed(f"Order {summary.number} is {label}: it cannot be changed now.")
+    return TransitionNotAllowed(wording.not_a_draft(summary))
 
 
 def _identical_order_to_confirm(user, form, formset) -> bool:
@@ -445,7 +413,7 @@ def order_transition(request, order_id, name):
     transition, which may depend on the order's state), checked by the command: 403 without."""
     spec = commands.workflow_transitions().get(name)
     if spec is None:
-        raise Http404(f"There is no action called {name!r}.")
+        raise Http404(wording.no_such_action(name))
     form = TransitionForm(request.POST, needs=spec["fields"], auto_id=f"id_{name}_%s")
     if spec["confirm"] and request.POST.get("confirmed") != "yes" and form.is_valid():
         return _confirmation(request, order_id, name, spec, form)
@@ -506,7 +474,7 @@ def _act(request, order_id, name, form, run):
     """
     status, error, order = _outcome(form, run, command=name, order_id=order_id, user=request.user)
     if status == 200:
-        messages.success(request, _done(name, order))
+        messages.success(request, wording.action_done(name, order))
     if status == 200 and not wants_partial(request):
         response = redirect("orders:detail", order_id=order_id)
         response.status_code = 303  # See Other: the browser GETs the detail page
@@ -525,20 +493,15 @@ def _outcome(form, run, *, command: str, order_id, user) -> tuple[int, str, obje
     """(status, error message, the command's order) of validating `form` and running the
     command on its data (a refusal logged where it becomes the status)."""
     if not form.is_valid():
-        return 422, "Please correct the errors below.", None
+        # The form's own errors first: a hidden field's (a stale or edited version) is only
+        # said there (`HiddenErrorsShown`).
+        said = " ".join(form.non_field_errors())
+        return 422, said or str(wording.CORRECT_BELOW), None
     try:
         order = run(form.cleaned_data)
     except DomainError as exc:
         return refused(exc, command=command, order=order_id, user=user), str(exc), None
     return 200, "", order
-
-
-def _done(name: str, order) -> str:
-    """What an action did, naming the order and its new state ("Order ACME-000001 is now
-    approved.")."""
-    if name == "add_note":
-        return f"Note added to order {order.number}."
-    return f"Order {order.number} is now {order.get_state_display().lower()}."
 
 
 # --- history --------------------------------------------------------------------------------
@@ -597,23 +560,18 @@ def company_controls(request):
             settings=form.settings(),
         )
     except OrderValidationError as error:
-        apply_command_errors(error.errors, form, None)
+        apply_errors(form, error.errors)
         return _controls_page(request, form, current, 422)
     except ConcurrencyError:
-        form.add_error(None, CONTROLS_CHANGED_MEANWHILE)
+        form.add_error(None, wording.CONTROLS_CHANGED_MEANWHILE)
         form.data = form.data.copy()
         form.data["version"] = str(current.version)
         return _controls_page(request, form, current, 409)
     if after.version == current.version:
-        messages.info(request, "Nothing changed.")
+        messages.info(request, wording.NOTHING_CHANGED)
     else:
-        messages.success(request, f"Company controls saved as version {after.version}.")
+        messages.success(request, wording.controls_saved(after.version))
     return redirect("orders:controls")
-
-
-CONTROLS_CHANGED_MEANWHILE = (
-    "Another Manager changed the controls meanwhile: check the version below, then save again."
-)
 
 
 def _controls_page(request, form, current, status: int):
@@ -621,20 +579,6 @@ def _controls_page(request, form, current, status: int):
         "form": form,
         "policy": current,
         "versions": list(reversed(policy.policy_history(request.user.company_id))),
-        "rules": _rules_in_words(current),
+        "rules": wording.rules_in_words(current),
     }
     return render(request, "orders/controls.html", context, status=status)
-
-
-def _rules_in_words(current) -> list[str]:
-    """The approval rules of `current`, one sentence per band."""
-    bands = []
-    a, b = current.staff_limit, current.two_manager_limit
-    if a is not None:
-        bands.append(policy.approval_rule(current, a).text)
-    middle = (a + Decimal("0.01")) if a is not None else Decimal("0")
-    if b is None or middle <= b:
-        bands.append(policy.approval_rule(current, middle).text)
-    if b is not None:
-        bands.append(policy.approval_rule(current, b + Decimal("0.01")).text)
-    return list(dict.fromkeys(bands))

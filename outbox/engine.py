@@ -73,7 +73,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -105,6 +104,7 @@ class Subscriber:
     start: ClassVar[str | int] = "head"
     max_attempts: ClassVar[int] = 8
     batch_size: ClassVar[int] = 100
+    platform_items: ClassVar[bool] = False  # delivers items `enqueue`d under PLATFORM
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """How long to wait after the `attempts`-th failure: 5 s doubling, at most an hour."""
@@ -180,6 +180,11 @@ class Outbox:
         )
 
 
+# Items that belong to no company (a password-reset request names only an address): the worker
+# runs them under this id, for subscribers with `platform_items = True` only.
+PLATFORM = uuid.UUID(int=0)
+
+
 def enqueue(
     subscriber: str,
     *,
@@ -236,7 +241,10 @@ def run_company(
     """One round of `sub` for one company: handle new events, deliver due items, tick.
     Returns how much was done (0: nothing to do). The caller holds the company's lease;
     `keep_lease()` is called before each side effect (it renews the lease or raises LeaseLost).
-    Raises LeaseLost when another worker moved the checkpoint meanwhile."""
+    Raises LeaseLost when another worker moved the checkpoint meanwhile. For `PLATFORM`: only
+    its items are delivered (it has no events, no checkpoint, no tick)."""
+    if company_id == PLATFORM:
+        return deliver_due(sub, company_id, now=now, keep_lease=keep_lease)
     done = handle_new_events(sub, company_id, now=now)
     done += deliver_due(sub, company_id, now=now, keep_lease=keep_lease)
     if sub.tick_due(company_id, now()):  # a read: an idle round takes no write lock
@@ -380,10 +388,11 @@ def _handle_failed(sub, checkpoint, position, event, error, now) -> None:
 
 
 def _reason(error: Exception) -> str:
-    """The error as the ops desk shows it: type, message and where it was raised."""
-    where = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
-    place = f" (at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno})" if where else ""
-    return f"{type(error).__name__}: {error}{place}"[:2000]
+    """The error as the ops desk and the webhooks page show it: its type and message, never
+    where in our code it was raised (QA: "(at delivery.py:120)" is no help to a user); the
+    traceback goes to the worker's log for the operator."""
+    logger.warning("side effect failed: %s", type(error).__name__, exc_info=error)
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 # --- checkpoints -------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ class Worker:
         """One round over every company this worker can own. True if there was work."""
         self.heartbeat()
         busy = False
-        for company_id in company_ids():
+        for company_id in [engine.PLATFORM, *company_ids()]:
             if self.stopping:
                 break
             if not self.leases.acquire(company_id):
@@ -154,6 +154,8 @@ class Worker:
             for sub in engine.subscribers():
                 if self.stopping:
                     break
+                if company_id == engine.PLATFORM and not sub.platform_items:
+                    continue
                 try:
                     done = engine.run_company(
                         sub,

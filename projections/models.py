@@ -72,8 +72,10 @@ class OrderSummary(UUIDModel):
     # The last rejection's reason until the order is submitted again (the Staff queue shows it
     # for drafts sent back).
     rejection_reason = models.TextField(blank=True, default="")
-    # The lines' SKUs, one per line of text, for the list's search (a customer quotes one).
-    skus = models.TextField(blank=True, default="")
+    # What the list's search looks in (number, customer, reference, e-mail, each line's SKU and
+    # description), case-folded NFC (`common.typed_input.search_key`): SQLite's LIKE folds
+    # only ASCII, and canonically equal text must match (issue #24 §17-18).
+    search_text = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [

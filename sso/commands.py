@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from accounts.authorization import actor_now
 from accounts.commands import MANAGE_TEAM, end_sessions
 from accounts.events import COMPANY_STREAM, USER_STREAM, UserAdded, UserRoleChanged
-from accounts.exceptions import InvalidAccessChange, TeamNotPermitted
+from accounts.exceptions import SSO_NOT_PERMITTED, InvalidAccessChange, TeamNotPermitted
 from accounts.models import Company, PasswordLogin, Role, User
 from events import store
 
@@ -90,7 +90,7 @@ def configure_provider(
         if actor is not None:  # decided on the actor as committed now (accounts.authorization)
             actor = actor_now(actor)
             if actor.company_id != company.pk or not actor.has_perm(MANAGE_TEAM):
-                raise TeamNotPermitted()
+                raise TeamNotPermitted(SSO_NOT_PERMITTED)
         provider = IdentityProvider.objects.filter(company=company).first()
         taken = EmailDomain.objects.filter(domain__in=domains).exclude(provider__company=company)
         if taken.exists():

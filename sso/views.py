@@ -20,8 +20,8 @@ from mozilla_django_oidc.views import (
 
 from accounts.commands import MANAGE_TEAM
 from accounts.exceptions import AccessError, InvalidAccessChange
-from accounts.forms import apply_errors
 from accounts.login_flow import post_only
+from common.form_errors import apply_errors
 
 from . import commands, oidc
 from .backends import (

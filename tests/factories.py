@@ -132,3 +132,17 @@ def order_in_state(state: str, company: Company, **place_kwargs) -> Order:
     staff = user(Role.STAFF, company)
     manager = user(Role.MANAGER, company)
     return advance(place(staff, **place_kwargs), state, staff=staff, manager=manager)
+
+
+def send_owed_mail() -> None:
+    """What the worker does with the mails requests owe (`outbox.engine.enqueue`), in this
+    process: the notifier delivers the reset requests (PLATFORM), then each company's items.
+    Only what is owed: no event is handled here."""
+    from django.utils import timezone
+
+    from notifications.subscriber import Notifier
+    from outbox import engine
+
+    notifier = Notifier()
+    for company_id in [engine.PLATFORM, *Company.objects.values_list("pk", flat=True)]:
+        engine.deliver_due(notifier, company_id, now=timezone.now)

@@ -11,6 +11,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.exceptions import WEBHOOKS_NOT_PERMITTED
+from common.api_fields import TextField
 from events import registry
 
 from . import commands, selectors
@@ -27,7 +29,7 @@ def _problems(*codes: int) -> dict:
 
 
 class EndpointInputSerializer(serializers.Serializer):
-    url = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    url = TextField(allow_blank=True, trim_whitespace=False)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(registry.registered_types())),
         required=False,
@@ -35,9 +37,7 @@ class EndpointInputSerializer(serializers.Serializer):
         max_length=200,
         help_text="Event types to receive; empty: every event.",
     )
-    description = serializers.CharField(
-        allow_blank=True, required=False, default="", trim_whitespace=False
-    )
+    description = TextField(allow_blank=True, required=False, default="", trim_whitespace=False)
 
 
 class EndpointSerializer(serializers.Serializer):
@@ -81,7 +81,7 @@ class CountSerializer(serializers.Serializer):
 
 def _manager(user) -> None:
     if not user.has_perm(commands.MANAGE):
-        raise PermissionDenied("Your role may not manage the team.")
+        raise PermissionDenied(str(WEBHOOKS_NOT_PERMITTED))
 
 
 class EndpointListView(APIView):

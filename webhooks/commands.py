@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from accounts.exceptions import TeamNotPermitted
+from accounts.exceptions import WEBHOOKS_NOT_PERMITTED, TeamNotPermitted
 from events import registry, store
 from events.models import Event
 from projections.models import EventNumber
@@ -158,7 +158,7 @@ def _head_number(numbers) -> int:
 
 def _check_actor(actor) -> None:
     if actor is None or actor.company_id is None or not actor.has_perm(MANAGE):
-        raise TeamNotPermitted()
+        raise TeamNotPermitted(WEBHOOKS_NOT_PERMITTED)
 
 
 def _endpoint(actor, endpoint_id) -> WebhookEndpoint:

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "common.caching.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A control character in a query or form value is a 400 before any view can echo it.
+    "common.control_characters.RefuseControlCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Django's LoginRequiredMiddleware, sending htmx requests to the login page whole, and

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from common.money import shown
 from orders.models import OrderState
 
 register = template.Library()
@@ -30,13 +31,8 @@ LABELS = dict(OrderState.choices)
 
 @register.filter
 def money(cents, currency: str = "") -> str:
-    """Integer minor units -> '1,234.56 EUR'."""
-    if cents is None:
-        return ""
-    cents = int(cents)
-    units, minor = divmod(abs(cents), 100)  # integers: exact, and cheaper than Decimal
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{units:,}.{minor:02d} {currency}".strip()
+    """Integer minor units -> '1,234.56 EUR' (`common.money.shown`)."""
+    return shown(cents, currency)
 
 
 @register.filter

@@ -12,7 +12,7 @@ from django.core import mail
 from accounts.models import Role, User
 from events.models import Event
 from tests import factories
-from tests.factories import log_in
+from tests.factories import log_in, send_owed_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,7 @@ def test_manager_adds_a_user_who_sets_a_password_from_the_link(manager_client, m
 def test_added_user_gets_the_link_by_email_when_configured(manager_client, settings):
     settings.EMAIL_HOST = "smtp.example.test"
     added = manager_client.post("/team/", NEW_USER, follow=True)
+    send_owed_mail()
     (message,) = mail.outbox
     assert message.to == ["peter@acme.test"]
     assert "/accounts/set-password/" in message.body
@@ -275,3 +276,36 @@ def test_with_two_manager_approval_on_the_team_page_warns_before_one_manager_wou
     assert "10,000.00 EUR" in html
     other.refresh_from_db()
     assert other.is_active
+
+
+@pytest.mark.parametrize("role", ["Staff", "Auditor"])
+def test_demoting_one_of_two_managers_under_two_manager_approval_asks_first(client, acme, role):
+    """#28 §4: a role change that leaves fewer Managers than two-Manager approval needs is
+    warned about (as deactivation is), and done only when confirmed. A Manager API key is no
+    Manager person: it does not count (it used to, and silenced the warning)."""
+    from decimal import Decimal
+
+    from accounts import commands as access_commands
+    from accounts.models import Role, User
+    from orders import commands as order_commands
+    from orders.events import PolicySettings
+    from tests import factories
+
+    me = factories.user(Role.MANAGER, acme)
+    other = factories.user(Role.MANAGER, acme, username="acme.manager2")
+    access_commands.create_api_key(actor=me, name="erp", role=Role.MANAGER.value)
+    order_commands.change_policy(
+        actor=me, expected_version=0, settings=PolicySettings(two_manager_limit=Decimal("10000"))
+    )
+    factories.log_in(client, me)
+
+    asked = client.post(f"/team/{other.pk}/role/", {"role": role})
+
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert "Only 1 active Manager would remain" in html
+    assert f'name="role" value="{role}"' in html
+    assert User.objects.get(pk=other.pk).role == "Manager"
+    done = client.post(f"/team/{other.pk}/role/", {"role": role, "confirmed": "yes"})
+    assert done.status_code == 302
+    assert User.objects.get(pk=other.pk).role == role

@@ -59,7 +59,10 @@ def test_events_are_shown_by_their_label_with_their_details(client, manager, eve
     assert "Rejected Reason: Wrong prices" in text
     assert "Shipped Carrier: DHL Tracking number: TRK1" in text
     assert "Fulfilment started" in text
-    assert "Details and lines changed Changed: shipping address, lines" in text
+    assert (
+        "Details and lines changed Changed: shipping address: 1 Main St → 2 Side St; "
+        "line SKU-2 added: 3 x Item 2 at 11.99 Customer" in text
+    )
     assert "Note added Note: Call before delivery" in text
     assert "Order placed Customer: Initech Lines: 2 Total: 31.97 EUR" in text
     assert "OrderFulfilmentStarted" not in text
@@ -77,6 +80,26 @@ def test_a_change_that_changed_nothing_says_so(client, acme, staff, manager):
     log_in(client, manager)
 
     assert "Changed: nothing" in rows(client.get("/audit/"))[0]
+
+
+def test_an_amendment_says_what_it_changed_in_the_workflows_words(client, acme, staff, manager):
+    """#28: the audit log shows each change of contents before → after, not "Changed: lines"."""
+    order = factories.order_in_state("approved", acme)
+    lines = factories.lines(2)
+    lines[0] = type(lines[0])(**{**vars(lines[0]), "quantity": 7})
+    commands.amend_order(
+        order.id,
+        actor=manager,
+        expected_version=order.version,
+        details=factories.details(),
+        lines=lines,
+        reason="Customer called",
+    )
+    log_in(client, manager)
+
+    (row,) = [r for r in rows(client.get("/audit/")) if "amended" in r.lower()]
+
+    assert "Changed: line SKU-0 quantity: 1 → 7" in row
 
 
 def test_each_row_links_to_the_order_and_to_its_history(client, manager, eventful):
@@ -220,7 +243,10 @@ def test_the_csv_has_a_readable_summary_beside_the_raw_payload(client, manager, 
     summaries = [row["summary"] for row in csv.DictReader(io.StringIO(body))]
     assert "Rejected — Reason: Wrong prices" in summaries
     assert "Shipped — Carrier: DHL; Tracking number: TRK1" in summaries
-    assert "Details and lines changed — Changed: shipping address, lines; " in "\n".join(summaries)
+    assert (
+        "Details and lines changed — Changed: shipping address: 1 Main St → 2 Side St; "
+        "line SKU-2 added: 3 x Item 2 at 11.99; Customer" in "\n".join(summaries)
+    )
     assert "Approved — Policy: the defaults (version 0); Rule: any amount: one Manager" in summaries
 
 

@@ -45,7 +45,7 @@ def _summary_values(company, **overrides):
         "tracking_number": "",
         "note_count": 0,
         "rejection_reason": "",
-        "skus": "A",
+        "search_text": "acme-000001\ninitech\na",
     }
     return {**values, **overrides}
 

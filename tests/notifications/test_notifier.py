@@ -229,3 +229,23 @@ def test_an_amended_order_tells_the_managers_it_waits_for_their_approval_again(a
         "acme.manager2@example.com": f"Ledgerline: {order.number} was amended and waits for your "
         "approval",
     }
+
+
+def test_mail_amounts_have_thousands_separators_as_the_pages_do(acme, team, notify):
+    """QA finding: mails said "12345.60 EUR" where the pages say "12,345.60 EUR"."""
+    from decimal import Decimal
+
+    from orders.events import Line
+
+    order = commands.place_order(
+        actor=team["staff"],
+        details=factories.details(),
+        lines=[Line(sku="X", description="Big", quantity=2, unit_price=Decimal("6172.80"))],
+    )
+    commands.submit(order.id, actor=team["staff"], expected_version=order.version)
+
+    notify()
+
+    message = mails_to(team["manager"].email)[0]
+    assert "12,345.60 EUR" in message.body
+    assert "12,345.60 EUR" in message.alternatives[0][0]

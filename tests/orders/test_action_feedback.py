@@ -37,6 +37,30 @@ def page_messages(html: str) -> list[str]:
     ]
 
 
+# Where the move is not what its verb says, the verb comes first (QA: "is now draft").
+VERB_FIRST = {"reject": "rejected", "resume": "resumed", "reopen": "reopened"}
+
+
+def said(name: str, number: str, target: str) -> str:
+    now = "a draft" if target == "draft" else dict(OrderState.choices)[target].lower()
+    if name in VERB_FIRST:
+        return f"Order {number} was {VERB_FIRST[name]} and is now {now}."
+    return f"Order {number} is now {now}."
+
+
+def test_a_rejection_says_the_order_was_rejected_and_is_a_draft_again(client, acme, manager):
+    order = factories.order_in_state("submitted", acme)
+    log_in(client, manager)
+    response = client.post(
+        f"/orders/{order.id}/transitions/reject/",
+        {"version": order.version, "reason": "Prices"},
+        follow=True,
+    )
+    assert page_messages(response.content.decode()) == [
+        f"Order {order.number} was rejected and is now a draft."
+    ]
+
+
 def cases():
     """(transition, source state, target state) of every workflow move (the demo-like hold path
     holds from approved, so resume goes back there)."""
@@ -60,8 +84,7 @@ def test_every_action_by_htmx_says_which_order_is_now_in_which_state(
     )
 
     assert response.status_code == 200
-    label = dict(OrderState.choices)[target].lower()
-    assert oob_messages(response.content.decode()) == [f"Order {order.number} is now {label}."]
+    assert oob_messages(response.content.decode()) == [said(name, order.number, target)]
 
 
 @pytest.mark.parametrize(("name", "source", "target"), cases())
@@ -77,8 +100,7 @@ def test_every_action_on_the_whole_page_says_which_order_is_now_in_which_state(
         follow=True,
     )
 
-    label = dict(OrderState.choices)[target].lower()
-    assert page_messages(response.content.decode()) == [f"Order {order.number} is now {label}."]
+    assert page_messages(response.content.decode()) == [said(name, order.number, target)]
 
 
 def test_a_note_says_it_was_added(client, acme, staff):

@@ -172,6 +172,36 @@ def test_a_first_approval_shows_the_order_waiting_for_a_second_to_everyone(clien
     assert state_of(order) == "approved"
 
 
+def submitted_queue(client) -> str:
+    html = client.get("/").content.decode()
+    match = re.search(r'data-testid="queue-submitted">(.*?)</section>', html, re.S)
+    return match.group(1) if match else ""
+
+
+def test_the_submitted_queue_leaves_out_what_i_approved_and_says_who_waits_for_a_second(
+    client, acme, manager
+):
+    set_limits(manager)
+    author = factories.user(Role.STAFF, acme, username="acme.author")
+    first = commands.approve(
+        submitted(author, Decimal("20000.00")).id, actor=manager, expected_version=2
+    )
+    untouched = submitted(author, Decimal("20000.00"))
+    second = factories.user(Role.MANAGER, acme, username="acme.manager2")
+
+    log_in(client, manager)
+    mine = submitted_queue(client)
+    assert first.number not in mine and untouched.number in mine
+    assert re.search(r'data-testid="queue-count">1<', mine)
+
+    log_in(client, second)
+    theirs = submitted_queue(client)
+    assert first.number in theirs and untouched.number in theirs
+    assert re.search(r'data-testid="queue-count">2<', theirs)
+    (waits,) = re.findall(r'data-testid="waits-second">([^<]*)<', theirs)
+    assert waits == "Waits for a second Manager (acme.manager approved)"
+
+
 # --- confirmation before the irreversible ------------------------------------------------------
 
 

@@ -237,3 +237,18 @@ def test_another_companys_events_never_reach_an_endpoint(
     }
     assert received == acme_events
     assert not Event.objects.filter(company=globex, id__in=received).exists()
+
+
+def test_a_staff_user_and_a_staff_key_are_told_about_webhooks_not_the_team(client, acme, staff):
+    """QA finding: both were told "Your role may not manage the team"."""
+
+    factories.log_in(client, staff)
+    page = client.get("/integrations/")
+    assert page.status_code == 403
+    assert "may not manage webhooks" in page.content.decode()
+    assert "the team" not in page.content.decode()
+
+    api = ApiClient(api_key(acme, "Staff"))
+    answer = api.get("/api/v1/webhooks")
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == "Your role may not manage webhooks: ask a Manager."
