@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections, router, transaction
 from django.db.models import Max, Model
@@ -188,11 +188,25 @@ class _Writer:
     once anything is appended: then `_head` reads it again) and the rows it loaded, which the
     inline projections take instead of reading them again (`preloaded`)."""
 
-    __slots__ = ("head", "loaded")
+    __slots__ = ("head", "loaded", "streams")
 
     def __init__(self):
         self.head: tuple[int, str] | None = None
         self.loaded: dict[tuple[type, str], dict] = {}
+        # stream id -> its last event as `load_current` read it (None: no events yet); an
+        # append to the stream drops its entry, so only what the database holds now is here.
+        self.streams: dict[uuid.UUID, StreamHead | None] = {}
+
+
+class StreamHead(NamedTuple):
+    """A stream's last event as stored (its company id and event id as the database gives
+    them back). The event id names the stream's whole content, since events are never changed
+    and ids never reused: a reader may key a cache of what it derived from the stream on it."""
+
+    stream_type: str
+    company_id: Any
+    version: int
+    event_id: Any
 
 
 def _open_writers() -> dict[str, _Writer]:
@@ -251,16 +265,19 @@ def load_current(
     *,
     company_id,
     stream_type: str = "order",
+    related_streams: Sequence[uuid.UUID] = (),
     using: str | None = None,
 ) -> Model | None:
     """An aggregate's current-state row (`model`, keyed by the stream id) in the actor's company,
     or None: what a command needs before it appends (its state and version), in one statement.
 
     The same statement reads the log's head (which `append` needs next: no other writer can
-    move it while this writer transaction is open) and the stream's rows of the inline
-    projections (`register_stream_rows`), which the projections then take from `preloaded`
-    instead of reading them again. Call it inside `write_transaction()`. Raises
-    ValidationError for a malformed id (as the ORM would).
+    move it while this writer transaction is open), the stream's rows of the inline projections
+    (`register_stream_rows`), which the projections then take from `preloaded` instead of
+    reading them again, and the last event of the stream and of each of `related_streams` (a
+    `StreamHead`): `append` checks the stream's owner on it, and a reader of a related stream
+    (the company's policy) asks `preloaded_head` for its version. Call it inside
+    `write_transaction()`. Raises ValidationError for a malformed id (as the ORM would).
     """
     using = using or router.db_for_write(model)
     writer = _writer(using)
@@ -276,14 +293,24 @@ def load_current(
                 f"LEFT JOIN {each.table} t{index} "
                 f"ON t{index}.{each.column_of[each.pk]} = t0.{main.column_of[main.pk]}"
             )
-    position, hash_ = events.column_of["position"], events.column_of["hash"]
+    e = events.column_of
+    streams = [uuid.UUID(str(each)) for each in (stream_id, *related_streams)]
+    last = f"{e['stream_type']}, {e['company_id']}, {e['version']}, {e['id']}"
+    for index in range(len(streams)):
+        columns += [f"s{index}.{name}" for name in last.split(", ")]
+        joins.append(
+            f"LEFT JOIN (SELECT {last} FROM {events.table} WHERE {e['stream_id']} = %s "
+            f"ORDER BY {e['version']} DESC LIMIT 1) s{index} ON 1 = 1"
+        )
+    position, hash_ = e["position"], e["hash"]
     sql = (
         f"SELECT {', '.join(columns)}, h.{position}, h.{hash_} FROM {main.table} t0 "
         f"{' '.join(joins)} LEFT JOIN (SELECT {position}, {hash_} FROM {events.table} "
         f"ORDER BY {position} DESC LIMIT 1) h ON 1 = 1 "
         f"WHERE t0.{main.column_of['company_id']} = %s AND t0.{main.column_of[main.pk]} = %s"
     )
-    params = [main.prep("company_id", company_id), main.prep(main.pk, stream_id)]
+    params = [events.prep("stream_id", each) for each in streams]
+    params += [main.prep("company_id", company_id), main.prep(main.pk, stream_id)]
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         raw = cursor.fetchone()
@@ -297,6 +324,10 @@ def load_current(
             row = each.convert(values)
             writer.loaded[(each.model, using)] = {row[each.pk]: row}
             rows.append(row)
+    for each in streams:
+        head = StreamHead(*raw[start : start + 4])
+        start += 4
+        writer.streams[each] = head if head.version is not None else None
     head_position, head_hash = raw[start], raw[start + 1]
     writer.head = (head_position, head_hash) if head_position is not None else (0, GENESIS)
     # The instance gets its own values: the projection edits the row dict in place.
@@ -311,6 +342,19 @@ def preloaded(model: type[Model], using: str) -> dict:
     if writer is None:
         return {}
     return writer.loaded.pop((model, using), {})
+
+
+NOT_LOADED = object()  # `preloaded_head`'s answer for a stream `load_current` did not read
+
+
+def preloaded_head(stream_id, *, using: str = "default"):
+    """The stream's last event (`StreamHead`, or None for a stream with no events) as
+    `load_current` read it in this writer transaction, or `NOT_LOADED` when it was not read
+    (outside a writer, another stream, or appended to since)."""
+    writer = _open_writers().get(using)
+    if writer is None:
+        return NOT_LOADED
+    return writer.streams.get(uuid.UUID(str(stream_id)), NOT_LOADED)
 
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
@@ -418,7 +462,9 @@ def append(
     with write_transaction(using):
         # One stream id, one stream type, one company, for good: checked here, under the
         # writers' lock, whoever calls (a client-chosen id must never reach another stream).
-        owner = _stream_owner(stream_id, using)
+        owner = _writer(using).streams.pop(stream_id, NOT_LOADED)  # read by load_current
+        if owner is NOT_LOADED:
+            owner = _stream_owner(stream_id, using)
         if owner is not None and (
             owner[0] != stream_type
             or str(owner[1]).replace("-", "") != str(company_id).replace("-", "")

@@ -361,7 +361,13 @@ def _load_for(order_id, name: str, actor, expected_version: int, at=None) -> Ord
     actor = actor_now(actor)
     try:
         # None (a superuser without company) matches no order.
-        order = store.load_current(Order, order_id, company_id=actor.company_id)
+        # With the order: its stream's owner (for `append`) and the policy's last event.
+        order = store.load_current(
+            Order,
+            order_id,
+            company_id=actor.company_id,
+            related_streams=_policy_stream_of(actor),
+        )
     except (ValidationError, ValueError, TypeError):
         order = None  # a malformed id is "no such order", not a crash
     if order is None:
@@ -371,6 +377,11 @@ def _load_for(order_id, name: str, actor, expected_version: int, at=None) -> Ord
     order.now, order.actor = at or timezone.now(), actor
     check_transition(order, name, actor)
     return order
+
+
+def _policy_stream_of(actor) -> tuple[uuid.UUID, ...]:
+    company_id = getattr(actor, "company_id", None)
+    return (policy.policy_stream_id(company_id),) if company_id is not None else ()
 
 
 def _record(order: Order, event, actor, at) -> Order:
