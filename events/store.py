@@ -318,6 +318,7 @@ def load_current(
         return None
     start, rows = 0, []
     for each in tables:
+        writer.loaded.pop((each.model, using), None)  # what an earlier append knew is stale
         values = raw[start : start + len(each.attnames)]
         start += len(values)
         if values[each.attnames.index(each.pk)] is not None:  # else: no row of this model yet
@@ -337,7 +338,8 @@ def load_current(
 def preloaded(model: type[Model], using: str) -> dict:
     """The rows of `model` that `load_current` read in this writer transaction, by primary
     key, handed over once (a second call gets {}): after the projection writes them, only the
-    database has them right."""
+    database has them right. A key whose value is None has no row: its stream had no events
+    before this writer's `append` (`register_stream_rows` models only)."""
     writer = _open_writers().get(using)
     if writer is None:
         return {}
@@ -369,17 +371,25 @@ def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
         return cursor.fetchone()[0] or 0
 
 
-def _stream_owner(stream_id: uuid.UUID, using: str) -> tuple[str, str, int] | None:
-    """The stream's (type, company id as stored, version) from its last event; None if empty."""
+def _owner_and_head(stream_id: uuid.UUID, using: str) -> tuple[tuple | None, tuple[int, str]]:
+    """In one statement: the stream's (type, company id as stored, version) from its last event
+    (None if it has none) and the log's head (position, hash), (0, GENESIS) when empty."""
     events = table(Event, using)
     c = events.column_of
+    sql = (
+        f"SELECT s.{c['stream_type']}, s.{c['company_id']}, s.{c['version']}, "
+        f"h.{c['position']}, h.{c['hash']} FROM (SELECT 1) one "
+        f"LEFT JOIN (SELECT {c['stream_type']}, {c['company_id']}, {c['version']} "
+        f"FROM {events.table} WHERE {c['stream_id']} = %s "
+        f"ORDER BY {c['version']} DESC LIMIT 1) s ON 1 = 1 "
+        f"LEFT JOIN (SELECT {c['position']}, {c['hash']} FROM {events.table} "
+        f"ORDER BY {c['position']} DESC LIMIT 1) h ON 1 = 1"
+    )
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT {c['stream_type']}, {c['company_id']}, {c['version']} FROM {events.table} "
-            f"WHERE {c['stream_id']} = %s ORDER BY {c['version']} DESC LIMIT 1",
-            [events.prep("stream_id", stream_id)],
-        )
-        return cursor.fetchone()
+        cursor.execute(sql, [events.prep("stream_id", stream_id)])
+        type_, company, version, position, hash_ = cursor.fetchone()
+    owner = (type_, company, version) if version is not None else None
+    return owner, ((position, hash_) if position is not None else (0, GENESIS))
 
 
 def _head(using: str) -> tuple[int, str]:
@@ -462,9 +472,16 @@ def append(
     with write_transaction(using):
         # One stream id, one stream type, one company, for good: checked here, under the
         # writers' lock, whoever calls (a client-chosen id must never reach another stream).
-        owner = _writer(using).streams.pop(stream_id, NOT_LOADED)  # read by load_current
+        writer = _writer(using)
+        owner = writer.streams.pop(stream_id, NOT_LOADED)  # read by load_current
         if owner is NOT_LOADED:
-            owner = _stream_owner(stream_id, using)
+            owner, head = _owner_and_head(stream_id, using)
+            writer.head = writer.head or head
+        if owner is None:
+            # A stream with no events has no rows in the inline projections keyed by its id
+            # (they are made only by its events): they need not look for any.
+            for model in _stream_rows.get(stream_type, ()):
+                writer.loaded.setdefault((model, using), {})[stream_id] = None
         if owner is not None and (
             owner[0] != stream_type
             or str(owner[1]).replace("-", "") != str(company_id).replace("-", "")
@@ -494,7 +511,7 @@ def append(
             )
             row.hash = prev_hash = hash_of(row)
             rows.append(row)
-        _writer(using).head = None  # read again by the next append (a savepoint may undo this)
+        writer.head = None  # read again by the next append (a savepoint may undo this)
         if table(Event, using).insert_new([_as_dict(row) for row in rows]) != len(rows):
             # Only reachable without a serialising lock (e.g. a misconfigured database): the
             # unique (stream, version) and position constraints are the last line of defence.
