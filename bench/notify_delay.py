@@ -35,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_P95_S = 2.0
+COMPANY_SLUG = "notify-delay"  # the probe's own company: the page phases leave it out
 
 
 class Arrivals:
@@ -178,7 +179,7 @@ def _company_with_people(managers: int):
 
     from accounts.models import Company, Role, User
 
-    company, _ = Company.objects.get_or_create(slug="notify-delay", defaults={"name": "Notify"})
+    company, _ = Company.objects.get_or_create(slug=COMPANY_SLUG, defaults={"name": "Notify"})
     people = [("delay.staff", Role.STAFF, "")]
     people += [
         (f"delay.manager{i}", Role.MANAGER, f"manager{i}@delay.example") for i in range(managers)
