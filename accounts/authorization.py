@@ -9,19 +9,75 @@ actor as committed when its writer transaction began, and decides on that copy.
 
 from __future__ import annotations
 
+import json
+
+from django.contrib.auth.models import Permission
+from django.db.models import Aggregate, CharField, OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Concat
+
 from .models import User
 
 
 def actor_now(actor):
-    """`actor` read again from the database (no permission cache; its current groups,
-    `is_active` and company), to be called inside `store.write_transaction()`. A user no longer
-    in the database comes back inactive (it may do nothing). An actor that is not a stored user
-    (the importer's operator: no primary key) is returned as it is."""
+    """`actor` read again from the database (its current groups, permissions, `is_active` and
+    company), to be called inside `store.write_transaction()`. A user no longer in the database
+    comes back inactive (it may do nothing). An actor that is not a stored user (the importer's
+    operator: no primary key) is returned as it is.
+
+    One statement: the user, its company and both halves of its permissions (its own and its
+    groups', as two subqueries), which then fill the caches `ModelBackend` keeps on a user
+    object (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`; Django's docs on
+    permission caching) exactly as its own two reads would. Superusers hold every permission:
+    the backend reads them itself."""
     if not isinstance(actor, User) or actor.pk is None:
         return actor
     # The actor's own class: an API key's user (a proxy) keeps its name in the log.
     model = actor.__class__  # through request.user's SimpleLazyObject too
-    fresh = model._default_manager.select_related("company").filter(pk=actor.pk).first()
+    fresh = (
+        model._default_manager.select_related("company")
+        .annotate(
+            own_permission_names=_permission_names("user"),
+            group_permission_names=_permission_names("group__user"),
+        )
+        .filter(pk=actor.pk)
+        .first()
+    )
     if fresh is None:
         return User(pk=actor.pk, username=actor.username, is_active=False)
+    own = set(json.loads(fresh.__dict__.pop("own_permission_names") or "[]"))
+    groups = set(json.loads(fresh.__dict__.pop("group_permission_names") or "[]"))
+    if not fresh.is_superuser:
+        fresh._user_perm_cache, fresh._group_perm_cache = own, groups
+        fresh._perm_cache = own | groups
     return fresh
+
+
+class _JsonList(Aggregate):
+    """The group's values as a JSON array in text (Django 5.2 has no portable string
+    aggregate; JSON keeps any codename intact, commas included)."""
+
+    function = "JSON_GROUP_ARRAY"  # SQLite
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="JSON_AGG(%(expressions)s)::text", **extra_context
+        )
+
+
+def _permission_names(holder: str) -> Subquery:
+    """'app_label.codename' of every permission held through `holder` ("user": granted to the
+    user itself; "group__user": through its groups) by the outer query's user, as ModelBackend
+    names them."""
+    held = (
+        Permission.objects.filter(**{holder: OuterRef("pk")})
+        .order_by()
+        .values(holder)
+        .annotate(
+            names=_JsonList(
+                Concat("content_type__app_label", Value("."), "codename", output_field=CharField())
+            )
+        )
+        .values("names")
+    )
+    return Subquery(held, output_field=TextField())

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connections, router, transaction
 from django.db.models import Max, Model
@@ -188,11 +188,25 @@ class _Writer:
     once anything is appended: then `_head` reads it again) and the rows it loaded, which the
     inline projections take instead of reading them again (`preloaded`)."""
 
-    __slots__ = ("head", "loaded")
+    __slots__ = ("head", "loaded", "streams")
 
     def __init__(self):
         self.head: tuple[int, str] | None = None
         self.loaded: dict[tuple[type, str], dict] = {}
+        # stream id -> its last event as `load_current` read it (None: no events yet); an
+        # append to the stream drops its entry, so only what the database holds now is here.
+        self.streams: dict[uuid.UUID, StreamHead | None] = {}
+
+
+class StreamHead(NamedTuple):
+    """A stream's last event as stored (its company id and event id as the database gives
+    them back). The event id names the stream's whole content, since events are never changed
+    and ids never reused: a reader may key a cache of what it derived from the stream on it."""
+
+    stream_type: str
+    company_id: Any
+    version: int
+    event_id: Any
 
 
 def _open_writers() -> dict[str, _Writer]:
@@ -251,16 +265,19 @@ def load_current(
     *,
     company_id,
     stream_type: str = "order",
+    related_streams: Sequence[uuid.UUID] = (),
     using: str | None = None,
 ) -> Model | None:
     """An aggregate's current-state row (`model`, keyed by the stream id) in the actor's company,
     or None: what a command needs before it appends (its state and version), in one statement.
 
     The same statement reads the log's head (which `append` needs next: no other writer can
-    move it while this writer transaction is open) and the stream's rows of the inline
-    projections (`register_stream_rows`), which the projections then take from `preloaded`
-    instead of reading them again. Call it inside `write_transaction()`. Raises
-    ValidationError for a malformed id (as the ORM would).
+    move it while this writer transaction is open), the stream's rows of the inline projections
+    (`register_stream_rows`), which the projections then take from `preloaded` instead of
+    reading them again, and the last event of the stream and of each of `related_streams` (a
+    `StreamHead`): `append` checks the stream's owner on it, and a reader of a related stream
+    (the company's policy) asks `preloaded_head` for its version. Call it inside
+    `write_transaction()`. Raises ValidationError for a malformed id (as the ORM would).
     """
     using = using or router.db_for_write(model)
     writer = _writer(using)
@@ -276,14 +293,24 @@ def load_current(
                 f"LEFT JOIN {each.table} t{index} "
                 f"ON t{index}.{each.column_of[each.pk]} = t0.{main.column_of[main.pk]}"
             )
-    position, hash_ = events.column_of["position"], events.column_of["hash"]
+    e = events.column_of
+    streams = [uuid.UUID(str(each)) for each in (stream_id, *related_streams)]
+    last = f"{e['stream_type']}, {e['company_id']}, {e['version']}, {e['id']}"
+    for index in range(len(streams)):
+        columns += [f"s{index}.{name}" for name in last.split(", ")]
+        joins.append(
+            f"LEFT JOIN (SELECT {last} FROM {events.table} WHERE {e['stream_id']} = %s "
+            f"ORDER BY {e['version']} DESC LIMIT 1) s{index} ON 1 = 1"
+        )
+    position, hash_ = e["position"], e["hash"]
     sql = (
         f"SELECT {', '.join(columns)}, h.{position}, h.{hash_} FROM {main.table} t0 "
         f"{' '.join(joins)} LEFT JOIN (SELECT {position}, {hash_} FROM {events.table} "
         f"ORDER BY {position} DESC LIMIT 1) h ON 1 = 1 "
         f"WHERE t0.{main.column_of['company_id']} = %s AND t0.{main.column_of[main.pk]} = %s"
     )
-    params = [main.prep("company_id", company_id), main.prep(main.pk, stream_id)]
+    params = [events.prep("stream_id", each) for each in streams]
+    params += [main.prep("company_id", company_id), main.prep(main.pk, stream_id)]
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         raw = cursor.fetchone()
@@ -291,12 +318,17 @@ def load_current(
         return None
     start, rows = 0, []
     for each in tables:
+        writer.loaded.pop((each.model, using), None)  # what an earlier append knew is stale
         values = raw[start : start + len(each.attnames)]
         start += len(values)
         if values[each.attnames.index(each.pk)] is not None:  # else: no row of this model yet
             row = each.convert(values)
             writer.loaded[(each.model, using)] = {row[each.pk]: row}
             rows.append(row)
+    for each in streams:
+        head = StreamHead(*raw[start : start + 4])
+        start += 4
+        writer.streams[each] = head if head.version is not None else None
     head_position, head_hash = raw[start], raw[start + 1]
     writer.head = (head_position, head_hash) if head_position is not None else (0, GENESIS)
     # The instance gets its own values: the projection edits the row dict in place.
@@ -306,11 +338,25 @@ def load_current(
 def preloaded(model: type[Model], using: str) -> dict:
     """The rows of `model` that `load_current` read in this writer transaction, by primary
     key, handed over once (a second call gets {}): after the projection writes them, only the
-    database has them right."""
+    database has them right. A key whose value is None has no row: its stream had no events
+    before this writer's `append` (`register_stream_rows` models only)."""
     writer = _open_writers().get(using)
     if writer is None:
         return {}
     return writer.loaded.pop((model, using), {})
+
+
+NOT_LOADED = object()  # `preloaded_head`'s answer for a stream `load_current` did not read
+
+
+def preloaded_head(stream_id, *, using: str = "default"):
+    """The stream's last event (`StreamHead`, or None for a stream with no events) as
+    `load_current` read it in this writer transaction, or `NOT_LOADED` when it was not read
+    (outside a writer, another stream, or appended to since)."""
+    writer = _open_writers().get(using)
+    if writer is None:
+        return NOT_LOADED
+    return writer.streams.get(uuid.UUID(str(stream_id)), NOT_LOADED)
 
 
 def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
@@ -325,17 +371,25 @@ def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
         return cursor.fetchone()[0] or 0
 
 
-def _stream_owner(stream_id: uuid.UUID, using: str) -> tuple[str, str, int] | None:
-    """The stream's (type, company id as stored, version) from its last event; None if empty."""
+def _owner_and_head(stream_id: uuid.UUID, using: str) -> tuple[tuple | None, tuple[int, str]]:
+    """In one statement: the stream's (type, company id as stored, version) from its last event
+    (None if it has none) and the log's head (position, hash), (0, GENESIS) when empty."""
     events = table(Event, using)
     c = events.column_of
+    sql = (
+        f"SELECT s.{c['stream_type']}, s.{c['company_id']}, s.{c['version']}, "
+        f"h.{c['position']}, h.{c['hash']} FROM (SELECT 1) one "
+        f"LEFT JOIN (SELECT {c['stream_type']}, {c['company_id']}, {c['version']} "
+        f"FROM {events.table} WHERE {c['stream_id']} = %s "
+        f"ORDER BY {c['version']} DESC LIMIT 1) s ON 1 = 1 "
+        f"LEFT JOIN (SELECT {c['position']}, {c['hash']} FROM {events.table} "
+        f"ORDER BY {c['position']} DESC LIMIT 1) h ON 1 = 1"
+    )
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT {c['stream_type']}, {c['company_id']}, {c['version']} FROM {events.table} "
-            f"WHERE {c['stream_id']} = %s ORDER BY {c['version']} DESC LIMIT 1",
-            [events.prep("stream_id", stream_id)],
-        )
-        return cursor.fetchone()
+        cursor.execute(sql, [events.prep("stream_id", stream_id)])
+        type_, company, version, position, hash_ = cursor.fetchone()
+    owner = (type_, company, version) if version is not None else None
+    return owner, ((position, hash_) if position is not None else (0, GENESIS))
 
 
 def _head(using: str) -> tuple[int, str]:
@@ -418,7 +472,16 @@ def append(
     with write_transaction(using):
         # One stream id, one stream type, one company, for good: checked here, under the
         # writers' lock, whoever calls (a client-chosen id must never reach another stream).
-        owner = _stream_owner(stream_id, using)
+        writer = _writer(using)
+        owner = writer.streams.pop(stream_id, NOT_LOADED)  # read by load_current
+        if owner is NOT_LOADED:
+            owner, head = _owner_and_head(stream_id, using)
+            writer.head = writer.head or head
+        if owner is None:
+            # A stream with no events has no rows in the inline projections keyed by its id
+            # (they are made only by its events): they need not look for any.
+            for model in _stream_rows.get(stream_type, ()):
+                writer.loaded.setdefault((model, using), {})[stream_id] = None
         if owner is not None and (
             owner[0] != stream_type
             or str(owner[1]).replace("-", "") != str(company_id).replace("-", "")
@@ -448,7 +511,7 @@ def append(
             )
             row.hash = prev_hash = hash_of(row)
             rows.append(row)
-        _writer(using).head = None  # read again by the next append (a savepoint may undo this)
+        writer.head = None  # read again by the next append (a savepoint may undo this)
         if table(Event, using).insert_new([_as_dict(row) for row in rows]) != len(rows):
             # Only reachable without a serialising lock (e.g. a misconfigured database): the
             # unique (stream, version) and position constraints are the last line of defence.

@@ -18,11 +18,12 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import router
-from django.db.models import Max
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django_fsm import State
 
 from accounts.authorization import actor_now
+from accounts.models import Company
 from common.exceptions import DomainError
 from events import store
 from events.registry import event_class
@@ -84,14 +85,12 @@ def place_order(
         if not actor.has_perm("orders.place_order"):
             raise ActionNotPermitted("Your role may not place orders.")
         order_id = order_id_for(actor.company_id, order_id) if order_id else uuid.uuid4()
-        placed = Order.objects.filter(pk=order_id, company_id=actor.company_id).first()
-        if placed is not None:
-            raise OrderAlreadyPlaced(placed)
+        last, placed = _last_sequence_and_placed(actor.company_id, order_id)
+        if placed:
+            raise OrderAlreadyPlaced(Order.objects.get(pk=order_id))
         details, lines = clean_order(details, lines)
         company = actor.company
-        sequence = (
-            Order.objects.filter(company=company).aggregate(s=Max("sequence"))["s"] or 0
-        ) + 1
+        sequence = (last or 0) + 1
         check_order_count(sequence)
         event = OrderPlaced(
             number=order_number(company, sequence),
@@ -361,7 +360,13 @@ def _load_for(order_id, name: str, actor, expected_version: int, at=None) -> Ord
     actor = actor_now(actor)
     try:
         # None (a superuser without company) matches no order.
-        order = store.load_current(Order, order_id, company_id=actor.company_id)
+        # With the order: its stream's owner (for `append`) and the policy's last event.
+        order = store.load_current(
+            Order,
+            order_id,
+            company_id=actor.company_id,
+            related_streams=_policy_stream_of(actor),
+        )
     except (ValidationError, ValueError, TypeError):
         order = None  # a malformed id is "no such order", not a crash
     if order is None:
@@ -371,6 +376,26 @@ def _load_for(order_id, name: str, actor, expected_version: int, at=None) -> Ord
     order.now, order.actor = at or timezone.now(), actor
     check_transition(order, name, actor)
     return order
+
+
+def _last_sequence_and_placed(company_id, order_id) -> tuple[int | None, bool]:
+    """The company's last order sequence and whether `order_id` is already its order, in one
+    statement (two indexed subqueries: the (company, sequence) index's last entry, the key)."""
+    orders = Order.objects.filter(company_id=OuterRef("pk")).order_by()
+    row = (
+        Company.objects.filter(pk=company_id)
+        .values(
+            last=Subquery(orders.order_by("-sequence").values("sequence")[:1]),
+            placed=Exists(orders.filter(pk=order_id)),
+        )
+        .get()
+    )
+    return row["last"], row["placed"]
+
+
+def _policy_stream_of(actor) -> tuple[uuid.UUID, ...]:
+    company_id = getattr(actor, "company_id", None)
+    return (policy.policy_stream_id(company_id),) if company_id is not None else ()
 
 
 def _record(order: Order, event, actor, at) -> Order:

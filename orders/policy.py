@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import uuid
 from decimal import Decimal
 
@@ -61,24 +62,48 @@ def policy_history(
     company_id, *, until: dt.datetime | None = None, currency: str | None = None
 ) -> list[Policy]:
     """Every version of the company's policy recorded (before `until`), oldest first.
-    `currency` is the company's, when the caller has it (else read)."""
+    `currency` is the company's, when the caller has it (else read).
+
+    Inside a command the stream's last event was read with the order (`store.load_current`'s
+    related streams): then a policy never changed costs no read at all, and a changed one is
+    taken from `_histories`, keyed by that event's id (the id names the stream's whole
+    content, so the entry cannot be stale); otherwise the stream is read."""
     if company_id is None:
         return []
     if currency is None:
         currency = _currency(company_id)
-    return [
-        Policy(
-            event.version,
-            event.data.settings,
-            currency,
-            event.occurred_at,
-            event.actor_username,
-            event.data.changes,
+    stream_id = policy_stream_id(company_id)
+    head = store.preloaded_head(stream_id)
+    if head is None:  # read with the order: no policy recorded yet
+        versions = ()
+    elif head is store.NOT_LOADED:
+        versions = None
+    else:
+        versions = _histories.get((uuid.UUID(str(head.event_id)), currency))
+    if versions is None:
+        events = store.read_stream(stream_id, company=company_id)
+        versions = tuple(
+            Policy(
+                event.version,
+                event.data.settings,
+                currency,
+                event.occurred_at,
+                event.actor_username,
+                event.data.changes,
+            )
+            for event in events
         )
-        for event in store.read_stream(
-            policy_stream_id(company_id), company=company_id, until=until
-        )
-    ]
+        if events:
+            if len(_histories) >= _HISTORIES_KEPT:
+                _histories.clear()
+            _histories[(events[-1].id, currency)] = versions
+    # As `store.read_stream(until=...)`: up to the first version recorded later than `until`.
+    return list(itertools.takewhile(lambda p: until is None or p.changed_at <= until, versions))
+
+
+# (last event id of a policy stream, currency) -> that stream's `Policy` versions; bounded.
+_histories: dict[tuple[uuid.UUID, str], tuple[Policy, ...]] = {}
+_HISTORIES_KEPT = 1024
 
 
 def policy_in_force(
@@ -96,10 +121,17 @@ def users_policy(user) -> Policy:
     permissions: for what a page offers. Commands read it afresh in their transaction."""
     policy = getattr(user, "_ledgerline_policy", None)
     if policy is None:
-        company = user._state.fields_cache.get("company")  # loaded with the user, if it was
-        currency = company.currency if company is not None else None
-        policy = user._ledgerline_policy = policy_in_force(user.company_id, currency=currency)
+        policy = user._ledgerline_policy = policy_in_force(
+            user.company_id, currency=_loaded_currency(user)
+        )
     return policy
+
+
+def _loaded_currency(user) -> str | None:
+    """The currency of `user`'s company if the company was loaded with the user, else None."""
+    state = getattr(user, "_state", None)  # the importer's operator is not a model
+    company = state.fields_cache.get("company") if state is not None else None
+    return company.currency if company is not None else None
 
 
 def _currency(company_id) -> str:
@@ -115,7 +147,9 @@ def policy_of(order, user=None) -> Policy:
     if policy is None:
         if not order.version and user is not None:
             return users_policy(user)
-        policy = order.policy = policy_in_force(order.company_id)
+        # A command's actor was read with its company (`actor_now`): no read of the currency.
+        currency = _loaded_currency(order.__dict__.get("actor"))
+        policy = order.policy = policy_in_force(order.company_id, currency=currency)
     return policy
 
 

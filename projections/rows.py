@@ -59,8 +59,8 @@ class RowSet:
         rows = self.rows
         wanted = {i for i in ids if i not in rows}
         if wanted:  # rows the command's `store.load_current` read already are not read again
-            given = store.preloaded(self.model, self.using)
-            self._merge([given[i] for i in wanted if i in given])
+            given = store.preloaded(self.model, self.using)  # None: known to have no row
+            self._merge([given[i] for i in wanted if given.get(i) is not None])
             wanted -= given.keys()
         if wanted:
             self._merge(self.table.select_in(**{self.table.pk: wanted}))

@@ -246,6 +246,19 @@ def test_gate_fails_on_one_slow_failing_thinly_sampled_or_missing_page(overrides
     assert [name for name, v in gate["pages"].items() if not v["met"]] == [page]
 
 
+def test_gate_fails_when_the_commit_to_mail_delay_misses_its_goal_or_a_mail_is_missing():
+    def gate(p95_s, missing=0) -> dict:
+        mail = {"p95_s": p95_s, "missing": missing, "goal_p95_s": 2.0}
+        return evaluate_gate(realistic_figures(), mail=mail)
+
+    assert gate(2.0)["passed"] is True
+    assert gate(2.1)["mail"]["reasons"] == ["p95 2.1 s > 2.0 s"]
+    assert gate(2.1)["passed"] is gate(0.5, missing=1)["passed"] is gate(None)["passed"] is False
+    results = {"pages": {"realistic": {"other_cpu_cores": 0.1, "gate": gate(3.0)}}}
+    results["gate"] = gate_of(results)
+    assert exit_code(results, []) == GATE_MISSED
+
+
 def test_exit_code_is_zero_when_the_gate_passes_and_gate_missed_when_it_fails():
     def run(gate_pages) -> dict:
         realistic = {
@@ -330,6 +343,9 @@ def run_tiny_bench(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, d
     assert all(pages["realistic"]["pages"][name]["requests"] > 0 for name in REALISTIC_NAMES)
     for phase in ("single", "capacity"):
         assert all(page["errors"] == 0 and page["requests"] > 0 for page in pages[phase].values())
+    mail = pages["realistic"]["mail"]  # #26: submits mailed by a real worker meanwhile
+    assert mail["submits"] > 0 and mail["mails"] == 2 * mail["submits"] and mail["missing"] == 0
+    assert isinstance(mail["p95_s"], float) and results["gate"]["mail"]["p95_s"] == mail["p95_s"]
     assert "Goals (issue #25)" in completed.stdout
     return completed, results
 

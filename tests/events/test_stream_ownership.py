@@ -75,3 +75,21 @@ def test_verification_names_a_stream_whose_events_disagree_on_type_or_company(
 
     assert str(failed.value).startswith(f"BROKEN at position {position + 1}:")
     assert "belongs to" in str(failed.value)
+
+
+def test_a_command_checks_the_owner_read_with_the_order_not_the_state_row(acme, globex):
+    """`load_current` reads the stream's last event with the order's state row and `append`
+    judges ownership on that event: a state row claiming another company (a forged or damaged
+    read model) does not let that company's user write into the stream."""
+    from orders import commands
+    from orders.models import Order
+    from tests import factories
+
+    theirs = factories.order_in_state("draft", globex)
+    Order.objects.filter(pk=theirs.pk).update(company_id=acme.pk)
+    staff = factories.user("Staff", acme)
+
+    with pytest.raises(StreamOwnershipError):
+        commands.submit(theirs.pk, actor=staff, expected_version=theirs.version)
+
+    assert Event.objects.filter(stream_id=theirs.pk).count() == 1

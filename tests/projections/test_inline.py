@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from events import store
 from events.models import Event
 from orders import commands
-from orders.events import OrderPlaced
+from orders.events import OrderPlaced, PolicySettings
 from orders.exceptions import ActionNotPermitted
 from orders.models import Order
 from projections import engine
@@ -137,32 +138,75 @@ def _statements_of(command) -> list[str]:
     return sent
 
 
-def test_an_approval_takes_fifteen_statements_and_reads_the_order_once(acme, staff, manager):
-    """#25: the order's state, its inline read models' rows and the log's head come in one
-    read (`store.load_current`); the counters are added to, never read; the event number is
-    counted by the database: BEGIN, that read, the event, the checkpoints, three rows of the
-    order (state, summary, dashboard), the per-state totals, the event number (9). Then the
-    guarantees added since, each one read: the actor as committed now and its two permission
-    reads (#24 item 8), the company's currency and its policy stream (#28), the stream's owner
-    (#24 item 1). No savepoint on either database: the event's INSERT skips a conflict.
+def test_an_approval_takes_ten_statements_and_reads_the_order_once(acme, staff, manager):
+    """#25: two reads decide everything. The actor as committed now, with its company and its
+    permissions (#24 item 8), in one; the order's state, its inline read models' rows, the
+    log's head, the stream's owner (#24 item 1) and the company policy's last event (#28) in
+    the other (`store.load_current`). Then the event, the checkpoints, three rows of the order
+    (state, summary, dashboard), the per-state totals and the event number (counted by the
+    database). A policy never changed is not read at all. No savepoint on either database: the
+    event's INSERT skips a conflict.
     """
     order = factories.order_in_state("submitted", acme)
-    manager.has_perm("orders.approve_order")  # Django's two permission reads, once per user
+    manager.has_perm("orders.approve_order")  # the request's own cache: not what decides
 
     sent = _statements_of(
         lambda: commands.approve(order.pk, actor=manager, expected_version=order.version)
     )
 
     reads = [sql for sql in sent if sql.startswith("SELECT")]
-    # PostgreSQL: the writers' lock instead of SQLite's BEGIN IMMEDIATE (psycopg's BEGIN goes
-    # with the first statement).
-    # PostgreSQL: the writers' lock in place of BEGIN, plus the worker's NOTIFY (outbox).
+    # PostgreSQL: the writers' lock in place of BEGIN (psycopg's BEGIN goes with the first
+    # statement), plus the worker's NOTIFY (outbox).
     postgres = connection.vendor == "postgresql"
-    assert len(sent) == 15 + postgres, "\n".join(s[:90] for s in sent)
-    assert len(reads) == 7 + 2 * postgres, reads
+    assert len(sent) == 10 + postgres, "\n".join(s[:90] for s in sent)
+    assert len(reads) == 2 + 2 * postgres, reads
     assert sum(' FROM "orders_order"' in sql or 't0."number"' in sql for sql in reads) == 1
     assert not any("SAVEPOINT" in sql for sql in sent)
     assert Order.objects.get(pk=order.pk).state == "approved"
+
+
+def test_placing_an_order_takes_twelve_statements_and_looks_for_no_projection_row(acme, staff):
+    """A new stream has no rows in the inline projections (only its events make them), so the
+    projections insert without looking; the order's repeat check and the company's last
+    sequence are one read, the stream's owner and the log's head another."""
+    factories.order_in_state("submitted", acme)
+    staff.has_perm("orders.place_order")
+
+    sent = _statements_of(lambda: factories.place(staff))
+
+    postgres = connection.vendor == "postgresql"  # + the writers' lock and the worker's NOTIFY
+    assert len(sent) == 12 + postgres, "\n".join(s[:90] for s in sent)
+    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 3 + 2 * postgres
+    assert not any(sql.startswith("SELECT") and " IN (" in sql for sql in sent)
+
+
+def test_a_changed_policy_is_read_once_per_version_not_once_per_command(acme, staff, manager):
+    """The policy's history is kept by the id of its stream's last event, which
+    `load_current` reads with the order: after a change, at most the first command reads the
+    stream (the change itself may have), the next ones do not; a newer version decides."""
+    first, second, third = (factories.order_in_state("submitted", acme) for _ in range(3))
+    mine = factories.place(manager)
+    mine = commands.submit(mine.pk, actor=manager, expected_version=mine.version)
+    commands.change_policy(
+        actor=manager, expected_version=0, settings=PolicySettings(staff_limit=Decimal("5"))
+    )
+
+    def policy_reads(order) -> int:
+        sent = _statements_of(
+            lambda: commands.approve(order.pk, actor=manager, expected_version=order.version)
+        )
+        return sum('"events_event"."payload"' in sql for sql in sent)
+
+    assert policy_reads(first) <= 1
+    assert policy_reads(second) == 0
+    commands.change_policy(
+        actor=manager,
+        expected_version=1,
+        settings=PolicySettings(staff_limit=Decimal("5"), four_eyes=False),
+    )
+    assert policy_reads(mine) <= 1  # four eyes off since: the Manager approves his own order
+    assert policy_reads(third) == 0
+    assert Order.objects.get(pk=mine.pk).state == "approved"
 
 
 def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, manager):
@@ -173,7 +217,7 @@ def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, mana
         lambda: commands.deliver(order.pk, actor=staff, expected_version=order.version)
     )
 
-    # 11, plus the actor as committed now, its two permission reads and the stream's owner.
+    # The approval's ten, with the day's count and the cycle sum in place of the state totals.
     postgres = connection.vendor == "postgresql"  # + the writers' lock and the worker's NOTIFY
-    assert len(sent) == 14 + postgres, "\n".join(s[:90] for s in sent)
-    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 5 + 2 * postgres
+    assert len(sent) == 11 + postgres, "\n".join(s[:90] for s in sent)
+    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 2 + 2 * postgres
