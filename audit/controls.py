@@ -141,7 +141,7 @@ def _row(event: Event, numbers: dict, what: str, details: str) -> ControlRow:
 
 
 def _decode(event: Event):
-    return registry.deserialize(event.event_type, event.schema_version, event.payload)
+    return event.decoded()
 
 
 CSV_HEADER = ("section", "occurred_at", "actor", "order", "what", "details")

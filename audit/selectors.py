@@ -124,7 +124,7 @@ def _attach_details(company_id, events: list[Event]) -> None:
             stream_id__in={e.stream_id for e in changes},
             event_type__in=_DETAILS_EVENTS,
             version__lt=max(e.version for e in changes),
-        ).only("stream_id", "version", "event_type", "schema_version", "payload")
+        ).only("stream_id", "version", "event_type", "schema_version", "payload", "company_id")
         for row in rows:
             earlier.setdefault(row.stream_id, []).append(row)
     for event in events:
@@ -148,7 +148,7 @@ def _details(event: Event, earlier) -> list[tuple[str, str]]:
 
 
 def _decode(event: Event):
-    return registry.deserialize(event.event_type, event.schema_version, event.payload)
+    return event.decoded()
 
 
 def summary(event: Event) -> str:
@@ -231,7 +231,7 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
                 e.metadata.get("actor_username", ""),
                 recorded_request_id(e.metadata),
                 summary(e),
-                json.dumps(e.payload, sort_keys=True, ensure_ascii=False),
+                json.dumps(e.opened_payload(), sort_keys=True, ensure_ascii=False),
                 e.hash,
             ]
         if len(rows) < chunk:
