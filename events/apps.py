@@ -8,6 +8,7 @@ class EventsConfig(AppConfig):
     verbose_name = "Event log"
 
     def ready(self) -> None:
+        from . import erasure  # noqa: F401 (registers ErasureRecorded)
         from .keystore import open_key_store
 
         post_migrate.connect(_create_witness_location, sender=self, dispatch_uid="events.witness")

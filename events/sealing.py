@@ -42,7 +42,7 @@ def seal_payload(event, payload: dict, *, company_id, stream_type: str, stream_i
         return payload
     key = None
     for path in event.personal:
-        container, name = _parent(payload, path)
+        container, name = parent_of(payload, path)
         value = None if container is None else container.get(name)
         if value is None or value == "" or is_sealed(value):
             continue
@@ -105,7 +105,7 @@ def key_ids(payload: dict) -> set[str]:
     return found
 
 
-def _parent(payload: dict, path: str) -> tuple[dict | None, str]:
+def parent_of(payload: dict, path: str) -> tuple[dict | None, str]:
     *parents, name = path.split(".")
     container = payload
     for part in parents:

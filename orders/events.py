@@ -280,6 +280,9 @@ class PolicySettings:
     two_manager_limit: Decimal | None = None
     reasons_required: tuple[str, ...] = REASON_ACTIONS
     reopen_days: int = 7
+    # Days after a customer's last order closed before the worker erases their personal data
+    # (docs/privacy.md); None: kept until erased on request.
+    retention_days: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import (
     POSITIVE_INT_MAX,
@@ -133,6 +134,13 @@ class PolicyForm(forms.Form):
         label="A delivery may be reopened within (days)",
         help_text="0: a delivery cannot be reopened.",
     )
+    retention_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=36500,
+        label=_("Erase a customer's personal data this many days after their last order closed"),
+        help_text=_("Leave empty to keep it until it is erased on request (docs/privacy.md)."),
+    )
 
     def settings(self):
         from .events import PolicySettings
@@ -145,6 +153,7 @@ class PolicyForm(forms.Form):
             two_manager_limit=data["two_manager_limit"],
             reasons_required=tuple(data["reasons_required"]),
             reopen_days=data["reopen_days"],
+            retention_days=data["retention_days"],
         )
 
     @classmethod

@@ -30,6 +30,7 @@ MANAGER = [
     *STAFF,
     "reopen_order",
     "manage_controls",
+    "erase_personal_data",  # orders/erasure.py (granted by orders/0007)
     "approve_order",
     "reject_order",
     "resume_order",

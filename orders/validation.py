@@ -236,6 +236,8 @@ def clean_policy(settings):
         errors.setdefault("reasons_required", []).append("Unknown action.")
     if not 0 <= settings.reopen_days <= MAX_POLICY_DAYS:
         errors.setdefault("reopen_days", []).append(f"Enter 0 to {MAX_POLICY_DAYS} days.")
+    if settings.retention_days is not None and not 1 <= settings.retention_days <= 36500:
+        errors.setdefault("retention_days", []).append("Enter 1 to 36500 days, or nothing.")
     if errors:
         raise OrderValidationError(errors)
     reasons = tuple(action for action in REASON_ACTIONS if action in settings.reasons_required)

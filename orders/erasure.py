@@ -1,0 +1,216 @@
+"""Erasing a customer's personal data (GDPR Art. 17): on request, and after the company's
+retention period (docs/privacy.md).
+
+Whose data: today an order's personal fields are sealed under the order's own subject
+("order:<order id>"; "customer:<id>" once its details name a customer record). A person is
+found by their e-mail address, compared trimmed and case-insensitively, across the company's
+orders (the order list's read model); an order without an address is erased on its own, from
+its page. Erasing destroys the keys of every subject found (events.erasure) and records one
+`ErasureRecorded`; the read models show "[erased]" at once (orders.projectors), and the
+mails and digest lines still owed for those orders lose the name (`scrub_owed_messages`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.authorization import actor_now
+from events import erasure, keystore, store
+from events.sealing import ERASED, MARKERS
+from outbox import engine
+from outbox.models import OutboxItem
+from projections.models import OrderSummary
+
+from . import policy
+from .exceptions import ActionNotPermitted, OrderNotFound, OrderValidationError
+from .models import FINAL_STATES
+
+REASON_MAX = 500
+PERMISSION = "orders.erase_personal_data"
+
+
+@dataclasses.dataclass(frozen=True)
+class Erased:
+    """What `erase_customer` did: the recorded event and the orders it reached."""
+
+    event: store.RecordedEvent
+    orders: list[uuid.UUID]
+
+    @property
+    def keys_destroyed(self) -> int:
+        return self.event.data.keys_destroyed
+
+
+def normalised_email(address: str) -> str:
+    return (address or "").strip().lower()
+
+
+def customer_orders(
+    company_id, *, email: str = "", order_id=None, customer_id: str = ""
+) -> list[uuid.UUID]:
+    """The company's orders of one person: those with this e-mail address (trimmed, any case);
+    or the order `order_id` and, when it has an address, every order with that address."""
+    orders = OrderSummary.objects.filter(company_id=company_id)
+    if order_id is not None:
+        found = orders.filter(pk=order_id).values_list("customer_email", flat=True).first()
+        if found is None:
+            raise OrderNotFound()
+        email = email or ("" if found in MARKERS else found)
+        if not normalised_email(email):
+            return [uuid.UUID(str(order_id))]
+    wanted = Q()
+    if normalised_email(email):
+        wanted |= Q(customer_email__iexact=normalised_email(email))
+    if customer_id and "customer_id" in {f.name for f in OrderSummary._meta.fields}:
+        wanted |= Q(customer_id=customer_id)  # once customers are records (#30 part 1)
+    if not wanted:
+        return [uuid.UUID(str(order_id))] if order_id is not None else []
+    found = set(orders.filter(wanted).values_list("id", flat=True))
+    if order_id is not None:
+        found.add(uuid.UUID(str(order_id)))
+    return sorted(found)
+
+
+def subjects_of(order_ids, *, customer_id: str = "") -> list[str]:
+    """The data subjects whose keys seal these orders' personal fields."""
+    subjects = [f"order:{order_id}" for order_id in order_ids]
+    if customer_id:
+        subjects.append(f"customer:{customer_id}")
+    return subjects
+
+
+def clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderValidationError({"reason": ["Say why the data is erased."]})
+    if len(reason) > REASON_MAX:
+        raise OrderValidationError(
+            {"reason": [f"The reason is longer than {REASON_MAX} characters."]}
+        )
+    return reason
+
+
+def erase_customer(
+    *,
+    company_id,
+    reason: str,
+    actor=None,
+    email: str = "",
+    order_id=None,
+    customer_id: str = "",
+    kind: str = "request",
+) -> Erased:
+    """Erase one person's personal data in the company: every order of theirs (by `email`,
+    `order_id` and its address, or `customer_id`). `actor`: the user who asked (a Manager with
+    `orders.erase_personal_data`, checked inside the write transaction), or None for the
+    system (the command line, the retention sweep). Raises `OrderValidationError` without a
+    reason or when nothing is found, `ActionNotPermitted`, `OrderNotFound` for an order id of
+    another company. The freed bytes are scrubbed once it commits (`keystore.scrub`)."""
+    reason = clean_reason(reason)
+    with store.write_transaction():
+        if actor is not None:
+            actor = actor_now(actor)  # its permissions as committed now
+            if actor.company_id != uuid.UUID(str(company_id)) or not actor.has_perm(PERMISSION):
+                raise ActionNotPermitted("Your role may not erase personal data.")
+        orders = customer_orders(
+            company_id, email=email, order_id=order_id, customer_id=customer_id
+        )
+        if not orders:
+            raise OrderValidationError({"email": ["No order of this company has that address."]})
+        recorded = erasure.erase_subjects(
+            company_id=company_id,
+            subjects=subjects_of(orders, customer_id=customer_id),
+            streams=orders,
+            reason=reason,
+            kind=kind,
+            actor=actor,
+        )
+        scrub_owed_messages(company_id, orders)
+        transaction.on_commit(keystore.scrub)
+    return Erased(recorded, orders)
+
+
+def scrub_owed_messages(company_id, order_ids) -> int:
+    """Replace the customer's name in the mails owed and sent for these orders (outbox items
+    keep what a mail said) by the erased marker. Returns how many were changed."""
+    ids = [uuid.UUID(str(i)) for i in order_ids]
+    changed = 0
+    items = OutboxItem.objects.filter(company_id=company_id, stream_id__in=ids)
+    for item in items.only("id", "data"):
+        if item.data.get("customer") not in (None, "", *MARKERS):
+            item.data["customer"] = ERASED
+            OutboxItem.objects.filter(pk=item.pk).update(data=item.data)
+            changed += 1
+    for scrub in erasure.scrubbers():
+        changed += scrub(company_id, ids)
+    return changed
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def expired_people(company_id, now: dt.datetime) -> list[list[uuid.UUID]]:
+    """The company's people (orders grouped by e-mail address; an order without one alone)
+    whose every order is closed (delivered or cancelled) and whose last order closed more than
+    the company's retention period before `now`, and whose data is not erased yet."""
+    days = policy.policy_in_force(company_id).settings.retention_days
+    if not days:
+        return []
+    cutoff = now - dt.timedelta(days=days)
+    rows = OrderSummary.objects.filter(company_id=company_id).values_list(
+        "id", "customer_email", "state", "state_since"
+    )
+    people: dict[str, list] = {}
+    for order_id, email, state, since in rows.iterator():
+        key = normalised_email(email) if email not in MARKERS else ""
+        people.setdefault(key or f"order:{order_id}", []).append((order_id, state, since))
+    expired = []
+    for orders in people.values():
+        if all(state in FINAL_STATES and since < cutoff for _, state, since in orders):
+            ids = [order_id for order_id, _, _ in orders]
+            if keystore.live_subjects(company_id, subjects_of(ids)):
+                expired.append(sorted(ids))
+    return expired
+
+
+def erase_expired(company_id, now: dt.datetime) -> int:
+    """Erase, each with its own `ErasureRecorded` (reason "retention"), every person
+    `expired_people` finds. Returns how many."""
+    done = 0
+    for orders in expired_people(company_id, now):
+        erase_customer(
+            company_id=company_id, order_id=orders[0], reason="retention", kind="retention"
+        )
+        done += 1
+    return done
+
+
+class RetentionSweep(engine.Subscriber):
+    """The worker's daily retention sweep: once per company and day, erases the people whose
+    orders closed longer ago than the company's retention period. The day's outbox item
+    ("retention:<date>") is the record that it ran (the ops desk lists it)."""
+
+    name = "retention"
+    event_types = frozenset()
+
+    def tick_due(self, company_id, now) -> bool:
+        if not policy.policy_in_force(company_id).settings.retention_days:
+            return False
+        key = f"retention:{now.date().isoformat()}"
+        return not OutboxItem.objects.filter(subscriber=self.name, key=key).exists()
+
+    def tick(self, company_id, now, outbox) -> None:
+        erased = erase_expired(company_id, now)
+        outbox.add(
+            f"retention:{now.date().isoformat()}",
+            {"erased": erased},
+            summary=f"Retention sweep: {erased} erased",
+        )
+
+    def deliver(self, item) -> None:
+        """Nothing to send: the item is the record of the day's sweep."""
