@@ -477,3 +477,14 @@ class AsOfForm(forms.Form):
         if data.get("as_of") and data.get("version"):
             self.add_error("as_of", "Pick a moment or an event, not both.")
         return data
+
+
+class ErasureForm(forms.Form):
+    """The Manager's erasure of a customer's personal data (orders/erasure.py): a reason."""
+
+    reason = forms.CharField(
+        label=_("Why (recorded in the log for auditors)"),
+        help_text=_("E.g. the request's reference. Do not write the person's name or contact."),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

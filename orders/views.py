@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
@@ -22,7 +23,7 @@ from common.pages import render_page, wants_partial
 from common.templatetags.local_time import local_or_utc
 from outbox import selectors as outbox_selectors
 
-from . import commands, exports, history, permissions, policy, selectors, why_not
+from . import commands, erasure, exports, history, permissions, policy, selectors, why_not
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -37,6 +38,7 @@ from .forms import (
     AsOfForm,
     BulkActionForm,
     EditOrderForm,
+    ErasureForm,
     LineFormSet,
     NewOrderForm,
     NoteForm,
@@ -398,6 +400,7 @@ def detail_context(
         "can_amend": order.state == OrderState.APPROVED
         and request.user.has_perm("orders.amend_order"),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
+        "erasure_form": ErasureForm() if request.user.has_perm(erasure.PERMISSION) else None,
     }
 
 
@@ -542,6 +545,36 @@ def _done(name: str, order) -> str:
 
 
 # --- history --------------------------------------------------------------------------------
+
+
+@post_only
+@permission_required(erasure.PERMISSION, raise_exception=True)
+def order_erase(request, order_id):
+    """Erase the personal data of this order's customer (every order with its e-mail address,
+    or this order alone without one); then show the erasure's certificate."""
+    form = ErasureForm(request.POST)
+    if form.is_valid():
+        try:
+            done = erasure.erase_customer(
+                company_id=request.user.company_id,
+                order_id=order_id,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            return _error_page(request, error)
+        messages.success(
+            request,
+            ngettext(
+                "The customer's personal data was erased from %(count)d order.",
+                "The customer's personal data was erased from %(count)d orders.",
+                len(done.orders),
+            )
+            % {"count": len(done.orders)},
+        )
+        return redirect("audit:erasure", event_id=done.event.id)
+    context = detail_context(request, order_id) | {"erasure_form": form}
+    return render(request, "orders/detail.html", context, status=400)
 
 
 @require_GET
