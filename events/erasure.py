@@ -126,3 +126,17 @@ def clear_streams(company_id, streams) -> list[str]:
                 found.append(str(row.stream_id))
                 break
     return found
+
+
+def reapply_erasures() -> int:
+    """Destroy the live keys, made before each erasure, of every subject an `ErasureRecorded`
+    names (after a key store was restored from an older copy). Returns how many."""
+    destroyed = 0
+    erasures = Event.objects.filter(stream_type=STREAM_TYPE, event_type="ErasureRecorded")
+    with store.write_transaction():
+        for event in erasures.order_by("position").iterator():
+            destroyed += keystore.destroy(
+                event.company_id, event.payload["subjects"], made_before=event.recorded_at
+            )
+    keystore.scrub()
+    return destroyed

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import os
 import uuid
 from collections.abc import Iterable, Iterator
@@ -145,6 +146,11 @@ def forget_cached() -> None:
 # --- keys ---------------------------------------------------------------------------------------
 
 
+def _stamp(moment) -> str:
+    """A time as the key store keeps it: UTC ISO 8601 with microseconds (sorts as text)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _company(company_id) -> str:
     return str(uuid.UUID(str(company_id)))
 
@@ -170,7 +176,7 @@ def key_for_subject(company_id, subject: str) -> tuple[str, bytes]:
             cursor.execute(
                 f"INSERT INTO {table} (key_id, company_id, subject, secret, created_at) "
                 "VALUES (%s, %s, %s, %s, %s)",
-                [found[0], company, subject, found[1], timezone.now().isoformat()],
+                [found[0], company, subject, found[1], _stamp(timezone.now())],
             )
     key = (found[0], bytes(found[1]))
     if cache is not None:
@@ -216,11 +222,14 @@ def live_subjects(company_id, subjects: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def destroy(company_id, subjects: Iterable[str]) -> int:
+def destroy(company_id, subjects: Iterable[str], *, made_before=None) -> int:
     """Destroy every live key of `subjects` in the company (the secret is overwritten by NULL;
-    the row stays as the record of an erasure). Returns how many keys were destroyed. Inside the
-    erasure's writer transaction; `scrub()` after it commits removes the old bytes."""
+    the row stays as the record of an erasure), or only those made before `made_before` (an
+    aware datetime). Returns how many keys were destroyed. Inside the erasure's writer
+    transaction; `scrub()` after it commits removes the old bytes."""
     subjects = sorted(set(subjects))
+    before = "" if made_before is None else " AND created_at <= %s"
+    extra = [] if made_before is None else [_stamp(made_before)]
     connection = connections[ALIAS]
     destroyed = 0
     with connection.cursor() as cursor:
@@ -228,9 +237,9 @@ def destroy(company_id, subjects: Iterable[str]) -> int:
             chunk = subjects[start : start + 500]
             cursor.execute(
                 f"UPDATE {qualified_table(connection)} SET secret = NULL, destroyed_at = %s "
-                f"WHERE company_id = %s AND secret IS NOT NULL "
+                f"WHERE company_id = %s AND secret IS NOT NULL{before} "
                 f"AND subject IN ({', '.join(['%s'] * len(chunk))})",
-                [timezone.now().isoformat(), _company(company_id), *chunk],
+                [_stamp(timezone.now()), _company(company_id), *extra, *chunk],
             )
             destroyed += cursor.rowcount
     forget_cached()
