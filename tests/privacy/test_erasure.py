@@ -22,6 +22,7 @@ from projections.engine import rebuild, verify
 from projections.models import OrderSummary
 from projections.registry import all_projections
 from tests import factories
+from tests.vendor import ON_POSTGRES, sqlite_only
 
 NAME = "Zoltan Quagmire-Pemberton"
 EMAIL = "zoltan.quagmire@example.org"
@@ -42,6 +43,18 @@ def place_for(actor, *, name=NAME, email=EMAIL, address=ADDRESS, notes="Ring twi
 def file_bytes(path) -> bytes:
     path = Path(path)
     return path.read_bytes() if path.exists() else b""
+
+
+def lose_the_key_store() -> None:
+    """The key store is gone: its file deleted (SQLite), its schema dropped (PostgreSQL)."""
+    if ON_POSTGRES:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA {keystore.POSTGRES_SCHEMA} CASCADE")
+    else:
+        path = keystore.key_store_path()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    connection.close()  # the next connection finds it missing and starts an empty one
 
 
 def summary_rows() -> list[dict]:
@@ -89,6 +102,7 @@ def test_erasing_by_email_makes_every_order_of_that_person_read_erased(acme, sta
     assert recorded.payload["subjects"] == sorted([f"order:{first.id}", f"order:{second.id}"])
 
 
+@sqlite_only("the database, WAL and key store files (PostgreSQL: the pg_dump test)")
 @pytest.mark.django_db(transaction=True)
 def test_after_an_erasure_no_byte_of_the_name_or_email_is_in_the_database_its_wal_or_keys(
     committed_db, acme, staff, manager
@@ -224,10 +238,7 @@ def test_when_the_key_store_is_lost_the_data_reads_unreadable_and_nothing_else_b
 ):
     order = place_for(staff)
     commands.transition(order.id, "submit", actor=staff, expected_version=1)
-    path = keystore.key_store_path()
-    connection.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    lose_the_key_store()
 
     event = Event.objects.get(stream_id=order.id, version=1)
 
