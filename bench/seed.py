@@ -393,16 +393,22 @@ class FastPathWriter:
     def __enter__(self) -> FastPathWriter:
         self._keys = keystore.keys_cached()  # each order's key made once, as append does
         self._keys.__enter__()
+        self._chunk = None  # the transaction of the chunk being written (its keys, its rows)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:
                 self.flush()
+            elif self._chunk is not None:
+                self._chunk.__exit__(exc_type, exc, tb)
         finally:
             self._keys.__exit__(exc_type, exc, tb)
 
     def add(self, order: PlannedOrder, index: int) -> None:
+        if self._chunk is None:  # the keys sealing this chunk commit with its rows
+            self._chunk = transaction.atomic(using=self.using)
+            self._chunk.__enter__()
         company = self.companies[order.company]
         role = actor_role(order, order.steps[index].action)
         if index == 0:
@@ -468,10 +474,16 @@ class FastPathWriter:
         return row
 
     def flush(self) -> None:
-        if not self.rows:
+        chunk, self._chunk = self._chunk, None
+        if chunk is None:
             return
-        with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
-            cursor.executemany(INSERT_EVENTS, self.rows)
+        try:
+            with connections[self.using].cursor() as cursor:
+                cursor.executemany(INSERT_EVENTS, self.rows)
+        except BaseException as error:
+            chunk.__exit__(type(error), error, error.__traceback__)
+            raise
+        chunk.__exit__(None, None, None)
         self.events += len(self.rows)
         self.rows = []
 
