@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from common.models import UUIDModel
@@ -71,6 +73,9 @@ class Customer(UUIDModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.pk])
+
 
 class Sku(UUIDModel):
     """One row per SKU stream (id = the stream id). Its code is unique per company in any
@@ -101,6 +106,10 @@ class Sku(UUIDModel):
 
     def __str__(self) -> str:
         return self.code
+
+    def get_absolute_url(self) -> str:
+        """A SKU has no page of its own: the list, searched for its code."""
+        return f"{reverse('customers:sku_list')}?{urlencode({'q': self.code, 'inactive': 'on'})}"
 
     @property
     def unit_price(self) -> Decimal | None:

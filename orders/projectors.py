@@ -10,6 +10,7 @@ already has: no clock, no lookups elsewhere. That is what makes rebuilds byte-id
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from events.store import RecordedEvent
@@ -159,6 +160,7 @@ def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
         "customer_email": details.customer_email,
         "shipping_address": details.shipping_address,
         "notes": details.notes,
+        "customer_id": uuid.UUID(details.customer_id) if details.customer_id else None,
         "lines": lines_json(data.lines),
         "skus": "\n".join(dict.fromkeys(line.sku for line in data.lines)),
         "total_cents": cents(lines_total(data.lines)),
