@@ -24,11 +24,19 @@ class Line:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderDetails:
+    """Who the order is for, as the order states it. `customer_id` is the company's customer
+    the order was picked for (`customers.Customer`, its stream id as text; "" for a free-text
+    order, and in every event written before customers existed: the decoder leaves a missing
+    field at its default, so no upcaster is needed). The name, e-mail and address are the
+    order's own copy, filled from the customer when picked and editable: an order is a
+    document of what was agreed, which a later change of the customer does not rewrite."""
+
     customer_name: str
     customer_reference: str = ""
     customer_email: str = ""
     shipping_address: str = ""
     notes: str = ""
+    customer_id: str = ""
 
 
 # What is personal in an order (sealed under its data subject's key, docs/privacy.md): the

@@ -193,6 +193,7 @@ def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
         "customer_email": details.customer_email,
         "shipping_address": details.shipping_address,
         "notes": details.notes,
+        "customer_id": uuid.UUID(details.customer_id) if details.customer_id else None,
         "lines": lines_json(data.lines),
         "skus": "\n".join(dict.fromkeys(line.sku for line in data.lines)),
         "total_cents": cents(lines_total(data.lines)),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from common.typed_input import InputError, clean_text, parse_amount, parse_whole_number
 
@@ -92,12 +94,19 @@ def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
         label="Shipping address",
     )
     notes = check_text(errors, "notes", details.notes, required=False, label="Notes")
+    customer_id = details.customer_id or ""
+    if customer_id:
+        try:
+            customer_id = str(uuid.UUID(str(customer_id)))
+        except ValueError:
+            errors.setdefault("customer", []).append(_("No such customer."))
     return OrderDetails(
         customer_name=name,
         customer_reference=reference,
         customer_email=email,
         shipping_address=address,
         notes=notes,
+        customer_id=customer_id,
     )
 
 

@@ -160,15 +160,14 @@ def _bulk_confirmation(request, form):
 @require_http_methods(["GET", "POST"])
 @permission_required("orders.place_order", raise_exception=True)
 def order_create(request):
-    form = NewOrderForm(request.POST or None)
-    formset = LineFormSet(request.POST or None, prefix="lines")
+    form, formset = _order_forms(request, NewOrderForm, data=request.POST or None)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         if _identical_order_to_confirm(request.user, form, formset):
             return _form_page(request, form, formset, status=409)
         try:
             order = commands.place_order(
                 actor=request.user, details=form.details(), lines=formset.lines(),
-                order_id=form.cleaned_data["order_id"],
+                order_id=form.cleaned_data["order_id"], new_customer=form.new_customer(),
             )  # fmt: skip
         except OrderAlreadyPlaced as repeat:  # the same form sent again: show what it made
             _refused_place(request, form, repeat)
@@ -198,7 +197,7 @@ def order_edit(request, order_id):
         try:
             commands.change_order(
                 order_id, actor=request.user, details=form.details(), lines=formset.lines(),
-                expected_version=form.cleaned_data["version"],
+                expected_version=form.cleaned_data["version"], new_customer=form.new_customer(),
             )  # fmt: skip
         except OrderValidationError as error:
             refused(error, command="change", order=order_id, user=request.user)
@@ -250,10 +249,26 @@ def order_amend(request, order_id):
 def _amend_forms(request, summary):
     """The amend form and its lines: as posted, or the order's current contents."""
     if request.method == "POST":
-        return AmendOrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
-    initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
-    lines = LineFormSet(initial=initial_lines(summary.lines), prefix="lines")
-    return AmendOrderForm(initial=initial), lines
+        return _order_forms(request, AmendOrderForm, data=request.POST, new_customers=False)
+    return _order_forms(request, AmendOrderForm, summary=summary, new_customers=False)
+
+
+def _order_forms(request, form_class, *, data=None, summary=None, new_customers=True):
+    """The order form of `form_class` and its lines, for the user's company: as posted
+    (`data`), or showing `summary` (an order's current contents), or blank. `new_customers`:
+    offer to add the details as a new customer (to those who may)."""
+    user = request.user
+    may_add = new_customers and user.has_perm("customers.add_customer")
+    kwargs = {"company_id": user.company_id}
+    if summary is not None:
+        fields = [name for name in form_class.base_fields if hasattr(summary, name)]
+        initial = {name: getattr(summary, name) for name in fields}
+        lines = LineFormSet(initial=initial_lines(summary.lines), prefix="lines", **kwargs)
+        return form_class(initial=initial, may_add_customer=may_add, **kwargs), lines
+    lines = LineFormSet(data, prefix="lines", **kwargs)
+    # "New order" on a customer's page: that customer, picked.
+    initial = {"customer_id": request.GET["customer"]} if "customer" in request.GET else {}
+    return form_class(data, initial=initial, may_add_customer=may_add, **kwargs), lines
 
 
 AMENDED = "it waits for approval again."
@@ -352,12 +367,8 @@ def _form_page(request, form, formset, summary=None, status=None):
 
 def _edit_forms(request, summary):
     if request.method == "POST":
-        return EditOrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
-    initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
-    return (
-        EditOrderForm(initial=initial),
-        LineFormSet(initial=initial_lines(summary.lines), prefix="lines"),
-    )
+        return _order_forms(request, EditOrderForm, data=request.POST)
+    return _order_forms(request, EditOrderForm, summary=summary)
 
 
 def _error_page(request, error, summary=None):

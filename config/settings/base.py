@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     # (order_state, order_summary, dashboard, event_number).
     "dashboard",
     "projections",
+    "customers",  # after projections: its projections come after the reports' four
     "audit",
     "ops",
     "outbox",
