@@ -42,8 +42,9 @@ class CustomerEvent(DomainEvent):
     customer_id: str
 
     def data_subject(self) -> str:
-        """Whose personal data this event holds: the customer's stream id."""
-        return self.customer_id
+        """Whose personal data this event holds: the customer, "customer:<stream id>" (the
+        subject an order picked for this customer seals its details under too)."""
+        return f"customer:{self.customer_id}"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

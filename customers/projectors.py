@@ -1,12 +1,18 @@
 """The customer and SKU projections: `Customer` and `Sku`, one row per stream.
 
 Pure functions of the events in log order plus the rows they already have (no clock, no
-lookups elsewhere), the same code inline and in a rebuild: a rebuild is identical.
+lookups elsewhere), the same code inline and in a rebuild: a rebuild is identical. One
+exception, by design: an `ErasureRecorded` (events.erasure) makes the customer rows it names
+read their latest details again from the log, now that their keys are destroyed ("[erased]");
+a rebuild reads them the same way.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from common.typed_input import search_key
+from events.models import Event
 from events.store import RecordedEvent
 from projections.registry import Projection, register
 from projections.rows import rows_for
@@ -65,8 +71,13 @@ class _RecordProjection(Projection):
         events = self.relevant(events)
         if not events:
             return
-        rows = rows_for(self.model, using).load_ids(e.stream_id for e in events)
+        rows = rows_for(self.model, using).load_ids(
+            e.stream_id for e in events if e.event_type != ERASURE
+        )
         for event in events:
+            if event.event_type == ERASURE:
+                self._erase(rows, event)
+                continue
             data = event.data
             if event.version == 1:
                 row = {
@@ -86,11 +97,37 @@ class _RecordProjection(Projection):
                 row["active"] = not isinstance(data, self.deactivated)
         rows.save()
 
+    def _erase(self, rows, event: RecordedEvent) -> None:
+        """The erased records' contents, read again from each one's latest contents event
+        before the erasure: their keys are gone, so they open as erased."""
+        ids = [uuid.UUID(stream) for stream in event.data.streams]
+        rows.load_ids(ids)
+        latest = {}
+        found = Event.objects.filter(
+            company_id=event.company_id,
+            stream_id__in=ids,
+            event_type__in=self.contents_types,
+            position__lt=event.position,
+        ).order_by("position")
+        for stored in found.only(
+            "stream_id", "company_id", "event_type", "schema_version", "payload"
+        ):
+            latest[stored.stream_id] = stored
+        for stream_id, stored in latest.items():
+            if stream_id in rows.rows:
+                rows.touch(stream_id).update(self.columns(stored.decoded()))
+
+
+ERASURE = "ErasureRecorded"  # events.erasure: personal data erased (keys destroyed)
+
 
 @register
 class CustomerProjection(_RecordProjection):
     name = "customer"
-    handles = CUSTOMER_EVENTS
+    # Still stream-local with erasures: an erasure's rows read what the customer's own events
+    # read after it, whichever of the two streams a rebuild replays first.
+    handles = CUSTOMER_EVENTS | {ERASURE}
+    contents_types = ("CustomerCreated", "CustomerChanged")
     models = (Customer,)
     model = Customer
     contents = CustomerContents
@@ -102,6 +139,7 @@ class CustomerProjection(_RecordProjection):
 class SkuProjection(_RecordProjection):
     name = "sku"
     handles = SKU_EVENTS
+    contents_types = ()
     models = (Sku,)
     model = Sku
     contents = SkuContents

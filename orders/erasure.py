@@ -20,6 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.authorization import actor_now
+from common.typed_input import search_key
+from customers.models import Customer
 from events import erasure, keystore, store
 from events.sealing import ERASED, MARKERS
 from outbox import engine
@@ -40,6 +42,7 @@ class Erased:
 
     event: store.RecordedEvent
     orders: list[uuid.UUID]
+    customers: list[uuid.UUID] = dataclasses.field(default_factory=list)
 
     @property
     def keys_destroyed(self) -> int:
@@ -50,38 +53,63 @@ def normalised_email(address: str) -> str:
     return (address or "").strip().lower()
 
 
-def customer_orders(
-    company_id, *, email: str = "", order_id=None, customer_id: str = ""
-) -> list[uuid.UUID]:
-    """The company's orders of one person: those with this e-mail address (trimmed, any case);
-    or the order `order_id` and, when it has an address, every order with that address."""
+@dataclasses.dataclass(frozen=True)
+class Person:
+    """One person's records in a company: their orders and customer records (stream ids)."""
+
+    orders: list[uuid.UUID]
+    customers: list[uuid.UUID]
+
+    @property
+    def subjects(self) -> list[str]:
+        """The data subjects whose keys seal these records' personal fields."""
+        return [f"order:{i}" for i in self.orders] + [f"customer:{i}" for i in self.customers]
+
+    @property
+    def streams(self) -> list[uuid.UUID]:
+        return [*self.orders, *self.customers]
+
+
+def find_person(company_id, *, email: str = "", order_id=None, customer_id="") -> Person:
+    """Everything of one person in the company: the customer record `customer_id`, the order
+    `order_id` (alone when it names neither an address nor a customer), and every order and
+    customer record with the same e-mail address (trimmed, any case) or customer. Raises
+    OrderNotFound for an order, OrderValidationError for a customer, not in the company."""
     orders = OrderSummary.objects.filter(company_id=company_id)
-    if order_id is not None:
-        found = orders.filter(pk=order_id).values_list("customer_email", flat=True).first()
-        if found is None:
-            raise OrderNotFound()
-        email = email or ("" if found in MARKERS else found)
-        if not normalised_email(email):
-            return [uuid.UUID(str(order_id))]
-    wanted = Q()
-    if normalised_email(email):
-        wanted |= Q(customer_email__iexact=normalised_email(email))
-    if customer_id and "customer_id" in {f.name for f in OrderSummary._meta.fields}:
-        wanted |= Q(customer_id=customer_id)  # once customers are records (#30 part 1)
-    if not wanted:
-        return [uuid.UUID(str(order_id))] if order_id is not None else []
-    found = set(orders.filter(wanted).values_list("id", flat=True))
-    if order_id is not None:
-        found.add(uuid.UUID(str(order_id)))
-    return sorted(found)
-
-
-def subjects_of(order_ids, *, customer_id: str = "") -> list[str]:
-    """The data subjects whose keys seal these orders' personal fields."""
-    subjects = [f"order:{order_id}" for order_id in order_ids]
+    customers = Customer.objects.filter(company_id=company_id)
+    emails = {normalised_email(email)} - {""}
+    customer_ids, order_ids = set(), set()
     if customer_id:
-        subjects.append(f"customer:{customer_id}")
-    return subjects
+        try:
+            row = customers.filter(pk=uuid.UUID(str(customer_id))).values_list("id", "email")
+            row = row.first()
+        except ValueError:
+            row = None
+        if row is None:
+            raise OrderValidationError({"customer": ["No customer of this company has that id."]})
+        customer_ids.add(row[0])
+        emails.add(normalised_email(row[1]))
+    if order_id is not None:
+        row = orders.filter(pk=order_id).values_list("id", "customer_email", "customer_id")
+        row = row.first()
+        if row is None:
+            raise OrderNotFound()
+        order_ids.add(row[0])
+        emails.add(normalised_email(row[1]))
+        if row[2] is not None:
+            customer_ids.add(row[2])
+    emails -= {"", *(normalised_email(marker) for marker in MARKERS)}
+    if emails:
+        keys = [search_key(address) for address in emails]
+        for found_id, address in customers.filter(email_key__in=keys).values_list("id", "email"):
+            customer_ids.add(found_id)
+            emails.add(normalised_email(address))
+    wanted = Q(customer_id__in=customer_ids) if customer_ids else Q()
+    for address in emails - {""}:
+        wanted |= Q(customer_email__iexact=address)
+    if wanted:
+        order_ids |= set(orders.filter(wanted).values_list("id", flat=True))
+    return Person(sorted(order_ids), sorted(customer_ids))
 
 
 def clean_reason(reason: str) -> str:
@@ -117,22 +145,22 @@ def erase_customer(
             actor = actor_now(actor)  # its permissions as committed now
             if actor.company_id != uuid.UUID(str(company_id)) or not actor.has_perm(PERMISSION):
                 raise ActionNotPermitted("Your role may not erase personal data.")
-        orders = customer_orders(
-            company_id, email=email, order_id=order_id, customer_id=customer_id
-        )
-        if not orders:
-            raise OrderValidationError({"email": ["No order of this company has that address."]})
+        person = find_person(company_id, email=email, order_id=order_id, customer_id=customer_id)
+        if not person.streams:
+            raise OrderValidationError(
+                {"email": ["No order or customer of this company has that address."]}
+            )
         recorded = erasure.erase_subjects(
             company_id=company_id,
-            subjects=subjects_of(orders, customer_id=customer_id),
-            streams=orders,
+            subjects=person.subjects,
+            streams=person.streams,
             reason=reason,
             kind=kind,
             actor=actor,
         )
-        scrub_owed_messages(company_id, orders)
+        scrub_owed_messages(company_id, person.orders)
         transaction.on_commit(keystore.scrub)
-    return Erased(recorded, orders)
+    return Erased(recorded, person.orders, person.customers)
 
 
 def scrub_owed_messages(company_id, order_ids) -> int:
@@ -173,7 +201,7 @@ def expired_people(company_id, now: dt.datetime) -> list[list[uuid.UUID]]:
     for orders in people.values():
         if all(state in FINAL_STATES and since < cutoff for _, state, since in orders):
             ids = [order_id for order_id, _, _ in orders]
-            if keystore.live_subjects(company_id, subjects_of(ids)):
+            if keystore.live_subjects(company_id, Person(ids, []).subjects):
                 expired.append(sorted(ids))
     return expired
 

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
@@ -586,6 +586,27 @@ def order_erase(request, order_id):
         return redirect("audit:erasure", event_id=done.event.id)
     context = detail_context(request, order_id) | {"erasure_form": form}
     return render(request, "orders/detail.html", context, status=400)
+
+
+@post_only
+@permission_required(erasure.PERMISSION, raise_exception=True)
+def customer_erase(request, customer_id):
+    """Erase a customer record's personal data and that of every order of theirs (the Manager
+    action on the customer's page); then show the erasure's certificate."""
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Say why the data is erased."))
+        return redirect("customers:detail", customer_id=customer_id)
+    try:
+        done = erasure.erase_customer(
+            company_id=request.user.company_id,
+            customer_id=str(customer_id),
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+        )
+    except DomainError as error:
+        return _error_page(request, error)
+    return redirect("audit:erasure", event_id=done.event.id)
 
 
 @require_GET

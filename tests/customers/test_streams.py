@@ -46,7 +46,7 @@ def test_customer_events_declare_their_personal_fields_and_subject(staff):
     (recorded,) = store.read_stream(made.pk)
     data = recorded.data
     assert set(data.personal) == {"name", "email", "billing_address", "shipping_address", "notes"}
-    assert data.data_subject() == str(made.pk)
+    assert data.data_subject() == f"customer:{made.pk}"
     for name in data.personal:  # plain text fields, sealable one by one
         assert isinstance(getattr(data, name), str)
     assert "Initech" not in str(recorded.metadata)
