@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from common.request_context import recorded_request_id
-from events import registry, verification
+from events import keystore, registry, verification
 from events.exceptions import UnknownEventType
 from events.models import Event, IntegrityCheck
 from orders.events import changed_fields
@@ -108,8 +108,9 @@ def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
         rows[-1].number if has_older else None,
         rows[0].number if has_newer and rows else None,
     )
-    _attach_order_numbers(company_id, page.events)
-    _attach_details(company_id, page.events)
+    with keystore.keys_cached():  # a stream's events share a key: read it once per page
+        _attach_order_numbers(company_id, page.events)
+        _attach_details(company_id, page.events)
     return page
 
 
@@ -172,8 +173,10 @@ def _attach_order_numbers(company_id, events: list[Event]) -> None:
     )
     for event in events:
         event.order_number = numbers.get(event.stream_id, "")
-        # Access events (accounts/events.py) name their user or company in the payload.
-        event.subject = event.payload.get("username") or event.payload.get("name", "")
+        # Access events (accounts/events.py) name their user or company in the payload; a
+        # customer's name is sealed (events/sealing.py): opened, or "[erased]".
+        payload = event.opened_payload()
+        event.subject = payload.get("username") or payload.get("name", "")
 
 
 def company_usernames(company_id) -> list[str]:
@@ -217,9 +220,11 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
         if before is not None:
             qs = qs.filter(position__lt=before)
         rows = list(qs[:chunk])
-        _attach_details(company_id, rows)
+        with keystore.keys_cached():
+            _attach_details(company_id, rows)
+            payloads = [e.opened_payload() for e in rows]
         _attach_event_numbers(company_id, rows)
-        for e in rows:
+        for e, payload in zip(rows, payloads, strict=True):
             yield [
                 e.number,
                 e.position,
@@ -231,7 +236,7 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
                 e.metadata.get("actor_username", ""),
                 recorded_request_id(e.metadata),
                 summary(e),
-                json.dumps(e.opened_payload(), sort_keys=True, ensure_ascii=False),
+                json.dumps(payload, sort_keys=True, ensure_ascii=False),
                 e.hash,
             ]
         if len(rows) < chunk:

@@ -109,3 +109,16 @@ def test_staff_cannot_erase_a_customer(client, staff, ottoline):
         client.post(f"/orders/customers/{ottoline.pk}/erase/", {"reason": "x"}).status_code == 403
     )
     assert Customer.objects.get(pk=ottoline.pk).name == NAME
+
+
+@pytest.mark.django_db
+def test_the_audit_log_names_the_customer_opened_and_erased_after_the_erasure(
+    client, acme, manager, ottoline
+):
+    factories.log_in(client, manager)
+    before = client.get("/audit/").content.decode()
+    erasure.erase_customer(company_id=acme.pk, email=EMAIL, reason="r", actor=manager)
+    after = client.get("/audit/").content.decode()
+
+    assert NAME in before and '"sealed"' not in before and "v1:" not in before
+    assert NAME not in after and ERASED in after
