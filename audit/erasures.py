@@ -7,12 +7,23 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
+from django.utils.translation import gettext, gettext_lazy
+
+from customers.models import Customer
 from events import verification, witness
 from events.erasure import STREAM_TYPE
 from events.models import Event, IntegrityCheck
 from orders.events import PERSONAL_DETAILS
 from orders.models import Order
 from projections.numbering import event_numbers
+
+# What the certificate calls each sealed field of an order (orders.events.PERSONAL_DETAILS).
+ERASED_FIELDS = {
+    "details.customer_name": gettext_lazy("name"),
+    "details.customer_email": gettext_lazy("e-mail address"),
+    "details.shipping_address": gettext_lazy("shipping address"),
+    "details.notes": gettext_lazy("order notes"),
+}
 
 
 @dataclasses.dataclass
@@ -21,6 +32,7 @@ class Certificate:
     number: int | None
     data: object  # events.erasure.ErasureRecorded
     orders: list[tuple[str, str]]  # (order id, number)
+    customers: list[tuple[str, str]]  # (customer id, reference)
     before_position: int
     before_hash: str
     before_matches: bool  # the event before it still has the hash this one chains from
@@ -62,6 +74,11 @@ def certificate(company_id, event_id) -> Certificate | None:
             "id", "number"
         )
     )
+    references = dict(
+        Customer.objects.filter(company_id=company_id, pk__in=list(data.streams)).values_list(
+            "id", "reference"
+        )
+    )
     before = Event.objects.filter(position=event.position - 1).values_list("hash", flat=True)
     before_hash = before.first() or ""
     live = witness.load_configured()
@@ -69,12 +86,20 @@ def certificate(company_id, event_id) -> Certificate | None:
         event=event,
         number=event_numbers(company_id, [event.position]).get(event.position),
         data=data,
-        orders=[(stream, numbers.get(uuid.UUID(stream), "")) for stream in data.streams],
+        orders=[
+            (stream, numbers[uuid.UUID(stream)])
+            for stream in data.streams
+            if uuid.UUID(stream) in numbers
+        ],
+        customers=[
+            (stream, references[uuid.UUID(stream)])
+            for stream in data.streams
+            if uuid.UUID(stream) in references
+        ],
         before_position=event.position - 1,
         before_hash=event.prev_hash,
         before_matches=event.position == 1 or before_hash == event.prev_hash,
         witnessed=live.head >= event.position,
         check=verification.last_check(),
-        fields=[path.split(".")[-1].replace("_", " ") for path in PERSONAL_DETAILS]
-        + ["text of notes added"],
+        fields=[str(ERASED_FIELDS[path]) for path in PERSONAL_DETAILS] + [gettext("notes added")],
     )

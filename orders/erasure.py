@@ -18,6 +18,7 @@ import uuid
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from accounts.authorization import actor_now
 from common.typed_input import search_key
@@ -86,7 +87,9 @@ def find_person(company_id, *, email: str = "", order_id=None, customer_id="") -
         except ValueError:
             row = None
         if row is None:
-            raise OrderValidationError({"customer": ["No customer of this company has that id."]})
+            raise OrderValidationError(
+                {"customer": [gettext("No customer of this company has that id.")]}
+            )
         customer_ids.add(row[0])
         emails.add(normalised_email(row[1]))
     if order_id is not None:
@@ -115,10 +118,14 @@ def find_person(company_id, *, email: str = "", order_id=None, customer_id="") -
 def clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise OrderValidationError({"reason": ["Say why the data is erased."]})
+        raise OrderValidationError({"reason": [gettext("Say why the data is erased.")]})
     if len(reason) > REASON_MAX:
         raise OrderValidationError(
-            {"reason": [f"The reason is longer than {REASON_MAX} characters."]}
+            {
+                "reason": [
+                    gettext("The reason is longer than %(max)d characters.") % {"max": REASON_MAX}
+                ]
+            }
         )
     return reason
 
@@ -144,11 +151,11 @@ def erase_customer(
         if actor is not None:
             actor = actor_now(actor)  # its permissions as committed now
             if actor.company_id != uuid.UUID(str(company_id)) or not actor.has_perm(PERMISSION):
-                raise ActionNotPermitted("Your role may not erase personal data.")
+                raise ActionNotPermitted(gettext("Your role may not erase personal data."))
         person = find_person(company_id, email=email, order_id=order_id, customer_id=customer_id)
         if not person.streams:
             raise OrderValidationError(
-                {"email": ["No order or customer of this company has that address."]}
+                {"email": [gettext("No order or customer of this company has that address.")]}
             )
         recorded = erasure.erase_subjects(
             company_id=company_id,
