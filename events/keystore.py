@@ -264,3 +264,20 @@ def scrub(using: str = ALIAS) -> list[str]:
         elif connection.vendor == "postgresql" and connection.get_autocommit():
             cursor.execute(f"VACUUM FULL {qualified_table(connection)}")
     return problems
+
+
+def missing_keys(key_ids: Iterable[str]) -> set[str]:
+    """Those of `key_ids` that the store does not hold at all (lost, not erased)."""
+    key_ids = sorted(set(key_ids))
+    connection = connections[ALIAS]
+    held: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(key_ids), 500):
+            chunk = key_ids[start : start + 500]
+            cursor.execute(
+                f"SELECT key_id FROM {qualified_table(connection)} "
+                f"WHERE key_id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            held.update(row[0] for row in cursor.fetchall())
+    return set(key_ids) - held

@@ -3,11 +3,13 @@ everywhere while the log, its chain and its witnessed checkpoints stay as they w
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from events import keystore, witness
@@ -243,6 +245,8 @@ def test_when_the_key_store_is_lost_the_data_reads_unreadable_and_nothing_else_b
     event = Event.objects.get(stream_id=order.id, version=1)
 
     assert event.decoded().details.customer_name == UNREADABLE
+    with pytest.raises(CommandError, match="1 stream"):
+        call_command("check_keys", stdout=io.StringIO())
     assert keystore.secret_of("0" * 32) == keystore.MISSING
     assert verify_log().ok
     rebuild(all_projections())
@@ -277,3 +281,15 @@ def test_the_api_shows_erased_fields_as_erased_and_keeps_the_rest(acme, staff, m
     assert placed["data"]["details"]["customer_name"] == ERASED
     assert placed["data"]["lines"][0]["sku"] == "SKU-0"
     assert any(e["type"] == "ErasureRecorded" for e in feed["events"])
+
+
+@pytest.mark.django_db
+def test_check_keys_tells_erased_data_from_lost_data(acme, staff, manager):
+    place_for(staff)
+    place_for(staff, name="Ada Other", email="ada@example.org")
+    erasure.erase_customer(company_id=acme.pk, email=EMAIL, reason="request", actor=manager)
+    out = io.StringIO()
+
+    call_command("check_keys", stdout=out)  # erased on purpose: not "unreadable"
+
+    assert "under 2 keys; 0 keys are missing" in out.getvalue()
