@@ -190,26 +190,32 @@ def scrub_owed_messages(company_id, order_ids) -> int:
 
 
 def expired_people(company_id, now: dt.datetime) -> list[list[uuid.UUID]]:
-    """The company's people (orders grouped by e-mail address; an order without one alone)
-    whose every order is closed (delivered or cancelled) and whose last order closed more than
-    the company's retention period before `now`, and whose data is not erased yet."""
+    """The company's people (`find_person`: orders by e-mail address and customer record; an
+    order with neither alone) whose every order is closed (delivered or cancelled), the last
+    more than the company's retention period before `now`, and whose data is not erased yet.
+    Each as its orders' ids. Customer records without orders are kept (erase them on request)."""
     days = policy.policy_in_force(company_id).settings.retention_days
     if not days:
         return []
     cutoff = now - dt.timedelta(days=days)
     rows = OrderSummary.objects.filter(company_id=company_id).values_list(
-        "id", "customer_email", "state", "state_since"
+        "id", "state", "state_since", "customer_name"
     )
-    people: dict[str, list] = {}
-    for order_id, email, state, since in rows.iterator():
-        key = normalised_email(email) if email not in MARKERS else ""
-        people.setdefault(key or f"order:{order_id}", []).append((order_id, state, since))
+    closed, seen = {}, set()
+    for order_id, state, since, name in rows.iterator():
+        closed[order_id] = state in FINAL_STATES and since < cutoff
+        if name in MARKERS:  # erased already (or its key lost): nothing to look up
+            seen.add(order_id)
     expired = []
-    for orders in people.values():
-        if all(state in FINAL_STATES and since < cutoff for _, state, since in orders):
-            ids = [order_id for order_id, _, _ in orders]
-            if keystore.live_subjects(company_id, Person(ids, []).subjects):
-                expired.append(sorted(ids))
+    for order_id, is_closed in closed.items():
+        if not is_closed or order_id in seen:
+            continue
+        person = find_person(company_id, order_id=order_id)
+        seen.update(person.orders)
+        if all(closed.get(other) for other in person.orders) and keystore.live_subjects(
+            company_id, person.subjects
+        ):
+            expired.append(person.orders)
     return expired
 
 
