@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from accounts.authorization import actor_now
 from common.typed_input import search_key
+from customers.exceptions import CustomerNotFound
 from customers.models import Customer
 from events import erasure, keystore, store
 from events.sealing import ERASED, MARKERS
@@ -75,7 +76,7 @@ def find_person(company_id, *, email: str = "", order_id=None, customer_id="") -
     """Everything of one person in the company: the customer record `customer_id`, the order
     `order_id` (alone when it names neither an address nor a customer), and every order and
     customer record with the same e-mail address (trimmed, any case) or customer. Raises
-    OrderNotFound for an order, OrderValidationError for a customer, not in the company."""
+    OrderNotFound / CustomerNotFound for an order / customer not in the company."""
     orders = OrderSummary.objects.filter(company_id=company_id)
     customers = Customer.objects.filter(company_id=company_id)
     emails = {normalised_email(email)} - {""}
@@ -87,9 +88,7 @@ def find_person(company_id, *, email: str = "", order_id=None, customer_id="") -
         except ValueError:
             row = None
         if row is None:
-            raise OrderValidationError(
-                {"customer": [gettext("No customer of this company has that id.")]}
-            )
+            raise CustomerNotFound()  # another company's customer too: a 404
         customer_ids.add(row[0])
         emails.add(normalised_email(row[1]))
     if order_id is not None:

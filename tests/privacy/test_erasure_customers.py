@@ -122,3 +122,13 @@ def test_the_audit_log_names_the_customer_opened_and_erased_after_the_erasure(
 
     assert NAME in before and '"sealed"' not in before and "v1:" not in before
     assert NAME not in after and ERASED in after
+
+
+@pytest.mark.django_db
+def test_another_companys_customer_is_a_404_and_stays(client, globex_manager, ottoline):
+    factories.log_in(client, globex_manager)
+
+    response = client.post(f"/orders/customers/{ottoline.pk}/erase/", {"reason": "x"})
+
+    assert response.status_code == 404
+    assert Customer.objects.get(pk=ottoline.pk).name == NAME
