@@ -204,3 +204,13 @@ def test_the_api_order_carries_its_customer_id(acme, staff):
     assert bad.status_code == 422
     rows = client.get("/api/v1/orders").json()["results"]
     assert rows[0]["customer_id"] == str(hooli.pk)
+
+
+def test_the_event_log_shows_customer_and_sku_events_in_words(client, staff, manager):
+    customer(staff, "Hooli", reference="H-1")
+    sku(manager, "BOLT-1")
+    log_in(client, manager)
+    response = client.get("/audit/")
+    assert response.status_code == 200
+    assert "Customer created" in response.text and "SKU created" in response.text
+    assert client.get("/audit/", {"format": "csv"}).status_code == 200
