@@ -51,7 +51,7 @@ def test_customers_and_skus_rebuild_identically_and_verify(staff, manager, globe
 
     assert run("verify_projections") == "OK\n"
     inline = snapshot()
-    assert len(inline[tables_of("customer")[0]]) == 2
+    assert len(inline[tables_of("customer")[0]]) == 3
     wipe(read_model_tables())
     run("rebuild_projections")
     assert snapshot() == inline
