@@ -26,6 +26,7 @@ LIST_COLUMNS = (
     "version",
     "state",
     "customer_name",
+    "customer_id",
     "line_count",
     "total_cents",
     "currency",

@@ -190,3 +190,12 @@ def test_editing_an_order_shows_its_customer(client, staff):
     page = client.get(f"/orders/{summary.id}/edit/")
     assert page.status_code == 200
     assert page.context["form"].initial["customer"] == "Hooli"
+
+
+def test_the_order_page_links_its_customer(client, staff):
+    hooli = customer(staff, "Hooli")
+    log_in(client, staff)
+    client.post("/orders/new/", order_post(customer_id=str(hooli.pk), customer_name="Hooli"))
+    summary = OrderSummary.objects.get()
+    page = client.get(f"/orders/{summary.id}/")
+    assert f'href="/customers/{hooli.pk}/" data-testid="customer-record"' in page.text

@@ -170,3 +170,47 @@ def test_navigation_links_follow_permissions(client, staff, auditor, ops):
     assert 'href="/customers/"' in text and 'href="/customers/skus/"' in text
     log_in(client, ops)
     assert 'href="/customers/"' not in client.get("/orders/").text
+
+
+def test_the_api_lists_and_shows_customers_and_skus_with_etags(acme, staff, manager):
+    from accounts.models import Role
+    from tests.api.helpers import ApiClient, api_key
+
+    hooli = customer(staff, "Hooli", reference="H-1")
+    customer(staff, "Initech")
+    bolt = sku(manager, "BOLT-1", price="0.30")
+    client = ApiClient(api_key(acme, Role.STAFF))
+
+    page = client.get("/api/v1/customers", q="hoo", limit="1").json()
+    assert [row["name"] for row in page["results"]] == ["Hooli"]
+    two = client.get("/api/v1/customers", limit="1").json()
+    assert two["next"] and len(two["results"]) == 1
+    one = client.get(f"/api/v1/customers/{hooli.pk}")
+    assert one.status_code == 200 and one["ETag"] == '"1"' and one.json()["reference"] == "H-1"
+    item = client.get(f"/api/v1/skus/{bolt.pk}")
+    assert item.json()["unit_price"] == "0.30" and item["ETag"] == '"1"'
+    assert client.get("/api/v1/skus", limit="500").status_code == 400
+
+
+def test_the_api_order_carries_its_customer_id(acme, staff):
+    from accounts.models import Role
+    from tests.api.helpers import ApiClient, api_key, order_body
+
+    hooli = customer(staff, "Hooli")
+    client = ApiClient(api_key(acme, Role.STAFF))
+    made = client.post("/api/v1/orders", {**order_body(), "customer_id": str(hooli.pk)})
+    assert made.status_code == 201 and made.json()["customer_id"] == str(hooli.pk)
+    bad = client.post("/api/v1/orders", {**order_body(), "customer_id": "nope"})
+    assert bad.status_code == 422
+    rows = client.get("/api/v1/orders").json()["results"]
+    assert rows[0]["customer_id"] == str(hooli.pk)
+
+
+def test_the_event_log_shows_customer_and_sku_events_in_words(client, staff, manager):
+    customer(staff, "Hooli", reference="H-1")
+    sku(manager, "BOLT-1")
+    log_in(client, manager)
+    response = client.get("/audit/")
+    assert response.status_code == 200
+    assert "Customer created" in response.text and "SKU created" in response.text
+    assert client.get("/audit/", {"format": "csv"}).status_code == 200
