@@ -11,6 +11,8 @@ NAV_VIEWS = (
     "orders:list",
     "orders:create",
     "orders:controls",
+    "customers:list",
+    "customers:sku_list",
     "audit:log",
     "team",
     "ops:desk",
@@ -41,6 +43,10 @@ def current_section(request) -> str:
     name = match.view_name
     if name.startswith("orders:") and name not in ("orders:create", "orders:controls"):
         name = "orders:list"
+    elif name.startswith("customers:sku"):
+        name = "customers:sku_list"
+    elif name.startswith("customers:"):
+        name = "customers:list"
     elif name.startswith("audit:"):
         name = "audit:log"
     elif name.startswith("team"):

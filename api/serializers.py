@@ -34,6 +34,9 @@ class OrderInputSerializer(serializers.Serializer):
     customer_email = _text(required=False, default="")
     shipping_address = _text(required=False, default="")
     notes = _text(required=False, default="")
+    customer_id = _text(
+        required=False, default="", help_text="One of the company's customers (its id), or empty."
+    )
     lines = LineSerializer(many=True, help_text="At most 200 lines.")
 
     def to_command(self) -> dict:
@@ -75,6 +78,9 @@ class OrderRowSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The ETag of the order.")
     state = serializers.CharField()
     customer_name = serializers.CharField()
+    customer_id = serializers.UUIDField(
+        allow_null=True, help_text="The company's customer the order is for (null: none)."
+    )
     line_count = serializers.IntegerField()
     total = serializers.CharField(help_text="Decimal, two places, in `currency`.")
     currency = serializers.CharField()
@@ -105,6 +111,49 @@ class OrderSerializer(OrderRowSerializer):
     tracking_number = serializers.CharField(allow_blank=True)
     rejection_reason = serializers.CharField(allow_blank=True)
     actions = ActionSerializer(many=True)
+
+
+class CustomerSerializer(serializers.Serializer):
+    """One of the company's customers (`version` is its ETag)."""
+
+    id = serializers.UUIDField()
+    version = serializers.IntegerField()
+    name = serializers.CharField()
+    reference = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    billing_address = serializers.CharField(allow_blank=True)
+    shipping_address = serializers.CharField(allow_blank=True)
+    notes = serializers.CharField(allow_blank=True)
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    changed_at = serializers.DateTimeField()
+
+
+class CustomerPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CustomerSerializer(many=True)
+
+
+class SkuSerializer(serializers.Serializer):
+    """One of the company's SKUs (`version` is its ETag)."""
+
+    id = serializers.UUIDField()
+    version = serializers.IntegerField()
+    code = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    unit_price = serializers.CharField(
+        allow_null=True, help_text="The default unit price, two places; null: none."
+    )
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    changed_at = serializers.DateTimeField()
+
+
+class SkuPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SkuSerializer(many=True)
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import pages, views
+from . import pages, records, views
 
 
 def _api(view_class):
@@ -23,6 +23,10 @@ urlpatterns = [
     path("orders/<uuid:order_id>/notes", _api(views.OrderNoteView), name="order_notes"),
     path("orders/<uuid:order_id>/history", _api(views.OrderHistoryView), name="order_history"),
     path("events", _api(views.EventFeedView), name="events"),
+    path("customers", _api(records.CustomerListView), name="customers"),
+    path("customers/<uuid:customer_id>", _api(records.CustomerDetailView), name="customer"),
+    path("skus", _api(records.SkuListView), name="skus"),
+    path("skus/<uuid:sku_id>", _api(records.SkuDetailView), name="sku"),
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", pages.reference, name="reference"),
     path("<path:rest>", _api(views.NotFoundView), name="not_found"),

@@ -142,7 +142,7 @@ def _row(event: Event, numbers: dict, what: str, details: str) -> ControlRow:
 
 
 def _decode(event: Event):
-    return registry.deserialize(event.event_type, event.schema_version, event.payload)
+    return event.decoded()
 
 
 # The report's CSV, after the section's name (`common.csv_export.Column`).

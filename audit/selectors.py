@@ -14,7 +14,7 @@ from accounts.models import ApiKey, User
 from common.csv_export import Column, cells, iso
 from common.request_context import recorded_request_id
 from common.typed_input import search_key
-from events import registry, verification
+from events import keystore, registry, verification
 from events.exceptions import UnknownEventType
 from events.models import Event, IntegrityCheck
 from orders.events import contents_diff
@@ -130,8 +130,9 @@ def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
         rows[-1].number if has_older else None,
         rows[0].number if has_newer and rows else None,
     )
-    _attach_order_numbers(company_id, page.events)
-    _attach_details(company_id, page.events)
+    with keystore.keys_cached():  # a stream's events share a key: read it once per page
+        _attach_order_numbers(company_id, page.events)
+        _attach_details(company_id, page.events)
     return page
 
 
@@ -147,7 +148,7 @@ def _attach_details(company_id, events: list[Event]) -> None:
             stream_id__in={e.stream_id for e in changes},
             event_type__in=_DETAILS_EVENTS,
             version__lt=max(e.version for e in changes),
-        ).only("stream_id", "version", "event_type", "schema_version", "payload")
+        ).only("stream_id", "version", "event_type", "schema_version", "payload", "company_id")
         for row in rows:
             earlier.setdefault(row.stream_id, []).append(row)
     for event in events:
@@ -171,7 +172,7 @@ def _details(event: Event, earlier) -> list[tuple[str, str]]:
 
 
 def _decode(event: Event):
-    return registry.deserialize(event.event_type, event.schema_version, event.payload)
+    return event.decoded()
 
 
 def summary(event: Event) -> str:
@@ -195,8 +196,10 @@ def _attach_order_numbers(company_id, events: list[Event]) -> None:
     )
     for event in events:
         event.order_number = numbers.get(event.stream_id, "")
-        # Access events (accounts/events.py) name their user or company in the payload.
-        event.subject = event.payload.get("username") or event.payload.get("name", "")
+        # Access events (accounts/events.py) name their user or company in the payload; a
+        # customer's name is sealed (events/sealing.py): opened, or "[erased]".
+        payload = event.opened_payload()
+        event.subject = payload.get("username") or payload.get("name", "")
 
 
 def company_usernames(company_id) -> list[str]:
@@ -230,7 +233,7 @@ AUDIT_CSV = (
     Column("actor", "metadata", lambda metadata: metadata.get("actor_username", "")),
     Column("request_id", "metadata", recorded_request_id),
     Column("summary", "in_words"),
-    Column("payload", "payload", _json),
+    Column("payload", "opened", _json),
     Column("hash", "hash"),
 )
 
@@ -246,10 +249,13 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
         if before is not None:
             qs = qs.filter(position__lt=before)
         rows = list(qs[:chunk])
-        _attach_details(company_id, rows)
+        with keystore.keys_cached():
+            _attach_details(company_id, rows)
+            payloads = [e.opened_payload() for e in rows]
         _attach_event_numbers(company_id, rows)
-        for event in rows:
+        for event, payload in zip(rows, payloads, strict=True):
             event.in_words = summary(event)
+            event.opened = payload
             yield cells(AUDIT_CSV, event)
         if len(rows) < chunk:
             return

@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import permission_required
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
@@ -8,7 +8,7 @@ from common.csv_export import csv_response, headers
 from common.pages import render_page
 from events import witness
 
-from . import controls, selectors
+from . import controls, erasures, selectors
 from .forms import AuditFilterForm, ControlsPeriodForm
 
 
@@ -91,3 +91,22 @@ def controls_report(request):
         "query": request.GET.urlencode(),
     }
     return render(request, "events/controls_report.html", context, status=200 if valid else 400)
+
+
+@require_GET
+@permission_required("audit.view_audit_log", raise_exception=True)
+def erasure_list(request):
+    """The company's erasures, newest first, each linking to its certificate."""
+    found = erasures.erasures(request.user.company_id)
+    return render(request, "events/erasures.html", {"erasures": found})
+
+
+@require_GET
+@permission_required("audit.view_audit_log", raise_exception=True)
+def erasure_certificate(request, event_id):
+    """The printable certificate of one erasure (auditors and Managers)."""
+    found = erasures.certificate(request.user.company_id, event_id)
+    if found is None:
+        raise Http404
+    context = {"certificate": found, "company_name": request.user.company.name}
+    return render(request, "events/erasure_certificate.html", context)

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Company, Role, User
+from events import keystore, sealing
 from events.hashing import GENESIS, event_hash
 from events.models import Event
 from events.registry import DomainEvent, event_class
@@ -390,13 +391,24 @@ class FastPathWriter:
         self.events = 0
 
     def __enter__(self) -> FastPathWriter:
+        self._keys = keystore.keys_cached()  # each order's key made once, as append does
+        self._keys.__enter__()
+        self._chunk = None  # the transaction of the chunk being written (its keys, its rows)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.flush()
+        try:
+            if exc_type is None:
+                self.flush()
+            elif self._chunk is not None:
+                self._chunk.__exit__(exc_type, exc, tb)
+        finally:
+            self._keys.__exit__(exc_type, exc, tb)
 
     def add(self, order: PlannedOrder, index: int) -> None:
+        if self._chunk is None:  # the keys sealing this chunk commit with its rows
+            self._chunk = transaction.atomic(using=self.using)
+            self._chunk.__enter__()
         company = self.companies[order.company]
         role = actor_role(order, order.steps[index].action)
         if index == 0:
@@ -420,7 +432,13 @@ class FastPathWriter:
         self.position += 1
         event_id = uuid.UUID(int=self.ids.getrandbits(128), version=4)
         recorded_at = timezone.now()
-        payload = event.to_payload()
+        payload = sealing.seal_payload(
+            event,
+            event.to_payload(),
+            company_id=company.pk,
+            stream_type=STREAM_TYPE,
+            stream_id=order.stream_id,
+        )
         digest = event_hash(
             prev_hash=self.prev_hash,
             position=self.position,
@@ -456,10 +474,16 @@ class FastPathWriter:
         return row
 
     def flush(self) -> None:
-        if not self.rows:
+        chunk, self._chunk = self._chunk, None
+        if chunk is None:
             return
-        with transaction.atomic(using=self.using), connections[self.using].cursor() as cursor:
-            cursor.executemany(INSERT_EVENTS, self.rows)
+        try:
+            with connections[self.using].cursor() as cursor:
+                cursor.executemany(INSERT_EVENTS, self.rows)
+        except BaseException as error:
+            chunk.__exit__(type(error), error, error.__traceback__)
+            raise
+        chunk.__exit__(None, None, None)
         self.events += len(self.rows)
         self.rows = []
 
@@ -680,12 +704,14 @@ def compare_with_commands(
             if order.stream_id is None:
                 differences.append(f"{company.slug} #{sequence}: not in the log")
                 continue
-            rows = list(
-                Event.objects.using(using)
+            rows = [
+                (event_type, version, sealing.open_payload(payload, **where), metadata)
+                for event_type, version, payload, metadata in Event.objects.using(using)
                 .filter(stream_id=order.stream_id)
                 .order_by("version")
                 .values_list("event_type", "schema_version", "payload", "metadata")
-            )
+                for where in [{"company_id": company.pk, "stream_id": order.stream_id}]
+            ]
             if len(rows) != len(order.steps):
                 differences.append(
                     f"{company.slug} #{sequence}: {len(rows)} events logged, "

@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dashboard.urls")),
     path("orders/", include("orders.urls")),
+    path("customers/", include("customers.urls")),
     path("audit/", include("audit.urls")),
     path("ops/", include("ops.urls")),
     path("settings/", include("notifications.urls")),

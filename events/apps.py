@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -7,7 +8,11 @@ class EventsConfig(AppConfig):
     verbose_name = "Event log"
 
     def ready(self) -> None:
+        from . import erasure  # noqa: F401 (registers ErasureRecorded)
+        from .keystore import open_key_store
+
         post_migrate.connect(_create_witness_location, sender=self, dispatch_uid="events.witness")
+        connection_created.connect(open_key_store, dispatch_uid="events.keystore")
 
 
 def _create_witness_location(sender, using="default", **kwargs) -> None:

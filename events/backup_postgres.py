@@ -25,6 +25,7 @@ from django.db import DatabaseError, connections
 
 from common.db_aliases import temporary_alias
 
+from . import keystore
 from .verification import VerificationResult, verify_log
 
 CHECK_ALIAS = "backup_check"
@@ -59,8 +60,33 @@ def _run(program: list[str], environment: dict[str, str]) -> None:
 
 
 def dump(destination: Path, *, using: str = "default") -> None:
-    """Write a consistent pg_dump (custom format) of `using` to the new file `destination`."""
-    _run(["pg_dump", "--format=custom", f"--file={destination}"], libpq_environment(using))
+    """Write a consistent pg_dump (custom format) of `using` to the new file `destination`:
+    the event log's database without the key store's schema (events/keystore.py), which
+    `backup_keys` copies on its own."""
+    _run(
+        [
+            "pg_dump",
+            "--format=custom",
+            f"--exclude-schema={keystore.POSTGRES_SCHEMA}",
+            f"--file={destination}",
+        ],
+        libpq_environment(using),
+    )
+    with open(destination, "rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def dump_keys(destination: Path, *, using: str = "default") -> None:
+    """Write a pg_dump (custom format) of the key store's schema alone to `destination`."""
+    _run(
+        [
+            "pg_dump",
+            "--format=custom",
+            f"--schema={keystore.POSTGRES_SCHEMA}",
+            f"--file={destination}",
+        ],
+        libpq_environment(using),
+    )
     with open(destination, "rb+") as handle:
         os.fsync(handle.fileno())
 

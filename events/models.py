@@ -88,6 +88,19 @@ class Event(AppendOnlyModel, UUIDModel):
     def __str__(self) -> str:
         return f"#{self.position} {self.event_type} {self.stream_id} v{self.version}"
 
+    def opened_payload(self) -> dict:
+        """The payload as written: personal fields opened, or the ERASED / UNREADABLE marker
+        where their key is gone (events/sealing.py). The stored `payload` stays sealed."""
+        from .sealing import open_payload
+
+        return open_payload(self.payload, company_id=self.company_id, stream_id=self.stream_id)
+
+    def decoded(self):
+        """The typed event (`registry.deserialize` of the opened payload)."""
+        from .registry import deserialize
+
+        return deserialize(self.event_type, self.schema_version, self.opened_payload())
+
 
 class IntegrityCheck(AppendOnlyModel, UUIDModel):
     """The outcome of each `verify_events` run, shown on the audit log page.

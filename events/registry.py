@@ -29,12 +29,23 @@ class DomainEvent:
     `detail_fields` names the payload fields the log's details column shows (None: every
     top-level text or number field except the states, which the label already says);
     `details_shown` may be overridden instead. (`details` is a payload field of some events.)
+
+    `personal` names the payload fields that hold personal data (dotted into nested
+    dataclasses: "details.customer_name"; text fields only). The event store seals them under
+    the key of `data_subject()` (events/sealing.py), so that destroying that key erases them
+    without touching the log (invariant 7).
     """
 
     event_type: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1
     label: ClassVar[str] = ""
     detail_fields: ClassVar[tuple[str, ...] | None] = None
+    personal: ClassVar[tuple[str, ...]] = ()
+
+    def data_subject(self) -> str:
+        """The opaque id of the person the `personal` fields are about, e.g. "customer:<id>";
+        "" (the default): the stream itself ("order:<stream id>"), which the store fills in."""
+        return ""
 
     def details_shown(self) -> list[tuple[str, str]]:
         """The event's details as (name in words, value) pairs, e.g. `[("Reason", "damaged")]`;
@@ -74,11 +85,25 @@ def register(cls: type[DomainEvent]) -> type[DomainEvent]:
     """Class decorator: register an event class under its `event_type` (default: class name)."""
     if not cls.event_type:
         cls.event_type = cls.__name__
+    for path in cls.personal:
+        _check_personal_path(cls, path)
     existing = _EVENT_TYPES.get(cls.event_type)
     if existing is not None and existing is not cls:
         raise ValueError(f"Event type {cls.event_type!r} is registered twice.")
     _EVENT_TYPES[cls.event_type] = cls
     return cls
+
+
+def _check_personal_path(cls, path: str) -> None:
+    """A `personal` path must name a text field (str or str | None), through dataclasses."""
+    hint: Any = cls
+    for part in path.split("."):
+        hints = _hints(hint) if dataclasses.is_dataclass(hint) else {}
+        if part not in hints:
+            raise ValueError(f"{cls.__name__}.personal: {path!r} is not a field.")
+        hint = hints[part]
+    if hint not in (str, str | None):
+        raise ValueError(f"{cls.__name__}.personal: {path!r} is not a text field.")
 
 
 def upcaster(event_type: str, from_version: int):

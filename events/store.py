@@ -32,7 +32,7 @@ from django.utils import timezone
 from common.form_fields import EARLIEST_DATE, LATEST_DATE
 from common.request_context import current_request_id
 
-from . import postgres, witness
+from . import keystore, postgres, sealing, witness
 from .exceptions import ConcurrencyError, OccurredAtOutOfRange, StreamOwnershipError
 from .hashing import GENESIS, event_hash
 from .models import Event
@@ -113,7 +113,7 @@ class RecordedEvent:
     @property
     def data(self) -> DomainEvent:
         if self._data is None:
-            self._data = _decode(self.event_type, self.schema_version, self._payload)
+            self._data = _decode(self, self._payload)
             self._payload = None
         return self._data
 
@@ -152,11 +152,16 @@ class RecordedEvent:
         )
 
 
-def _decode(event_type: str, schema_version: int, payload) -> DomainEvent:
+def _decode(event: RecordedEvent, payload) -> DomainEvent:
+    """The typed event of a stored payload (JSON text or a dict), sealed fields opened."""
+    event_type, schema_version = event.event_type, event.schema_version
     if isinstance(payload, str):
-        if len(payload) <= _SHARED_PAYLOAD_CHARS:
-            return _decode_shared(event_type, schema_version, payload)
+        if not sealing.may_hold_sealed(payload):
+            if len(payload) <= _SHARED_PAYLOAD_CHARS:
+                return _decode_shared(event_type, schema_version, payload)
+            return deserialize(event_type, schema_version, json.loads(payload))
         payload = json.loads(payload)
+    payload = sealing.open_payload(payload, company_id=event.company_id, stream_id=event.stream_id)
     return deserialize(event_type, schema_version, payload)
 
 
@@ -231,7 +236,7 @@ def write_transaction(using: str = "default") -> Iterator[None]:
         with transaction.atomic(using=using, savepoint=False):
             yield
         return
-    with transaction.atomic(using=using):
+    with transaction.atomic(using=using), keystore.keys_cached():
         postgres.lock_writers(using)  # PostgreSQL: serialise the whole command, from here
         writers[using] = _Writer()
         try:
@@ -502,7 +507,13 @@ def append(
                 version=expected_version + offset,
                 event_type=event.event_type,
                 schema_version=event.schema_version,
-                payload=event.to_payload(),
+                payload=sealing.seal_payload(
+                    event,
+                    event.to_payload(),
+                    company_id=company_id,
+                    stream_type=stream_type,
+                    stream_id=stream_id,
+                ),
                 metadata=metadata,
                 company_id=company_id,
                 occurred_at=occurred_at,
@@ -614,8 +625,9 @@ def head_position(*, using: str = "default") -> int:
 
 
 def recorded_event(row, data: DomainEvent | None = None) -> RecordedEvent:
-    """A stored row (an `Event`, or anything with its attributes) as a RecordedEvent."""
-    return RecordedEvent(
+    """A stored row (an `Event`, or anything with its attributes) as a RecordedEvent; its
+    personal fields opened. Decoded at once: an unknown type fails where the row is read."""
+    event = RecordedEvent(
         id=row.id,
         position=row.position,
         stream_type=row.stream_type,
@@ -623,11 +635,12 @@ def recorded_event(row, data: DomainEvent | None = None) -> RecordedEvent:
         version=row.version,
         event_type=row.event_type,
         schema_version=row.schema_version,
-        data=data
-        if data is not None
-        else deserialize(row.event_type, row.schema_version, row.payload),
+        data=data,
+        payload=row.payload if data is None else None,
         metadata=row.metadata,
         company_id=row.company_id,
         occurred_at=row.occurred_at,
         recorded_at=row.recorded_at,
     )
+    event.data  # noqa: B018 (decoded now, see above)
+    return event

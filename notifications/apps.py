@@ -6,8 +6,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
+        from events import erasure
         from outbox import engine
 
-        from .subscriber import Notifier
+        from .subscriber import Notifier, scrub_erased
 
         engine.register(Notifier())
+        erasure.register_scrubber(scrub_erased)

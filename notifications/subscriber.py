@@ -24,6 +24,7 @@ from accounts.models import Company, User
 from accounts.tokens import link_validity
 from common import money
 from events.models import Event
+from events.sealing import ERASED
 from orders.selectors import stuck_orders
 from outbox import engine
 from outbox.models import OutboxItem
@@ -278,3 +279,30 @@ def send_password_link(item: OutboxItem, user: User) -> None:
         to=user.email,
         key=item.key,
     )
+
+
+def scrub_erased(company_id, order_ids) -> int:
+    """An erasure (events.erasure): the customer's name leaves the digest lines and the digest
+    mails that copied it for these orders. Returns how many rows changed."""
+    ids = {str(order_id) for order_id in order_ids}
+    changed = 0
+    for entry in DigestEntry.objects.filter(company_id=company_id).only("id", "data"):
+        if entry.data.get("order_id") in ids and entry.data.get("customer") != ERASED:
+            entry.data["customer"] = ERASED
+            DigestEntry.objects.filter(pk=entry.pk).update(data=entry.data)
+            changed += 1
+    digests = OutboxItem.objects.filter(
+        company_id=company_id, subscriber=Notifier.name, key__startswith="digest:"
+    )
+    for item in digests.only("id", "data"):
+        hit = False
+        for entry in item.data.get("entries", []):
+            if entry.get("order_id") in ids and entry.get("customer") != ERASED:
+                entry["customer"], hit = ERASED, True
+        for row in item.data.get("stuck", []):
+            if row.get("id") in ids and row.get("customer_name") != ERASED:
+                row["customer_name"], hit = ERASED, True
+        if hit:
+            OutboxItem.objects.filter(pk=item.pk).update(data=item.data)
+            changed += 1
+    return changed

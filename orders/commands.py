@@ -20,13 +20,19 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import State
 
 from accounts.authorization import actor_now
 from accounts.models import Company
 from common.exceptions import DomainError
+from customers.commands import create_customer
+from customers.exceptions import RecordNotPermitted, RecordValidationError
+from customers.models import Customer
+from customers.validation import CustomerDetails
 from events import store
 from events.registry import event_class
+from projections.models import OrderSummary
 
 from . import policy
 from .aggregate import evolve
@@ -45,6 +51,7 @@ from .exceptions import (
     ConcurrencyError,
     OrderAlreadyPlaced,
     OrderNotFound,
+    OrderValidationError,
     TransitionNotAllowed,
     UnknownTransition,
 )
@@ -67,6 +74,7 @@ def place_order(
     lines: Sequence[Line],
     at: dt.datetime | None = None,
     order_id: uuid.UUID | str | None = None,
+    new_customer: CustomerDetails | None = None,
 ) -> Order:
     """Create a draft order with its lines (event `OrderPlaced`, version 1).
 
@@ -75,6 +83,9 @@ def place_order(
     and nothing is written. The order's id is `order_id_for(company, token)`, never the token
     itself: a client cannot make an order's stream out of a user's, a company's or another
     company's id (issue #24 §1).
+
+    `new_customer`: add this customer too (`customers.commands.create_customer`, in the same
+    transaction: both or neither) and place the order for it.
     """
     with store.write_transaction():
         actor = actor_now(actor)  # decided on what is committed now, not the request's cache
@@ -88,7 +99,9 @@ def place_order(
         last, placed = _last_sequence_and_placed(actor.company_id, order_id)
         if placed:
             raise OrderAlreadyPlaced(Order.objects.get(pk=order_id))
+        details = with_new_customer(details, new_customer, actor, at)
         details, lines = clean_order(details, lines)
+        check_customer(details, actor.company_id)
         company = actor.company
         sequence = (last or 0) + 1
         check_order_count(sequence)
@@ -113,11 +126,15 @@ def change_order(
     details: OrderDetails,
     lines: Sequence[Line],
     at: dt.datetime | None = None,
+    new_customer: CustomerDetails | None = None,
 ) -> Order:
-    """Replace a draft's details and lines (event `OrderChanged`)."""
+    """Replace a draft's details and lines (event `OrderChanged`); `new_customer` as for
+    `place_order`."""
     with store.write_transaction():
         order = _load_for(order_id, "change", actor, expected_version)
+        details = with_new_customer(details, new_customer, actor, at)
         details, lines = clean_order(details, lines)
+        check_customer(details, actor.company_id, order=order)
         return _record(order, OrderChanged(details=details, lines=lines), actor, at)
 
 
@@ -180,6 +197,7 @@ def amend_order(
         order = _load_for(order_id, "amend", actor, expected_version, at)
         (reason,) = clean_fields({"reason": reason}, ("reason",)).values()
         details, lines = clean_order(details, lines)
+        check_customer(details, actor.company_id, order=order)
         event = OrderAmended(
             from_state=order.state,
             to_state=target_state(order, "amend"),
@@ -346,6 +364,60 @@ def target_state(order, name: str) -> str:
     if isinstance(target, State):
         target = target.get_state(order, transition, transition.method(order))
     return target
+
+
+def with_new_customer(
+    details: OrderDetails, new_customer: CustomerDetails | None, actor, at
+) -> OrderDetails:
+    """`details` for the customer `new_customer` once added (None: `details` as they are).
+    Call inside the order command's writer transaction. The customer's refusals become the
+    order's (`OrderValidationError` on the order form's fields)."""
+    if new_customer is None:
+        return details
+    try:
+        made = create_customer(actor=actor, details=new_customer, at=at)
+    except RecordValidationError as error:
+        raise OrderValidationError(
+            {
+                CUSTOMER_FIELD_ON_ORDER.get(key, key): messages
+                for key, messages in error.errors.items()
+            }
+        ) from None
+    except RecordNotPermitted as error:
+        raise OrderValidationError({"save_customer": [str(error)]}) from None
+    return dataclasses.replace(details, customer_id=str(made.pk))
+
+
+# A customer's field -> the order form's field that gave it.
+CUSTOMER_FIELD_ON_ORDER = {
+    "name": "customer_name",
+    "reference": "customer_reference",
+    "email": "customer_email",
+    "shipping_address": "shipping_address",
+}
+
+
+def check_customer(details: OrderDetails, company_id, *, order: Order | None = None) -> None:
+    """Raise `OrderValidationError` (on `customer`) unless the order's `customer_id` is empty or
+    a customer of the company, active unless `order` (a change's) had it already: a deactivated
+    customer's orders stay changeable, but no order newly picks it. One query for a picked
+    customer, a second only for a deactivated one."""
+    if not details.customer_id:
+        return
+    customer = Customer.objects.filter(pk=details.customer_id, company_id=company_id).first()
+    if customer is None:
+        raise OrderValidationError({"customer": [_("No such customer.")]})
+    if not customer.active and (order is None or details.customer_id != _customer_of(order)):
+        raise OrderValidationError(
+            {"customer": [_("This customer is deactivated: pick another one.")]}
+        )
+
+
+def _customer_of(order: Order) -> str:
+    """The customer id the order's summary row records ("" for none)."""
+    summary = OrderSummary.objects.filter(pk=order.pk).values_list("customer_id", flat=True)
+    found = summary.first()
+    return str(found) if found else ""
 
 
 # --- internals ------------------------------------------------------------------------------

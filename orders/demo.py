@@ -7,6 +7,7 @@ steps are merged by time, so the log reads like a real stretch of work: position
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import random
@@ -14,6 +15,9 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 from accounts.models import Company, User
+from customers import commands as record_commands
+from customers.models import Customer
+from customers.validation import CustomerDetails, SkuDetails
 
 from . import commands, policy
 from .events import Line, OrderDetails, PolicySettings
@@ -143,11 +147,20 @@ def seed_orders(
 
     All companies' steps are merged into one timeline, so positions increase with `occurred_at`
     across the whole log. A quarter of the orders start in the last ten days, so the recent ones
-    are still in flight and every state shows on the dashboard.
+    are still in flight and every state shows on the dashboard. Each company first gets its
+    customer list and SKUs (`seed_records`, before the first order), and every order is for
+    one of those customers.
     """
     companies = [companies] if isinstance(companies, Company) else list(companies)
     queue: list = []
     actors: dict = {}
+    picked: dict = {}
+    events = 0
+    for company in companies:
+        manager = User.objects.get(username=f"{company.slug}.manager")
+        before = now - dt.timedelta(days=days + 1)
+        picked[company.pk], written = seed_records(manager, at=before)
+        events += written
     for company in companies:
         rng = random.Random(f"{seed}:{company.slug}")
         actors[company.pk] = (
@@ -160,7 +173,6 @@ def seed_orders(
             start = now - dt.timedelta(seconds=rng.uniform(0, window * 86400))
             plan = order_plan(rng, start)
             heapq.heappush(queue, (*_first(plan), company.slug, index, plan, {"co": company.pk}))
-    events = 0
     while queue:
         at, action, data, slug, index, plan, state = heapq.heappop(queue)
         if at > now:
@@ -170,6 +182,8 @@ def seed_orders(
         actor = manager if action in MANAGER_ACTIONS or late_cancel else staff
         if action == "place":
             details, lines = order_input(rng)
+            customer_id = picked[state["co"]].get(details.customer_name, "")
+            details = dataclasses.replace(details, customer_id=customer_id)
             order = commands.place_order(actor=actor, details=details, lines=lines, at=at)
             state.update(id=order.id, version=order.version)
         elif action == "add_note":
@@ -188,6 +202,37 @@ def seed_orders(
         if step is not None:
             heapq.heappush(queue, (*step, slug, index, plan, state))
     return events
+
+
+def seed_records(manager: User, *, at: dt.datetime) -> tuple[dict[str, str], int]:
+    """The manager's company's customers (`CUSTOMERS`, with a reference, a buying address and
+    an address) and SKUs (`PRODUCTS`), through the commands at `at`, unless it has customers
+    already; returns ({customer name: its id}, events written)."""
+    existing = Customer.objects.filter(company_id=manager.company_id)
+    if existing.exists():
+        return {c.name: str(c.pk) for c in existing}, 0
+    ids = {}
+    for number, name in enumerate(CUSTOMERS, start=1):
+        domain = name.split()[0].lower()
+        made = record_commands.create_customer(
+            actor=manager,
+            details=CustomerDetails(
+                name=name,
+                reference=f"C-{number:04d}",
+                email=f"purchasing@{domain}.example",
+                billing_address=f"Accounts payable\n{number} Market Street\nSpringfield",
+                shipping_address=f"{number} Industrial Way\nSpringfield",
+            ),
+            at=at,
+        )
+        ids[name] = str(made.pk)
+    for code, description, price in PRODUCTS:
+        record_commands.create_sku(
+            actor=manager,
+            details=SkuDetails(code=code, description=description, unit_price=Decimal(price)),
+            at=at,
+        )
+    return ids, len(CUSTOMERS) + len(PRODUCTS)
 
 
 def _first(plan):

@@ -24,16 +24,48 @@ class Line:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderDetails:
+    """Who the order is for, as the order states it. `customer_id` is the company's customer
+    the order was picked for (`customers.Customer`, its stream id as text; "" for a free-text
+    order, and in every event written before customers existed: the decoder leaves a missing
+    field at its default, so no upcaster is needed). The name, e-mail and address are the
+    order's own copy, filled from the customer when picked and editable: an order is a
+    document of what was agreed, which a later change of the customer does not rewrite."""
+
     customer_name: str
     customer_reference: str = ""
     customer_email: str = ""
     shipping_address: str = ""
     notes: str = ""
+    customer_id: str = ""
+
+
+# What is personal in an order (sealed under its data subject's key, docs/privacy.md): the
+# customer's name, e-mail, shipping address and the order's notes, and notes added later. Not
+# personal: the customer's reference (the company's own code for its customer), lines, amounts,
+# states, carriers and tracking numbers, and the reasons given for workflow actions (business
+# decisions an auditor must read; the forms ask not to put personal data there).
+PERSONAL_DETAILS = (
+    "details.customer_name",
+    "details.customer_email",
+    "details.shipping_address",
+    "details.notes",
+)
+
+
+class _OrderContents(DomainEvent):
+    """An event carrying an order's details: their personal fields are sealed under the
+    order's own subject ("order:<stream id>"), or the customer's once the details name one."""
+
+    personal = PERSONAL_DETAILS
+
+    def data_subject(self) -> str:
+        customer = getattr(self.details, "customer_id", "")
+        return f"customer:{customer}" if customer else ""
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderPlaced(DomainEvent):
+class OrderPlaced(_OrderContents):
     label = "Order placed"
     number: str
     sequence: int
@@ -47,7 +79,7 @@ class OrderPlaced(DomainEvent):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderChanged(DomainEvent):
+class OrderChanged(_OrderContents):
     """A draft's details and lines were replaced as a whole."""
 
     label = "Details and lines changed"
@@ -204,7 +236,7 @@ class OrderCancelled(StateChanged):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class OrderAmended(StateChanged):
+class OrderAmended(_OrderContents, StateChanged):
     """A correction of an approved order before fulfilment: its details and lines replaced as a
     whole, with the reason; it goes back to submitted and needs approval again."""
 
@@ -230,6 +262,7 @@ class OrderReopened(StateChanged):
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteAdded(DomainEvent):
     label = "Note added"
+    personal = ("text",)  # notes are about people as often as about orders
     text: str
 
     def details_shown(self) -> list[tuple[str, str]]:
@@ -255,6 +288,9 @@ class PolicySettings:
     two_manager_limit: Decimal | None = None
     reasons_required: tuple[str, ...] = REASON_ACTIONS
     reopen_days: int = 7
+    # Days after a customer's last order closed before the worker erases their personal data
+    # (docs/privacy.md); None: kept until erased on request.
+    retention_days: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,9 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.form_errors import HIDDEN_FIELD_ERROR, HiddenErrorsShown
 from common.form_fields import (
@@ -26,6 +28,10 @@ from common.form_fields import (
     BoundedIntegerField,
     TextField,
 )
+from common.typed_input import search_key
+from customers.models import Customer
+from customers.selectors import active_skus_by_code, find_customer
+from customers.validation import CustomerDetails
 
 from .events import Line, OrderDetails
 from .models import MAX_LINES
@@ -51,21 +57,141 @@ class VersionField(BoundedIntegerField):
 
 
 class OrderForm(HiddenErrorsShown, forms.Form):
-    customer_name = _text("customer_name", "Customer name", required=True)
+    """An order's details. `customer` picks one of the company's customers: with the page's
+    script, the auto-complete (`customers:lookup`) sets `customer_id` and fills the details
+    below; without it, the typed text is looked up on saving (an exact reference, e-mail or
+    name: `customers.selectors.find_customer`) and fills the details left blank. The details
+    stay the order's own and editable. `save_customer` (for those who may add customers)
+    adds the typed details as a new customer, picked for this order."""
+
+    customer = forms.CharField(
+        label=_("Customer from your list"),
+        required=False,
+        max_length=200,
+        help_text=_("Type a name, reference or e-mail address to pick a customer."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("customers:lookup"),
+                "hx-trigger": "input changed delay:200ms, search",
+                "hx-target": "#customer-matches",
+                "hx-swap": "innerHTML",
+                "data-customer-search": "",
+                "role": "combobox",
+                "aria-controls": "customer-matches",
+                "aria-autocomplete": "list",
+            }
+        ),
+    )
+    customer_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    customer_name = _text("customer_name", "Customer name")
     customer_reference = _text("customer_reference", "Customer reference")
     customer_email = forms.EmailField(
         label="Customer e-mail", required=False, max_length=LIMITS["customer_email"]
     )
     shipping_address = _text("shipping_address", "Shipping address", textarea=True)
     notes = _text("notes", "Notes", textarea=True)
+    save_customer = forms.BooleanField(
+        required=False, label=_("Also add these details to the customer list")
+    )
+
+    def __init__(self, *args, company_id=None, may_add_customer: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company_id = company_id
+        self.picked = None  # the customer the order is for, once cleaned
+        if not may_add_customer:
+            del self.fields["save_customer"]
+        picked = self.initial.get("customer_id")
+        if picked and not self.is_bound and company_id is not None:
+            self._show_customer(picked)
+
+    def _show_customer(self, customer_id) -> None:
+        """Start with the customer `customer_id` picked (a blank form: its details too)."""
+        try:
+            found = Customer.objects.filter(pk=customer_id, company_id=self.company_id).first()
+        except ValidationError:  # not a UUID: nothing picked
+            found = None
+        if found is None:
+            self.initial.pop("customer_id", None)
+            return
+        self.initial["customer"] = found.name
+        if not self.initial.get("customer_name"):
+            self.initial.update(
+                customer_name=found.name,
+                customer_reference=found.reference,
+                customer_email=found.email,
+                shipping_address=found.shipping_address,
+            )
+
+    def clean(self):
+        data = super().clean()
+        if self.company_id is not None:
+            self._pick_customer(data)
+        if not data.get("customer_name") and "customer_name" not in self.errors:
+            self.add_error("customer_name", _("Customer name is required."))
+        if data.get("save_customer") and self.picked is not None:
+            self.add_error(
+                "save_customer",
+                _("This order is for a customer of your list already: untick the box."),
+            )
+        return data
+
+    def _pick_customer(self, data) -> None:
+        """Set `self.picked` and fill the blank details from it (see the class docstring)."""
+        if data.get("customer_id"):
+            self.picked = Customer.objects.filter(
+                pk=data["customer_id"], company_id=self.company_id
+            ).first()
+            if self.picked is None:
+                self.add_error("customer", _("No such customer."))
+        elif data.get("customer"):
+            self.picked, count = find_customer(self.company_id, data["customer"])
+            if self.picked is None:
+                self.add_error(
+                    "customer",
+                    _("Several customers match “%(text)s”: type the reference or e-mail.")
+                    % {"text": data["customer"]}
+                    if count > 1
+                    else _(
+                        "No active customer has the reference, e-mail or name “%(text)s”; "
+                        "leave it empty for an order without one."
+                    )
+                    % {"text": data["customer"]},
+                )
+        if self.picked is None:
+            return
+        data["customer_id"] = self.picked.pk
+        filled = {
+            "customer_name": self.picked.name,
+            "customer_reference": self.picked.reference,
+            "customer_email": self.picked.email,
+            "shipping_address": self.picked.shipping_address,
+        }
+        for name, value in filled.items():
+            if not data.get(name) and name not in self.errors:
+                data[name] = value
 
     def details(self) -> OrderDetails:
+        data = self.cleaned_data
         return OrderDetails(
             **{
-                name: self.cleaned_data[name]
+                name: data[name]
                 for name in self.fields
-                if name in OrderDetails.__dataclass_fields__
-            }
+                if name in OrderDetails.__dataclass_fields__ and name != "customer_id"
+            },
+            customer_id=str(data["customer_id"]) if data.get("customer_id") else "",
+        )
+
+    def new_customer(self) -> CustomerDetails | None:
+        """The customer to add with the order (the box ticked), from the order's details."""
+        data = self.cleaned_data
+        if not data.get("save_customer"):
+            return None
+        return CustomerDetails(
+            name=data["customer_name"],
+            reference=data["customer_reference"],
+            email=data["customer_email"],
+            shipping_address=data["shipping_address"],
         )
 
 
@@ -134,6 +260,13 @@ class PolicyForm(HiddenErrorsShown, forms.Form):
         label="A delivery may be reopened within (days)",
         help_text="0: a delivery cannot be reopened.",
     )
+    retention_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=36500,
+        label=_("Erase a customer's personal data this many days after their last order closed"),
+        help_text=_("Leave empty to keep it until it is erased on request (docs/privacy.md)."),
+    )
 
     def settings(self):
         from .events import PolicySettings
@@ -146,6 +279,7 @@ class PolicyForm(HiddenErrorsShown, forms.Form):
             two_manager_limit=data["two_manager_limit"],
             reasons_required=tuple(data["reasons_required"]),
             reopen_days=data["reopen_days"],
+            retention_days=data["retention_days"],
         )
 
     @classmethod
@@ -162,8 +296,22 @@ class PolicyForm(HiddenErrorsShown, forms.Form):
 SMALL = {"class": "form-control-sm"}  # crispy adds form-control after the widget's own classes
 
 
+SKU_SEARCH = {
+    "autocomplete": "off",
+    "hx-get": reverse_lazy("customers:sku_lookup"),
+    "hx-trigger": "input changed delay:200ms",
+    "hx-target": "#sku-matches",
+    "hx-swap": "innerHTML",
+    "data-sku-search": "",
+}
+
+
 class LineForm(forms.Form):
-    sku = _text("sku", "SKU", required=True, widget=forms.TextInput(attrs=SMALL))
+    """One line. The SKU field asks the auto-complete (`customers:sku_lookup`), which fills the
+    description and unit price with the script; without it, a known SKU's code fills a blank
+    description and price on saving (`BaseLineFormSet.clean`). Both stay editable."""
+
+    sku = _text("sku", "SKU", required=True, widget=forms.TextInput(attrs={**SMALL, **SKU_SEARCH}))
     description = _text("description", "Description", widget=forms.TextInput(attrs=SMALL))
     quantity = BoundedIntegerField(
         label="Quantity",
@@ -172,7 +320,10 @@ class LineForm(forms.Form):
         widget=forms.NumberInput(attrs={**SMALL, "step": "1"}),
     )
     unit_price = AmountField(
-        label="Unit price", max_value=MAX_UNIT_PRICE, widget=forms.NumberInput(attrs=SMALL)
+        label="Unit price",
+        max_value=MAX_UNIT_PRICE,
+        required=False,  # a known SKU's default price fills it (BaseLineFormSet.clean)
+        widget=forms.NumberInput(attrs=SMALL),
     )
 
     def line(self) -> Line:
@@ -184,10 +335,17 @@ class BaseLineFormSet(forms.BaseFormSet):
     # report") are for developers; the person gets what to do.
     default_error_messages = {"missing_management_form": HIDDEN_FIELD_ERROR}
 
+    def __init__(self, *args, company_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company_id = company_id
+
     def clean(self):
         """A management form that does not describe the posted rows (a negative count, rows
-        past TOTAL_FORMS) is an error, not silently dropped lines."""
+        past TOTAL_FORMS) is an error, not silently dropped lines. A line whose code is one
+        of the company's active SKUs gets its blank description and unit price from it; a
+        line still without a price is an error on it."""
         super().clean()
+        self._fill_from_skus()
         counts = self.management_form.cleaned_data
         total, initial = counts.get("TOTAL_FORMS", 0), counts.get("INITIAL_FORMS", 0)
         row = re.compile(rf"{re.escape(self.prefix)}-(\d+)-")
@@ -198,6 +356,26 @@ class BaseLineFormSet(forms.BaseFormSet):
                 "Reload the page and enter the lines again.",
                 code="management_form",
             )
+
+    def _fill_from_skus(self) -> None:
+        rows = [
+            f
+            for f in self.forms
+            if f.cleaned_data and not f.errors and not self._should_delete_form(f)
+        ]
+        known = {}
+        if self.company_id is not None:
+            known = active_skus_by_code(self.company_id, [f.cleaned_data["sku"] for f in rows])
+        for form in rows:
+            data = form.cleaned_data
+            sku = known.get(search_key(data["sku"]))
+            if sku is not None and not data.get("description"):
+                data["description"] = sku.description
+            if data.get("unit_price") is None:
+                if sku is not None and sku.unit_price is not None:
+                    data["unit_price"] = sku.unit_price
+                else:
+                    form.add_error("unit_price", _("Enter a unit price."))
 
     def kept_forms(self) -> list[LineForm]:
         """Filled-in rows not marked for removal (blank extra rows are ignored)."""
@@ -454,3 +632,14 @@ class AsOfForm(HiddenErrorsShown, forms.Form):
         if data.get("as_of") and data.get("version"):
             self.add_error("as_of", "Pick a moment or an event, not both.")
         return data
+
+
+class ErasureForm(forms.Form):
+    """The Manager's erasure of a customer's personal data (orders/erasure.py): a reason."""
+
+    reason = forms.CharField(
+        label=_("Why (recorded in the log for auditors)"),
+        help_text=_("E.g. the request's reference. Do not write the person's name or contact."),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

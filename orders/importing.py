@@ -14,6 +14,13 @@ and becomes a `Reject` (reference, row, reason). The events are recorded by the 
 a re-run skip what is already there. Rows are numbered as a spreadsheet shows them: the header
 is row 1.
 
+Customers and SKUs (issue #30): each order is for one of the company's customers, matched by
+`customer_reference`, else `customer_email`, else the case-folded exact `customer_name` (the
+oldest such customer when several match), or else created from the order's details; each line's
+`sku` is matched by code in any case, or else created as a SKU with the line's description and
+price. Both happen in the order's own transaction, by the same commands as the pages: an order
+refused is imported with no customer or SKU either, and a dry run counts what it would create.
+
 Times are ISO 8601 (`datetime.fromisoformat`: `2024-03-01T09:30:00+01:00`, `...Z`, a space
 instead of `T`, a date alone meaning midnight); a time without an offset is read in the given
 zone (a wall time that a DST change skips or repeats is taken with `fold=0`). A time is refused
@@ -42,7 +49,17 @@ from django.utils import timezone
 from common.csv_export import csv_lines
 from common.exceptions import DomainError
 from common.form_fields import validate_date_in_range
-from common.typed_input import InputError, parse_amount, parse_whole_number, text_problem
+from common.typed_input import (
+    InputError,
+    parse_amount,
+    parse_whole_number,
+    search_key,
+    text_problem,
+)
+from customers.commands import create_customer, create_sku
+from customers.exceptions import RecordValidationError
+from customers.models import Customer, Sku
+from customers.validation import CustomerDetails, SkuDetails, clean_sku
 from events import store
 from events.exceptions import OccurredAtOutOfRange
 from events.models import Event
@@ -50,7 +67,8 @@ from events.models import Event
 from . import commands
 from .events import Line, OrderDetails
 from .exceptions import OrderAlreadyPlaced, OrderValidationError, TransitionNotAllowed
-from .models import OrderState
+from .models import Order, OrderState
+from .validation import clean_order
 
 ORDER_COLUMNS = (
     "reference",
@@ -109,6 +127,9 @@ class ImportResult:
     rejected: list[Reject] = dataclasses.field(default_factory=list)
     events: int = 0  # written (or, in a dry run, that would be)
     seconds: float = 0.0
+    # Created (or, in a dry run, that would be): customers by their match key, SKU codes.
+    new_customers: set[str] = dataclasses.field(default_factory=set)
+    new_skus: set[str] = dataclasses.field(default_factory=set)
 
     @property
     def events_per_second(self) -> float:
@@ -143,7 +164,7 @@ class ImportOperator:
         return self.username
 
     def has_perm(self, permission: str, obj=None) -> bool:
-        return permission.startswith("orders.")
+        return permission.startswith(("orders.", "customers."))
 
 
 @dataclasses.dataclass
@@ -208,7 +229,7 @@ def import_orders(
     for times, order in planned:
         try:
             result.events += _import_one(
-                order, times, actor, orders_path.name, dry_run, lines_path.name
+                order, times, actor, orders_path.name, dry_run, lines_path.name, result
             )
             result.imported += 1
         except _AlreadyImported:  # by another run since this one read what was there
@@ -393,7 +414,67 @@ def _where(key: str, order: _Order, step_column: str, fields: dict[str, str], li
     return fields.get(key, step_column)
 
 
-def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_name: str) -> int:
+def _customer_for(details: OrderDetails, actor, at, created: set[str]) -> OrderDetails:
+    """`details` with the customer they name (see the module docstring), created if none
+    matches; `created` gets the new customer's match key."""
+    company_id = actor.company_id
+    every = Customer.objects.filter(company_id=company_id).order_by("created_at", "id")
+    for column, value in (
+        ("reference_key", details.customer_reference),
+        ("email_key", details.customer_email),
+        ("name_key", details.customer_name),
+    ):
+        if value and (found := every.filter(**{column: search_key(value)}).first()):
+            return dataclasses.replace(details, customer_id=str(found.pk))
+    made = create_customer(
+        actor=actor,
+        details=CustomerDetails(
+            name=details.customer_name,
+            reference=details.customer_reference,
+            email=details.customer_email,
+            shipping_address=details.shipping_address,
+        ),
+        at=at,
+    )
+    created.add(made.reference_key or made.email_key or made.name_key)
+    return dataclasses.replace(details, customer_id=str(made.pk))
+
+
+def _create_skus(lines: list[Line], actor, at, created: set[str]) -> None:
+    """Create a SKU for each line code the company does not have (any case, active or not),
+    unless the line's code or price is none a SKU may have (a code with spaces): that line
+    keeps its own text, as before SKUs existed."""
+    known = set(Sku.objects.filter(company_id=actor.company_id).values_list("code_key", flat=True))
+    for line in lines:
+        key = search_key(line.sku)
+        if key in known:
+            continue
+        details = SkuDetails(
+            code=line.sku, description=line.description, unit_price=line.unit_price
+        )
+        try:
+            clean_sku(details)  # checked first: a refusal inside the command would end the
+        except RecordValidationError:  # writer transaction; a line's free text stays as is
+            continue
+        create_sku(actor=actor, details=details, at=at)
+        known.add(key)
+        created.add(key)
+
+
+# A customer's or SKU's field -> the orders file's column (or the lines file's) it came from.
+RECORD_COLUMNS = {
+    "name": "customer_name",
+    "reference": "customer_reference",
+    "email": "customer_email",
+    "code": "sku",
+    "description": "description",
+    "unit_price": "unit_price",
+}
+
+
+def _import_one(
+    order: _Order, times, actor, source: str, dry_run: bool, lines_name: str, result=None
+) -> int:
     """Run the order through the commands in one transaction; the number of events."""
     values = order.values
     details = OrderDetails(
@@ -402,8 +483,17 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_n
     lines = _lines(order)
     where = {"file": source, "row": order.row, "reference": order.reference}
     column, fields, written, state = "placed_at", {}, 0, OrderState.DRAFT.value
+    new_customers, new_skus = set(), set()
     try:
         with store.metadata_added(imported_from=where), store.write_transaction():
+            if not Order.objects.filter(
+                pk=commands.order_id_for(actor.company_id, f"import:{order.reference}"),
+                company_id=actor.company_id,
+            ).exists():  # (else `place_order` says it is there: no customer made for it)
+                # The order's own checks first: their messages name the order's columns.
+                details, cleaned = clean_order(details, lines)
+                details = _customer_for(details, actor, times["placed_at"], new_customers)
+                _create_skus(cleaned, actor, times["placed_at"], new_skus)
             # The reference is the create token: one order per reference and company, checked
             # by `place_order` under the writers' lock, so a concurrent run cannot place it too.
             placed = commands.place_order(
@@ -431,6 +521,14 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_n
                 raise _DryRun
     except _DryRun:
         pass
+    except RecordValidationError as error:  # the customer or a SKU the order would create
+        raise _Refused(
+            "; ".join(
+                f"{RECORD_COLUMNS.get(key, key)}: {m}"
+                for key, messages in error.errors.items()
+                for m in messages
+            )
+        ) from None
     except OrderAlreadyPlaced:
         raise _AlreadyImported from None
     except TransitionNotAllowed:
@@ -449,4 +547,7 @@ def _import_one(order: _Order, times, actor, source: str, dry_run: bool, lines_n
         ) from None
     except DomainError as error:  # (times are checked before, in _times)
         raise _Refused(f"{column}: {error}") from None
+    if result is not None:
+        result.new_customers |= new_customers
+        result.new_skus |= new_skus
     return written

@@ -125,6 +125,7 @@ class Order(FSMModelMixin, UUIDModel):
             ("reopen_order", "Can reopen a delivery marked by mistake"),
             ("manage_controls", "Can change the company's controls"),
             ("view_ops_desk", "Can see the system's health on the ops page"),
+            ("erase_personal_data", "Can erase a customer's personal data"),
         ]
 
     def __str__(self) -> str:

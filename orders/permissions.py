@@ -25,11 +25,22 @@ STAFF = [
     "cancel_order",
     "approve_small_order",  # only up to the company's Staff limit, if it sets one
     "amend_order",
+    # customers.*: Staff take orders, so they look up, add and correct customers (issue #30)
+    "view_customer",
+    "add_customer",
+    "change_customer",
+    "view_sku",
 ]
 MANAGER = [
     *STAFF,
+    # the price list (SKUs, default prices) and deactivating records are a Manager's
+    "add_sku",
+    "change_sku",
+    "deactivate_customer",
+    "deactivate_sku",
     "reopen_order",
     "manage_controls",
+    "erase_personal_data",  # orders/erasure.py (granted by orders/0007)
     "approve_order",
     "reject_order",
     "resume_order",
@@ -38,11 +49,11 @@ MANAGER = [
     "manage_team",  # accounts.manage_team: the /team/ page (granted by accounts/0005)
 ]
 # The apps whose permissions the table names (by codename): the audit page's is `audit`'s.
-GRANTED_APPS = ("orders", "accounts", "audit")
+GRANTED_APPS = ("orders", "accounts", "audit", "customers")
 ROLE_PERMISSIONS = {
     Role.STAFF: STAFF,
     Role.MANAGER: MANAGER,
-    Role.AUDITOR: ["view_order", "view_audit_log"],
+    Role.AUDITOR: ["view_order", "view_audit_log", "view_customer", "view_sku"],
     Role.OPS: ["view_order", "view_audit_log", "view_ops_desk"],
 }
 

@@ -361,6 +361,7 @@ SETTING_WORDS = {
     "two_manager_limit": "Two Managers above",
     "reasons_required": "Reasons required for",
     "reopen_days": "Reopen window (days)",
+    "retention_days": "Personal data kept after the last order closed (days)",
 }
 
 

@@ -5,13 +5,18 @@ The order's own fields (state, version, held-from, line count, number) evolve by
 rules in `orders.aggregate.evolve`; each projector adds only what its read model shows besides.
 
 Every projector is a pure function of the events it is given, in log order, plus the rows it
-already has: no clock, no lookups elsewhere. That is what makes rebuilds byte-identical.
+already has: no clock, no lookups elsewhere. That is what makes rebuilds byte-identical. One
+exception, by design: an `ErasureRecorded` makes the summary read its orders' latest details
+again from the log, now that their keys are destroyed; a rebuild reads them the same way.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from common.money import to_cents
 from common.typed_input import search_key
+from events.models import Event
 from events.store import RecordedEvent
 from projections.models import OrderSummary
 from projections.registry import Projection, register
@@ -51,6 +56,9 @@ ORDER_EVENTS = frozenset(
         "OrderReopened",
     }
 )
+ERASURE = "ErasureRecorded"  # events.erasure: personal data erased (keys destroyed)
+DETAILS_EVENTS = ("OrderPlaced", "OrderChanged", "OrderAmended")
+PERSONAL_COLUMNS = ("customer_name", "customer_email", "shipping_address", "notes")
 # Events that move an order between states (OrderAmended also replaces its lines).
 STATE_EVENTS = ORDER_EVENTS - {"OrderChanged", "NoteAdded", "OrderApprovalRecorded"}
 
@@ -93,15 +101,22 @@ class OrderSummaryProjection(Projection):
     """`OrderSummary`: everything the list page shows, filters and sorts by, plus the header."""
 
     name = "order_summary"
+    # Still stream-local with erasures: an erasure's rows read what the order's own events
+    # read after it, whichever of the two streams a rebuild replays first.
     stream_local = True
-    handles = ORDER_EVENTS
+    handles = ORDER_EVENTS | {ERASURE}
     models = (OrderSummary,)
     stream_rows = (OrderSummary,)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
-        rows = rows_for(OrderSummary, using).load_ids(e.stream_id for e in events)
+        rows = rows_for(OrderSummary, using).load_ids(
+            e.stream_id for e in events if e.event_type != ERASURE
+        )
         for event in events:
+            if event.event_type == ERASURE:
+                _erase_personal_columns(rows, event)
+                continue
             actor = event.actor_username
             if event.event_type == "OrderPlaced":
                 data = event.data
@@ -149,6 +164,28 @@ class OrderSummaryProjection(Projection):
         rows.save()
 
 
+def _erase_personal_columns(rows, event: RecordedEvent) -> None:
+    """The erased orders' personal columns, read again from each one's latest details before
+    the erasure: their keys are gone, so they open as erased (events.sealing)."""
+    ids = [uuid.UUID(stream) for stream in event.data.streams]
+    rows.load_ids(ids)
+    latest = {}
+    found = Event.objects.filter(
+        company_id=event.company_id,
+        stream_id__in=ids,
+        event_type__in=DETAILS_EVENTS,
+        position__lt=event.position,
+    ).order_by("position")
+    for stored in found.only("stream_id", "company_id", "event_type", "schema_version", "payload"):
+        latest[stored.stream_id] = stored
+    for stream_id, stored in latest.items():
+        if stream_id in rows.rows:
+            details = _details(stored.decoded())
+            row = rows.touch(stream_id)
+            row.update({name: details[name] for name in PERSONAL_COLUMNS})
+            row["search_text"] = search_text(row)  # it held the erased name and e-mail too
+
+
 def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
     details = data.details
     return {
@@ -157,6 +194,7 @@ def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:
         "customer_email": details.customer_email,
         "shipping_address": details.shipping_address,
         "notes": details.notes,
+        "customer_id": uuid.UUID(details.customer_id) if details.customer_id else None,
         "lines": lines_json(data.lines),
         "total_cents": to_cents(lines_total(data.lines)),
     }

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from events.models import Event
-from events.registry import deserialize
 from projections.models import OrderSummary
 
 from .events import (
@@ -27,6 +26,7 @@ LIST_COLUMNS = (
     "version",
     "state",
     "customer_name",
+    "customer_id",
     "line_count",
     "total_cents",
     "currency",
@@ -75,8 +75,10 @@ def recent_identical_order(
         metadata__actor_id=str(user.pk),
         recorded_at__gte=timezone.now() - within,
     ).order_by("-position")
-    for event in placed.only("stream_id", "schema_version", "payload")[:20]:
-        data = deserialize("OrderPlaced", event.schema_version, event.payload)
+    for event in placed.only("stream_id", "event_type", "schema_version", "payload", "company_id")[
+        :20
+    ]:
+        data = event.decoded()
         if data.details == details and tuple(data.lines) == lines:
             return OrderSummary.objects.filter(pk=event.stream_id).first()
     return None

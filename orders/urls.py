@@ -14,4 +14,6 @@ urlpatterns = [
     path("<uuid:order_id>/transitions/<str:name>/", views.order_transition, name="transition"),
     path("<uuid:order_id>/notes/", views.order_add_note, name="add_note"),
     path("<uuid:order_id>/history/", views.order_history, name="history"),
+    path("<uuid:order_id>/erase/", views.order_erase, name="erase"),
+    path("customers/<uuid:customer_id>/erase/", views.customer_erase, name="erase_customer"),
 ]

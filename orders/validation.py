@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from common.typed_input import InputError, clean_text, parse_amount, parse_whole_number
 
@@ -92,12 +94,19 @@ def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
         label="Shipping address",
     )
     notes = check_text(errors, "notes", details.notes, required=False, label="Notes")
+    customer_id = details.customer_id or ""
+    if customer_id:
+        try:
+            customer_id = str(uuid.UUID(str(customer_id)))
+        except ValueError:
+            errors.setdefault("customer", []).append(_("No such customer."))
     return OrderDetails(
         customer_name=name,
         customer_reference=reference,
         customer_email=email,
         shipping_address=address,
         notes=notes,
+        customer_id=customer_id,
     )
 
 
@@ -236,6 +245,8 @@ def clean_policy(settings):
         errors.setdefault("reasons_required", []).append("Unknown action.")
     if not 0 <= settings.reopen_days <= MAX_POLICY_DAYS:
         errors.setdefault("reopen_days", []).append(f"Enter 0 to {MAX_POLICY_DAYS} days.")
+    if settings.retention_days is not None and not 1 <= settings.retention_days <= 36500:
+        errors.setdefault("retention_days", []).append("Enter 1 to 36500 days, or nothing.")
     if errors:
         raise OrderValidationError(errors)
     reasons = tuple(action for action in REASON_ACTIONS if action in settings.reasons_required)

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
@@ -20,7 +21,7 @@ from common.form_errors import apply_errors
 from common.pages import render_page, wants_partial
 from outbox import selectors as outbox_selectors
 
-from . import commands, exports, history, permissions, policy, selectors, why_not, wording
+from . import commands, erasure, exports, history, permissions, policy, selectors, why_not, wording
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -35,6 +36,7 @@ from .forms import (
     AsOfForm,
     BulkActionForm,
     EditOrderForm,
+    ErasureForm,
     LineFormSet,
     NewOrderForm,
     NoteForm,
@@ -155,15 +157,14 @@ def _bulk_confirmation(request, form):
 @require_http_methods(["GET", "POST"])
 @permission_required("orders.place_order", raise_exception=True)
 def order_create(request):
-    form = NewOrderForm(request.POST or None)
-    formset = LineFormSet(request.POST or None, prefix="lines")
+    form, formset = _order_forms(request, NewOrderForm, data=request.POST or None)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         if _identical_order_to_confirm(request.user, form, formset):
             return _form_page(request, form, formset, status=409)
         try:
             order = commands.place_order(
                 actor=request.user, details=form.details(), lines=formset.lines(),
-                order_id=form.cleaned_data["order_id"],
+                order_id=form.cleaned_data["order_id"], new_customer=form.new_customer(),
             )  # fmt: skip
         except OrderAlreadyPlaced as repeat:  # the same form sent again: show what it made
             _refused_place(request, form, repeat)
@@ -193,7 +194,7 @@ def order_edit(request, order_id):
         try:
             commands.change_order(
                 order_id, actor=request.user, details=form.details(), lines=formset.lines(),
-                expected_version=form.cleaned_data["version"],
+                expected_version=form.cleaned_data["version"], new_customer=form.new_customer(),
             )  # fmt: skip
         except OrderValidationError as error:
             refused(error, command="change", order=order_id, user=request.user)
@@ -245,10 +246,26 @@ def order_amend(request, order_id):
 def _amend_forms(request, summary):
     """The amend form and its lines: as posted, or the order's current contents."""
     if request.method == "POST":
-        return AmendOrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
-    initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
-    lines = LineFormSet(initial=initial_lines(summary.lines), prefix="lines")
-    return AmendOrderForm(initial=initial), lines
+        return _order_forms(request, AmendOrderForm, data=request.POST, new_customers=False)
+    return _order_forms(request, AmendOrderForm, summary=summary, new_customers=False)
+
+
+def _order_forms(request, form_class, *, data=None, summary=None, new_customers=True):
+    """The order form of `form_class` and its lines, for the user's company: as posted
+    (`data`), or showing `summary` (an order's current contents), or blank. `new_customers`:
+    offer to add the details as a new customer (to those who may)."""
+    user = request.user
+    may_add = new_customers and user.has_perm("customers.add_customer")
+    kwargs = {"company_id": user.company_id}
+    if summary is not None:
+        fields = [name for name in form_class.base_fields if hasattr(summary, name)]
+        initial = {name: getattr(summary, name) for name in fields}
+        lines = LineFormSet(initial=initial_lines(summary.lines), prefix="lines", **kwargs)
+        return form_class(initial=initial, may_add_customer=may_add, **kwargs), lines
+    lines = LineFormSet(data, prefix="lines", **kwargs)
+    # "New order" on a customer's page: that customer, picked.
+    initial = {"customer_id": request.GET["customer"]} if "customer" in request.GET else {}
+    return form_class(data, initial=initial, may_add_customer=may_add, **kwargs), lines
 
 
 def _not_amendable(summary) -> TransitionNotAllowed:
@@ -318,12 +335,8 @@ def _form_page(request, form, formset, summary=None, status=None):
 
 def _edit_forms(request, summary):
     if request.method == "POST":
-        return EditOrderForm(request.POST), LineFormSet(request.POST, prefix="lines")
-    initial = {name: getattr(summary, name) for name in EditOrderForm.base_fields}
-    return (
-        EditOrderForm(initial=initial),
-        LineFormSet(initial=initial_lines(summary.lines), prefix="lines"),
-    )
+        return _order_forms(request, EditOrderForm, data=request.POST)
+    return _order_forms(request, EditOrderForm, summary=summary)
 
 
 def _error_page(request, error, summary=None):
@@ -366,6 +379,7 @@ def detail_context(
         "can_amend": order.state == OrderState.APPROVED
         and request.user.has_perm("orders.amend_order"),
         "note_form": rejected.get("add_note") or NoteForm(initial={"version": order.version}),
+        "erasure_form": ErasureForm() if request.user.has_perm(erasure.PERMISSION) else None,
     }
 
 
@@ -505,6 +519,57 @@ def _outcome(form, run, *, command: str, order_id, user) -> tuple[int, str, obje
 
 
 # --- history --------------------------------------------------------------------------------
+
+
+@post_only
+@permission_required(erasure.PERMISSION, raise_exception=True)
+def order_erase(request, order_id):
+    """Erase the personal data of this order's customer (every order with its e-mail address,
+    or this order alone without one); then show the erasure's certificate."""
+    form = ErasureForm(request.POST)
+    if form.is_valid():
+        try:
+            done = erasure.erase_customer(
+                company_id=request.user.company_id,
+                order_id=order_id,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            return _error_page(request, error)
+        messages.success(
+            request,
+            ngettext(
+                "The customer's personal data was erased from %(count)d order.",
+                "The customer's personal data was erased from %(count)d orders.",
+                len(done.orders),
+            )
+            % {"count": len(done.orders)},
+        )
+        return redirect("audit:erasure", event_id=done.event.id)
+    context = detail_context(request, order_id) | {"erasure_form": form}
+    return render(request, "orders/detail.html", context, status=400)
+
+
+@post_only
+@permission_required(erasure.PERMISSION, raise_exception=True)
+def customer_erase(request, customer_id):
+    """Erase a customer record's personal data and that of every order of theirs (the Manager
+    action on the customer's page); then show the erasure's certificate."""
+    form = ErasureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Say why the data is erased."))
+        return redirect("customers:detail", customer_id=customer_id)
+    try:
+        done = erasure.erase_customer(
+            company_id=request.user.company_id,
+            customer_id=str(customer_id),
+            reason=form.cleaned_data["reason"],
+            actor=request.user,
+        )
+    except DomainError as error:
+        return _error_page(request, error)
+    return redirect("audit:erasure", event_id=done.event.id)
 
 
 @require_GET

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.db import connections, transaction
 
-from events import replay, store
+from events import keystore, replay, store
 from events.sqlrows import table
 from events.store import RecordedEvent
 
@@ -159,7 +159,8 @@ def build_aside(
         for index, (group, batches) in enumerate(passes):
             read = 0
             for batch in batches:
-                with transaction.atomic(using=SCRATCH_ALIAS):
+                # Keys read once per batch (a stream's events come together in one).
+                with transaction.atomic(using=SCRATCH_ALIAS), keystore.keys_cached():
                     for projection in group:
                         projection.apply(batch, SCRATCH_ALIAS)
                 read += len(batch)

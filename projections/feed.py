@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from events import registry
+from events import keystore, registry
 from events.models import Event
 
 from .models import EventNumber
@@ -31,7 +31,8 @@ def company_events(company_id: uuid.UUID, *, after: int = 0, limit: int = 100) -
     if not numbers:
         return []
     rows = {e.position: e for e in Event.objects.filter(position__in=[p for p, _ in numbers])}
-    return [event_document(rows[position], number) for position, number in numbers]
+    with keystore.keys_cached():  # an order's events share its key: read it once
+        return [event_document(rows[position], number) for position, number in numbers]
 
 
 def head_number(company_id: uuid.UUID) -> int:
@@ -60,5 +61,5 @@ def event_document(event: Event, number: int) -> dict:
         "version": event.version,
         "occurred_at": event.occurred_at.isoformat(),
         "actor": event.metadata.get("actor_username") or "system",
-        "data": event.payload,
+        "data": event.opened_payload(),
     }

@@ -76,6 +76,9 @@ class OrderSummary(UUIDModel):
     # description), case-folded NFC (`common.typed_input.search_key`): SQLite's LIKE folds
     # only ASCII, and canonically equal text must match (issue #24 §17-18).
     search_text = models.TextField(blank=True, default="")
+    # The company's customer the order was picked for (`customers.Customer`; None: free text,
+    # and every order placed before customers existed). The customer page lists by it.
+    customer_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -88,6 +91,7 @@ class OrderSummary(UUIDModel):
             models.Index(fields=["company", "-last_changed_at"], name="summary_co_changed"),
             models.Index(fields=["company", "customer_name"], name="summary_co_customer"),
             models.Index(fields=["company", "state", "state_since"], name="summary_co_stuck"),
+            models.Index(fields=["company", "customer_id", "state"], name="summary_co_cust"),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,8 @@ EXPECTED = {
     "note POST":        (303, 303,    403,    403),
     "history":          (200, 200,    200,    200),
     "audit":            (403, 200,    200,    200),
+    "erase POST":       (403, 302,    403,    403),
+    "erasures":         (403, 200,    200,    200),
 }  # fmt: skip
 
 NEW_ORDER = {
@@ -52,6 +54,10 @@ REQUESTS = {
     ),
     "history": lambda client, order: client.get(f"/orders/{order.id}/history/"),
     "audit": lambda client, order: client.get("/audit/"),
+    "erase POST": lambda client, order: client.post(
+        f"/orders/{order.id}/erase/", {"reason": "Art. 17 request"}
+    ),
+    "erasures": lambda client, order: client.get("/audit/erasures/"),
 }
 
 CASES = [
@@ -63,7 +69,7 @@ CASES = [
 
 def test_the_table_covers_every_page_and_action_for_every_role():
     assert set(EXPECTED) == set(REQUESTS)
-    assert len(CASES) == len(EXPECTED) * len(ROLES) == 40
+    assert len(CASES) == len(EXPECTED) * len(ROLES) == 48
 
 
 @pytest.mark.parametrize(("action", "role", "status"), CASES)

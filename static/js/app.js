@@ -40,6 +40,52 @@
     }
   });
 
+  // Order form: the customer and SKU auto-complete (issue #30). htmx fills #customer-matches
+  // and #sku-matches with buttons; a pick fills the fields, which stay editable. Without
+  // JavaScript the server looks the typed customer and SKU codes up on saving.
+  var skuInput = null;  // the line whose SKU field asked last
+  function setValue(id, value) {
+    var field = typeof id === "string" ? document.getElementById(id) : id;
+    if (field) { field.value = value; field.dispatchEvent(new Event("input", {bubbles: true})); }
+  }
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("[data-sku-search]")) { skuInput = event.target; }
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("[data-customer-search]")) {
+      var id = document.getElementById("id_customer_id");
+      if (id) { id.value = ""; }  // typing again un-picks the customer
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var customer = event.target.closest("[data-customer-pick]");
+    if (customer) {
+      event.preventDefault();
+      document.getElementById("id_customer_id").value = customer.getAttribute("data-id");
+      document.getElementById("id_customer").value = customer.getAttribute("data-name");
+      setValue("id_customer_name", customer.getAttribute("data-name"));
+      setValue("id_customer_reference", customer.getAttribute("data-reference"));
+      setValue("id_customer_email", customer.getAttribute("data-email"));
+      setValue("id_shipping_address", customer.getAttribute("data-shipping"));
+      document.getElementById("customer-matches").innerHTML = "";
+      return;
+    }
+    var sku = event.target.closest("[data-sku-pick]");
+    if (sku && skuInput) {
+      event.preventDefault();
+      var row = skuInput.closest(".line-row");
+      skuInput.value = sku.getAttribute("data-code");
+      setValue(row.querySelector("input[name$='-description']"), sku.getAttribute("data-description"));
+      if (sku.getAttribute("data-price")) {
+        setValue(row.querySelector("input[name$='-unit_price']"), sku.getAttribute("data-price"));
+      }
+      var quantity = row.querySelector("input[name$='-quantity']");
+      if (quantity && !quantity.value) { setValue(quantity, "1"); }
+      document.getElementById("sku-matches").innerHTML = "";
+      if (quantity) { quantity.focus(); }
+    }
+  });
+
   // Live total on the order form (the server computes the real total; this is a preview).
   function recompute() {
     var out = document.getElementById("order-total-preview");

@@ -280,4 +280,6 @@ def test_a_missing_built_in_role_comes_back_with_its_permissions_after_migrate(d
     assert set(group(Role.AUDITOR).permissions.values_list("codename", flat=True)) == {
         "view_order",
         "view_audit_log",
+        "view_customer",
+        "view_sku",
     }

@@ -38,8 +38,8 @@ def methods(view_class) -> list[str]:
     return [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
 
 
-def fill(route: str, order_id, endpoint_id=None) -> str:
-    values = {"order_id": str(order_id), "name": "submit", "endpoint_id": str(endpoint_id)}
+def fill(route: str, ids: dict) -> str:
+    values = {"name": "submit", **{name: str(value) for name, value in ids.items()}}
     return PARAMETER.sub(lambda m: values[m["name"]], route)
 
 
@@ -62,15 +62,28 @@ def test_every_api_route_is_walked():
         "endpoint",
         "replay",
         "deliveries",
+        "customers",
+        "customer",
+        "skus",
+        "sku",
     }
 
 
-def objects_of(company):
-    """An order and a webhook endpoint of `company`, as their users make them."""
-    order = factories.place(factories.user(Role.STAFF, company))
+def objects_of(company) -> dict:
+    """An order, a webhook endpoint, a customer and a SKU of `company`, as their users make
+    them: {route parameter: id}."""
+    from tests.customers.factories import customer, sku
+
+    staff = factories.user(Role.STAFF, company)
+    order = factories.place(staff)
     manager = factories.user(Role.MANAGER, company)
     endpoint = webhook_commands.create_endpoint(actor=manager, url="http://127.0.0.1:9/hook")
-    return order.id, endpoint.endpoint.pk
+    return {
+        "order_id": order.id,
+        "endpoint_id": endpoint.endpoint.pk,
+        "customer_id": customer(staff).pk,
+        "sku_id": sku(manager).pk,
+    }
 
 
 def names_an_object(route: str) -> bool:
@@ -79,17 +92,17 @@ def names_an_object(route: str) -> bool:
 
 @pytest.mark.parametrize(("name", "route", "view_class"), ROUTES, ids=[r[0] for r in ROUTES])
 def test_another_companys_order_is_404_on_every_method(name, route, view_class, acme, globex):
-    order_id, endpoint_id = objects_of(globex)
+    ids = objects_of(globex)
     manager = ApiClient(api_key(acme, Role.MANAGER))
     before = Event.objects.count()
     if not names_an_object(route):
         response = manager.get(route)
         assert response.status_code == 200
-        assert str(order_id) not in response.content.decode()
-        assert str(endpoint_id) not in response.content.decode()
+        for value in ids.values():
+            assert str(value) not in response.content.decode()
         return
     for method in methods(view_class):
-        response = send(manager, method, fill(route, order_id, endpoint_id))
+        response = send(manager, method, fill(route, ids))
         assert response.status_code == 404, (method, route, response.content)
         assert response["Content-Type"] == "application/problem+json"
     assert Event.objects.count() == before
@@ -97,13 +110,13 @@ def test_another_companys_order_is_404_on_every_method(name, route, view_class, 
 
 @pytest.mark.parametrize(("name", "route", "view_class"), ROUTES, ids=[r[0] for r in ROUTES])
 def test_a_key_without_the_permission_is_403_and_changes_nothing(name, route, view_class, acme):
-    order_id, endpoint_id = objects_of(acme)
+    ids = objects_of(acme)
     auditor = ApiClient(api_key(acme, Role.AUDITOR))  # may read, may not write
     nobody_secret = api_key(acme, Role.STAFF, "stripped")
     ApiKey.objects.get(name="stripped").user.groups.clear()  # may do nothing at all
     nobody = ApiClient(nobody_secret)
     before = Event.objects.count()
-    url = fill(route, order_id, endpoint_id)
+    url = fill(route, ids)
     managers_only = url.startswith("/api/v1/webhooks")
     for method in methods(view_class):
         response = send(nobody, method, url)

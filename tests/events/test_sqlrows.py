@@ -26,6 +26,7 @@ def _summary_values(company, **overrides):
         "version": 3,
         "customer_name": "Ünïcode “quoted” Co",
         "customer_reference": "",
+        "customer_id": None,
         "customer_email": "a@b.example",
         "shipping_address": "1\n2",
         "notes": "",

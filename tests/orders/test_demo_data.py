@@ -98,3 +98,18 @@ def test_on_the_demo_data_a_20000_eur_order_needs_both_acme_managers(seeded):
     assert order.state == "submitted"
     order = commands.approve(order.id, actor=manager2, expected_version=order.version)
     assert order.state == "approved"
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_each_company_customers_and_skus_its_orders_use(seeded):
+    from customers.models import Customer, Sku
+    from projections.models import OrderSummary
+
+    for company in seeded:
+        customers = set(Customer.objects.filter(company=company).values_list("id", flat=True))
+        assert len(customers) >= 5
+        assert Sku.objects.filter(company=company).count() >= 5
+        picked = set(
+            OrderSummary.objects.filter(company=company).values_list("customer_id", flat=True)
+        )
+        assert picked and picked <= customers

@@ -178,7 +178,7 @@ def test_prices_and_text_are_normalised_before_they_are_recorded(staff):
         lines=[_line(sku=" BOLT-M8 ", unit_price=Decimal("5"))],
     )
 
-    payload = Event.objects.get(stream_id=order.id).payload
+    payload = Event.objects.get(stream_id=order.id).opened_payload()
     assert payload["details"]["customer_name"] == "Initech"
     assert payload["lines"][0]["sku"] == "BOLT-M8"
     assert payload["lines"][0]["unit_price"] == "5.00"

@@ -314,7 +314,7 @@ def test_adding_a_note_records_a_note_added_event_and_redirects(client, staff):
     assert response.status_code == 303
     assert response["Location"] == f"/orders/{order.id}/"
     event = Event.objects.get(stream_id=order.id, version=order.version + 1)
-    assert (event.event_type, event.payload) == ("NoteAdded", {"text": "Call first"})
+    assert (event.event_type, event.opened_payload()) == ("NoteAdded", {"text": "Call first"})
 
 
 def test_a_note_added_with_htmx_appears_in_the_out_of_band_timeline(client, acme, manager):

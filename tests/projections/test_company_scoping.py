@@ -28,7 +28,14 @@ PER_ORDER = (Order, OrderSummary, DashboardOrder)
 
 @pytest.fixture
 def orders(acme, globex):
-    """Each company's orders, placed in alternation so that their events interleave."""
+    """Each company's orders, placed in alternation so that their events interleave (with a
+    customer and a SKU each, so that every read-model table has the company's rows)."""
+    from accounts.models import Role
+    from tests.customers.factories import customer, sku
+
+    for company in (acme, globex):
+        customer(factories.user(Role.STAFF, company), "Hooli")
+        sku(factories.user(Role.MANAGER, company), "BOLT-1")
     made = {acme: [], globex: []}
     for (a_state, a_lines), (g_state, g_lines) in zip(ACME_ORDERS, GLOBEX_ORDERS, strict=True):
         made[acme].append(factories.order_in_state(a_state, acme, line_count=a_lines))

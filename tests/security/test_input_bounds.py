@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.test import Client
+from django.test.utils import ContextList
 from django_filters import FilterSet
 
 from tests import factories
@@ -66,7 +67,12 @@ def forms_in(value, depth: int = 0):
 def bounded_inputs(response) -> dict[str, str]:
     """{input name: kind} of every date/number field of every form the page was rendered with."""
     found = {}
-    for context in response.context or []:
+    contexts = response.context
+    if contexts is None:
+        contexts = []
+    elif not isinstance(contexts, ContextList):  # one template rendered: its Context alone
+        contexts = [contexts]
+    for context in contexts:
         for value in context.flatten().values():
             for form in forms_in(value):
                 for name, field in form.fields.items():

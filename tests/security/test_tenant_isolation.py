@@ -20,6 +20,7 @@ from accounts import commands as access
 from accounts.models import Company, User
 from events.models import Event
 from orders import commands
+from tests import factories
 
 from .conftest import ACME_CUSTOMER, ACTION_DATA, GLOBEX_CUSTOMER, body_of, order_post_data
 
@@ -61,6 +62,8 @@ def candidates(converter: str | None, name: str, tenants) -> list[str]:
         return [
             str(pk) for pk in User.objects.filter(company_id=globex).values_list("pk", flat=True)
         ]
+    if converter == "uuid" and name in ("customer_id", "sku_id"):  # Globex's own records
+        return globex_records(tenants)[name]
     if converter == "uuid":
         return [str(order.id) for order in tenants.globex_orders.values()]
     if converter == "slug" and name == "slug":  # a company's public sign-in URL: Globex's
@@ -73,6 +76,25 @@ def candidates(converter: str | None, name: str, tenants) -> list[str]:
     if converter == "int":
         return ["1"]
     pytest.fail(f"No test value for a <{converter}:{name}> parameter: add one to candidates()")
+
+
+def globex_records(tenants) -> dict[str, list[str]]:
+    """A Globex customer and SKU (made once, by Globex's users), by route parameter."""
+    from customers.models import Customer, Sku
+    from tests.customers.factories import customer, sku
+
+    globex = next(iter(tenants.globex_orders.values())).company
+    if not Customer.objects.filter(company=globex).exists():
+        customer(factories.user("Staff", globex), GLOBEX_CUSTOMER)  # a secret: never shown
+        sku(factories.user("Manager", globex), "GLOBEX-SKU")
+    return {
+        "customer_id": [
+            str(pk) for pk in Customer.objects.filter(company=globex).values_list("pk", flat=True)
+        ],
+        "sku_id": [
+            str(pk) for pk in Sku.objects.filter(company=globex).values_list("pk", flat=True)
+        ],
+    }
 
 
 def possible(order_id: str, action: str, tenants) -> bool:

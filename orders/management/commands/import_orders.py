@@ -76,6 +76,8 @@ class Command(BaseCommand):
             f"{verb} {result.imported}, skipped as already there {result.skipped}, "
             f"rejected {len(result.rejected)}; events {'to write' if dry_run else 'written'} "
             f"{result.events} in {result.seconds:.1f} s ({result.events_per_second:.0f} events/s)."
+            f" New customers {'to create' if dry_run else 'created'}: "
+            f"{len(result.new_customers)}; new SKUs: {len(result.new_skus)}."
         )
         path = importing.rejects_path(orders)
         if dry_run:  # writes nothing, not even the rejects file

@@ -1,0 +1,124 @@
+"""The customer and SKU pages' and the order form's queries, all scoped to the user's company
+(another company's record is a 404, never a 403)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404
+
+from common.typed_input import search_key
+from projections.models import OrderSummary
+
+from .models import Customer, Sku
+
+# How many matches an auto-complete answers with: a short list to pick from, whatever is typed.
+LOOKUP_LIMIT = 10
+MAX_QUERY = 200  # characters of a search that are used
+
+
+def customers(user, query: str = "", *, active: bool | None = None):
+    """The company's customers, by name; `query` matches name, reference or e-mail in any case
+    (Unicode case folding), anywhere in them."""
+    found = Customer.objects.filter(company_id=user.company_id)
+    if query:
+        found = found.filter(search_text__contains=search_key(query[:MAX_QUERY].strip()))
+    if active is not None:
+        found = found.filter(active=active)
+    return found.order_by("name_key", "id")
+
+
+def customer(user, customer_id) -> Customer:
+    """One customer of the user's company; Http404 otherwise."""
+    return get_object_or_404(Customer.objects.filter(company_id=user.company_id), pk=customer_id)
+
+
+def customer_matches(user, query: str) -> list[Customer]:
+    """At most `LOOKUP_LIMIT` active customers matching `query` (the order form's auto-complete):
+    an exact reference first, then names in order. Nothing for an empty query."""
+    query = query[:MAX_QUERY].strip()
+    if not query:
+        return []
+    key = search_key(query)
+    found = list(customers(user, query, active=True)[: LOOKUP_LIMIT + 1])
+    found.sort(key=lambda c: (c.reference_key != key, c.email_key != key))
+    return found[:LOOKUP_LIMIT]
+
+
+def find_customer(company_id, text: str) -> tuple[Customer | None, int]:
+    """The active customer that `text` names exactly: by reference, else e-mail, else name
+    (case-folded); returns (customer or None, how many matched at the deciding step). What the
+    order form does with a typed customer when no script picked one."""
+    key = search_key(text[:MAX_QUERY].strip())
+    if not key:
+        return None, 0
+    active = Customer.objects.filter(company_id=company_id, active=True)
+    for column in ("reference_key", "email_key", "name_key"):
+        found = list(active.filter(**{column: key})[:2])
+        if found:
+            return (found[0] if len(found) == 1 else None), len(found)
+    return None, 0
+
+
+def customer_orders(user, customer_id: uuid.UUID):
+    """The customer's orders (summaries of the user's company)."""
+    return OrderSummary.objects.filter(company_id=user.company_id, customer_id=customer_id)
+
+
+def order_totals(user, customer_id: uuid.UUID) -> list[dict]:
+    """The customer's orders per state: [{"state", "count", "total_cents"}], plus their sum
+    (state "") last. Amounts in the company's currency (orders carry it)."""
+    rows = (
+        customer_orders(user, customer_id)
+        .values("state")
+        .annotate(count=Count("id"), total_cents=Sum("total_cents"))
+        .order_by("state")
+    )
+    rows = list(rows)
+    if rows:
+        rows.append(
+            {
+                "state": "",
+                "count": sum(r["count"] for r in rows),
+                "total_cents": sum(r["total_cents"] for r in rows),
+            }
+        )
+    return rows
+
+
+def skus(user, query: str = "", *, active: bool | None = None):
+    """The company's SKUs by code; `query` matches code or description in any case."""
+    found = Sku.objects.filter(company_id=user.company_id)
+    if query:
+        found = found.filter(search_text__contains=search_key(query[:MAX_QUERY].strip()))
+    if active is not None:
+        found = found.filter(active=active)
+    return found.order_by("code_key", "id")
+
+
+def sku(user, sku_id) -> Sku:
+    return get_object_or_404(Sku.objects.filter(company_id=user.company_id), pk=sku_id)
+
+
+def sku_matches(user, query: str) -> list[Sku]:
+    """At most `LOOKUP_LIMIT` active SKUs matching `query`: codes starting with it first."""
+    query = query[:MAX_QUERY].strip()
+    if not query:
+        return []
+    key = search_key(query)
+    prefix = skus(user, active=True).filter(code_key__startswith=key)
+    found = list(prefix[:LOOKUP_LIMIT])
+    if len(found) < LOOKUP_LIMIT:
+        more = skus(user, query, active=True).exclude(Q(pk__in=[s.pk for s in found]))
+        found += list(more[: LOOKUP_LIMIT - len(found)])
+    return found
+
+
+def active_skus_by_code(company_id, codes) -> dict[str, Sku]:
+    """The company's active SKUs whose code is among `codes` (any case), by code key."""
+    keys = {search_key(code) for code in codes if code}
+    if not keys:
+        return {}
+    found = Sku.objects.filter(company_id=company_id, active=True, code_key__in=keys)
+    return {s.code_key: s for s in found}
