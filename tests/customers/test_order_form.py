@@ -211,3 +211,15 @@ def test_clearing_the_customer_field_takes_the_customer_off_the_order(client, st
     assert client.post(f"/orders/{summary.id}/edit/", edit).status_code == 302
     summary.refresh_from_db()
     assert (summary.customer_id, summary.customer_name) == (None, "Walk-in")
+
+
+def test_the_history_says_when_an_order_got_a_customer():
+    from orders.events import OrderChanged, contents_diff
+    from tests import factories
+
+    before = OrderChanged(details=factories.details("Hooli"), lines=tuple(factories.lines(1)))
+    after = OrderChanged(
+        details=factories.details("Hooli").__class__(customer_name="Hooli", customer_id="c-1"),
+        lines=before.lines,
+    )
+    assert "customer record: — → c-1" in contents_diff(before, after)

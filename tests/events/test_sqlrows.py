@@ -46,6 +46,7 @@ def _summary_values(company, **overrides):
         "note_count": 0,
         "rejection_reason": "",
         "skus": "A",
+        "customer_id": uuid.UUID("0b7e4c1e-9a55-4c36-9b7e-28c0a1f1c0de"),
     }
     return {**values, **overrides}
 
