@@ -328,6 +328,7 @@ CHANGEABLE_FIELDS = {
     "customer_email": "email",
     "shipping_address": "shipping address",
     "notes": "notes",
+    "customer_id": "customer record",  # the id of the customer picked ("" for none)
 }
 
 

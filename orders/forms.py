@@ -137,14 +137,27 @@ class OrderForm(HiddenErrorsShown, forms.Form):
         return data
 
     def _pick_customer(self, data) -> None:
-        """Set `self.picked` and fill the blank details from it (see the class docstring)."""
+        """Set `self.picked` and fill the blank details from it (see the class docstring).
+
+        The text decides: empty, no customer (a hidden id left from the page does not
+        count); the customer `customer_id` names if the text still names it (the script
+        writes its name there); else the customer the text names exactly."""
+        text = data.get("customer") or ""
+        if not text:
+            data["customer_id"] = None
+            return
         if data.get("customer_id"):
-            self.picked = Customer.objects.filter(
+            picked = Customer.objects.filter(
                 pk=data["customer_id"], company_id=self.company_id
             ).first()
-            if self.picked is None:
-                self.add_error("customer", _("No such customer."))
-        elif data.get("customer"):
+            key = search_key(text)
+            if picked is not None and key in (
+                picked.name_key,
+                picked.reference_key,
+                picked.email_key,
+            ):
+                self.picked = picked
+        if self.picked is None:
             self.picked, count = find_customer(self.company_id, data["customer"])
             if self.picked is None:
                 self.add_error(

@@ -78,9 +78,10 @@ def test_another_company_s_customer_cannot_be_picked(client, staff, globex_staff
     log_in(client, staff)
     before = Event.objects.count()
     response = client.post(
-        "/orders/new/", order_post(customer_id=str(theirs.pk), customer_name="X")
+        "/orders/new/",
+        order_post(customer_id=str(theirs.pk), customer="Globex Buyer", customer_name="X"),
     )
-    assert response.status_code == 422 and "No such customer" in response.text
+    assert response.status_code == 422 and "No active customer" in response.text
     assert Event.objects.count() == before
 
 
@@ -185,7 +186,7 @@ def test_the_form_offers_the_auto_complete_and_a_customer_page_preselects(client
 def test_editing_an_order_shows_its_customer(client, staff):
     hooli = customer(staff, "Hooli")
     log_in(client, staff)
-    client.post("/orders/new/", order_post(customer_id=str(hooli.pk), customer_name="Hooli"))
+    client.post("/orders/new/", order_post(customer_id=str(hooli.pk), customer="Hooli"))
     summary = OrderSummary.objects.get()
     page = client.get(f"/orders/{summary.id}/edit/")
     assert page.status_code == 200
@@ -195,7 +196,30 @@ def test_editing_an_order_shows_its_customer(client, staff):
 def test_the_order_page_links_its_customer(client, staff):
     hooli = customer(staff, "Hooli")
     log_in(client, staff)
-    client.post("/orders/new/", order_post(customer_id=str(hooli.pk), customer_name="Hooli"))
+    client.post("/orders/new/", order_post(customer_id=str(hooli.pk), customer="Hooli"))
     summary = OrderSummary.objects.get()
     page = client.get(f"/orders/{summary.id}/")
     assert f'href="/customers/{hooli.pk}/" data-testid="customer-record"' in page.text
+
+
+def test_clearing_the_customer_field_takes_the_customer_off_the_order(client, staff):
+    hooli = customer(staff, "Hooli")
+    log_in(client, staff)
+    client.post("/orders/new/", order_post(customer_id=str(hooli.pk), customer="Hooli"))
+    summary = OrderSummary.objects.get()
+    edit = order_post(customer_id=str(hooli.pk), customer="", customer_name="Walk-in", version=1)
+    assert client.post(f"/orders/{summary.id}/edit/", edit).status_code == 302
+    summary.refresh_from_db()
+    assert (summary.customer_id, summary.customer_name) == (None, "Walk-in")
+
+
+def test_the_history_says_when_an_order_got_a_customer():
+    from orders.events import OrderChanged, contents_diff
+    from tests import factories
+
+    before = OrderChanged(details=factories.details("Hooli"), lines=tuple(factories.lines(1)))
+    after = OrderChanged(
+        details=factories.details("Hooli").__class__(customer_name="Hooli", customer_id="c-1"),
+        lines=before.lines,
+    )
+    assert "customer record: — → c-1" in contents_diff(before, after)

@@ -47,6 +47,7 @@ def _summary_values(company, **overrides):
         "note_count": 0,
         "rejection_reason": "",
         "search_text": "acme-000001\ninitech\na",
+        "customer_id": uuid.UUID("0b7e4c1e-9a55-4c36-9b7e-28c0a1f1c0de"),
     }
     return {**values, **overrides}
 
