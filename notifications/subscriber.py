@@ -14,12 +14,12 @@ retries does not hold back the others.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.urls import reverse
 
 from accounts.commands import password_link_path
+from accounts.locale import company_zone
 from accounts.models import Company, User
 from events.models import Event
 from orders.selectors import stuck_orders
@@ -99,14 +99,15 @@ class Notifier(engine.Subscriber):
             )
 
     def tick_due(self, company_id, now) -> bool:
-        """From NOTIFY_DIGEST_HOUR (local time) until the company's digest of the day is made."""
-        day = _digest_day(now)
+        """From NOTIFY_DIGEST_HOUR (the company's local time) until the company's digest of the
+        day is made."""
+        day = _digest_day(now, company_id)
         return day is not None and not DigestRun.objects.filter(company_id=company_id, day=day)
 
     def tick(self, company_id, now, outbox):
         """The daily digest, once per company and local day (DigestRun is unique per day, and
         the company's lease keeps a second worker out meanwhile)."""
-        day = _digest_day(now)
+        day = _digest_day(now, company_id)
         if day is None or DigestRun.objects.filter(company_id=company_id, day=day).exists():
             return
         DigestRun.objects.create(company_id=company_id, day=day, made_at=now)
@@ -135,9 +136,11 @@ class Notifier(engine.Subscriber):
         )
 
 
-def _digest_day(now: dt.datetime) -> dt.date | None:
-    """Today's local date once the digest hour has come, else None."""
-    local = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+def _digest_day(now: dt.datetime, company_id) -> dt.date | None:
+    """Today's date in the company's time zone once its digest hour has come there, else None
+    (issue #29: a company in New York gets its digest at 07:00 New York time)."""
+    company = Company.objects.filter(pk=company_id).only("time_zone").first()
+    local = now.astimezone(company_zone(company))
     return local.date() if local.hour >= settings.NOTIFY_DIGEST_HOUR else None
 
 

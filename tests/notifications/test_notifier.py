@@ -229,3 +229,23 @@ def test_an_amended_order_tells_the_managers_it_waits_for_their_approval_again(a
         "acme.manager2@example.com": f"Ledgerline: {order.number} was amended and waits for your "
         "approval",
     }
+
+
+def test_the_digest_goes_at_the_digest_hour_of_the_company_time_zone(acme, team, notify, clock):
+    """Issue #29: a company in New York hears at 07:00 New York time, not at 07:00 UTC."""
+    acme.time_zone = "America/New_York"
+    acme.save(update_fields=["time_zone"])
+    preferences.set_preferences(user=team["staff"], choices={"rejected_held": "digest"})
+    order = factories.advance(
+        factories.place(team["staff"]), "submitted", staff=team["staff"], manager=team["manager"]
+    )
+    commands.reject(order.id, reason="Too dear", actor=team["manager"], expected_version=2)
+    notify()
+
+    clock.advance(hours=1)  # 07:00 UTC: 02:00 or 03:00 in New York
+    notify()
+    assert not mails_to("acme.staff@example.com")
+
+    clock.advance(hours=5)  # 12:00 UTC: 07:00 or 08:00 in New York
+    notify()
+    assert len(mails_to("acme.staff@example.com")) == 1
