@@ -75,7 +75,7 @@ def test_daily_counts_are_local_days_across_a_clock_change(zone, week):
 
 
 def test_the_clock_change_day_counts_its_23_hours_and_not_the_next_days_first_hour():
-    company, manager = company_in("Europe/Berlin", "acme")
+    _, manager = company_in("Europe/Berlin", "acme")
     # 28 March 23:30 UTC is 29 March 00:30 CET; 29 March 22:30 UTC is 30 March 00:30 CEST.
     for at in ("2026-03-28T23:30:00+00:00", "2026-03-29T21:59:00+00:00"):
         factories.place(manager, at=dt.datetime.fromisoformat(at))
@@ -105,7 +105,7 @@ def test_a_user_with_a_zone_of_their_own_sees_their_days_not_the_company_days():
 
 
 def test_weekly_and_monthly_bars_are_local_weeks_and_months():
-    company, manager = company_in("America/New_York", "acme")
+    _, manager = company_in("America/New_York", "acme")
     # 1 March 2026 03:00 UTC is 28 February 22:00 in New York: February's, locally.
     factories.place(manager, at=dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC))
     # Monday 2 March 04:30 UTC is Sunday 1 March 23:30: the week before, locally.

@@ -90,7 +90,11 @@ def test_the_timeline_lists_every_event_oldest_first_with_actor_states_and_reaso
     ]
     assert [r[4] for r in rows] == ["→ Draft", "", "Draft → Submitted", "Submitted → Draft"]
     # Placed "at" day 1, recorded now: a back-dated event shows both times.
-    assert re.fullmatch(r"happened\s+2025-03-01 09:00:00\s+recorded\s+\S+ \S+", rows[0][1])
+    assert re.fullmatch(
+        r"happened\s+2025-03-01 09:00:00 UTC \(UTC\+00:00\)\s+"
+        r"recorded\s+\S+ \S+ UTC \(UTC\+00:00\)",
+        rows[0][1],
+    )
     assert rows[3][5] == "Submitted → Draft (reason: Price too low)"
     assert rows[3][2] == "acme.manager"
 
