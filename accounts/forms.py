@@ -1,7 +1,11 @@
 """The team page's forms. They parse input; the rules (unique username, last Manager, who may
 act) are the commands' (`accounts/commands.py`), whose errors are put back on the form."""
 
+import zoneinfo
+
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .models import Role
 
@@ -35,3 +39,47 @@ def apply_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
     for field, messages in errors.items():
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone this machine knows, by name ("Europe/Berlin"), without the legacy
+    aliases that are not Area/Location names (they stay valid when typed in a command)."""
+    names = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+class LocalePreferencesForm(forms.Form):
+    """ "My settings": the user's language and time zone; blank = the browser's language and
+    the company's zone (`accounts.commands.set_locale_preferences` checks and stores them)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, company_zone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("The browser's language")),
+            *settings.LANGUAGES,
+        ]
+        self.fields["time_zone"].choices = [
+            ("", _("The company's time zone (%(zone)s)") % {"zone": company_zone or "UTC"}),
+            *time_zone_choices(),
+        ]
+
+
+class CompanyTimeZoneForm(forms.Form):
+    """The company's time zone on the company controls page (a Manager's)."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Company time zone"),
+        help_text=_(
+            "Times are shown, days counted and the daily digest sent in this zone, unless a "
+            "user chose their own. Recorded times do not change."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
