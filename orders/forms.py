@@ -21,6 +21,7 @@ from django.utils import timezone
 from common.form_fields import (
     POSITIVE_INT_MAX,
     AmountField,
+    AmountInput,
     BoundedDateTimeField,
     BoundedIntegerField,
     TextField,
@@ -28,7 +29,7 @@ from common.form_fields import (
 
 from .events import Line, OrderDetails
 from .models import MAX_LINES
-from .validation import LIMITS, MAX_QUANTITY, MAX_UNIT_PRICE
+from .validation import LIMITS, MAX_ORDER_TOTAL, MAX_QUANTITY, MAX_UNIT_PRICE
 
 
 def _text(
@@ -110,15 +111,15 @@ class PolicyForm(forms.Form):
         required=False,
         label="Four eyes: whoever placed an order or last changed its contents cannot approve it",
     )
-    staff_limit = forms.DecimalField(
-        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
+    staff_limit = AmountField(
+        required=False, max_value=MAX_ORDER_TOTAL,
         label="Staff may approve orders up to (leave empty: only Managers approve)",
     )  # fmt: skip
     auto_approve = forms.BooleanField(
         required=False, label="Approve orders up to the Staff limit automatically on submit"
     )
-    two_manager_limit = forms.DecimalField(
-        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
+    two_manager_limit = AmountField(
+        required=False, max_value=MAX_ORDER_TOTAL,
         label="Orders above this need two different Managers (leave empty: never)",
     )  # fmt: skip
     reasons_required = forms.MultipleChoiceField(
@@ -171,7 +172,7 @@ class LineForm(forms.Form):
         widget=forms.NumberInput(attrs={**SMALL, "step": "1"}),
     )
     unit_price = AmountField(
-        label="Unit price", max_value=MAX_UNIT_PRICE, widget=forms.NumberInput(attrs=SMALL)
+        label="Unit price", max_value=MAX_UNIT_PRICE, widget=AmountInput(attrs=SMALL)
     )
 
     def line(self) -> Line:
