@@ -17,9 +17,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from accounts.commands import password_link_path
-from accounts.locale import company_zone
+from accounts.locale import company_zone, user_zone
 from accounts.models import Company, User
 from events.models import Event
 from orders.selectors import stuck_orders
@@ -126,6 +127,12 @@ class Notifier(engine.Subscriber):
         if not user.is_active and data["kind"] != kinds.ACCESS.key:
             return
         template = "digest" if data["kind"] == "digest" else data["kind"]
+        # In the recipient's language (as chosen; else the site's) and time zone.
+        with translation.override(user.language or None), timezone.override(user_zone(user)):
+            self._send(template, data, user, item)
+
+    @staticmethod
+    def _send(template, data, user, item) -> None:
         mail.send(
             template=template,
             subject=data["subject"],
@@ -192,6 +199,9 @@ def message_data(kind: kinds.Kind, event, user) -> dict:
             "number": order.get("number", ""),
             "customer": order.get("customer_name", ""),
             "total": f"{order.get('total_cents', 0) / 100:.2f} {order.get('currency', '')}",
+            # Formatted when the mail is written, in the recipient's locale (issue #29).
+            "total_cents": order.get("total_cents", 0),
+            "currency": order.get("currency", ""),
             "path": reverse("orders:detail", args=[event.stream_id]),
         }
     else:

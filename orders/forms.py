@@ -11,6 +11,7 @@ import re
 import uuid
 from decimal import Decimal
 
+from babel.numbers import get_decimal_symbol
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
@@ -25,6 +26,7 @@ from common.form_fields import (
     BoundedDateTimeField,
     BoundedIntegerField,
     TextField,
+    reader_locale,
 )
 
 from .events import Line, OrderDetails
@@ -203,8 +205,9 @@ class BaseLineFormSet(forms.BaseFormSet):
         return [form.line() for form in self.kept_forms()]
 
     def preview_total(self) -> str:
-        """The form's total preview as the page first shows it ("46.00", no separators, as
-        static/js/app.js writes it): quantity times unit price over the rows that would be saved
+        """The form's total preview as the page first shows it ("46.00", "46,00" in German: the
+        reader's decimal mark, no separators, as static/js/app.js writes it): quantity times
+        unit price over the rows that would be saved
         (bound: rows not removed; unbound: the initial lines), so it is right without JS too."""
         if self.is_bound:
             self.is_valid()  # cleaned_data for each row (cached by the formset)
@@ -219,7 +222,7 @@ class BaseLineFormSet(forms.BaseFormSet):
             ),
             Decimal(0),
         )
-        return f"{total:.2f}"
+        return f"{total:.2f}".replace(".", get_decimal_symbol(reader_locale()))
 
 
 LineFormSet = forms.formset_factory(

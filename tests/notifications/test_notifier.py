@@ -249,3 +249,19 @@ def test_the_digest_goes_at_the_digest_hour_of_the_company_time_zone(acme, team,
     clock.advance(hours=5)  # 12:00 UTC: 07:00 or 08:00 in New York
     notify()
     assert len(mails_to("acme.staff@example.com")) == 1
+
+
+def test_a_mail_shows_the_total_in_the_recipients_locale(acme, team, notify):
+    """Issue #29: a German manager reads the total as "31,97 €" (thousands and decimal marks
+    of their language), an English one as "€31.97"."""
+    team["manager2"].language = "de"
+    team["manager2"].save(update_fields=["language"])
+    factories.advance(
+        factories.place(team["staff"]), "submitted", staff=team["staff"], manager=team["manager"]
+    )
+    notify()
+
+    english = mails_to("acme.manager@example.com")[0]
+    german = mails_to("acme.manager2@example.com")[0]
+    assert "€31.97" in english.body
+    assert "31,97\xa0€" in german.body

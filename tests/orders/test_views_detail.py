@@ -54,7 +54,7 @@ def test_the_order_page_shows_the_lines_total_and_state_badge(client, acme, staf
     assert state_shown(html) == "submitted"
     assert ">Submitted</span>" in html
     assert "ACME-000001" in html
-    assert re.search(r'data-testid="order-total">31.97 EUR<', html)
+    assert re.search(r'data-testid="order-total">€31.97<', html)
     assert '<td class="mono">SKU-1</td>' in html
 
 

@@ -102,10 +102,10 @@ def test_the_timeline_lists_every_event_oldest_first_with_actor_states_and_reaso
 @pytest.mark.parametrize(
     ("moment", "state", "total", "skus"),
     [
-        (DAY_1 + dt.timedelta(hours=12), "draft", "31.97 EUR", ["SKU-0", "SKU-1"]),
-        (DAY_2 + dt.timedelta(hours=12), "draft", "67.94 EUR", ["SKU-0", "SKU-1", "SKU-2"]),
-        (DAY_3 + dt.timedelta(minutes=30), "submitted", "67.94 EUR", ["SKU-0", "SKU-1", "SKU-2"]),
-        (DAY_2, "draft", "67.94 EUR", ["SKU-0", "SKU-1", "SKU-2"]),  # an event's own moment counts
+        (DAY_1 + dt.timedelta(hours=12), "draft", "€31.97", ["SKU-0", "SKU-1"]),
+        (DAY_2 + dt.timedelta(hours=12), "draft", "€67.94", ["SKU-0", "SKU-1", "SKU-2"]),
+        (DAY_3 + dt.timedelta(minutes=30), "submitted", "€67.94", ["SKU-0", "SKU-1", "SKU-2"]),
+        (DAY_2, "draft", "€67.94", ["SKU-0", "SKU-1", "SKU-2"]),  # an event's own moment counts
     ],
     ids=["day-1.5", "day-2.5", "day-3-after-submit", "exactly-day-2"],
 )

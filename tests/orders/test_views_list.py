@@ -318,7 +318,7 @@ def test_a_row_shows_each_column_formatted_and_links_the_order(client, staff):
     assert 'data-state="draft">Draft</span>' in row
     assert (
         '<td class="text-end" data-label="Lines">2</td>'
-        '<td class="text-end" data-label="Total">31.97 EUR</td>'
+        '<td class="text-end" data-label="Total">€31.97</td>'
     ) in row
     assert (
         '<time datetime="2025-01-01T13:00:00+01:00" '
