@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from common.typed_input import InputError, clean_text
 from events import store
@@ -40,6 +41,7 @@ from .events import (
     ApiKeyCreated,
     ApiKeyRevoked,
     CompanyCreated,
+    CompanyTimeZoneChanged,
     PasswordLinkIssued,
     UserAdded,
     UserDeactivated,
@@ -54,7 +56,7 @@ from .exceptions import (
     TeamNotPermitted,
     UserNotFound,
 )
-from .models import ApiKey, Company, Role, User
+from .models import ApiKey, Company, Role, User, validate_time_zone
 from .tokens import password_link_tokens
 
 logger = logging.getLogger("ledgerline.accounts")
@@ -93,16 +95,21 @@ def create_company(
     manager_username: str,
     manager_email: str,
     site_url: str = "",
+    time_zone: str = "UTC",
 ) -> PasswordLink:
     """Create a company and its first Manager (no password yet) and issue a set-password link.
 
     Events: `CompanyCreated` (company stream), `UserAdded` and `PasswordLinkIssued` (the
     manager's stream), recorded by "system" (an operator's command). Raises
     `InvalidAccessChange` (field -> messages) for a duplicate name or slug, a currency code that
-    is not ISO 4217, an existing or invalid username, an invalid e-mail address.
+    is not ISO 4217, an unknown time zone, an existing or invalid username, an invalid e-mail
+    address. A zone other than UTC is recorded as `CompanyTimeZoneChanged` after the creation.
     """
     currency = currency.strip().upper()
-    company = Company(name=name.strip(), slug=slug.strip().lower(), currency=currency)
+    time_zone = (time_zone or "").strip()
+    company = Company(
+        name=name.strip(), slug=slug.strip().lower(), currency=currency, time_zone=time_zone
+    )
     errors = {**_validation_errors(company), **_text_errors(company, ("name",))}
     if "__all__" in errors:  # the slug's any-case constraint: say it on the slug
         errors.setdefault("slug", []).extend(errors.pop("__all__"))
@@ -134,6 +141,8 @@ def create_company(
             company=company,
             stream_type=COMPANY_STREAM,
         )
+        if company.time_zone != "UTC":
+            _append_company_zone(company, None)
         _append(manager, None, _added(manager, Role.MANAGER))
         link = _issue_link(manager, None, site_url)
     return link
@@ -402,6 +411,73 @@ def password_link_path(user, view: str = "set_password") -> str:
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     token = password_link_tokens.make_token(user)
     return reverse(view, kwargs={"uidb64": uidb64, "token": token})
+
+
+# --- time zone and language (issue #29) ----------------------------------------------------
+
+
+def set_company_time_zone(*, actor, time_zone: str) -> Company:
+    """Set the actor's company's time zone (an IANA name: "Europe/Berlin"). Every time shown
+    to its users who chose none, its dashboard's days and its digest hour follow it; the log's
+    instants stay UTC, so nothing recorded changes. A Manager's (`accounts.manage_team`).
+
+    Event: `CompanyTimeZoneChanged` on the company stream (none when the zone is the same).
+    Raises `TeamNotPermitted`, or `InvalidAccessChange` ({"time_zone": [...]}) for an
+    unknown zone.
+    """
+    time_zone = (time_zone or "").strip()
+    with store.write_transaction():
+        actor = _check_actor(actor)
+        company = Company.objects.get(pk=actor.company_id)
+        _check_time_zone(time_zone, required=True)
+        if company.time_zone == time_zone:
+            return company
+        company.time_zone = time_zone
+        company.save(update_fields=["time_zone"])
+        _append_company_zone(company, actor)
+    return company
+
+
+def set_locale_preferences(*, user, language: str, time_zone: str) -> User:
+    """Store `user`'s own language ("" = the browser's) and time zone ("" = the company's),
+    from "My settings". Not events: a person's display settings, not facts about orders or
+    access, and nobody else may change them (as notification choices). Raises
+    `InvalidAccessChange` (field -> messages) for a language not offered or an unknown zone."""
+    language, time_zone = (language or "").strip(), (time_zone or "").strip()
+    errors = {}
+    if language and language not in dict(settings.LANGUAGES):
+        errors["language"] = [
+            _("Choose one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))}
+        ]
+    try:
+        _check_time_zone(time_zone, required=False)
+    except InvalidAccessChange as error:
+        errors.update(error.errors)
+    if errors:
+        raise InvalidAccessChange(errors)
+    User.objects.filter(pk=user.pk).update(language=language, time_zone=time_zone)
+    user.language, user.time_zone = language, time_zone
+    return user
+
+
+def _check_time_zone(time_zone: str, *, required: bool) -> None:
+    if not time_zone and not required:
+        return
+    try:
+        validate_time_zone(time_zone or "-")
+    except ValidationError as error:
+        raise InvalidAccessChange({"time_zone": list(error.messages)}) from None
+
+
+def _append_company_zone(company: Company, actor) -> None:
+    store.append(
+        company.pk,
+        store.stream_version(company.pk),
+        [CompanyTimeZoneChanged(time_zone=company.time_zone)],
+        company=company,
+        actor=actor,
+        stream_type=COMPANY_STREAM,
+    )
 
 
 # --- internals ------------------------------------------------------------------------------

@@ -85,3 +85,13 @@ class ApiKeyRevoked(DomainEvent):
     label = "API key revoked"
     name: str
     prefix: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CompanyTimeZoneChanged(DomainEvent):
+    """The company's time zone (issue #29): times are shown and days counted in it from now on;
+    the log's instants stay UTC, so nothing recorded changes."""
+
+    label = "Company time zone changed"
+    time_zone: str

@@ -1,7 +1,11 @@
 """The team page's forms. They parse input; the rules (unique username, last Manager, who may
 act) are the commands' (`accounts/commands.py`), whose errors are put back on the form."""
 
+import zoneinfo
+
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .models import Role
 
@@ -28,3 +32,47 @@ class ApiKeyForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone this machine knows, by name ("Europe/Berlin"), without the legacy
+    aliases that are not Area/Location names (they stay valid when typed in a command)."""
+    names = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+class LocalePreferencesForm(forms.Form):
+    """ "My settings": the user's language and time zone; blank = the browser's language and
+    the company's zone (`accounts.commands.set_locale_preferences` checks and stores them)."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, company_zone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("The browser's language")),
+            *settings.LANGUAGES,
+        ]
+        self.fields["time_zone"].choices = [
+            ("", _("The company's time zone (%(zone)s)") % {"zone": company_zone or "UTC"}),
+            *time_zone_choices(),
+        ]
+
+
+class CompanyTimeZoneForm(forms.Form):
+    """The company's time zone on the company controls page (a Manager's)."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Company time zone"),
+        help_text=_(
+            "Times are shown, days counted and the daily digest sent in this zone, unless a "
+            "user chose their own. Recorded times do not change."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()

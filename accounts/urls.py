@@ -13,6 +13,7 @@ urlpatterns = [
     path("team/api-keys/", views.api_keys, name="api_keys"),
     path("team/api-keys/<uuid:key_id>/revoke/", views.revoke_api_key, name="api_key_revoke"),
     path("companies/", views.companies, name="companies"),
+    path("company/time-zone/", views.company_time_zone, name="company_time_zone"),
     path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     # Django's reset confirmation, with the tokens that die with the user's next access event.
     path(

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
@@ -23,7 +24,7 @@ from common.health import database_write_problem
 
 from . import commands, selectors
 from .exceptions import AccessError
-from .forms import AddUserForm, ApiKeyForm, RoleForm
+from .forms import AddUserForm, ApiKeyForm, CompanyTimeZoneForm, RoleForm
 from .models import Role
 
 
@@ -269,3 +270,20 @@ def companies(request):
     if not request.user.is_superuser:
         raise PermissionDenied("Only a platform superuser sees every company.")
     return render(request, "accounts/companies.html", {"companies": selectors.companies_overview()})
+
+
+@require_POST
+@permission_required("accounts.manage_team", raise_exception=True)
+def company_time_zone(request):
+    """Set the company's time zone (from the company controls page); back to that page."""
+    form = CompanyTimeZoneForm(request.POST)
+    zone = form.cleaned_data["time_zone"] if form.is_valid() else request.POST.get("time_zone", "")
+    try:
+        company = commands.set_company_time_zone(actor=request.user, time_zone=zone)
+    except AccessError as error:
+        messages.error(request, str(error))
+        return redirect("orders:controls")
+    messages.success(
+        request, gettext("The company's time zone is %(zone)s.") % {"zone": company.time_zone}
+    )
+    return redirect("orders:controls")

@@ -13,9 +13,11 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
-from .typed_input import InputError, clean_text, parse_amount, parse_whole_number
+from .typed_input import InputError, clean_text, parse_local_amount, parse_whole_number
 
 # One day of margin at both ends of Python's range: pages add a day to a date ("placed on or
 # before" = before the next midnight) and convert local times to UTC (offsets are < 1 day).
@@ -144,10 +146,29 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+def reader_locale() -> str:
+    """The active language as a Babel/CLDR locale name ("de", "en_US"): how the person reading
+    the page writes numbers (the `i18n` middleware activates their language)."""
+    return translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+class AmountInput(forms.TextInput):
+    """A decimal text box (`inputmode="decimal"`: the phone's number pad with its decimal key),
+    not `type=number`: a number input drops or reinterprets a decimal comma it does not expect
+    (Chromium read "12,50" as 1250, issue #29), so the text reaches the server as typed."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+
 class AmountField(forms.DecimalField):
-    """An amount in major units: 0 to `max_value`, at most two decimals. Any entry outside that
-    (too large, negative, too precise, "1e309") gets one message in plain numbers, instead of
-    Django's separate digit-count and range messages in exponent notation."""
+    """An amount in major units: 0 to `max_value`, at most two decimals, typed in the reader's
+    locale (`typed_input.parse_local_amount`: "12,50" in German, "12.50" in English; an entry
+    that could mean two things is refused with what was understood) and shown back in it.
+    Any entry outside the range (too large, negative, too precise) gets one message in plain
+    numbers, instead of Django's separate digit-count and range messages."""
+
+    widget = AmountInput
 
     def __init__(self, *, max_value: Decimal, **kwargs):
         kwargs.update(
@@ -155,19 +176,24 @@ class AmountField(forms.DecimalField):
             max_value=max_value,
             decimal_places=2,
             max_digits=len(str(int(max_value))) + 2,
+            localize=True,
         )
+        kwargs.setdefault("widget", AmountInput)
         super().__init__(**kwargs)
         self.range_message = (
             f"Enter an amount from 0 to {max_value:,.2f}, with at most two decimals."
         )
 
     def to_python(self, value):
-        """An amount as a person writes it (`typed_input.parse_amount`): no `1_000`, `1e3`,
-        sign or `NaN`."""
+        """An amount as a person of the reader's locale writes it
+        (`typed_input.parse_local_amount`): no `1_000`, `1e3`, sign or `NaN`, nothing that could
+        mean two things."""
         if value in self.empty_values:
             return None
         try:
-            value = value if isinstance(value, Decimal) else parse_amount(value)
+            value = (
+                value if isinstance(value, Decimal) else parse_local_amount(value, reader_locale())
+            )
         except InputError as error:
             raise ValidationError(str(error), code="invalid") from None
         if value.is_signed():  # -0.00 passes `>= 0`: no negative zero either

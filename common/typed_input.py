@@ -22,6 +22,8 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 # Longer numbers are no quantity or amount of ours (and `int()` of 4,300+ digits raises).
 MAX_DIGITS = 40
 _WHITESPACE_CONTROLS = frozenset("\t\n\r")
@@ -89,6 +91,69 @@ def parse_amount(text: str) -> Decimal:
             "no separators or exponent)."
         )
     return Decimal(stripped)
+
+
+class AmbiguousAmount(InputError):
+    """An amount that could mean two things in the reader's locale ("12,50" for an English
+    reader, "1.250" for a German one): refused, never silently scaled. `str()` says what was
+    understood and what to type instead."""
+
+
+def parse_local_amount(text: str, locale: str) -> Decimal:
+    """An amount as a person of `locale` (a language code: "de", "en") writes it, read with the
+    locale's decimal and group symbols (Babel/CLDR: German "1.250,50", English "1,250.50"):
+    plain ("12,50" in German, "12.50" in English), or with thousands groups *and* decimals
+    ("1.250,00"). Refused with `AmbiguousAmount`, never guessed:
+    - the other convention's decimal mark ("12,50" for English, "12.50" for German: a number
+      input or a habit would read it 100x too large);
+    - one separator followed by three digits ("1,250" or "1.250", in either language: a
+      thousand and a quarter, or one and a quarter in the other convention);
+    - the other convention in full ("1.250,00" for English).
+    A plain ASCII number with neither symbol ("1250") is the same in both. InputError for
+    anything else (`parse_amount`'s rules: no exponent, `_`, NaN...)."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    stripped = str(text).strip()
+    if len(stripped) > MAX_DIGITS:
+        return parse_amount(stripped)  # its message: too long
+    decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    sign, digits = (stripped[0], stripped[1:]) if stripped[:1] in "+-" else ("", stripped)
+    d, g = re.escape(decimal), re.escape(group)
+    if re.fullmatch(rf"[0-9]{{1,3}}[{d}{g}][0-9]{{3}}", digits, re.ASCII):
+        # "1,250" or "1.250": a thousand and a quarter, or one and a quarter, depending on
+        # the convention the person had in mind.
+        raise _two_readings(stripped, sign, digits, decimal)
+    if re.fullmatch(rf"(?:[0-9]+(?:{d}[0-9]*)?|{d}[0-9]+)", digits, re.ASCII):
+        return Decimal(sign + digits.replace(decimal, "."))
+    grouped_thousands = rf"[0-9]{{1,3}}(?:{g}[0-9]{{3}})+"
+    if re.fullmatch(rf"{grouped_thousands}(?:{d}[0-9]+)?", digits, re.ASCII):
+        # "1.234.567" or "1.250,00" in German: groups with decimals, or more than one group.
+        return Decimal(sign + digits.replace(group, "").replace(decimal, "."))
+    if re.fullmatch(rf"(?:[0-9]{{1,3}}(?:{d}[0-9]{{3}})*|[0-9]+){g}[0-9]+", digits, re.ASCII):
+        # The other convention: its decimal mark last, maybe its groups before it.
+        understood = digits.replace(decimal, "").replace(group, decimal)
+        raise AmbiguousAmount(
+            _(
+                "“%(text)s” → %(understood)s? Write amounts with “%(decimal)s” as the decimal "
+                "mark: type %(understood)s."
+            )
+            % {"text": _shown(stripped), "understood": sign + understood, "decimal": decimal}
+        )
+    raise InputError(
+        _("“%(text)s” is not a number: digits 0-9 and “%(decimal)s” as the decimal mark.")
+        % {"text": _shown(stripped), "decimal": decimal}
+    )
+
+
+def _two_readings(text: str, sign: str, digits: str, decimal: str) -> AmbiguousAmount:
+    whole = sign + digits[:-4] + digits[-3:]
+    fraction = Decimal(sign + digits[:-4] + "." + digits[-3:])
+    if fraction == fraction.quantize(Decimal("0.01")):
+        fraction = fraction.quantize(Decimal("0.01"))
+    return AmbiguousAmount(
+        _("“%(text)s” could be %(whole)s or %(fraction)s: type %(whole)s or %(fraction)s.")
+        % {"text": _shown(text), "whole": whole, "fraction": str(fraction).replace(".", decimal)}
+    )
 
 
 def _shown(text: str) -> str:

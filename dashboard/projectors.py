@@ -1,5 +1,6 @@
 """The dashboard's projection: per company, count and value by state, placed/delivered/cancelled
-per day, and each order's submit→deliver time.
+per quarter of an hour (UTC, summed into anybody's local days by the selectors), and each
+order's submit→deliver time.
 
 A pure function of the events it is given, in log order, plus the rows it already has: no clock,
 no lookups elsewhere, so a rebuild is byte-identical.
@@ -7,7 +8,7 @@ no lookups elsewhere, so a rebuild is byte-identical.
 
 from __future__ import annotations
 
-from django.utils import timezone
+import datetime as dt
 
 from common.money import to_cents
 from events.store import RecordedEvent
@@ -23,7 +24,7 @@ from orders.events import (
 from orders.models import OrderState
 from orders.projectors import STATE_EVENTS
 from projections.models import (
-    DashboardDaily,
+    DashboardActivity,
     DashboardOrder,
     DashboardStateTotal,
     key_uuid,
@@ -39,7 +40,7 @@ class DashboardProjection(Projection):
     name = "dashboard"
     stream_local = True
     handles = STATE_EVENTS | {"OrderChanged"}
-    models = (DashboardOrder, DashboardStateTotal, DashboardDaily)
+    models = (DashboardOrder, DashboardStateTotal, DashboardActivity)
     stream_rows = (DashboardOrder,)
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
@@ -52,15 +53,18 @@ class DashboardProjection(Projection):
         totals = rows_for(
             DashboardStateTotal, using, _by_company_state, additive=("count", "total_cents")
         )
-        daily = rows_for(
-            DashboardDaily, using, _by_company_day, additive=("placed", "delivered", "cancelled")
+        activity = rows_for(
+            DashboardActivity,
+            using,
+            _by_company_slot,
+            additive=("placed", "delivered", "cancelled"),
         )
 
         def bucket(company_id, state) -> dict:
             return totals.get_or_add((company_id, state), _new_state_total)
 
-        def day_row(company_id, day) -> dict:
-            return daily.get_or_add((company_id, day), _new_daily)
+        def slot_row(company_id, slot) -> dict:
+            return activity.get_or_add((company_id, slot), _new_activity)
 
         for event in events:
             data, company_id = event.data, event.company_id
@@ -80,7 +84,7 @@ class DashboardProjection(Projection):
                 row = bucket(company_id, OrderState.DRAFT.value)
                 row["count"] += 1
                 row["total_cents"] += total
-                day_row(company_id, _day(event))["placed"] += 1
+                slot_row(company_id, _slot(event))["placed"] += 1
                 continue
             order = orders.touch(event.stream_id)
             if isinstance(data, (OrderChanged, OrderAmended)):
@@ -99,26 +103,23 @@ class DashboardProjection(Projection):
             if isinstance(data, OrderSubmitted):
                 order["submitted_at"] = event.occurred_at
             elif isinstance(data, OrderCancelled):
-                day_row(company_id, _day(event))["cancelled"] += 1
+                slot_row(company_id, _slot(event))["cancelled"] += 1
             elif isinstance(data, OrderDelivered):
-                day_row(company_id, _day(event))["delivered"] += 1
+                slot_row(company_id, _slot(event))["delivered"] += 1
                 order["delivered_at"] = event.occurred_at
                 if order["submitted_at"] is not None:
                     seconds = int((event.occurred_at - order["submitted_at"]).total_seconds())
                     order["cycle_seconds"] = seconds
-        for rowset in (orders, totals, daily):
+        for rowset in (orders, totals, activity):
             rowset.save()
-
-
-_DAILY = frozenset({"OrderPlaced", "OrderDelivered", "OrderCancelled"})
 
 
 def _by_company_state(row: dict):
     return (row["company_id"], row["state"])
 
 
-def _by_company_day(row: dict):
-    return (row["company_id"], row["day"])
+def _by_company_slot(row: dict):
+    return (row["company_id"], row["slot"])
 
 
 def _new_state_total(key) -> dict:
@@ -127,11 +128,18 @@ def _new_state_total(key) -> dict:
     return {"id": key_uuid("state", company_id, state), **row}
 
 
-def _new_daily(key) -> dict:
-    company_id, day = key
-    row = {"company_id": company_id, "day": day, "placed": 0, "delivered": 0, "cancelled": 0}
-    return {"id": key_uuid("day", company_id, day), **row}
+def _new_activity(key) -> dict:
+    company_id, slot = key
+    row = {"company_id": company_id, "slot": slot, "placed": 0, "delivered": 0, "cancelled": 0}
+    return {"id": key_uuid("slot", company_id, slot.isoformat()), **row}
 
 
-def _day(event: RecordedEvent):
-    return timezone.localtime(event.occurred_at, timezone.get_default_timezone()).date()
+def _slot(event: RecordedEvent) -> dt.datetime:
+    """The first instant (UTC) of the quarter of an hour the event happened in."""
+    return quarter_hour(event.occurred_at)
+
+
+def quarter_hour(moment: dt.datetime) -> dt.datetime:
+    """`moment` (aware) in UTC, down to its quarter of an hour."""
+    moment = moment.astimezone(dt.UTC)
+    return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)

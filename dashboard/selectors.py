@@ -7,14 +7,14 @@ import datetime as dt
 import math
 
 from django.conf import settings
-from django.db.models import Avg, Count, DateField, Sum
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models import Avg, Case, Count, IntegerField, Sum, Value, When
 from django.utils import timezone
 
+from accounts.locale import user_zone
 from orders.models import OrderState
 from orders.selectors import stuck_orders
 from projections.models import (
-    DashboardDaily,
+    DashboardActivity,
     DashboardOrder,
     DashboardStateTotal,
 )
@@ -34,15 +34,17 @@ class StateCard:
 
 def dashboard(user, *, data: dict | None = None, now: dt.datetime | None = None) -> dict:
     """Everything the dashboard shows: state cards and stuck orders "now"; the chart, counts
-    and cycle times over the period a valid `PeriodForm`'s `data` names (default 30 days)."""
+    and cycle times over the period a valid `PeriodForm`'s `data` names (default 30 days), in
+    days of the user's time zone (`accounts.locale.user_zone`)."""
     now = now or timezone.now()
     company_id = user.company_id
-    shown = period(company_id, data or {}, today=timezone.localdate(now))
+    with timezone.override(user_zone(user)):
+        shown = period(company_id, data or {}, today=timezone.localdate(now))
+        figures = {"chart": chart(company_id, shown), "cycle": cycle_times(company_id, shown)}
     return {
         "cards": state_cards(company_id),
         "period": shown,
-        "chart": chart(company_id, shown),
-        "cycle": cycle_times(company_id, shown),
+        **figures,
         "stuck": stuck_orders(company_id, now=now),
         "stuck_after_days": settings.STUCK_AFTER_DAYS,
         "currency": user.company.currency if user.company_id else "",
@@ -70,8 +72,8 @@ def state_cards(company_id) -> list[StateCard]:
 
 @dataclasses.dataclass(frozen=True)
 class Period:
-    """The dashboard's period: `start`..`end`, whole days in TIME_ZONE, both inclusive;
-    `bucket` is the chart's bar, chosen from the span (`bucket_for`)."""
+    """The dashboard's period: `start`..`end`, whole days in the current time zone, both
+    inclusive; `bucket` is the chart's bar, chosen from the span (`bucket_for`)."""
 
     start: dt.date
     end: dt.date
@@ -86,14 +88,21 @@ class Period:
         return bucket_for(self.start, self.end)
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime | None]:
-        """[first moment, moment after the last day) as aware datetimes in TIME_ZONE; None
-        for the end when the last day is the calendar's last (nothing comes after it)."""
+        """[first moment, moment after the last day) as aware datetimes (the current zone's
+        midnights); None for the end when the last day is the calendar's last."""
         after = _day_after(self.end)
         return _midnight(self.start), _midnight(after) if after else None
 
 
 def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    """The instant (UTC) the current zone's `day` begins: a local day is 23 or 25 hours long
+    when the clocks change in it. Clamped to the first instant Python can hold (year 1 in a
+    zone east of UTC begins before it)."""
+    local = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    try:
+        return local.astimezone(dt.UTC)
+    except OverflowError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def period(company_id, data: dict, *, today: dt.date) -> Period:
@@ -111,13 +120,19 @@ def period(company_id, data: dict, *, today: dt.date) -> Period:
 
 
 def first_day(company_id) -> dt.date | None:
-    """The first day an order of the company was placed, delivered or cancelled."""
-    return (
-        DashboardDaily.objects.filter(company_id=company_id)
-        .order_by("day")
-        .values_list("day", flat=True)
+    """The first (local) day an order of the company was placed, delivered or cancelled."""
+    slot = (
+        DashboardActivity.objects.filter(company_id=company_id)
+        .order_by("slot")
+        .values_list("slot", flat=True)
         .first()
     )
+    if slot is None:
+        return None
+    try:
+        return timezone.localtime(slot).date()
+    except OverflowError:
+        return dt.date.min
 
 
 MAX_LABELS = 8
@@ -208,43 +223,46 @@ class Bar:
     delivered_height: float
 
 
-def _daily_sums(company_id, period: Period, bucket: Bucket):
-    """(day, placed, delivered, cancelled) rows of the period, summed by the database per
-    month or per year for bars of months or years: at most a row per day of a year, else a
-    row per month or year with activity, however long the period."""
-    rows = DashboardDaily.objects.filter(
-        company_id=company_id, day__range=(period.start, period.end)
+def _bar_sums(company_id, starts: list[dt.date], period: Period) -> dict[int, tuple]:
+    """(placed, delivered, cancelled) per bar index, from the quarter-hour rows between each
+    bar's first local midnight and the next bar's: the database sorts each row into its bar
+    (a CASE over at most MAX_BARS edges) and sums, so at most MAX_BARS rows come back however
+    long the period. One query."""
+    first, last = period.bounds()
+    rows = DashboardActivity.objects.filter(company_id=company_id, slot__gte=first)
+    if last is not None:
+        rows = rows.filter(slot__lt=last)
+    edges = [_midnight(start) for start in starts[1:]]
+    bar = Case(
+        *(When(slot__lt=edge, then=Value(index)) for index, edge in enumerate(edges)),
+        default=Value(len(edges)),
+        output_field=IntegerField(),
     )
-    if not bucket.months:
-        return rows.values_list("day", "placed", "delivered", "cancelled")
-    trunc = TruncMonth if bucket.months < 12 else TruncYear
-    return (
-        rows.annotate(bucket=trunc("day", output_field=DateField()))
-        .values("bucket")
+    sums = (
+        rows.annotate(bar=bar)
+        .values("bar")
         .annotate(Sum("placed"), Sum("delivered"), Sum("cancelled"))
-        .values_list("bucket", "placed__sum", "delivered__sum", "cancelled__sum")
-        .order_by("bucket")
+        .values_list("bar", "placed__sum", "delivered__sum", "cancelled__sum")
+        .order_by()
     )
+    # A single bar groups by a constant, which the database may answer with one row of NULLs.
+    return {index: tuple(n or 0 for n in rest) for index, *rest in sums}
 
 
 def chart(company_id, period: Period) -> dict:
     """Placed and delivered per bar (`period.bucket`: at most MAX_BARS bars) over `period`, as
     SVG bar geometry (user units of a CHART_WIDTH x CHART_HEIGHT viewBox; the template writes
-    the markup), and the period's totals placed, delivered and cancelled (TIME_ZONE days). A
-    bar counts only its days inside the period. One query (`_daily_sums`)."""
+    the markup), and the period's totals placed, delivered and cancelled (days of the current
+    time zone). A bar counts only its days inside the period. One query (`_bar_sums`)."""
     bucket = period.bucket
     starts = []
     start = bucket.start_of(period.start)
     while start is not None and start <= period.end:
         starts.append(start)
         start = bucket.after(start)
-    sums = {start: [0, 0] for start in starts}
-    cancelled = 0
-    for day, placed, delivered, cancelled_that_day in _daily_sums(company_id, period, bucket):
-        bar = sums[bucket.start_of(day)]
-        bar[0] += placed
-        bar[1] += delivered
-        cancelled += cancelled_that_day
+    by_bar = _bar_sums(company_id, starts, period)
+    sums = {start: by_bar.get(index, (0, 0, 0))[:2] for index, start in enumerate(starts)}
+    cancelled = sum(row[2] for row in by_bar.values())
     peak = max([1] + [max(pair) for pair in sums.values()])
     slot = (CHART_WIDTH - CHART_PAD) / len(starts)
     bar_width = slot * 0.4

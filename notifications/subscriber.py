@@ -14,12 +14,13 @@ retries does not hold back the others.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from accounts.commands import RESET_REQUEST, issue_reset_links, password_link_path
+from accounts.locale import company_zone, user_zone
 from accounts.models import Company, User
 from accounts.tokens import link_validity
 from common import money
@@ -103,14 +104,15 @@ class Notifier(engine.Subscriber):
             )
 
     def tick_due(self, company_id, now) -> bool:
-        """From NOTIFY_DIGEST_HOUR (local time) until the company's digest of the day is made."""
-        day = _digest_day(now)
+        """From NOTIFY_DIGEST_HOUR (the company's local time) until the company's digest of the
+        day is made."""
+        day = _digest_day(now, company_id)
         return day is not None and not DigestRun.objects.filter(company_id=company_id, day=day)
 
     def tick(self, company_id, now, outbox):
         """The daily digest, once per company and local day (DigestRun is unique per day, and
         the company's lease keeps a second worker out meanwhile)."""
-        day = _digest_day(now)
+        day = _digest_day(now, company_id)
         if day is None or DigestRun.objects.filter(company_id=company_id, day=day).exists():
             return
         DigestRun.objects.create(company_id=company_id, day=day, made_at=now)
@@ -132,6 +134,12 @@ class Notifier(engine.Subscriber):
         if not user.is_active and data["kind"] != kinds.ACCESS.key:
             return
         template = "digest" if data["kind"] == "digest" else data["kind"]
+        # In the recipient's language (as chosen; else the site's) and time zone.
+        with translation.override(user.language or None), timezone.override(user_zone(user)):
+            self._send(template, data, user, item)
+
+    @staticmethod
+    def _send(template, data, user, item) -> None:
         mail.send(
             template=template,
             subject=data["subject"],
@@ -142,9 +150,11 @@ class Notifier(engine.Subscriber):
         )
 
 
-def _digest_day(now: dt.datetime) -> dt.date | None:
-    """Today's local date once the digest hour has come, else None."""
-    local = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+def _digest_day(now: dt.datetime, company_id) -> dt.date | None:
+    """Today's date in the company's time zone once its digest hour has come there, else None
+    (issue #29: a company in New York gets its digest at 07:00 New York time)."""
+    company = Company.objects.filter(pk=company_id).only("time_zone").first()
+    local = now.astimezone(company_zone(company))
     return local.date() if local.hour >= settings.NOTIFY_DIGEST_HOUR else None
 
 
@@ -196,6 +206,9 @@ def message_data(kind: kinds.Kind, event, user) -> dict:
             "number": order.get("number", ""),
             "customer": order.get("customer_name", ""),
             "total": money.shown(order.get("total_cents", 0), order.get("currency", "")),
+            # Formatted when the mail is written, in the recipient's locale (issue #29).
+            "total_cents": order.get("total_cents", 0),
+            "currency": order.get("currency", ""),
             "path": reverse("orders:detail", args=[event.stream_id]),
         }
     else:

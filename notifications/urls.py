@@ -5,4 +5,5 @@ from . import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.my_settings, name="settings"),
+    path("locale/", views.my_locale, name="locale"),
 ]

@@ -11,6 +11,7 @@ import re
 import uuid
 from decimal import Decimal
 
+from babel.numbers import get_decimal_symbol
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout, Submit
 from django import forms
@@ -24,9 +25,11 @@ from common.form_errors import HIDDEN_FIELD_ERROR, HiddenErrorsShown
 from common.form_fields import (
     POSITIVE_INT_MAX,
     AmountField,
+    AmountInput,
     BoundedDateTimeField,
     BoundedIntegerField,
     TextField,
+    reader_locale,
 )
 from common.typed_input import search_key
 from customers.models import Customer
@@ -35,7 +38,7 @@ from customers.validation import CustomerDetails
 
 from .events import Line, OrderDetails
 from .models import MAX_LINES
-from .validation import LIMITS, MAX_QUANTITY, MAX_UNIT_PRICE
+from .validation import LIMITS, MAX_ORDER_TOTAL, MAX_QUANTITY, MAX_UNIT_PRICE
 
 
 def _text(
@@ -250,15 +253,15 @@ class PolicyForm(HiddenErrorsShown, forms.Form):
         required=False,
         label="Four eyes: whoever placed an order or last changed its contents cannot approve it",
     )
-    staff_limit = forms.DecimalField(
-        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
+    staff_limit = AmountField(
+        required=False, max_value=MAX_ORDER_TOTAL,
         label="Staff may approve orders up to (leave empty: only Managers approve)",
     )  # fmt: skip
     auto_approve = forms.BooleanField(
         required=False, label="Approve orders up to the Staff limit automatically on submit"
     )
-    two_manager_limit = forms.DecimalField(
-        required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
+    two_manager_limit = AmountField(
+        required=False, max_value=MAX_ORDER_TOTAL,
         label="Orders above this need two different Managers (leave empty: never)",
     )  # fmt: skip
     reasons_required = forms.MultipleChoiceField(
@@ -336,7 +339,7 @@ class LineForm(forms.Form):
         label="Unit price",
         max_value=MAX_UNIT_PRICE,
         required=False,  # a known SKU's default price fills it (BaseLineFormSet.clean)
-        widget=forms.NumberInput(attrs=SMALL),
+        widget=AmountInput(attrs=SMALL),
     )
 
     def line(self) -> Line:
@@ -398,8 +401,9 @@ class BaseLineFormSet(forms.BaseFormSet):
         return [form.line() for form in self.kept_forms()]
 
     def preview_total(self) -> str:
-        """The form's total preview as the page first shows it ("46.00", no separators, as
-        static/js/app.js writes it): quantity times unit price over the rows that would be saved
+        """The form's total preview as the page first shows it ("46.00", "46,00" in German: the
+        reader's decimal mark, no separators, as static/js/app.js writes it): quantity times
+        unit price over the rows that would be saved
         (bound: rows not removed; unbound: the initial lines), so it is right without JS too."""
         if self.is_bound:
             self.is_valid()  # cleaned_data for each row (cached by the formset)
@@ -414,7 +418,7 @@ class BaseLineFormSet(forms.BaseFormSet):
             ),
             Decimal(0),
         )
-        return f"{total:.2f}"
+        return f"{total:.2f}".replace(".", get_decimal_symbol(reader_locale()))
 
 
 LineFormSet = forms.formset_factory(

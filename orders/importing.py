@@ -39,6 +39,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,8 +51,10 @@ from common.csv_export import csv_lines
 from common.exceptions import DomainError
 from common.form_fields import validate_date_in_range
 from common.typed_input import (
+    AmbiguousAmount,
     InputError,
     parse_amount,
+    parse_local_amount,
     parse_whole_number,
     search_key,
     text_problem,
@@ -198,6 +201,7 @@ def import_orders(
     operator: str,
     zone: ZoneInfo,
     dry_run: bool = False,
+    decimal_comma: bool = False,
     progress: Callable[[int], None] = lambda done: None,
     on_total: Callable[[int], None] = lambda total: None,
 ) -> ImportResult:
@@ -205,7 +209,10 @@ def import_orders(
 
     `progress(1)` is called after each order, `on_total(n)` once with the number of orders.
     Raises `ImportFileError` before writing anything if a file is unusable. With `dry_run`,
-    every order is run through the commands and rolled back: nothing is written.
+    every order is run through the commands and rolled back: nothing is written. Prices are
+    read with a decimal point ("12.50"), or with `decimal_comma` a decimal comma ("12,50",
+    "1.250,00": `typed_input.parse_local_amount` in German); a price that could mean two
+    things is refused, never guessed. Files may be comma- or semicolon-separated (`_rows`).
     """
     started = time.perf_counter()
     orders, rejects = read_files(orders_path, lines_path)
@@ -229,7 +236,14 @@ def import_orders(
     for times, order in planned:
         try:
             result.events += _import_one(
-                order, times, actor, orders_path.name, dry_run, lines_path.name, result
+                order,
+                times,
+                actor,
+                orders_path.name,
+                dry_run,
+                lines_path.name,
+                decimal_comma,
+                result,
             )
             result.imported += 1
         except _AlreadyImported:  # by another run since this one read what was there
@@ -297,7 +311,12 @@ def parse_time(text: str, zone: ZoneInfo) -> dt.datetime:
 def _rows(path: Path, columns, required) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as file:
-            reader = csv.DictReader(file)
+            # A spreadsheet saving CSV where the decimal mark is a comma (German Excel, Calc)
+            # separates cells with semicolons: a header with ";" and no "," says so.
+            first = file.readline()
+            file.seek(0)
+            delimiter = ";" if ";" in first and "," not in first else ","
+            reader = csv.DictReader(file, delimiter=delimiter)
             header = reader.fieldnames or []
             unknown = [name for name in header if name not in columns]
             if unknown:
@@ -372,7 +391,7 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
     return times
 
 
-def _lines(order: _Order) -> list[Line]:
+def _lines(order: _Order, decimal_comma: bool = False) -> list[Line]:
     if not order.lines:
         raise _Refused("no lines: the lines file has no row with this reference.")
     lines = []
@@ -384,10 +403,17 @@ def _lines(order: _Order) -> list[Line]:
                 f"line row {row}: quantity {values['quantity']!r} is not a whole number."
             ) from None
         try:
-            price = parse_amount(values["unit_price"])
+            price = _price(values["unit_price"], decimal_comma)
+        except AmbiguousAmount as error:
+            raise _Refused(f"line row {row}: unit_price {error}") from None
         except InputError:
+            hint = (
+                " (a decimal comma? run with --decimal-comma)"
+                if "," in values["unit_price"] and not decimal_comma
+                else ""
+            )
             raise _Refused(
-                f"line row {row}: unit_price {values['unit_price']!r} is not a number."
+                f"line row {row}: unit_price {values['unit_price']!r} is not a number{hint}."
             ) from None
         lines.append(
             Line(
@@ -472,15 +498,27 @@ RECORD_COLUMNS = {
 }
 
 
+def _price(text: str, decimal_comma: bool) -> Decimal:
+    """A price of the file: "12.50", or with a decimal comma "12,50" / "1.250,00"."""
+    return parse_local_amount(text, "de") if decimal_comma else parse_amount(text)
+
+
 def _import_one(
-    order: _Order, times, actor, source: str, dry_run: bool, lines_name: str, result=None
+    order: _Order,
+    times,
+    actor,
+    source: str,
+    dry_run: bool,
+    lines_name: str,
+    decimal_comma: bool = False,
+    result=None,
 ) -> int:
     """Run the order through the commands in one transaction; the number of events."""
     values = order.values
     details = OrderDetails(
         **{column: values[column] for column in DETAIL_COLUMNS}, notes=values["notes"]
     )
-    lines = _lines(order)
+    lines = _lines(order, decimal_comma)
     where = {"file": source, "row": order.row, "reference": order.reference}
     column, fields, written, state = "placed_at", {}, 0, OrderState.DRAFT.value
     new_customers, new_skus = set(), set()

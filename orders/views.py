@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import CompanyTimeZoneForm
 from accounts.login_flow import post_only
 from common.csv_export import csv_response, headers
 from common.exceptions import DomainError, refused, status_for
@@ -645,5 +646,6 @@ def _controls_page(request, form, current, status: int):
         "policy": current,
         "versions": list(reversed(policy.policy_history(request.user.company_id))),
         "rules": wording.rules_in_words(current),
+        "zone_form": CompanyTimeZoneForm(initial={"time_zone": request.user.company.time_zone}),
     }
     return render(request, "orders/controls.html", context, status=status)

@@ -131,15 +131,23 @@ class DashboardStateTotal(UUIDModel):
         ]
 
 
-class DashboardDaily(UUIDModel):
+class DashboardActivity(UUIDModel):
+    """Orders placed, delivered and cancelled per company and quarter of an hour (UTC; `slot`
+    is the quarter's first instant). Local days, weeks and months of any zone are whole
+    numbers of quarters (every zone's offset is a multiple of 15 minutes), so the dashboard
+    sums a person's local days from these rows (issue #29: 23- and 25-hour days included)
+    and the rows never depend on anybody's zone."""
+
     company = _company_fk()
-    day = models.DateField()
+    slot = models.DateTimeField()
     placed = models.PositiveIntegerField(default=0)
     delivered = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["company", "day"], name="dash_daily_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "slot"], name="dash_activity_unique")
+        ]
 
 
 class RowIdField(models.BigIntegerField):

@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.template import Library, defaultfilters
 from django.utils import timezone
+from django.utils.html import format_html
 
 register = Library()
 
@@ -41,3 +42,31 @@ def date(value, arg=None):
 def time(value, arg=None):
     """Django's `time` filter, on `local_or_utc(value)`."""
     return defaultfilters.time(local_or_utc(value), arg)
+
+
+@register.simple_tag
+def moment(value, fmt: str = "Y-m-d H:i", offset: bool = False):
+    """An instant as the reader's local time (the active time zone, issue #29), in a `<time>`
+    element: `fmt` (Django's date format) followed by the zone's abbreviation when it shows a
+    time of day ("2026-03-29 03:15 CEST"), the ISO 8601 instant with its offset in
+    `datetime`, and the offset and zone on hover (`title`: "UTC+02:00 Europe/Berlin"); with
+    `offset`, the offset is written out too (the history: "… CEST (UTC+02:00)"). Empty for no
+    value."""
+    if value in (None, ""):
+        return ""
+    local = local_or_utc(value)
+    if not isinstance(local, dt.datetime):
+        return defaultfilters.date(value, fmt)
+    shown = defaultfilters.date(local, fmt)
+    if "H" in fmt and not fmt.rstrip().endswith("T"):
+        shown = f"{shown} {defaultfilters.date(local, 'T')}"
+    numeric = defaultfilters.date(local, "O")  # +0200
+    utc_offset = f"UTC{numeric[:3]}:{numeric[3:]}"
+    if offset:
+        shown = f"{shown} ({utc_offset})"
+    title = f"{utc_offset} {getattr(local.tzinfo, 'key', '')}".strip()
+    if "H" not in fmt:  # a date only: the time of day on hover
+        title = f"{defaultfilters.date(local, 'Y-m-d H:i T')} ({title})"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', defaultfilters.date(local, "c"), title, shown
+    )

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "accounts.login_flow.LoginRequiredMiddleware",
     "accounts.login_flow.SessionRefreshMiddleware",
     "accounts.company_required.CompanyRequiredMiddleware",
+    # The user's time zone, else the company's (issue #29; accounts/locale.py).
+    "accounts.locale.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.htmx_messages.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -5,12 +5,13 @@ Markup for lists, tables, forms and charts lives in the templates, not here.
 
 from decimal import Decimal
 
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from common.money import shown
+from common.form_fields import reader_locale
 from orders.models import OrderState
 
 register = template.Library()
@@ -31,20 +32,47 @@ LABELS = dict(OrderState.choices)
 
 @register.filter
 def money(cents, currency: str = "") -> str:
-    """Integer minor units -> '1,234.56 EUR' (`common.money.shown`)."""
-    return shown(cents, currency)
+    """Integer minor units in the reader's locale (Babel/CLDR, issue #29): '€1,234.56' in
+    English, '1.234,56 €' in German; without a currency, the number alone ('1,234.56')."""
+    if cents is None:
+        return ""
+    value = Decimal(int(cents)).scaleb(-2)
+    if not currency:
+        return amount(value)
+    return format_currency(value, currency, locale=reader_locale())
 
 
 @register.filter
 def amount(value) -> str:
-    """A decimal amount in major units (Decimal or its string) -> '1,234.50'."""
-    return f"{Decimal(value):,.2f}"
+    """A decimal amount in major units (Decimal or its string), two decimals, in the reader's
+    locale: '1,234.50' in English, '1.234,50' in German."""
+    return format_decimal(Decimal(value), format=TWO_DECIMALS, locale=reader_locale())
+
+
+@register.filter
+def in_currency(value, currency: str = "") -> str:
+    """A decimal amount in major units with its currency, as `money` writes it."""
+    if value is None or value == "":
+        return ""
+    if not currency:
+        return amount(value)
+    return format_currency(Decimal(value), currency, locale=reader_locale())
 
 
 @register.filter
 def line_total(line: dict) -> str:
-    """An order line's quantity x unit price (a line dict of `OrderSummary.lines`) -> '24.80'."""
-    return f"{Decimal(line['unit_price']) * int(line['quantity']):,.2f}"
+    """An order line's quantity x unit price (a line dict of `OrderSummary.lines`), as
+    `amount` writes it ('24.80')."""
+    return amount(Decimal(line["unit_price"]) * int(line["quantity"]))
+
+
+@register.simple_tag
+def decimal_mark() -> str:
+    """The reader's decimal mark ("," in German): for the order form's live total."""
+    return get_decimal_symbol(reader_locale())
+
+
+TWO_DECIMALS = "#,##0.00"
 
 
 @register.simple_tag

@@ -87,9 +87,18 @@
   });
 
   // Live total on the order form (the server computes the real total; this is a preview).
+  // Prices are read in the reader's decimal mark (data-decimal-mark: "," in German); a price
+  // written any other way is left out here and refused or asked about by the server.
+  function priceCents(text, mark) {
+    var plain = text.trim();
+    if (!/^[0-9]*[.,]?[0-9]{0,2}$/.test(plain) || plain === "" || plain === mark) { return NaN; }
+    if (plain.indexOf(mark === "," ? "." : ",") !== -1) { return NaN; }
+    return Math.round(parseFloat(plain.replace(mark, ".")) * 100);
+  }
   function recompute() {
     var out = document.getElementById("order-total-preview");
     if (!out) { return; }
+    var mark = out.dataset.decimalMark || ".";
     var cents = 0;
     document.querySelectorAll("#lines-rows .line-row").forEach(function (row) {
       // Exactly the rows the server will save: not removed (class or ticked box), filled in.
@@ -99,10 +108,10 @@
       var p = row.querySelector("input[name$='-unit_price']");
       if (!q || !p) { return; }
       var qty = parseInt(q.value, 10);
-      var price = Math.round(parseFloat(p.value) * 100);
+      var price = priceCents(p.value, mark);
       if (qty > 0 && price >= 0) { cents += qty * price; }
     });
-    out.textContent = (cents / 100).toFixed(2);
+    out.textContent = (cents / 100).toFixed(2).replace(".", mark);
   }
   document.addEventListener("input", recompute);
   document.addEventListener("formset:changed", recompute);

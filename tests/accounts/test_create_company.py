@@ -135,3 +135,26 @@ def test_a_slug_is_stored_in_lower_case_and_real_x_currencies_are_accepted():
 
     company = Company.objects.get(name="Initech")
     assert (company.slug, company.currency) == ("initech", "XOF")
+
+
+def test_create_company_takes_a_time_zone_and_records_it():
+    out = create(timezone="Europe/Berlin")
+
+    company = Company.objects.get(slug="initech")
+    assert company.time_zone == "Europe/Berlin"
+    assert "Europe/Berlin" in out
+    changed = Event.objects.get(stream_id=company.pk, event_type="CompanyTimeZoneChanged")
+    assert changed.payload["time_zone"] == "Europe/Berlin"
+
+
+def test_create_company_refuses_an_unknown_time_zone_and_creates_nothing():
+    with pytest.raises(CommandError, match="--timezone: Unknown time zone Mars/Olympus"):
+        create(timezone="Mars/Olympus")
+
+    assert not Company.objects.filter(slug="initech").exists()
+
+
+def test_a_company_created_without_a_time_zone_is_in_utc():
+    create()
+
+    assert Company.objects.get(slug="initech").time_zone == "UTC"

@@ -48,7 +48,7 @@ def test_staff_creates_an_order_with_two_lines_and_submits_it(session):
     page.get_by_role("button", name="Create draft").click()
     expect(page.get_by_role("alert").filter(has_text="was created as a draft")).to_be_visible()
     expect(state_badge(page)).to_have_text("Draft")
-    expect(page.get_by_test_id("order-total")).to_have_text("46.00 EUR")
+    expect(page.get_by_test_id("order-total")).to_have_text("€46.00")
     lines = page.get_by_test_id("order-lines").locator("tbody tr")
     expect(lines).to_have_count(2)
     expect(lines.nth(0)).to_contain_text("BOLT-M8")

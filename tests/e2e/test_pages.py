@@ -52,7 +52,7 @@ def test_every_page_loads_without_errors(session):
     expect(page.locator("#order-total-preview")).to_have_text("75.00")
     page.get_by_role("button", name="Save draft").click()
     expect(page).to_have_url(order_url)
-    expect(page.get_by_test_id("order-total")).to_have_text("75.00 EUR")
+    expect(page.get_by_test_id("order-total")).to_have_text("€75.00")
 
     # A note, through htmx, lands on the timeline.
     page.get_by_label("Note").fill("Checked by phone.")

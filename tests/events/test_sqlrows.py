@@ -10,7 +10,7 @@ from django.db import connection
 from accounts.models import Company
 from events import sqlrows
 from events.sqlrows import table
-from projections.models import DashboardDaily, OrderSummary
+from projections.models import DashboardActivity, OrderSummary
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,6 @@ def _summary_values(company, **overrides):
         "version": 3,
         "customer_name": "Ünïcode “quoted” Co",
         "customer_reference": "",
-        "customer_id": None,
         "customer_email": "a@b.example",
         "shipping_address": "1\n2",
         "notes": "",
@@ -74,14 +73,16 @@ def test_rows_read_by_sqlrows_equal_what_the_orm_reads():
     company = Company.objects.create(name="Acme", slug="acme")
     values = _summary_values(company)
     OrderSummary.objects.create(**values)
-    DashboardDaily.objects.create(company=company, day=dt.date(2026, 2, 28), placed=3)
+    DashboardActivity.objects.create(
+        company=company, slot=dt.datetime(2026, 2, 28, 23, 45, tzinfo=dt.UTC), placed=3
+    )
     names = table(OrderSummary).attnames
 
     assert table(OrderSummary).select_in(id=[values["id"]]) == list(
         OrderSummary.objects.values(*names)
     )
-    assert table(DashboardDaily).select_in(company_id=[company.id]) == list(
-        DashboardDaily.objects.values(*table(DashboardDaily).attnames)
+    assert table(DashboardActivity).select_in(company_id=[company.id]) == list(
+        DashboardActivity.objects.values(*table(DashboardActivity).attnames)
     )
 
 

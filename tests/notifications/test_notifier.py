@@ -232,7 +232,7 @@ def test_an_amended_order_tells_the_managers_it_waits_for_their_approval_again(a
 
 
 def test_mail_amounts_have_thousands_separators_as_the_pages_do(acme, team, notify):
-    """QA finding: mails said "12345.60 EUR" where the pages say "12,345.60 EUR"."""
+    """QA finding: mails said "12345.60 EUR" where the pages say "€12,345.60"."""
     from decimal import Decimal
 
     from orders.events import Line
@@ -247,5 +247,41 @@ def test_mail_amounts_have_thousands_separators_as_the_pages_do(acme, team, noti
     notify()
 
     message = mails_to(team["manager"].email)[0]
-    assert "12,345.60 EUR" in message.body
-    assert "12,345.60 EUR" in message.alternatives[0][0]
+    assert "€12,345.60" in message.body
+    assert "€12,345.60" in message.alternatives[0][0]
+
+
+def test_the_digest_goes_at_the_digest_hour_of_the_company_time_zone(acme, team, notify, clock):
+    """Issue #29: a company in New York hears at 07:00 New York time, not at 07:00 UTC."""
+    acme.time_zone = "America/New_York"
+    acme.save(update_fields=["time_zone"])
+    preferences.set_preferences(user=team["staff"], choices={"rejected_held": "digest"})
+    order = factories.advance(
+        factories.place(team["staff"]), "submitted", staff=team["staff"], manager=team["manager"]
+    )
+    commands.reject(order.id, reason="Too dear", actor=team["manager"], expected_version=2)
+    notify()
+
+    clock.advance(hours=1)  # 07:00 UTC: 02:00 or 03:00 in New York
+    notify()
+    assert not mails_to("acme.staff@example.com")
+
+    clock.advance(hours=5)  # 12:00 UTC: 07:00 or 08:00 in New York
+    notify()
+    assert len(mails_to("acme.staff@example.com")) == 1
+
+
+def test_a_mail_shows_the_total_in_the_recipients_locale(acme, team, notify):
+    """Issue #29: a German manager reads the total as "31,97 €" (thousands and decimal marks
+    of their language), an English one as "€31.97"."""
+    team["manager2"].language = "de"
+    team["manager2"].save(update_fields=["language"])
+    factories.advance(
+        factories.place(team["staff"]), "submitted", staff=team["staff"], manager=team["manager"]
+    )
+    notify()
+
+    english = mails_to("acme.manager@example.com")[0]
+    german = mails_to("acme.manager2@example.com")[0]
+    assert "€31.97" in english.body
+    assert "31,97\xa0€" in german.body

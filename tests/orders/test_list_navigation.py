@@ -97,4 +97,6 @@ def test_dates_use_one_format_in_rows_and_inputs(client, staff):
     field = re.search(r'<input [^>]*name="placed_after"[^>]*>', html).group(0)
     assert 'type="text"' in field and 'placeholder="YYYY-MM-DD"' in field
     assert 'value="2025-01-31"' in field
-    assert re.search(r'"Last change">\d{4}-\d{2}-\d{2} \d{2}:\d{2}<br>', html)
+    assert re.search(
+        r'"Last change"><time [^>]+>\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC</time><br>', html
+    )

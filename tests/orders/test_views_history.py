@@ -90,7 +90,11 @@ def test_the_timeline_lists_every_event_oldest_first_with_actor_states_and_reaso
     ]
     assert [r[4] for r in rows] == ["→ Draft", "", "Draft → Submitted", "Submitted → Draft"]
     # Placed "at" day 1, recorded now: a back-dated event shows both times.
-    assert re.fullmatch(r"happened\s+2025-03-01 09:00:00\s+recorded\s+\S+ \S+", rows[0][1])
+    assert re.fullmatch(
+        r"happened\s+2025-03-01 09:00:00 UTC \(UTC\+00:00\)\s+"
+        r"recorded\s+\S+ \S+ UTC \(UTC\+00:00\)",
+        rows[0][1],
+    )
     assert rows[3][5] == "Submitted → Draft (reason: Price too low)"
     assert rows[3][2] == "acme.manager"
 
@@ -98,10 +102,10 @@ def test_the_timeline_lists_every_event_oldest_first_with_actor_states_and_reaso
 @pytest.mark.parametrize(
     ("moment", "state", "total", "skus"),
     [
-        (DAY_1 + dt.timedelta(hours=12), "draft", "31.97 EUR", ["SKU-0", "SKU-1"]),
-        (DAY_2 + dt.timedelta(hours=12), "draft", "67.94 EUR", ["SKU-0", "SKU-1", "SKU-2"]),
-        (DAY_3 + dt.timedelta(minutes=30), "submitted", "67.94 EUR", ["SKU-0", "SKU-1", "SKU-2"]),
-        (DAY_2, "draft", "67.94 EUR", ["SKU-0", "SKU-1", "SKU-2"]),  # an event's own moment counts
+        (DAY_1 + dt.timedelta(hours=12), "draft", "€31.97", ["SKU-0", "SKU-1"]),
+        (DAY_2 + dt.timedelta(hours=12), "draft", "€67.94", ["SKU-0", "SKU-1", "SKU-2"]),
+        (DAY_3 + dt.timedelta(minutes=30), "submitted", "€67.94", ["SKU-0", "SKU-1", "SKU-2"]),
+        (DAY_2, "draft", "€67.94", ["SKU-0", "SKU-1", "SKU-2"]),  # an event's own moment counts
     ],
     ids=["day-1.5", "day-2.5", "day-3-after-submit", "exactly-day-2"],
 )

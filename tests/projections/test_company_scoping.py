@@ -8,7 +8,7 @@ from django.db import connection
 from events import replay
 from orders.models import Order
 from projections.models import (
-    DashboardDaily,
+    DashboardActivity,
     DashboardOrder,
     DashboardStateTotal,
     OrderSummary,
@@ -95,7 +95,7 @@ def test_dashboard_counts_and_totals_are_per_company(orders, company, created, r
     assert {r.state: r.count for r in rows if r.count} == dict(counts)
     assert {r.state: r.total_cents for r in rows if r.count} == dict(totals)
     assert all(r.total_cents == 0 for r in rows if not r.count)
-    daily = DashboardDaily.objects.filter(company=company)
+    daily = DashboardActivity.objects.filter(company=company)
     assert sum(d.placed for d in daily) == len(created)
     assert sum(d.delivered for d in daily) == counts["delivered"]
     cycles = DashboardOrder.objects.filter(company=company, cycle_seconds__isnull=False)

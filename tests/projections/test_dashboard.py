@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 
 from accounts.models import Role
+from dashboard.selectors import dashboard
 from orders import commands
-from projections.models import DashboardDaily, DashboardOrder, DashboardStateTotal
+from projections.models import DashboardActivity, DashboardOrder, DashboardStateTotal
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +46,12 @@ def by_state(company) -> dict[str, tuple[int, int]]:
 
 
 def per_day(company) -> dict[dt.date, tuple[int, int]]:
-    rows = DashboardDaily.objects.filter(company=company)
-    return {r.day: (r.placed, r.delivered) for r in rows}
+    """(placed, delivered) per UTC day, summed from the quarter-hour rows."""
+    days: dict[dt.date, tuple[int, int]] = {}
+    for r in DashboardActivity.objects.filter(company=company):
+        placed, delivered = days.get(r.slot.date(), (0, 0))
+        days[r.slot.date()] = (placed + r.placed, delivered + r.delivered)
+    return days
 
 
 def test_counts_and_totals_by_state_follow_every_move(acme, staff, manager, act):
@@ -94,11 +99,15 @@ def test_placed_and_delivered_are_counted_on_the_day_they_happened(acme, staff, 
     }
 
 
-def test_days_are_local_days_of_the_configured_time_zone(acme, staff, settings):
-    settings.TIME_ZONE = "America/New_York"
+def test_days_are_local_days_of_the_company_time_zone(acme, staff):
+    acme.time_zone = "America/New_York"
+    acme.save()
+    staff.refresh_from_db()
     factories.place(staff, at=dt.datetime(2025, 3, 4, 2, 30, tzinfo=dt.UTC))
 
-    assert per_day(acme) == {dt.date(2025, 3, 3): (1, 0)}  # 21:30 the evening before, in New York
+    shown = dashboard(staff, data={"from": dt.date(2025, 3, 3), "to": dt.date(2025, 3, 4)})
+    bars = {bar.start: bar.placed for bar in shown["chart"]["bars"]}
+    assert bars == {dt.date(2025, 3, 3): 1, dt.date(2025, 3, 4): 0}  # 21:30 the evening before
 
 
 def test_average_cycle_time_runs_from_the_last_submit_to_delivery(acme, staff, act):

@@ -222,30 +222,26 @@ def test_a_long_period_draws_a_bar_per_month_with_few_readable_labels(manager):
     assert sum(bar.show_label for bar in bars) <= selectors.MAX_LABELS
 
 
-def test_the_migration_fills_the_new_columns_as_the_projector_writes_them(company, history):
+def test_the_migration_fills_the_quarter_hour_rows_as_the_projector_writes_them(company, history):
     from types import SimpleNamespace
 
     from django.apps import apps
     from django.db import connection
 
-    from projections.models import DashboardDaily, DashboardOrder
+    from projections.models import DashboardActivity
 
-    def columns():
-        return (
-            set(DashboardDaily.objects.values_list("id", "day", "cancelled")),
-            set(DashboardOrder.objects.values_list("id", "delivered_at", "cycle_seconds")),
+    def rows():
+        return set(
+            DashboardActivity.objects.values_list("id", "slot", "placed", "delivered", "cancelled")
         )
 
-    projected = columns()
-    assert any(cancelled for _, _, cancelled in projected[0])
-    assert DashboardDaily.objects.filter(placed=0, delivered=0).exists()
-    DashboardDaily.objects.filter(placed=0, delivered=0).delete()  # days with cancels only
-    DashboardDaily.objects.update(cancelled=0)
-    DashboardOrder.objects.update(delivered_at=None, cycle_seconds=None)
+    projected = rows()
+    assert any(cancelled for *_, cancelled in projected)
+    DashboardActivity.objects.all().delete()
 
     migration = __import__(
-        "projections.migrations.0006_dashboard_cycle_rows_cancelled", fromlist=["fill"]
+        "projections.migrations.0013_dashboard_activity_quarter_hours", fromlist=["fill"]
     )
     migration.fill(apps, SimpleNamespace(connection=connection))  # it only reads the alias
 
-    assert columns() == projected
+    assert rows() == projected

@@ -120,7 +120,7 @@ def test_a_transition_updates_only_the_columns_it_changes(acme, staff):
     assert order_writes == [
         'UPDATE "orders_order" SET "state" = %s, "version" = %s WHERE "id" = %s'
     ]
-    assert not any('"projections_dashboarddaily"' in sql for sql in writes)  # no per-day count
+    assert not any('"projections_dashboardactivity"' in sql for sql in writes)
     assert Order.objects.get(pk=order.pk).state == "submitted"
 
 

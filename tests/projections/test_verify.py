@@ -125,8 +125,8 @@ def test_a_projection_behind_the_log_is_compared_at_its_own_checkpoint(submitted
 
     assert run("verify_projections") == "OK\n"
 
-    execute("UPDATE projections_dashboarddaily SET placed = 5")
-    assert "dashboard projections_dashboarddaily" in verify_differences()
+    execute("UPDATE projections_dashboardactivity SET placed = 5")
+    assert "dashboard projections_dashboardactivity" in verify_differences()
 
 
 def test_verify_catches_up_again_when_the_live_rows_move_before_the_compare(submitted, monkeypatch):

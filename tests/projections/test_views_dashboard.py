@@ -100,10 +100,10 @@ def test_each_state_has_a_card_with_its_count_and_total_linking_to_the_filtered_
 
     html = client.get("/").content.decode()
 
-    assert card(html, "draft") == ("/orders/?state=draft", 2, "41.96 EUR")
-    assert card(html, "submitted") == ("/orders/?state=submitted", 1, "67.94 EUR")
-    assert card(html, "cancelled") == ("/orders/?state=cancelled", 1, "9.99 EUR")
-    assert card(html, "approved") == ("/orders/?state=approved", 0, "0.00 EUR")
+    assert card(html, "draft") == ("/orders/?state=draft", 2, "€41.96")
+    assert card(html, "submitted") == ("/orders/?state=submitted", 1, "€67.94")
+    assert card(html, "cancelled") == ("/orders/?state=cancelled", 1, "€9.99")
+    assert card(html, "approved") == ("/orders/?state=approved", 0, "€0.00")
     states = re.findall(r'<a class="card[^"]*" href="[^"]+" data-state="(\w+)"', html)
     assert states == list(STATES)
 
@@ -127,8 +127,8 @@ def test_a_card_follows_an_order_through_its_states(client, acme, staff):
 
     html = client.get("/").content.decode()
 
-    assert card(html, "draft")[1:] == (0, "0.00 EUR")
-    assert card(html, "submitted")[1:] == (1, "9.99 EUR")
+    assert card(html, "draft")[1:] == (0, "€0.00")
+    assert card(html, "submitted")[1:] == (1, "€9.99")
 
 
 def test_the_chart_is_an_svg_of_30_days_counting_placed_and_delivered_per_day(

@@ -18,12 +18,17 @@ class Command(BaseCommand):
         parser.add_argument("--manager", required=True, help="The first Manager's username.")
         parser.add_argument("--email", required=True, help="The first Manager's e-mail address.")
         parser.add_argument(
+            "--timezone",
+            default="UTC",
+            help="IANA time zone of the company, e.g. Europe/Berlin (default: UTC).",
+        )
+        parser.add_argument(
             "--site-url",
             default=settings.SITE_URL,
             help="The site's address, to make the link absolute (default: SITE_URL).",
         )
 
-    def handle(self, *args, name, slug, currency, manager, email, site_url, **options):
+    def handle(self, *args, name, slug, currency, manager, email, timezone, site_url, **options):
         try:
             link = commands.create_company(
                 name=name,
@@ -32,11 +37,14 @@ class Command(BaseCommand):
                 manager_username=manager,
                 manager_email=email,
                 site_url=site_url,
+                time_zone=timezone,
             )
         except InvalidAccessChange as error:
             raise CommandError(_lines(error.errors)) from None
         company = link.user.company
-        self.stdout.write(f"Created {company.name} ({company.slug}, {company.currency}).")
+        self.stdout.write(
+            f"Created {company.name} ({company.slug}, {company.currency}, {company.time_zone})."
+        )
         self.stdout.write(f"Manager {link.user.username} sets a password once at:")
         self.stdout.write(link.url)
         if not site_url:
@@ -47,6 +55,7 @@ class Command(BaseCommand):
 
 def _lines(errors: dict[str, list[str]]) -> str:
     options = {"name": "--name", "slug": "--slug", "currency": "--currency"}
+    options |= {"time_zone": "--timezone"}
     options |= {"username": "--manager", "email": "--email"}
     return "\n".join(
         f"{options.get(field, field)}: {message}"

@@ -2,7 +2,6 @@ import getpass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -30,14 +29,21 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--timezone",
-            default=settings.TIME_ZONE,
-            help="Zone of times without an offset (default: TIME_ZONE).",
+            default="",
+            help="Zone of times without an offset (default: the company's time zone).",
+        )
+        parser.add_argument(
+            "--decimal-comma",
+            action="store_true",
+            help='Prices are written with a decimal comma ("12,50", "1.250,00"), as German '
+            "spreadsheets save them; semicolon-separated files are recognised either way.",
         )
 
-    def handle(self, *args, company, orders, lines, dry_run, timezone, **options):
+    def handle(self, *args, company, orders, lines, dry_run, timezone, decimal_comma, **options):
         company_row = Company.objects.filter(slug=company).first()
         if company_row is None:
             raise CommandError(f"No company with the slug {company!r}.")
+        timezone = timezone or company_row.time_zone
         try:
             zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -60,6 +66,7 @@ class Command(BaseCommand):
                     operator=getpass.getuser(),
                     zone=zone,
                     dry_run=dry_run,
+                    decimal_comma=decimal_comma,
                     progress=lambda done: bar.advance(task, done),
                     on_total=lambda total: bar.update(task, total=total),
                 )

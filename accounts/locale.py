@@ -1,0 +1,61 @@
+"""Which time zone a person's pages are in (issue #29): their own choice in "My settings",
+else their company's, else the site's TIME_ZONE. Events keep UTC instants; only what is shown
+and how days are counted follow the zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The zone called `name`, or the site's TIME_ZONE for "" or a name this machine lacks
+    (a zone validated when stored can vanish with an older tzdata: never a 500)."""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def company_zone(company) -> zoneinfo.ZoneInfo:
+    """The company's zone (`Company.time_zone`); the site's for no company."""
+    return zone_named(getattr(company, "time_zone", "") if company is not None else "")
+
+
+def user_zone(user) -> zoneinfo.ZoneInfo:
+    """The zone `user` sees times in: their own, else their company's, else the site's."""
+    own = getattr(user, "time_zone", "")
+    if own:
+        return zone_named(own)
+    if getattr(user, "company_id", None):
+        return company_zone(user.company)
+    return zone_named("")
+
+
+class TimeZoneMiddleware:
+    """Activates the signed-in user's zone (`user_zone`) for the request, so templates, forms
+    and date filters speak local time; anonymous requests stay in TIME_ZONE. A language the
+    user chose is in force for the request too. Place after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(user_zone(user))
+        else:
+            timezone.deactivate()
+        # Not deactivated on the way out: a streamed response (the CSV exports) renders its
+        # rows after this returns; the next request sets its own zone first.
+        language = getattr(user, "language", "") if user is not None else ""
+        if language:
+            # The language the user chose in "My settings" also decides how amounts are typed
+            # and shown (common.form_fields.reader_locale). The `i18n` middleware activates it
+            # too (with the browser's language as the default); this keeps the choice in force
+            # for the request wherever the two stand in MIDDLEWARE.
+            with translation.override(language):
+                return self.get_response(request)
+        return self.get_response(request)
