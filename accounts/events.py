@@ -14,6 +14,7 @@ from events.registry import DomainEvent, register
 
 COMPANY_STREAM = "company"
 USER_STREAM = "user"
+SIGN_IN_STREAM = "sign_in"
 
 
 @register
@@ -85,3 +86,45 @@ class ApiKeyRevoked(DomainEvent):
     label = "API key revoked"
     name: str
     prefix: str
+
+
+# --- sign-ins (issue #32): on the user's sign-in stream (`SIGN_IN_STREAM`), not the user's
+# own stream, whose version binds the set-password links (`tokens`): a stranger's typos must not
+# void an invitation.
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserSignedIn(DomainEvent):
+    """A successful sign-in; the actor is the user. `method`: "password" or "single sign-on"."""
+
+    label = "Signed in"
+    username: str
+    method: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserSignInsFailed(DomainEvent):
+    """A burst of failed sign-ins with the user's username (`accounts.sign_ins`: one entry per
+    burst, recorded when it closes; the event's time is the first failure). Never the password
+    typed, nor the address."""
+
+    label = "Failed sign-ins"
+    username: str
+    failures: int
+    first_at: str  # ISO 8601, UTC
+    last_at: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserLockedOut(DomainEvent):
+    """The login throttle (django-axes) locked the username out. `scope`: "user" (too many
+    failures for this username from one address) or "address" (too many from the address with
+    any usernames); `minutes`: how long the lock lasts."""
+
+    label = "Locked out"
+    username: str
+    scope: str
+    minutes: int

@@ -6,8 +6,10 @@ import dataclasses
 import datetime as dt
 import json
 
+from django.db.models import Q
 from django.utils import timezone
 
+from accounts.events import SIGN_IN_STREAM
 from accounts.models import User
 from common.request_context import recorded_request_id
 from events import registry, verification
@@ -17,6 +19,8 @@ from orders.events import changed_fields
 from orders.models import Order
 from projections.models import EventNumber
 from projections.numbering import event_numbers
+
+from .controls import ACCESS
 
 PAGE_SIZE = 50
 # What a page row shows (not the hashes: the CSV export has those). The payload gives the
@@ -36,6 +40,14 @@ AUDIT_PAGE_COLUMNS = (
 _DETAILS_EVENTS = ("OrderPlaced", "OrderChanged")
 
 
+# The audit form's `area` choices: which events each names.
+_AREAS = {
+    "orders": lambda: Q(stream_type="order"),
+    "access": lambda: Q(event_type__in=ACCESS),
+    "sign_ins": lambda: Q(stream_type=SIGN_IN_STREAM),
+}
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -45,8 +57,14 @@ def filtered_events(company_id, data: dict):
     qs = Event.objects.filter(company_id=company_id)
     if data.get("event_type"):
         qs = qs.filter(event_type=data["event_type"])
+    if data.get("area"):
+        qs = qs.filter(_AREAS[data["area"]]())
     if data.get("actor"):  # part of a username: "manager" finds "acme.manager"
-        qs = qs.filter(metadata__actor_username__icontains=data["actor"].strip())
+        actor = data["actor"].strip()
+        qs = qs.filter(  # a failed sign-in has no actor: the username tried is its subject
+            Q(metadata__actor_username__icontains=actor)
+            | Q(stream_type=SIGN_IN_STREAM, payload__username__icontains=actor)
+        )
     if data.get("order"):  # part of an order number: "304" finds "ACME-000304"
         stream = Order.objects.filter(
             company_id=company_id, number__icontains=data["order"].strip()
