@@ -40,6 +40,7 @@ from .events import (
     ApiKeyCreated,
     ApiKeyRevoked,
     CompanyCreated,
+    InvitationRevoked,
     PasswordLinkIssued,
     UserAdded,
     UserDeactivated,
@@ -251,6 +252,47 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
         link = _issue_link(user, actor, site_url)
     _send_link(link)
     return link
+
+
+def unlock_user(*, actor, user_id) -> User:
+    """Lift the login throttle's lock on a team member now, instead of after the cool-off
+    (django-axes' failure records for the username, from every address, are cleared; event
+    `UserUnlocked` on the user's sign-in stream, so set-password links stay valid). An
+    address-wide lock (`login_throttle`) is the address's, not the user's, and stays.
+
+    Raises `TeamNotPermitted`, `UserNotFound`, `InvalidAccessChange` (not locked out).
+    """
+    from axes.utils import reset  # axes' models: not importable before the apps load
+
+    from . import sign_ins
+
+    with store.write_transaction():
+        actor = _check_actor(actor)
+        user = _team_member(actor, user_id)
+        if user.username not in sign_ins.locked_out_usernames([user.username]):
+            raise InvalidAccessChange({"": [f"{user.username} is not locked out."]})
+        cleared = reset(username=user.username)
+        sign_ins.unlocked(user, actor=actor, attempts=cleared)
+    return user
+
+
+def revoke_invitation(*, actor, user_id) -> User:
+    """Withdraw the invitation of a user who never set a password: deactivate the account,
+    which voids its links (event `InvitationRevoked`). Raises `TeamNotPermitted`,
+    `UserNotFound`, `InvalidAccessChange` (already has a password, or deactivated)."""
+    with store.write_transaction():
+        actor = _check_actor(actor)
+        user = _team_member(actor, user_id)
+        if user.has_usable_password():
+            raise InvalidAccessChange(
+                {"": [f"{user.username} has set a password: deactivate the account instead."]}
+            )
+        if not user.is_active:
+            raise InvalidAccessChange({"": [f"{user.username} is already deactivated."]})
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        _append(user, actor, InvitationRevoked(username=user.username))
+    return user
 
 
 API_KEY_PREFIX = "llk_"

@@ -128,3 +128,24 @@ class UserLockedOut(DomainEvent):
     username: str
     scope: str
     minutes: int
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserUnlocked(DomainEvent):
+    """A Manager lifted the login throttle's lock on a colleague (sign-in stream); `attempts`:
+    how many locked username+address pairs it cleared."""
+
+    label = "Unlocked"
+    username: str
+    attempts: int
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InvitationRevoked(DomainEvent):
+    """A Manager withdrew the invitation of a user who never set a password: the account is
+    deactivated and its links are void (user stream)."""
+
+    label = "Invitation revoked"
+    username: str

@@ -30,7 +30,7 @@ from django.utils import timezone
 from events import store
 from outbox import engine
 
-from .events import SIGN_IN_STREAM, UserLockedOut, UserSignedIn, UserSignInsFailed
+from .events import SIGN_IN_STREAM, UserLockedOut, UserSignedIn, UserSignInsFailed, UserUnlocked
 from .models import SignInBurst, User
 
 # A namespace of our own for the sign-in streams' ids (uuid5 of the user's id in it).
@@ -97,6 +97,26 @@ def record_lockout(*, username: str, scope: str, now: dt.datetime | None = None)
         burst.save(update_fields=["locked_out_at"])
         minutes = round(burst_window().total_seconds() / 60)
         _append(user, UserLockedOut(username=user.username, scope=scope, minutes=minutes))
+
+
+def locked_out_usernames(usernames) -> set[str]:
+    """Which of `usernames` the throttle holds locked now (django-axes' records: as many
+    failures as `AXES_FAILURE_LIMIT` from one address within the cool-off)."""
+    from axes.models import AccessAttempt  # not importable before the apps load
+
+    attempts = AccessAttempt.objects.filter(
+        username__in=list(usernames), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    if settings.AXES_COOLOFF_TIME:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - burst_window())
+    return set(attempts.values_list("username", flat=True))
+
+
+def unlocked(user, *, actor, attempts: int) -> None:
+    """Record that `actor` lifted `user`'s lock (inside the caller's write transaction); the
+    next lock is recorded afresh."""
+    SignInBurst.objects.filter(user=user).update(locked_out_at=None)
+    _append(user, UserUnlocked(username=user.username, attempts=attempts), actor=actor)
 
 
 def close_due_bursts(*, company_id, now: dt.datetime | None = None) -> int:
