@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import (
     POSITIVE_INT_MAX,
@@ -343,6 +344,13 @@ class BulkActionForm(forms.Form):
         if data.get("action") in self.needs_reason and not data.get("reason"):
             self.add_error("reason", "This action needs a reason.")
         return data
+
+
+class SavedViewForm(forms.Form):
+    """Save the list's query (`query`, a query string) as a named view (orders.saved_views)."""
+
+    name = forms.CharField(label=_("Name of this view"), max_length=60)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

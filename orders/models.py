@@ -351,3 +351,27 @@ class Order(FSMModelMixin, UUIDModel):
     )
     def add_note(self):
         pass
+
+
+class SavedView(UUIDModel):
+    """A user's named order list: the list's query string (filters, sort, page size), opened
+    with one click from the list (issue #32). A preference of one person, like the notification
+    settings, not a fact about an order: kept as a row, not in the log. Company-scoped with its
+    user (`orders.saved_views`); at most `saved_views.MAX_PER_USER` per user."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="saved_order_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_user_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
