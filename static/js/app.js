@@ -208,4 +208,58 @@
     params.delete("page");
     form.querySelector("[name='query']").value = params.toString();
   });
+
+  // Scrollable regions (wide tables, command output) can be reached and scrolled with the
+  // keyboard: an overflowing one gets tabindex=0 and, unless it has one, a name (its table's
+  // caption or its section's heading). Regions marked in the template keep their own.
+  function scrollerName(el) {
+    var caption = el.querySelector("caption");
+    var section = el.closest("section, .card, main");
+    var heading = section && section.querySelector("h1, h2, h3");
+    var text = (caption && caption.textContent) || (heading && heading.textContent) || "";
+    return text.trim() || document.title;
+  }
+  function focusableScrollers() {
+    document.querySelectorAll(".table-responsive, pre").forEach(function (el) {
+      var auto = el.hasAttribute("data-scroll-auto");
+      if (el.hasAttribute("tabindex") && !auto) { return; }
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-scroll-auto", "");
+        if (!el.hasAttribute("aria-label") && !el.hasAttribute("aria-labelledby")) {
+          el.setAttribute("role", "region");
+          el.setAttribute("aria-label", scrollerName(el));
+        }
+      } else if (auto) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-scroll-auto");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", focusableScrollers);
+  document.addEventListener("htmx:afterSettle", focusableScrollers);
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(focusableScrollers, 150);
+  });
+
+  // The order form (the one holding the lines): leaving it with unsaved typing asks first;
+  // sending it does not.
+  var unsaved = false;
+  function orderForm(el) {
+    var form = el && el.closest && el.closest("form");
+    return form && form.querySelector("#lines-rows") ? form : null;
+  }
+  document.addEventListener("input", function (event) {
+    if (orderForm(event.target)) { unsaved = true; }
+  });
+  document.addEventListener("submit", function (event) {
+    if (orderForm(event.target)) { unsaved = false; }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved) { return; }
+    event.preventDefault();
+    event.returnValue = "";  // older browsers need a value to ask
+  });
 })();
