@@ -1,7 +1,8 @@
 """The order list's query parameters, as a django-filter FilterSet (documented in README).
 
 state (repeatable), placed_after / placed_before (dates), q (customer name, order number,
-customer reference, customer e-mail or a line's SKU), total_min / total_max (amounts), stuck
+customer reference, customer e-mail or a line's SKU; or exactly an imported order's reference in
+the old system), total_min / total_max (amounts), stuck
 (true: open orders stuck in their state), returned (true: drafts sent back by a rejection),
 mine (true: orders the signed-in user placed), sort (column, '-' for descending), page,
 per_page (25, 50 or 100; ORDERS_PER_PAGE when absent).
@@ -27,6 +28,7 @@ from common.form_fields import (
 )
 from projections.models import OrderSummary
 
+from .commands import order_id_for
 from .forms import OrderFilterForm
 from .models import FINAL_STATES, OrderState
 from .validation import MAX_ORDER_TOTAL
@@ -150,13 +152,17 @@ class OrderFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
+        matches = (
             Q(customer_name__icontains=value)
             | Q(number__icontains=value)
             | Q(customer_reference__icontains=value)
             | Q(customer_email__icontains=value)
             | Q(skus__icontains=value)
         )
+        company_id = getattr(getattr(self.request, "user", None), "company_id", None)
+        if company_id is not None:  # an imported order by its old system's reference, exactly
+            matches |= Q(id=order_id_for(company_id, f"import:{value}"))
+        return queryset.filter(matches)
 
     def filter_stuck(self, queryset, name, value):
         """Open orders in the same state for longer than STUCK_AFTER_DAYS (as on the dashboard)."""
