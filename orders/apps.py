@@ -8,11 +8,14 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.selectors import MANAGERS_NEEDED
+        from outbox import engine
 
         from . import events, projectors  # noqa: F401  (registers the event types, projections)
+        from .import_jobs import ImportRunner
         from .permissions import grant_role_permissions
         from .policy import managers_needed
 
+        engine.register(ImportRunner())
         if managers_needed not in MANAGERS_NEEDED:
             MANAGERS_NEEDED.append(managers_needed)
 

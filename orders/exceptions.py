@@ -8,6 +8,9 @@ from events.exceptions import ConcurrencyError
 __all__ = [
     "ActionNotPermitted",
     "ConcurrencyError",
+    "ImportJobNotFound",
+    "ImportNotPermitted",
+    "InvalidImport",
     "InvalidSavedView",
     "OrderAlreadyPlaced",
     "OrderError",
@@ -68,3 +71,17 @@ class SavedViewNotFound(OrderError, NotFound):
 
 class InvalidSavedView(OrderError, Invalid):
     """A saved view's name or query is refused; the message says why (HTTP 422)."""
+
+
+class ImportNotPermitted(OrderError, NotPermitted):
+    def __init__(self):
+        super().__init__(gettext("Only a Manager may import orders."))
+
+
+class ImportJobNotFound(OrderError, NotFound):
+    def __init__(self):
+        super().__init__(gettext("No such import."))
+
+
+class InvalidImport(OrderError, Invalid):
+    """The uploaded files or the step asked for are refused; the message says why (422)."""

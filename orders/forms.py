@@ -353,6 +353,17 @@ class SavedViewForm(forms.Form):
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
+class ImportUploadForm(forms.Form):
+    """The import upload page: the two CSV files of `manage.py import_orders` (README) and the
+    zone of times written without an offset."""
+
+    orders = forms.FileField(label=_("Orders file (ORDERS.csv)"))
+    lines = forms.FileField(label=_("Lines file (LINES.csv)"))
+    time_zone = forms.CharField(
+        label=_("Time zone of times without an offset"), max_length=64, initial="UTC"
+    )
+
+
 class NoteForm(forms.Form):
     version = VersionField()
     text = _text("text", "Note", required=True, textarea=True)

@@ -375,3 +375,43 @@ class SavedView(UUIDModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportJob(UUIDModel):
+    """An import of a company's orders from another system started on the upload page (issue
+    #32): the two CSV files as uploaded, checked by a dry run, then imported, both by the worker
+    (`orders.import_jobs`), with its progress and results for the page. The orders themselves are
+    written by `orders.importing`, exactly as `manage.py import_orders` does."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking (dry run)"
+        CHECKED = "checked", "Checked: ready to import"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    orders_name = models.CharField(max_length=200)
+    lines_name = models.CharField(max_length=200)
+    orders_csv = models.TextField()
+    lines_csv = models.TextField()
+    time_zone = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    done = models.PositiveIntegerField(default=0)  # orders handled so far in the running step
+    total = models.PositiveIntegerField(default=0)
+    dry_run = models.JSONField(default=dict)  # the check's summary and refusals
+    result = models.JSONField(default=dict)  # the import's
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("import_orders", "Can import orders from CSV files on the upload page")]
+
+    def __str__(self) -> str:
+        return f"{self.orders_name} ({self.get_status_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
