@@ -4,11 +4,14 @@ admin's forms would write rows without one. Access changes go through the comman
 (`accounts.commands`: the team page, `manage.py create_company`, `issue_password_link`,
 `create_api_key`), which append the event. So here: no adding, changing or deleting companies
 or company users (view only, password change included), and a platform operator's own
-company field is read-only. Platform operators are created with `manage.py createsuperuser`.
+company field is read-only; the roles (groups) and their permissions are shown only. Platform
+operators are created with `manage.py createsuperuser`.
 """
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from .models import Company, User
 
@@ -45,3 +48,21 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # an event-less removal of access (and the log's actors keep their rows)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """A role's permissions decide what every member may do: shown, not changed here (a data
+    migration changes a built-in role's grants, as `orders/permissions.py` says)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -142,11 +142,17 @@ def test_the_admin_refuses_to_change_a_company_users_access(root_client, acme, g
         "/admin/accounts/user/{staff}/password/",
         "/admin/accounts/company/add/",
         "/admin/accounts/company/{acme}/delete/",
+        "/admin/auth/group/add/",
+        "/admin/auth/group/{staff_group}/change/",
+        "/admin/auth/group/{staff_group}/delete/",
     ],
 )
 def test_the_admin_has_no_way_to_add_or_remove_access(root_client, acme, path):
     staff = factories.user(Role.STAFF, acme)
-    url = path.format(staff=staff.pk, acme=acme.pk)
+    from django.contrib.auth.models import Group
+
+    staff_group = Group.objects.get(name="Staff")
+    url = path.format(staff=staff.pk, acme=acme.pk, staff_group=staff_group.pk)
 
     response = root_client.post(url, {"post": "yes", "password1": "x-Long-pass-1234"})
 
