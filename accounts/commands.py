@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from common.typed_input import InputError, clean_text
 from events import store
@@ -270,7 +271,9 @@ def unlock_user(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.username not in sign_ins.locked_out_usernames([user.username]):
-            raise InvalidAccessChange({"": [f"{user.username} is not locked out."]})
+            raise InvalidAccessChange(
+                {"": [gettext("%(user)s is not locked out.") % {"user": user.username}]}
+            )
         cleared = reset(username=user.username)
         sign_ins.unlocked(user, actor=actor, attempts=cleared)
     return user
@@ -284,11 +287,11 @@ def revoke_invitation(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.has_usable_password():
-            raise InvalidAccessChange(
-                {"": [f"{user.username} has set a password: deactivate the account instead."]}
-            )
+            message = gettext("%(user)s has set a password: deactivate the account instead.")
+            raise InvalidAccessChange({"": [message % {"user": user.username}]})
         if not user.is_active:
-            raise InvalidAccessChange({"": [f"{user.username} is already deactivated."]})
+            message = gettext("%(user)s is already deactivated.")
+            raise InvalidAccessChange({"": [message % {"user": user.username}]})
         user.is_active = False
         user.save(update_fields=["is_active"])
         _append(user, actor, InvitationRevoked(username=user.username))

@@ -29,6 +29,7 @@ ACCESS = (
     "UserRoleChanged",
     "UserDeactivated",
     "UserReactivated",
+    "InvitationRevoked",
     "ApiKeyCreated",
     "ApiKeyRevoked",
     "IdentityProviderConfigured",

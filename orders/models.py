@@ -7,6 +7,7 @@ rows from the events, in the same transaction as the append.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from common.models import UUIDModel
@@ -384,11 +385,11 @@ class ImportJob(UUIDModel):
     written by `orders.importing`, exactly as `manage.py import_orders` does."""
 
     class Status(models.TextChoices):
-        CHECKING = "checking", "Checking (dry run)"
-        CHECKED = "checked", "Checked: ready to import"
-        IMPORTING = "importing", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
+        CHECKING = "checking", _("Checking (dry run)")
+        CHECKED = "checked", _("Checked: ready to import")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
 
     company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
