@@ -118,6 +118,7 @@ PAGES = {
         "{order}history/",
         "{order}history/?version=1",  # the later events greyed
         "/orders/views/",
+        "/orders/import/",
         "/orders/controls/",
         "/audit/",
         "/audit/controls/",

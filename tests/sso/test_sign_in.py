@@ -306,3 +306,15 @@ def test_a_tampered_token_is_refused(acme_idp, kim):
     ).decode()
     with pytest.raises(SignInRefused):
         check(f"{header}.{forged}.{signature}", acme_idp)
+
+
+def test_a_single_sign_on_is_in_the_companys_log_as_a_sign_in(client, acme_sso, acme_idp):
+    acme_idp.person("sina", email="sina@acme.example", groups=["ledgerline-staff"])
+
+    sign_in(client, PersonAtProvider("sina"))
+
+    user = signed_in_user(client)
+    signed = Event.objects.get(stream_type="sign_in", event_type="UserSignedIn")
+    assert signed.payload == {"username": user.username, "method": "single sign-on"}
+    assert signed.company_id == user.company_id
+    assert signed.metadata["actor_username"] == user.username
