@@ -50,7 +50,7 @@ ADMIN_PAGES = [
 def test_a_company_user_with_is_staff_and_view_permissions_is_kept_out(
     client, staff_with_view_permissions, globex_event, path
 ):
-    client.force_login(staff_with_view_permissions)
+    factories.log_in(client, staff_with_view_permissions)
 
     response = client.get(path)
 
@@ -61,7 +61,7 @@ def test_a_company_user_with_is_staff_and_view_permissions_is_kept_out(
 def test_a_company_user_cannot_open_another_companys_event_in_the_admin(
     client, staff_with_view_permissions, globex_event
 ):
-    client.force_login(staff_with_view_permissions)
+    factories.log_in(client, staff_with_view_permissions)
 
     response = client.get(f"/admin/events/event/{globex_event.pk}/change/", follow=True)
 
@@ -70,7 +70,7 @@ def test_a_company_user_cannot_open_another_companys_event_in_the_admin(
 
 def test_a_platform_superuser_uses_the_admin(client, globex_event):
     root = User.objects.create_superuser("platform.root", password="a-long-root-password-7")
-    client.force_login(root)
+    factories.log_in(client, root)
 
     response = client.get("/admin/events/event/")
 
