@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from common.typed_input import InputError, clean_text
@@ -42,6 +43,7 @@ from .events import (
     ApiKeyRevoked,
     CompanyCreated,
     CompanyTimeZoneChanged,
+    InvitationRevoked,
     PasswordLinkIssued,
     UserAdded,
     UserDeactivated,
@@ -258,6 +260,49 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
             )
         link = _issue_link(user, actor, site_url)
     return link
+
+
+def unlock_user(*, actor, user_id) -> User:
+    """Lift the login throttle's lock on a team member now, instead of after the cool-off
+    (django-axes' failure records for the username, from every address, are cleared; event
+    `UserUnlocked` on the user's sign-in stream, so set-password links stay valid). An
+    address-wide lock (`login_throttle`) is the address's, not the user's, and stays.
+
+    Raises `TeamNotPermitted`, `UserNotFound`, `InvalidAccessChange` (not locked out).
+    """
+    from axes.utils import reset  # axes' models: not importable before the apps load
+
+    from . import sign_ins
+
+    with store.write_transaction():
+        actor = _check_actor(actor)
+        user = _team_member(actor, user_id)
+        if user.username not in sign_ins.locked_out_usernames([user.username]):
+            raise InvalidAccessChange(
+                {"": [gettext("%(user)s is not locked out.") % {"user": user.username}]}
+            )
+        cleared = reset(username=user.username)
+        sign_ins.unlocked(user, actor=actor, attempts=cleared)
+    return user
+
+
+def revoke_invitation(*, actor, user_id) -> User:
+    """Withdraw the invitation of a user who never set a password: deactivate the account,
+    which voids its links (event `InvitationRevoked`). Raises `TeamNotPermitted`,
+    `UserNotFound`, `InvalidAccessChange` (already has a password, or deactivated)."""
+    with store.write_transaction():
+        actor = _check_actor(actor)
+        user = _team_member(actor, user_id)
+        if user.has_usable_password():
+            message = gettext("%(user)s has set a password: deactivate the account instead.")
+            raise InvalidAccessChange({"": [message % {"user": user.username}]})
+        if not user.is_active:
+            message = gettext("%(user)s is already deactivated.")
+            raise InvalidAccessChange({"": [message % {"user": user.username}]})
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        _append(user, actor, InvitationRevoked(username=user.username))
+    return user
 
 
 API_KEY_PREFIX = "llk_"

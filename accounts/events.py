@@ -14,6 +14,7 @@ from events.registry import DomainEvent, register
 
 COMPANY_STREAM = "company"
 USER_STREAM = "user"
+SIGN_IN_STREAM = "sign_in"
 
 
 @register
@@ -95,3 +96,66 @@ class CompanyTimeZoneChanged(DomainEvent):
 
     label = "Company time zone changed"
     time_zone: str
+
+
+# --- sign-ins (issue #32): on the user's sign-in stream (`SIGN_IN_STREAM`), not the user's
+# own stream, whose version binds the set-password links (`tokens`): a stranger's typos must not
+# void an invitation.
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserSignedIn(DomainEvent):
+    """A successful sign-in; the actor is the user. `method`: "password" or "single sign-on"."""
+
+    label = "Signed in"
+    username: str
+    method: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserSignInsFailed(DomainEvent):
+    """A burst of failed sign-ins with the user's username (`accounts.sign_ins`: one entry per
+    burst, recorded when it closes; the event's time is the first failure). Never the password
+    typed, nor the address."""
+
+    label = "Failed sign-ins"
+    username: str
+    failures: int
+    first_at: str  # ISO 8601, UTC
+    last_at: str
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserLockedOut(DomainEvent):
+    """The login throttle (django-axes) locked the username out. `scope`: "user" (too many
+    failures for this username from one address) or "address" (too many from the address with
+    any usernames); `minutes`: how long the lock lasts."""
+
+    label = "Locked out"
+    username: str
+    scope: str
+    minutes: int
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserUnlocked(DomainEvent):
+    """A Manager lifted the login throttle's lock on a colleague (sign-in stream); `attempts`:
+    how many locked username+address pairs it cleared."""
+
+    label = "Unlocked"
+    username: str
+    attempts: int
+
+
+@register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InvitationRevoked(DomainEvent):
+    """A Manager withdrew the invitation of a user who never set a password: the account is
+    deactivated and its links are void (user stream)."""
+
+    label = "Invitation revoked"
+    username: str

@@ -172,3 +172,18 @@ class ApiKeyUser(User):
 
     def get_username(self) -> str:
         return self.api_key.display_name
+
+
+class SignInBurst(UUIDModel):
+    """The open burst of failed sign-ins of one user, not yet in the log (`accounts.sign_ins`
+    records it as one `UserSignInsFailed` when it closes), and when the user was last recorded
+    as locked out (one `UserLockedOut` per lock, however often the locked door is tried)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="sign_in_burst")
+    failures = models.PositiveIntegerField(default=0)
+    first_failed_at = models.DateTimeField(null=True, blank=True)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    locked_out_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.failures} failed sign-ins"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+import dataclasses
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from events.models import Event
 from projections.models import OrderSummary
@@ -17,6 +23,54 @@ def team_members(company_id) -> QuerySet[User]:
         .prefetch_related("groups")
         .order_by("username")
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Invitation:
+    """A user who has not set a password yet; `link_issued_at` (None: no link on record) and
+    `expires_at` of the newest set-password link; `expired` whether it has passed."""
+
+    user: User
+    link_issued_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    expired: bool
+
+
+def pending_invitations(company_id, *, now: dt.datetime | None = None) -> list[Invitation]:
+    """The company's active users who never set a password (Django marks an unusable password
+    with a leading "!"), by username, each with its newest link's issue and expiry times (the
+    `PasswordLinkIssued` events on the users' streams: one query)."""
+    now = now or timezone.now()
+    invited = list(
+        team_members(company_id).filter(
+            is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
+        )
+    )
+    issued = dict(
+        Event.objects.filter(
+            company_id=company_id,
+            stream_type="user",
+            event_type="PasswordLinkIssued",
+            stream_id__in=[user.pk for user in invited],
+        )
+        .values("stream_id")
+        .annotate(last=Max("recorded_at"))
+        .values_list("stream_id", "last")
+    )
+    valid_for = dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    found = []
+    for user in invited:
+        at = issued.get(user.pk)
+        expires = at + valid_for if at else None
+        found.append(Invitation(user, at, expires, expires is None or expires < now))
+    return found
+
+
+def locked_out(company_id) -> set[str]:
+    """The usernames of the company's team the login throttle holds locked now."""
+    from .sign_ins import locked_out_usernames
+
+    return locked_out_usernames(team_members(company_id).values_list("username", flat=True))
 
 
 def api_keys(company_id) -> QuerySet[ApiKey]:

@@ -9,6 +9,12 @@ urlpatterns = [
     path("team/<uuid:user_id>/role/", views.change_role, name="team_role"),
     path("team/<uuid:user_id>/deactivate/", views.deactivate, name="team_deactivate"),
     path("team/<uuid:user_id>/reactivate/", views.reactivate, name="team_reactivate"),
+    path("team/<uuid:user_id>/unlock/", views.unlock, name="team_unlock"),
+    path(
+        "team/<uuid:user_id>/revoke-invitation/",
+        views.revoke_invitation,
+        name="team_revoke_invitation",
+    ),
     path("team/<uuid:user_id>/password-link/", views.password_link, name="team_password_link"),
     path("team/api-keys/", views.api_keys, name="api_keys"),
     path("team/api-keys/<uuid:key_id>/revoke/", views.revoke_api_key, name="api_key_revoke"),

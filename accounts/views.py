@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
@@ -26,6 +27,7 @@ from . import commands, selectors
 from .exceptions import AccessError
 from .forms import AddUserForm, ApiKeyForm, CompanyTimeZoneForm, RoleForm
 from .models import Role
+from .tokens import password_link_tokens
 
 
 @csrf_exempt  # it changes nothing; a POST is answered 405 by require_safe, not 403
@@ -151,10 +153,24 @@ def password_link(request, user_id):
     return redirect("team")
 
 
+@require_POST
+@permission_required("accounts.manage_team", raise_exception=True)
+def unlock(request, user_id):
+    return _run(request, commands.unlock_user, user_id)
+
+
+@require_POST
+@permission_required("accounts.manage_team", raise_exception=True)
+def revoke_invitation(request, user_id):
+    return _run(request, commands.revoke_invitation, user_id)
+
+
 _DONE = {
     "change_role": "{user} is now {role}.",
     "deactivate_user": "{user} was deactivated and logged out.",
     "reactivate_user": "{user} can log in again.",
+    "unlock_user": _("{user} is unlocked and can try to log in again."),
+    "revoke_invitation": _("The invitation of {user} was revoked; the account is deactivated."),
 }
 
 
@@ -163,7 +179,8 @@ def _run(request, command, user_id, **data):
         user = command(actor=request.user, user_id=user_id, **data)
     except AccessError as error:
         return _failed(request, error)
-    messages.success(request, _DONE[command.__name__].format(user=user.username, role=user.role))
+    done = str(_DONE[command.__name__])
+    messages.success(request, done.format(user=user.username, role=user.role))
     return redirect("team")
 
 
@@ -182,11 +199,16 @@ def _form_error(form, error: AccessError) -> int:
 
 
 def _team_page(request, form, status: int, error: str = ""):
+    company_id = request.user.company_id
+    invitations = selectors.pending_invitations(company_id)
+    links = _shown_links(request, [invitation.user for invitation in invitations])
     context = {
         "members": [
             (member, RoleForm(initial={"role": member.role}, auto_id=f"id_{member.pk}_%s"))
-            for member in selectors.team_members(request.user.company_id)
+            for member in selectors.team_members(company_id)
         ],
+        "locked": selectors.locked_out(company_id),
+        "invitations": [(invitation, links.get(invitation.user.pk)) for invitation in invitations],
         "form": form,
         "error": error,
         "email_configured": commands.email_configured(),
@@ -194,12 +216,34 @@ def _team_page(request, form, status: int, error: str = ""):
     return render(request, "accounts/team.html", context, status=status)
 
 
+SHOWN_LINKS = "team_password_links"  # session key: user id -> the link shown to this Manager
+
+
+def _shown_links(request, invited) -> dict:
+    """The set-password links this Manager was shown (not e-mailed) that still work, by user id:
+    the team page keeps them beside the invitation until used, replaced or expired (the session
+    is server-side: never in a cookie). Links that no longer work are forgotten."""
+    kept = request.session.get(SHOWN_LINKS, {})
+    links = {}
+    for user in invited:
+        url = kept.get(str(user.pk))
+        if url and password_link_tokens.check_token(user, url.rstrip("/").rsplit("/", 1)[-1]):
+            links[user.pk] = url
+    if len(links) != len(kept):
+        request.session[SHOWN_LINKS] = {str(pk): url for pk, url in links.items()}
+    return links
+
+
 def _link_message(request, link, done: str) -> None:
+    """Say what was done; a link that was not e-mailed also stays on the team page, beside the
+    invitation (`_shown_links`), so dismissing the message does not lose it."""
     if link.emailed_to:
         messages.success(
             request, f"{done} The set-password link was e-mailed to {link.emailed_to}."
         )
     else:
+        kept = request.session.get(SHOWN_LINKS, {})
+        request.session[SHOWN_LINKS] = {**kept, str(link.user.pk): link.url}
         messages.success(
             request,
             f"{done} E-mail is not configured: give them this one-time link to set a "

@@ -30,6 +30,7 @@ ACCESS = (
     "UserRoleChanged",
     "UserDeactivated",
     "UserReactivated",
+    "InvitationRevoked",
     "ApiKeyCreated",
     "ApiKeyRevoked",
     "IdentityProviderConfigured",

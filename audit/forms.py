@@ -17,15 +17,26 @@ from events.registry import label_choices
 
 class AuditFilterForm(HiddenErrorsShown, forms.Form):
     """The audit log's filters (all optional) and its page cursors `before` / `after`
-    (company event numbers). `actor` and `order` match part of a username or an order
-    number; the page offers the company's usernames as a pick-list
-    (`<datalist id="actor-options">`)."""
+    (company event numbers). `actor` and `order` match part of a username (the actor's, or
+    for a sign-in the username tried) or an order number; `area` narrows to orders, access
+    changes (`controls.ACCESS`) or sign-ins and lockouts; the page offers the company's
+    usernames as a pick-list (`<datalist id="actor-options">`)."""
 
     hidden_error = _(
         "The page link was changed or is out of date: start again from the first page."
     )
 
     event_type = forms.ChoiceField(required=False, label="Event type")
+    area = forms.ChoiceField(
+        required=False,
+        label=_("Area"),
+        choices=[
+            ("", _("Any")),
+            ("orders", _("Orders")),
+            ("access", _("Access changes")),
+            ("sign_ins", _("Sign-ins and lockouts")),
+        ],
+    )
     actor = forms.CharField(
         required=False,
         max_length=150,
@@ -53,7 +64,7 @@ class AuditFilterForm(HiddenErrorsShown, forms.Form):
         # `before`/`after` are the keyset cursors of the pages' links, not controls: a changed
         # filter starts again at the newest event.
         self.helper.layout = Layout(
-            "event_type", "actor", "order", "occurred_after", "occurred_before"
+            "event_type", "area", "actor", "order", "occurred_after", "occurred_before"
         )
         self.fields["event_type"].choices = [("", "Any"), *label_choices()]
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.events import SIGN_IN_STREAM
 from accounts.models import ApiKey, User
 from common.csv_export import Column, cells, iso
 from common.request_context import recorded_request_id
@@ -21,6 +22,8 @@ from orders.events import contents_diff
 from orders.models import Order
 from projections.models import EventNumber
 from projections.numbering import event_numbers
+
+from .controls import ACCESS
 
 PAGE_SIZE = 50
 # What a page row shows (not the hashes: the CSV export has those). The payload gives the
@@ -42,6 +45,14 @@ _DETAILS_EVENTS = ("OrderPlaced", "OrderChanged", "OrderAmended")
 _CHANGE_EVENTS = ("OrderChanged", "OrderAmended")
 
 
+# The audit form's `area` choices: which events each names.
+_AREAS = {
+    "orders": lambda: Q(stream_type="order"),
+    "access": lambda: Q(event_type__in=ACCESS),
+    "sign_ins": lambda: Q(stream_type=SIGN_IN_STREAM),
+}
+
+
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -51,11 +62,14 @@ def filtered_events(company_id, data: dict):
     qs = Event.objects.filter(company_id=company_id)
     if data.get("event_type"):
         qs = qs.filter(event_type=data["event_type"])
+    if data.get("area"):
+        qs = qs.filter(_AREAS[data["area"]]())
     if data.get("actor"):  # part of a username: "manager" finds "acme.manager"
         actor = data["actor"].strip()
-        qs = qs.filter(
+        qs = qs.filter(  # a failed sign-in has no actor: the username tried is its subject
             Q(metadata__actor_username__in=actors_matching(company_id, actor))
             | Q(metadata__actor_username__icontains=actor)
+            | Q(stream_type=SIGN_IN_STREAM, payload__username__icontains=actor)
         )
     if data.get("order"):  # part of an order number: "304" finds "ACME-000304"
         stream = Order.objects.filter(

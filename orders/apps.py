@@ -12,10 +12,12 @@ class OrdersConfig(AppConfig):
 
         from . import events, projectors  # noqa: F401  (registers the event types, projections)
         from .erasure import RetentionSweep
+        from .import_jobs import ImportRunner
         from .permissions import grant_role_permissions
         from .policy import managers_needed
 
         engine.register(RetentionSweep())
+        engine.register(ImportRunner())
         if managers_needed not in MANAGERS_NEEDED:
             MANAGERS_NEEDED.append(managers_needed)
 

@@ -1,15 +1,22 @@
 """Named domain errors of the workflow. Each message is written for the person who acted."""
 
+from django.utils.translation import gettext
+
 from common.exceptions import Conflict, DomainError, Invalid, NotFound, NotPermitted
 from events.exceptions import ConcurrencyError
 
 __all__ = [
     "ActionNotPermitted",
     "ConcurrencyError",
+    "ImportJobNotFound",
+    "ImportNotPermitted",
+    "InvalidImport",
+    "InvalidSavedView",
     "OrderAlreadyPlaced",
     "OrderError",
     "OrderNotFound",
     "OrderValidationError",
+    "SavedViewNotFound",
     "TransitionNotAllowed",
     "UnknownTransition",
 ]
@@ -55,3 +62,26 @@ class OrderValidationError(OrderError, Invalid):
         self.errors = errors
         first = next(iter(errors.values()))[0]
         super().__init__(first if len(errors) == 1 else f"{first} (and {len(errors) - 1} more)")
+
+
+class SavedViewNotFound(OrderError, NotFound):
+    def __init__(self):
+        super().__init__(gettext("No such saved view."))
+
+
+class InvalidSavedView(OrderError, Invalid):
+    """A saved view's name or query is refused; the message says why (HTTP 422)."""
+
+
+class ImportNotPermitted(OrderError, NotPermitted):
+    def __init__(self):
+        super().__init__(gettext("Only a Manager may import orders."))
+
+
+class ImportJobNotFound(OrderError, NotFound):
+    def __init__(self):
+        super().__init__(gettext("No such import."))
+
+
+class InvalidImport(OrderError, Invalid):
+    """The uploaded files or the step asked for are refused; the message says why (422)."""

@@ -6,8 +6,11 @@ The list's CSV (`?format=csv` on /orders/) and an order's history CSV; both are 
 
 from __future__ import annotations
 
+from django.db.models.fields.json import KT
+
 from common.csv_export import Column, cells, iso
 from common.money import plain
+from events.models import Event
 from projections.models import OrderSummary
 
 from .history import HistoryEntry
@@ -31,6 +34,7 @@ ORDER_CSV = (
     Column("state_since", "state_since", iso),
     Column("customer_reference", "customer_reference"),
     Column("customer_email", "customer_email"),
+    Column("old_reference", "old_reference"),  # an imported order's reference in the old system
 )
 
 
@@ -42,7 +46,7 @@ def order_csv_rows(summaries, *, chunk_size: int = 2000):
     The ids are read first, in the list's order (one query: the set and order are the list's
     at that moment), then the rows by id in chunks: no cursor stays open between chunks, so an
     abandoned download holds nothing."""
-    fields = [column.field for column in ORDER_CSV]
+    fields = [column.field for column in ORDER_CSV if column.field != "old_reference"]
     ids = list(summaries.values_list("id", flat=True))
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
@@ -50,9 +54,25 @@ def order_csv_rows(summaries, *, chunk_size: int = 2000):
             row["id"]: row
             for row in OrderSummary.objects.filter(pk__in=chunk).values("id", *fields)
         }
+        old = old_references(chunk)
+        for order_id, row in found.items():
+            row["old_reference"] = old.get(order_id, "")
         for order_id in chunk:
             if order_id in found:
                 yield cells(ORDER_CSV, found[order_id])
+
+
+def old_references(order_ids) -> dict:
+    """order id -> the old system's reference, for those of `order_ids` that were imported (one
+    query on their `OrderPlaced` events; `KT` reads the JSON text as text, as the importer does)."""
+    placed = Event.objects.filter(
+        stream_id__in=list(order_ids), event_type="OrderPlaced", metadata__has_key="imported_from"
+    )
+    return dict(
+        placed.annotate(reference=KT("metadata__imported_from__reference")).values_list(
+            "stream_id", "reference"
+        )
+    )
 
 
 HISTORY_CSV = (
@@ -62,6 +82,7 @@ HISTORY_CSV = (
     Column("occurred_at", "occurred_at", iso),
     Column("recorded_at", "recorded_at", iso),
     Column("actor", "actor"),
+    Column("original_actor", "original_actor"),  # imported: who did it in the old system
     Column("event_type", "event_type"),
     Column("from_state", "from_state"),
     Column("to_state", "to_state"),

@@ -1,7 +1,8 @@
 """The order list's query parameters, as a django-filter FilterSet (documented in README).
 
 state (repeatable), placed_after / placed_before (dates), q (customer name, order number,
-customer reference, customer e-mail or a line's SKU), total_min / total_max (amounts), stuck
+customer reference, customer e-mail or a line's SKU; or exactly an imported order's reference in
+the old system), total_min / total_max (amounts), stuck
 (true: open orders stuck in their state), returned (true: drafts sent back by a rejection),
 mine (true: orders the signed-in user placed), sort (column, '-' for descending), page,
 per_page (25, 50 or 100; ORDERS_PER_PAGE when absent).
@@ -15,6 +16,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from common.form_fields import (
@@ -28,6 +30,7 @@ from common.money import to_cents
 from common.typed_input import search_key
 from projections.models import OrderSummary
 
+from .commands import order_id_for
 from .forms import OrderFilterForm
 from .models import FINAL_STATES, OrderState
 from .validation import MAX_ORDER_TOTAL
@@ -151,10 +154,15 @@ class OrderFilter(django_filters.FilterSet):
         """Part of the number, customer, reference, e-mail or a line's SKU or description, in
         any case and either Unicode form: both sides compared as `search_key` (the projected
         `search_text` is stored that way), the same on SQLite and PostgreSQL."""
-        value = search_key(value.strip())
+        raw = value.strip()
+        value = search_key(raw)
         if not value:
             return queryset
-        return queryset.filter(search_text__contains=value)
+        matches = Q(search_text__contains=value)
+        company_id = getattr(getattr(self.request, "user", None), "company_id", None)
+        if company_id is not None:  # an imported order by its old system's reference, exactly
+            matches |= Q(id=order_id_for(company_id, f"import:{raw}"))
+        return queryset.filter(matches)
 
     def filter_stuck(self, queryset, name, value):
         """Open orders in the same state for longer than STUCK_AFTER_DAYS (as on the dashboard)."""

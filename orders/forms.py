@@ -526,6 +526,24 @@ class BulkActionForm(HiddenErrorsShown, forms.Form):
         return data
 
 
+class SavedViewForm(forms.Form):
+    """Save the list's query (`query`, a query string) as a named view (orders.saved_views)."""
+
+    name = forms.CharField(label=_("Name of this view"), max_length=60)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class ImportUploadForm(forms.Form):
+    """The import upload page: the two CSV files of `manage.py import_orders` (README) and the
+    zone of times written without an offset."""
+
+    orders = forms.FileField(label=_("Orders file (ORDERS.csv)"))
+    lines = forms.FileField(label=_("Lines file (LINES.csv)"))
+    time_zone = forms.CharField(
+        label=_("Time zone of times without an offset"), max_length=64, initial="UTC"
+    )
+
+
 class NoteForm(HiddenErrorsShown, forms.Form):
     version = VersionField()
     text = _text("text", "Note", required=True, textarea=True)

@@ -59,6 +59,8 @@ class HistoryEntry:
     recorded_at: dt.datetime | None = None
     # The old system's reference of an imported order's event (`metadata["imported_from"]`).
     imported_from: str = ""
+    # Who did it in the old system, for an imported step whose file named them.
+    original_actor: str = ""
 
     @property
     def described(self) -> str:
@@ -121,6 +123,7 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         "event_type": event.event_type,
         "request_id": recorded_request_id(event.metadata),
         "imported_from": (event.metadata.get("imported_from") or {}).get("reference", ""),
+        "original_actor": event.metadata.get("original_actor") or "",
     }
     if isinstance(data, OrderPlaced):
         return HistoryEntry(

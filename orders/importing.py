@@ -10,7 +10,9 @@ in workflow order, each with its original time as the event's `occurred_at`, all
 transaction: an order that the workflow or validation refuses at any step is not imported at all
 and becomes a `Reject` (reference, row, reason). The events are recorded by the operator (an
 `ImportOperator`, named after whoever ran the command) and carry
-`metadata["imported_from"] = {"file", "row", "reference"}`; that reference is the key that makes
+`metadata["imported_from"] = {"file", "row", "reference"}`, and, where the `<step>_by` column
+names who did the step in the old system, `metadata["original_actor"]` (a name as text: that
+person is not a user here); that reference is the key that makes
 a re-run skip what is already there. Rows are numbered as a spreadsheet shows them: the header
 is row 1.
 
@@ -32,6 +34,7 @@ before it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -90,6 +93,15 @@ ORDER_COLUMNS = (
     "delivered_at",
     "cancelled_at",
     "cancel_reason",
+    # Who did each step in the old system (optional): recorded with the step's event as
+    # `metadata["original_actor"]`, beside the operator who imported it (issue #32).
+    "placed_by",
+    "submitted_by",
+    "approved_by",
+    "fulfilment_started_by",
+    "shipped_by",
+    "delivered_by",
+    "cancelled_by",
 )
 REQUIRED_ORDER_COLUMNS = ("reference", "customer_name", "placed_at")
 LINE_COLUMNS = ("reference", "sku", "description", "quantity", "unit_price")
@@ -104,6 +116,12 @@ STEPS = (
     ("delivered_at", "deliver", {}),
     ("cancelled_at", "cancel", {"reason": "cancel_reason"}),
 )
+# The column naming who did each step (its time column's name with "_by" for "_at").
+ACTOR_COLUMNS = {
+    "placed_at": "placed_by",
+    **{column: column.removesuffix("_at") + "_by" for column, _, _ in STEPS},
+}
+ORIGINAL_ACTOR_MAX = 150  # as a username
 REJECT_COLUMNS = ("reference", "row", "reason")
 # How far past the clock an imported time may be: the exporting system's clock may run a little
 # ahead of ours, and a file written seconds ago may name its own time.
@@ -381,6 +399,15 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
                     f"{column} {values[column]!r} is in the future: imported history must have "
                     "happened already."
                 )
+    for column, actor_column in ACTOR_COLUMNS.items():
+        name = values[actor_column]
+        if name and column not in times:
+            raise _Refused(f"{actor_column} is set, but {column} is empty.")
+        problem = text_problem(name) if name else ""
+        if problem or len(name) > ORIGINAL_ACTOR_MAX:
+            raise _Refused(
+                f"{actor_column}: {problem or f'at most {ORIGINAL_ACTOR_MAX} characters.'}"
+            )
     previous = None
     for column, moment in times.items():
         if previous is not None and moment < times[previous]:
@@ -498,6 +525,12 @@ RECORD_COLUMNS = {
 }
 
 
+def _original_actor(values: dict[str, str], column: str):
+    """Say on the step's event who did it in the old system, when the file names them."""
+    name = values[ACTOR_COLUMNS[column]]
+    return store.metadata_added(original_actor=name) if name else contextlib.nullcontext()
+
+
 def _price(text: str, decimal_comma: bool) -> Decimal:
     """A price of the file: "12.50", or with a decimal comma "12,50" / "1.250,00"."""
     return parse_local_amount(text, "de") if decimal_comma else parse_amount(text)
@@ -534,26 +567,28 @@ def _import_one(
                 _create_skus(cleaned, actor, times["placed_at"], new_skus)
             # The reference is the create token: one order per reference and company, checked
             # by `place_order` under the writers' lock, so a concurrent run cannot place it too.
-            placed = commands.place_order(
-                actor=actor,
-                details=details,
-                lines=lines,
-                at=times["placed_at"],
-                order_id=f"import:{order.reference}",
-            )
+            with _original_actor(values, "placed_at"):
+                placed = commands.place_order(
+                    actor=actor,
+                    details=details,
+                    lines=lines,
+                    at=times["placed_at"],
+                    order_id=f"import:{order.reference}",
+                )
             written, order_id, version, state = 1, placed.id, placed.version, placed.state
             for column, name, fields in STEPS:
                 if column not in times:
                     continue
                 data = {field: values[source_column] for field, source_column in fields.items()}
-                moved = commands.transition(
-                    order_id,
-                    name,
-                    actor=actor,
-                    expected_version=version,
-                    at=times[column],
-                    **data,
-                )
+                with _original_actor(values, column):
+                    moved = commands.transition(
+                        order_id,
+                        name,
+                        actor=actor,
+                        expected_version=version,
+                        at=times[column],
+                        **data,
+                    )
                 written, version, state = written + 1, moved.version, moved.state
             if dry_run:
                 raise _DryRun

@@ -7,6 +7,7 @@ rows from the events, in the same transaction as the append.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from common.models import UUIDModel
@@ -352,3 +353,67 @@ class Order(FSMModelMixin, UUIDModel):
     )
     def add_note(self):
         pass
+
+
+class SavedView(UUIDModel):
+    """A user's named order list: the list's query string (filters, sort, page size), opened
+    with one click from the list (issue #32). A preference of one person, like the notification
+    settings, not a fact about an order: kept as a row, not in the log. Company-scoped with its
+    user (`orders.saved_views`); at most `saved_views.MAX_PER_USER` per user."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="saved_order_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_user_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(UUIDModel):
+    """An import of a company's orders from another system started on the upload page (issue
+    #32): the two CSV files as uploaded, checked by a dry run, then imported, both by the worker
+    (`orders.import_jobs`), with its progress and results for the page. The orders themselves are
+    written by `orders.importing`, exactly as `manage.py import_orders` does."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking (dry run)")
+        CHECKED = "checked", _("Checked: ready to import")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    orders_name = models.CharField(max_length=200)
+    lines_name = models.CharField(max_length=200)
+    orders_csv = models.TextField()
+    lines_csv = models.TextField()
+    time_zone = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    done = models.PositiveIntegerField(default=0)  # orders handled so far in the running step
+    total = models.PositiveIntegerField(default=0)
+    dry_run = models.JSONField(default=dict)  # the check's summary and refusals
+    result = models.JSONField(default=dict)  # the import's
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("import_orders", "Can import orders from CSV files on the upload page")]
+
+    def __str__(self) -> str:
+        return f"{self.orders_name} ({self.get_status_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)

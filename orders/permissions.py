@@ -47,6 +47,7 @@ MANAGER = [
     "cancel_approved_order",
     "view_audit_log",  # audit.view_audit_log: the /audit/ page (moved there by audit/0002)
     "manage_team",  # accounts.manage_team: the /team/ page (granted by accounts/0005)
+    "import_orders",  # the import upload page (granted by orders/0008)
 ]
 # The apps whose permissions the table names (by codename): the audit page's is `audit`'s.
 GRANTED_APPS = ("orders", "accounts", "audit", "customers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +24,18 @@ from common.form_errors import apply_errors
 from common.pages import render_page, wants_partial
 from outbox import selectors as outbox_selectors
 
-from . import commands, erasure, exports, history, permissions, policy, selectors, why_not, wording
+from . import (
+    commands,
+    erasure,
+    exports,
+    history,
+    permissions,
+    policy,
+    saved_views,
+    selectors,
+    why_not,
+    wording,
+)
 from .exceptions import (
     ActionNotPermitted,
     ConcurrencyError,
@@ -42,10 +55,11 @@ from .forms import (
     NewOrderForm,
     NoteForm,
     PolicyForm,
+    SavedViewForm,
     TransitionForm,
     initial_lines,
 )
-from .models import OrderState
+from .models import Order, OrderState
 
 # How long an identical order by the same user counts as "the same form sent again".
 REPEAT_WINDOW = dt.timedelta(minutes=10)
@@ -87,8 +101,9 @@ def _list_context(request, filterset, valid: bool) -> dict:
     page = Paginator(filterset.qs if valid else filterset.qs.none(), per_page)
     page = page.get_page(data.get("page") or 1)
     bulk_form = _bulk_form(request.user, initial={"query": request.GET.urlencode()})
-    page.object_list = selectors.with_row_actions(
-        page.object_list, request.user, [name for name, _ in bulk_form.fields["action"].choices]
+    names = [name for name, _ in bulk_form.fields["action"].choices]
+    page.object_list = _with_reasons(
+        selectors.with_row_actions(page.object_list, request.user, names), request.user, names
     )
     return {
         "filter": filterset,
@@ -97,7 +112,101 @@ def _list_context(request, filterset, valid: bool) -> dict:
         "columns": sort_columns(request.GET),
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_ends=1)),
         "bulk_form": bulk_form,
+        "saved_views": [
+            (view, _list_url(view.query)) for view in saved_views.saved_views(request.user)
+        ],
+        "save_view_form": SavedViewForm(
+            initial={"query": _query_without_page(request)}, auto_id="save_view_%s"
+        ),
     }
+
+
+# --- saved views of the list -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("orders.view_order", raise_exception=True)
+def saved_view_list(request):
+    """The user's saved views (rename, delete) and (POST) save the list's query under a name:
+    then the list opens with it."""
+    form = SavedViewForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return _saved_views_page(request, form, status=400)
+        try:
+            view = saved_views.saved_view_create(user=request.user, **form.cleaned_data)
+        except OrderError as error:
+            form.add_error("name", str(error))
+            return _saved_views_page(request, form, status=status_for(error))
+        messages.success(request, gettext("Saved as “%(name)s”.") % {"name": view.name})
+        return redirect(_list_url(view.query))
+    return _saved_views_page(request, form)
+
+
+@post_only
+@permission_required("orders.view_order", raise_exception=True)
+def saved_view_rename(request, view_id):
+    form = SavedViewForm(request.POST)
+    name = form.data.get("name", "")
+    try:
+        view = saved_views.saved_view_rename(user=request.user, view_id=view_id, name=name)
+    except OrderError as error:
+        return _saved_view_refused(request, error)
+    messages.success(request, gettext("Renamed to “%(name)s”.") % {"name": view.name})
+    return redirect("orders:saved_views")
+
+
+@post_only
+@permission_required("orders.view_order", raise_exception=True)
+def saved_view_delete(request, view_id):
+    try:
+        view = saved_views.saved_view_delete(user=request.user, view_id=view_id)
+    except OrderError as error:
+        return _saved_view_refused(request, error)
+    messages.success(request, gettext("The view “%(name)s” was deleted.") % {"name": view.name})
+    return redirect("orders:saved_views")
+
+
+def _saved_view_refused(request, error: OrderError):
+    status = status_for(error)
+    if status == 404:
+        raise Http404(str(error))
+    return _saved_views_page(request, SavedViewForm(), status=status, error=str(error))
+
+
+def _saved_views_page(request, form, *, status: int = 200, error: str = ""):
+    context = {
+        "views": [(view, _list_url(view.query)) for view in saved_views.saved_views(request.user)],
+        "form": form,
+        "error": error,
+        "max_views": saved_views.MAX_PER_USER,
+    }
+    return render(request, "orders/saved_views.html", context, status=status)
+
+
+def _list_url(query: str) -> str:
+    url = reverse("orders:list")
+    return f"{url}?{query}" if query else url
+
+
+def _with_reasons(rows: list[dict], user, names: list[str]) -> list[dict]:
+    """Each row with `why`: JSON {action: the workflow's sentence why it does not apply} for
+    the bulk actions the row does not allow (the bulk bar counts and shows them)."""
+    known: dict[tuple, str] = {}  # rows alike in state and in having lines read alike
+    for row in rows:
+        key = (row["state"], row["line_count"] > 0, row["actions"])
+        if key not in known:
+            allowed = set(row["actions"].split())
+            probe = Order(state=row["state"], line_count=row["line_count"])
+            known[key] = json.dumps(
+                {
+                    name: why_not.action_reason(probe, user, name)
+                    for name in names
+                    if name not in allowed
+                }
+            )
+        row["why"] = known[key]
+    return rows
 
 
 def _bulk_form(user, data=None, **kwargs) -> BulkActionForm:

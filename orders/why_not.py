@@ -10,6 +10,7 @@ submitted.").
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 
 from .commands import _verb as verb  # the workflow's verbs, kept with the commands' messages
 from .models import Order, OrderState
@@ -59,3 +60,30 @@ def _role_reason(permission: str, name: str) -> str:
     who = " or ".join(roles)
     article = "An" if who[0] in "AEIOU" else "A"
     return f"{article} {who} must {verb(name, infinitive=True)}."
+
+
+def action_reason(order: Order, user, name: str) -> str:
+    """Why `user` may not take the workflow action `name` on `order` now, in one sentence ("" when
+    it may): the final-state sentence, the state it would have to be in, the roles that may, or
+    the failing condition's hint. The list's bulk bar says this per ticked order (issue #32)."""
+    transitions = [
+        t for t in order.get_all_state_transitions() if t.name == name and t.custom.get("workflow")
+    ]
+    here = [t for t in transitions if t.source in (order.state, "*")]
+    if not here:
+        if order.state in FINAL_REASONS:
+            return FINAL_REASONS[order.state]
+        sources = [OrderState(t.source).label for t in transitions if t.source in OrderState]
+        return gettext("It is %(state)s: only %(sources)s orders can be %(done)s.") % {
+            "state": OrderState(order.state).label,
+            "sources": gettext(" or ").join(dict.fromkeys(sources)),
+            "done": verb(name),
+        }
+    for t in here:
+        if not t.has_perm(order, user):
+            refusal = getattr(t.permission, "refusal", None)
+            return refusal(order, user) if refusal else _role_reason(t.permission, t.name)
+        for condition in t.conditions:
+            if not condition(order):
+                return getattr(condition, "hint", f"{t.custom['label']} is not possible now.")
+    return ""

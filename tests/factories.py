@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in
 from django.utils.text import slugify
 
+from accounts import sign_ins
 from accounts.models import Company, Role, User
 from orders import commands
 from orders.events import Line, OrderDetails
@@ -57,8 +59,14 @@ def user(role: Role | str, company: Company, username: str | None = None) -> Use
 
 
 def log_in(client, user: User) -> None:
-    """Log a test client in as `user` (force_login: django-axes needs a request to authenticate)."""
-    client.force_login(user)
+    """Give a test client a session of `user`, as if they had signed in earlier (force_login:
+    django-axes needs a request to authenticate). Not a sign-in under test, so it is not
+    recorded (`UserSignedIn`): tests of sign-ins go through the login page."""
+    user_logged_in.disconnect(dispatch_uid=sign_ins.DISPATCH_UID)
+    try:
+        client.force_login(user)
+    finally:
+        user_logged_in.connect(sign_ins.on_logged_in, dispatch_uid=sign_ins.DISPATCH_UID)
 
 
 def lines(count: int = 2) -> list[Line]:

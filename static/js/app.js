@@ -181,6 +181,39 @@
     if (run) {
       run.disabled = ticked.length === 0 || !Array.from(select.options).some(function (o) { return !o.disabled; });
     }
+    explainBulkActions(select, ticked);
+  }
+  // The bulk bar appears while rows are ticked; each action that does not apply to every ticked
+  // order says for how many and why, in the workflow's words (each row's data-why, from
+  // orders/why_not.py), the same reason counted once with how many orders it stands for.
+  function explainBulkActions(select, ticked) {
+    var bar = document.querySelector("[data-bulk-bar]");
+    if (!bar) { return; }
+    bar.hidden = ticked.length === 0;
+    var count = bar.querySelector("[data-bulk-count]");
+    var list = bar.querySelector("[data-bulk-why]");
+    if (count) { count.textContent = "(" + list.dataset.ticked.replace("%(n)s", ticked.length) + ")"; }
+    list.replaceChildren();
+    Array.from(select.options).forEach(function (option) {
+      var reasons = new Map();
+      var blocked = 0;
+      ticked.forEach(function (box) {
+        var why = JSON.parse(box.getAttribute("data-why") || "{}")[option.value];
+        if (why === undefined) { return; }
+        blocked += 1;
+        reasons.set(why, (reasons.get(why) || 0) + 1);
+      });
+      if (!blocked) { return; }
+      var item = document.createElement("li");
+      var name = document.createElement("strong");
+      name.textContent = option.textContent;
+      item.append(name, " " + list.dataset.notFor.replace("%(n)s", blocked).replace("%(m)s", ticked.length) + " ");
+      item.append(Array.from(reasons, function (entry) {
+        return entry[0] + (reasons.size > 1 || entry[1] !== blocked ? " (" + entry[1] + ")" : "");
+      }).join(" "));
+      item.setAttribute("data-action", option.value);
+      list.append(item);
+    });
   }
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-select-all]")) {
@@ -219,5 +252,69 @@
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+  });
+
+  // "Save this view as": the list's filters change the address without reloading the page, so
+  // the view saved is the query the address holds when the form is sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-saved-view-form]");
+    if (!form) { return; }
+    var params = new URLSearchParams(window.location.search);
+    params.delete("page");
+    form.querySelector("[name='query']").value = params.toString();
+  });
+
+  // Scrollable regions (wide tables, command output) can be reached and scrolled with the
+  // keyboard: an overflowing one gets tabindex=0 and, unless it has one, a name (its table's
+  // caption or its section's heading). Regions marked in the template keep their own.
+  function scrollerName(el) {
+    var caption = el.querySelector("caption");
+    var section = el.closest("section, .card, main");
+    var heading = section && section.querySelector("h1, h2, h3");
+    var text = (caption && caption.textContent) || (heading && heading.textContent) || "";
+    return text.trim() || document.title;
+  }
+  function focusableScrollers() {
+    document.querySelectorAll(".table-responsive, pre").forEach(function (el) {
+      var auto = el.hasAttribute("data-scroll-auto");
+      if (el.hasAttribute("tabindex") && !auto) { return; }
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-scroll-auto", "");
+        if (!el.hasAttribute("aria-label") && !el.hasAttribute("aria-labelledby")) {
+          el.setAttribute("role", "region");
+          el.setAttribute("aria-label", scrollerName(el));
+        }
+      } else if (auto) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-scroll-auto");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", focusableScrollers);
+  document.addEventListener("htmx:afterSettle", focusableScrollers);
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(focusableScrollers, 150);
+  });
+
+  // The order form (the one holding the lines): leaving it with unsaved typing asks first;
+  // sending it does not.
+  var unsaved = false;
+  function orderForm(el) {
+    var form = el && el.closest && el.closest("form");
+    return form && form.querySelector("#lines-rows") ? form : null;
+  }
+  document.addEventListener("input", function (event) {
+    if (orderForm(event.target)) { unsaved = true; }
+  });
+  document.addEventListener("submit", function (event) {
+    if (orderForm(event.target)) { unsaved = false; }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved) { return; }
+    event.preventDefault();
+    event.returnValue = "";  // older browsers need a value to ask
   });
 })();

@@ -145,10 +145,10 @@ def test_the_navigation_links_are_the_reversed_urls(client, acme):
     urls = nav_urls()
 
     assert urls == {name.replace(":", "_"): reverse(name) for name in NAV_VIEWS}
-    client.force_login(factories.user("Manager", acme))
+    factories.log_in(client, factories.user("Manager", acme))
     html = client.get("/").content.decode()
     for name, url in urls.items():
         if name != "ops_desk":  # the Ops role's page: its link is for Ops only
             assert f'="{url}"' in html
-    client.force_login(factories.user("Ops", acme))
+    factories.log_in(client, factories.user("Ops", acme))
     assert f'="{urls["ops_desk"]}"' in client.get("/").content.decode()

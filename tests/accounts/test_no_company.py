@@ -4,6 +4,7 @@ import pytest
 
 from accounts.models import User
 from events.models import Event
+from tests import factories
 from tests.factories import PASSWORD
 from tests.security.conftest import order_post_data
 
@@ -20,7 +21,7 @@ def platform_admin(db):
 def test_a_user_without_a_company_reads_what_to_do_instead_of_company_pages(
     client, platform_admin, url
 ):
-    client.force_login(platform_admin)
+    factories.log_in(client, platform_admin)
 
     response = client.get(url)
 
@@ -33,7 +34,7 @@ def test_a_user_without_a_company_reads_what_to_do_instead_of_company_pages(
 def test_saving_a_new_order_without_a_company_is_403_with_the_reason_not_500(
     client, platform_admin
 ):
-    client.force_login(platform_admin)
+    factories.log_in(client, platform_admin)
 
     response = client.post("/orders/new/", order_post_data())
 
@@ -43,7 +44,7 @@ def test_saving_a_new_order_without_a_company_is_403_with_the_reason_not_500(
 
 
 def test_the_admin_stays_open_to_a_superuser_without_a_company(client, platform_admin):
-    client.force_login(platform_admin)
+    factories.log_in(client, platform_admin)
 
     assert client.get("/admin/").status_code == 200
 
@@ -58,7 +59,7 @@ def test_a_placing_command_refused_for_a_role_is_a_403_page_not_a_500(client, ac
         raise ActionNotPermitted("Your role may not place orders.")
 
     monkeypatch.setattr(commands, "place_order", refuse)
-    client.force_login(factories.user("Staff", acme))
+    factories.log_in(client, factories.user("Staff", acme))
 
     response = client.post("/orders/new/", order_post_data())
 

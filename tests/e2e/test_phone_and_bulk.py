@@ -39,7 +39,6 @@ def test_the_list_on_a_phone_folds_the_filters_and_shows_one_card_per_order(sess
     assert box["width"] > 300, box  # a card across the screen, not a squeezed table row
     expect(first.locator("td[data-label=Customer]")).to_be_visible()
     assert page.locator("#order-table thead").bounding_box()["height"] <= 1
-    page.get_by_text("Act on the ticked orders").click()
     page.get_by_label("Select all on this page").check()  # reachable without the header
     assert page.locator("input[name=orders]:checked").count() == rows.count()
     assert no_sideways_scroll(page)
@@ -72,17 +71,29 @@ def test_the_dashboard_chart_labels_are_readable_on_a_phone(session):
 def test_bulk_actions_offer_only_what_every_ticked_order_allows(session):
     page = session.page_as("acme.manager")
     page.goto("/orders/?state=submitted&state=on_hold")
-    page.get_by_text("Act on the ticked orders").click()
+    bar = page.get_by_test_id("bulk-actions")
+    expect(bar).to_be_hidden()  # nothing ticked: no bar
     action = page.locator("#bulk-form select[name=action]")
     submitted = page.locator("tr:has([data-state=submitted]) input[name=orders]").first
     held = page.locator("tr:has([data-state=on_hold]) input[name=orders]").first
 
     submitted.check()
+    expect(bar).to_be_visible()  # appears when a row is ticked
     expect(action.locator("option[value=approve]")).to_be_enabled()
     expect(action.locator("option[value=resume]")).to_be_disabled()
     held.check()
     expect(action.locator("option[value=approve]")).to_be_disabled()
     expect(action.locator("option[value=cancel]")).to_be_enabled()  # both may be cancelled
+    why = page.get_by_test_id("bulk-why")
+    expect(why.locator("li[data-action=approve]")).to_have_text(
+        "Approve not for 1 of the 2 ticked orders: "
+        "It is On hold: only Submitted orders can be approved."
+    )
+    expect(why.locator("li[data-action=resume]")).to_contain_text("not for 1 of the 2")
+    expect(why.locator("li[data-action=cancel]")).to_have_count(0)
+    submitted.uncheck()
+    held.uncheck()
+    expect(bar).to_be_hidden()
 
     page.get_by_label("Select all on this page").check()
     ticked = page.locator("input[name=orders]:checked").count()

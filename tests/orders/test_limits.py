@@ -65,7 +65,7 @@ def test_the_issue_example_order_is_refused_with_a_message(staff):
 
 @pytest.mark.django_db
 def test_the_issue_example_order_posted_from_the_form_is_a_422(staff, client):
-    client.force_login(staff)
+    factories.log_in(client, staff)
     data = {
         "customer_name": "Initech",
         "lines-TOTAL_FORMS": str(MAX_LINES),
@@ -130,7 +130,7 @@ def test_a_company_at_the_worst_case_total_still_places_orders_and_sees_its_dash
     assert totals["draft"] == (MAX_ORDERS_PER_COMPANY - 1) * MAX_TOTAL_CENTS
     assert totals["submitted"] == MAX_TOTAL_CENTS
     assert OrderSummary.objects.get(pk=last.id).total_cents == MAX_TOTAL_CENTS
-    client.force_login(manager)
+    factories.log_in(client, manager)
     assert client.get("/").status_code == 200
 
 
@@ -138,7 +138,7 @@ def test_a_company_at_the_worst_case_total_still_places_orders_and_sees_its_dash
 def test_a_company_at_the_order_limit_is_told_so(staff, client):
     order = factories.place(staff)
     Order.objects.filter(pk=order.id).update(sequence=MAX_ORDERS_PER_COMPANY)
-    client.force_login(staff)
+    factories.log_in(client, staff)
 
     response = client.post(
         "/orders/new/",

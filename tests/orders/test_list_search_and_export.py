@@ -161,6 +161,7 @@ def test_the_export_has_the_tables_columns_and_the_reference_email_and_state_sta
         "state_since": summary.state_since.isoformat(),
         "customer_reference": "PO-9",
         "customer_email": "a@b.example",
+        "old_reference": "",  # placed here, not imported
     }
 
 

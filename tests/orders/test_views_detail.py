@@ -388,7 +388,7 @@ def test_a_timeline_entry_shows_when_who_and_what_in_the_company_time_zone(clien
 
 def test_user_text_is_escaped_on_the_order_page(client, staff):
     order = factories.place(staff, customer="<script>alert(1)</script>")
-    client.force_login(staff)
+    factories.log_in(client, staff)
     client.post(f"/orders/{order.id}/notes/", {"version": order.version, "text": "<b>hi</b>"})
 
     html = client.get(f"/orders/{order.id}/").content.decode()

@@ -78,7 +78,7 @@ def logged_in():
         # factories.user() re-hashes the password on every call (get_or_create, then
         # set_password), which would void a session made from an older copy of the user.
         user.refresh_from_db()
-        client.force_login(user)
+        factories.log_in(client, user)
         return client
 
     return make

@@ -352,7 +352,7 @@ def test_ten_thousand_characters_in_an_action_field_is_a_form_error(shop, state,
 @pytest.fixture
 def csrf_client(shop) -> Client:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(shop.manager)
+    factories.log_in(client, shop.manager)
     return client
 
 
@@ -384,7 +384,7 @@ def test_a_post_without_a_csrf_token_is_403(shop, csrf_client, target, htmx):
 @pytest.mark.django_db
 def test_a_csrf_token_taken_from_another_session_is_403(shop, csrf_client, acme):
     other = Client(enforce_csrf_checks=True)
-    other.force_login(factories.user(Role.STAFF, acme))
+    factories.log_in(other, factories.user(Role.STAFF, acme))
     other.get("/orders/new/")
     stolen = other.cookies["csrftoken"].value
     draft = shop.draft

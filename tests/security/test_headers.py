@@ -126,7 +126,7 @@ class Site:
     def client(self, user=None) -> Client:
         client = Client(REMOTE_ADDR="203.0.113.9")
         if user is not None:
-            client.force_login(user)
+            factories.log_in(client, user)
         return client
 
     def url(self, order, suffix: str = "") -> str:

@@ -121,7 +121,7 @@ def test_every_date_and_number_input_refuses_what_cannot_be_held(own_orders, sta
     clients = {}
     for user in (manager, staff):
         clients[user.username] = Client(raise_request_exception=False)
-        clients[user.username].force_login(user)
+        factories.log_in(clients[user.username], user)
 
     pages: dict[str, dict[str, str]] = {}
     for url in urls:

@@ -79,7 +79,7 @@ def test_no_parameter_widens_a_page_past_its_bounds(orders_over_the_whole_calend
     own = SimpleNamespace(globex_orders={str(order.id): order for order in orders})
     urls = [url for url in project_urls(orders, own) if "logout" not in url]
     client = Client(raise_request_exception=False)
-    client.force_login(manager)
+    factories.log_in(client, manager)
 
     failures, tried = [], set()
     for url in urls:

@@ -166,7 +166,7 @@ def test_no_url_shows_or_changes_another_companys_orders(route, tenants, manager
         ]
         for label, send in requests:
             if "_auth_user_id" not in client.session:  # the walk also POSTs to logout
-                client.force_login(manager)
+                factories.log_in(client, manager)
             response = send(client)
             allowed = OBJECT_STATUSES if order_id else PAGE_STATUSES
             if "<slug:slug>" in route:  # a company without single sign-on has no such page
@@ -339,7 +339,7 @@ def test_no_post_can_append_to_a_stream_of_another_type_or_company(
 
     for stream_id in named:
         if "_auth_user_id" not in client.session:
-            client.force_login(manager)
+            factories.log_in(client, manager)
         data = post_data_for(acme_draft)
         data.update(order_id=str(stream_id), stream_id=str(stream_id), id=str(stream_id))
         response = client.post(url, data)

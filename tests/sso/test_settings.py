@@ -36,7 +36,7 @@ FORM = {
 def test_a_manager_sets_the_provider_and_the_change_is_an_access_event(
     client, acme, acme_manager, acme_idp
 ):
-    client.force_login(acme_manager)
+    factories.log_in(client, acme_manager)
     response = client.post("/team/sign-in/", {**FORM, "issuer": acme_idp.issuer})
 
     assert response.status_code == 302
@@ -55,7 +55,7 @@ def test_a_manager_sets_the_provider_and_the_change_is_an_access_event(
 
 
 def test_staff_cannot_open_the_sign_in_settings(client, staff):
-    client.force_login(staff)
+    factories.log_in(client, staff)
     assert client.get("/team/sign-in/").status_code == 403
     assert client.post("/team/sign-in/", FORM).status_code == 403
 
@@ -75,7 +75,7 @@ def test_a_domain_of_another_company_and_a_plain_http_issuer_are_refused(
         **{"client_secret_env": "PATH"},
     )
     settings.SSO_ALLOW_HTTP_ISSUER = False
-    client.force_login(acme_manager)
+    factories.log_in(client, acme_manager)
 
     response = client.post(
         "/team/sign-in/",
@@ -155,6 +155,6 @@ def test_logout_ends_the_providers_session_too(client, acme_sso, acme_idp):
 
 
 def test_logout_of_a_password_session_stays_on_this_site(client, staff):
-    client.force_login(staff)
+    factories.log_in(client, staff)
     response = client.post("/accounts/logout/")
     assert response.status_code == 302 and response["Location"].endswith("/accounts/login/")

@@ -15,6 +15,7 @@ from events.models import Event
 from sso import oidc
 from sso.exceptions import SignInRefused
 from sso.models import ExternalIdentity
+from tests import factories
 
 from .conftest import ACME_CLIENT, CALLBACK
 from .provider import PersonAtProvider, tokens_for
@@ -47,7 +48,7 @@ def test_an_sso_session_may_submit_its_logout_to_the_provider_and_no_other_sessi
     form_action = next(d for d in page["Content-Security-Policy"].split(";") if "form-action" in d)
     assert form_action.split() == ["form-action", "'self'", f"http://127.0.0.1:{acme_idp.port}"]
 
-    client.force_login(staff)  # a password session
+    factories.log_in(client, staff)  # a password session
     assert "127.0.0.1:" not in client.get("/")["Content-Security-Policy"]
 
 
@@ -306,3 +307,15 @@ def test_a_tampered_token_is_refused(acme_idp, kim):
     ).decode()
     with pytest.raises(SignInRefused):
         check(f"{header}.{forged}.{signature}", acme_idp)
+
+
+def test_a_single_sign_on_is_in_the_companys_log_as_a_sign_in(client, acme_sso, acme_idp):
+    acme_idp.person("sina", email="sina@acme.example", groups=["ledgerline-staff"])
+
+    sign_in(client, PersonAtProvider("sina"))
+
+    user = signed_in_user(client)
+    signed = Event.objects.get(stream_type="sign_in", event_type="UserSignedIn")
+    assert signed.payload == {"username": user.username, "method": "single sign-on"}
+    assert signed.company_id == user.company_id
+    assert signed.metadata["actor_username"] == user.username
