@@ -9,6 +9,8 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from orders.models import OrderState
 
@@ -53,8 +55,19 @@ def line_total(line: dict) -> str:
 
 @register.simple_tag
 def state_badge(state: str) -> str:
-    """The coloured badge of a state (a simple tag: it renders once per row on the list)."""
-    return BADGES.get(state) or _badge(state)
+    """The coloured badge of a state (a simple tag: it renders once per row on the list), in
+    the active language."""
+    key = (get_language(), state)
+    badge = BADGES.get(key)
+    if badge is None:
+        badge = BADGES[key] = _badge(state)
+    return badge
+
+
+@register.filter
+def state_label(state: str) -> str:
+    """A state's name as users read it ("on_hold" -> "On hold"), in the active language."""
+    return str(LABELS.get(state, state))
 
 
 def _badge(state: str) -> SafeString:
@@ -66,7 +79,8 @@ def _badge(state: str) -> SafeString:
     )
 
 
-BADGES = {state: _badge(state) for state in LABELS}  # the same few strings on every page
+# The same few strings on every page: one per (language, state), made on first use.
+BADGES: dict[tuple[str, str], SafeString] = {}
 
 
 @register.filter
@@ -86,7 +100,7 @@ def duration(delta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
