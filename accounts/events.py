@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register
 
 COMPANY_STREAM = "company"
@@ -19,7 +21,7 @@ USER_STREAM = "user"
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CompanyCreated(DomainEvent):
-    label = "Company created"
+    label = _("Company created")
     name: str
     slug: str
     currency: str
@@ -28,7 +30,7 @@ class CompanyCreated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserAdded(DomainEvent):
-    label = "User added"
+    label = _("User added")
     username: str
     first_name: str
     last_name: str
@@ -39,7 +41,7 @@ class UserAdded(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserRoleChanged(DomainEvent):
-    label = "Role changed"
+    label = _("Role changed")
     username: str
     from_role: str  # the user's roles before, comma-separated ("" for none)
     to_role: str
@@ -48,7 +50,7 @@ class UserRoleChanged(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserDeactivated(DomainEvent):
-    label = "User deactivated"
+    label = _("User deactivated")
     username: str
     sessions_ended: int
 
@@ -56,14 +58,14 @@ class UserDeactivated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserReactivated(DomainEvent):
-    label = "User reactivated"
+    label = _("User reactivated")
     username: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PasswordLinkIssued(DomainEvent):
-    label = "Set-password link issued"
+    label = _("Set-password link issued")
     username: str
     emailed_to: str  # the address it was e-mailed to; "" when only shown to the actor
 
@@ -73,7 +75,7 @@ class PasswordLinkIssued(DomainEvent):
 class ApiKeyCreated(DomainEvent):
     """On the key user's stream. Never the key: only its first characters (`prefix`)."""
 
-    label = "API key created"
+    label = _("API key created")
     name: str
     role: str
     prefix: str
@@ -82,6 +84,6 @@ class ApiKeyCreated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ApiKeyRevoked(DomainEvent):
-    label = "API key revoked"
+    label = _("API key revoked")
     name: str
     prefix: str

@@ -1,5 +1,7 @@
 """Named errors of the team commands. Each message is written for the person who acted."""
 
+from django.utils.translation import gettext
+
 from common.exceptions import DomainError, Invalid, NotFound, NotPermitted
 
 
@@ -16,21 +18,21 @@ class UserNotFound(AccessNotFound):
     """No such user in the actor's company (HTTP 404, as for another company's user)."""
 
     def __init__(self):
-        super().__init__("No such user.")
+        super().__init__(gettext("No such user."))
 
 
 class ApiKeyNotFound(AccessNotFound):
     """No such API key in the actor's company (HTTP 404)."""
 
     def __init__(self):
-        super().__init__("No such API key.")
+        super().__init__(gettext("No such API key."))
 
 
 class TeamNotPermitted(AccessError, NotPermitted):
     """The actor may not manage the team (HTTP 403)."""
 
     def __init__(self):
-        super().__init__("Your role may not manage the team.")
+        super().__init__(gettext("Your role may not manage the team."))
 
 
 class LastManager(AccessError, Invalid):
@@ -38,7 +40,11 @@ class LastManager(AccessError, Invalid):
 
     def __init__(self, username: str):
         super().__init__(
-            f"{username} is the company's last active Manager: make someone else a Manager first."
+            gettext(
+                "%(username)s is the company's last active Manager: make someone else a Manager "
+                "first."
+            )
+            % {"username": username}
         )
 
 
@@ -47,4 +53,6 @@ class InvalidAccessChange(AccessError, Invalid):
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+        super().__init__(
+            " ".join(str(message) for messages in errors.values() for message in messages)
+        )

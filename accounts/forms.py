@@ -2,6 +2,7 @@
 act) are the commands' (`accounts/commands.py`), whose errors are put back on the form."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Role
 
@@ -9,20 +10,20 @@ from .models import Role
 class AddUserForm(forms.Form):
     username = forms.CharField(
         max_length=150,
-        help_text="Your company's prefix (e.g. acme.) is added in front if you leave it out.",
+        help_text=_("Your company's prefix (e.g. acme.) is added in front if you leave it out."),
     )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(label="E-mail", help_text="The set-password link goes here.")
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The set-password link goes here."))
     role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
 
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="Who uses it, e.g. web shop. The log signs its actions so."
+        max_length=100, help_text=_("Who uses it, e.g. web shop. The log signs its actions so.")
     )
     role = forms.ChoiceField(
-        choices=Role.choices, initial=Role.STAFF, help_text="The key may do what this role may."
+        choices=Role.choices, initial=Role.STAFF, help_text=_("The key may do what this role may.")
     )
 
 

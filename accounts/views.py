@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import (
@@ -269,5 +270,5 @@ def _api_keys_page(request, form, status: int, *, issued=None, error: str = ""):
 def companies(request):
     """Every company with its users, orders and last activity: the platform superuser's home."""
     if not request.user.is_superuser:
-        raise PermissionDenied("Only a platform superuser sees every company.")
+        raise PermissionDenied(_("Only a platform superuser sees every company."))
     return render(request, "accounts/companies.html", {"companies": selectors.companies_overview()})

@@ -14,6 +14,7 @@ from decimal import Decimal
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .typed_input import InputError, clean_text, parse_amount, parse_whole_number
 
@@ -132,7 +133,7 @@ class StrictNullBooleanField(forms.NullBooleanField):
             return True
         if value in self.FALSE:
             return False
-        raise ValidationError("Enter true or false.", code="invalid")
+        raise ValidationError(_("Enter true or false."), code="invalid")
 
     def validate(self, value):
         pass

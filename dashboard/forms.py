@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import BoundedDateField, IsoDateInput
 
@@ -25,7 +26,7 @@ class PeriodForm(forms.Form):
     """`period` (days back from today, or "all"), or an explicit `from`/`to` (both inclusive;
     either may be left out: from the first order / up to today). Dates win over `period`."""
 
-    period = forms.ChoiceField(label="Period", choices=PERIOD_CHOICES, required=False)
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
     from_ = _date("From")
     to = _date("To")
 

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from . import commands, selectors
@@ -17,7 +18,7 @@ def my_settings(request):
     if request.method == "POST":
         if form.is_valid():
             commands.set_preferences(user=request.user, choices=form.cleaned_data)
-            messages.success(request, "Your notification settings were saved.")
+            messages.success(request, _("Your notification settings were saved."))
             return redirect("notifications:settings")
         return render(request, "notifications/settings.html", {"form": form}, status=400)
     return render(request, "notifications/settings.html", {"form": form})

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from outbox import commands as outbox_commands
@@ -44,7 +45,7 @@ def _outbox_action(request, command, item_id, done: str):
     try:
         item = command(actor=request.user, item_id=item_id)
     except ItemNotFound:
-        raise Http404("No such parked item.") from None
+        raise Http404(_("No such parked item.")) from None
     except OutboxNotPermitted as error:
         raise PermissionDenied(str(error)) from None
     except ItemNotParked as error:

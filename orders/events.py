@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register, upcaster
 
 
@@ -34,7 +36,7 @@ class OrderDetails:
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderPlaced(DomainEvent):
-    label = "Order placed"
+    label = _("Order placed")
     number: str
     sequence: int
     currency: str
@@ -50,7 +52,7 @@ class OrderPlaced(DomainEvent):
 class OrderChanged(DomainEvent):
     """A draft's details and lines were replaced as a whole."""
 
-    label = "Details and lines changed"
+    label = _("Details and lines changed")
     details: OrderDetails
     lines: tuple[Line, ...]
 
@@ -69,7 +71,7 @@ class StateChanged(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderSubmitted(StateChanged):
-    label = "Submitted for approval"
+    label = _("Submitted for approval")
 
 
 @register
@@ -79,7 +81,7 @@ class OrderSubmittedAutoApproved(OrderSubmitted):
     Staff limit. `to_state` is approved; the policy version and rule say why."""
 
     event_type = "OrderSubmittedAutoApproved"
-    label = "Submitted and approved automatically"
+    label = _("Submitted and approved automatically")
     policy_version: int
     rule_text: str
 
@@ -102,7 +104,7 @@ class OrderApproved(StateChanged):
     satisfied (0: given before company controls existed), the rule in words, and the earlier
     approvals it counted (a two-Manager order's first one); this event's actor gave the last."""
 
-    label = "Approved"
+    label = _("Approved")
     schema_version = 2
     policy_version: int = 0
     rule: str = ""  # staff | manager | two_managers ("" before controls)
@@ -119,7 +121,7 @@ class OrderApprovalRecorded(DomainEvent):
     """A first approval of an order that needs two: the order stays submitted and waits for a
     second approval by another Manager."""
 
-    label = "First approval (waits for a second)"
+    label = _("First approval (waits for a second)")
     policy_version: int
     rule: str
     rule_text: str
@@ -149,14 +151,14 @@ def _approved_v1_to_v2(payload: dict) -> dict:
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderRejected(StateChanged):
-    label = "Rejected"
+    label = _("Rejected")
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderFulfilmentStarted(StateChanged):
-    label = "Fulfilment started"
+    label = _("Fulfilment started")
 
 
 @register
@@ -164,7 +166,7 @@ class OrderFulfilmentStarted(StateChanged):
 class OrderShipped(StateChanged):
     """Schema 2 renamed `tracking` to `tracking_number` (see the upcaster below)."""
 
-    label = "Shipped"
+    label = _("Shipped")
     schema_version = 2
     carrier: str
     tracking_number: str
@@ -179,26 +181,26 @@ def _shipped_v1_to_v2(payload: dict) -> dict:
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderDelivered(StateChanged):
-    label = "Delivered"
+    label = _("Delivered")
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderHeld(StateChanged):
-    label = "Put on hold"
+    label = _("Put on hold")
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderResumed(StateChanged):
-    label = "Resumed"
+    label = _("Resumed")
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderCancelled(StateChanged):
-    label = "Cancelled"
+    label = _("Cancelled")
     reason: str
 
 
@@ -208,7 +210,7 @@ class OrderAmended(StateChanged):
     """A correction of an approved order before fulfilment: its details and lines replaced as a
     whole, with the reason; it goes back to submitted and needs approval again."""
 
-    label = "Amended (back for approval)"
+    label = _("Amended (back for approval)")
     reason: str
     details: OrderDetails
     lines: tuple[Line, ...]
@@ -222,14 +224,14 @@ class OrderAmended(StateChanged):
 class OrderReopened(StateChanged):
     """A delivery marked by mistake, undone by a compensating event: delivered back to shipped."""
 
-    label = "Delivery reopened"
+    label = _("Delivery reopened")
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteAdded(DomainEvent):
-    label = "Note added"
+    label = _("Note added")
     text: str
 
     def details_shown(self) -> list[tuple[str, str]]:
@@ -272,7 +274,7 @@ class CompanyPolicyChanged(DomainEvent):
     """A Manager changed the company's controls: the whole new policy and what changed. The
     stream's version is the policy's version."""
 
-    label = "Company controls changed"
+    label = _("Company controls changed")
     settings: PolicySettings
     changes: tuple[PolicyChange, ...]
 

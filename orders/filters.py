@@ -17,6 +17,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import (
     AmountFilter,
@@ -99,7 +100,7 @@ class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         choices=OrderState.choices,
         widget=forms.CheckboxSelectMultiple,
-        label="State",
+        label=_("State"),
         # One table, no joins: each row comes once anyway. (django-filter's default DISTINCT
         # made SQLite de-duplicate every matching row, and the count a subquery.)
         distinct=False,
@@ -108,7 +109,7 @@ class OrderFilter(django_filters.FilterSet):
     placed_before = _date_filter("filter_placed_before", "Placed on or before")
     q = django_filters.CharFilter(
         method="filter_q",
-        label="Customer, order number, reference, e-mail or SKU",
+        label=_("Customer, order number, reference, e-mail or SKU"),
         max_length=100,
         widget=forms.SearchInput,
     )
@@ -116,23 +117,23 @@ class OrderFilter(django_filters.FilterSet):
     total_max = _total_filter("filter_total_max", "Total at most")
     stuck = StrictBooleanFilter(
         method="filter_stuck",
-        label="Only stuck orders",
+        label=_("Only stuck orders"),
         widget=TrueCheckboxInput,
     )
     returned = StrictBooleanFilter(
         method="filter_returned",
-        label="Only drafts sent back",
+        label=_("Only drafts sent back"),
         widget=TrueCheckboxInput,
     )
     mine = StrictBooleanFilter(
         method="filter_mine",
-        label="Only orders I placed",
+        label=_("Only orders I placed"),
         widget=TrueCheckboxInput,
     )
     sort = django_filters.OrderingFilter(
         fields=tuple((column, name) for name, column in SORTS.items()),
-        label="Sort by",
-        empty_label="Newest first",
+        label=_("Sort by"),
+        empty_label=_("Newest first"),
     )
 
     class Meta:

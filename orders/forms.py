@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import (
     POSITIVE_INT_MAX,
@@ -53,7 +54,7 @@ class OrderForm(forms.Form):
     customer_name = _text("customer_name", "Customer name", required=True)
     customer_reference = _text("customer_reference", "Customer reference")
     customer_email = forms.EmailField(
-        label="Customer e-mail", required=False, max_length=LIMITS["customer_email"]
+        label=_("Customer e-mail"), required=False, max_length=LIMITS["customer_email"]
     )
     shipping_address = _text("shipping_address", "Shipping address", textarea=True)
     notes = _text("notes", "Notes", textarea=True)
@@ -77,7 +78,7 @@ class NewOrderForm(OrderForm):
     # form sent again from history (Back, then Create draft) gets a new order_id, because the
     # page is not cached, so only the content tells it apart from a wanted second order.
     create_another = forms.BooleanField(
-        required=False, label="Create another anyway", widget=forms.HiddenInput
+        required=False, label=_("Create another anyway"), widget=forms.HiddenInput
     )
 
     def ask_to_confirm(self, existing) -> None:
@@ -108,30 +109,32 @@ class PolicyForm(forms.Form):
     version = VersionField()
     four_eyes = forms.BooleanField(
         required=False,
-        label="Four eyes: whoever placed an order or last changed its contents cannot approve it",
+        label=_(
+            "Four eyes: whoever placed an order or last changed its contents cannot approve it"
+        ),
     )
     staff_limit = forms.DecimalField(
         required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
-        label="Staff may approve orders up to (leave empty: only Managers approve)",
+        label=_("Staff may approve orders up to (leave empty: only Managers approve)"),
     )  # fmt: skip
     auto_approve = forms.BooleanField(
-        required=False, label="Approve orders up to the Staff limit automatically on submit"
+        required=False, label=_("Approve orders up to the Staff limit automatically on submit")
     )
     two_manager_limit = forms.DecimalField(
         required=False, min_value=Decimal("0"), max_digits=12, decimal_places=2,
-        label="Orders above this need two different Managers (leave empty: never)",
+        label=_("Orders above this need two different Managers (leave empty: never)"),
     )  # fmt: skip
     reasons_required = forms.MultipleChoiceField(
         required=False,
-        label="Actions that need a reason",
+        label=_("Actions that need a reason"),
         choices=[("reject", "Reject"), ("hold", "Put on hold"), ("cancel", "Cancel")],
         widget=forms.CheckboxSelectMultiple,
     )
     reopen_days = forms.IntegerField(
         min_value=0,
         max_value=3650,
-        label="A delivery may be reopened within (days)",
-        help_text="0: a delivery cannot be reopened.",
+        label=_("A delivery may be reopened within (days)"),
+        help_text=_("0: a delivery cannot be reopened."),
     )
 
     def settings(self):
@@ -165,13 +168,13 @@ class LineForm(forms.Form):
     sku = _text("sku", "SKU", required=True, widget=forms.TextInput(attrs=SMALL))
     description = _text("description", "Description", widget=forms.TextInput(attrs=SMALL))
     quantity = BoundedIntegerField(
-        label="Quantity",
+        label=_("Quantity"),
         min_value=1,
         max_value=MAX_QUANTITY,
         widget=forms.NumberInput(attrs={**SMALL, "step": "1"}),
     )
     unit_price = AmountField(
-        label="Unit price", max_value=MAX_UNIT_PRICE, widget=forms.NumberInput(attrs=SMALL)
+        label=_("Unit price"), max_value=MAX_UNIT_PRICE, widget=forms.NumberInput(attrs=SMALL)
     )
 
     def line(self) -> Line:
@@ -189,8 +192,10 @@ class BaseLineFormSet(forms.BaseFormSet):
         posted = {int(m.group(1)) for key in self.data if (m := row.match(key))}
         if total < 0 or initial < 0 or initial > total or any(i >= total for i in posted):
             raise ValidationError(
-                "The form's line count does not match the lines sent. "
-                "Reload the page and enter the lines again.",
+                _(
+                    "The form's line count does not match the lines sent. "
+                    "Reload the page and enter the lines again."
+                ),
                 code="management_form",
             )
 
@@ -319,7 +324,7 @@ class BulkActionForm(forms.Form):
     (name, label) of the workflow actions whose only data is a reason: one reason serves every
     order (shipping needs each order's own tracking number, so it stays per order)."""
 
-    action = forms.ChoiceField(label="Action")
+    action = forms.ChoiceField(label=_("Action"))
     reason = _text("reason", "Reason (for cancel, reject, hold)", textarea=True)
     orders = SelectedOrdersField(max_orders=500)
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
@@ -363,7 +368,7 @@ class OrderFilterForm(forms.Form):
 
     page = BoundedIntegerField(min_value=1, required=False)
     per_page = forms.TypedChoiceField(
-        label="Orders per page",
+        label=_("Orders per page"),
         choices=[("", "Default")] + [(size, str(size)) for size in PAGE_SIZES],
         coerce=int,
         empty_value=None,
@@ -431,9 +436,11 @@ class AsOfForm(forms.Form):
     # The stream is cut at the first event that *occurred* later (`store.read_stream(until=)`):
     # an imported order stands as it did in the old system at that moment.
     as_of = BoundedDateTimeField(
-        label="Show the order as it stood at",
-        help_text="Uses when each event happened, not when it was recorded (they differ for "
-        "imported events).",
+        label=_("Show the order as it stood at"),
+        help_text=_(
+            "Uses when each event happened, not when it was recorded (they differ for "
+            "imported events)."
+        ),
         required=False,
         widget=DateTimeLocalInput,
     )
@@ -460,7 +467,7 @@ class AsOfForm(forms.Form):
     def clean_as_of(self):
         value = self.cleaned_data.get("as_of")
         if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
-            raise forms.ValidationError("That moment is in the future; pick a past time.")
+            raise forms.ValidationError(_("That moment is in the future; pick a past time."))
         return value
 
     def clean(self):

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 from common.typed_input import InputError, clean_text, parse_amount, parse_whole_number
 
@@ -67,17 +68,17 @@ def check_text(errors: dict, name: str, value, *, required: bool, label: str) ->
 
 def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
     name = check_text(
-        errors, "customer_name", details.customer_name, required=True, label="Customer name"
+        errors, "customer_name", details.customer_name, required=True, label=_("Customer name")
     )
     reference = check_text(
         errors,
         "customer_reference",
         details.customer_reference,
         required=False,
-        label="Customer reference",
+        label=_("Customer reference"),
     )
     email = check_text(
-        errors, "customer_email", details.customer_email, required=False, label="Customer e-mail"
+        errors, "customer_email", details.customer_email, required=False, label=_("Customer e-mail")
     )
     if email and "customer_email" not in errors:
         try:
@@ -89,9 +90,9 @@ def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
         "shipping_address",
         details.shipping_address,
         required=False,
-        label="Shipping address",
+        label=_("Shipping address"),
     )
-    notes = check_text(errors, "notes", details.notes, required=False, label="Notes")
+    notes = check_text(errors, "notes", details.notes, required=False, label=_("Notes"))
     return OrderDetails(
         customer_name=name,
         customer_reference=reference,
@@ -104,9 +105,9 @@ def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
 def clean_line(line: Line, number: int, errors: dict) -> Line:
     key = f"lines.{number}"
     line_errors: dict[str, list[str]] = {}
-    sku = check_text(line_errors, "sku", line.sku, required=True, label="SKU")
+    sku = check_text(line_errors, "sku", line.sku, required=True, label=_("SKU"))
     description = check_text(
-        line_errors, "description", line.description, required=False, label="Description"
+        line_errors, "description", line.description, required=False, label=_("Description")
     )
     quantity = line.quantity
     if isinstance(quantity, str):  # text from an entry point that does not parse it first

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
@@ -605,7 +606,7 @@ def company_controls(request):
         form.data["version"] = str(current.version)
         return _controls_page(request, form, current, 409)
     if after.version == current.version:
-        messages.info(request, "Nothing changed.")
+        messages.info(request, _("Nothing changed."))
     else:
         messages.success(request, f"Company controls saved as version {after.version}.")
     return redirect("orders:controls")

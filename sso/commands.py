@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 
 from accounts.authorization import actor_now
 from accounts.commands import MANAGE_TEAM, end_sessions
@@ -162,7 +163,7 @@ def sign_in(*, provider: IdentityProvider, claims: dict) -> User:
     """
     email = str(claims.get("email") or "").strip().lower()
     if claims.get("email_verified") is False:
-        raise SignInRefused("The identity provider has not verified your e-mail address.")
+        raise SignInRefused(_("The identity provider has not verified your e-mail address."))
     if not provider.domains.filter(domain=email.rpartition("@")[2]).exists() or "@" not in email:
         raise SignInRefused(
             f"{email or 'Your account'} does not belong to {provider.company.name}'s sign-in."

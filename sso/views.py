@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -146,7 +147,7 @@ def provider_settings(request):
             messages.error(request, str(error))
             return redirect("sso_settings")
         else:
-            messages.success(request, "Sign-in settings saved.")
+            messages.success(request, _("Sign-in settings saved."))
             return redirect("sso_settings")
     urls = {
         "login_url": request.build_absolute_uri(reverse("sso_start", args=[company.slug])),

@@ -10,6 +10,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.exceptions import TeamNotPermitted
 from events import registry, store
@@ -175,7 +176,7 @@ def _clean(url: str, event_types, description: str) -> tuple[str, tuple[str, ...
     try:
         URLValidator(schemes=["http", "https"])(url)
         if len(url) > 500:
-            raise ValidationError("too long")
+            raise ValidationError(_("too long"))
         safety.check_url(url)
     except ValidationError:
         errors["url"] = ["Enter a valid address of at most 500 characters, https://…"]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import AccessError, AccessNotFound, InvalidAccessChange, TeamNotPermitted
@@ -63,7 +64,7 @@ def endpoint_detail(request, endpoint_id):
             except AccessError as error:
                 status = _form_error(form, error)
             else:
-                messages.success(request, "The endpoint was saved.")
+                messages.success(request, _("The endpoint was saved."))
                 return redirect("webhooks:endpoint", endpoint_id=endpoint_id)
     return _endpoint_page(request, endpoint, form=form, status=status)
 
