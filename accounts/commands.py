@@ -26,9 +26,10 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from common.typed_input import InputError, clean_text
 from events import store
@@ -53,6 +54,7 @@ from .exceptions import (
     TeamNotPermitted,
     UserNotFound,
 )
+from .language import recipient_language
 from .models import ApiKey, Company, Role, User
 from .tokens import link_validity, password_link_tokens
 
@@ -538,21 +540,24 @@ def _send_link(link: PasswordLink) -> None:
     """E-mail the link (after the transaction committed: a rolled-back user gets no mail)."""
     if not link.emailed_to:
         return
-    body = render_to_string(
-        "accounts/emails/set_password.txt",
-        {
-            "user": link.user,
-            "url": link.url,
-            "company": link.user.company,
-            "valid_for": link_validity(),
-        },
-    )
-    send_mail("Set your Ledgerline password", body, None, [link.emailed_to])
+    with translation.override(recipient_language(link.user)):
+        body = render_to_string(
+            "accounts/emails/set_password.txt",
+            {
+                "user": link.user,
+                "url": link.url,
+                "company": link.user.company,
+                "valid_for": link_validity(),
+            },
+        )
+        subject = gettext("Set your Ledgerline password")
+    send_mail(subject, body, None, [link.emailed_to])
 
 
 def _send_reset(link: PasswordLink) -> None:
     """E-mail a reset link to a user who has a password (only ever to their own address)."""
-    context = {"user": link.user, "url": link.url, "valid_for": link_validity()}
-    subject = render_to_string("registration/password_reset_subject.txt", context)
-    body = render_to_string("registration/password_reset_email.html", context)
+    with translation.override(recipient_language(link.user)):
+        context = {"user": link.user, "url": link.url, "valid_for": link_validity()}
+        subject = render_to_string("registration/password_reset_subject.txt", context)
+        body = render_to_string("registration/password_reset_email.html", context)
     send_mail("".join(subject.splitlines()), body, None, [link.emailed_to])

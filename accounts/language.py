@@ -54,3 +54,9 @@ def _keep_cookie_in_step(request, response, chosen: str) -> None:
             name, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN
         )
     patch_vary_headers(response, ["Cookie"])
+
+
+def recipient_language(user) -> str:
+    """The language a mail to `user` is written in: their choice, else the site's default
+    (`LANGUAGE_CODE`). A mail has no browser to ask."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE

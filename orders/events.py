@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from events.registry import DomainEvent, register, upcaster
@@ -131,15 +132,22 @@ class OrderApprovalRecorded(DomainEvent):
 
 
 def _approval_details(policy_version: int, rule: str, earlier) -> list[tuple[str, str]]:
+    """Shown in the active language (called when the log is shown, never stored)."""
     if policy_version:
-        version = f"version {policy_version}"
-    else:  # the defaults (four eyes on) when a rule was recorded, else given before controls
-        version = "the defaults (version 0)" if rule else "before company controls"
-    shown = [("Policy", version)]
+        version = gettext("version %(version)s") % {"version": policy_version}
+    elif rule:  # the defaults (four eyes on) when a rule was recorded, else given before controls
+        version = gettext("the defaults (version 0)")
+    else:
+        version = gettext("before company controls")
+    shown = [(gettext("Policy"), version)]
     if rule:
-        shown.append(("Rule", rule))
+        shown.append((gettext("Rule"), rule))
     if earlier:
-        shown.append(("With", ", ".join(f"{a.by} at {a.at:%Y-%m-%d %H:%M}" for a in earlier)))
+        given = [
+            gettext("%(who)s at %(when)s") % {"who": a.by, "when": f"{a.at:%Y-%m-%d %H:%M}"}
+            for a in earlier
+        ]
+        shown.append((gettext("With"), ", ".join(given)))
     return shown
 
 
@@ -216,7 +224,7 @@ class OrderAmended(StateChanged):
     lines: tuple[Line, ...]
 
     def details_shown(self) -> list[tuple[str, str]]:
-        return [("Reason", self.reason), *_customer_and_lines(self.details, self.lines)]
+        return [(gettext("Reason"), self.reason), *_customer_and_lines(self.details, self.lines)]
 
 
 @register
@@ -235,7 +243,7 @@ class NoteAdded(DomainEvent):
     text: str
 
     def details_shown(self) -> list[tuple[str, str]]:
-        return [("Note", self.text)]
+        return [(gettext("Note"), self.text)]
 
 
 # --- company controls (the policy stream: one per company) ------------------------------------
@@ -279,12 +287,18 @@ class CompanyPolicyChanged(DomainEvent):
     changes: tuple[PolicyChange, ...]
 
     def details_shown(self) -> list[tuple[str, str]]:
-        return [(c.setting, f"{c.before} → {c.after}") for c in self.changes]
+        # The setting's words are stored in English (orders/policy.py SETTING_WORDS, marked for
+        # translation there): translated when shown, so old events read in either language.
+        return [(gettext(c.setting), f"{c.before} → {c.after}") for c in self.changes]
 
 
 def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> list:
     total = f"{lines_total(lines)} {currency}".strip()
-    return [("Customer", details.customer_name), ("Lines", str(len(lines))), ("Total", total)]
+    return [
+        (gettext("Customer"), details.customer_name),
+        (gettext("Lines"), str(len(lines))),
+        (gettext("Total"), total),
+    ]
 
 
 # What `changed_fields` calls each part of an order, in the order the form shows them.

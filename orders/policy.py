@@ -21,6 +21,7 @@ import uuid
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from events import store
 
@@ -172,28 +173,33 @@ def approval_refusal(order, user) -> str:
     policy = policy_of(order, user)
     staff = user.has_perm(STAFF_PERMISSION) and policy.staff_limit is not None
     if not order.version:
-        return "" if staff else "A Manager must approve it."
+        return "" if staff else gettext("A Manager must approve it.")
     rule = approval_rule(policy, order_total(order))
     if rule.name == TWO_MANAGERS and not manager:
         return _waiting_words(order) or (
-            f"Orders above {policy.money(policy.two_manager_limit)} need two Managers' approvals."
+            gettext("Orders above %(limit)s need two Managers' approvals.")
+            % {"limit": policy.money(policy.two_manager_limit)}
         )
     if rule.managers_only and not manager:
         limit = policy.staff_limit
         if limit is None:
-            return "A Manager must approve it."
-        return f"Orders above {policy.money(limit)} need a Manager's approval."
+            return gettext("A Manager must approve it.")
+        return gettext("Orders above %(limit)s need a Manager's approval.") % {
+            "limit": policy.money(limit)
+        }
     if not (manager or staff):
-        return "Your role may not approve orders."
+        return gettext("Your role may not approve orders.")
     username = user.get_username()
     if policy.four_eyes and username in (order.authors or ()):
-        return (
+        return gettext(
             "You placed this order or last changed its contents: someone else must approve it "
             "(four eyes)."
         )
     mine = [a for a in order.approvals or () if a["by"] == username]
     if mine:
-        return f"This order needs a second Manager's approval: you approved at {_hhmm(mine[0])}."
+        return gettext(
+            "This order needs a second Manager's approval: you approved at %(time)s."
+        ) % {"time": _hhmm(mine[0])}
     return ""
 
 
@@ -220,7 +226,10 @@ def _waiting_words(order) -> str:
     if not order.approvals:
         return ""
     first = order.approvals[0]
-    return f"Needs a second Manager's approval: {first['by']} approved at {_hhmm(first)}."
+    return gettext("Needs a second Manager's approval: %(who)s approved at %(time)s.") % {
+        "who": first["by"],
+        "time": _hhmm(first),
+    }
 
 
 def _hhmm(approval: dict) -> str:
@@ -307,7 +316,7 @@ def within_reopen_window(order) -> bool:
     return now - delivered_at <= dt.timedelta(days=policy_of(order).reopen_days)
 
 
-within_reopen_window.hint = (
+within_reopen_window.hint = gettext_lazy(
     "This delivery is older than the company's reopen window: it can no longer be reopened."
 )
 
@@ -319,13 +328,15 @@ def describe_change(name: str, before, after) -> tuple[str, str, str] | None:
     return SETTING_WORDS[name], _shown(name, before), _shown(name, after)
 
 
+# Stored in the event in English (gettext_noop marks them for the catalogue only); the log
+# shows them translated (`CompanyPolicyChanged.details_shown`).
 SETTING_WORDS = {
-    "four_eyes": "Four eyes",
-    "staff_limit": "Staff may approve up to",
-    "auto_approve": "Auto-approve up to the Staff limit",
-    "two_manager_limit": "Two Managers above",
-    "reasons_required": "Reasons required for",
-    "reopen_days": "Reopen window (days)",
+    "four_eyes": gettext_noop("Four eyes"),
+    "staff_limit": gettext_noop("Staff may approve up to"),
+    "auto_approve": gettext_noop("Auto-approve up to the Staff limit"),
+    "two_manager_limit": gettext_noop("Two Managers above"),
+    "reasons_required": gettext_noop("Reasons required for"),
+    "reopen_days": gettext_noop("Reopen window (days)"),
 }
 
 
