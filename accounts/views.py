@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -126,7 +127,14 @@ def _ask_first(request, user_id, what: str, data: dict):
         )
     needed, why = selectors.managers_needed(request.user.company_id)
     if member.is_active and left < needed:
-        warnings.append(f"Only {left} active Manager{'s' if left != 1 else ''} would remain: {why}")
+        warnings.append(
+            ngettext(
+                "Only %(count)d active Manager would remain: %(why)s",
+                "Only %(count)d active Managers would remain: %(why)s",
+                left,
+            )
+            % {"count": left, "why": why}
+        )
     if not warnings:
         return None
     context = {"member": member, "what": what, "data": data, "warnings": warnings,
@@ -149,7 +157,11 @@ def password_link(request, user_id):
         )
     except AccessError as error:
         return _failed(request, error)
-    _link_message(request, link, f"A new set-password link for {link.user.username}.")
+    _link_message(
+        request,
+        link,
+        gettext("A new set-password link for %(username)s.") % {"username": link.user.username},
+    )
     return redirect("team")
 
 
@@ -246,7 +258,10 @@ def revoke_api_key(request, key_id):
         if status == 404:
             return render(request, "404.html", {"exception": str(error)}, status=404)
         return _api_keys_page(request, ApiKeyForm(), status, error=str(error))
-    messages.success(request, f"The key {api_key.name!r} was revoked: it no longer works.")
+    messages.success(
+        request,
+        gettext("The key %(name)r was revoked: it no longer works.") % {"name": api_key.name},
+    )
     return redirect("api_keys")
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
+
 from events import registry
 from events.models import Event
 from orders.models import Order
@@ -39,11 +41,11 @@ ACCESS = (
     "WebhookEndpointDisabled",
 )
 SECTIONS = {
-    "self_approvals": "Approvals by the order's author",
-    "above_limit": "Approved above the Staff limit",
-    "policy_changes": "Changes of the company's controls",
-    "corrections": "Corrections",
-    "access_changes": "Access changes",
+    "self_approvals": _("Approvals by the order's author"),
+    "above_limit": _("Approved above the Staff limit"),
+    "policy_changes": _("Changes of the company's controls"),
+    "corrections": _("Corrections"),
+    "access_changes": _("Access changes"),
 }
 
 

@@ -13,7 +13,7 @@ PERIOD_CHOICES = [
     ("30", "Last 30 days"),
     ("90", "Last 90 days"),
     ("365", "Last 365 days"),
-    ("all", "All time"),
+    ("all", _("All time")),
 ]
 DEFAULT_PERIOD = "30"
 
@@ -47,5 +47,5 @@ class PeriodForm(forms.Form):
         # Any span in the date fields' range is fine: the chart's bar grows with the span
         # (`selectors.bucket_for`), so the page stays the same size.
         if start and end and start > end:
-            self.add_error("to", "This date must not be before “From”.")
+            self.add_error("to", _("This date must not be before “From”."))
         return data

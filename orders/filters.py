@@ -48,14 +48,14 @@ DEFAULT_SORT = "-placed"
 
 
 COLUMN_LABELS = {
-    "number": "Number",
-    "customer": "Customer",
-    "state": "State",
-    "lines": "Lines",
-    "total": "Total",
-    "placed": "Placed",
-    "changed": "Last change",
-    "since": "In state for",
+    "number": _("Number"),
+    "customer": _("Customer"),
+    "state": _("State"),
+    "lines": _("Lines"),
+    "total": _("Total"),
+    "placed": _("Placed"),
+    "changed": _("Last change"),
+    "since": _("In state for"),
 }
 NUMERIC_COLUMNS = frozenset({"lines", "total"})
 
@@ -105,16 +105,16 @@ class OrderFilter(django_filters.FilterSet):
         # made SQLite de-duplicate every matching row, and the count a subquery.)
         distinct=False,
     )
-    placed_after = _date_filter("filter_placed_after", "Placed on or after")
-    placed_before = _date_filter("filter_placed_before", "Placed on or before")
+    placed_after = _date_filter("filter_placed_after", _("Placed on or after"))
+    placed_before = _date_filter("filter_placed_before", _("Placed on or before"))
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Customer, order number, reference, e-mail or SKU"),
         max_length=100,
         widget=forms.SearchInput,
     )
-    total_min = _total_filter("filter_total_min", "Total at least")
-    total_max = _total_filter("filter_total_max", "Total at most")
+    total_min = _total_filter("filter_total_min", _("Total at least"))
+    total_max = _total_filter("filter_total_max", _("Total at most"))
     stuck = StrictBooleanFilter(
         method="filter_stuck",
         label=_("Only stuck orders"),

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from common.form_fields import (
     POSITIVE_INT_MAX,
@@ -51,13 +52,13 @@ class VersionField(BoundedIntegerField):
 
 
 class OrderForm(forms.Form):
-    customer_name = _text("customer_name", "Customer name", required=True)
-    customer_reference = _text("customer_reference", "Customer reference")
+    customer_name = _text("customer_name", _("Customer name"), required=True)
+    customer_reference = _text("customer_reference", _("Customer reference"))
     customer_email = forms.EmailField(
         label=_("Customer e-mail"), required=False, max_length=LIMITS["customer_email"]
     )
-    shipping_address = _text("shipping_address", "Shipping address", textarea=True)
-    notes = _text("notes", "Notes", textarea=True)
+    shipping_address = _text("shipping_address", _("Shipping address"), textarea=True)
+    notes = _text("notes", _("Notes"), textarea=True)
 
     def details(self) -> OrderDetails:
         return OrderDetails(
@@ -99,7 +100,7 @@ class EditOrderForm(OrderForm):
 class AmendOrderForm(EditOrderForm):
     """A correction of an approved order: the new contents and why (required, recorded)."""
 
-    reason = _text("reason", "Reason for the amendment", required=True, textarea=True)
+    reason = _text("reason", _("Reason for the amendment"), required=True, textarea=True)
 
 
 class PolicyForm(forms.Form):
@@ -127,7 +128,11 @@ class PolicyForm(forms.Form):
     reasons_required = forms.MultipleChoiceField(
         required=False,
         label=_("Actions that need a reason"),
-        choices=[("reject", "Reject"), ("hold", "Put on hold"), ("cancel", "Cancel")],
+        choices=[
+            ("reject", pgettext_lazy("workflow action", "Reject")),
+            ("hold", pgettext_lazy("workflow action", "Put on hold")),
+            ("cancel", pgettext_lazy("workflow action", "Cancel order")),
+        ],
         widget=forms.CheckboxSelectMultiple,
     )
     reopen_days = forms.IntegerField(
@@ -165,8 +170,8 @@ SMALL = {"class": "form-control-sm"}  # crispy adds form-control after the widge
 
 
 class LineForm(forms.Form):
-    sku = _text("sku", "SKU", required=True, widget=forms.TextInput(attrs=SMALL))
-    description = _text("description", "Description", widget=forms.TextInput(attrs=SMALL))
+    sku = _text("sku", _("SKU"), required=True, widget=forms.TextInput(attrs=SMALL))
+    description = _text("description", _("Description"), widget=forms.TextInput(attrs=SMALL))
     quantity = BoundedIntegerField(
         label=_("Quantity"),
         min_value=1,
@@ -266,9 +271,9 @@ class TransitionForm(forms.Form):
     version = VersionField()
 
     FIELDS = {
-        "reason": lambda: _text("reason", "Reason", required=True, textarea=True),
-        "carrier": lambda: _text("carrier", "Carrier", required=True),
-        "tracking_number": lambda: _text("tracking_number", "Tracking number", required=True),
+        "reason": lambda: _text("reason", _("Reason"), required=True, textarea=True),
+        "carrier": lambda: _text("carrier", _("Carrier"), required=True),
+        "tracking_number": lambda: _text("tracking_number", _("Tracking number"), required=True),
     }
 
     def __init__(self, *args, needs: tuple[str, ...] = (), **kwargs):
@@ -287,9 +292,9 @@ class SelectedOrdersField(forms.Field):
 
     widget = forms.MultipleHiddenInput
     default_error_messages = {
-        "required": "Select at least one order.",
+        "required": _("Select at least one order."),
         "invalid": "“%(value)s” is not an order of this list.",
-        "too_many": "Select at most %(limit)s orders at a time.",
+        "too_many": _("Select at most %(limit)s orders at a time."),
     }
 
     def __init__(self, *, max_orders: int, **kwargs):
@@ -325,7 +330,7 @@ class BulkActionForm(forms.Form):
     order (shipping needs each order's own tracking number, so it stays per order)."""
 
     action = forms.ChoiceField(label=_("Action"))
-    reason = _text("reason", "Reason (for cancel, reject, hold)", textarea=True)
+    reason = _text("reason", _("Reason (for cancel, reject, hold)"), textarea=True)
     orders = SelectedOrdersField(max_orders=500)
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
@@ -339,20 +344,20 @@ class BulkActionForm(forms.Form):
         # markup is then a pure function of the actions and the query, and is cached.
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.add_input(Submit("run", "Apply to the ticked orders"))
+        self.helper.add_input(Submit("run", _("Apply to the ticked orders")))
         self.helper.wrapper_class = "col-auto"
         self.helper.form_show_errors = True
 
     def clean(self):
         data = super().clean()
         if data.get("action") in self.needs_reason and not data.get("reason"):
-            self.add_error("reason", "This action needs a reason.")
+            self.add_error("reason", _("This action needs a reason."))
         return data
 
 
 class NoteForm(forms.Form):
     version = VersionField()
-    text = _text("text", "Note", required=True, textarea=True)
+    text = _text("text", _("Note"), required=True, textarea=True)
 
 
 # The list's page sizes a user may choose: a page's time and size stay bounded.
@@ -405,10 +410,10 @@ class OrderFilterForm(forms.Form):
         data = super().clean()
         after, before = data.get("placed_after"), data.get("placed_before")
         if after and before and after > before:
-            self.add_error("placed_before", "This date must not be before “placed on or after”.")
+            self.add_error("placed_before", _("This date must not be before “placed on or after”."))
         low, high = data.get("total_min"), data.get("total_max")
         if low is not None and high is not None and low > high:
-            self.add_error("total_max", "The maximum total must not be below the minimum.")
+            self.add_error("total_max", _("The maximum total must not be below the minimum."))
         return data
 
 
@@ -450,7 +455,15 @@ class AsOfForm(forms.Form):
         super().__init__(*args, **kwargs)
         if last_version is not None:  # the order's newest event
             self.fields["version"].validators.append(
-                MaxValueValidator(last_version, f"The order has {last_version} event(s) so far.")
+                MaxValueValidator(
+                    last_version,
+                    ngettext(
+                        "The order has %(count)d event so far.",
+                        "The order has %(count)d events so far.",
+                        last_version,
+                    )
+                    % {"count": last_version},
+                )
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -473,5 +486,5 @@ class AsOfForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("as_of") and data.get("version"):
-            self.add_error("as_of", "Pick a moment or an event, not both.")
+            self.add_error("as_of", _("Pick a moment or an event, not both."))
         return data

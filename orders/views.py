@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -180,7 +181,10 @@ def order_create(request):
             _refused_place(request, form, error)
             raise PermissionDenied(str(error)) from error
         else:
-            messages.success(request, f"Order {order.number} was created as a draft.")
+            messages.success(
+                request,
+                gettext("Order %(number)s was created as a draft.") % {"number": order.number},
+            )
             return redirect("orders:detail", order_id=order.id)
     return _form_page(request, form, formset)
 
@@ -209,7 +213,9 @@ def order_edit(request, order_id):
             refused(error, command="change", order=order_id, user=request.user)
             return _error_page(request, error, summary)
         else:
-            messages.success(request, f"Order {summary.number} was saved.")
+            messages.success(
+                request, gettext("Order %(number)s was saved.") % {"number": summary.number}
+            )
             return redirect("orders:detail", order_id=order_id)
     return _form_page(request, form, formset, summary)
 
@@ -239,7 +245,11 @@ def order_amend(request, order_id):
         except DomainError as error:  # not possible now, or changed meanwhile (409)
             return _error_page(request, error, summary)
         else:
-            messages.success(request, f"Order {order.number} was amended: {AMENDED}")
+            messages.success(
+                request,
+                gettext("Order %(number)s was amended: %(what)s")
+                % {"number": order.number, "what": AMENDED},
+            )
             return redirect("orders:detail", order_id=order_id)
     context = {"form": form, "formset": formset, "summary": summary, "amending": True}
     status = 422 if request.method == "POST" else 200
@@ -323,7 +333,10 @@ def what_happened(user, summary, seen_version: int | None) -> str:
 
 def _not_a_draft(summary) -> TransitionNotAllowed:
     label = selectors.STATE_LABELS[summary.state].lower()
-    return TransitionNotAllowed(f"Order {summary.number} is {label}: it cannot be changed now.")
+    return TransitionNotAllowed(
+        gettext("Order %(number)s is %(state)s: it cannot be changed now.")
+        % {"number": summary.number, "state": label}
+    )
 
 
 def _identical_order_to_confirm(user, form, formset) -> bool:
@@ -446,7 +459,7 @@ def order_transition(request, order_id, name):
     transition, which may depend on the order's state), checked by the command: 403 without."""
     spec = commands.workflow_transitions().get(name)
     if spec is None:
-        raise Http404(f"There is no action called {name!r}.")
+        raise Http404(gettext("There is no action called %(name)r.") % {"name": name})
     form = TransitionForm(request.POST, needs=spec["fields"], auto_id=f"id_{name}_%s")
     if spec["confirm"] and request.POST.get("confirmed") != "yes" and form.is_valid():
         return _confirmation(request, order_id, name, spec, form)
@@ -526,7 +539,7 @@ def _outcome(form, run, *, command: str, order_id, user) -> tuple[int, str, obje
     """(status, error message, the command's order) of validating `form` and running the
     command on its data (a refusal logged where it becomes the status)."""
     if not form.is_valid():
-        return 422, "Please correct the errors below.", None
+        return 422, gettext("Please correct the errors below."), None
     try:
         order = run(form.cleaned_data)
     except DomainError as exc:
@@ -538,8 +551,11 @@ def _done(name: str, order) -> str:
     """What an action did, naming the order and its new state ("Order ACME-000001 is now
     approved.")."""
     if name == "add_note":
-        return f"Note added to order {order.number}."
-    return f"Order {order.number} is now {order.get_state_display().lower()}."
+        return gettext("Note added to order %(number)s.") % {"number": order.number}
+    return gettext("Order %(number)s is now %(state)s.") % {
+        "number": order.number,
+        "state": str(order.get_state_display()).lower(),
+    }
 
 
 # --- history --------------------------------------------------------------------------------
@@ -608,7 +624,10 @@ def company_controls(request):
     if after.version == current.version:
         messages.info(request, _("Nothing changed."))
     else:
-        messages.success(request, f"Company controls saved as version {after.version}.")
+        messages.success(
+            request,
+            gettext("Company controls saved as version %(version)s.") % {"version": after.version},
+        )
     return redirect("orders:controls")
 
 

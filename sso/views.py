@@ -35,7 +35,7 @@ from .exceptions import SignInRefused
 from .forms import ProviderForm, StartForm
 from .models import IdentityProvider
 
-NO_PROVIDER = "No company signs in through an identity provider with this address."
+NO_PROVIDER = _("No company signs in through an identity provider with this address.")
 
 
 @login_not_required
@@ -96,7 +96,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
 @require_GET
 def refused(request):
     reason = request.session.pop(REFUSAL_SESSION_KEY, "") or (
-        "The sign-in through your identity provider did not complete. Try again."
+        _("The sign-in through your identity provider did not complete. Try again.")
     )
     return render(request, "sso/refused.html", {"reason": reason}, status=403)
 

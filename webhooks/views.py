@@ -89,8 +89,8 @@ def _endpoint_page(request, endpoint, *, form=None, replay_form=None, status=200
 
 
 _DONE = {
-    "enable_endpoint": "The endpoint is enabled: its deliveries resume in order.",
-    "disable_endpoint": "The endpoint is disabled: its events are kept until it is enabled.",
+    "enable_endpoint": _("The endpoint is enabled: its deliveries resume in order."),
+    "disable_endpoint": _("The endpoint is disabled: its events are kept until it is enabled."),
 }
 
 
