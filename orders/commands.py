@@ -49,7 +49,7 @@ from .exceptions import (
     TransitionNotAllowed,
     UnknownTransition,
 )
-from .models import Order, OrderState
+from .models import Order, state_in_sentence
 from .validation import check_order_count, clean_fields, clean_order, clean_policy
 
 
@@ -322,7 +322,7 @@ def check_transition(order, name: str, actor) -> None:
     """
     meta = getattr(Order, name)._django_fsm
     if not meta.has_transition(order.state):
-        state = str(OrderState(order.state).label).lower()
+        state = state_in_sentence(order.state)
         raise TransitionNotAllowed(
             gettext("Order %(number)s is %(state)s: it cannot be %(done)s now.")
             % {"number": order.number, "state": state, "done": _verb(name)}

@@ -30,6 +30,26 @@ class OrderState(models.TextChoices):
 
 
 FINAL_STATES = frozenset({OrderState.DELIVERED, OrderState.CANCELLED})
+
+# A state as it reads inside a sentence ("Order ACME-000001 is %s"): English says "draft",
+# German "ein Entwurf"; the labels above are for headings and badges.
+STATE_IN_SENTENCE = {
+    OrderState.DRAFT: pgettext_lazy("the order is …", "draft"),
+    OrderState.SUBMITTED: pgettext_lazy("the order is …", "submitted"),
+    OrderState.APPROVED: pgettext_lazy("the order is …", "approved"),
+    OrderState.IN_FULFILMENT: pgettext_lazy("the order is …", "in fulfilment"),
+    OrderState.SHIPPED: pgettext_lazy("the order is …", "shipped"),
+    OrderState.DELIVERED: pgettext_lazy("the order is …", "delivered"),
+    OrderState.ON_HOLD: pgettext_lazy("the order is …", "on hold"),
+    OrderState.CANCELLED: pgettext_lazy("the order is …", "cancelled"),
+}
+
+
+def state_in_sentence(state: str) -> str:
+    """`state` as it reads after "is" in a sentence, in the active language."""
+    return str(STATE_IN_SENTENCE.get(state, state))
+
+
 S = OrderState
 
 

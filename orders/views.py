@@ -47,7 +47,7 @@ from .forms import (
     apply_command_errors,
     initial_lines,
 )
-from .models import OrderState
+from .models import OrderState, state_in_sentence
 
 # How long an identical order by the same user counts as "the same form sent again".
 REPEAT_WINDOW = dt.timedelta(minutes=10)
@@ -265,14 +265,16 @@ def _amend_forms(request, summary):
     return AmendOrderForm(initial=initial), lines
 
 
-AMENDED = "it waits for approval again."
+AMENDED = _("it waits for approval again.")
 
 
 def _not_amendable(summary) -> TransitionNotAllowed:
-    label = selectors.STATE_LABELS[summary.state].lower()
     return TransitionNotAllowed(
-        f"Order {summary.number} is {label}: only an approved order that has not started "
-        "fulfilment can be amended."
+        gettext(
+            "Order %(number)s is %(state)s: only an approved order that has not started "
+            "fulfilment can be amended."
+        )
+        % {"number": summary.number, "state": state_in_sentence(summary.state)}
     )
 
 
@@ -304,14 +306,14 @@ def conflict_explanation(user, summary, seen_version: int | None) -> str:
     draft…")."""
     done = what_happened(user, summary, seen_version)
     if summary.state != OrderState.DRAFT:
-        return (
-            f"{done}: it is no longer a draft, so it cannot be edited. What you typed is below, "
+        return gettext(
+            "%(done)s: it is no longer a draft, so it cannot be edited. What you typed is below, "
             "not saved: copy what you need, then open the order to see where it stands."
-        )
-    return (
-        f"{done} (it is now at version {summary.version}). What you typed is below, not saved: "
+        ) % {"done": done}
+    return gettext(
+        "%(done)s (it is now at version %(version)s). What you typed is below, not saved: "
         "Save draft again to replace that change with yours, or open the order to compare first."
-    )
+    ) % {"done": done, "version": summary.version}
 
 
 def what_happened(user, summary, seen_version: int | None) -> str:
@@ -321,21 +323,28 @@ def what_happened(user, summary, seen_version: int | None) -> str:
     change = history.last_change(user, summary.id)
     if change is None or seen_version is None or change.version <= seen_version:
         # Nothing happened after that page (a forged or mistyped version): say only the facts.
-        return f"{summary.number} is at version {summary.version}, not the one your page showed"
+        return gettext("%(number)s is at version %(version)s, not the one your page showed") % {
+            "number": summary.number,
+            "version": summary.version,
+        }
     mine = change.actor == user.get_username()
-    who = "you in another window" if mine else (change.actor or "someone else")
+    who = gettext("you in another window") if mine else (change.actor or gettext("someone else"))
     moment = local_or_utc(change.occurred_at)
     when = (
         f"{moment:%H:%M}" if moment.date() == timezone.localdate() else f"{moment:%Y-%m-%d %H:%M}"
     )
-    return f"{summary.number} was {commands.event_verb(change.event_type)} by {who} at {when}"
+    return gettext("%(number)s was %(done)s by %(who)s at %(when)s") % {
+        "number": summary.number,
+        "done": commands.event_verb(change.event_type),
+        "who": who,
+        "when": when,
+    }
 
 
 def _not_a_draft(summary) -> TransitionNotAllowed:
-    label = selectors.STATE_LABELS[summary.state].lower()
     return TransitionNotAllowed(
         gettext("Order %(number)s is %(state)s: it cannot be changed now.")
-        % {"number": summary.number, "state": label}
+        % {"number": summary.number, "state": state_in_sentence(summary.state)}
     )
 
 
@@ -554,7 +563,7 @@ def _done(name: str, order) -> str:
         return gettext("Note added to order %(number)s.") % {"number": order.number}
     return gettext("Order %(number)s is now %(state)s.") % {
         "number": order.number,
-        "state": str(order.get_state_display()).lower(),
+        "state": state_in_sentence(order.state),
     }
 
 

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from orders.models import OrderState
+from orders.models import OrderState, state_in_sentence
 
 register = template.Library()
 
@@ -62,6 +62,12 @@ def state_badge(state: str) -> str:
     if badge is None:
         badge = BADGES[key] = _badge(state)
     return badge
+
+
+@register.filter(name="state_in_sentence")
+def state_in_sentence_filter(state: str) -> str:
+    """A state as it reads after "is"/"now" in a sentence ("draft"; German "ein Entwurf")."""
+    return state_in_sentence(state)
 
 
 @register.filter
