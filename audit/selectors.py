@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from common.request_context import recorded_request_id
@@ -143,7 +144,7 @@ def _details(event: Event, earlier) -> list[tuple[str, str]]:
         if before:
             previous = _decode(max(before, key=lambda row: row.version))
             changed = changed_fields(previous, data)
-            details.insert(0, ("Changed", ", ".join(changed) or "nothing"))
+            details.insert(0, (gettext("Changed"), ", ".join(changed) or gettext("nothing")))
     return details
 
 

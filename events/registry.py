@@ -105,7 +105,9 @@ def registered_types() -> dict[str, type[DomainEvent]]:
 def label_of(event_type: str) -> str:
     """The type's label in words; the type's own name for a type no longer registered."""
     cls = _EVENT_TYPES.get(event_type)
-    return (cls.__dict__.get("label") if cls else None) or event_type
+    label = cls.__dict__.get("label") if cls else None
+    # Labels are lazy translations: text in the active language, made when shown.
+    return str(label) if label else event_type
 
 
 def label_choices() -> list[tuple[str, str]]:

@@ -303,11 +303,11 @@ def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> lis
 
 # What `changed_fields` calls each part of an order, in the order the form shows them.
 CHANGEABLE_FIELDS = {
-    "customer_name": "customer name",
-    "customer_reference": "reference",
-    "customer_email": "email",
-    "shipping_address": "shipping address",
-    "notes": "notes",
+    "customer_name": _("customer name"),
+    "customer_reference": _("reference"),
+    "customer_email": _("email"),
+    "shipping_address": _("shipping address"),
+    "notes": _("notes"),
 }
 
 
@@ -315,12 +315,12 @@ def changed_fields(before: OrderPlaced | OrderChanged, after: OrderChanged) -> l
     """What `after` changed compared with the order's previous details and lines (`before`):
     names in words, e.g. `["shipping address", "lines"]`."""
     changed = [
-        words
+        str(words)
         for name, words in CHANGEABLE_FIELDS.items()
         if getattr(before.details, name) != getattr(after.details, name)
     ]
     if tuple(before.lines) != tuple(after.lines):
-        changed.append("lines")
+        changed.append(gettext("lines"))
     return changed
 
 
@@ -338,21 +338,39 @@ def contents_diff(before, after) -> list[str]:
     for line in after.lines:
         old = next((o for o in unmatched if o.sku == line.sku), None)
         if old is None:
-            diff.append(f"line {line.sku} added: {_line_words(line)}")
+            diff.append(
+                gettext("line %(sku)s added: %(line)s")
+                % {"sku": line.sku, "line": _line_words(line)}
+            )
             continue
         unmatched.remove(old)
         for name in ("description", "quantity", "unit_price"):
             if getattr(old, name) != getattr(line, name):
-                diff.append(
-                    f"line {line.sku} {name.replace('_', ' ')}: "
-                    f"{getattr(old, name)} → {getattr(line, name)}"
-                )
-    diff += [f"line {old.sku} removed: {_line_words(old)}" for old in unmatched]
+                what = gettext("line %(sku)s %(field)s") % {
+                    "sku": line.sku,
+                    "field": LINE_FIELDS[name],
+                }
+                diff.append(f"{what}: {getattr(old, name)} → {getattr(line, name)}")
+    diff += [
+        gettext("line %(sku)s removed: %(line)s") % {"sku": old.sku, "line": _line_words(old)}
+        for old in unmatched
+    ]
     return diff
 
 
+LINE_FIELDS = {
+    "description": _("description"),
+    "quantity": _("quantity"),
+    "unit_price": _("unit price"),
+}
+
+
 def _line_words(line: Line) -> str:
-    return f"{line.quantity} x {line.description or line.sku} at {line.unit_price}"
+    return gettext("%(quantity)s x %(what)s at %(price)s") % {
+        "quantity": line.quantity,
+        "what": line.description or line.sku,
+        "price": line.unit_price,
+    }
 
 
 def lines_total(lines) -> Decimal:
