@@ -15,6 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from events.registry import DomainEvent, register
 
 COMPANY_STREAM = "company"
+ROLE_FIELDS = frozenset({"role", "from_role", "to_role"})
+
+
+class _ShowsRoles:
+    """The log shows a stored role ("Staff", or "Staff, Ops") as users read it."""
+
+    def shown_value(self, field_name: str, value):
+        if field_name not in ROLE_FIELDS or not value:
+            return value
+        from .models import role_label
+
+        return ", ".join(role_label(role.strip()) for role in str(value).split(","))
+
+
 USER_STREAM = "user"
 
 
@@ -29,7 +43,7 @@ class CompanyCreated(DomainEvent):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class UserAdded(DomainEvent):
+class UserAdded(_ShowsRoles, DomainEvent):
     label = _("User added")
     username: str
     first_name: str
@@ -40,7 +54,7 @@ class UserAdded(DomainEvent):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class UserRoleChanged(DomainEvent):
+class UserRoleChanged(_ShowsRoles, DomainEvent):
     label = _("Role changed")
     username: str
     from_role: str  # the user's roles before, comma-separated ("" for none)
@@ -72,7 +86,7 @@ class PasswordLinkIssued(DomainEvent):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ApiKeyCreated(DomainEvent):
+class ApiKeyCreated(_ShowsRoles, DomainEvent):
     """On the key user's stream. Never the key: only its first characters (`prefix`)."""
 
     label = _("API key created")

@@ -27,9 +27,9 @@ def validate_time_zone(value: str) -> None:
 class PasswordLogin(models.TextChoices):
     """Who of a company may log in with a password (single sign-on is the other way in)."""
 
-    EVERYONE = "everyone", "Everyone"
-    MANAGERS = "managers", "Managers only (a break-glass account)"
-    NOBODY = "nobody", "Nobody: single sign-on only"
+    EVERYONE = "everyone", _("Everyone")
+    MANAGERS = "managers", _("Managers only (a break-glass account)")
+    NOBODY = "nobody", _("Nobody: single sign-on only")
 
 
 class Company(UUIDModel):

@@ -17,4 +17,4 @@ class CharacterClassValidator:
             )
 
     def get_help_text(self) -> str:
-        return "Your password must contain letters and at least one digit or symbol."
+        return _("Your password must contain letters and at least one digit or symbol.")

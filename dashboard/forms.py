@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from common.form_fields import BoundedDateField, IsoDateInput
 
 PERIOD_CHOICES = [
-    ("7", "Last 7 days"),
-    ("30", "Last 30 days"),
-    ("90", "Last 90 days"),
-    ("365", "Last 365 days"),
+    ("7", _("Last 7 days")),
+    ("30", _("Last 30 days")),
+    ("90", _("Last 90 days")),
+    ("365", _("Last 365 days")),
     ("all", _("All time")),
 ]
 DEFAULT_PERIOD = "30"
@@ -27,8 +27,8 @@ class PeriodForm(forms.Form):
     either may be left out: from the first order / up to today). Dates win over `period`."""
 
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
-    from_ = _date("From")
-    to = _date("To")
+    from_ = _date(_("From"))
+    to = _date(_("To"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 class Choice(models.TextChoices):
     NOW = "now", _("At once")
     DIGEST = "digest", _("In the daily digest")
-    NEVER = "never", "Never"
+    NEVER = "never", _("Never")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -141,7 +141,9 @@ def _approval_details(policy_version: int, rule: str, earlier) -> list[tuple[str
         version = gettext("before company controls")
     shown = [(gettext("Policy"), version)]
     if rule:
-        shown.append((gettext("Rule"), rule))
+        from .policy import rule_words  # the policy reads these events: imported when shown
+
+        shown.append((gettext("Rule"), rule_words(rule)))
     if earlier:
         given = [
             gettext("%(who)s at %(when)s") % {"who": a.by, "when": f"{a.at:%Y-%m-%d %H:%M}"}
@@ -289,7 +291,9 @@ class CompanyPolicyChanged(DomainEvent):
     def details_shown(self) -> list[tuple[str, str]]:
         # The setting's words are stored in English (orders/policy.py SETTING_WORDS, marked for
         # translation there): translated when shown, so old events read in either language.
-        return [(gettext(c.setting), f"{c.before} → {c.after}") for c in self.changes]
+        from .policy import setting_value_words as words  # the policy reads these events
+
+        return [(gettext(c.setting), f"{words(c.before)} → {words(c.after)}") for c in self.changes]
 
 
 def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> list:

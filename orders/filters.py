@@ -17,6 +17,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import (
@@ -96,6 +97,19 @@ def _total_filter(method: str, label: str) -> django_filters.NumberFilter:
     return AmountFilter(method=method, label=label, max_value=MAX_ORDER_TOTAL)
 
 
+class TranslatedOrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering choices, made when the filter is declared, with the descending
+    label as lazy text, so the choices read in the language of each request."""
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        descending = [
+            (f"-{param}", format_lazy(_("{label} (descending)"), label=label))
+            for param, label in ascending
+        ]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         choices=OrderState.choices,
@@ -130,8 +144,9 @@ class OrderFilter(django_filters.FilterSet):
         label=_("Only orders I placed"),
         widget=TrueCheckboxInput,
     )
-    sort = django_filters.OrderingFilter(
+    sort = TranslatedOrderingFilter(
         fields=tuple((column, name) for name, column in SORTS.items()),
+        field_labels={column: COLUMN_LABELS[name] for name, column in SORTS.items()},
         label=_("Sort by"),
         empty_label=_("Newest first"),
     )

@@ -31,6 +31,7 @@ from .events import (
     StateChanged,
     contents_diff,
 )
+from .policy import rule_words
 from .selectors import STATE_LABELS
 
 
@@ -153,7 +154,7 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         return HistoryEntry(
             **common,
             summary=gettext("First approval, waits for a second (policy v%(version)s: %(rule)s)")
-            % {"version": data.policy_version, "rule": data.rule_text},
+            % {"version": data.policy_version, "rule": rule_words(data.rule_text)},
         )
     if isinstance(data, NoteAdded):
         return HistoryEntry(**common, summary=gettext("Note: %(text)s") % {"text": data.text})
@@ -164,7 +165,10 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         extra["reason"] = data.reason
         if data.reason:
             summary += " " + gettext("(reason: %(reason)s)") % {"reason": data.reason}
-    policy = {"version": getattr(data, "policy_version", 0), "rule": getattr(data, "rule_text", "")}
+    policy = {
+        "version": getattr(data, "policy_version", 0),
+        "rule": rule_words(getattr(data, "rule_text", "")),
+    }
     if isinstance(data, OrderAmended):
         summary = gettext("Amended: %(summary)s") % {"summary": summary}
     elif isinstance(data, OrderReopened):

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from events import store
 
@@ -154,6 +156,68 @@ def approval_rule(policy: Policy, total: Decimal) -> Rule:
     else:
         band = "any amount"
     return Rule(MANAGER, 1, True, f"{band}: one Manager")
+
+
+# The rule in words is stored in the log in English (`Rule.text`, an approval's `rule_text`):
+# these patterns translate it when shown (`rule_words`), so old events read in either language.
+RULE_PATTERNS = [
+    (
+        re.compile(r"^above (?P<a>.+): two different Managers$"),
+        _("above %(a)s: two different Managers"),
+    ),
+    (
+        re.compile(r"^up to (?P<a>.+): one Staff member or Manager$"),
+        _("up to %(a)s: one Staff member or Manager"),
+    ),
+    (
+        re.compile(r"^up to (?P<a>.+): approved on submit$"),
+        _("up to %(a)s: approved on submit"),
+    ),
+    (
+        re.compile(r"^above (?P<a>.+): one Manager$"),
+        _("above %(a)s: one Manager"),
+    ),
+    (
+        re.compile(r"^up to (?P<a>.+): one Manager$"),
+        _("up to %(a)s: one Manager"),
+    ),
+    (
+        re.compile(r"^(?P<a>.+) to (?P<b>.+): one Manager$"),
+        _("%(a)s to %(b)s: one Manager"),
+    ),
+    (
+        re.compile(r"^any amount: one Manager$"),
+        _("any amount: one Manager"),
+    ),
+    (
+        re.compile(r"^imported: approved in the previous system$"),
+        _("imported: approved in the previous system"),
+    ),
+]
+
+
+def rule_words(text: str) -> str:
+    """A rule in words as stored (English), in the active language; unknown text as it is."""
+    for pattern, words in RULE_PATTERNS:
+        match = pattern.match(text or "")
+        if match:
+            return str(words) % match.groupdict()
+    return text
+
+
+def setting_value_words(value: str) -> str:
+    """A policy setting's value as `PolicyChange` stores it ("on", "none", "reject, hold",
+    "500.00"), in the active language."""
+    words = {"on": _("on"), "off": _("off"), "none": _("none"), **REASON_ACTION_WORDS}
+    return ", ".join(str(words.get(part, part)) for part in str(value).split(", "))
+
+
+# The actions a company may ask reasons for, as the workflow's buttons name them.
+REASON_ACTION_WORDS = {
+    "reject": pgettext_lazy("workflow action", "Reject"),
+    "hold": pgettext_lazy("workflow action", "Put on hold"),
+    "cancel": pgettext_lazy("workflow action", "Cancel order"),
+}
 
 
 def order_total(order) -> Decimal:

@@ -660,10 +660,10 @@ def _rules_in_words(current) -> list[str]:
     bands = []
     a, b = current.staff_limit, current.two_manager_limit
     if a is not None:
-        bands.append(policy.approval_rule(current, a).text)
+        bands.append(policy.rule_words(policy.approval_rule(current, a).text))
     middle = (a + Decimal("0.01")) if a is not None else Decimal("0")
     if b is None or middle <= b:
-        bands.append(policy.approval_rule(current, middle).text)
+        bands.append(policy.rule_words(policy.approval_rule(current, middle).text))
     if b is not None:
-        bands.append(policy.approval_rule(current, b + Decimal("0.01")).text)
+        bands.append(policy.rule_words(policy.approval_rule(current, b + Decimal("0.01")).text))
     return list(dict.fromkeys(bands))

@@ -12,8 +12,9 @@ class StartForm(forms.Form):
 
 
 class ProviderForm(forms.Form):
-    name = forms.CharField(max_length=100, initial="Microsoft Entra ID")
+    name = forms.CharField(label=_("Name"), max_length=100, initial="Microsoft Entra ID")
     issuer = forms.URLField(
+        label=_("Issuer"),
         max_length=500,
         assume_scheme="https",
         help_text=_("e.g. https://login.microsoftonline.com/TENANT-ID/v2.0"),
@@ -27,9 +28,11 @@ class ProviderForm(forms.Form):
         help_text=_("Stored encrypted. Leave empty to keep the current one."),
     )
     email_domains = forms.CharField(
-        max_length=2000, help_text=_("The company's e-mail domains, separated by commas.")
+        label=_("E-mail domains"),
+        max_length=2000,
+        help_text=_("The company's e-mail domains, separated by commas."),
     )
-    groups_claim = forms.CharField(max_length=100, initial="groups")
+    groups_claim = forms.CharField(label=_("Groups claim"), max_length=100, initial="groups")
     role_map = forms.CharField(
         label=_("Groups and roles"),
         max_length=4000,
@@ -42,7 +45,7 @@ class ProviderForm(forms.Form):
     password_login = forms.ChoiceField(
         label=_("Password login"), choices=PasswordLogin.choices, initial=PasswordLogin.EVERYONE
     )
-    enabled = forms.BooleanField(required=False, initial=True)
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
     def clean_email_domains(self):
         return [d.strip() for d in self.cleaned_data["email_domains"].split(",") if d.strip()]

@@ -14,12 +14,13 @@ def _event_type_choices():
 class EndpointForm(forms.Form):
     url = forms.CharField(label=_("Address"), max_length=500, help_text=_("https://…"))
     event_types = forms.MultipleChoiceField(
+        label=_("Event types"),
         choices=_event_type_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every event."),
     )
-    description = forms.CharField(max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
 
 class ReplayForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from orders.models import OrderState, state_in_sentence
+from orders.policy import setting_value_words
 
 register = template.Library()
 
@@ -68,6 +69,18 @@ def state_badge(state: str) -> str:
 def state_in_sentence_filter(state: str) -> str:
     """A state as it reads after "is"/"now" in a sentence ("draft"; German "ein Entwurf")."""
     return state_in_sentence(state)
+
+
+@register.filter
+def setting_value(value) -> str:
+    """A policy setting's value as the log stores it ("on", "none", "reject, hold"), in words."""
+    return setting_value_words(value)
+
+
+@register.filter
+def reason_actions(actions) -> str:
+    """The actions a company asks reasons for ("reject", "hold"), as the buttons name them."""
+    return setting_value_words(", ".join(actions)) if actions else ""
 
 
 @register.filter
