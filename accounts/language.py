@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import trans_real
 
 
 class UserLanguageMiddleware:
@@ -26,9 +27,11 @@ class UserLanguageMiddleware:
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         chosen = user.language if signed_in else ""
-        if chosen:
-            translation.activate(chosen)
-            request.LANGUAGE_CODE = chosen
+        if chosen or (signed_in and settings.LANGUAGE_COOKIE_NAME in request.COOKIES):
+            # A choice, or no choice but an old cookie of one: the browser's language decides.
+            language = chosen or browser_language(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         response = self.get_response(request)
         if signed_in:
             _keep_cookie_in_step(request, response, chosen)
@@ -54,6 +57,20 @@ def _keep_cookie_in_step(request, response, chosen: str) -> None:
             name, path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN
         )
     patch_vary_headers(response, ["Cookie"])
+
+
+def browser_language(request) -> str:
+    """The first of the browser's Accept-Language that we speak, else LANGUAGE_CODE (Django's
+    own choice without its cookie and URL steps)."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in trans_real.parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 def recipient_language(user) -> str:
