@@ -78,7 +78,11 @@ def team(request):
             except AccessError as error:
                 status = _form_error(form, error)
             else:
-                _link_message(request, link, f"{link.user.username} was added.")
+                _link_message(
+                    request,
+                    link,
+                    gettext("%(username)s was added.") % {"username": link.user.username},
+                )
                 return redirect("team")
         else:
             status = 400
@@ -122,8 +126,11 @@ def _ask_first(request, user_id, what: str, data: dict):
     warnings = []
     if member.pk == request.user.pk:
         warnings.append(
-            "This is your own account: you will lose the Manager's rights"
-            + (" and be logged out." if what == "deactivate" else ".")
+            gettext(
+                "This is your own account: you will lose the Manager's rights and be logged out."
+            )
+            if what == "deactivate"
+            else gettext("This is your own account: you will lose the Manager's rights.")
         )
     needed, why = selectors.managers_needed(request.user.company_id)
     if member.is_active and left < needed:
@@ -211,13 +218,18 @@ def _team_page(request, form, status: int, error: str = ""):
 def _link_message(request, link, done: str) -> None:
     if link.emailed_to:
         messages.success(
-            request, f"{done} The set-password link was e-mailed to {link.emailed_to}."
+            request,
+            gettext("%(done)s The set-password link was e-mailed to %(address)s.")
+            % {"done": done, "address": link.emailed_to},
         )
     else:
         messages.success(
             request,
-            f"{done} E-mail is not configured: give them this one-time link to set a "
-            f"password: {link.url}",
+            gettext(
+                "%(done)s E-mail is not configured: give them this one-time link to set a "
+                "password: %(url)s"
+            )
+            % {"done": done, "url": link.url},
         )
 
 

@@ -32,13 +32,13 @@ def desk(request):
 @require_POST
 def outbox_retry(request, item_id):
     """Put a parked delivery back in the queue (an audited event)."""
-    return _outbox_action(request, outbox_commands.retry_item, item_id, "queued again")
+    return _outbox_action(request, outbox_commands.retry_item, item_id, _("queued again"))
 
 
 @require_POST
 def outbox_skip(request, item_id):
     """Give a parked delivery up (an audited event)."""
-    return _outbox_action(request, outbox_commands.skip_item, item_id, "skipped")
+    return _outbox_action(request, outbox_commands.skip_item, item_id, _("skipped"))
 
 
 def _outbox_action(request, command, item_id, done: str):

@@ -309,7 +309,7 @@ class SelectedOrdersField(forms.Field):
             )
         selected = {}
         for item in values:
-            order_id, _, version = str(item).partition(":")
+            order_id, _sep, version = str(item).partition(":")
             try:
                 parsed = uuid.UUID(order_id), int(version)
             except ValueError:
