@@ -8,7 +8,8 @@ signed out (login, password reset, "logged out") stay in their language; a blank
 browser's") removes the cookie so `Accept-Language` decides again.
 
 Pages of a signed-in user already vary on the session cookie (`Vary: Cookie`, set by the session
-middleware when the user is read), so a cached page is never served in another user's language.
+middleware when the user is read), so a cached page is never served in another user's language;
+a signed-out page that the language cookie decided varies on it too.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         if signed_in:
             _keep_cookie_in_step(request, response, chosen)
+        elif settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            patch_vary_headers(response, ["Cookie"])  # the cookie chose this page's language
         return response
 
 

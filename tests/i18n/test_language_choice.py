@@ -70,6 +70,7 @@ def test_a_chosen_language_stays_for_the_pages_seen_after_logging_out(client, ac
     login = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert login["Content-Language"] == "de"
+    assert {"cookie", "accept-language"} <= vary(login)
 
 
 def test_going_back_to_the_browsers_language_removes_the_cookie(client, acme):
