@@ -25,6 +25,11 @@ def pytest_configure(config):
     for po in LOCALE.glob("*/LC_MESSAGES/*.po"):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            if shutil.which("msgfmt") is None:
+                raise pytest.UsageError(
+                    "GNU gettext's msgfmt is needed to compile the translations: "
+                    "`make setup-dev` installs it (or apt-get install gettext)."
+                )
             # What `manage.py compilemessages` runs for each file.
             subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
 
