@@ -11,8 +11,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
+# The compiled translations (see gettext-deps below).
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help run serve test test-postgres lint format setup setup-dev setup-postgres requirements migrate seed bench bench-both soak e2e-deps clean
+.PHONY: help run serve test test-postgres lint format setup setup-dev setup-postgres requirements migrate seed bench bench-both soak e2e-deps gettext-deps messages clean
 
 help:
 	@echo "make run    - set up (venv, requirements, .env, migrate, demo data), serve on http://127.0.0.1:8000 and run the worker"
@@ -22,6 +25,7 @@ help:
 	@echo "make bench  - benchmarks beside the eventsourcing peer and the bare driver, gated on realistic load (bench/README.md)"
 	@echo "make bench-both - the benchmark on SQLite and on a throwaway PostgreSQL, side by side"
 	@echo "make soak   - long load and crash soak"
+	@echo "make messages - collect the marked strings into locale/de/LC_MESSAGES/*.po (docs/i18n.md)"
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ not found (looked for python3.12, python3.11, python3)"; exit 1; }
@@ -51,9 +55,33 @@ setup-postgres: $(VENV)/.installed-postgres
 	pathlib.Path('.env').write_text(src)"
 	@echo "Created .env from .env.example with a fresh SECRET_KEY and EVENT_LOG_KEY"
 
-setup: $(VENV)/.installed .env
+setup: $(VENV)/.installed .env $(MO_FILES)
 
-setup-dev: $(VENV)/.installed-dev .env
+setup-dev: $(VENV)/.installed-dev .env $(MO_FILES)
+
+# Translations (docs/i18n.md): the .po files are committed, the .mo files they compile to are
+# built here (MO_FILES, above). compilemessages needs GNU gettext's msgfmt: installed when we may (root, apt), as
+# Chromium is for the browser tests.
+
+gettext-deps:
+	@if ! command -v msgfmt >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing gettext for the translations"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	  else echo "msgfmt (GNU gettext) is missing: install the 'gettext' package"; exit 1; fi; \
+	fi
+
+$(MO_FILES): %.mo: %.po | gettext-deps $(VENV)/.installed .env
+	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
+
+# For developers, after marking new strings: collect them into the German catalogues (fuzzy
+# and new entries then need a German msgstr; tests/common/test_translations.py says which).
+messages: setup-dev gettext-deps
+	$(MANAGE) makemessages --locale de --ignore=.venv --ignore=staticfiles --ignore=bench \
+	  --ignore=tests --add-location file --no-obsolete
+	@if ls static/js/*.js >/dev/null 2>&1; then \
+	  $(MANAGE) makemessages --domain djangojs --locale de --ignore=.venv --ignore=staticfiles \
+	    --ignore=static/vendor --add-location file --no-obsolete; fi
 
 migrate: setup
 	$(MANAGE) migrate --noinput

@@ -200,7 +200,14 @@ def change_role(*, actor, user_id, role: str) -> User:
         role = _role(role)
         before = user.role
         if before == role.value:
-            raise InvalidAccessChange({"role": [f"{user.username} is already {role.label}."]})
+            raise InvalidAccessChange(
+                {
+                    "role": [
+                        gettext("%(username)s is already %(role)s.")
+                        % {"username": user.username, "role": role.label}
+                    ]
+                }
+            )
         if role != Role.MANAGER:
             _keep_a_manager(user)
         user.groups.set([Group.objects.get(name=role.value)])
@@ -220,7 +227,14 @@ def deactivate_user(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if not user.is_active:
-            raise InvalidAccessChange({"": [f"{user.username} is already deactivated."]})
+            raise InvalidAccessChange(
+                {
+                    "": [
+                        gettext("%(username)s is already deactivated.")
+                        % {"username": user.username}
+                    ]
+                }
+            )
         _keep_a_manager(user)
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -238,7 +252,9 @@ def reactivate_user(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.is_active:
-            raise InvalidAccessChange({"": [f"{user.username} is already active."]})
+            raise InvalidAccessChange(
+                {"": [gettext("%(username)s is already active.") % {"username": user.username}]}
+            )
         user.is_active = True
         user.save(update_fields=["is_active"])
         _append(user, actor, UserReactivated(username=user.username))
@@ -256,7 +272,12 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
         user = _team_member(actor, user_id)
         if not user.is_active:
             raise InvalidAccessChange(
-                {"": [f"{user.username} is deactivated: reactivate the account first."]}
+                {
+                    "": [
+                        gettext("%(username)s is deactivated: reactivate the account first.")
+                        % {"username": user.username}
+                    ]
+                }
             )
         link = _issue_link(user, actor, site_url)
     return link
@@ -335,9 +356,13 @@ def create_api_key(*, actor, name: str, role: str, company: Company | None = Non
         role = _role(role)
         name = name.strip()
         if not name or len(name) > 100:
-            raise InvalidAccessChange({"name": ["Give the key a name of 1 to 100 characters."]})
+            raise InvalidAccessChange(
+                {"name": [gettext("Give the key a name of 1 to 100 characters.")]}
+            )
         if ApiKey.objects.filter(company=company, name=name).exists():
-            raise InvalidAccessChange({"name": [f"There is already a key named {name!r}."]})
+            raise InvalidAccessChange(
+                {"name": [gettext("There is already a key named %(name)r.") % {"name": name}]}
+            )
         secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
         user = User(username=f"apikey-{secrets.token_hex(8)}", company=company)
         user.set_unusable_password()
@@ -370,7 +395,9 @@ def revoke_api_key(*, actor, key_id) -> ApiKey:
         except (ApiKey.DoesNotExist, ValidationError, ValueError, TypeError):
             raise ApiKeyNotFound() from None
         if api_key.revoked_at is not None:
-            raise InvalidAccessChange({"": [f"The key {api_key.name!r} is already revoked."]})
+            raise InvalidAccessChange(
+                {"": [gettext("The key %(name)r is already revoked.") % {"name": api_key.name}]}
+            )
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
         api_key.user.is_active = False
@@ -554,7 +581,9 @@ def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise InvalidAccessChange({"role": [f"Choose a role: {', '.join(Role.values)}."]}) from None
+        raise InvalidAccessChange(
+            {"role": [gettext("Choose a role: %(roles)s.") % {"roles": ", ".join(Role.values)}]}
+        ) from None
 
 
 def _keep_a_manager(user: User) -> None:
@@ -620,7 +649,9 @@ def _user_errors(user: User) -> dict[str, list[str]]:
     }
     errors.update(_text_errors(user, ("username", "first_name", "last_name", "email")))
     if not user.email:
-        errors.setdefault("email", []).append("An e-mail address is required for the link.")
+        errors.setdefault("email", []).append(
+            gettext("An e-mail address is required for the link.")
+        )
     return errors
 
 
@@ -653,9 +684,12 @@ def _issue_link(user: User, actor, site_url: str) -> PasswordLink:
         raise InvalidAccessChange(
             {
                 "": [
-                    f"{user.username} already has a password: a new link goes only to their "
-                    "own e-mail address, and e-mail is not configured. They can reset it from "
-                    "the login page once it is."
+                    gettext(
+                        "%(username)s already has a password: a new link goes only to their "
+                        "own e-mail address, and e-mail is not configured. They can reset it "
+                        "from the login page once it is."
+                    )
+                    % {"username": user.username}
                 ]
             }
         )

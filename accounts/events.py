@@ -10,9 +10,25 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register
 
 COMPANY_STREAM = "company"
+ROLE_FIELDS = frozenset({"role", "from_role", "to_role"})
+
+
+class _ShowsRoles:
+    """The log shows a stored role ("Staff", or "Staff, Ops") as users read it."""
+
+    def shown_value(self, field_name: str, value):
+        if field_name not in ROLE_FIELDS or not value:
+            return value
+        from .models import role_label
+
+        return ", ".join(role_label(role.strip()) for role in str(value).split(","))
+
+
 USER_STREAM = "user"
 SIGN_IN_STREAM = "sign_in"
 
@@ -20,7 +36,7 @@ SIGN_IN_STREAM = "sign_in"
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CompanyCreated(DomainEvent):
-    label = "Company created"
+    label = _("Company created")
     name: str
     slug: str
     currency: str
@@ -28,8 +44,8 @@ class CompanyCreated(DomainEvent):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class UserAdded(DomainEvent):
-    label = "User added"
+class UserAdded(_ShowsRoles, DomainEvent):
+    label = _("User added")
     username: str
     first_name: str
     last_name: str
@@ -39,8 +55,8 @@ class UserAdded(DomainEvent):
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class UserRoleChanged(DomainEvent):
-    label = "Role changed"
+class UserRoleChanged(_ShowsRoles, DomainEvent):
+    label = _("Role changed")
     username: str
     from_role: str  # the user's roles before, comma-separated ("" for none)
     to_role: str
@@ -49,7 +65,7 @@ class UserRoleChanged(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserDeactivated(DomainEvent):
-    label = "User deactivated"
+    label = _("User deactivated")
     username: str
     sessions_ended: int
 
@@ -57,24 +73,24 @@ class UserDeactivated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class UserReactivated(DomainEvent):
-    label = "User reactivated"
+    label = _("User reactivated")
     username: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PasswordLinkIssued(DomainEvent):
-    label = "Set-password link issued"
+    label = _("Set-password link issued")
     username: str
     emailed_to: str  # the address it was e-mailed to; "" when only shown to the actor
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class ApiKeyCreated(DomainEvent):
+class ApiKeyCreated(_ShowsRoles, DomainEvent):
     """On the key user's stream. Never the key: only its first characters (`prefix`)."""
 
-    label = "API key created"
+    label = _("API key created")
     name: str
     role: str
     prefix: str
@@ -83,7 +99,7 @@ class ApiKeyCreated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ApiKeyRevoked(DomainEvent):
-    label = "API key revoked"
+    label = _("API key revoked")
     name: str
     prefix: str
 

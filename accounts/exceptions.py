@@ -1,5 +1,6 @@
 """Named errors of the team commands. Each message is written for the person who acted."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import DomainError, Invalid, NotFound, NotPermitted
@@ -24,14 +25,14 @@ class UserNotFound(AccessNotFound):
     """No such user in the actor's company (HTTP 404, as for another company's user)."""
 
     def __init__(self):
-        super().__init__("No such user.")
+        super().__init__(gettext("No such user."))
 
 
 class ApiKeyNotFound(AccessNotFound):
     """No such API key in the actor's company (HTTP 404)."""
 
     def __init__(self):
-        super().__init__("No such API key.")
+        super().__init__(gettext("No such API key."))
 
 
 class TeamNotPermitted(AccessError, NotPermitted):
@@ -48,7 +49,11 @@ class LastManager(AccessError, Invalid):
 
     def __init__(self, username: str):
         super().__init__(
-            f"{username} is the company's last active Manager: make someone else a Manager first."
+            gettext(
+                "%(username)s is the company's last active Manager: make someone else a Manager "
+                "first."
+            )
+            % {"username": username}
         )
 
 
@@ -57,4 +62,6 @@ class InvalidAccessChange(AccessError, Invalid):
 
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
-        super().__init__(" ".join(message for messages in errors.values() for message in messages))
+        super().__init__(
+            " ".join(str(message) for messages in errors.values() for message in messages)
+        )

@@ -12,26 +12,32 @@ from .models import Role
 
 class AddUserForm(forms.Form):
     username = forms.CharField(
+        label=_("Username"),
         max_length=150,
-        help_text="Your company's prefix (e.g. acme.) is added in front if you leave it out.",
+        help_text=_("Your company's prefix (e.g. acme.) is added in front if you leave it out."),
     )
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(label="E-mail", help_text="The set-password link goes here.")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The set-password link goes here."))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="Who uses it, e.g. web shop. The log signs its actions so."
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Who uses it, e.g. web shop. The log signs its actions so."),
     )
     role = forms.ChoiceField(
-        choices=Role.choices, initial=Role.STAFF, help_text="The key may do what this role may."
+        label=_("Role"),
+        choices=Role.choices,
+        initial=Role.STAFF,
+        help_text=_("The key may do what this role may."),
     )
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 def time_zone_choices() -> list[tuple[str, str]]:

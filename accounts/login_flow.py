@@ -30,11 +30,12 @@ from django.dispatch import receiver
 from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-SESSION_ENDED = "Your session has ended. Please log in again."
-NOT_SAVED = (
+SESSION_ENDED = _("Your session has ended. Please log in again.")
+NOT_SAVED = _(
     "Your session had ended, so what you sent last was not saved. Log in, then try it again."
 )
 AUTO_REFRESH_HEADER = "X-Auto-Refresh"

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from common.models import UUIDModel
 
@@ -18,7 +19,7 @@ def validate_time_zone(value: str) -> None:
     """An IANA zone name this machine knows ("Europe/Berlin"); "" is allowed where blank is."""
     if value and value not in zoneinfo.available_timezones():
         raise ValidationError(
-            "Unknown time zone %(value)s: use an IANA name such as Europe/Berlin.",
+            _("Unknown time zone %(value)s: use an IANA name such as Europe/Berlin."),
             params={"value": value},
         )
 
@@ -26,9 +27,9 @@ def validate_time_zone(value: str) -> None:
 class PasswordLogin(models.TextChoices):
     """Who of a company may log in with a password (single sign-on is the other way in)."""
 
-    EVERYONE = "everyone", "Everyone"
-    MANAGERS = "managers", "Managers only (a break-glass account)"
-    NOBODY = "nobody", "Nobody: single sign-on only"
+    EVERYONE = "everyone", _("Everyone")
+    MANAGERS = "managers", _("Managers only (a break-glass account)")
+    NOBODY = "nobody", _("Nobody: single sign-on only")
 
 
 class Company(UUIDModel):
@@ -38,7 +39,7 @@ class Company(UUIDModel):
         max_length=3,
         default="EUR",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")],
-        help_text="ISO 4217 currency code of all the company's orders.",
+        help_text=_("ISO 4217 currency code of all the company's orders."),
     )
     password_login = models.CharField(
         max_length=10, choices=PasswordLogin.choices, default=PasswordLogin.EVERYONE
@@ -49,7 +50,7 @@ class Company(UUIDModel):
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="IANA time zone of the company (Europe/Berlin).",
+        help_text=_("IANA time zone of the company (Europe/Berlin)."),
     )
 
     class Meta:
@@ -61,7 +62,7 @@ class Company(UUIDModel):
             models.UniqueConstraint(
                 Lower("slug"),
                 name="company_slug_unique_any_case",
-                violation_error_message="A company with this slug already exists (in any case).",
+                violation_error_message=_("A company with this slug already exists (in any case)."),
             ),
         ]
 
@@ -77,10 +78,16 @@ class Role(models.TextChoices):
     permissions works like these.
     """
 
-    STAFF = "Staff"
-    MANAGER = "Manager"
-    AUDITOR = "Auditor"
-    OPS = "Ops"
+    STAFF = "Staff", _("Staff")
+    MANAGER = "Manager", _("Manager")
+    AUDITOR = "Auditor", _("Auditor")
+    OPS = "Ops", _("Ops")
+
+
+def role_label(name: str) -> str:
+    """A role's (group's) name as users read it, in the active language; a group that is not a
+    built-in role keeps its own name."""
+    return str(Role(name).label) if name in Role.values else name
 
 
 class User(AbstractUser):
@@ -139,7 +146,7 @@ class ApiKey(UUIDModel):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="api_keys")
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_key")
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=16, help_text="The key's first characters, to tell it.")
+    prefix = models.CharField(max_length=16, help_text=_("The key's first characters, to tell it."))
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)

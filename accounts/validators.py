@@ -1,6 +1,7 @@
 """Password complexity beyond Django's built-ins."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class CharacterClassValidator:
@@ -11,9 +12,9 @@ class CharacterClassValidator:
         has_other = any(not c.isalpha() for c in password)
         if not (has_letter and has_other):
             raise ValidationError(
-                "The password must contain letters and at least one digit or symbol.",
+                _("The password must contain letters and at least one digit or symbol."),
                 code="password_too_simple",
             )
 
     def get_help_text(self) -> str:
-        return "Your password must contain letters and at least one digit or symbol."
+        return _("Your password must contain letters and at least one digit or symbol.")

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -77,7 +77,11 @@ def team(request):
             except AccessError as error:
                 status = _form_error(form, error)
             else:
-                _link_message(request, link, f"{link.user.username} was added.")
+                _link_message(
+                    request,
+                    link,
+                    gettext("%(username)s was added.") % {"username": link.user.username},
+                )
                 return redirect("team")
         else:
             status = 400
@@ -121,12 +125,22 @@ def _ask_first(request, user_id, what: str, data: dict):
     warnings = []
     if member.pk == request.user.pk:
         warnings.append(
-            "This is your own account: you will lose the Manager's rights"
-            + (" and be logged out." if what == "deactivate" else ".")
+            gettext(
+                "This is your own account: you will lose the Manager's rights and be logged out."
+            )
+            if what == "deactivate"
+            else gettext("This is your own account: you will lose the Manager's rights.")
         )
     needed, why = selectors.managers_needed(request.user.company_id)
     if member.is_active and left < needed:
-        warnings.append(f"Only {left} active Manager{'s' if left != 1 else ''} would remain: {why}")
+        warnings.append(
+            ngettext(
+                "Only %(count)d active Manager would remain: %(why)s",
+                "Only %(count)d active Managers would remain: %(why)s",
+                left,
+            )
+            % {"count": left, "why": why}
+        )
     if not warnings:
         return None
     context = {"member": member, "what": what, "data": data, "warnings": warnings,
@@ -149,7 +163,11 @@ def password_link(request, user_id):
         )
     except AccessError as error:
         return _failed(request, error)
-    _link_message(request, link, f"A new set-password link for {link.user.username}.")
+    _link_message(
+        request,
+        link,
+        gettext("A new set-password link for %(username)s.") % {"username": link.user.username},
+    )
     return redirect("team")
 
 
@@ -239,15 +257,20 @@ def _link_message(request, link, done: str) -> None:
     invitation (`_shown_links`), so dismissing the message does not lose it."""
     if link.emailed_to:
         messages.success(
-            request, f"{done} The set-password link was e-mailed to {link.emailed_to}."
+            request,
+            gettext("%(done)s The set-password link was e-mailed to %(address)s.")
+            % {"done": done, "address": link.emailed_to},
         )
     else:
         kept = request.session.get(SHOWN_LINKS, {})
         request.session[SHOWN_LINKS] = {**kept, str(link.user.pk): link.url}
         messages.success(
             request,
-            f"{done} E-mail is not configured: give them this one-time link to set a "
-            f"password: {link.url}",
+            gettext(
+                "%(done)s E-mail is not configured: give them this one-time link to set a "
+                "password: %(url)s"
+            )
+            % {"done": done, "url": link.url},
         )
 
 
@@ -288,7 +311,10 @@ def revoke_api_key(request, key_id):
         if status == 404:
             return render(request, "404.html", {"exception": str(error)}, status=404)
         return _api_keys_page(request, ApiKeyForm(), status, error=str(error))
-    messages.success(request, f"The key {api_key.name!r} was revoked: it no longer works.")
+    messages.success(
+        request,
+        gettext("The key %(name)r was revoked: it no longer works.") % {"name": api_key.name},
+    )
     return redirect("api_keys")
 
 
@@ -312,7 +338,7 @@ def _api_keys_page(request, form, status: int, *, issued=None, error: str = ""):
 def companies(request):
     """Every company with its users, orders and last activity: the platform superuser's home."""
     if not request.user.is_superuser:
-        raise PermissionDenied("Only a platform superuser sees every company.")
+        raise PermissionDenied(_("Only a platform superuser sees every company."))
     return render(request, "accounts/companies.html", {"companies": selectors.companies_overview()})
 
 

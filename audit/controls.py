@@ -15,10 +15,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from common.csv_export import Column, cells, iso
 from events import registry
 from events.models import Event
 from orders.models import Order
+from orders.policy import rule_words
+from orders.policy import setting_value_words as value_words
 
 APPROVALS = ("OrderApproved", "OrderApprovalRecorded")
 CONTENTS = ("OrderPlaced", "OrderChanged", "OrderAmended")
@@ -41,11 +46,11 @@ ACCESS = (
     "WebhookEndpointDisabled",
 )
 SECTIONS = {
-    "self_approvals": "Approvals by the order's author",
-    "above_limit": "Approved above the Staff limit",
-    "policy_changes": "Changes of the company's controls",
-    "corrections": "Corrections",
-    "access_changes": "Access changes",
+    "self_approvals": _("Approvals by the order's author"),
+    "above_limit": _("Approved above the Staff limit"),
+    "policy_changes": _("Changes of the company's controls"),
+    "corrections": _("Corrections"),
+    "access_changes": _("Access changes"),
 }
 
 
@@ -78,16 +83,31 @@ def controls_report(company_id, start: dt.datetime, end: dt.datetime) -> dict[st
         data = _decode(event)
         if event.event_type == "OrderApproved" and data.rule in ("manager", "two_managers"):
             report["above_limit"].append(
-                _row(event, numbers, "Approved", f"policy v{data.policy_version}: {data.rule_text}")
+                _row(
+                    event,
+                    numbers,
+                    registry.label_of(event.event_type),
+                    gettext("policy v%(version)s: %(rule)s")
+                    % {"version": data.policy_version, "rule": rule_words(data.rule_text)},
+                )
             )
     for event in in_period.filter(stream_type="policy"):
         data = _decode(event)
-        changes = "; ".join(f"{c.setting}: {c.before} → {c.after}" for c in data.changes)
-        report["policy_changes"].append(_row(event, numbers, f"Version {event.version}", changes))
+        changes = "; ".join(
+            f"{gettext(c.setting)}: {value_words(c.before)} → {value_words(c.after)}"
+            for c in data.changes
+        )
+        version = gettext("Version %(version)s") % {"version": event.version}
+        report["policy_changes"].append(_row(event, numbers, version, changes))
     for event in in_period.filter(event_type__in=CORRECTIONS):
         data = _decode(event)
         report["corrections"].append(
-            _row(event, numbers, registry.label_of(event.event_type), f"reason: {data.reason}")
+            _row(
+                event,
+                numbers,
+                registry.label_of(event.event_type),
+                gettext("reason: %(reason)s") % {"reason": data.reason},
+            )
         )
     for event in in_period.filter(event_type__in=ACCESS):
         details = "; ".join(f"{name}: {value}" for name, value in _decode(event).details_shown())
@@ -125,8 +145,10 @@ def _self_approvals(company_id, approvals: list[Event], numbers: dict) -> list[C
                 _row(
                     approval,
                     numbers,
-                    "Approved by its author",
-                    f"policy v{version}" if version else "before company controls",
+                    gettext("Approved by its author"),
+                    gettext("policy v%(version)s") % {"version": version}
+                    if version
+                    else gettext("before company controls"),
                 )
             )
     return rows

@@ -26,7 +26,7 @@ class AuditFilterForm(HiddenErrorsShown, forms.Form):
         "The page link was changed or is out of date: start again from the first page."
     )
 
-    event_type = forms.ChoiceField(required=False, label="Event type")
+    event_type = forms.ChoiceField(required=False, label=_("Event type"))
     area = forms.ChoiceField(
         required=False,
         label=_("Area"),
@@ -40,15 +40,15 @@ class AuditFilterForm(HiddenErrorsShown, forms.Form):
     actor = forms.CharField(
         required=False,
         max_length=150,
-        label="Actor (part of a username)",
+        label=_("Actor (part of a username)"),
         widget=forms.TextInput(attrs={"list": "actor-options", "autocomplete": "off"}),
     )
-    order = forms.CharField(required=False, max_length=32, label="Order number (or part)")
+    order = forms.CharField(required=False, max_length=32, label=_("Order number (or part)"))
     occurred_after = BoundedDateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     occurred_before = BoundedDateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     before = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     after = BoundedIntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -81,8 +81,8 @@ class AuditFilterForm(HiddenErrorsShown, forms.Form):
 class ControlsPeriodForm(forms.Form):
     """The controls report's period: from `start` to `end` inclusive (dates, site time zone)."""
 
-    start = BoundedDateField(required=False, label="From")
-    end = BoundedDateField(required=False, label="To")
+    start = BoundedDateField(required=False, label=_("From"))
+    end = BoundedDateField(required=False, label=_("To"))
     format = forms.ChoiceField(required=False, choices=[("", "page"), ("csv", "CSV")])
     DEFAULT_DAYS = 90
 
@@ -90,7 +90,7 @@ class ControlsPeriodForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            raise forms.ValidationError("The start of the period is after its end.")
+            raise forms.ValidationError(_("The start of the period is after its end."))
         return data
 
     @classmethod

@@ -16,6 +16,8 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .typed_input import InputError, clean_text, parse_local_amount, parse_whole_number
 
@@ -28,7 +30,11 @@ BIGINT_MAX = 2**63 - 1
 # The largest value of Django's PositiveIntegerField on every backend (PostgreSQL integer).
 POSITIVE_INT_MAX = 2**31 - 1
 
-_DATE_MESSAGE = f"Enter a date between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."
+_DATE_MESSAGE = format_lazy(
+    _("Enter a date between {earliest} and {latest}."),
+    earliest=EARLIEST_DATE.isoformat(),
+    latest=LATEST_DATE.isoformat(),
+)
 
 
 def validate_date_in_range(value: dt.date | dt.datetime) -> None:
@@ -134,7 +140,7 @@ class StrictNullBooleanField(forms.NullBooleanField):
             return True
         if value in self.FALSE:
             return False
-        raise ValidationError("Enter true or false.", code="invalid")
+        raise ValidationError(_("Enter true or false."), code="invalid")
 
     def validate(self, value):
         pass
@@ -180,8 +186,9 @@ class AmountField(forms.DecimalField):
         )
         kwargs.setdefault("widget", AmountInput)
         super().__init__(**kwargs)
-        self.range_message = (
-            f"Enter an amount from 0 to {max_value:,.2f}, with at most two decimals."
+        self.range_message = format_lazy(
+            _("Enter an amount from 0 to {max}, with at most two decimals."),
+            max=f"{max_value:,.2f}",
         )
 
     def to_python(self, value):

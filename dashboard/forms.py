@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import BoundedDateField, IsoDateInput
 
 PERIOD_CHOICES = [
-    ("7", "Last 7 days"),
-    ("30", "Last 30 days"),
-    ("90", "Last 90 days"),
-    ("365", "Last 365 days"),
-    ("all", "All time"),
+    ("7", _("Last 7 days")),
+    ("30", _("Last 30 days")),
+    ("90", _("Last 90 days")),
+    ("365", _("Last 365 days")),
+    ("all", _("All time")),
 ]
 DEFAULT_PERIOD = "30"
 
@@ -25,9 +26,9 @@ class PeriodForm(forms.Form):
     """`period` (days back from today, or "all"), or an explicit `from`/`to` (both inclusive;
     either may be left out: from the first order / up to today). Dates win over `period`."""
 
-    period = forms.ChoiceField(label="Period", choices=PERIOD_CHOICES, required=False)
-    from_ = _date("From")
-    to = _date("To")
+    period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
+    from_ = _date(_("From"))
+    to = _date(_("To"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,5 +47,5 @@ class PeriodForm(forms.Form):
         # Any span in the date fields' range is fine: the chart's bar grows with the span
         # (`selectors.bucket_for`), so the page stays the same size.
         if start and end and start > end:
-            self.add_error("to", "This date must not be before “From”.")
+            self.add_error("to", _("This date must not be before “From”."))
         return data

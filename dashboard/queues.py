@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext_lazy as _
 
 from orders import policy
 from orders.models import Order, OrderState
@@ -31,7 +32,7 @@ class Queue:
 
     @property
     def label(self) -> str:
-        return "Returned drafts" if self.returned else STATE_LABELS[self.state]
+        return _("Returned drafts") if self.returned else STATE_LABELS[self.state]
 
     @property
     def query(self) -> str:

@@ -17,6 +17,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext, gettext_noop
+
 from .exceptions import UnknownEventType
 
 
@@ -58,8 +60,15 @@ class DomainEvent:
                 if f.name not in _STATE_FIELDS
                 and isinstance(getattr(self, f.name), (str, int, Decimal))
             ]
-        pairs = [(_words(name), getattr(self, name)) for name in names]
-        return [(name, str(value)) for name, value in pairs if value not in (None, "")]
+        pairs = [(name, self.shown_value(name, getattr(self, name))) for name in names]
+        # Field names in words, translated when shown (FIELD_WORDS marks them for the catalogue).
+        return [
+            (gettext(_words(name)), str(value)) for name, value in pairs if value not in (None, "")
+        ]
+
+    def shown_value(self, field_name: str, value):
+        """How the log shows a payload value (a subclass may put a stored code into words)."""
+        return value
 
     def to_payload(self) -> dict[str, Any]:
         return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -74,6 +83,39 @@ _STATE_FIELDS = frozenset({"from_state", "to_state"})
 
 def _words(field_name: str) -> str:
     return field_name.replace("_", " ").capitalize()
+
+
+# The generic details' field names in words (`_words`), for `makemessages`: marked, not used.
+FIELD_WORDS = (
+    gettext_noop("Carrier"),
+    gettext_noop("Client id"),
+    gettext_noop("Count"),
+    gettext_noop("Currency"),
+    gettext_noop("Email"),
+    gettext_noop("Email domains"),
+    gettext_noop("Emailed to"),
+    gettext_noop("Event types"),
+    gettext_noop("First name"),
+    gettext_noop("From number"),
+    gettext_noop("From role"),
+    gettext_noop("Issuer"),
+    gettext_noop("Last name"),
+    gettext_noop("Name"),
+    gettext_noop("Password login"),
+    gettext_noop("Pending"),
+    gettext_noop("Prefix"),
+    gettext_noop("Reason"),
+    gettext_noop("Role"),
+    gettext_noop("Sessions ended"),
+    gettext_noop("Slug"),
+    gettext_noop("Subscriber"),
+    gettext_noop("Summary"),
+    gettext_noop("To number"),
+    gettext_noop("To role"),
+    gettext_noop("Tracking number"),
+    gettext_noop("Url"),
+    gettext_noop("Username"),
+)
 
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
@@ -130,7 +172,9 @@ def registered_types() -> dict[str, type[DomainEvent]]:
 def label_of(event_type: str) -> str:
     """The type's label in words; the type's own name for a type no longer registered."""
     cls = _EVENT_TYPES.get(event_type)
-    return (cls.__dict__.get("label") if cls else None) or event_type
+    label = cls.__dict__.get("label") if cls else None
+    # Labels are lazy translations: text in the active language, made when shown.
+    return str(label) if label else event_type
 
 
 def label_choices() -> list[tuple[str, str]]:

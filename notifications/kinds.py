@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Choice(models.TextChoices):
-    NOW = "now", "At once"
-    DIGEST = "digest", "In the daily digest"
-    NEVER = "never", "Never"
+    NOW = "now", _("At once")
+    DIGEST = "digest", _("In the daily digest")
+    NEVER = "never", _("Never")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,40 +33,40 @@ class Kind:
 
 APPROVAL = Kind(
     "approval",
-    "An order waits for your approval",
-    "Someone submitted an order you may approve.",
+    _("An order waits for your approval"),
+    _("Someone submitted an order you may approve."),
     "orders.approve_order",
     (Choice.NOW, Choice.DIGEST, Choice.NEVER),
     Choice.NOW,
 )
 REJECTED_HELD = Kind(
     "rejected_held",
-    "Your order was rejected or put on hold",
-    "An order you placed was rejected or held, with the reason.",
+    _("Your order was rejected or put on hold"),
+    _("An order you placed was rejected or held, with the reason."),
     "orders.place_order",
     (Choice.NOW, Choice.DIGEST, Choice.NEVER),
     Choice.NOW,
 )
 DELIVERED_CANCELLED = Kind(
     "delivered_cancelled",
-    "Your order was delivered or cancelled",
-    "An order you placed reached its end.",
+    _("Your order was delivered or cancelled"),
+    _("An order you placed reached its end."),
     "orders.place_order",
     (Choice.NOW, Choice.DIGEST, Choice.NEVER),
     Choice.NEVER,
 )
 STUCK = Kind(
     "stuck",
-    "Stuck orders",
-    "Orders that have not moved for a while, once a day.",
+    _("Stuck orders"),
+    _("Orders that have not moved for a while, once a day."),
     "orders.approve_order",
     (Choice.DIGEST, Choice.NEVER),
     Choice.DIGEST,
 )
 ACCESS = Kind(
     "access",
-    "Changes to your access",
-    "Your role changed or your account was deactivated. Always sent: it is about your security.",
+    _("Changes to your access"),
+    _("Your role changed or your account was deactivated. Always sent: it is about your security."),
     None,
     (Choice.NOW,),
     Choice.NOW,

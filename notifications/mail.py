@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 
 def site_url() -> str:
@@ -24,18 +25,28 @@ def message_id(key: str) -> str:
 
 
 def send(
-    *, template: str, subject: str, context: dict, to: str, key: str, event_id: str = ""
+    *,
+    template: str,
+    subject: str,
+    context: dict,
+    to: str,
+    key: str,
+    event_id: str = "",
+    language: str = "",
 ) -> None:
-    """Render `notifications/emails/<template>.txt|.html` with `context` and send it to `to`.
-    Raises whatever the e-mail backend raises (the outbox retries)."""
+    """Render `notifications/emails/<template>.txt|.html` with `context` in `language` (the
+    recipient's; default `LANGUAGE_CODE`) and send it to `to`. `subject` may be a lazy
+    translation: it is rendered in that language too. Raises whatever the e-mail backend raises
+    (the outbox retries)."""
     context = {"company": "", **context, "site_url": site_url()}
-    message = EmailMultiAlternatives(
-        subject=f"Ledgerline: {subject}",
-        body=render_to_string(f"notifications/emails/{template}.txt", context),
-        to=[to],
-        headers={"Message-ID": message_id(key), "X-Ledgerline-Event": event_id or key},
-    )
-    message.attach_alternative(
-        render_to_string(f"notifications/emails/{template}.html", context), "text/html"
-    )
+    with translation.override(language or settings.LANGUAGE_CODE):
+        message = EmailMultiAlternatives(
+            subject=f"Ledgerline: {subject}",
+            body=render_to_string(f"notifications/emails/{template}.txt", context),
+            to=[to],
+            headers={"Message-ID": message_id(key), "X-Ledgerline-Event": event_id or key},
+        )
+        message.attach_alternative(
+            render_to_string(f"notifications/emails/{template}.html", context), "text/html"
+        )
     message.send()

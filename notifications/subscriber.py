@@ -18,8 +18,11 @@ import datetime as dt
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.commands import RESET_REQUEST, issue_reset_links, password_link_path
+from accounts.language import recipient_language
 from accounts.locale import company_zone, user_zone
 from accounts.models import Company, User
 from accounts.tokens import link_validity
@@ -37,16 +40,18 @@ from .models import DigestEntry, DigestRun, NotificationPreference
 
 PERMISSIONS_BACKEND = "accounts.backends.CompanyUserBackend"
 
+# Subjects are translated when the mail is sent, in the recipient's language (`subject_of`).
 SUBJECTS = {
-    "OrderSubmitted": "{number} waits for your approval",
-    "OrderAmended": "{number} was amended and waits for your approval",
-    "OrderRejected": "{number} was rejected",
-    "OrderHeld": "{number} was put on hold",
-    "OrderDelivered": "{number} was delivered",
-    "OrderCancelled": "{number} was cancelled",
-    "UserRoleChanged": "your role changed",
-    "UserDeactivated": "your account was deactivated",
+    "OrderSubmitted": _("{number} waits for your approval"),
+    "OrderAmended": _("{number} was amended and waits for your approval"),
+    "OrderRejected": _("{number} was rejected"),
+    "OrderHeld": _("{number} was put on hold"),
+    "OrderDelivered": _("{number} was delivered"),
+    "OrderCancelled": _("{number} was cancelled"),
+    "UserRoleChanged": _("your role changed"),
+    "UserDeactivated": _("your account was deactivated"),
 }
+DIGEST_SUBJECT = _("your daily digest for {day}")
 
 
 def preference(user, kind: kinds.Kind) -> Choice:
@@ -142,12 +147,27 @@ class Notifier(engine.Subscriber):
     def _send(template, data, user, item) -> None:
         mail.send(
             template=template,
-            subject=data["subject"],
+            subject=subject_of(data),
             context={"data": data, "user": user, "company": data.get("company", "")},
             to=user.email,
             key=item.key,
             event_id=str(item.event_id or ""),
+            language=recipient_language(user),
         )
+
+
+def subject_of(data: dict):
+    """The mail's subject, lazily translated (rendered in the recipient's language by
+    `mail.send`); the item's own English `subject` for data this version does not know."""
+    if data.get("kind") == "digest" and data.get("day"):
+        return _lazy_format(DIGEST_SUBJECT, day=data["day"])
+    if data.get("event_type") in SUBJECTS:
+        return _lazy_format(SUBJECTS[data["event_type"]], number=data.get("number", ""))
+    return data.get("subject", "")
+
+
+# `template.format(**values)`, made when turned into text (in the language active then).
+_lazy_format = lazy(lambda template, **values: str(template).format(**values), str)
 
 
 def _digest_day(now: dt.datetime, company_id) -> dt.date | None:
@@ -192,7 +212,7 @@ def message_data(kind: kinds.Kind, event, user) -> dict:
         "username": user.username,
         "role": user.role,
         "event_type": event.event_type,
-        "label": event.data.label,
+        "label": english(event.data.label),  # the msgid: translated when the mail is sent
         "actor": (actor.get_full_name() or actor.username) if actor else "Ledgerline",
         "reason": getattr(event.data, "reason", ""),
         "company": Company.objects.filter(pk=event.company_id).values_list("name", flat=True)[0],
@@ -217,8 +237,15 @@ def message_data(kind: kinds.Kind, event, user) -> dict:
             "to_role": getattr(event.data, "to_role", ""),
             "path": reverse("login"),
         }
-    data["subject"] = SUBJECTS[event.event_type].format(number=data.get("number", ""))
+    data["subject"] = english(SUBJECTS[event.event_type]).format(number=data.get("number", ""))
     return data
+
+
+def english(text) -> str:
+    """`text` (a lazy translation) as written in the code: what is stored in item data and
+    digest entries, so each mail is translated into its recipient's language when sent."""
+    with translation.override(None):
+        return str(text)
 
 
 def make_digests(company_id, day: dt.date, now: dt.datetime, outbox) -> None:
@@ -254,7 +281,7 @@ def make_digests(company_id, day: dt.date, now: dt.datetime, outbox) -> None:
             "role": user.role,
             "day": day.isoformat(),
             "company": company,
-            "subject": f"your daily digest for {day.isoformat()}",
+            "subject": english(DIGEST_SUBJECT).format(day=day.isoformat()),
             "entries": [entry.data for entry in mine],
             "stuck": rows if wants_stuck else [],
             "stuck_count": stuck["count"] if wants_stuck else 0,
@@ -280,14 +307,15 @@ def send_password_link(item: OutboxItem, user: User) -> None:
     invitation = item.data.get("purpose") == "invitation"
     mail.send(
         template="password_link",
-        subject="set your password" if invitation else "reset your password",
+        language=recipient_language(user),
+        subject=_("set your password") if invitation else _("reset your password"),
         context={
             "user": user,
             "invitation": invitation,
             "company": user.company.name,
             "url": mail.site_url()
             + password_link_path(user, "set_password" if invitation else "password_reset_confirm"),
-            "valid_for": link_validity(),
+            "valid_for": lazy(link_validity, str)(),  # in the recipient's language
         },
         to=user.email,
         key=item.key,

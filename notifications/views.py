@@ -23,7 +23,7 @@ def my_settings(request):
     if request.method == "POST":
         if form.is_valid():
             commands.set_preferences(user=request.user, choices=form.cleaned_data)
-            messages.success(request, "Your notification settings were saved.")
+            messages.success(request, _("Your notification settings were saved."))
             return redirect("notifications:settings")
         return _settings_page(request, form, _locale_form(request), 400)
     return _settings_page(request, form, _locale_form(request), 200)

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from outbox import commands as outbox_commands
@@ -31,20 +32,20 @@ def desk(request):
 @require_POST
 def outbox_retry(request, item_id):
     """Put a parked delivery back in the queue (an audited event)."""
-    return _outbox_action(request, outbox_commands.retry_item, item_id, "queued again")
+    return _outbox_action(request, outbox_commands.retry_item, item_id, _("queued again"))
 
 
 @require_POST
 def outbox_skip(request, item_id):
     """Give a parked delivery up (an audited event)."""
-    return _outbox_action(request, outbox_commands.skip_item, item_id, "skipped")
+    return _outbox_action(request, outbox_commands.skip_item, item_id, _("skipped"))
 
 
 def _outbox_action(request, command, item_id, done: str):
     try:
         item = command(actor=request.user, item_id=item_id)
     except ItemNotFound:
-        raise Http404("No such parked item.") from None
+        raise Http404(_("No such parked item.")) from None
     except OutboxNotPermitted as error:
         raise PermissionDenied(str(error)) from None
     except ItemNotParked as error:

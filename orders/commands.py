@@ -20,7 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import State
 
 from accounts.authorization import actor_now
@@ -55,7 +56,7 @@ from .exceptions import (
     TransitionNotAllowed,
     UnknownTransition,
 )
-from .models import Order, OrderState
+from .models import Order, state_in_sentence
 from .validation import check_order_count, clean_fields, clean_order, clean_policy
 
 
@@ -91,10 +92,10 @@ def place_order(
         actor = actor_now(actor)  # decided on what is committed now, not the request's cache
         if actor.company_id is None:
             raise ActionNotPermitted(
-                "Your account belongs to no company, so it cannot place orders."
+                _("Your account belongs to no company, so it cannot place orders.")
             )
         if not actor.has_perm("orders.place_order"):
-            raise ActionNotPermitted("Your role may not place orders.")
+            raise ActionNotPermitted(_("Your role may not place orders."))
         order_id = order_id_for(actor.company_id, order_id) if order_id else uuid.uuid4()
         last, placed = _last_sequence_and_placed(actor.company_id, order_id)
         if placed:
@@ -219,7 +220,7 @@ def change_policy(
     with store.write_transaction():
         actor = actor_now(actor)  # decided on what is committed now
         if actor.company_id is None or not actor.has_perm("orders.manage_controls"):
-            raise ActionNotPermitted("Your role may not change the company's controls.")
+            raise ActionNotPermitted(_("Your role may not change the company's controls."))
         current = policy.policy_in_force(actor.company_id)
         if current.version != expected_version:
             raise ConcurrencyError(
@@ -337,21 +338,23 @@ def check_transition(order, name: str, actor) -> None:
     """
     meta = getattr(Order, name)._django_fsm
     if not meta.has_transition(order.state):
-        state = OrderState(order.state).label.lower()
+        state = state_in_sentence(order.state)
         raise TransitionNotAllowed(
-            f"Order {order.number} is {state}: it cannot be {_verb(name)} now."
+            gettext("Order %(number)s is %(state)s: it cannot be %(done)s now.")
+            % {"number": order.number, "state": state, "done": _verb(name)}
         )
     if not meta.has_transition_perm(order, order.state, actor):
         permission = meta.get_transition(order.state).permission
         refusal = getattr(permission, "refusal", None)  # a policy's permission says why
         raise ActionNotPermitted(
             (refusal and refusal(order, actor))
-            or f"Your role may not {_verb(name, infinitive=True, it='this order')}."
+            or gettext("Your role may not %(action)s.")
+            % {"action": _verb(name, infinitive=True, it=gettext("this order"))}
         )
     for condition in meta.get_transition(order.state).conditions:
         if not condition(order):
             raise TransitionNotAllowed(
-                getattr(condition, "hint", "This action is not allowed now.")
+                str(getattr(condition, "hint", gettext("This action is not allowed now.")))
             )
 
 
@@ -502,20 +505,22 @@ def _declared() -> dict[str, dict]:
     return {t.name: t.custom for t in Order().get_all_state_transitions()}
 
 
-def _verb(name: str, *, infinitive: bool = False, it: str = "it") -> str:
-    """What messages say of the transition `name`, as its FSM declaration words it: a past
-    participle ("put on hold"), or with `infinitive` the phrase acting on `it` ("put this order
-    on hold": English puts the object inside some phrases)."""
+def _verb(name: str, *, infinitive: bool = False, it: str = "") -> str:
+    """What messages say of the transition `name`, as its FSM declaration words it, in the
+    active language: a past participle ("put on hold"), or with `infinitive` the phrase acting on
+    `it` (default "it": "put this order on hold": English puts the object inside some phrases,
+    German at its start, so the translation places `{it}` too)."""
     custom = _declared().get(name, {})
     if infinitive:
-        return custom.get("do", name + " {it}").format(it=it)
-    return custom.get("done", name)
+        it = it or pgettext("the order", "it")
+        return str(custom.get("do", name + " {it}")).format(it=it)
+    return str(custom.get("done", name))
 
 
 def event_verb(event_type: str) -> str:
     """What an event did to the order, as a past participle ("OrderSubmitted" -> "submitted"),
-    from the FSM declaration of the transition that records it."""
+    from the FSM declaration of the transition that records it, in the active language."""
     for custom in _declared().values():
         if custom.get("event") == event_type:
-            return custom["done"]
-    return "placed" if event_type == "OrderPlaced" else "changed"
+            return str(custom["done"])
+    return gettext("placed") if event_type == "OrderPlaced" else gettext("changed")

@@ -7,6 +7,9 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register, upcaster
 
 
@@ -66,7 +69,7 @@ class _OrderContents(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderPlaced(_OrderContents):
-    label = "Order placed"
+    label = _("Order placed")
     number: str
     sequence: int
     currency: str
@@ -82,7 +85,7 @@ class OrderPlaced(_OrderContents):
 class OrderChanged(_OrderContents):
     """A draft's details and lines were replaced as a whole."""
 
-    label = "Details and lines changed"
+    label = _("Details and lines changed")
     details: OrderDetails
     lines: tuple[Line, ...]
 
@@ -101,7 +104,7 @@ class StateChanged(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderSubmitted(StateChanged):
-    label = "Submitted for approval"
+    label = _("Submitted for approval")
 
 
 @register
@@ -111,7 +114,7 @@ class OrderSubmittedAutoApproved(OrderSubmitted):
     Staff limit. `to_state` is approved; the policy version and rule say why."""
 
     event_type = "OrderSubmittedAutoApproved"
-    label = "Submitted and approved automatically"
+    label = _("Submitted and approved automatically")
     policy_version: int
     rule_text: str
 
@@ -134,7 +137,7 @@ class OrderApproved(StateChanged):
     satisfied (0: given before company controls existed), the rule in words, and the earlier
     approvals it counted (a two-Manager order's first one); this event's actor gave the last."""
 
-    label = "Approved"
+    label = _("Approved")
     schema_version = 2
     policy_version: int = 0
     rule: str = ""  # staff | manager | two_managers ("" before controls)
@@ -151,7 +154,7 @@ class OrderApprovalRecorded(DomainEvent):
     """A first approval of an order that needs two: the order stays submitted and waits for a
     second approval by another Manager."""
 
-    label = "First approval (waits for a second)"
+    label = _("First approval (waits for a second)")
     policy_version: int
     rule: str
     rule_text: str
@@ -161,15 +164,24 @@ class OrderApprovalRecorded(DomainEvent):
 
 
 def _approval_details(policy_version: int, rule: str, earlier) -> list[tuple[str, str]]:
+    """Shown in the active language (called when the log is shown, never stored)."""
     if policy_version:
-        version = f"version {policy_version}"
-    else:  # the defaults (four eyes on) when a rule was recorded, else given before controls
-        version = "the defaults (version 0)" if rule else "before company controls"
-    shown = [("Policy", version)]
+        version = gettext("version %(version)s") % {"version": policy_version}
+    elif rule:  # the defaults (four eyes on) when a rule was recorded, else given before controls
+        version = gettext("the defaults (version 0)")
+    else:
+        version = gettext("before company controls")
+    shown = [(gettext("Policy"), version)]
     if rule:
-        shown.append(("Rule", rule))
+        from .policy import rule_words  # the policy reads these events: imported when shown
+
+        shown.append((gettext("Rule"), rule_words(rule)))
     if earlier:
-        shown.append(("With", ", ".join(f"{a.by} at {a.at:%Y-%m-%d %H:%M}" for a in earlier)))
+        given = [
+            gettext("%(who)s at %(when)s") % {"who": a.by, "when": f"{a.at:%Y-%m-%d %H:%M}"}
+            for a in earlier
+        ]
+        shown.append((gettext("With"), ", ".join(given)))
     return shown
 
 
@@ -181,14 +193,14 @@ def _approved_v1_to_v2(payload: dict) -> dict:
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderRejected(StateChanged):
-    label = "Rejected"
+    label = _("Rejected")
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderFulfilmentStarted(StateChanged):
-    label = "Fulfilment started"
+    label = _("Fulfilment started")
 
 
 @register
@@ -196,7 +208,7 @@ class OrderFulfilmentStarted(StateChanged):
 class OrderShipped(StateChanged):
     """Schema 2 renamed `tracking` to `tracking_number` (see the upcaster below)."""
 
-    label = "Shipped"
+    label = _("Shipped")
     schema_version = 2
     carrier: str
     tracking_number: str
@@ -211,26 +223,26 @@ def _shipped_v1_to_v2(payload: dict) -> dict:
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderDelivered(StateChanged):
-    label = "Delivered"
+    label = _("Delivered")
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderHeld(StateChanged):
-    label = "Put on hold"
+    label = _("Put on hold")
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderResumed(StateChanged):
-    label = "Resumed"
+    label = _("Resumed")
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OrderCancelled(StateChanged):
-    label = "Cancelled"
+    label = _("Cancelled")
     reason: str
 
 
@@ -240,13 +252,13 @@ class OrderAmended(_OrderContents, StateChanged):
     """A correction of an approved order before fulfilment: its details and lines replaced as a
     whole, with the reason; it goes back to submitted and needs approval again."""
 
-    label = "Amended (back for approval)"
+    label = _("Amended (back for approval)")
     reason: str
     details: OrderDetails
     lines: tuple[Line, ...]
 
     def details_shown(self) -> list[tuple[str, str]]:
-        return [("Reason", self.reason), *_customer_and_lines(self.details, self.lines)]
+        return [(gettext("Reason"), self.reason), *_customer_and_lines(self.details, self.lines)]
 
 
 @register
@@ -254,19 +266,19 @@ class OrderAmended(_OrderContents, StateChanged):
 class OrderReopened(StateChanged):
     """A delivery marked by mistake, undone by a compensating event: delivered back to shipped."""
 
-    label = "Delivery reopened"
+    label = _("Delivery reopened")
     reason: str
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class NoteAdded(DomainEvent):
-    label = "Note added"
+    label = _("Note added")
     personal = ("text",)  # notes are about people as often as about orders
     text: str
 
     def details_shown(self) -> list[tuple[str, str]]:
-        return [("Note", self.text)]
+        return [(gettext("Note"), self.text)]
 
 
 # --- company controls (the policy stream: one per company) ------------------------------------
@@ -308,27 +320,35 @@ class CompanyPolicyChanged(DomainEvent):
     """A Manager changed the company's controls: the whole new policy and what changed. The
     stream's version is the policy's version."""
 
-    label = "Company controls changed"
+    label = _("Company controls changed")
     settings: PolicySettings
     changes: tuple[PolicyChange, ...]
 
     def details_shown(self) -> list[tuple[str, str]]:
-        return [(c.setting, f"{c.before} → {c.after}") for c in self.changes]
+        # The setting's words are stored in English (orders/policy.py SETTING_WORDS, marked for
+        # translation there): translated when shown, so old events read in either language.
+        from .policy import setting_value_words as words  # the policy reads these events
+
+        return [(gettext(c.setting), f"{words(c.before)} → {words(c.after)}") for c in self.changes]
 
 
 def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> list:
     total = f"{lines_total(lines)} {currency}".strip()
-    return [("Customer", details.customer_name), ("Lines", str(len(lines))), ("Total", total)]
+    return [
+        (gettext("Customer"), details.customer_name),
+        (gettext("Lines"), str(len(lines))),
+        (gettext("Total"), total),
+    ]
 
 
 # What `contents_diff` calls each part of an order, in the order the form shows them.
 CHANGEABLE_FIELDS = {
-    "customer_name": "customer name",
-    "customer_reference": "reference",
-    "customer_email": "email",
-    "shipping_address": "shipping address",
-    "notes": "notes",
-    "customer_id": "customer record",  # the id of the customer picked ("" for none)
+    "customer_name": _("customer name"),
+    "customer_reference": _("reference"),
+    "customer_email": _("email"),
+    "shipping_address": _("shipping address"),
+    "notes": _("notes"),
+    "customer_id": _("customer record"),  # the id of the customer picked ("" for none)
 }
 
 
@@ -346,21 +366,39 @@ def contents_diff(before, after) -> list[str]:
     for line in after.lines:
         old = next((o for o in unmatched if o.sku == line.sku), None)
         if old is None:
-            diff.append(f"line {line.sku} added: {_line_words(line)}")
+            diff.append(
+                gettext("line %(sku)s added: %(line)s")
+                % {"sku": line.sku, "line": _line_words(line)}
+            )
             continue
         unmatched.remove(old)
         for name in ("description", "quantity", "unit_price"):
             if getattr(old, name) != getattr(line, name):
-                diff.append(
-                    f"line {line.sku} {name.replace('_', ' ')}: "
-                    f"{getattr(old, name)} → {getattr(line, name)}"
-                )
-    diff += [f"line {old.sku} removed: {_line_words(old)}" for old in unmatched]
+                what = gettext("line %(sku)s %(field)s") % {
+                    "sku": line.sku,
+                    "field": LINE_FIELDS[name],
+                }
+                diff.append(f"{what}: {getattr(old, name)} → {getattr(line, name)}")
+    diff += [
+        gettext("line %(sku)s removed: %(line)s") % {"sku": old.sku, "line": _line_words(old)}
+        for old in unmatched
+    ]
     return diff
 
 
+LINE_FIELDS = {
+    "description": _("description"),
+    "quantity": _("quantity"),
+    "unit_price": _("unit price"),
+}
+
+
 def _line_words(line: Line) -> str:
-    return f"{line.quantity} x {line.description or line.sku} at {line.unit_price}"
+    return gettext("%(quantity)s x %(what)s at %(price)s") % {
+        "quantity": line.quantity,
+        "what": line.description or line.sku,
+        "price": line.unit_price,
+    }
 
 
 def lines_total(lines) -> Decimal:

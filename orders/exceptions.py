@@ -29,13 +29,13 @@ class OrderError(DomainError):
 
 class OrderNotFound(OrderError, NotFound):
     def __init__(self):
-        super().__init__("No such order.")
+        super().__init__(gettext("No such order."))
 
 
 class UnknownTransition(OrderError, NotFound):
     def __init__(self, name: str):
         self.name = name
-        super().__init__(f"There is no action called {name!r}.")
+        super().__init__(gettext("There is no action called %(name)r.") % {"name": name})
 
 
 class ActionNotPermitted(OrderError, NotPermitted):
@@ -52,7 +52,10 @@ class OrderAlreadyPlaced(OrderError, Conflict):
 
     def __init__(self, order):
         self.order = order
-        super().__init__(f"Order {order.number} was already created from this form.")
+        super().__init__(
+            gettext("Order %(number)s was already created from this form.")
+            % {"number": order.number}
+        )
 
 
 class OrderValidationError(OrderError, Invalid):
@@ -61,7 +64,12 @@ class OrderValidationError(OrderError, Invalid):
     def __init__(self, errors: dict[str, list[str]]):
         self.errors = errors
         first = next(iter(errors.values()))[0]
-        super().__init__(first if len(errors) == 1 else f"{first} (and {len(errors) - 1} more)")
+        super().__init__(
+            first
+            if len(errors) == 1
+            else gettext("%(first)s (and %(more)d more)")
+            % {"first": first, "more": len(errors) - 1}
+        )
 
 
 class SavedViewNotFound(OrderError, NotFound):

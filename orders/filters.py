@@ -18,6 +18,8 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import (
     AmountFilter,
@@ -51,14 +53,14 @@ DEFAULT_SORT = "-placed"
 
 
 COLUMN_LABELS = {
-    "number": "Number",
-    "customer": "Customer",
-    "state": "State",
-    "lines": "Lines",
-    "total": "Total",
-    "placed": "Placed",
-    "changed": "Last change",
-    "since": "In state for",
+    "number": _("Number"),
+    "customer": _("Customer"),
+    "state": _("State"),
+    "lines": _("Lines"),
+    "total": _("Total"),
+    "placed": _("Placed"),
+    "changed": _("Last change"),
+    "since": _("In state for"),
 }
 NUMERIC_COLUMNS = frozenset({"lines", "total"})
 
@@ -99,44 +101,58 @@ def _total_filter(method: str, label: str) -> django_filters.NumberFilter:
     return AmountFilter(method=method, label=label, max_value=MAX_ORDER_TOTAL)
 
 
+class TranslatedOrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering choices, made when the filter is declared, with the descending
+    label as lazy text, so the choices read in the language of each request."""
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, param)) for field, param in fields.items()]
+        descending = [
+            (f"-{param}", format_lazy(_("{label} (descending)"), label=label))
+            for param, label in ascending
+        ]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
 class OrderFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         choices=OrderState.choices,
         widget=forms.CheckboxSelectMultiple,
-        label="State",
+        label=_("State"),
         # One table, no joins: each row comes once anyway. (django-filter's default DISTINCT
         # made SQLite de-duplicate every matching row, and the count a subquery.)
         distinct=False,
     )
-    placed_after = _date_filter("filter_placed_after", "Placed on or after")
-    placed_before = _date_filter("filter_placed_before", "Placed on or before")
+    placed_after = _date_filter("filter_placed_after", _("Placed on or after"))
+    placed_before = _date_filter("filter_placed_before", _("Placed on or before"))
     q = django_filters.CharFilter(
         method="filter_q",
-        label="Customer, order number, reference, e-mail or SKU",
+        label=_("Customer, order number, reference, e-mail or SKU"),
         max_length=100,
         widget=forms.SearchInput,
     )
-    total_min = _total_filter("filter_total_min", "Total at least")
-    total_max = _total_filter("filter_total_max", "Total at most")
+    total_min = _total_filter("filter_total_min", _("Total at least"))
+    total_max = _total_filter("filter_total_max", _("Total at most"))
     stuck = StrictBooleanFilter(
         method="filter_stuck",
-        label="Only stuck orders",
+        label=_("Only stuck orders"),
         widget=TrueCheckboxInput,
     )
     returned = StrictBooleanFilter(
         method="filter_returned",
-        label="Only drafts sent back",
+        label=_("Only drafts sent back"),
         widget=TrueCheckboxInput,
     )
     mine = StrictBooleanFilter(
         method="filter_mine",
-        label="Only orders I placed",
+        label=_("Only orders I placed"),
         widget=TrueCheckboxInput,
     )
-    sort = django_filters.OrderingFilter(
+    sort = TranslatedOrderingFilter(
         fields=tuple((column, name) for name, column in SORTS.items()),
-        label="Sort by",
-        empty_label="Newest first",
+        field_labels={column: COLUMN_LABELS[name] for name, column in SORTS.items()},
+        label=_("Sort by"),
+        empty_label=_("Newest first"),
     )
 
     class Meta:

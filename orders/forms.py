@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from common.form_errors import HIDDEN_FIELD_ERROR, HiddenErrorsShown
 from common.form_fields import (
@@ -87,13 +88,13 @@ class OrderForm(HiddenErrorsShown, forms.Form):
         ),
     )
     customer_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    customer_name = _text("customer_name", "Customer name")
-    customer_reference = _text("customer_reference", "Customer reference")
+    customer_name = _text("customer_name", _("Customer name"))
+    customer_reference = _text("customer_reference", _("Customer reference"))
     customer_email = forms.EmailField(
-        label="Customer e-mail", required=False, max_length=LIMITS["customer_email"]
+        label=_("Customer e-mail"), required=False, max_length=LIMITS["customer_email"]
     )
-    shipping_address = _text("shipping_address", "Shipping address", textarea=True)
-    notes = _text("notes", "Notes", textarea=True)
+    shipping_address = _text("shipping_address", _("Shipping address"), textarea=True)
+    notes = _text("notes", _("Notes"), textarea=True)
     save_customer = forms.BooleanField(
         required=False, label=_("Also add these details to the customer list")
     )
@@ -220,7 +221,7 @@ class NewOrderForm(OrderForm):
     # form sent again from history (Back, then Create draft) gets a new order_id, because the
     # page is not cached, so only the content tells it apart from a wanted second order.
     create_another = forms.BooleanField(
-        required=False, label="Create another anyway", widget=forms.HiddenInput
+        required=False, label=_("Create another anyway"), widget=forms.HiddenInput
     )
 
     def ask_to_confirm(self, existing) -> None:
@@ -241,7 +242,7 @@ class EditOrderForm(OrderForm):
 class AmendOrderForm(EditOrderForm):
     """A correction of an approved order: the new contents and why (required, recorded)."""
 
-    reason = _text("reason", "Reason for the amendment", required=True, textarea=True)
+    reason = _text("reason", _("Reason for the amendment"), required=True, textarea=True)
 
 
 class PolicyForm(HiddenErrorsShown, forms.Form):
@@ -251,30 +252,36 @@ class PolicyForm(HiddenErrorsShown, forms.Form):
     version = VersionField()
     four_eyes = forms.BooleanField(
         required=False,
-        label="Four eyes: whoever placed an order or last changed its contents cannot approve it",
+        label=_(
+            "Four eyes: whoever placed an order or last changed its contents cannot approve it"
+        ),
     )
     staff_limit = AmountField(
         required=False, max_value=MAX_ORDER_TOTAL,
-        label="Staff may approve orders up to (leave empty: only Managers approve)",
+        label=_("Staff may approve orders up to (leave empty: only Managers approve)"),
     )  # fmt: skip
     auto_approve = forms.BooleanField(
-        required=False, label="Approve orders up to the Staff limit automatically on submit"
+        required=False, label=_("Approve orders up to the Staff limit automatically on submit")
     )
     two_manager_limit = AmountField(
         required=False, max_value=MAX_ORDER_TOTAL,
-        label="Orders above this need two different Managers (leave empty: never)",
+        label=_("Orders above this need two different Managers (leave empty: never)"),
     )  # fmt: skip
     reasons_required = forms.MultipleChoiceField(
         required=False,
-        label="Actions that need a reason",
-        choices=[("reject", "Reject"), ("hold", "Put on hold"), ("cancel", "Cancel")],
+        label=_("Actions that need a reason"),
+        choices=[
+            ("reject", pgettext_lazy("workflow action", "Reject")),
+            ("hold", pgettext_lazy("workflow action", "Put on hold")),
+            ("cancel", pgettext_lazy("workflow action", "Cancel order")),
+        ],
         widget=forms.CheckboxSelectMultiple,
     )
     reopen_days = forms.IntegerField(
         min_value=0,
         max_value=3650,
-        label="A delivery may be reopened within (days)",
-        help_text="0: a delivery cannot be reopened.",
+        label=_("A delivery may be reopened within (days)"),
+        help_text=_("0: a delivery cannot be reopened."),
     )
     retention_days = forms.IntegerField(
         required=False,
@@ -327,16 +334,18 @@ class LineForm(forms.Form):
     description and unit price with the script; without it, a known SKU's code fills a blank
     description and price on saving (`BaseLineFormSet.clean`). Both stay editable."""
 
-    sku = _text("sku", "SKU", required=True, widget=forms.TextInput(attrs={**SMALL, **SKU_SEARCH}))
-    description = _text("description", "Description", widget=forms.TextInput(attrs=SMALL))
+    sku = _text(
+        "sku", _("SKU"), required=True, widget=forms.TextInput(attrs={**SMALL, **SKU_SEARCH})
+    )
+    description = _text("description", _("Description"), widget=forms.TextInput(attrs=SMALL))
     quantity = BoundedIntegerField(
-        label="Quantity",
+        label=_("Quantity"),
         min_value=1,
         max_value=MAX_QUANTITY,
         widget=forms.NumberInput(attrs={**SMALL, "step": "1"}),
     )
     unit_price = AmountField(
-        label="Unit price",
+        label=_("Unit price"),
         max_value=MAX_UNIT_PRICE,
         required=False,  # a known SKU's default price fills it (BaseLineFormSet.clean)
         widget=AmountInput(attrs=SMALL),
@@ -368,8 +377,10 @@ class BaseLineFormSet(forms.BaseFormSet):
         posted = {int(m.group(1)) for key in self.data if (m := row.match(key))}
         if total < 0 or initial < 0 or initial > total or any(i >= total for i in posted):
             raise ValidationError(
-                "The form's line count does not match the lines sent. "
-                "Reload the page and enter the lines again.",
+                _(
+                    "The form's line count does not match the lines sent. "
+                    "Reload the page and enter the lines again."
+                ),
                 code="management_form",
             )
 
@@ -442,9 +453,9 @@ class TransitionForm(HiddenErrorsShown, forms.Form):
     version = VersionField()
 
     FIELDS = {
-        "reason": lambda: _text("reason", "Reason", required=True, textarea=True),
-        "carrier": lambda: _text("carrier", "Carrier", required=True),
-        "tracking_number": lambda: _text("tracking_number", "Tracking number", required=True),
+        "reason": lambda: _text("reason", _("Reason"), required=True, textarea=True),
+        "carrier": lambda: _text("carrier", _("Carrier"), required=True),
+        "tracking_number": lambda: _text("tracking_number", _("Tracking number"), required=True),
     }
 
     def __init__(self, *args, needs: tuple[str, ...] = (), **kwargs):
@@ -463,9 +474,9 @@ class SelectedOrdersField(forms.Field):
 
     widget = forms.MultipleHiddenInput
     default_error_messages = {
-        "required": "Select at least one order.",
+        "required": _("Select at least one order."),
         "invalid": "“%(value)s” is not an order of this list.",
-        "too_many": "Select at most %(limit)s orders at a time.",
+        "too_many": _("Select at most %(limit)s orders at a time."),
     }
 
     def __init__(self, *, max_orders: int, **kwargs):
@@ -480,7 +491,7 @@ class SelectedOrdersField(forms.Field):
             )
         selected = {}
         for item in values:
-            order_id, _, version = str(item).partition(":")
+            order_id, _sep, version = str(item).partition(":")
             try:
                 parsed = uuid.UUID(order_id), int(version)
             except ValueError:
@@ -500,8 +511,8 @@ class BulkActionForm(HiddenErrorsShown, forms.Form):
     (name, label) of the workflow actions whose only data is a reason: one reason serves every
     order (shipping needs each order's own tracking number, so it stays per order)."""
 
-    action = forms.ChoiceField(label="Action")
-    reason = _text("reason", "Reason (for cancel, reject, hold)", textarea=True)
+    action = forms.ChoiceField(label=_("Action"))
+    reason = _text("reason", _("Reason (for cancel, reject, hold)"), textarea=True)
     orders = SelectedOrdersField(max_orders=500)
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
@@ -515,14 +526,14 @@ class BulkActionForm(HiddenErrorsShown, forms.Form):
         # markup is then a pure function of the actions and the query, and is cached.
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.add_input(Submit("run", "Apply to the ticked orders"))
+        self.helper.add_input(Submit("run", _("Apply to the ticked orders")))
         self.helper.wrapper_class = "col-auto"
         self.helper.form_show_errors = True
 
     def clean(self):
         data = super().clean()
         if data.get("action") in self.needs_reason and not data.get("reason"):
-            self.add_error("reason", "This action needs a reason.")
+            self.add_error("reason", _("This action needs a reason."))
         return data
 
 
@@ -546,7 +557,7 @@ class ImportUploadForm(forms.Form):
 
 class NoteForm(HiddenErrorsShown, forms.Form):
     version = VersionField()
-    text = _text("text", "Note", required=True, textarea=True)
+    text = _text("text", _("Note"), required=True, textarea=True)
 
 
 # The list's page sizes a user may choose: a page's time and size stay bounded.
@@ -562,7 +573,7 @@ class OrderFilterForm(forms.Form):
 
     page = BoundedIntegerField(min_value=1, required=False)
     per_page = forms.TypedChoiceField(
-        label="Orders per page",
+        label=_("Orders per page"),
         choices=[("", "Default")] + [(size, str(size)) for size in PAGE_SIZES],
         coerce=int,
         empty_value=None,
@@ -599,10 +610,10 @@ class OrderFilterForm(forms.Form):
         data = super().clean()
         after, before = data.get("placed_after"), data.get("placed_before")
         if after and before and after > before:
-            self.add_error("placed_before", "This date must not be before “placed on or after”.")
+            self.add_error("placed_before", _("This date must not be before “placed on or after”."))
         low, high = data.get("total_min"), data.get("total_max")
         if low is not None and high is not None and low > high:
-            self.add_error("total_max", "The maximum total must not be below the minimum.")
+            self.add_error("total_max", _("The maximum total must not be below the minimum."))
         return data
 
 
@@ -630,9 +641,11 @@ class AsOfForm(HiddenErrorsShown, forms.Form):
     # The stream is cut at the first event that *occurred* later (`store.read_stream(until=)`):
     # an imported order stands as it did in the old system at that moment.
     as_of = BoundedDateTimeField(
-        label="Show the order as it stood at",
-        help_text="Uses when each event happened, not when it was recorded (they differ for "
-        "imported events).",
+        label=_("Show the order as it stood at"),
+        help_text=_(
+            "Uses when each event happened, not when it was recorded (they differ for "
+            "imported events)."
+        ),
         required=False,
         widget=DateTimeLocalInput,
     )
@@ -642,7 +655,15 @@ class AsOfForm(HiddenErrorsShown, forms.Form):
         super().__init__(*args, **kwargs)
         if last_version is not None:  # the order's newest event
             self.fields["version"].validators.append(
-                MaxValueValidator(last_version, f"The order has {last_version} event(s) so far.")
+                MaxValueValidator(
+                    last_version,
+                    ngettext(
+                        "The order has %(count)d event so far.",
+                        "The order has %(count)d events so far.",
+                        last_version,
+                    )
+                    % {"count": last_version},
+                )
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -659,13 +680,13 @@ class AsOfForm(HiddenErrorsShown, forms.Form):
     def clean_as_of(self):
         value = self.cleaned_data.get("as_of")
         if value is not None and value > timezone.now() + dt.timedelta(minutes=1):
-            raise forms.ValidationError("That moment is in the future; pick a past time.")
+            raise forms.ValidationError(_("That moment is in the future; pick a past time."))
         return value
 
     def clean(self):
         data = super().clean()
         if data.get("as_of") and data.get("version"):
-            self.add_error("as_of", "Pick a moment or an event, not both.")
+            self.add_error("as_of", _("Pick a moment or an event, not both."))
         return data
 
 

@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 import uuid
 
+from django.utils.translation import gettext, ngettext
+
 from common.request_context import recorded_request_id
 from events import registry, store
 from events.store import RecordedEvent
@@ -29,6 +31,7 @@ from .events import (
     StateChanged,
     contents_diff,
 )
+from .policy import rule_words
 from .selectors import STATE_LABELS
 
 
@@ -129,40 +132,60 @@ def describe(event: RecordedEvent) -> HistoryEntry:
         return HistoryEntry(
             **common,
             to_state="draft",
-            summary=(
-                f"Placed {data.number} for {data.details.customer_name} "
-                f"with {len(data.lines)} line(s)"
-            ),
+            summary=ngettext(
+                "Placed %(number)s for %(customer)s with %(count)d line",
+                "Placed %(number)s for %(customer)s with %(count)d lines",
+                len(data.lines),
+            )
+            % {
+                "number": data.number,
+                "customer": data.details.customer_name,
+                "count": len(data.lines),
+            },
         )
     if isinstance(data, OrderChanged):
         return HistoryEntry(
-            **common, summary=f"Changed details and lines ({len(data.lines)} line(s))"
+            **common,
+            summary=ngettext(
+                "Changed details and lines (%(count)d line)",
+                "Changed details and lines (%(count)d lines)",
+                len(data.lines),
+            )
+            % {"count": len(data.lines)},
         )
     if isinstance(data, OrderApprovalRecorded):
         return HistoryEntry(
             **common,
-            summary=f"First approval, waits for a second (policy v{data.policy_version}: "
-            f"{data.rule_text})",
+            summary=gettext("First approval, waits for a second (policy v%(version)s: %(rule)s)")
+            % {"version": data.policy_version, "rule": rule_words(data.rule_text)},
         )
     if isinstance(data, NoteAdded):
-        return HistoryEntry(**common, summary=f"Note: {data.text}")
+        return HistoryEntry(**common, summary=gettext("Note: %(text)s") % {"text": data.text})
     assert isinstance(data, StateChanged)
     extra = {}
     summary = f"{STATE_LABELS[data.from_state]} → {STATE_LABELS[data.to_state]}"
     if isinstance(data, (OrderRejected, OrderHeld, OrderCancelled, OrderAmended, OrderReopened)):
         extra["reason"] = data.reason
-        summary += f" (reason: {data.reason})" if data.reason else ""
+        if data.reason:
+            summary += " " + gettext("(reason: %(reason)s)") % {"reason": data.reason}
+    policy = {
+        "version": getattr(data, "policy_version", 0),
+        "rule": rule_words(getattr(data, "rule_text", "")),
+    }
     if isinstance(data, OrderAmended):
-        summary = f"Amended: {summary}"
+        summary = gettext("Amended: %(summary)s") % {"summary": summary}
     elif isinstance(data, OrderReopened):
-        summary = f"Delivery reopened: {summary}"
+        summary = gettext("Delivery reopened: %(summary)s") % {"summary": summary}
     elif isinstance(data, OrderApproved) and data.rule_text:
-        summary += f" (policy v{data.policy_version}: {data.rule_text})"
+        summary += " " + gettext("(policy v%(version)s: %(rule)s)") % policy
     elif isinstance(data, OrderSubmittedAutoApproved):
-        summary += f" automatically (policy v{data.policy_version}: {data.rule_text})"
+        summary += " " + gettext("automatically (policy v%(version)s: %(rule)s)") % policy
     if isinstance(data, OrderShipped):
         extra.update(carrier=data.carrier, tracking_number=data.tracking_number)
-        summary += f" via {data.carrier}, tracking {data.tracking_number}"
+        summary += " " + gettext("via %(carrier)s, tracking %(tracking)s") % {
+            "carrier": data.carrier,
+            "tracking": data.tracking_number,
+        }
     return HistoryEntry(
         **common, from_state=data.from_state, to_state=data.to_state, summary=summary, **extra
     )

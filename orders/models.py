@@ -8,6 +8,7 @@ rows from the events, in the same transaction as the append.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from common.models import UUIDModel
@@ -18,17 +19,37 @@ MAX_LINES = 200
 
 
 class OrderState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    IN_FULFILMENT = "in_fulfilment", "In fulfilment"
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
-    ON_HOLD = "on_hold", "On hold"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    IN_FULFILMENT = "in_fulfilment", _("In fulfilment")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    ON_HOLD = "on_hold", _("On hold")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 FINAL_STATES = frozenset({OrderState.DELIVERED, OrderState.CANCELLED})
+
+# A state as it reads inside a sentence ("Order ACME-000001 is %s"): English says "draft",
+# German "ein Entwurf"; the labels above are for headings and badges.
+STATE_IN_SENTENCE = {
+    OrderState.DRAFT: pgettext_lazy("the order is …", "a draft"),
+    OrderState.SUBMITTED: pgettext_lazy("the order is …", "submitted"),
+    OrderState.APPROVED: pgettext_lazy("the order is …", "approved"),
+    OrderState.IN_FULFILMENT: pgettext_lazy("the order is …", "in fulfilment"),
+    OrderState.SHIPPED: pgettext_lazy("the order is …", "shipped"),
+    OrderState.DELIVERED: pgettext_lazy("the order is …", "delivered"),
+    OrderState.ON_HOLD: pgettext_lazy("the order is …", "on hold"),
+    OrderState.CANCELLED: pgettext_lazy("the order is …", "cancelled"),
+}
+
+
+def state_in_sentence(state: str) -> str:
+    """`state` as it reads after "is" in a sentence, in the active language."""
+    return str(STATE_IN_SENTENCE.get(state, state))
+
+
 S = OrderState
 
 
@@ -36,7 +57,7 @@ def has_lines(order: "Order") -> bool:
     return order.line_count > 0
 
 
-has_lines.hint = "An order needs at least one line before it can be submitted."
+has_lines.hint = _("An order needs at least one line before it can be submitted.")
 
 
 def _workflow(
@@ -145,9 +166,9 @@ class Order(FSMModelMixin, UUIDModel):
         conditions=[has_lines],
         permission="orders.submit_order",
         custom=_workflow(
-            "Submit",
+            pgettext_lazy("workflow action", "Submit"),
             "OrderSubmitted",
-            ("submitted", "submit {it}"),
+            (_("submitted"), _("submit {it}")),
             queue="returned",
             record=policy.submit_event,
         ),
@@ -164,9 +185,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=RETURN_VALUE(S.APPROVED, S.SUBMITTED),
         permission=policy.may_approve,
         custom=_workflow(
-            "Approve",
+            pgettext_lazy("workflow action", "Approve"),
             "OrderApproved",
-            ("approved", "approve {it}"),
+            (_("approved"), _("approve {it}")),
             style="success",
             queue="all",
             record=policy.approval_event,
@@ -183,9 +204,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.DRAFT,
         permission="orders.reject_order",
         custom=_workflow(
-            "Reject",
+            pgettext_lazy("workflow action", "Reject"),
             "OrderRejected",
-            ("rejected", "reject {it}"),
+            (_("rejected"), _("reject {it}")),
             fields=("reason",),
             style="secondary",
             queue="all",
@@ -200,9 +221,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.IN_FULFILMENT,
         permission="orders.fulfil_order",
         custom=_workflow(
-            "Start fulfilment",
+            pgettext_lazy("workflow action", "Start fulfilment"),
             "OrderFulfilmentStarted",
-            ("put into fulfilment", "start fulfilment of {it}"),
+            (_("put into fulfilment"), _("start fulfilment of {it}")),
             queue="all",
         ),
     )
@@ -215,9 +236,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.SHIPPED,
         permission="orders.fulfil_order",
         custom=_workflow(
-            "Ship",
+            pgettext_lazy("workflow action", "Ship"),
             "OrderShipped",
-            ("shipped", "ship {it}"),
+            (_("shipped"), _("ship {it}")),
             fields=("carrier", "tracking_number"),
             queue="all",
         ),
@@ -231,9 +252,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.DELIVERED,
         permission="orders.fulfil_order",
         custom=_workflow(
-            "Mark delivered",
+            pgettext_lazy("workflow action", "Mark delivered"),
             "OrderDelivered",
-            ("marked delivered", "mark {it} as delivered"),
+            (_("marked delivered"), _("mark {it} as delivered")),
             style="success",
             queue="all",
             confirm=True,
@@ -248,9 +269,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.ON_HOLD,
         permission="orders.hold_order",
         custom=_workflow(
-            "Put on hold",
+            pgettext_lazy("workflow action", "Put on hold"),
             "OrderHeld",
-            ("put on hold", "put {it} on hold"),
+            (_("put on hold"), _("put {it} on hold")),
             fields=("reason",),
             style="secondary",
         ),
@@ -263,7 +284,12 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.ON_HOLD,
         target=RETURN_VALUE(S.APPROVED, S.IN_FULFILMENT),
         permission="orders.resume_order",
-        custom=_workflow("Resume", "OrderResumed", ("resumed", "resume {it}"), queue="all"),
+        custom=_workflow(
+            pgettext_lazy("workflow action", "Resume"),
+            "OrderResumed",
+            (_("resumed"), _("resume {it}")),
+            queue="all",
+        ),
     )
     def resume(self):
         """Back to the state the order was held from."""
@@ -276,9 +302,9 @@ class Order(FSMModelMixin, UUIDModel):
         conditions=[policy.within_reopen_window],
         permission="orders.reopen_order",
         custom=_workflow(
-            "Reopen delivery",
+            pgettext_lazy("workflow action", "Reopen delivery"),
             "OrderReopened",
-            ("reopened", "reopen {it}"),
+            (_("reopened"), _("reopen {it}")),
             fields=("reason",),
             style="warning",
             bulk=False,
@@ -294,7 +320,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.APPROVED,
         target=S.SUBMITTED,
         permission="orders.amend_order",
-        custom={"event": "OrderAmended", "done": "amended", "do": "amend {it}"},
+        custom={"event": "OrderAmended", "done": _("amended"), "do": _("amend {it}")},
     )
     def amend(self):
         pass
@@ -307,9 +333,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.CANCELLED,
         permission="orders.cancel_order",
         custom=_workflow(
-            "Cancel order",
+            pgettext_lazy("workflow action", "Cancel order"),
             "OrderCancelled",
-            ("cancelled", "cancel {it}"),
+            (_("cancelled"), _("cancel {it}")),
             fields=("reason",),
             style="danger",
             confirm=True,
@@ -321,9 +347,9 @@ class Order(FSMModelMixin, UUIDModel):
         target=S.CANCELLED,
         permission="orders.cancel_approved_order",
         custom=_workflow(
-            "Cancel order",
+            pgettext_lazy("workflow action", "Cancel order"),
             "OrderCancelled",
-            ("cancelled", "cancel {it}"),
+            (_("cancelled"), _("cancel {it}")),
             fields=("reason",),
             style="danger",
             confirm=True,
@@ -339,7 +365,7 @@ class Order(FSMModelMixin, UUIDModel):
         source=S.DRAFT,
         target=None,
         permission="orders.change_draft_order",
-        custom={"event": "OrderChanged", "done": "changed", "do": "change {it}"},
+        custom={"event": "OrderChanged", "done": _("changed"), "do": _("change {it}")},
     )
     def change(self):
         pass
@@ -349,7 +375,7 @@ class Order(FSMModelMixin, UUIDModel):
         source="*",
         target=None,
         permission="orders.add_note_order",
-        custom={"event": "NoteAdded", "done": "given a note", "do": "add a note to {it}"},
+        custom={"event": "NoteAdded", "done": _("given a note"), "do": _("add a note to {it}")},
     )
     def add_note(self):
         pass

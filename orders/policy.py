@@ -18,10 +18,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import re
 import uuid
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from common.money import from_cents
 from events import store
@@ -190,6 +193,68 @@ def approval_rule(policy: Policy, total: Decimal) -> Rule:
     return Rule(MANAGER, 1, True, f"{band}: one Manager")
 
 
+# The rule in words is stored in the log in English (`Rule.text`, an approval's `rule_text`):
+# these patterns translate it when shown (`rule_words`), so old events read in either language.
+RULE_PATTERNS = [
+    (
+        re.compile(r"^above (?P<a>.+): two different Managers$"),
+        _("above %(a)s: two different Managers"),
+    ),
+    (
+        re.compile(r"^up to (?P<a>.+): one Staff member or Manager$"),
+        _("up to %(a)s: one Staff member or Manager"),
+    ),
+    (
+        re.compile(r"^up to (?P<a>.+): approved on submit$"),
+        _("up to %(a)s: approved on submit"),
+    ),
+    (
+        re.compile(r"^above (?P<a>.+): one Manager$"),
+        _("above %(a)s: one Manager"),
+    ),
+    (
+        re.compile(r"^up to (?P<a>.+): one Manager$"),
+        _("up to %(a)s: one Manager"),
+    ),
+    (
+        re.compile(r"^(?P<a>.+) to (?P<b>.+): one Manager$"),
+        _("%(a)s to %(b)s: one Manager"),
+    ),
+    (
+        re.compile(r"^any amount: one Manager$"),
+        _("any amount: one Manager"),
+    ),
+    (
+        re.compile(r"^imported: approved in the previous system$"),
+        _("imported: approved in the previous system"),
+    ),
+]
+
+
+def rule_words(text: str) -> str:
+    """A rule in words as stored (English), in the active language; unknown text as it is."""
+    for pattern, words in RULE_PATTERNS:
+        match = pattern.match(text or "")
+        if match:
+            return str(words) % match.groupdict()
+    return text
+
+
+def setting_value_words(value: str) -> str:
+    """A policy setting's value as `PolicyChange` stores it ("on", "none", "reject, hold",
+    "500.00"), in the active language."""
+    words = {"on": _("on"), "off": _("off"), "none": _("none"), **REASON_ACTION_WORDS}
+    return ", ".join(str(words.get(part, part)) for part in str(value).split(", "))
+
+
+# The actions a company may ask reasons for, as the workflow's buttons name them.
+REASON_ACTION_WORDS = {
+    "reject": pgettext_lazy("workflow action", "Reject"),
+    "hold": pgettext_lazy("workflow action", "Put on hold"),
+    "cancel": pgettext_lazy("workflow action", "Cancel order"),
+}
+
+
 def order_total(order) -> Decimal:
     return from_cents(order.total_cents or 0)
 
@@ -207,28 +272,33 @@ def approval_refusal(order, user) -> str:
     policy = policy_of(order, user)
     staff = user.has_perm(STAFF_PERMISSION) and policy.staff_limit is not None
     if not order.version:
-        return "" if staff else "A Manager must approve it."
+        return "" if staff else gettext("A Manager must approve it.")
     rule = approval_rule(policy, order_total(order))
     if rule.name == TWO_MANAGERS and not manager:
         return _waiting_words(order) or (
-            f"Orders above {policy.money(policy.two_manager_limit)} need two Managers' approvals."
+            gettext("Orders above %(limit)s need two Managers' approvals.")
+            % {"limit": policy.money(policy.two_manager_limit)}
         )
     if rule.managers_only and not manager:
         limit = policy.staff_limit
         if limit is None:
-            return "A Manager must approve it."
-        return f"Orders above {policy.money(limit)} need a Manager's approval."
+            return gettext("A Manager must approve it.")
+        return gettext("Orders above %(limit)s need a Manager's approval.") % {
+            "limit": policy.money(limit)
+        }
     if not (manager or staff):
-        return "Your role may not approve orders."
+        return gettext("Your role may not approve orders.")
     username = user.get_username()
     if policy.four_eyes and username in (order.authors or ()):
-        return (
+        return gettext(
             "You placed this order or last changed its contents: someone else must approve it "
             "(four eyes)."
         )
     mine = [a for a in order.approvals or () if a["by"] == username]
     if mine:
-        return f"This order needs a second Manager's approval: you approved at {_hhmm(mine[0])}."
+        return gettext(
+            "This order needs a second Manager's approval: you approved at %(time)s."
+        ) % {"time": _hhmm(mine[0])}
     return ""
 
 
@@ -255,7 +325,10 @@ def _waiting_words(order) -> str:
     if not order.approvals:
         return ""
     first = order.approvals[0]
-    return f"Needs a second Manager's approval: {first['by']} approved at {_hhmm(first)}."
+    return gettext("Needs a second Manager's approval: %(who)s approved at %(time)s.") % {
+        "who": first["by"],
+        "time": _hhmm(first),
+    }
 
 
 def _hhmm(approval: dict) -> str:
@@ -342,7 +415,7 @@ def within_reopen_window(order) -> bool:
     return now - delivered_at <= dt.timedelta(days=policy_of(order).reopen_days)
 
 
-within_reopen_window.hint = (
+within_reopen_window.hint = gettext_lazy(
     "This delivery is older than the company's reopen window: it can no longer be reopened."
 )
 
@@ -354,14 +427,16 @@ def describe_change(name: str, before, after) -> tuple[str, str, str] | None:
     return SETTING_WORDS[name], _shown(name, before), _shown(name, after)
 
 
+# Stored in the event in English (gettext_noop marks them for the catalogue only); the log
+# shows them translated (`CompanyPolicyChanged.details_shown`).
 SETTING_WORDS = {
-    "four_eyes": "Four eyes",
-    "staff_limit": "Staff may approve up to",
-    "auto_approve": "Auto-approve up to the Staff limit",
-    "two_manager_limit": "Two Managers above",
-    "reasons_required": "Reasons required for",
-    "reopen_days": "Reopen window (days)",
-    "retention_days": "Personal data kept after the last order closed (days)",
+    "four_eyes": gettext_noop("Four eyes"),
+    "staff_limit": gettext_noop("Staff may approve up to"),
+    "auto_approve": gettext_noop("Auto-approve up to the Staff limit"),
+    "two_manager_limit": gettext_noop("Two Managers above"),
+    "reasons_required": gettext_noop("Reasons required for"),
+    "reopen_days": gettext_noop("Reopen window (days)"),
+    "retention_days": gettext_noop("Personal data kept after the last order closed (days)"),
 }
 
 

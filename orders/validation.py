@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from common.typed_input import InputError, clean_text, parse_amount, parse_whole_number
 
@@ -51,7 +52,7 @@ def check_text(errors: dict, name: str, value, *, required: bool, label: str) ->
     `errors[name]` when it is not text, holds a control character, is missing or too long."""
     value = (value or "").strip() if isinstance(value, str) or value is None else None
     if value is None:
-        errors.setdefault(name, []).append(f"{label} must be text.")
+        errors.setdefault(name, []).append(gettext("%(field)s must be text.") % {"field": label})
         return ""
     try:
         value = clean_text(value)
@@ -59,41 +60,42 @@ def check_text(errors: dict, name: str, value, *, required: bool, label: str) ->
         errors.setdefault(name, []).append(f"{label}: {error}")
         return value
     if required and not value:
-        errors.setdefault(name, []).append(f"{label} is required.")
+        errors.setdefault(name, []).append(gettext("%(field)s is required.") % {"field": label})
     elif len(value) > LIMITS[name]:
         errors.setdefault(name, []).append(
-            f"{label} is too long ({len(value)} characters; at most {LIMITS[name]})."
+            gettext("%(field)s is too long (%(length)d characters; at most %(max)d).")
+            % {"field": label, "length": len(value), "max": LIMITS[name]}
         )
     return value
 
 
 def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
     name = check_text(
-        errors, "customer_name", details.customer_name, required=True, label="Customer name"
+        errors, "customer_name", details.customer_name, required=True, label=_("Customer name")
     )
     reference = check_text(
         errors,
         "customer_reference",
         details.customer_reference,
         required=False,
-        label="Customer reference",
+        label=_("Customer reference"),
     )
     email = check_text(
-        errors, "customer_email", details.customer_email, required=False, label="Customer e-mail"
+        errors, "customer_email", details.customer_email, required=False, label=_("Customer e-mail")
     )
     if email and "customer_email" not in errors:
         try:
             validate_email(email)
         except ValidationError:
-            errors.setdefault("customer_email", []).append("Enter a valid e-mail address.")
+            errors.setdefault("customer_email", []).append(gettext("Enter a valid e-mail address."))
     address = check_text(
         errors,
         "shipping_address",
         details.shipping_address,
         required=False,
-        label="Shipping address",
+        label=_("Shipping address"),
     )
-    notes = check_text(errors, "notes", details.notes, required=False, label="Notes")
+    notes = check_text(errors, "notes", details.notes, required=False, label=_("Notes"))
     customer_id = details.customer_id or ""
     if customer_id:
         try:
@@ -113,19 +115,19 @@ def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:
 def clean_line(line: Line, number: int, errors: dict) -> Line:
     key = f"lines.{number}"
     line_errors: dict[str, list[str]] = {}
-    sku = check_text(line_errors, "sku", line.sku, required=True, label="SKU")
+    sku = check_text(line_errors, "sku", line.sku, required=True, label=_("SKU"))
     description = check_text(
-        line_errors, "description", line.description, required=False, label="Description"
+        line_errors, "description", line.description, required=False, label=_("Description")
     )
     quantity = line.quantity
     if isinstance(quantity, str):  # text from an entry point that does not parse it first
         with contextlib.suppress(InputError):  # then "must be a whole number" below
             quantity = parse_whole_number(quantity)
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        line_errors.setdefault("quantity", []).append("Quantity must be a whole number.")
+        line_errors.setdefault("quantity", []).append(gettext("Quantity must be a whole number."))
     elif not 1 <= quantity <= MAX_QUANTITY:
         line_errors.setdefault("quantity", []).append(
-            f"Quantity must be between 1 and {MAX_QUANTITY:,}."
+            gettext("Quantity must be between 1 and %(max)s.") % {"max": f"{MAX_QUANTITY:,}"}
         )
     price = line.unit_price
     try:
@@ -136,19 +138,21 @@ def clean_line(line: Line, number: int, errors: dict) -> Line:
             raise InvalidOperation
         if price.is_signed() or price > MAX_UNIT_PRICE:  # -0.00 too: no negative zero
             line_errors.setdefault("unit_price", []).append(
-                f"Unit price must be between 0.00 and {MAX_UNIT_PRICE:,}."
+                gettext("Unit price must be between 0.00 and %(max)s.")
+                % {"max": f"{MAX_UNIT_PRICE:,}"}
             )
         elif price != price.quantize(Decimal("0.01")):
             line_errors.setdefault("unit_price", []).append(
-                "Unit price can have at most 2 decimal places."
+                gettext("Unit price can have at most 2 decimal places.")
             )
         else:
             price = price.quantize(Decimal("0.01"))
     except (InvalidOperation, TypeError, ValueError):  # InputError is a ValueError
-        line_errors.setdefault("unit_price", []).append("Unit price must be a number.")
+        line_errors.setdefault("unit_price", []).append(gettext("Unit price must be a number."))
     for field, messages in line_errors.items():
         errors.setdefault(f"{key}.{field}", []).extend(
-            f"Line {number + 1}: {message}" for message in messages
+            gettext("Line %(number)d: %(message)s") % {"number": number + 1, "message": message}
+            for message in messages
         )
     return Line(sku=sku, description=description, quantity=quantity, unit_price=price)
 
@@ -160,14 +164,18 @@ def clean_order(details: OrderDetails, lines) -> tuple[OrderDetails, tuple[Line,
     lines = list(lines)
     if len(lines) > MAX_LINES:
         errors.setdefault("lines", []).append(
-            f"An order can have at most {MAX_LINES} lines (this one has {len(lines)})."
+            gettext("An order can have at most %(max)d lines (this one has %(count)d).")
+            % {"max": MAX_LINES, "count": len(lines)}
         )
         lines = lines[:MAX_LINES]
     cleaned = tuple(clean_line(line, i, errors) for i, line in enumerate(lines))
     if not errors and lines_total(cleaned) > MAX_ORDER_TOTAL:
         errors.setdefault("lines", []).append(
-            f"The order's total ({lines_total(cleaned):,}) is above the largest an order may "
-            f"have ({MAX_ORDER_TOTAL:,}); split it into several orders."
+            gettext(
+                "The order's total (%(total)s) is above the largest an order may have (%(max)s); "
+                "split it into several orders."
+            )
+            % {"total": f"{lines_total(cleaned):,}", "max": f"{MAX_ORDER_TOTAL:,}"}
         )
     if errors:
         raise OrderValidationError(errors)
@@ -181,10 +189,10 @@ def clean_fields(
     named in `optional` may be blank (a reason the company's policy does not ask for)."""
     errors: dict[str, list[str]] = {}
     labels = {
-        "reason": "A reason",
-        "carrier": "Carrier",
-        "tracking_number": "Tracking number",
-        "text": "The note",
+        "reason": _("A reason"),
+        "carrier": _("Carrier"),
+        "tracking_number": _("Tracking number"),
+        "text": _("The note"),
     }
     cleaned = {
         name: check_text(
@@ -194,7 +202,9 @@ def clean_fields(
     }
     unexpected = sorted(set(data) - set(required))
     if unexpected:
-        errors.setdefault("", []).append(f"Unexpected data: {', '.join(unexpected)}.")
+        errors.setdefault("", []).append(
+            gettext("Unexpected data: %(names)s.") % {"names": ", ".join(unexpected)}
+        )
     if errors:
         raise OrderValidationError(errors)
     return cleaned
@@ -204,7 +214,12 @@ def check_order_count(sequence: int) -> None:
     """Raise OrderValidationError if a company's `sequence`-th order would pass the limit."""
     if sequence > MAX_ORDERS_PER_COMPANY:
         raise OrderValidationError(
-            {"": [f"This company has reached the limit of {MAX_ORDERS_PER_COMPANY:,} orders."]}
+            {
+                "": [
+                    gettext("This company has reached the limit of %(max)s orders.")
+                    % {"max": f"{MAX_ORDERS_PER_COMPANY:,}"}
+                ]
+            }
         )
 
 
@@ -225,28 +240,33 @@ def clean_policy(settings):
         if value is not None:
             if not value.is_finite() or value < 0 or value > MAX_ORDER_TOTAL:
                 errors.setdefault(name, []).append(
-                    f"Enter an amount from 0 to {MAX_ORDER_TOTAL:,.2f}."
+                    gettext("Enter an amount from 0 to %(max)s.")
+                    % {"max": f"{MAX_ORDER_TOTAL:,.2f}"}
                 )
                 continue
             if value != value.quantize(Decimal("0.01")):
-                errors.setdefault(name, []).append("Use at most two decimals.")
+                errors.setdefault(name, []).append(gettext("Use at most two decimals."))
                 continue
             value = value.quantize(Decimal("0.01"))
         limits[name] = value
     a, b = limits.get("staff_limit"), limits.get("two_manager_limit")
     if a is not None and b is not None and a > b:
         errors.setdefault("staff_limit", []).append(
-            "The Staff limit cannot be above the two-Manager limit."
+            gettext("The Staff limit cannot be above the two-Manager limit.")
         )
     if settings.auto_approve and settings.staff_limit is None:
-        errors.setdefault("auto_approve", []).append("Auto-approval needs a Staff limit.")
+        errors.setdefault("auto_approve", []).append(gettext("Auto-approval needs a Staff limit."))
     unknown = set(settings.reasons_required) - set(REASON_ACTIONS)
     if unknown:
-        errors.setdefault("reasons_required", []).append("Unknown action.")
+        errors.setdefault("reasons_required", []).append(gettext("Unknown action."))
     if not 0 <= settings.reopen_days <= MAX_POLICY_DAYS:
-        errors.setdefault("reopen_days", []).append(f"Enter 0 to {MAX_POLICY_DAYS} days.")
+        errors.setdefault("reopen_days", []).append(
+            gettext("Enter 0 to %(max)d days.") % {"max": MAX_POLICY_DAYS}
+        )
     if settings.retention_days is not None and not 1 <= settings.retention_days <= 36500:
-        errors.setdefault("retention_days", []).append("Enter 1 to 36500 days, or nothing.")
+        errors.setdefault("retention_days", []).append(
+            gettext("Enter 1 to 36500 days, or nothing.")
+        )
     if errors:
         raise OrderValidationError(errors)
     reasons = tuple(action for action in REASON_ACTIONS if action in settings.reasons_required)

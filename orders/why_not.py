@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import role_label
 
 from .commands import _verb as verb  # the workflow's verbs, kept with the commands' messages
 from .models import Order, OrderState
 
 FINAL_REASONS = {
-    OrderState.DELIVERED: "This order is complete: it was delivered, nothing more happens to it.",
-    OrderState.CANCELLED: "This order is cancelled: nothing more happens to it.",
+    OrderState.DELIVERED: _(
+        "This order is complete: it was delivered, nothing more happens to it."
+    ),
+    OrderState.CANCELLED: _("This order is cancelled: nothing more happens to it."),
 }
 
 
@@ -29,7 +34,7 @@ def blocked_reasons(order: Order, user) -> list[str]:
         reopenable = any(
             t.name == "reopen" for t in order.get_available_user_state_transitions(user)
         )
-        return [] if reopenable else [FINAL_REASONS[order.state]]
+        return [] if reopenable else [str(FINAL_REASONS[order.state])]
     reasons: list[str] = []
     for t in order.get_all_state_transitions():
         if t.source not in (order.state, "*") or not t.custom.get("workflow"):
@@ -39,7 +44,10 @@ def blocked_reasons(order: Order, user) -> list[str]:
             reasons.append(refusal(order, user) if refusal else _role_reason(t.permission, t.name))
             continue
         reasons += [
-            getattr(condition, "hint", f"{t.custom['label']} is not possible now.")
+            str(
+                getattr(condition, "hint", None)
+                or gettext("%(action)s is not possible now.") % {"action": t.custom["label"]}
+            )
             for condition in t.conditions
             if not condition(order)
         ]
@@ -55,11 +63,13 @@ def _role_reason(permission: str, name: str) -> str:
         .order_by("name")
         .values_list("name", flat=True)
     )
+    action = verb(name, infinitive=True)
     if not roles:
-        return f"No role may {verb(name, infinitive=True)}."
-    who = " or ".join(roles)
-    article = "An" if who[0] in "AEIOU" else "A"
-    return f"{article} {who} must {verb(name, infinitive=True)}."
+        return gettext("No role may %(action)s.") % {"action": action}
+    who = gettext(" or ").join(str(role_label(role)) for role in roles)
+    if len(roles) == 1 and who[0] in "AEIOU":
+        return gettext("An %(role)s must %(action)s.") % {"role": who, "action": action}
+    return gettext("A %(role)s must %(action)s.") % {"role": who, "action": action}
 
 
 def action_reason(order: Order, user, name: str) -> str:

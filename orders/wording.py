@@ -13,20 +13,8 @@ from django.utils.translation import gettext, gettext_lazy
 from common.templatetags.local_time import local_or_utc
 
 from . import commands, policy
-from .models import OrderState
-from .selectors import STATE_LABELS
+from .models import OrderState, state_in_sentence
 
-# How a message says "it is now <state>" (the labels, except where English needs an article).
-STATE_NOW = {
-    OrderState.DRAFT: gettext_lazy("a draft"),
-    OrderState.SUBMITTED: gettext_lazy("submitted"),
-    OrderState.APPROVED: gettext_lazy("approved"),
-    OrderState.IN_FULFILMENT: gettext_lazy("in fulfilment"),
-    OrderState.SHIPPED: gettext_lazy("shipped"),
-    OrderState.DELIVERED: gettext_lazy("delivered"),
-    OrderState.ON_HOLD: gettext_lazy("on hold"),
-    OrderState.CANCELLED: gettext_lazy("cancelled"),
-}
 AMENDED = gettext_lazy("it waits for approval again.")
 CORRECT_BELOW = gettext_lazy("Please correct the errors below.")
 NOTHING_CHANGED = gettext_lazy("Nothing changed.")
@@ -68,7 +56,7 @@ def action_done(name: str, order) -> str:
         return gettext(
             "Order %(number)s was %(done)s: it now waits for a second Manager's approval."
         ) % {"number": number, "done": done}
-    now = str(STATE_NOW.get(order.state, STATE_LABELS.get(order.state, order.state)))
+    now = state_in_sentence(order.state)
     if now.split()[-1] in done:  # "put on hold" says "on hold" already
         return gettext("Order %(number)s is now %(now)s.") % {"number": number, "now": now}
     return gettext("Order %(number)s was %(done)s and is now %(now)s.") % {
@@ -82,13 +70,13 @@ def not_amendable(summary) -> str:
     return gettext(
         "Order %(number)s is %(state)s: only an approved order that has not started fulfilment "
         "can be amended."
-    ) % {"number": summary.number, "state": STATE_LABELS[summary.state].lower()}
+    ) % {"number": summary.number, "state": state_in_sentence(summary.state)}
 
 
 def not_a_draft(summary) -> str:
     return gettext("Order %(number)s is %(state)s: it cannot be changed now.") % {
         "number": summary.number,
-        "state": STATE_LABELS[summary.state].lower(),
+        "state": state_in_sentence(summary.state),
     }
 
 
@@ -141,10 +129,10 @@ def rules_in_words(current) -> list[str]:
     bands = []
     a, b = current.staff_limit, current.two_manager_limit
     if a is not None:
-        bands.append(policy.approval_rule(current, a).text)
+        bands.append(policy.rule_words(policy.approval_rule(current, a).text))
     middle = (a + Decimal("0.01")) if a is not None else Decimal("0")
     if b is None or middle <= b:
-        bands.append(policy.approval_rule(current, middle).text)
+        bands.append(policy.rule_words(policy.approval_rule(current, middle).text))
     if b is not None:
-        bands.append(policy.approval_rule(current, b + Decimal("0.01")).text)
+        bands.append(policy.rule_words(policy.approval_rule(current, b + Decimal("0.01")).text))
     return list(dict.fromkeys(bands))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register
 
 OUTBOX_ITEM_STREAM = "outbox_item"
@@ -15,7 +17,7 @@ OUTBOX_ITEM_STREAM = "outbox_item"
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OutboxItemRetried(DomainEvent):
-    label = "Parked delivery retried"
+    label = _("Parked delivery retried")
     subscriber: str
     summary: str
     reason: str  # why it was parked
@@ -24,7 +26,7 @@ class OutboxItemRetried(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class OutboxItemSkipped(DomainEvent):
-    label = "Parked delivery skipped"
+    label = _("Parked delivery skipped")
     subscriber: str
     summary: str
     reason: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from accounts.backends import CompanyUserBackend
@@ -69,7 +70,7 @@ class CompanyOIDCBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_CLIENT_ID = provider.client_id
         self.OIDC_RP_CLIENT_SECRET = client_secret.decrypt(provider.client_secret_encrypted)
         if not self.OIDC_RP_CLIENT_SECRET:
-            raise SignInRefused("Single sign-on is not set up completely. Ask your Manager.")
+            raise SignInRefused(_("Single sign-on is not set up completely. Ask your Manager."))
 
     def verify_token(self, token, **kwargs):
         """The ID token's claims after every check (sso.oidc.verify_id_token)."""

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from accounts.authorization import actor_now
 from accounts.commands import MANAGE_TEAM, end_sessions
@@ -75,17 +77,24 @@ def configure_provider(
         errors["issuer"] = [str(error)]
     for field, value in (("name", name), ("client_id", client_id)):
         if not value:
-            errors[field] = ["This field is required."]
+            errors[field] = [gettext("This field is required.")]
     bad = [d for d in domains if not DOMAIN.match(d)]
     if bad or not domains:
         errors["email_domains"] = [
-            f"Not an e-mail domain: {', '.join(bad)}." if bad else "Name at least one domain."
+            gettext("Not an e-mail domain: %(domains)s.") % {"domains": ", ".join(bad)}
+            if bad
+            else gettext("Name at least one domain.")
         ]
     unknown = [role for _, role in pairs if role not in Role.values]
     if unknown:
-        errors["role_map"] = [f"Unknown role {', '.join(unknown)}: use {', '.join(Role.values)}."]
+        errors["role_map"] = [
+            gettext("Unknown role %(roles)s: use %(known)s.")
+            % {"roles": ", ".join(unknown), "known": ", ".join(Role.values)}
+        ]
     if password_login not in PasswordLogin.values:
-        errors["password_login"] = [f"Choose one of {', '.join(PasswordLogin.values)}."]
+        errors["password_login"] = [
+            gettext("Choose one of %(values)s.") % {"values": ", ".join(PasswordLogin.values)}
+        ]
     with store.write_transaction():
         if actor is not None:  # decided on the actor as committed now (accounts.authorization)
             actor = actor_now(actor)
@@ -95,9 +104,8 @@ def configure_provider(
         taken = EmailDomain.objects.filter(domain__in=domains).exclude(provider__company=company)
         if taken.exists():
             errors.setdefault("email_domains", []).append(
-                "Already used by another company: "
-                + ", ".join(sorted(taken.values_list("domain", flat=True)))
-                + "."
+                gettext("Already used by another company: %(domains)s.")
+                % {"domains": ", ".join(sorted(taken.values_list("domain", flat=True)))}
             )
         if provider is None and not client_secret:
             errors["client_secret"] = ["The client secret is required."]
@@ -162,10 +170,11 @@ def sign_in(*, provider: IdentityProvider, claims: dict) -> User:
     """
     email = str(claims.get("email") or "").strip().lower()
     if claims.get("email_verified") is False:
-        raise SignInRefused("The identity provider has not verified your e-mail address.")
+        raise SignInRefused(_("The identity provider has not verified your e-mail address."))
     if not provider.domains.filter(domain=email.rpartition("@")[2]).exists() or "@" not in email:
         raise SignInRefused(
-            f"{email or 'Your account'} does not belong to {provider.company.name}'s sign-in."
+            gettext("%(who)s does not belong to %(company)s's sign-in.")
+            % {"who": email or gettext("Your account"), "company": provider.company.name}
         )
     groups = claims.get(provider.groups_claim) or []
     role = provider.role_for([groups] if isinstance(groups, str) else groups)
@@ -175,10 +184,13 @@ def sign_in(*, provider: IdentityProvider, claims: dict) -> User:
         user = _user_for(provider, str(claims["sub"]), email, actor)
         if user is None:
             if not role:
-                raise SignInRefused(_no_group(provider))
+                raise SignInRefused(_shown(_no_group(provider)))
             return _provision(provider, claims, email, role, actor)
         if not user.is_active:
-            refusal = f"Your Ledgerline account ({user.username}) is deactivated."
+            refusal = (
+                gettext_noop("Your Ledgerline account (%(username)s) is deactivated."),
+                {"username": user.username},
+            )
         elif not role:
             refusal = _no_group(provider)
             if user.groups.exists():
@@ -191,17 +203,28 @@ def sign_in(*, provider: IdentityProvider, claims: dict) -> User:
             user.last_name = str(claims.get("family_name") or user.last_name)[:150]
             user.save(update_fields=["first_name", "last_name"])
         if refusal:
-            _append(user, actor, SsoSignInRefused(username=user.username, reason=refusal))
+            # The log keeps the reason in the code's English; the person reads it translated.
+            reason = refusal[0] % refusal[1]
+            _append(user, actor, SsoSignInRefused(username=user.username, reason=reason))
     if refusal:
-        raise SignInRefused(refusal, audit=True)
+        raise SignInRefused(_shown(refusal), audit=True)
     return user
 
 
-def _no_group(provider: IdentityProvider) -> str:
+def _no_group(provider: IdentityProvider) -> tuple[str, dict]:
+    """(English message, its values): stored as English, shown translated (`_shown`)."""
     return (
-        f"Your account at {provider.name} is in no group that gives access to Ledgerline. "
-        "Ask your administrator to add you to one."
+        gettext_noop(
+            "Your account at %(provider)s is in no group that gives access to Ledgerline. "
+            "Ask your administrator to add you to one."
+        ),
+        {"provider": provider.name},
     )
+
+
+def _shown(refusal: tuple[str, dict]) -> str:
+    message, values = refusal
+    return gettext(message) % values
 
 
 def _user_for(provider, subject: str, email: str, actor) -> User | None:
@@ -225,7 +248,8 @@ def _user_for(provider, subject: str, email: str, actor) -> User | None:
 def _provision(provider, claims: dict, email: str, role: str, actor) -> User:
     if User.objects.filter(username__iexact=email).exists():
         raise SignInRefused(
-            f"An account named {email} already exists elsewhere. Ask your administrator."
+            gettext("An account named %(email)s already exists elsewhere. Ask your administrator.")
+            % {"email": email}
         )
     user = User(
         username=email,

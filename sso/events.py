@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register
 
 
@@ -14,7 +16,7 @@ class IdentityProviderConfigured(DomainEvent):
     """The company's sign-in settings as they are from now on. Never the client secret: only
     whether it changed."""
 
-    label = "Sign-in settings changed"
+    label = _("Sign-in settings changed")
     detail_fields = ("name", "issuer", "client_id", "email_domains", "password_login")
     name: str
     issuer: str
@@ -32,7 +34,7 @@ class IdentityProviderConfigured(DomainEvent):
 class SsoIdentityLinked(DomainEvent):
     """An existing user signed in through the provider for the first time (matched by e-mail)."""
 
-    label = "Linked to the identity provider"
+    label = _("Linked to the identity provider")
     username: str
     issuer: str
 
@@ -42,6 +44,6 @@ class SsoIdentityLinked(DomainEvent):
 class SsoSignInRefused(DomainEvent):
     """The provider vouched for a person of the company whom Ledgerline did not let in."""
 
-    label = "Single sign-on refused"
+    label = _("Single sign-on refused")
     username: str
     reason: str

@@ -2,44 +2,50 @@
 provider settings (parsed here; the rules are `sso.commands.configure_provider`'s)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PasswordLogin
 
 
 class StartForm(forms.Form):
-    email = forms.EmailField(label="Company e-mail address", max_length=254)
+    email = forms.EmailField(label=_("Company e-mail address"), max_length=254)
 
 
 class ProviderForm(forms.Form):
-    name = forms.CharField(max_length=100, initial="Microsoft Entra ID")
+    name = forms.CharField(label=_("Name"), max_length=100, initial="Microsoft Entra ID")
     issuer = forms.URLField(
+        label=_("Issuer"),
         max_length=500,
         assume_scheme="https",
-        help_text="e.g. https://login.microsoftonline.com/TENANT-ID/v2.0",
+        help_text=_("e.g. https://login.microsoftonline.com/TENANT-ID/v2.0"),
     )
-    client_id = forms.CharField(label="Client ID", max_length=255)
+    client_id = forms.CharField(label=_("Client ID"), max_length=255)
     client_secret = forms.CharField(
-        label="Client secret",
+        label=_("Client secret"),
         required=False,
         max_length=1000,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Stored encrypted. Leave empty to keep the current one.",
+        help_text=_("Stored encrypted. Leave empty to keep the current one."),
     )
     email_domains = forms.CharField(
-        max_length=2000, help_text="The company's e-mail domains, separated by commas."
+        label=_("E-mail domains"),
+        max_length=2000,
+        help_text=_("The company's e-mail domains, separated by commas."),
     )
-    groups_claim = forms.CharField(max_length=100, initial="groups")
+    groups_claim = forms.CharField(label=_("Groups claim"), max_length=100, initial="groups")
     role_map = forms.CharField(
-        label="Groups and roles",
+        label=_("Groups and roles"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line: group = role (Staff, Manager, Auditor, Ops). "
-        "The first of a person's groups in this order gives their role.",
+        help_text=_(
+            "One per line: group = role (Staff, Manager, Auditor, Ops). "
+            "The first of a person's groups in this order gives their role."
+        ),
     )
     password_login = forms.ChoiceField(
-        label="Password login", choices=PasswordLogin.choices, initial=PasswordLogin.EVERYONE
+        label=_("Password login"), choices=PasswordLogin.choices, initial=PasswordLogin.EVERYONE
     )
-    enabled = forms.BooleanField(required=False, initial=True)
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
     def clean_email_domains(self):
         return [d.strip() for d in self.cleaned_data["email_domains"].split(",") if d.strip()]

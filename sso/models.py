@@ -6,6 +6,7 @@ so a typed address names at most one provider.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company, User
 from common.models import UUIDModel
@@ -20,15 +21,19 @@ class IdentityProvider(UUIDModel):
     )
     issuer = models.URLField(
         max_length=500,
-        help_text="The provider's issuer URL; its discovery document is read from "
-        "<issuer>/.well-known/openid-configuration.",
+        help_text=_(
+            "The provider's issuer URL; its discovery document is read from "
+            "<issuer>/.well-known/openid-configuration."
+        ),
     )
     client_id = models.CharField(max_length=255)
     client_secret_encrypted = models.TextField(editable=False)
     groups_claim = models.CharField(
         max_length=100,
         default="groups",
-        help_text="The ID-token or userinfo claim that lists the person's groups (or app roles).",
+        help_text=_(
+            "The ID-token or userinfo claim that lists the person's groups (or app roles)."
+        ),
     )
     # [[group, role], ...]: the first of the person's groups in this order gives the role.
     role_map = models.JSONField(default=list)

@@ -22,6 +22,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 
 from .exceptions import SignInRefused
 
@@ -49,7 +50,7 @@ def check_issuer_url(issuer: str) -> None:
         return
     if parts.scheme == "http" and parts.netloc and settings.SSO_ALLOW_HTTP_ISSUER:
         return
-    raise ValueError("The issuer must be an https:// URL.")
+    raise ValueError(_("The issuer must be an https:// URL."))
 
 
 def discover(issuer: str) -> Discovery:
@@ -74,10 +75,10 @@ def discover(issuer: str) -> Discovery:
         document = response.json()
     except (ValueError, requests.RequestException) as error:
         raise SignInRefused(
-            "The identity provider could not be reached. Try again in a moment."
+            _("The identity provider could not be reached. Try again in a moment.")
         ) from error
     if not isinstance(document, dict) or str(document.get("issuer", "")).rstrip("/") != issuer:
-        raise SignInRefused("The identity provider's configuration names another issuer.")
+        raise SignInRefused(_("The identity provider's configuration names another issuer."))
     try:
         found = Discovery(
             issuer=issuer,
@@ -94,7 +95,7 @@ def discover(issuer: str) -> Discovery:
             or ("RS256",),
         )
     except KeyError as error:
-        raise SignInRefused("The identity provider's configuration is incomplete.") from error
+        raise SignInRefused(_("The identity provider's configuration is incomplete.")) from error
     cache.set(key, found, DISCOVERY_SECONDS)
     return found
 
@@ -115,7 +116,7 @@ def signing_key(token: str, discovery: Discovery) -> jwt.PyJWK:
         )
         return keys.get_signing_key(header.get("kid"))
     except (jwt.PyJWKClientError, jwt.DecodeError) as error:
-        raise SignInRefused("The identity provider's answer could not be verified.") from error
+        raise SignInRefused(_("The identity provider's answer could not be verified.")) from error
 
 
 def verify_id_token(
@@ -159,7 +160,7 @@ def verify_id_token(
     except (TypeError, ValueError, OverflowError) as error:
         raise refused from error
     if expires + CLOCK_SKEW <= now or issued - CLOCK_SKEW > now:
-        raise SignInRefused("The identity provider's answer has expired. Sign in again.")
+        raise SignInRefused(_("The identity provider's answer has expired. Sign in again."))
     if nonce is not None and claims.get("nonce") != nonce:
         raise refused
     return claims

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required, permission_requir
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -34,7 +35,7 @@ from .exceptions import SignInRefused
 from .forms import ProviderForm, StartForm
 from .models import IdentityProvider
 
-NO_PROVIDER = "No company signs in through an identity provider with this address."
+NO_PROVIDER = _("No company signs in through an identity provider with this address.")
 
 
 @login_not_required
@@ -95,7 +96,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
 @require_GET
 def refused(request):
     reason = request.session.pop(REFUSAL_SESSION_KEY, "") or (
-        "The sign-in through your identity provider did not complete. Try again."
+        _("The sign-in through your identity provider did not complete. Try again.")
     )
     return render(request, "sso/refused.html", {"reason": reason}, status=403)
 
@@ -146,7 +147,7 @@ def provider_settings(request):
             messages.error(request, str(error))
             return redirect("sso_settings")
         else:
-            messages.success(request, "Sign-in settings saved.")
+            messages.success(request, _("Sign-in settings saved."))
             return redirect("sso_settings")
     urls = {
         "login_url": request.build_absolute_uri(reverse("sso_start", args=[company.slug])),

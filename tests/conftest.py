@@ -1,5 +1,7 @@
 import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -10,6 +12,26 @@ from tests import factories, vendor
 
 # Shared assertion helpers live outside test modules: have pytest explain their failures too.
 pytest.register_assert_rewrite("tests.orders.workflow_spec")
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile the translations whose .po is newer than its .mo (`make setup` does the same), so
+    a plain `pytest` after `make messages` or a merge tests the German as it is written. Once, in
+    the controlling process: xdist's workers find the files made."""
+    if hasattr(config, "workerinput"):
+        return
+    for po in LOCALE.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            if shutil.which("msgfmt") is None:
+                raise pytest.UsageError(
+                    "GNU gettext's msgfmt is needed to compile the translations: "
+                    "`make setup-dev` installs it (or apt-get install gettext)."
+                )
+            # What `manage.py compilemessages` runs for each file.
+            subprocess.run(["msgfmt", "--check-format", "-o", str(mo), str(po)], check=True)
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.exceptions import WEBHOOKS_NOT_PERMITTED, TeamNotPermitted
 from events import registry, store
@@ -85,7 +87,7 @@ def enable_endpoint(*, actor, endpoint_id, now=None) -> WebhookEndpoint:
     with store.write_transaction():
         endpoint = _endpoint(actor, endpoint_id)
         if endpoint.status == Status.ENABLED:
-            raise InvalidEndpoint({"": ["This endpoint is already enabled."]})
+            raise InvalidEndpoint({"": [gettext("This endpoint is already enabled.")]})
         endpoint.status, endpoint.status_reason, endpoint.failing_since = Status.ENABLED, "", None
         endpoint.save(update_fields=["status", "status_reason", "failing_since"])
         queue.release(endpoint, now)
@@ -99,7 +101,7 @@ def disable_endpoint(*, actor, endpoint_id, reason: str = "Disabled by a person.
     with store.write_transaction():
         endpoint = _endpoint(actor, endpoint_id)
         if endpoint.status == Status.DISABLED:
-            raise InvalidEndpoint({"": ["This endpoint is already disabled."]})
+            raise InvalidEndpoint({"": [gettext("This endpoint is already disabled.")]})
         mark_disabled(endpoint, actor, reason, Status.DISABLED)
     return endpoint
 
@@ -139,7 +141,7 @@ def replay(
             found = numbers.filter(position=position).values_list("number", flat=True).first()
             from_number = found if found is not None else _head_number(numbers) + 1
         if from_number is None or from_number < 1:
-            raise InvalidEndpoint({"from_number": ["Give an event number of 1 or more."]})
+            raise InvalidEndpoint({"from_number": [gettext("Give an event number of 1 or more.")]})
         head = _head_number(numbers)
         count = queue.owe_replay(endpoint, from_number)
         replayed = WebhookReplayed(
@@ -175,19 +177,21 @@ def _clean(url: str, event_types, description: str) -> tuple[str, tuple[str, ...
     try:
         URLValidator(schemes=["http", "https"])(url)
         if len(url) > 500:
-            raise ValidationError("too long")
+            raise ValidationError(_("too long"))
         safety.check_url(url)
     except ValidationError:
-        errors["url"] = ["Enter a valid address of at most 500 characters, https://…"]
+        errors["url"] = [gettext("Enter a valid address of at most 500 characters, https://…")]
     except UnsafeUrl as error:
         errors["url"] = [str(error)]
     known = set(registry.registered_types())
     types = tuple(dict.fromkeys(t.strip() for t in event_types if t and t.strip()))
     unknown = [t for t in types if t not in known]
     if unknown:
-        errors["event_types"] = [f"Unknown event type(s): {', '.join(unknown)}."]
+        errors["event_types"] = [
+            gettext("Unknown event types: %(types)s.") % {"types": ", ".join(unknown)}
+        ]
     if len(description or "") > 200:
-        errors["description"] = ["At most 200 characters."]
+        errors["description"] = [gettext("At most 200 characters.")]
     if errors:
         raise InvalidEndpoint(errors)
     return url, types

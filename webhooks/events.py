@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register
 
 WEBHOOK_STREAM = "webhook"
@@ -13,7 +15,7 @@ WEBHOOK_STREAM = "webhook"
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WebhookEndpointCreated(DomainEvent):
-    label = "Webhook endpoint registered"
+    label = _("Webhook endpoint registered")
     url: str
     event_types: tuple[str, ...]
 
@@ -21,7 +23,7 @@ class WebhookEndpointCreated(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WebhookEndpointChanged(DomainEvent):
-    label = "Webhook endpoint changed"
+    label = _("Webhook endpoint changed")
     url: str
     event_types: tuple[str, ...]
 
@@ -29,7 +31,7 @@ class WebhookEndpointChanged(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WebhookEndpointEnabled(DomainEvent):
-    label = "Webhook endpoint enabled"
+    label = _("Webhook endpoint enabled")
     url: str
 
 
@@ -39,7 +41,7 @@ class WebhookEndpointDisabled(DomainEvent):
     """By a person, or by the worker (actor "system") on a 410 Gone or after failing for the
     whole retry period (`reason`)."""
 
-    label = "Webhook endpoint disabled"
+    label = _("Webhook endpoint disabled")
     url: str
     reason: str
 
@@ -47,7 +49,7 @@ class WebhookEndpointDisabled(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WebhookRetriedNow(DomainEvent):
-    label = "Webhook deliveries retried now"
+    label = _("Webhook deliveries retried now")
     url: str
     pending: int
 
@@ -55,7 +57,7 @@ class WebhookRetriedNow(DomainEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class WebhookReplayed(DomainEvent):
-    label = "Webhook events replayed"
+    label = _("Webhook events replayed")
     url: str
     from_number: int
     to_number: int

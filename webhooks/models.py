@@ -6,6 +6,7 @@ each matching event is owed exactly once per endpoint (webhooks/subscriber.py).
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Company
 from common.models import UUIDModel
@@ -13,9 +14,9 @@ from common.models import UUIDModel
 
 class WebhookEndpoint(UUIDModel):
     class Status(models.TextChoices):
-        ENABLED = "enabled", "Enabled"
-        DISABLED = "disabled", "Disabled"
-        FAILING = "failing", "Failing"
+        ENABLED = "enabled", _("Enabled")
+        DISABLED = "disabled", _("Disabled")
+        FAILING = "failing", _("Failing")
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     url = models.URLField(max_length=500)

@@ -10,6 +10,7 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .exceptions import UnsafeUrl
 
@@ -19,11 +20,11 @@ def check_url(url: str) -> None:
     parts = urlsplit(url)
     allowed_schemes = {"https", "http"} if settings.WEBHOOK_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed_schemes:
-        raise UnsafeUrl("The address must start with https://.")
+        raise UnsafeUrl(_("The address must start with https://."))
     if not parts.hostname:
-        raise UnsafeUrl("The address needs a host name.")
+        raise UnsafeUrl(_("The address needs a host name."))
     if parts.username or parts.password:
-        raise UnsafeUrl("The address must not contain a user name or password.")
+        raise UnsafeUrl(_("The address must not contain a user name or password."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from . import queue
 from .models import DeliveryAttempt, WebhookEndpoint
@@ -19,7 +20,7 @@ def endpoint(company_id, endpoint_id) -> WebhookEndpoint:
     """The company's endpoint; Http404 for another company's (or none)."""
     found = WebhookEndpoint.objects.filter(company_id=company_id, pk=endpoint_id).first()
     if found is None:
-        raise Http404("No such webhook endpoint.")
+        raise Http404(_("No such webhook endpoint."))
     return found
 
 

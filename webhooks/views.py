@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exceptions import (
@@ -83,7 +85,7 @@ def endpoint_detail(request, endpoint_id):
             except AccessError as error:
                 status = _form_error(form, error)
             else:
-                messages.success(request, "The endpoint was saved.")
+                messages.success(request, _("The endpoint was saved."))
                 return redirect("webhooks:endpoint", endpoint_id=endpoint_id)
     return _endpoint_page(request, endpoint, form=form, status=status)
 
@@ -108,8 +110,8 @@ def _endpoint_page(request, endpoint, *, form=None, replay_form=None, status=200
 
 
 _DONE = {
-    "enable_endpoint": "The endpoint is enabled: its deliveries resume in order.",
-    "disable_endpoint": "The endpoint is disabled: its events are kept until it is enabled.",
+    "enable_endpoint": _("The endpoint is enabled: its deliveries resume in order."),
+    "disable_endpoint": _("The endpoint is disabled: its events are kept until it is enabled."),
 }
 
 
@@ -152,9 +154,25 @@ def _run(request, command, endpoint_id, **data):
         endpoint = selectors.endpoint(request.user.company_id, endpoint_id)
         return _endpoint_page(request, endpoint, status=422, error=str(error))
     if command is commands.retry_now:
-        messages.success(request, f"{result} delivery(ies) will be tried now.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d delivery will be tried now.",
+                "%(count)d deliveries will be tried now.",
+                result,
+            )
+            % {"count": result},
+        )
     elif command is commands.replay:
-        messages.success(request, f"{result} event(s) will be sent again, in order.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d event will be sent again, in order.",
+                "%(count)d events will be sent again, in order.",
+                result,
+            )
+            % {"count": result},
+        )
     else:
         messages.success(request, _DONE[command.__name__])
     return redirect("webhooks:endpoint", endpoint_id=endpoint_id)

@@ -56,11 +56,15 @@ MIDDLEWARE = [
     # Vary: HX-Request and Cache-Control on every page a view answers (common/caching.py).
     "common.caching.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the cookie, else Accept-Language (Vary: Accept-Language); a signed-in
+    # user's own choice wins (accounts/language.py, after authentication).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A control character in a query or form value is a 400 before any view can echo it.
     "common.control_characters.RefuseControlCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.language.UserLanguageMiddleware",
     # Django's LoginRequiredMiddleware, sending htmx requests to the login page whole, and
     # the idle-time session refresh (accounts/login_flow.py).
     "accounts.login_flow.LoginRequiredMiddleware",
@@ -215,6 +219,10 @@ LANGUAGE_CODE = "en"
 # the browser's Accept-Language.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The cookie that keeps a signed-in user's choice for the pages seen signed out (login, reset):
+# sent with every request only, like the session cookie (docs/i18n.md).
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = config("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -10,9 +10,12 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from common.form_fields import reader_locale
-from orders.models import OrderState
+from orders.models import OrderState, state_in_sentence
+from orders.policy import setting_value_words
 
 register = template.Library()
 
@@ -28,6 +31,15 @@ BADGE = {
     "cancelled": "badge-cancelled",
 }
 LABELS = dict(OrderState.choices)
+
+
+@register.filter
+def mail_total(data: dict) -> str:
+    """A notification's order total in the reader's locale: from `total_cents` and `currency`
+    (written since issue #29), else the text an older mail item carries in `total`."""
+    if "total_cents" in data:
+        return money(data["total_cents"], data.get("currency", ""))
+    return data.get("total", "")
 
 
 @register.filter
@@ -77,8 +89,37 @@ TWO_DECIMALS = "#,##0.00"
 
 @register.simple_tag
 def state_badge(state: str) -> str:
-    """The coloured badge of a state (a simple tag: it renders once per row on the list)."""
-    return BADGES.get(state) or _badge(state)
+    """The coloured badge of a state (a simple tag: it renders once per row on the list), in
+    the active language."""
+    key = (get_language(), state)
+    badge = BADGES.get(key)
+    if badge is None:
+        badge = BADGES[key] = _badge(state)
+    return badge
+
+
+@register.filter(name="state_in_sentence")
+def state_in_sentence_filter(state: str) -> str:
+    """A state as it reads after "is"/"now" in a sentence ("draft"; German "ein Entwurf")."""
+    return state_in_sentence(state)
+
+
+@register.filter
+def setting_value(value) -> str:
+    """A policy setting's value as the log stores it ("on", "none", "reject, hold"), in words."""
+    return setting_value_words(value)
+
+
+@register.filter
+def reason_actions(actions) -> str:
+    """The actions a company asks reasons for ("reject", "hold"), as the buttons name them."""
+    return setting_value_words(", ".join(actions)) if actions else ""
+
+
+@register.filter
+def state_label(state: str) -> str:
+    """A state's name as users read it ("on_hold" -> "On hold"), in the active language."""
+    return str(LABELS.get(state, state))
 
 
 def _badge(state: str) -> SafeString:
@@ -90,7 +131,8 @@ def _badge(state: str) -> SafeString:
     )
 
 
-BADGES = {state: _badge(state) for state in LABELS}  # the same few strings on every page
+# The same few strings on every page: one per (language, state), made on first use.
+BADGES: dict[tuple[str, str], SafeString] = {}
 
 
 @register.filter
@@ -110,7 +152,7 @@ def duration(delta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}

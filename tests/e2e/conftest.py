@@ -302,10 +302,9 @@ class Session:
             base_url=self.server.url,
             viewport=VIEWPORT,
             timezone_id=TIME_ZONE,
-            locale="en-GB",
             accept_downloads=True,
             storage_state=storage_state,
-            **options,
+            **{"locale": "en-GB", **options},  # the browser's language: Accept-Language
         )
         context.set_default_timeout(10_000)
         context.expose_function("__e2eCspViolation", self.problems.on_csp)

@@ -112,7 +112,7 @@ def test_the_last_verification_and_its_witness(client, staff, operator):
     assert "Chain verified" in shown
     assert "1 events up to position 1" in shown
     assert "Compared with the witness" in shown
-    assert "1 event(s) appended since that run" in shown
+    assert "1 event appended since that run" in shown
 
 
 def test_ops_see_a_witness_that_cannot_be_written(client, operator, settings, tmp_path):
@@ -181,7 +181,7 @@ def test_backup_db_records_each_backup_and_ops_see_the_last(client, tmp_path, op
     assert (last.head_position, last.verified) == (2, True)
     assert str(tmp_path / "second.sqlite3") in shown
     assert "up to position 2 , verified" in shown
-    assert "1 event(s) written since" in shown
+    assert "1 event written since" in shown
     os.remove(tmp_path / "second.sqlite3")
     assert "no longer at that path" in section(client.get("/ops/"), "backup")
 

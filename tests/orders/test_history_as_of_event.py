@@ -131,7 +131,7 @@ def test_with_htmx_the_link_answers_the_history_body(client, staff, lived):
 @pytest.mark.parametrize(
     ("query", "error"),
     [
-        ({"version": 9}, "The order has 8 event(s) so far."),
+        ({"version": 9}, "The order has 8 events so far."),
         ({"version": 0}, "greater than or equal to 1"),
         ({"version": "x"}, "Enter a whole number."),
         ({"version": 2, "as_of": "2025-01-01T10:00"}, "a moment or an event, not both"),

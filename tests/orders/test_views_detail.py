@@ -381,7 +381,7 @@ def test_a_timeline_entry_shows_when_who_and_what_in_the_company_time_zone(clien
         r'<span class="d-block small text-body-secondary" data-testid="recorded-at">recorded '
         r"<time [^>]+>[^<]+</time></span> · "
         rf'<strong class="text-body" data-testid="actor">{staff.username}</strong> · #\d+</div>'
-        r"<div>Placed ACME-000001 for Initech with 2 line\(s\)</div></li>",
+        r"<div>Placed ACME-000001 for Initech with 2 lines</div></li>",
         timeline,
     )
 

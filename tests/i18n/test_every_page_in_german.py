@@ -1,0 +1,196 @@
+"""Every page, walked from the URL resolver, reads in German for a German user (issue #29).
+
+Each named route of the project (admin and the API aside, as in the tenancy walk) is filled with
+this company's real objects and requested by each role with `User.language = "de"`, and
+anonymously with `Accept-Language: de`. A page that answers 200 must hold no English text of
+the interface (`visible_text.english_on_page`): a wrapped string not translated where it is
+shown fails, and so does a string nobody wrapped. A new page is walked the day it is added.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from accounts import commands as access
+from accounts.models import ApiKey, Role, User
+from orders import commands
+from orders.events import Line, OrderDetails, PolicySettings
+from tests import factories
+from tests.security.test_tenant_isolation import PARAMETER, project_routes
+from webhooks import commands as webhooks
+from webhooks.models import WebhookEndpoint
+
+from .visible_text import english_on_page
+
+pytestmark = pytest.mark.django_db
+
+ROUTES = sorted(set(project_routes()))
+ROLES = (Role.MANAGER, Role.STAFF, Role.AUDITOR, Role.OPS)
+# What this test puts on the pages, in German, so that only the interface is judged.
+CUSTOMER = "Müller Haustechnik GmbH"
+DATA = frozenset({CUSTOMER, "Acme Corp"})
+# Pages of a single state are enough for each order route: one order per state.
+STATES = ("draft", "submitted", "approved", "shipped", "delivered", "on_hold", "cancelled")
+PATH = {
+    "submitted": [("submit", {})],
+    "approved": [("submit", {}), ("approve", {})],
+    "shipped": [
+        ("submit", {}),
+        ("approve", {}),
+        ("start_fulfilment", {}),
+        ("ship", {"carrier": "DHL", "tracking_number": "JJD000390007"}),
+    ],
+    "delivered": [
+        ("submit", {}),
+        ("approve", {}),
+        ("start_fulfilment", {}),
+        ("ship", {"carrier": "DHL", "tracking_number": "JJD000390008"}),
+        ("deliver", {}),
+    ],
+    "on_hold": [("submit", {}), ("approve", {}), ("hold", {"reason": "Lager prüfen"})],
+    "cancelled": [("cancel", {"reason": "Kunde hat abgesagt"})],
+}
+
+
+def german_order(staff, manager, state: str):
+    order = commands.place_order(
+        actor=staff,
+        details=OrderDetails(
+            customer_name=CUSTOMER,
+            customer_reference="AB-4711",
+            customer_email="einkauf@mueller.example",
+            shipping_address="Hauptstraße 5, 10115 Berlin",
+        ),
+        lines=[
+            Line(sku="VENTIL-22", description="Kugelhahn", quantity=3, unit_price=Decimal("18.75"))
+        ],
+    )
+    for name, data in PATH.get(state, []):
+        actor = manager if name == "approve" else staff
+        order = commands.transition(
+            order.id, name, actor=actor, expected_version=order.version, **data
+        )
+    return order
+
+
+@pytest.fixture
+def company(acme):
+    """Acme with its four roles (German), an order in each state, a note, a changed policy, a
+    webhook endpoint and an API key: something on every page."""
+    users = {role: factories.user(role, acme) for role in ROLES}
+    User.objects.filter(company=acme).update(language="de")
+    staff, manager = users[Role.STAFF], users[Role.MANAGER]
+    orders = {state: german_order(staff, manager, state) for state in STATES}
+    commands.add_note(
+        orders["draft"].id, actor=staff, expected_version=orders["draft"].version,
+        text="Bitte vor Mittag liefern.",
+    )  # fmt: skip
+    commands.change_policy(
+        actor=manager,
+        expected_version=0,
+        settings=PolicySettings(staff_limit=Decimal("500.00"), reopen_days=14),
+    )
+    webhooks.create_endpoint(actor=manager, url="http://127.0.0.1:9/ledgerline")
+    access.create_api_key(actor=manager, name="Webshop", role="Staff")
+    return {"users": users, "orders": orders}
+
+
+def candidates(converter: str | None, name: str, company) -> list[str]:
+    """Values for one URL parameter: this company's real objects."""
+    acme = company["users"][Role.MANAGER].company
+    if converter == "uuid" and name == "order_id":
+        return [str(order.id) for order in company["orders"].values()]
+    if converter == "uuid" and name == "user_id":
+        return [str(company["users"][Role.STAFF].pk)]
+    if converter == "uuid" and name == "endpoint_id":
+        return [str(pk) for pk in WebhookEndpoint.objects.values_list("pk", flat=True)]
+    if converter == "uuid" and name == "key_id":
+        return [str(pk) for pk in ApiKey.objects.values_list("pk", flat=True)]
+    if converter == "uuid":
+        return []  # nothing of that kind here (a parked outbox item): nothing to walk
+    if name == "name":
+        return list(commands.workflow_transitions())
+    if name == "slug":
+        return [acme.slug]
+    return ["x"]
+
+
+def urls_for(route: str, company) -> list[str]:
+    parameters = list(PARAMETER.finditer(route))
+    choices = [candidates(m["converter"], m["name"], company) for m in parameters]
+    urls = []
+    for values in itertools.product(*choices):
+        url = route
+        for match, value in zip(parameters, values, strict=True):
+            url = url.replace(match.group(0), value, 1)
+        urls.append("/" + url)
+    return urls
+
+
+def english_shown(client: Client, urls: list[str]) -> dict[str, list[str]]:
+    """{url: its English texts} for the URLs that answer a page (200, HTML)."""
+    found = {}
+    for url in urls:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="de")
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        assert response["Content-Language"] == "de", url
+        misses = english_on_page(response.content.decode(), data=DATA)
+        if misses:
+            found[url] = misses
+    return found
+
+
+def test_the_walk_covers_the_pages_and_their_objects(company):
+    urls = [url for route in ROUTES for url in urls_for(route, company)]
+    assert "/orders/" in urls and "/audit/" in urls and "/team/" in urls
+    assert sum(url.startswith("/orders/") and url.endswith("/history/") for url in urls) == 7
+    assert any(re.match(r"/integrations/[0-9a-f-]{36}/$", url) for url in urls)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value)
+def test_every_page_a_german_user_opens_is_in_german(client, company, role):
+    factories.log_in(client, company["users"][role])
+    urls = [url for route in ROUTES for url in urls_for(route, company)]
+    # Pages that are answers to input: a form sent back with its errors, filters that do not
+    # parse, a page that does not exist.
+    urls += ["/orders/?total_min=abc&placed_after=gestern", "/audit/?event_type=Nichts", "/nix/"]
+
+    assert english_shown(client, urls) == {}
+
+
+def test_the_rejected_order_form_is_in_german(client, company):
+    factories.log_in(client, company["users"][Role.STAFF])
+
+    response = client.post("/orders/new/", {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0"})
+
+    assert response.status_code == 422
+    assert english_on_page(response.content.decode(), data=DATA) == []
+    assert "erforderlich" in response.content.decode()
+
+
+def test_the_pages_seen_signed_out_follow_accept_language(client, company):
+    urls = [url for route in ROUTES for url in urls_for(route, company)]
+
+    assert english_shown(client, urls) == {}
+
+
+def test_the_check_finds_english_on_an_english_page(client, company):
+    """The same walk for an English user finds English everywhere: the check can fail."""
+    manager = company["users"][Role.MANAGER]
+    User.objects.filter(pk=manager.pk).update(language="en")
+    factories.log_in(client, manager)
+
+    response = client.get("/orders/")
+
+    assert response["Content-Language"] == "en"
+    misses = english_on_page(response.content.decode(), data=DATA)
+    assert "Orders" in misses and "New order" in misses
+    # An unwrapped string (never in any catalogue) is caught by its words.
+    assert english_on_page("<p>Nothing to see here</p>") == ["Nothing to see here"]
+    assert english_on_page("<p>Nichts zu sehen</p><code>manage.py seed</code>") == []
