@@ -83,7 +83,7 @@ def action_reason(order: Order, user, name: str) -> str:
     if not here:
         if order.state in FINAL_REASONS:
             return FINAL_REASONS[order.state]
-        sources = [OrderState(t.source).label for t in transitions if t.source in OrderState]
+        sources = [str(OrderState(t.source).label) for t in transitions if t.source in OrderState]
         return gettext("It is %(state)s: only %(sources)s orders can be %(done)s.") % {
             "state": OrderState(order.state).label,
             "sources": gettext(" or ").join(dict.fromkeys(sources)),
