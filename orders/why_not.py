@@ -82,7 +82,7 @@ def action_reason(order: Order, user, name: str) -> str:
     here = [t for t in transitions if t.source in (order.state, "*")]
     if not here:
         if order.state in FINAL_REASONS:
-            return FINAL_REASONS[order.state]
+            return str(FINAL_REASONS[order.state])
         sources = [str(OrderState(t.source).label) for t in transitions if t.source in OrderState]
         return gettext("It is %(state)s: only %(sources)s orders can be %(done)s.") % {
             "state": OrderState(order.state).label,

@@ -18,8 +18,13 @@ from django.test import Client
 
 from accounts import commands as access
 from accounts.models import ApiKey, Role, User
-from orders import commands
+from audit import erasures
+from customers import commands as records
+from customers.models import Customer, Sku
+from customers.validation import CustomerDetails, SkuDetails
+from orders import commands, erasure, import_jobs
 from orders.events import Line, OrderDetails, PolicySettings
+from orders.models import ImportJob, SavedView
 from tests import factories
 from tests.security.test_tenant_isolation import PARAMETER, project_routes
 from webhooks import commands as webhooks
@@ -97,7 +102,58 @@ def company(acme):
     )
     webhooks.create_endpoint(actor=manager, url="http://127.0.0.1:9/ledgerline")
     access.create_api_key(actor=manager, name="Webshop", role="Staff")
+    # The customer and SKU pages, an erasure (its certificate), an import checked by the worker
+    # (what it would import and refuse) and a saved view of each user.
+    records.create_customer(
+        actor=manager,
+        details=CustomerDetails(
+            name=CUSTOMER,
+            reference="AB-4711",
+            email="einkauf@mueller.example",
+            billing_address="Hauptstraße 5, 10115 Berlin",
+            notes="Anlieferung nur vormittags.",
+        ),
+    )
+    records.create_sku(
+        actor=manager,
+        details=SkuDetails(code="VENTIL-22", description="Kugelhahn", unit_price=Decimal("18.75")),
+    )
+    gone = records.create_customer(
+        actor=manager, details=CustomerDetails(name="Schmidt KG", reference="AB-0815")
+    )
+    erasure.erase_customer(
+        company_id=acme.id, reason="Anfrage 2026-17", actor=manager, customer_id=str(gone.id)
+    )
+    job = import_jobs.import_job_create(
+        actor=manager,
+        orders_name="bestellungen.csv",
+        orders=IMPORT_ORDERS.encode(),
+        lines_name="positionen.csv",
+        lines=IMPORT_LINES.encode(),
+        time_zone="Europe/Berlin",
+    )
+    import_jobs.run_job(job.pk, dry_run=True)
+    for user in users.values():
+        SavedView.objects.create(
+            company=acme,
+            user=user,
+            name="Offen",
+            query="state=submitted",
+            created_at=job.created_at,
+        )
     return {"users": users, "orders": orders}
+
+
+IMPORT_ORDERS = (
+    "reference,customer_name,placed_at,submitted_at,approved_at,approved_by\n"
+    "ALT-1,Müller Haustechnik GmbH,2025-03-01T09:00:00Z,2025-03-01T10:00:00Z,"
+    "2025-03-02T08:00:00Z,Anna Berg\n"
+    "ALT-2,Müller Haustechnik GmbH,2025-03-01T09:00:00Z,,2025-03-02T08:00:00Z,\n"
+)
+IMPORT_LINES = (
+    "reference,sku,description,quantity,unit_price\n"
+    "ALT-1,VENTIL-22,Kugelhahn,2,3.50\nALT-2,VENTIL-22,Kugelhahn,1,3.50\n"
+)
 
 
 def candidates(converter: str | None, name: str, company) -> list[str]:
@@ -111,6 +167,16 @@ def candidates(converter: str | None, name: str, company) -> list[str]:
         return [str(pk) for pk in WebhookEndpoint.objects.values_list("pk", flat=True)]
     if converter == "uuid" and name == "key_id":
         return [str(pk) for pk in ApiKey.objects.values_list("pk", flat=True)]
+    if converter == "uuid" and name == "customer_id":
+        return [str(pk) for pk in Customer.objects.values_list("pk", flat=True)]
+    if converter == "uuid" and name == "sku_id":
+        return [str(pk) for pk in Sku.objects.values_list("pk", flat=True)]
+    if converter == "uuid" and name == "event_id":
+        return [str(event.pk) for event in erasures.erasures(acme.id)]
+    if converter == "uuid" and name == "job_id":
+        return [str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)]
+    if converter == "uuid" and name == "view_id":
+        return [str(pk) for pk in SavedView.objects.values_list("pk", flat=True)]
     if converter == "uuid":
         return []  # nothing of that kind here (a parked outbox item): nothing to walk
     if name == "name":
@@ -151,6 +217,14 @@ def test_the_walk_covers_the_pages_and_their_objects(company):
     assert "/orders/" in urls and "/audit/" in urls and "/team/" in urls
     assert sum(url.startswith("/orders/") and url.endswith("/history/") for url in urls) == 7
     assert any(re.match(r"/integrations/[0-9a-f-]{36}/$", url) for url in urls)
+    for page in (
+        r"/customers/[0-9a-f-]{36}/",
+        r"/customers/skus/[0-9a-f-]{36}/edit/",
+        r"/audit/erasures/[0-9a-f-]{36}/",
+        r"/orders/import/[0-9a-f-]{36}/",
+    ):
+        assert any(re.match(page + "$", url) for url in urls), page
+    assert "/customers/skus/" in urls and "/orders/views/" in urls and "/orders/import/" in urls
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value)
