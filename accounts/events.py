@@ -110,7 +110,7 @@ class CompanyTimeZoneChanged(DomainEvent):
     """The company's time zone (issue #29): times are shown and days counted in it from now on;
     the log's instants stay UTC, so nothing recorded changes."""
 
-    label = "Company time zone changed"
+    label = _("Company time zone changed")
     time_zone: str
 
 
@@ -124,7 +124,7 @@ class CompanyTimeZoneChanged(DomainEvent):
 class UserSignedIn(DomainEvent):
     """A successful sign-in; the actor is the user. `method`: "password" or "single sign-on"."""
 
-    label = "Signed in"
+    label = _("Signed in")
     username: str
     method: str
 
@@ -136,7 +136,7 @@ class UserSignInsFailed(DomainEvent):
     burst, recorded when it closes; the event's time is the first failure). Never the password
     typed, nor the address."""
 
-    label = "Failed sign-ins"
+    label = _("Failed sign-ins")
     username: str
     failures: int
     first_at: str  # ISO 8601, UTC
@@ -150,7 +150,7 @@ class UserLockedOut(DomainEvent):
     failures for this username from one address) or "address" (too many from the address with
     any usernames); `minutes`: how long the lock lasts."""
 
-    label = "Locked out"
+    label = _("Locked out")
     username: str
     scope: str
     minutes: int
@@ -162,7 +162,7 @@ class UserUnlocked(DomainEvent):
     """A Manager lifted the login throttle's lock on a colleague (sign-in stream); `attempts`:
     how many locked username+address pairs it cleared."""
 
-    label = "Unlocked"
+    label = _("Unlocked")
     username: str
     attempts: int
 
@@ -173,5 +173,5 @@ class InvitationRevoked(DomainEvent):
     """A Manager withdrew the invitation of a user who never set a password: the account is
     deactivated and its links are void (user stream)."""
 
-    label = "Invitation revoked"
+    label = _("Invitation revoked")
     username: str

@@ -66,7 +66,7 @@ class AuditFilterForm(HiddenErrorsShown, forms.Form):
         self.helper.layout = Layout(
             "event_type", "area", "actor", "order", "occurred_after", "occurred_before"
         )
-        self.fields["event_type"].choices = [("", "Any"), *label_choices()]
+        self.fields["event_type"].choices = [("", _("Any")), *label_choices()]
 
     def clean(self):
         data = super().clean()

@@ -17,6 +17,9 @@ import dataclasses
 from decimal import Decimal
 from typing import ClassVar
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from events.registry import DomainEvent, register
 
 CUSTOMER_STREAM = "customer"
@@ -60,14 +63,18 @@ class CustomerContents(CustomerEvent):
     notes: str = ""
 
     def details_shown(self) -> list[tuple[str, str]]:
-        shown = [("Name", self.name), ("Reference", self.reference), ("E-mail", self.email)]
+        shown = [
+            (gettext("Name"), self.name),
+            (gettext("Reference"), self.reference),
+            (gettext("E-mail"), self.email),
+        ]
         return [(name, value) for name, value in shown if value]
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CustomerCreated(CustomerContents):
-    label = "Customer created"
+    label = _("Customer created")
 
 
 @register
@@ -75,7 +82,7 @@ class CustomerCreated(CustomerContents):
 class CustomerChanged(CustomerContents):
     """A customer's details replaced as a whole (what the edit form shows)."""
 
-    label = "Customer changed"
+    label = _("Customer changed")
 
 
 @register
@@ -83,7 +90,7 @@ class CustomerChanged(CustomerContents):
 class CustomerDeactivated(CustomerEvent):
     """No new orders pick this customer; its orders and history stay."""
 
-    label = "Customer deactivated"
+    label = _("Customer deactivated")
 
     def details_shown(self) -> list[tuple[str, str]]:
         return []
@@ -92,7 +99,7 @@ class CustomerDeactivated(CustomerEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CustomerReactivated(CustomerEvent):
-    label = "Customer reactivated"
+    label = _("Customer reactivated")
 
     def details_shown(self) -> list[tuple[str, str]]:
         return []
@@ -117,16 +124,16 @@ class SkuContents(SkuEvent):
     unit_price: Decimal | None = None  # the default unit price; None: none set
 
     def details_shown(self) -> list[tuple[str, str]]:
-        shown = [("Code", self.code), ("Description", self.description)]
+        shown = [(gettext("Code"), self.code), (gettext("Description"), self.description)]
         if self.unit_price is not None:
-            shown.append(("Unit price", str(self.unit_price)))
+            shown.append((gettext("Unit price"), str(self.unit_price)))
         return [(name, value) for name, value in shown if value]
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SkuCreated(SkuContents):
-    label = "SKU created"
+    label = _("SKU created")
 
 
 @register
@@ -134,13 +141,13 @@ class SkuCreated(SkuContents):
 class SkuChanged(SkuContents):
     """A SKU's code, description and default price replaced as a whole."""
 
-    label = "SKU changed"
+    label = _("SKU changed")
 
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SkuDeactivated(SkuEvent):
-    label = "SKU deactivated"
+    label = _("SKU deactivated")
 
     def details_shown(self) -> list[tuple[str, str]]:
         return []
@@ -149,7 +156,7 @@ class SkuDeactivated(SkuEvent):
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SkuReactivated(SkuEvent):
-    label = "SKU reactivated"
+    label = _("SKU reactivated")
 
     def details_shown(self) -> list[tuple[str, str]]:
         return []

@@ -13,6 +13,9 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from . import keystore, registry, sealing, store
 from .models import Event
 from .registry import DomainEvent, register
@@ -50,7 +53,7 @@ class ErasureRecorded(DomainEvent):
     "erased"; `clear_streams` those among them that also hold personal data written before
     sealing existed, in clear, which no erasure can reach (docs/privacy.md)."""
 
-    label = "Personal data erased"
+    label = _("Personal data erased")
     kind: str  # request | retention
     reason: str
     subjects: tuple[str, ...]
@@ -60,13 +63,15 @@ class ErasureRecorded(DomainEvent):
 
     def details_shown(self) -> list[tuple[str, str]]:
         shown = [
-            ("Reason", self.reason),
-            ("Subjects", ", ".join(self.subjects)),
-            ("Streams", str(len(self.streams))),
-            ("Keys destroyed", str(self.keys_destroyed)),
+            (gettext("Reason"), self.reason),
+            (gettext("Subjects"), ", ".join(self.subjects)),
+            (gettext("Streams"), str(len(self.streams))),
+            (gettext("Keys destroyed"), str(self.keys_destroyed)),
         ]
         if self.clear_streams:
-            shown.append(("Written in clear (not reachable)", str(len(self.clear_streams))))
+            shown.append(
+                (gettext("Written in clear (not reachable)"), str(len(self.clear_streams)))
+            )
         return shown
 
 

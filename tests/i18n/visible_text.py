@@ -256,6 +256,7 @@ def english_on_page(html: str, *, data: frozenset[str] = frozenset()) -> list[st
         if text in data:
             continue
         prose = re.sub(r"\S*://\S*", " ", text)  # an address is data, whatever its words
+        prose = re.sub(r"\S+\.(?:csv|md|py)\b", " ", prose)  # so is a file's name (ORDERS.csv)
         words = {word.lower() for word in re.findall(r"[A-Za-z]+", prose)}
         if text in untranslated_msgids() or words & ENGLISH_WORDS:
             misses.append(text)
