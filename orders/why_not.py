@@ -92,8 +92,11 @@ def action_reason(order: Order, user, name: str) -> str:
     for t in here:
         if not t.has_perm(order, user):
             refusal = getattr(t.permission, "refusal", None)
-            return refusal(order, user) if refusal else _role_reason(t.permission, t.name)
+            return str(refusal(order, user) if refusal else _role_reason(t.permission, t.name))
         for condition in t.conditions:
             if not condition(order):
-                return getattr(condition, "hint", f"{t.custom['label']} is not possible now.")
+                return str(
+                    getattr(condition, "hint", None)
+                    or gettext("%(action)s is not possible now.") % {"action": t.custom["label"]}
+                )
     return ""

@@ -248,6 +248,18 @@ def test_every_page_a_german_user_opens_is_in_german(client, company, role):
     # Pages that are answers to input: a form sent back with its errors, filters that do not
     # parse, a page that does not exist.
     urls += ["/orders/?total_min=abc&placed_after=gestern", "/audit/?event_type=Nichts", "/nix/"]
+    # Pages behind a query: the history as of a moment and as of an event (and both at once,
+    # refused), the log's areas, the searches of the customer and SKU lists.
+    shipped = company["orders"]["shipped"].id
+    urls += [
+        f"/orders/{shipped}/history/?as_of=2030-01-01T00:00",
+        f"/orders/{shipped}/history/?version=2",
+        f"/orders/{shipped}/history/?as_of=2030-01-01T00:00&version=2",
+        "/audit/?area=sign_ins",
+        "/audit/?area=access",
+        "/customers/?q=M%C3%BCller&inactive=1",
+        "/customers/skus/?q=VENTIL",
+    ]
 
     found = english_shown(client, urls)
     assert found == {}, listing(found)
