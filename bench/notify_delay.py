@@ -203,12 +203,20 @@ def _subscribers_at_head() -> None:
     from django.utils import timezone
 
     from events.models import Event
+    from events.store import head_position
     from outbox import engine
-    from outbox.models import OutboxItem, SubscriberCheckpoint
+    from outbox.models import OutboxItem, SubscriberCheckpoint, Subscription
 
     now = timezone.now()
     last = Event.objects.order_by().values_list("company_id").annotate(p=Max("position"))
     for sub in engine.subscribers():
+        # A company with no events yet (the probe's own, on a new database) gets its checkpoint
+        # when the worker first reaches it: from this head on, not from the head of that moment
+        # (which may already hold the probe's first submits).
+        if sub.start == "head":
+            Subscription.objects.update_or_create(
+                name=sub.name, defaults={"head_at_start": head_position(), "created_at": now}
+            )
         for company_id, position in last:
             SubscriberCheckpoint.objects.update_or_create(
                 subscriber=sub.name,
