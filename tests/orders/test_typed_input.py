@@ -84,9 +84,11 @@ def test_text_is_stored_in_nfc_whichever_way_it_was_typed(client, staff, acme, t
     out = run(*import_args(files))
 
     assert "imported 1," in out, out
-    names = [e.payload["details"]["customer_name"] for e in Event.objects.filter(company=acme)]
+    orders = Event.objects.filter(company=acme, stream_type="order")
+    names = [e.payload["details"]["customer_name"] for e in orders]
     assert names == ["Café Müller", "Café Müller"]
-    reference = Event.objects.get(metadata__has_key="imported_from").metadata["imported_from"]
+    placed = Event.objects.get(event_type="OrderPlaced", metadata__has_key="imported_from")
+    reference = placed.metadata["imported_from"]
     assert reference["reference"] == "Café Müller"
 
 
