@@ -200,7 +200,7 @@ def _with_reasons(rows: list[dict], user, names: list[str]) -> list[dict]:
             probe = Order(state=row["state"], line_count=row["line_count"])
             known[key] = json.dumps(
                 {
-                    name: why_not.action_reason(probe, user, name)
+                    name: str(why_not.action_reason(probe, user, name))
                     for name in names
                     if name not in allowed
                 }
