@@ -153,7 +153,7 @@ def controls_csv_rows(report: dict[str, list]):
         for row in rows:
             yield [
                 SECTIONS[name],
-                row.occurred_at.isoformat(),
+                row.occurred_at,  # written by the file's dialect (common.csv_export)
                 row.actor,
                 row.order,
                 row.what,

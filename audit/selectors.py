@@ -223,8 +223,8 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
             yield [
                 e.number,
                 e.position,
-                e.occurred_at.isoformat(),
-                e.recorded_at.isoformat(),
+                e.occurred_at,  # written by the file's dialect (common.csv_export)
+                e.recorded_at,
                 e.event_type,
                 e.stream_id,
                 e.version,

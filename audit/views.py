@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from common.csv_export import csv_response
+from common.csv_export import csv_dialect, csv_response
 from common.pages import render_page
 from events import witness
 
@@ -29,6 +29,7 @@ def audit_log(request):
             "event-log.csv",
             selectors.AUDIT_CSV_HEADER,
             selectors.audit_csv_rows(request.user.company_id, form.cleaned_data),
+            csv_dialect(request),
         )
     response = render_page(
         request,
@@ -79,7 +80,10 @@ def controls_report(request):
     report = controls.controls_report(request.user.company_id, start, end)
     if valid and request.GET.get("format") == "csv":
         return csv_response(
-            "controls-report.csv", controls.CSV_HEADER, controls.controls_csv_rows(report)
+            "controls-report.csv",
+            controls.CSV_HEADER,
+            controls.controls_csv_rows(report),
+            csv_dialect(request),
         )
     context = {
         "form": form,

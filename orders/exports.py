@@ -6,6 +6,8 @@ The list's CSV (`?format=csv` on /orders/) and an order's history CSV; both are 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from common.csv_export import Column, cells, iso
 from projections.models import OrderSummary
 
@@ -17,10 +19,9 @@ def _state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
 
-def _amount(total_cents: int) -> str:
-    """Minor units as the amount with two decimals ("1234.50")."""
-    units, cents = divmod(total_cents, 100)
-    return f"{units}.{cents:02d}"
+def _amount(total_cents: int) -> Decimal:
+    """Minor units as the amount with two decimals (Decimal("1234.50"): a number cell)."""
+    return Decimal(total_cents).scaleb(-2)
 
 
 ORDER_CSV = (

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import CompanyTimeZoneForm
 from accounts.login_flow import post_only
-from common.csv_export import csv_response, headers
+from common.csv_export import csv_dialect, csv_response, headers
 from common.exceptions import DomainError, refused, status_for
 from common.pages import render_page, wants_partial
 from common.templatetags.local_time import local_or_utc
@@ -63,7 +63,7 @@ def order_list(request):
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
         rows = exports.order_csv_rows(filterset.qs)
-        return csv_response("orders.csv", headers(exports.ORDER_CSV), rows)
+        return csv_response("orders.csv", headers(exports.ORDER_CSV), rows, csv_dialect(request))
     context = _list_context(request, filterset, valid)
     return render_page(
         request,
@@ -551,7 +551,7 @@ def order_history(request, order_id):
     summary = selectors.order_summary(request.user, order_id)  # 404 for another company's
     entries = history.history(request.user, order_id)
     if request.GET.get("format") == "csv":
-        return _history_csv(entries, summary.number)
+        return _history_csv(request, entries, summary.number)
     form = AsOfForm(request.GET or None, last_version=summary.version)
     valid = not form.is_bound or form.is_valid()
     data = form.cleaned_data if form.is_bound and valid else {}
@@ -571,9 +571,11 @@ def order_history(request, order_id):
     return render_page(request, template, partial, context, status=200 if valid else 400)
 
 
-def _history_csv(entries, number: str):
+def _history_csv(request, entries, number: str):
     rows = exports.history_csv_rows(entries)
-    return csv_response(f"{number}-history.csv", headers(exports.HISTORY_CSV), rows)
+    return csv_response(
+        f"{number}-history.csv", headers(exports.HISTORY_CSV), rows, csv_dialect(request)
+    )
 
 
 # --- company controls -----------------------------------------------------------------------
