@@ -14,4 +14,5 @@ urlpatterns = [
     path("<uuid:order_id>/transitions/<str:name>/", views.order_transition, name="transition"),
     path("<uuid:order_id>/notes/", views.order_add_note, name="add_note"),
     path("<uuid:order_id>/history/", views.order_history, name="history"),
+    path("<uuid:order_id>/print/", views.order_print, name="print"),
 ]

@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import CompanyTimeZoneForm
@@ -371,6 +372,25 @@ def _error_page(request, error, summary=None):
 @permission_required("orders.view_order", raise_exception=True)
 def order_detail(request, order_id):
     return render(request, "orders/detail.html", detail_context(request, order_id))
+
+
+PRINTED_DOCUMENTS = {"confirmation", "packing-slip"}
+
+
+@require_GET
+@permission_required("orders.view_order", raise_exception=True)
+def order_print(request, order_id):
+    """The order on paper (issue #29 §6): `?document=confirmation` (default: company,
+    customer, lines, totals, state, reference) or `packing-slip` (what to pack and where to,
+    no prices). A page of its own without navigation or buttons; an unknown document is 400."""
+    document = request.GET.get("document", "confirmation")
+    if document not in PRINTED_DOCUMENTS:
+        return HttpResponseBadRequest(
+            gettext("Choose document=confirmation or document=packing-slip.")
+        )
+    summary = selectors.order_summary(request.user, order_id)
+    context = {"summary": summary, "company": request.user.company, "document": document}
+    return render(request, "orders/print.html", context)
 
 
 def detail_context(
