@@ -66,7 +66,12 @@ def forms_in(value, depth: int = 0):
 def bounded_inputs(response) -> dict[str, str]:
     """{input name: kind} of every date/number field of every form the page was rendered with."""
     found = {}
-    for context in response.context or []:
+    # One template rendered (a page without includes, as the printed order): a Context, not a
+    # list of them.
+    contexts = response.context or []
+    if hasattr(contexts, "flatten"):
+        contexts = [contexts]
+    for context in contexts:
         for value in context.flatten().values():
             for form in forms_in(value):
                 for name, field in form.fields.items():
