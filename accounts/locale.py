@@ -7,7 +7,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo:
@@ -36,8 +36,8 @@ def user_zone(user) -> zoneinfo.ZoneInfo:
 
 class TimeZoneMiddleware:
     """Activates the signed-in user's zone (`user_zone`) for the request, so templates, forms
-    and date filters speak local time; anonymous requests stay in TIME_ZONE. A language the
-    user chose is in force for the request too. Place after AuthenticationMiddleware."""
+    and date filters speak local time; anonymous requests stay in TIME_ZONE. The language is
+    `accounts.language.UserLanguageMiddleware`'s. Place after AuthenticationMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,12 +50,4 @@ class TimeZoneMiddleware:
             timezone.deactivate()
         # Not deactivated on the way out: a streamed response (the CSV exports) renders its
         # rows after this returns; the next request sets its own zone first.
-        language = getattr(user, "language", "") if user is not None else ""
-        if language:
-            # The language the user chose in "My settings" also decides how amounts are typed
-            # and shown (common.form_fields.reader_locale). The `i18n` middleware activates it
-            # too (with the browser's language as the default); this keeps the choice in force
-            # for the request wherever the two stand in MIDDLEWARE.
-            with translation.override(language):
-                return self.get_response(request)
         return self.get_response(request)

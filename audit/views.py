@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from common.csv_export import csv_response, headers
+from common.csv_export import csv_dialect, csv_response, headers
 from common.pages import render_page
 from events import witness
 
@@ -29,6 +29,7 @@ def audit_log(request):
             "event-log.csv",
             headers(selectors.AUDIT_CSV),
             selectors.audit_csv_rows(request.user.company_id, form.cleaned_data),
+            csv_dialect(request),
         )
     response = render_page(
         request,
@@ -82,6 +83,7 @@ def controls_report(request):
             "controls-report.csv",
             headers(controls.CONTROLS_CSV),
             controls.controls_csv_rows(report),
+            csv_dialect(request),
         )
     context = {
         "form": form,

@@ -7,6 +7,13 @@ What a file written here guarantees:
   tab or a carriage return gets a leading `'` (OWASP "CSV Injection"; Excel, LibreOffice and
   Google Sheets treat those characters as the start of a formula or DDE call).
 - It opens as UTF-8 in spreadsheet programs: the stream starts with a byte-order mark.
+- Cells a spreadsheet can compute with (issue #29): amounts are numbers (`Decimal`), times are
+  datetimes, written per the file's `Dialect`. The standard file: comma-separated, numbers
+  with a decimal point ("1234.50"), times ISO 8601 with their offset
+  ("2026-03-29T01:15:00+00:00"). `?dialect=excel-de` (`EXCEL_DE`), for spreadsheets set to
+  German and other decimal-comma locales (Excel, LibreOffice Calc): semicolon-separated,
+  decimal comma ("1234,50"), times as the reader's local "2026-03-29 03:15:00" (the form
+  those programs read as a date and time), so totals can be summed and times sorted.
 - No silent truncation: the first data row is read (so the query runs) before the response is
   built, so a failure there is an error page, not a 200 with a header line only; a failure
   after the first byte ends the file with a row that says the export is incomplete.
@@ -16,12 +23,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from .request_context import current_request_id
@@ -41,6 +51,40 @@ def safe_cell(value):
     return value
 
 
+@dataclasses.dataclass(frozen=True)
+class Dialect:
+    """How a CSV file writes its cells: the cell separator, the decimal mark of numbers, and
+    times as ISO 8601 with the offset (`local_times=False`) or as the active zone's local
+    "YYYY-MM-DD HH:MM:SS"."""
+
+    name: str
+    delimiter: str = ","
+    decimal_mark: str = "."
+    local_times: bool = False
+
+    def cell(self, value):
+        """`value` as this file writes it (text still goes through `safe_cell`)."""
+        if isinstance(value, dt.datetime):
+            if not self.local_times:
+                return value.isoformat()
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            return local.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, Decimal):
+            return f"{value:f}".replace(".", self.decimal_mark)
+        return safe_cell(value)
+
+
+STANDARD = Dialect("standard")
+EXCEL_DE = Dialect("excel-de", delimiter=";", decimal_mark=",", local_times=True)
+DIALECTS = {"": STANDARD, STANDARD.name: STANDARD, EXCEL_DE.name: EXCEL_DE}
+
+
+def csv_dialect(request) -> Dialect:
+    """The dialect a download's `?dialect=` names: `excel-de`, else the standard file (an
+    unknown name too: the standard file is the one every program reads)."""
+    return DIALECTS.get(request.GET.get("dialect", "").strip().lower(), STANDARD)
+
+
 class _Line:
     """A file-like object whose write() returns the text, so csv.writer can feed a stream."""
 
@@ -48,17 +92,20 @@ class _Line:
         return value
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """The CSV text of `header` and `rows`, one line per item, BOM first, every cell made safe.
+def csv_lines(
+    header: Sequence[str], rows: Iterable[Sequence], dialect: Dialect = STANDARD
+) -> Iterator[str]:
+    """The CSV text of `header` and `rows`, one line per item, BOM first, every cell made safe
+    and written as `dialect` says (numbers, times, separator).
 
     If reading `rows` fails part-way, the error is logged and the last line says the file is
     incomplete (with the request id), instead of the file just stopping.
     """
-    writer = csv.writer(_Line())
+    writer = csv.writer(_Line(), delimiter=dialect.delimiter)
     yield BOM + writer.writerow([safe_cell(cell) for cell in header])
     try:
         for row in rows:
-            yield writer.writerow([safe_cell(cell) for cell in row])
+            yield writer.writerow([dialect.cell(cell) for cell in row])
     except Exception:
         logger.exception("CSV export failed part-way")
         yield writer.writerow(
@@ -71,7 +118,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
 
 
 def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence]
+    filename: str, header: Sequence[str], rows: Iterable[Sequence], dialect: Dialect = STANDARD
 ) -> StreamingHttpResponse:
     """A streaming `text/csv` attachment named `filename` with `header` and `rows`.
 
@@ -82,7 +129,8 @@ def csv_response(
     rows = iter(rows)
     first = list(itertools.islice(rows, 1))
     response = StreamingHttpResponse(
-        csv_lines(header, itertools.chain(first, rows)), content_type="text/csv; charset=utf-8"
+        csv_lines(header, itertools.chain(first, rows), dialect),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
@@ -115,6 +163,7 @@ def cells(columns: Sequence[Column], row: Mapping | object) -> list:
     return [column.cell(getattr(row, column.field)) for column in columns]
 
 
-def iso(moment) -> str:
-    """A datetime cell: ISO 8601 with its offset."""
-    return moment.isoformat()
+def iso(moment):
+    """A datetime cell: written by the file's `Dialect` (ISO 8601 with its offset in the
+    standard file, local time in `excel-de`)."""
+    return moment

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 # Longer numbers are no quantity or amount of ours (and `int()` of 4,300+ digits raises).
@@ -44,8 +45,11 @@ def clean_text(value: str) -> str:
         category = unicodedata.category(char)
         if category in ("Cc", "Cs") or _is_noncharacter(char):
             raise InputError(
-                f"Remove the control character U+{ord(char):04X}: it is not text "
-                "(only tabs and line breaks are allowed)."
+                gettext(
+                    "Remove the control character U+%(code)s: it is not text (only tabs and line "
+                    "breaks are allowed)."
+                )
+                % {"code": f"{ord(char):04X}"}
             )
     return unicodedata.normalize("NFC", value)
 
@@ -76,7 +80,10 @@ def parse_whole_number(text: str) -> int:
     InputError if not; the caller checks the range."""
     stripped = str(text).strip()
     if len(stripped) > MAX_DIGITS or not _WHOLE.fullmatch(stripped):
-        raise InputError(f"“{_shown(stripped)}” is not a whole number (digits 0-9 only).")
+        raise InputError(
+            gettext("“%(text)s” is not a whole number (digits 0-9 only).")
+            % {"text": _shown(stripped)}
+        )
     return int(stripped)
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from common.form_fields import BoundedDateField, IsoDateInput
 
 PERIOD_CHOICES = [
+    ("", _("The dates below")),  # shown when From/To name the period (issue #29 §5)
     ("7", _("Last 7 days")),
     ("30", _("Last 30 days")),
     ("90", _("Last 90 days")),
@@ -40,6 +41,18 @@ class PeriodForm(forms.Form):
         self.helper.disable_csrf = True
         self.helper.wrapper_class = "col-auto"
         self.helper.form_show_errors = True
+
+    @classmethod
+    def for_query(cls, query) -> PeriodForm:
+        """The form for the dashboard's query string, bound so that its period selector always
+        shows the period the figures are for: the default period when the query names
+        none (it showed "Last 7 days" over 30 days' figures), "the dates below" for From/To."""
+        data = query.copy()
+        if not any(data.get(name) for name in ("period", "from", "to")):
+            data["period"] = DEFAULT_PERIOD
+        elif data.get("from") or data.get("to"):
+            data["period"] = ""
+        return cls(data)
 
     def clean(self):
         data = super().clean()

@@ -295,7 +295,14 @@ def chart(company_id, period: Period) -> dict:
     return {
         "bars": bars,
         "bucket": bucket.name,
-        "label_format": "m-d" if not bucket.months else "Y-m" if bucket.months < 12 else "Y",
+        # Days and weeks carry the year when the bars span more than one (issue #29 §5).
+        "label_format": (
+            ("Y-m-d" if starts[0].year != period.end.year else "m-d")
+            if not bucket.months
+            else "Y-m"
+            if bucket.months < 12
+            else "Y"
+        ),
         "peak": peak,
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,

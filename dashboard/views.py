@@ -15,7 +15,7 @@ def dashboard(request):
     the period in the URL (`PeriodForm`; an invalid one is a 400 showing the default period);
     stuck orders. Refreshes itself (htmx). A company without orders also sees its first steps,
     by role. (Users without a company never get here: `accounts.company_required`.)"""
-    form = PeriodForm(request.GET)
+    form = PeriodForm.for_query(request.GET)
     valid = form.is_valid()
     data = form.cleaned_data if valid else {}
     context = selectors.dashboard(request.user, data=data) | {

@@ -1,5 +1,7 @@
 """Domain errors of the event store. Their messages are fit to show a person."""
 
+from django.utils.translation import gettext
+
 from common.exceptions import Conflict, DomainError
 
 
@@ -16,9 +18,12 @@ class ConcurrencyError(EventStoreError, Conflict):
         self.actual_version = actual_version
         super().__init__(
             # Neutral on who: it may be the same user in another window (pages name the actor).
-            "This order was changed since your page showed it "
-            f"(you saw version {expected_version}, it is now at version {actual_version}). "
-            "Reload the page to see the current state, then try again."
+            gettext(
+                "This order was changed since your page showed it (you saw version %(seen)s, it "
+                "is now at version %(now)s). Reload the page to see the current state, then try "
+                "again."
+            )
+            % {"seen": expected_version, "now": actual_version}
         )
 
 

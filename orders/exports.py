@@ -6,6 +6,8 @@ The list's CSV (`?format=csv` on /orders/) and an order's history CSV; both are 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models.fields.json import KT
 
 from common.csv_export import Column, cells, iso
@@ -19,6 +21,11 @@ from .selectors import STATE_LABELS
 
 def _state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
+
+
+def _amount(total_cents: int) -> Decimal:
+    """Minor units as the amount with two decimals (Decimal("1234.50"): a number cell)."""
+    return Decimal(total_cents).scaleb(-2)
 
 
 ORDER_CSV = (

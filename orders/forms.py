@@ -75,7 +75,6 @@ class OrderForm(HiddenErrorsShown, forms.Form):
         help_text=_("Type a name, reference or e-mail address to pick a customer."),
         widget=forms.TextInput(
             attrs={
-                "autocomplete": "off",
                 "hx-get": reverse_lazy("customers:lookup"),
                 "hx-trigger": "input changed delay:200ms, search",
                 "hx-target": "#customer-matches",
@@ -320,7 +319,6 @@ SMALL = {"class": "form-control-sm"}  # crispy adds form-control after the widge
 
 
 SKU_SEARCH = {
-    "autocomplete": "off",
     "hx-get": reverse_lazy("customers:sku_lookup"),
     "hx-trigger": "input changed delay:200ms",
     "hx-target": "#sku-matches",

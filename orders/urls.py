@@ -22,4 +22,5 @@ urlpatterns = [
     path("<uuid:order_id>/history/", views.order_history, name="history"),
     path("<uuid:order_id>/erase/", views.order_erase, name="erase"),
     path("customers/<uuid:customer_id>/erase/", views.customer_erase, name="erase_customer"),
+    path("<uuid:order_id>/print/", views.order_print, name="print"),
 ]

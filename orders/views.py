@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import CompanyTimeZoneForm
 from accounts.login_flow import post_only
-from common.csv_export import csv_response, headers
+from common.csv_export import csv_dialect, csv_response, headers
 from common.exceptions import DomainError, refused, status_for
 from common.form_errors import apply_errors
 from common.pages import render_page, wants_partial
@@ -76,7 +76,7 @@ def order_list(request):
     valid = filterset.is_valid()
     if valid and request.GET.get("format") == "csv":  # the whole filtered, sorted list
         rows = exports.order_csv_rows(filterset.qs)
-        return csv_response("orders.csv", headers(exports.ORDER_CSV), rows)
+        return csv_response("orders.csv", headers(exports.ORDER_CSV), rows, csv_dialect(request))
     context = _list_context(request, filterset, valid)
     return render_page(
         request,
@@ -200,7 +200,7 @@ def _with_reasons(rows: list[dict], user, names: list[str]) -> list[dict]:
             probe = Order(state=row["state"], line_count=row["line_count"])
             known[key] = json.dumps(
                 {
-                    name: why_not.action_reason(probe, user, name)
+                    name: str(why_not.action_reason(probe, user, name))
                     for name in names
                     if name not in allowed
                 }
@@ -463,6 +463,25 @@ def order_detail(request, order_id):
     return render(request, "orders/detail.html", detail_context(request, order_id))
 
 
+PRINTED_DOCUMENTS = {"confirmation", "packing-slip"}
+
+
+@require_GET
+@permission_required("orders.view_order", raise_exception=True)
+def order_print(request, order_id):
+    """The order on paper (issue #29 §6): `?document=confirmation` (default: company,
+    customer, lines, totals, state, reference) or `packing-slip` (what to pack and where to,
+    no prices). A page of its own without navigation or buttons; an unknown document is 400."""
+    document = request.GET.get("document", "confirmation")
+    if document not in PRINTED_DOCUMENTS:
+        return HttpResponseBadRequest(
+            gettext("Choose document=confirmation or document=packing-slip.")
+        )
+    summary = selectors.order_summary(request.user, order_id)
+    context = {"summary": summary, "company": request.user.company, "document": document}
+    return render(request, "orders/print.html", context)
+
+
 def detail_context(
     request, order_id, *, error: str = "", conflict: bool = False, failed: str = "", form=None
 ) -> dict:
@@ -688,7 +707,7 @@ def order_history(request, order_id):
     summary = selectors.order_summary(request.user, order_id)  # 404 for another company's
     entries = history.history(request.user, order_id)
     if request.GET.get("format") == "csv":
-        return _history_csv(entries, summary.number)
+        return _history_csv(request, entries, summary.number)
     form = AsOfForm(request.GET or None, last_version=summary.version)
     valid = not form.is_bound or form.is_valid()
     data = form.cleaned_data if form.is_bound and valid else {}
@@ -708,9 +727,11 @@ def order_history(request, order_id):
     return render_page(request, template, partial, context, status=200 if valid else 400)
 
 
-def _history_csv(entries, number: str):
+def _history_csv(request, entries, number: str):
     rows = exports.history_csv_rows(entries)
-    return csv_response(f"{number}-history.csv", headers(exports.HISTORY_CSV), rows)
+    return csv_response(
+        f"{number}-history.csv", headers(exports.HISTORY_CSV), rows, csv_dialect(request)
+    )
 
 
 # --- company controls -----------------------------------------------------------------------

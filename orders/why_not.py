@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import role_label
 
 from .commands import _verb as verb  # the workflow's verbs, kept with the commands' messages
-from .models import Order, OrderState
+from .models import Order, OrderState, state_in_sentence
 
 FINAL_REASONS = {
     OrderState.DELIVERED: _(
@@ -85,7 +85,7 @@ def action_reason(order: Order, user, name: str) -> str:
             return str(FINAL_REASONS[order.state])
         sources = [str(OrderState(t.source).label) for t in transitions if t.source in OrderState]
         return gettext("It is %(state)s: only %(sources)s orders can be %(done)s.") % {
-            "state": OrderState(order.state).label,
+            "state": state_in_sentence(order.state),
             "sources": gettext(" or ").join(dict.fromkeys(sources)),
             "done": verb(name),
         }
@@ -95,8 +95,10 @@ def action_reason(order: Order, user, name: str) -> str:
             return str(refusal(order, user) if refusal else _role_reason(t.permission, t.name))
         for condition in t.conditions:
             if not condition(order):
-                return str(
-                    getattr(condition, "hint", None)
-                    or gettext("%(action)s is not possible now.") % {"action": t.custom["label"]}
-                )
+                hint = getattr(condition, "hint", None)
+                if hint is None:
+                    hint = gettext("%(action)s is not possible now.") % {
+                        "action": t.custom["label"]
+                    }
+                return str(hint)
     return ""

@@ -133,8 +133,9 @@ def floors_package(folder: Path, imports: dict[str, str]) -> dict:
 
 def test_the_floors_run_from_the_plumbing_to_the_pages():
     floors = [floor.split(" | ") for floor in layers_contract(project_config())["layers"]]
-    assert floors[-5:] == [
+    assert floors[-6:] == [
         ["orders"],
+        ["customers"],
         ["accounts"],
         ["projections", "(outbox)"],
         ["events"],

@@ -296,3 +296,49 @@ def test_the_check_finds_english_on_an_english_page(client, company):
     # An unwrapped string (never in any catalogue) is caught by its words.
     assert english_on_page("<p>Nothing to see here</p>") == ["Nothing to see here"]
     assert english_on_page("<p>Nichts zu sehen</p><code>manage.py seed</code>") == []
+
+
+def test_the_answers_to_actions_are_in_german(client, company):
+    """What a POST answers: a confirmation, the outcome of a bulk action, a refused action."""
+    staff = company["users"][Role.STAFF]
+    factories.log_in(client, staff)
+    draft, submitted = company["orders"]["draft"], company["orders"]["submitted"]
+    answers = {
+        "bulk confirm": client.post(
+            "/orders/bulk/",
+            {"action": "cancel", "reason": "Doppelt", "orders": f"{draft.id}:{draft.version}"},
+        ),
+        "bulk outcome": client.post(
+            "/orders/bulk/",
+            {
+                "action": "submit",
+                "orders": [f"{draft.id}:{draft.version}", f"{submitted.id}:{submitted.version}"],
+                "confirmed": "yes",
+            },
+        ),
+        "confirm page": client.post(
+            f"/orders/{submitted.id}/transitions/cancel/",
+            {"version": submitted.version, "reason": "Doppelt"},
+        ),
+        "refused": client.post(
+            f"/orders/{submitted.id}/transitions/submit/", {"version": submitted.version}
+        ),
+        "stale": client.post(
+            f"/orders/{submitted.id}/notes/", {"version": submitted.version - 1, "text": "Hallo"}
+        ),
+    }
+
+    shown = {
+        name: english_on_page(response.content.decode(), data=DATA)
+        for name, response in answers.items()
+    }
+
+    assert {name: response.status_code for name, response in answers.items()} == {
+        "bulk confirm": 200,
+        "bulk outcome": 200,
+        "confirm page": 200,
+        "refused": 422,
+        "stale": 409,
+    }
+    assert {name: misses for name, misses in shown.items() if misses} == {}
+    assert "Bestätigen" in answers["bulk confirm"].content.decode()

@@ -85,10 +85,12 @@ def test_text_is_stored_in_nfc_whichever_way_it_was_typed(client, staff, acme, t
 
     assert "imported 1," in out, out
     names = [
-        e.opened_payload()["details"]["customer_name"] for e in Event.objects.filter(company=acme)
+        e.opened_payload()["details"]["customer_name"]
+        for e in Event.objects.filter(company=acme, event_type="OrderPlaced")
     ]
     assert names == ["Café Müller", "Café Müller"]
-    reference = Event.objects.get(metadata__has_key="imported_from").metadata["imported_from"]
+    placed = Event.objects.get(event_type="OrderPlaced", metadata__has_key="imported_from")
+    reference = placed.metadata["imported_from"]
     assert reference["reference"] == "Café Müller"
 
 

@@ -18,7 +18,7 @@ import pytest
 from django import forms
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, ContextList
 
 from common.form_fields import BIGINT_MAX, EARLIEST_DATE, LATEST_DATE
 from events import store
@@ -36,7 +36,12 @@ def widening_inputs(response) -> dict[str, list[str]]:
     """{input name: its widest values} for the date, choice and page-number fields of every
     form the page was rendered with."""
     found: dict[str, list[str]] = {}
-    for context in response.context or []:
+    contexts = response.context
+    if contexts is None:
+        contexts = []
+    elif not isinstance(contexts, ContextList):  # one template rendered: its Context alone
+        contexts = [contexts]
+    for context in contexts:
         for value in context.flatten().values():
             for form in forms_in(value):
                 for name, field in form.fields.items():
