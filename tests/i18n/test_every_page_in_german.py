@@ -239,6 +239,7 @@ def test_the_walk_covers_the_pages_and_their_objects(company):
     ):
         assert any(re.match(page + "$", url) for url in urls), page
     assert "/customers/skus/" in urls and "/orders/views/" in urls and "/orders/import/" in urls
+    assert sum(url.startswith("/orders/") and url.endswith("/print/") for url in urls) == 7
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value)
@@ -259,6 +260,8 @@ def test_every_page_a_german_user_opens_is_in_german(client, company, role):
         "/audit/?area=access",
         "/customers/?q=M%C3%BCller&inactive=1",
         "/customers/skus/?q=VENTIL",
+        f"/orders/{shipped}/print/?document=packing-slip",
+        f"/orders/{shipped}/print/?document=confirmation",
     ]
 
     found = english_shown(client, urls)
