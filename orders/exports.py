@@ -33,7 +33,7 @@ ORDER_CSV = (
     Column("customer", "customer_name"),
     Column("state", "state", _state_label),
     Column("lines", "line_count"),
-    Column("total", "total_cents", plain),
+    Column("total", "total_cents", _amount),
     Column("currency", "currency"),
     Column("placed_at", "placed_at", iso),
     Column("last_changed_at", "last_changed_at", iso),

@@ -93,7 +93,7 @@ def test_the_customer_page_lists_its_orders_with_totals_per_state(client, staff,
     totals = {row["state"]: row for row in response.context["totals"]}
     assert totals["submitted"]["count"] == 2 and totals["submitted"]["total_cents"] == 2 * 3197
     assert totals[""]["count"] == 3 and totals[""]["total_cents"] == 3 * 3197
-    assert "95.91 EUR" in response.text
+    assert "€95.91" in response.text
     assert len(response.context["orders"]) == 3
 
 

@@ -40,7 +40,7 @@ def test_each_row_says_why_each_bulk_action_does_not_apply(client, acme):
     why = reasons_by_number(client.get("/orders/"))
 
     assert "approve" not in why[submitted.number]  # it applies: no reason
-    assert why[held.number]["approve"] == ("It is On hold: only Submitted orders can be approved.")
+    assert why[held.number]["approve"] == ("It is on hold: only Submitted orders can be approved.")
     assert why[delivered.number]["cancel"] == why_not.FINAL_REASONS["delivered"]
     assert "resume" not in why[held.number]
     assert "cancel" not in why[held.number]

@@ -165,18 +165,19 @@ def test_an_approval_takes_ten_statements_and_reads_the_order_once(acme, staff, 
     assert Order.objects.get(pk=order.pk).state == "approved"
 
 
-def test_placing_an_order_takes_twelve_statements_and_looks_for_no_projection_row(acme, staff):
+def test_placing_an_order_takes_fourteen_statements_and_looks_for_no_projection_row(acme, staff):
     """A new stream has no rows in the inline projections (only its events make them), so the
     projections insert without looking; the order's repeat check and the company's last
-    sequence are one read, the stream's owner and the log's head another."""
+    sequence are one read, the stream's owner and the log's head another. The order's data
+    subject gets its key (issue #30: a look-up and an insert in the key store)."""
     factories.order_in_state("submitted", acme)
     staff.has_perm("orders.place_order")
 
     sent = _statements_of(lambda: factories.place(staff))
 
     postgres = connection.vendor == "postgresql"  # + the writers' lock and the worker's NOTIFY
-    assert len(sent) == 12 + postgres, "\n".join(s[:90] for s in sent)
-    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 3 + 2 * postgres
+    assert len(sent) == 14 + postgres, "\n".join(s[:90] for s in sent)
+    assert len([sql for sql in sent if sql.startswith("SELECT")]) == 4 + 2 * postgres
     assert not any(sql.startswith("SELECT") and " IN (" in sql for sql in sent)
 
 

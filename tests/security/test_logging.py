@@ -184,7 +184,7 @@ FAILURES = {
     ),
     "a state that does not allow it": (
         "draft", Role.MANAGER, "transitions/approve/", 0,
-        "approve", "TransitionNotAllowed", "is draft: it cannot be approved now.",
+        "approve", "TransitionNotAllowed", "is a draft: it cannot be approved now.",
     ),
     "an edit of a submitted order": (
         "submitted", Role.MANAGER, "edit/", 0,
