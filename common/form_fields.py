@@ -161,10 +161,11 @@ def reader_locale() -> str:
 class AmountInput(forms.TextInput):
     """A decimal text box (`inputmode="decimal"`: the phone's number pad with its decimal key),
     not `type=number`: a number input drops or reinterprets a decimal comma it does not expect
-    (Chromium read "12,50" as 1250, issue #29), so the text reaches the server as typed."""
+    (Chromium read "12,50" as 1250, issue #29), so the text reaches the server as typed. No
+    `autocomplete="off"`: Chromium would not refill it on Back (the repeated-create check)."""
 
     def __init__(self, attrs=None):
-        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
 
 
 class AmountField(forms.DecimalField):

@@ -23,7 +23,7 @@ def test_12_comma_50_is_12_50_for_a_german_user_and_asked_about_for_an_english_o
     try:
         choose_language(page, "de")
         page.goto("/orders/new/")
-        page.get_by_label("Customer name").fill("Komma GmbH")
+        page.locator("#id_customer_name").fill("Komma GmbH")
         fill_line(page, 0, "BOLT-DE", "Schraube", 2, "12,50")
         expect(page.locator("#order-total-preview")).to_have_text("25,00")
         page.locator("form button[type=submit]").last.click()

@@ -87,7 +87,7 @@ def test_bulk_actions_offer_only_what_every_ticked_order_allows(session):
     why = page.get_by_test_id("bulk-why")
     expect(why.locator("li[data-action=approve]")).to_have_text(
         "Approve not for 1 of the 2 ticked orders: "
-        "It is On hold: only Submitted orders can be approved."
+        "It is on hold: only Submitted orders can be approved."
     )
     expect(why.locator("li[data-action=resume]")).to_contain_text("not for 1 of the 2")
     expect(why.locator("li[data-action=cancel]")).to_have_count(0)
