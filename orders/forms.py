@@ -81,6 +81,7 @@ class OrderForm(HiddenErrorsShown, forms.Form):
                 "hx-swap": "innerHTML",
                 "data-customer-search": "",
                 "role": "combobox",
+                "aria-expanded": "false",
                 "aria-controls": "customer-matches",
                 "aria-autocomplete": "list",
             }
