@@ -6,12 +6,10 @@ The list's CSV (`?format=csv` on /orders/) and an order's history CSV; both are 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db.models.fields.json import KT
 
 from common.csv_export import Column, cells, iso
-from common.money import plain
+from common.money import from_cents
 from events.models import Event
 from projections.models import OrderSummary
 
@@ -23,17 +21,12 @@ def _state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
 
 
-def _amount(total_cents: int) -> Decimal:
-    """Minor units as the amount with two decimals (Decimal("1234.50"): a number cell)."""
-    return Decimal(total_cents).scaleb(-2)
-
-
 ORDER_CSV = (
     Column("number", "number"),
     Column("customer", "customer_name"),
     Column("state", "state", _state_label),
     Column("lines", "line_count"),
-    Column("total", "total_cents", _amount),
+    Column("total", "total_cents", from_cents),
     Column("currency", "currency"),
     Column("placed_at", "placed_at", iso),
     Column("last_changed_at", "last_changed_at", iso),
