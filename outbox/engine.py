@@ -123,6 +123,14 @@ class Subscriber:
     def tick(self, company_id: uuid.UUID, now: dt.datetime, outbox: Outbox) -> None:
         """Time-driven work for one company, in a transaction, when `tick_due` said so."""
 
+    def passes_over(self, company_id: uuid.UUID, position: int) -> int:
+        """The log position up to which the subscriber wants none of the company's events, its
+        checkpoint standing at `position`. The default, `position`, looks at every event; a
+        subscriber that knows a long stretch is of no interest to it (webhooks before any
+        endpoint was registered) answers further on, and the checkpoint moves there in one
+        step instead of walking the stretch event by event."""
+        return position
+
     def wants(self, event_type: str) -> bool:
         return self.event_types is None or event_type in self.event_types
 
@@ -266,6 +274,10 @@ def handle_new_events(sub: Subscriber, company_id: uuid.UUID, *, now: Clock) -> 
     checkpoint = _checkpoint(sub, company_id, now())
     if checkpoint.next_attempt_at is not None and checkpoint.next_attempt_at > now():
         return 0
+    passed = sub.passes_over(company_id, checkpoint.position)
+    if passed > checkpoint.position:
+        with transaction.atomic():
+            _move_checkpoint(checkpoint, checkpoint.position, passed, now())
     rows = list(
         Event.objects.filter(company_id=company_id, position__gt=checkpoint.position).order_by(
             "position"
@@ -393,6 +405,15 @@ def _reason(error: Exception) -> str:
     traceback goes to the worker's log for the operator."""
     logger.warning("side effect failed: %s", type(error).__name__, exc_info=error)
     return f"{type(error).__name__}: {error}"[:2000]
+
+
+def anything_due(now: dt.datetime) -> bool:
+    """Whether any company has an outbox item or a failed handling whose time has come (two
+    reads of partial indexes: the pending items, the failing checkpoints)."""
+    return (
+        OutboxItem.objects.filter(status=Status.PENDING, next_attempt_at__lte=now).exists()
+        or SubscriberCheckpoint.objects.filter(next_attempt_at__lte=now).exists()
+    )
 
 
 # --- checkpoints -------------------------------------------------------------------------------

@@ -41,6 +41,14 @@ class SubscriberCheckpoint(UUIDModel):
                 fields=["subscriber", "company_id"], name="outbox_checkpoint_unique"
             )
         ]
+        indexes = [
+            # The worker's idle check (`engine.anything_due`): only failing checkpoints.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(next_attempt_at__isnull=False),
+                name="outbox_checkpoint_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscriber}@{self.position} ({self.company_id})"
@@ -88,6 +96,12 @@ class OutboxItem(UUIDModel):
                 name="outbox_item_queue",
             ),
             models.Index(fields=["stream_id", "done_at"], name="outbox_item_stream"),
+            # The worker's idle check (`engine.anything_due`): only pending items are in it.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="outbox_item_due",
+            ),
         ]
 
     def __str__(self) -> str:

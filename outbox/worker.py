@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Event
+from events.store import head_position
 
 from . import engine, postgres
 from .models import Lease, WorkerHeartbeat
@@ -112,6 +113,10 @@ class Worker:
         self._last_beat: dt.datetime | None = None
         self._listener = None
         self.started_at = now()
+        # The idle round (`_nothing_new`): what the last full round saw, and when it ran.
+        self._seen_head: int | None = None
+        self._full_round_at: dt.datetime | None = None
+        self._busy = True
 
     def stop(self, *_args) -> None:
         """Finish the item in hand, then leave the loop (a signal handler)."""
@@ -143,8 +148,15 @@ class Worker:
             self._shut_down()
 
     def run_once(self) -> bool:
-        """One round over every company this worker can own. True if there was work."""
+        """One round over every company this worker can own. True if there was work.
+
+        Most rounds find nothing to do, and a full round asks every subscriber of every company
+        (a few statements each). So a round first asks the whole database in two indexed reads
+        whether anything is new since the last full round (`_nothing_new`); if not, it is done."""
         self.heartbeat()
+        head = head_position()
+        if self._nothing_new(head):
+            return False
         busy = False
         for company_id in [engine.PLATFORM, *company_ids()]:
             if self.stopping:
@@ -168,7 +180,21 @@ class Worker:
                     logger.warning("worker %s lost %s's lease", self.name, company_id)
                     self.leases.held.discard(company_id)
                     break
+        # Events committed during this round are above `head`: the next round sees them.
+        self._seen_head, self._full_round_at, self._busy = head, self.now(), busy
         return busy
+
+    def _nothing_new(self, head: int) -> bool:
+        """True when a full round would find nothing: the last one was not cut short by a batch
+        limit, no event was committed since, no outbox item and no failed handling is due, and
+        it ran less than a sixth of a lease ago (full rounds renew leases, take over expired
+        ones and run the subscribers' daily ticks, which are therefore at most that late)."""
+        if self._busy or head != self._seen_head or self._full_round_at is None:
+            return False
+        now = self.now()
+        if (now - self._full_round_at).total_seconds() >= self.lease_seconds / 6:
+            return False
+        return not engine.anything_due(now)
 
     def heartbeat(self, *, stopped: bool = False) -> None:
         now = self.now()

@@ -9,8 +9,10 @@ import datetime as dt
 import random
 
 from django.conf import settings
+from django.db.models import Min
 from django.utils import timezone
 
+from events.store import head_position
 from outbox import engine
 from projections.models import EventNumber
 
@@ -25,8 +27,8 @@ class WebhookSender(engine.Subscriber):
     # outage must not hold back another's.
     order_matters = False
     # From the log's beginning: an endpoint registered before the worker first ran is owed
-    # everything after its registration (`start_position`); earlier events are passed over
-    # cheaply (no endpoint wants them) on that first run.
+    # everything after its registration (`start_position`); the stretch before the company's
+    # first endpoint is passed over in one step (`passes_over`).
     start = "beginning"
     # Never parked by the engine: after WEBHOOK_RETRY_FOR of failures the endpoint is marked
     # failing instead, and its deliveries wait for it to be re-enabled.
@@ -41,6 +43,17 @@ class WebhookSender(engine.Subscriber):
         random 0.5-1.0 so that many endpoints failing together do not retry together."""
         base = settings.WEBHOOK_BACKOFF_BASE * 2 ** min(attempts - 1, 30)
         return min(base, settings.WEBHOOK_BACKOFF_MAX) * random.uniform(0.5, 1.0)
+
+    def passes_over(self, company_id, position: int) -> int:
+        """Nothing at or before the company's earliest endpoint's `start_position` is owed, and
+        with no endpoint nothing up to the log's head. The head is read first: an endpoint
+        registered after that read starts at or after it (`create_endpoint` takes the head in
+        the writers' transaction), so no owed event is passed over."""
+        head = head_position()
+        first = WebhookEndpoint.objects.filter(company_id=company_id).aggregate(
+            p=Min("start_position")
+        )["p"]
+        return max(position, head if first is None else min(first, head))
 
     def handle(self, event, outbox) -> None:
         endpoints = [

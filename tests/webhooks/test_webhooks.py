@@ -252,3 +252,48 @@ def test_a_staff_user_and_a_staff_key_are_told_about_webhooks_not_the_team(clien
     answer = api.get("/api/v1/webhooks")
     assert answer.status_code == 403
     assert answer.json()["detail"] == "Your role may not manage webhooks: ask a Manager."
+
+
+def test_the_log_before_the_first_endpoint_is_passed_over_in_one_step(
+    acme, staff, manager, receiver, sender, clock, django_assert_max_num_queries
+):
+    """The sender starts at the log's beginning; on an install with a long log and no endpoint
+    yet it walked every event (four statements each) before the worker's other subscribers got
+    their turn. Now the checkpoint jumps to the head in one step, whatever the log's length."""
+    from events.store import head_position
+    from outbox.models import SubscriberCheckpoint
+
+    sender.batch_size = 3  # a walk would stop after three events
+    for _ in range(4):
+        factories.place(staff)
+    with django_assert_max_num_queries(16):  # savepoints included; none per event
+        run(sender, acme, clock)
+    checkpoint = SubscriberCheckpoint.objects.get(subscriber=sender.name, company_id=acme.pk)
+    assert checkpoint.position == head_position()
+
+    endpoint = registered(manager, receiver)
+    factories.place(staff)
+    run(sender, acme, clock, rounds=2)
+    placed = Event.objects.filter(
+        company=acme, event_type="OrderPlaced", position__gt=endpoint.start_position
+    ).values_list("id", flat=True)
+    assert [e["id"] for e in receiver.entries()] == [str(pk) for pk in placed]
+    assert len(placed) == 1
+
+
+def test_an_endpoint_registered_before_the_sender_first_ran_is_owed_what_followed_it(
+    acme, staff, manager, receiver, sender, clock
+):
+    factories.place(staff)
+    factories.place(staff)
+    endpoint = registered(manager, receiver)
+    factories.place(staff)
+    factories.place(staff)
+    run(sender, acme, clock, rounds=2)
+    owed = Event.objects.filter(
+        company=acme, event_type="OrderPlaced", position__gt=endpoint.start_position
+    ).order_by("position")
+    assert [e["id"] for e in receiver.entries()] == [
+        str(pk) for pk in owed.values_list("id", flat=True)
+    ]
+    assert owed.count() == 2

@@ -1,0 +1,68 @@
+"""The worker's rounds in one process, its clock injected: an idle round asks the database two
+or three questions instead of every subscriber of every company; a commit, a due item or the
+passing of a sixth of a lease brings the full round back."""
+
+import pytest
+
+from events.store import head_position
+from outbox import engine
+from outbox.models import OutboxItem, SubscriberCheckpoint
+from outbox.worker import Worker
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def settled(worker) -> None:
+    for _ in range(20):
+        if not worker.run_once():
+            return
+    raise AssertionError("the worker never ran out of work")
+
+
+def test_an_idle_round_is_a_few_reads_whatever_the_number_of_companies(
+    acme, globex, staff, clock, django_assert_max_num_queries
+):
+    factories.place(staff)
+    worker = Worker(now=clock, lease_seconds=60)
+    settled(worker)
+    with django_assert_max_num_queries(3):
+        assert worker.run_once() is False
+
+
+def test_a_commit_brings_the_full_round_back(acme, staff, clock):
+    worker = Worker(now=clock, lease_seconds=60)
+    settled(worker)
+    factories.place(staff)
+    settled(worker)
+    checkpoints = SubscriberCheckpoint.objects.filter(company_id=acme.pk)
+    assert checkpoints.exists()
+    assert {c.position for c in checkpoints} == {head_position()}
+
+
+def test_a_due_item_brings_the_full_round_back(acme, staff, clock):
+    worker = Worker(now=clock, lease_seconds=60)
+    settled(worker)
+    engine.enqueue(
+        "notifier",
+        company_id=engine.PLATFORM,
+        key="test:due",
+        data={},
+        now=clock(),
+    )
+    assert engine.anything_due(clock())
+    worker.run_once()
+    item = OutboxItem.objects.get(key="test:due")
+    assert item.attempts > 0 or item.status != OutboxItem.Status.PENDING
+
+
+def test_full_rounds_come_back_after_a_sixth_of_a_lease(acme, staff, clock):
+    worker = Worker(now=clock, lease_seconds=60)
+    settled(worker)
+    first = worker._full_round_at
+    clock.advance(seconds=5)
+    worker.run_once()
+    assert worker._full_round_at == first  # idle
+    clock.advance(seconds=6)
+    worker.run_once()
+    assert worker._full_round_at == clock()  # leases renewed, expired ones taken, ticks run
