@@ -10,6 +10,7 @@ page must still show it: here it is shown in UTC (with the format's zone, if it 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.template import Library, defaultfilters
 from django.utils import timezone
@@ -44,6 +45,35 @@ def time(value, arg=None):
     return defaultfilters.time(local_or_utc(value), arg)
 
 
+# Django's date-format letters that print the same digits in every language, as str.format
+# fields (Y is four digits even for year 1, as Django writes it).
+_DIGITS = {
+    "Y": "{0.year:04d}",
+    "m": "{0.month:02d}",
+    "d": "{0.day:02d}",
+    "H": "{0.hour:02d}",
+    "i": "{0.minute:02d}",
+    "s": "{0.second:02d}",
+}
+
+
+@functools.cache
+def _numeric_format(fmt: str) -> str | None:
+    """`fmt` as a str.format template when it has only digit letters and separators ("Y-m-d
+    H:i"), else None (Django's formatter: names of months and days are translated)."""
+    if "\\" in fmt or "{" in fmt or "}" in fmt:
+        return None
+    parts = []
+    for char in fmt:
+        if char in _DIGITS:
+            parts.append(_DIGITS[char])
+        elif char.isalpha():
+            return None
+        else:
+            parts.append(char)
+    return "".join(parts)
+
+
 @register.simple_tag
 def moment(value, fmt: str = "Y-m-d H:i", offset: bool = False):
     """An instant as the reader's local time (the active time zone, issue #29), in a `<time>`
@@ -59,15 +89,16 @@ def moment(value, fmt: str = "Y-m-d H:i", offset: bool = False):
         return defaultfilters.date(value, fmt)
     # One pass of Django's formatter (the reader's format); the zone's parts straight from the
     # datetime (what the formats "T", "O" and "c" print), a list page shows fifty of these.
-    shown = defaultfilters.date(local, fmt)
+    numeric = _numeric_format(fmt)
+    shown = numeric.format(local) if numeric else defaultfilters.date(local, fmt)
     zone = local.tzname() or ""
     if "H" in fmt and not fmt.rstrip().endswith("T"):
         shown = f"{shown} {zone}"
-    numeric = local.strftime("%z")  # +0200
-    utc_offset = f"UTC{numeric[:3]}:{numeric[3:5]}"
+    offset_digits = local.strftime("%z")  # +0200
+    utc_offset = f"UTC{offset_digits[:3]}:{offset_digits[3:5]}"
     if offset:
         shown = f"{shown} ({utc_offset})"
     title = f"{utc_offset} {getattr(local.tzinfo, 'key', '')}".strip()
     if "H" not in fmt:  # a date only: the time of day on hover
-        title = f"{local:%Y-%m-%d %H:%M} {zone} ({title})"
+        title = f"{_numeric_format('Y-m-d H:i').format(local)} {zone} ({title})"
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), title, shown)
