@@ -616,7 +616,8 @@ def read_stream(
     rows = rows.order_by("version")
     if until is not None:
         rows = itertools.takewhile(lambda row: row.occurred_at <= until, rows)
-    return [recorded_event(row) for row in rows]
+    with keystore.keys_cached():  # a stream's events share its subject's key: read it once
+        return [recorded_event(row) for row in rows]
 
 
 def head_position(*, using: str = "default") -> int:

@@ -433,3 +433,20 @@ def test_a_note_typed_on_a_stale_page_is_kept_in_the_note_box(client, acme, staf
     html = response.content.decode()
     assert "was approved by acme.manager at" in html
     assert re.search(r"<textarea[^>]*name=\"text\"[^>]*>\s*Ring twice</textarea>", html)
+
+
+def test_the_page_reads_the_orders_key_once_not_once_per_event(client, acme, staff, manager):
+    """The key store was asked once per sealed event of the history (seven for a shipped order)."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from events import keystore
+
+    order = factories.advance(factories.place(staff), "approved", staff=staff, manager=manager)
+    commands.add_note(order.id, actor=staff, text="Call first", expected_version=order.version)
+    log_in(client, staff)
+    keys = connections[keystore.ALIAS]
+    with CaptureQueriesContext(keys) as queries:
+        assert client.get(f"/orders/{order.id}/").status_code == 200
+    key_reads = [q for q in queries.captured_queries if "subject_key" in q["sql"]]
+    assert len(key_reads) == 1
