@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth.models import Permission
-from django.db.models import Aggregate, CharField, OuterRef, Subquery, TextField, Value
-from django.db.models.functions import Concat
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Aggregate, OuterRef, Subquery, TextField
 
 from .models import User
 
@@ -24,32 +23,53 @@ def actor_now(actor):
     comes back inactive (it may do nothing). An actor that is not a stored user (the importer's
     operator: no primary key) is returned as it is.
 
-    One statement: the user, its company and both halves of its permissions (its own and its
-    groups', as two subqueries), which then fill the caches `ModelBackend` keeps on a user
-    object (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`; Django's docs on
-    permission caching) exactly as its own two reads would. Superusers hold every permission:
-    the backend reads them itself."""
+    One statement: the user, its company and the ids of both halves of its permissions (its
+    own and its groups', as two subqueries), named from a per-process table, which then fill
+    the caches `ModelBackend` keeps on a user object (`_user_perm_cache`, `_group_perm_cache`,
+    `_perm_cache`; Django's docs on permission caching) exactly as its own two reads would.
+    Superusers hold every permission: the backend reads them itself."""
     if not isinstance(actor, User) or actor.pk is None:
         return actor
     # The actor's own class: an API key's user (a proxy) keeps its name in the log.
     model = actor.__class__  # through request.user's SimpleLazyObject too
     fresh = (
         model._default_manager.select_related("company")
-        .annotate(
-            own_permission_names=_permission_names("user"),
-            group_permission_names=_permission_names("group__user"),
-        )
+        .annotate(own_permission_ids=_OWN_IDS, group_permission_ids=_GROUP_IDS)
         .filter(pk=actor.pk)
         .first()
     )
     if fresh is None:
         return User(pk=actor.pk, username=actor.username, is_active=False)
-    own = set(json.loads(fresh.__dict__.pop("own_permission_names") or "[]"))
-    groups = set(json.loads(fresh.__dict__.pop("group_permission_names") or "[]"))
+    own = permission_names(json.loads(fresh.__dict__.pop("own_permission_ids") or "[]"))
+    groups = permission_names(json.loads(fresh.__dict__.pop("group_permission_ids") or "[]"))
     if not fresh.is_superuser:
         fresh._user_perm_cache, fresh._group_perm_cache = own, groups
         fresh._perm_cache = own | groups
     return fresh
+
+
+_names_by_id: dict[int, str] = {}
+
+
+def permission_names(ids) -> set[str]:
+    """'app_label.codename' of the permissions `ids`, as ModelBackend names them. The names are
+    the permission table's, which only migrations change: read once per process, again when an
+    id is not known yet (a permission created since), and forgotten when a permission is saved
+    or deleted in this process or after `migrate`/`flush` (`forget_permission_names`), so an
+    id never keeps the name of a permission it no longer is."""
+    if any(pk not in _names_by_id for pk in ids):
+        _names_by_id.clear()
+        _names_by_id.update(
+            (pk, f"{app_label}.{codename}")
+            for pk, app_label, codename in Permission.objects.values_list(
+                "pk", "content_type__app_label", "codename"
+            )
+        )
+    return {_names_by_id[pk] for pk in ids if pk in _names_by_id}
+
+
+def forget_permission_names(**_kwargs) -> None:
+    _names_by_id.clear()
 
 
 class _JsonList(Aggregate):
@@ -65,19 +85,19 @@ class _JsonList(Aggregate):
         )
 
 
-def _permission_names(holder: str) -> Subquery:
-    """'app_label.codename' of every permission held through `holder` ("user": granted to the
-    user itself; "group__user": through its groups) by the outer query's user, as ModelBackend
-    names them."""
+def _permission_ids(through, holder: str) -> Subquery:
+    """The ids of the permissions held by the outer query's user through `through` (a
+    many-to-many table: the user's own grants, or its groups'), as a JSON array."""
     held = (
-        Permission.objects.filter(**{holder: OuterRef("pk")})
+        through.objects.filter(**{holder: OuterRef("pk")})
         .order_by()
         .values(holder)
-        .annotate(
-            names=_JsonList(
-                Concat("content_type__app_label", Value("."), "codename", output_field=CharField())
-            )
-        )
-        .values("names")
+        .annotate(ids=_JsonList("permission_id"))
+        .values("ids")
     )
     return Subquery(held, output_field=TextField())
+
+
+# Built once: the statement is compiled per call, its expressions need not be made per call.
+_OWN_IDS = _permission_ids(User.user_permissions.through, "user")
+_GROUP_IDS = _permission_ids(Group.permissions.through, "group__user")
