@@ -17,8 +17,6 @@ import json
 import os
 import platform
 import re
-import secrets
-import shlex
 import subprocess
 import sys
 import time
@@ -28,9 +26,8 @@ from pathlib import Path
 from bench import report
 from bench.database import BenchDatabase, reference_scan, storage
 from bench.pages import GATE_P95_MS, PHASES, measure_pages
-from bench.server import machine_cpu_seconds
+from bench.server import ROOT, bench_environment, machine_cpu_seconds
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "bench" / "data" / "bench.sqlite3"
 DEFAULT_RESULTS = ROOT / "bench" / "results"
 SECTIONS = ("rebuild", "storage", "commands", "pages")
@@ -72,7 +69,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--only", default="", help=f"subset of {','.join(SECTIONS)}")
     add("--tiny", action="store_true", help="the seconds-long preset make test runs")
     add("--compare", action="store_true", help="print the latest SQLite and PostgreSQL results")
-    add("--print-env", action="store_true", help="the bench environment as shell exports")
     args = parser.parse_args(argv)
     if args.tiny:
         args.companies, args.orders, args.command_orders, args.cycles = 2, 400, 30, 6
@@ -94,24 +90,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
-    """Production settings (`bench.settings`) on the bench database, for us and our children."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url or f"sqlite:///{db}",
-        "DEBUG": "False",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SENTRY_DSN": "",
-        # Fixed, not secret: benchmark data, and --reuse must verify the chain across runs.
-        "EVENT_LOG_KEY": "bench-event-log-key-not-a-secret",
-        "BENCH_STATIC_ROOT": str(db.parent / "staticfiles"),
-    }
-
-
 _started = time.perf_counter()
 
 
@@ -123,13 +101,14 @@ def log(message: str) -> None:
 
 
 def prepare_dataset(args) -> dict:
-    """Seed (or reuse) the database; check the fast path against the commands; verify the log."""
+    """Seed (or reuse) the database, the fast path checked against the commands; verify the log."""
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import seed as seeding
+    from bench.seed import seed
     from events import witness
     from events.models import Event
+    from events.verification import verify_log
 
     database = args.database
     if args.reuse and database.sidecar.exists() and database.exists():
@@ -141,30 +120,13 @@ def prepare_dataset(args) -> dict:
         log(f"dataset: seeding {database.label}")
         params = {k: getattr(args, k) for k in ("companies", "orders", "command_orders", "days")}
         params.update(notes_per_order=args.notes_per_order, seed=args.seed)
-        result = seeding.seed(**params, log=log)
-        now = dt.datetime.fromisoformat(result.now)
-        companies, users = seeding.load_companies_and_users()
-        specs = seeding.order_specs(
-            result.command_orders, args.companies, now=now, days=args.days, seed=args.seed,
-            label="commands",
-        )  # fmt: skip
-        check = seeding.compare_with_commands(
-            companies=companies, users=users, specs=specs, now=now,
-            notes_per_order=args.notes_per_order,
-        )  # fmt: skip
-        log(f"dataset: fast path vs commands: {check['events_compared']:,} events compared, "
-            f"{check['differences']} difference(s)")  # fmt: skip
         info = {
             "seeded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "params": params,
-            "fast_path_events_per_s": round(result.fast_events_per_s, 1),
-            "command_seed_events_per_s": round(result.command_events_per_s, 1),
-            "fast_path_check": check,
+            **seed(**params, log=log),
         }
         database.sidecar.write_text(json.dumps(info, indent=2))
     witness.create_location()  # `migrate` makes it; a database copied in may lack it
-    from events.verification import verify_log
-
     log("dataset: verifying the hash chain (verify_log)")
     checked = verify_log()
     log(f"dataset: {checked.summary}")
@@ -282,11 +244,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.compare:
         return report.compare(args.results_dir)
-    env = {**os.environ, **bench_environment(args.db, args.database.url)}
-    if args.print_env:
-        for name, value in bench_environment(args.db, args.database.url).items():
-            print(f"export {name}={shlex.quote(value)}")
-        return 0
+    env = bench_environment(args.db, args.database.url)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django

@@ -1,12 +1,11 @@
-"""The server under test: waitress serving `config.wsgi:application` in a child process.
-
-Shared by the benchmark's page phases and the soak: start on a free port of 127.0.0.1, wait for
-/healthz, SIGKILL (the soak's crash), stop, and the CPU seconds a process has used (/proc).
-"""
+"""What the bench and the soak share: the production environment on a bench database, manage.py
+in a child process, waitress in a child process (start, wait for /healthz, SIGKILL, stop) and
+the CPU seconds a process or the machine has used (/proc)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +18,40 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # the only address a bench or soak run ever contacts
 START_TIMEOUT = 60.0
+
+
+def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
+    """Production settings (`bench.settings`) on the bench database, for us and our children;
+    static files are collected beside the database."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url or f"sqlite:///{db}",
+        "DEBUG": "False",
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SENTRY_DSN": "",
+        # Fixed, not secret: benchmark data, and --reuse must verify the chain across runs.
+        "EVENT_LOG_KEY": "bench-event-log-key-not-a-secret",
+        "BENCH_STATIC_ROOT": str(db.parent / "staticfiles"),
+    }
+
+
+def manage(env: dict, *words: str, **popen) -> subprocess.Popen:
+    """`manage.py <words>` in a child process (its output captured as text unless redirected)."""
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, **popen}
+    return subprocess.Popen([sys.executable, "manage.py", *words], cwd=ROOT, env=env, **popen)
+
+
+def finish(child: subprocess.Popen, what: str, timeout: float = 600) -> str:
+    """Wait for a `manage` child; its output, or RuntimeError when it failed."""
+    output, _ = child.communicate(timeout=timeout)
+    if child.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{(output or '')[-2000:]}")
+    return output or ""
 
 
 def free_port() -> int:
@@ -47,20 +80,11 @@ class Server:
     def start(self) -> float:
         """Start serving and wait for /healthz; returns the seconds it took."""
         started = time.monotonic()
+        command = [sys.executable, "-m", "waitress", f"--listen={HOST}:{self.port}"]
+        command += [f"--threads={self.threads}", "config.wsgi:application"]
         with open(self.log, "ab") as sink:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "waitress",
-                    f"--listen={HOST}:{self.port}",
-                    f"--threads={self.threads}",
-                    "config.wsgi:application",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
+                command, cwd=ROOT, env=self.env, stdout=sink, stderr=subprocess.STDOUT
             )
         while time.monotonic() - started < START_TIMEOUT:
             if self.process.poll() is not None:
@@ -88,9 +112,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
-
-    def cpu_seconds(self) -> float:
-        return process_cpu_seconds(self.process.pid) if self.process else 0.0
 
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""

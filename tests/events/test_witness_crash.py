@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
 from accounts.models import Role
-from bench.soak import HOST, start_server
+from bench.server import HOST, Server
 from events.backup_sqlite import copy_online, database_alias
 from tests import factories
 from tests.events.test_witness import aliases_allowed  # noqa: F401 - a fixture
@@ -84,7 +84,8 @@ def test_notes_lost_with_a_deleted_wal_after_a_crash_are_caught_at_the_first_mis
         "WITNESS_DIR": str(witness_dir),
         "PYTHONUNBUFFERED": "1",
     }
-    server = start_server(0, env, tmp_path / "waitress.log")
+    server = Server(env, tmp_path / "waitress.log")
+    server.start()
     acknowledged: list[int] = []  # versions the server answered "saved" (303)
     enough = threading.Event()
     try:
