@@ -264,8 +264,10 @@ def _run_clock(environment) -> None:
         before = _sample()
         gevent.sleep(CONFIG["seconds"])
         _clock["windows"][phase] = _window(before)
-    _clock["done"] = True
-    gevent.sleep(0.5)  # let the requests in flight finish
+    _clock["done"] = True  # each user stops at its next task: no request is cut off
+    deadline = time.monotonic() + 60
+    while environment.runner.user_count and time.monotonic() < deadline:
+        gevent.sleep(0.05)
     environment.runner.quit()
 
 

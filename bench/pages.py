@@ -98,7 +98,7 @@ def measure_pages(args, env: dict, *, log) -> dict:
     users = page_users(random.Random(args.seed), args.clients)
     connections.close_all()
     finish(manage(env, "collectstatic", "--noinput", "--verbosity", "0"), "collectstatic")
-    with Server(env, folder / "server.log", threads=args.threads) as server:
+    with Server(env, folder / "server.log") as server:
         log(f"pages: waitress on {server.url} (pid {server.process.pid})")
         run = functools.partial(
             run_locust, server, folder, seed=args.seed, password=DEMO_PASSWORD, users=users,
@@ -123,7 +123,7 @@ def measure_pages(args, env: dict, *, log) -> dict:
             log("pages: capacity req/s " + _brief(results["capacity"], "rps"))
     results["setup"] = {
         "clients": args.clients,
-        "waitress_threads": args.threads,
+        "waitress_threads": Server.THREADS,
         "think_seconds": [args.think_min, args.think_max],
         "realistic_seconds": args.realistic_duration,
         "capacity_seconds_per_page": args.duration_per_page,
@@ -158,7 +158,7 @@ def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
         **window,
         "mail": mail,
         "gate": evaluate_gate(
-            pages, p95_limit_ms=args.gate_p95_ms, min_samples=args.min_samples, mail=mail
+            pages, p95_limit_ms=GATE_P95_MS, min_samples=args.min_samples, mail=mail
         ),
     }
 

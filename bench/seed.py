@@ -180,7 +180,6 @@ def timeline(
     *,
     now: dt.datetime,
     notes_per_order: float = DEFAULT_NOTES_PER_ORDER,
-    on_plan: Callable[[PlannedOrder], None] | None = None,
 ) -> Iterator[tuple[PlannedOrder, int]]:
     """Every step of every order, merged by time: yields (order, step index).
 
@@ -200,8 +199,6 @@ def timeline(
                 now=now,
                 notes_per_order=notes_per_order,
             )
-            if on_plan is not None:
-                on_plan(order)
             heapq.heappush(heap, (order.steps[0].at, next(tie), order, 0))
             upcoming = next(pending, None)
             continue

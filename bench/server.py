@@ -69,7 +69,9 @@ class Server:
     without the management command's system checks, so a restart after SIGKILL takes seconds
     less on a busy machine (the soak's clients are waiting)."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int = 0, threads: int = 8):
+    THREADS = 8
+
+    def __init__(self, env: dict[str, str], log: Path, port: int = 0, threads: int = THREADS):
         self.env, self.log, self.port, self.threads = env, log, port or free_port(), threads
         self.process: subprocess.Popen | None = None
 
