@@ -1,6 +1,6 @@
 """What the bench and the soak share: the production environment on a bench database, manage.py
 in a child process, waitress in a child process (start, wait for /healthz, SIGKILL, stop) and
-the CPU seconds a process or the machine has used (/proc)."""
+the CPU seconds a process or the machine has used (psutil)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,20 +129,15 @@ class Server:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc; 0 when it is gone)."""
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return times.user + times.system
 
 
 def machine_cpu_seconds() -> float:
-    """CPU seconds spent by all processes on all cores since boot (Linux /proc/stat)."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(f) for f in stat.readline().split()[1:9]]
-    except OSError:
-        return 0.0
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+    """CPU seconds spent by all processes on all cores since boot (idle and iowait left out)."""
+    times = psutil.cpu_times()
+    return sum(times[:8]) - times.idle - getattr(times, "iowait", 0.0)
