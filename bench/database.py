@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
+PG_SHOWN = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers")
 
 
 @dataclass(frozen=True)
@@ -96,19 +97,14 @@ class BenchDatabase:
             return psycopg.connect(self.url, autocommit=autocommit)
         return sqlite3.connect(self.path)
 
-    def server_version(self) -> str:
+    def server(self) -> tuple[str, dict[str, str]]:
+        """The server's version and (PostgreSQL) the durability settings that decide a commit's
+        cost, for the report."""
         if not self.on_postgres:
-            return sqlite3.sqlite_version
+            return sqlite3.sqlite_version, {}
         with _admin(self.admin_url) as admin:
-            return admin.execute("SHOW server_version").fetchone()[0]
-
-    def server_settings(self) -> dict[str, str]:
-        """PostgreSQL: the durability settings that decide a commit's cost (for the report)."""
-        if not self.on_postgres:
-            return {}
-        names = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers")
-        with _admin(self.admin_url) as admin:
-            return {n: admin.execute(f"SHOW {n}").fetchone()[0] for n in names}
+            shown = {name: admin.execute(f"SHOW {name}").fetchone()[0] for name in PG_SHOWN}
+        return shown.pop("server_version"), shown
 
 
 def _admin(url: str):

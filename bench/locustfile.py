@@ -1,18 +1,10 @@
-"""The load of the bench's page phases and of the soak, for `locust --headless` (one run per
-phase, started by `bench.pages.run_locust`; `--bench-data`: the phase, its settings, the users).
+"""The users of the bench's page phases and of the soak, for `locust --headless` (one run per
+phase, started by `bench.pages.run_locust`; `--bench-data`: the phase, its settings, its users).
 
-Every user logs in through the real login form and waits until all are in; then:
-
-- `Manager` (bench/pages.py): `single`: one user, `single_requests` of each page in turn;
-  `realistic`: each page in turn, thinking `think` s after each, a transition opening the order,
-  thinking, then POSTing the forward move as htmx does; `capacity`: no think time, all users on
-  one page at a time for `seconds` each.
-- `Clerk` (bench/soak.py): opens a random order of its company, presses one of the buttons it
-  offers (one post in ten with the version before, which must be refused) or adds a note; every
-  request is recorded (locust's `context`) for the soak to account for against the log.
-
-At the end `out` gets JSON: per request name locust's figures (count, failures, p50/p95/p99 ms),
-the CPU cores each window used (server, this client, everything else) and the soak's records.
+Every user logs in through the real login form and waits until all are in. `Manager`: the page
+phases (bench/README.md, "Pages"). `Clerk`: the soak (bench/soak.py); each of its requests is
+recorded with locust's request `context`. At the end `out` gets JSON: locust's figures per
+request name, the CPU cores each window used (server, this client, the rest) and the records.
 """
 
 from __future__ import annotations

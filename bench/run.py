@@ -212,6 +212,7 @@ def measure_storage(args) -> dict:
 def machine(database: BenchDatabase) -> dict:
     import django
 
+    version, settings = database.server()
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
          if line.startswith("model name")), "",
@@ -222,8 +223,8 @@ def machine(database: BenchDatabase) -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "database": database.vendor,
-        "database_version": database.server_version(),
-        "database_settings": database.server_settings(),
+        "database_version": version,
+        "database_settings": settings,
     }
 
 

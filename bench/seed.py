@@ -259,14 +259,10 @@ class PlanError(Exception):
 
 
 def fast_event(order: PlannedOrder, index: int, *, actor, company: Company) -> DomainEvent:
-    """The event `orders.commands` would record for step `index`; advances `order`'s state.
-
-    `order.sequence` must be set before the "place" step (the commands use max + 1). The
-    commands' own rules decide: the order number (`commands.order_number`), the guards
-    (`commands.check_transition`: FSM state, permission, conditions), the target state
-    (`commands.target_state`); `orders.aggregate.evolve` then moves the order on, exactly as the
-    projections will when they replay the event. Raises PlanError where a command would refuse.
-    """
+    """The event `orders.commands` would record for step `index` (the commands' own numbering,
+    guards and target state decide); moves `order` on with `orders.aggregate.evolve`, as the
+    projections will. `order.sequence` must be set before "place". Raises PlanError where a
+    command would refuse."""
     step = order.steps[index]
     if step.action == "place":
         details, lines = clean_order(order.details, order.lines)

@@ -33,7 +33,7 @@ from rich.table import Table
 
 from bench.pages import run_locust
 from bench.report import console
-from bench.server import HOST, Server, bench_environment, manage
+from bench.server import HOST, Server, bench_environment, finish, manage
 
 LOGIN_TIMEOUT = 90.0  # all clients logged in (PBKDF2 costs ~1 s of CPU per login)
 
@@ -62,11 +62,7 @@ class Record:
         return self.status is not None and 200 <= self.status < 400
 
 
-@dataclasses.dataclass
-class Check:
-    name: str
-    passed: bool
-    detail: str = ""
+Check = collections.namedtuple("Check", "name passed detail", defaults=[""])
 
 
 def prepare(env: dict[str, str], args) -> dict:
@@ -85,7 +81,7 @@ def prepare(env: dict[str, str], args) -> dict:
     from orders import commands
     from orders.demo import order_input
 
-    collect = manage(env, "collectstatic", "--noinput", "--verbosity", "0")  # no database needed
+    static = manage(env, "collectstatic", "--noinput", "--verbosity", "0")  # needs no database
     call_command("migrate", interactive=False, verbosity=0)
     companies, people = create_companies_and_users(2)  # one password hash for all of them
     rng, orders = random.Random(args.seed), {c.slug: [] for c in companies}
@@ -113,9 +109,7 @@ def prepare(env: dict[str, str], args) -> dict:
     }
     prepared["expected_event"]["add_note"] = "NoteAdded"
     connections.close_all()  # the server is the only one using the database from now on
-    output, _ = collect.communicate(timeout=300)
-    if collect.returncode != 0:
-        raise RuntimeError(f"collectstatic failed:\n{output}")
+    finish(static, "collectstatic")
     return prepared
 
 
