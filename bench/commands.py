@@ -1,24 +1,10 @@
-"""The commands section: our write path against its peers, in the same run, alternating rounds.
+"""The commands section (bench/README.md, "Commands"): our write path against its peers.
 
-Every variant makes the same moves: place an order, then submit, approve, start fulfilment,
-ship and deliver it, one command (one transaction) each:
-
-- `ours`: `orders.commands` (FSM, permission, policy, one event, inline projections, witness);
-- `ours_no_witness`: the same with the witness switched off (its cost per command);
-- `peer` (SQLite): the `eventsourcing` library (`Application` + `Aggregate`, one event per move,
-  `repository.get` then `save`) on its own file with **the app's PRAGMAs** (WAL,
-  synchronous=NORMAL: equal durability);
-- `bare`: the driver alone, one `BEGIN; INSERT (an event-sized row); COMMIT` per command
-  (SQLite with the app's PRAGMAs; PostgreSQL: psycopg on the same server, flushed).
-
-`--rounds` rounds, each running every variant for `--cycles` orders, the variants taking turns
-every few orders (the order of the turns rotated per round) so that the machine's busy moments
-fall on all alike. Per variant: commands/s and CPU per command
-(this process's `process_time`, the witness thread included), medians over the rounds. Then an
-untimed probe per variant: statements per command (ours: Django's `execute_wrapper`, which sees
-what Django sends, SAVEPOINTs included; the peer: sqlite3's trace callback; BEGIN/COMMIT/
-ROLLBACK not counted on either side) and, on SQLite, WAL pages per commit (autocheckpoint off,
-the WAL truncated, then the frame count `PRAGMA wal_checkpoint(PASSIVE)` reports).
+Variants, each making the same moves (place an order, submit, approve, start fulfilment, ship,
+deliver; one command, one transaction each): `ours` (`orders.commands`), `ours_no_witness`,
+`peer` (the `eventsourcing` library on SQLite with the app's PRAGMAs) and `bare` (the driver's
+`BEGIN; INSERT; COMMIT`). `--rounds` rounds of `--cycles` orders, the variants taking turns
+every few orders; then an untimed probe of statements per command and WAL per commit.
 """
 
 from __future__ import annotations
@@ -36,6 +22,8 @@ from pathlib import Path
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+
+from bench.database import remove_sqlite, sqlite_file_bytes, sqlite_tuning
 
 MOVES = ("submit", "approve", "start_fulfilment", "ship", "deliver")
 FROM_STATE = dict(
@@ -100,15 +88,10 @@ def open_peer(path: Path, pragmas: list[str]) -> tuple[Application, list[sqlite3
     return app, raw
 
 
-def as_plain(details, lines) -> tuple[dict, list]:
-    return dataclasses.asdict(details), [dataclasses.asdict(line) for line in lines]
-
-
 class Variant:
     """One way of carrying out the moves; `cycle` runs one order's six commands."""
 
     name = ""
-    counts_statements = True
 
     def cycle(self, rng: random.Random, latencies: list[float]) -> None:
         raise NotImplementedError
@@ -179,7 +162,8 @@ class Peer(Variant):
     def cycle(self, rng, latencies):
         from orders.demo import order_input
 
-        details, lines = as_plain(*order_input(rng))
+        details, lines = order_input(rng)
+        details, lines = dataclasses.asdict(details), [dataclasses.asdict(x) for x in lines]
         started = time.perf_counter()
         order = PeerOrder(company=f"c{rng.randrange(10)}", details=details, lines=lines)
         self.app.save(order)
@@ -231,8 +215,7 @@ class Bare(Variant):
             )
         else:
             self.path = folder / "bare.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            remove_sqlite(self.path)
             self.connection = sqlite3.connect(self.path, isolation_level=None)
             for pragma in pragmas:
                 self.connection.execute(pragma)
@@ -346,15 +329,12 @@ def measure_commands(args, *, log) -> dict:
     """Every variant, `args.rounds` alternating rounds of `args.cycles` orders, then probes."""
     from django.db import connections
 
-    from bench.database import sqlite_tuning
-
     database, folder = args.database, args.db.parent
     pragmas = sqlite_tuning()
     variants = [Ours(), Ours(witness=False)]
     if not database.on_postgres:
         peer_file = folder / "peer.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{peer_file}{suffix}").unlink(missing_ok=True)
+        remove_sqlite(peer_file)
         variants.append(Peer(peer_file, pragmas))
     variants.append(Bare(database, folder, pragmas))
     rng = random.Random(args.seed)
@@ -391,7 +371,7 @@ def measure_commands(args, *, log) -> dict:
         admin.close()
     if not database.on_postgres:
         result["peer"]["events"] = variants[2].events()
-        result["peer"]["file_bytes"] = file_bytes(peer_file)
+        result["peer"]["file_bytes"] = sqlite_file_bytes(peer_file)
     variants[-1].close()
     connections.close_all()
     ours = result["ours"]
@@ -405,10 +385,3 @@ def measure_commands(args, *, log) -> dict:
             result[f"vs_{reference}_rounds"] = [round(a / b, 4) for a, b in paired]
     result["setup"] = {"rounds": args.rounds, "cycles": args.cycles, "moves": ["place", *MOVES]}
     return result
-
-
-def file_bytes(path: Path) -> int:
-    """A SQLite file's size with its WAL checkpointed into it."""
-    with contextlib.closing(sqlite3.connect(path)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path.stat().st_size

@@ -1,14 +1,8 @@
-"""The benchmark's database: a SQLite file (the default) or a PostgreSQL database made for the run.
-
-`python -m bench.run` measures the SQLite file at `--db`. With `--database-url postgres://…`
-(`make bench DATABASE_URL=postgres://…`) it creates a database named after the URL's, with a
-`_bench` suffix, on that server (the URL's own database is only used to create and drop it),
-measures that, and drops it at the end (`--keep-db` keeps it, for `--reuse`). Logs, the seed's
-sidecar and the static files stay in the folder of `--db` either way.
-
-What is not Django's business lives here, one branch per database: the bare scan of the log
-and the storage figures (`dbstat` on SQLite, `pg_total_relation_size` on PostgreSQL). Plain SQL
-on purpose: the references measure the driver without Django.
+"""The benchmark's database: the SQLite file at `--db`, or with `--database-url postgres://…` a
+database `<the URL's name>_bench` made on that server for the run (dropped at the end unless
+`--keep-db`); logs, the seed's sidecar and static files stay beside `--db` either way. Plus what
+is not Django's business, one branch per database and plain SQL on purpose (the references
+measure the driver without Django): the bare scan of the log and the storage figures.
 """
 
 from __future__ import annotations
@@ -23,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
+PG_SHOWN = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers")
 
 
 @dataclass(frozen=True)
@@ -84,8 +79,7 @@ class BenchDatabase:
 
     def remove(self) -> None:
         """Drop the database (or delete the SQLite file and its WAL) and the sidecar."""
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(self.sidecar)
+        self.sidecar.unlink(missing_ok=True)
         if self.on_postgres:
             from django.db import connections
 
@@ -93,9 +87,7 @@ class BenchDatabase:
             with _admin(self.admin_url) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             return
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{self.path}{suffix}")
+        remove_sqlite(self.path)
 
     def connect(self, *, autocommit: bool = False):
         """A bare DB-API connection (sqlite3 or psycopg), outside Django."""
@@ -105,34 +97,34 @@ class BenchDatabase:
             return psycopg.connect(self.url, autocommit=autocommit)
         return sqlite3.connect(self.path)
 
-    @property
-    def placeholder(self) -> str:
-        return "%s" if self.on_postgres else "?"
-
-    def server_version(self) -> str:
+    def server(self) -> tuple[str, dict[str, str]]:
+        """The server's version and (PostgreSQL) the durability settings that decide a commit's
+        cost, for the report."""
         if not self.on_postgres:
-            return sqlite3.sqlite_version
+            return sqlite3.sqlite_version, {}
         with _admin(self.admin_url) as admin:
-            return admin.execute("SHOW server_version").fetchone()[0]
-
-    def server_settings(self) -> dict[str, str]:
-        """PostgreSQL: the durability settings that decide a commit's cost (for the report)."""
-        if not self.on_postgres:
-            return {}
-        names = ("fsync", "synchronous_commit", "full_page_writes", "shared_buffers")
-        with _admin(self.admin_url) as admin:
-            return {n: admin.execute(f"SHOW {n}").fetchone()[0] for n in names}
+            shown = {name: admin.execute(f"SHOW {name}").fetchone()[0] for name in PG_SHOWN}
+        return shown.pop("server_version"), shown
 
 
-@contextlib.contextmanager
 def _admin(url: str):
+    """A connection to the server's own database, closed at the end of its `with` block."""
     import psycopg
 
-    connection = psycopg.connect(url, autocommit=True)
-    try:
-        yield connection
-    finally:
-        connection.close()
+    return psycopg.connect(url, autocommit=True)
+
+
+def remove_sqlite(path: Path) -> None:
+    """A SQLite file and its WAL, shared memory and journal, gone."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def sqlite_file_bytes(path: Path) -> int:
+    """A SQLite file's size with its WAL checkpointed into it."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size
 
 
 # --- storage -------------------------------------------------------------------------------------

@@ -1,18 +1,10 @@
-"""The users of the page phases for `locust --headless` (bench/pages.py: one run per phase).
+"""The users of the bench's page phases and of the soak, for `locust --headless` (one run per
+phase, started by `bench.pages.run_locust`; `--bench-data`: the phase, its settings, its users).
 
-Every user logs in through the real login form as the Manager of a company (`--bench-data`,
-written by bench/pages.py: usernames, orders to open, a disjoint share of open orders to move),
-waits until every user is in, then works until the phase ends:
-
-- `single`: one user, `--single-requests` of each page in turn, no pause;
-- `realistic`: each user opens the pages in turn (each from its own first page), thinking
-  `--think-min`..`--think-max` s (its own seeded generator) after each; a transition opens the
-  order, thinks, then POSTs the forward move as htmx does;
-- `capacity`: no think time; all users on one page at a time for `--page-seconds` each.
-
-Requests are named by page; at the end the per-page figures (locust's stats: count, failures,
-p50/p95/p99 in ms) and the CPU each window used (server, this client, everything else on the
-machine, in cores) go to `--bench-out` as JSON.
+Every user logs in through the real login form and waits until all are in. `Manager`: the page
+phases (bench/README.md, "Pages"). `Clerk`: the soak (bench/soak.py); each of its requests is
+recorded with locust's request `context`. At the end `out` gets JSON: locust's figures per
+request name, the CPU cores each window used (server, this client, the rest) and the records.
 """
 
 from __future__ import annotations
@@ -27,104 +19,114 @@ import gevent
 from gevent.event import Event
 from locust import HttpUser, events, task
 from locust.exception import StopUser
+from urllib3.exceptions import NewConnectionError
 
 from bench.pages import FORWARD, PAGES, USER_PAGES
 from bench.server import machine_cpu_seconds, process_cpu_seconds
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
+VERSION_INPUT = re.compile(r'<input[^>]*name="version"[^>]*value="(\d+)"')
+ACTION_BUTTON = re.compile(r'data-action="([a-z_]+)"')
+# The soak: how likely a client is to press each button it is offered (unlisted: 1). Below 1 in
+# total, it may press none; cycles (reject/submit, hold/resume) are likely, the ways out rare.
+ACTION_WEIGHTS = {"cancel": 0.03, "hold": 0.3, "reject": 0.5, "deliver": 0.5}
+STALE_SHARE, NOTE_SHARE, RETRY_PAUSE = 0.1, 0.3, 0.2
 
+CONFIG: dict = {}
+RECORDS: list[dict] = []
+CLIENTS: list[dict] = []
 _numbers = itertools.count()
 _all_in = Event()  # set once every user has logged in: the phase's clock starts then
-_clock: dict = {"windows": {}}
+_clock: dict = {"windows": {}, "in": 0}
 
 
 @events.init_command_line_parser.add_listener
 def _arguments(parser):
-    parser.add_argument("--bench-data", default="", help="users and orders (bench/pages.py)")
-    parser.add_argument("--bench-out", default="", help="where the phase's figures go (JSON)")
-    parser.add_argument("--phase", choices=("single", "realistic", "capacity"), default="single")
-    parser.add_argument("--bench-pages", default=",".join(PAGES), help="pages, in order")
-    parser.add_argument("--think-min", type=float, default=1.0)
-    parser.add_argument("--think-max", type=float, default=5.0)
-    parser.add_argument("--phase-seconds", type=float, default=10.0, help="realistic: duration")
-    parser.add_argument("--page-seconds", type=float, default=5.0, help="capacity: per page")
-    parser.add_argument("--single-requests", type=int, default=20)
-    parser.add_argument("--server-pid", type=int, default=0)
-    parser.add_argument("--bench-seed", type=int, default=2026)
+    parser.add_argument("--bench-data", default="", help="the phase and its users (JSON)")
 
 
-class Manager(HttpUser):
-    """A company's Manager at a browser (one session, one keep-alive connection)."""
+@events.init.add_listener
+def _load(environment, **_):
+    if environment.parsed_options and environment.parsed_options.bench_data:
+        with open(environment.parsed_options.bench_data) as source:
+            CONFIG.update(json.load(source))
+
+
+class BenchUser(HttpUser):
+    """A person at a browser (one session, one keep-alive connection), logged in on start."""
+
+    abstract = True
 
     def on_start(self):
-        options = self.environment.parsed_options
-        self.options, self.number = options, next(_numbers)
-        with open(options.bench_data) as source:
-            data = json.load(source)
-        self.me = data["users"][self.number % len(data["users"])]
-        self.pool = list(self.me["pool"])
-        self.rng = random.Random(options.bench_seed * 1_000_003 + self.number)
-        self.pages = options.bench_pages.split(",")
-        page = self.client.get("/accounts/login/", name="login")
-        token = CSRF_INPUT.search(page.text)
-        answer = self.client.post(
-            "/accounts/login/",
-            data={
-                "username": self.me["username"],
-                "password": data["password"],
-                "csrfmiddlewaretoken": token.group(1) if token else "",
-            },
-            name="login",
-            allow_redirects=False,
-        )
-        _clock["in"] = _clock.get("in", 0) + 1
+        self.number = next(_numbers)
+        self.me = CONFIG["users"][self.number % len(CONFIG["users"])]
+        self.rng = random.Random(CONFIG["seed"] * 1_000_003 + self.number)
+        self.client_info = {"username": self.me["username"], "logged_in": self.log_in()}
+        CLIENTS.append(self.client_info)
+        _clock["in"] += 1
         if _clock["in"] == self.environment.runner.target_user_count:
             gevent.spawn(_run_clock, self.environment)
-        if answer.status_code != 302 or "sessionid" not in self.client.cookies:
+        if not self.client_info["logged_in"]:
             raise StopUser  # the login request's failure shows in the figures
         _all_in.wait()
-        if options.phase == "realistic":  # 20 users do not all start in the same millisecond
-            gevent.sleep(self.rng.uniform(0, options.think_max))
+
+    def log_in(self) -> bool:
+        page = self.send("login", "GET", "/accounts/login/")
+        token = CSRF_INPUT.search(page.text or "")
+        form = {"username": self.me["username"], "password": CONFIG["password"]}
+        form["csrfmiddlewaretoken"] = token[1] if token else ""
+        answer = self.send("login", "POST", "/accounts/login/", form)
+        return answer.status_code == 302 and "sessionid" in self.client.cookies
+
+    def send(self, name, method, path, data=None, headers=None, ok=(200, 302, 303), **context):
+        """One request named `name`, failed in locust's figures unless its status is in `ok`."""
+        context = {"username": self.me["username"], "order_id": None, "action": None,
+                   "version_sent": None, "stale": False, **context}  # fmt: skip
+        with self.client.request(
+            method, path, name=name, data=data, headers=headers, allow_redirects=False,
+            timeout=30, catch_response=True, context=context,
+        ) as answer:  # fmt: skip
+            if answer.status_code not in ok:
+                answer.failure(f"HTTP {answer.status_code}")
+            return answer
+
+
+class Manager(BenchUser):
+    """A company's Manager in the bench's page phases."""
+
+    def on_start(self):
+        super().on_start()
+        self.pool = list(self.me["pool"])
+        if CONFIG["phase"] == "realistic":  # 20 users do not all start in the same millisecond
+            gevent.sleep(self.rng.uniform(0, CONFIG["think"][1]))
 
     def wait_time(self):
-        if self.options.phase != "realistic":
-            return 0
-        return self.rng.uniform(self.options.think_min, self.options.think_max)
+        return self.rng.uniform(*CONFIG["think"]) if CONFIG["phase"] == "realistic" else 0
 
     @task
     def visit(self):
-        phase = self.options.phase
+        phase = CONFIG["phase"]
         if phase == "single":
-            for key in self.pages:
-                _clock["windows"][key] = _sample(self.environment)
-                for _ in range(self.options.single_requests):
+            for key in CONFIG["pages"]:
+                before = _sample()
+                for _ in range(CONFIG["single_requests"]):
                     self.open(key)
-                _clock["windows"][key] = _window(self.environment, _clock["windows"][key])
+                _clock["windows"][key] = _window(before)
             self.environment.runner.quit()
             return
         if _clock.get("done"):
             raise StopUser
         if phase == "realistic":  # every page in turn, each user from its own starting page,
-            self.turn = getattr(self, "turn", self.number * 2)  # so a short run covers all
-            self.turn += 1
+            self.turn = getattr(self, "turn", self.number * 2) + 1  # so a short run covers all
             self.open(USER_PAGES[self.turn % len(USER_PAGES)])
         else:
-            self.open(_clock.get("page") or self.pages[0])
+            self.open(_clock.get("page") or CONFIG["pages"][0])
 
     def open(self, key: str) -> None:
         if key == "transition":
             self.move_an_order()
-        elif key in ("detail", "history"):
-            self.get(PAGES[key].format(id=self.rng.choice(self.me["ids"])), key)
         else:
-            self.get(PAGES[key], key)
-
-    def get(self, path: str, name: str):
-        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as answer:
-            if answer.status_code != 200:
-                answer.failure(f"HTTP {answer.status_code}")
-            return answer
+            self.send(key, "GET", PAGES[key].format(id=self.rng.choice(self.me["ids"])), ok=[200])
 
     def move_an_order(self) -> None:
         """Open an order, read its version and buttons, (think,) POST the forward move."""
@@ -132,13 +134,14 @@ class Manager(HttpUser):
             gevent.sleep(0.05)  # this user has moved all its orders to the end
             return
         order_id = self.pool.pop(0)
-        page = self.get(PAGES["detail"].format(id=order_id), "transition_detail_get")
-        actions = set(re.findall(rf"/orders/{order_id}/transitions/(\w+)/", page.text))
+        path = PAGES["detail"].format(id=order_id)
+        page = self.send("transition_detail_get", "GET", path, ok=[200])
+        actions = set(re.findall(rf"/orders/{order_id}/transitions/(\w+)/", page.text or ""))
         name = next((a for a in FORWARD.values() if a in actions), None)
-        version = VERSION_INPUT.search(page.text)
+        version = VERSION_INPUT.search(page.text or "")
         if page.status_code != 200 or name is None or version is None:
             return  # final now (or nothing a Manager may move forward): drop it
-        if self.options.phase == "realistic":
+        if CONFIG["phase"] == "realistic":
             gevent.sleep(self.wait_time())  # a person reads the page before pressing the button
             if _clock.get("done"):
                 return
@@ -147,25 +150,86 @@ class Manager(HttpUser):
             form.update(carrier="DHL", tracking_number=f"TRK{self.rng.randrange(10**9, 10**10)}")
         headers = {"HX-Request": "true", "X-CSRFToken": self.client.cookies["csrftoken"]}
         path = PAGES["transition"].format(id=order_id, name=name)
-        with self.client.post(
-            path, data=form, headers=headers, name="transition", catch_response=True
-        ) as answer:
-            if answer.status_code != 200:
-                answer.failure(f"HTTP {answer.status_code}")
-            elif name != "deliver":
-                self.pool.append(order_id)
+        answer = self.send("transition", "POST", path, form, headers, ok=[200])
+        if answer.status_code == 200 and name != "deliver":
+            self.pool.append(order_id)
 
 
-def _sample(environment) -> tuple[float, float, float, float]:
-    pid = environment.parsed_options.server_pid
+class Clerk(BenchUser):
+    """The soak's Staff user or Manager: opens orders and presses their buttons until the end."""
+
+    def wait_time(self):
+        return 0
+
+    @task
+    def visit(self):
+        if _clock.get("done"):
+            raise StopUser
+        order_id = self.rng.choice(self.me["ids"])
+        page = self.send("detail", "GET", f"/orders/{order_id}/", order_id=order_id)
+        if page.status_code == 302 and "/accounts/login/" in page.headers.get("Location", ""):
+            self.log_in()  # the session is gone: log in again
+        elif page.status_code == 200:
+            self.act(order_id, page.text)
+        elif not page.status_code:
+            gevent.sleep(RETRY_PAUSE)  # no answer (the server is being restarted)
+
+    def act(self, order_id: str, page: str) -> None:
+        """Press one of the page's buttons (or add a note), sometimes with a stale version."""
+        version, token = VERSION_INPUT.search(page), CSRF_INPUT.search(page)
+        if version is None or token is None:
+            return
+        actions = ACTION_BUTTON.findall(page)
+        weights = [ACTION_WEIGHTS.get(name, 1.0) for name in actions]
+        action = self.rng.choices([*actions, None], [*weights, max(0.0, 1 - sum(weights))])[0]
+        if action is not None:
+            kind, path = "transition", f"/orders/{order_id}/transitions/{action}/"
+            form = {name: self.field_value(name) for name in CONFIG["fields"][action]}
+            form["confirmed"] = "yes"  # deliver and cancel ask first (issue #28)
+        elif self.rng.random() < NOTE_SHARE:
+            action, kind, path = "add_note", "note", f"/orders/{order_id}/notes/"
+            form = {"text": f"Soak note from {self.me['username']}."}
+        else:
+            return
+        stale = self.rng.random() < STALE_SHARE
+        sent = int(version[1]) - stale
+        form.update(version=str(sent), csrfmiddlewaretoken=token[1])
+        answer = self.send(kind, "POST", path, form, order_id=order_id, action=action,
+                           version_sent=sent, stale=stale)  # fmt: skip
+        if not answer.status_code:
+            gevent.sleep(RETRY_PAUSE)
+
+    def field_value(self, name: str) -> str:
+        if name == "carrier":
+            return self.rng.choice(["DHL", "UPS", "DPD"])
+        if name == "tracking_number":
+            return f"TRK{self.rng.randrange(10**9, 10**10)}"
+        return f"Soak test: {self.me['username']} says so."  # reason
+
+
+@events.request.add_listener
+def _record(name, response_time, response, context, start_time, **_):
+    """The soak's record of every request: answered, refused (never sent) or lost (no answer)."""
+    if CONFIG.get("phase") != "soak":
+        return
+    status, error = response.status_code or None, getattr(response, "error", None)
+    reason = getattr(error.args[0], "reason", None) if error is not None and error.args else None
+    outcome = "answered" if status else "lost"
+    if not status and isinstance(reason, NewConnectionError):
+        outcome = "refused"
+    RECORDS.append({**context, "kind": name, "status": status, "outcome": outcome,
+                    "at": start_time, "seconds": response_time / 1000})  # fmt: skip
+
+
+def _sample() -> tuple[float, float, float, float]:
+    pid = CONFIG.get("server_pid")
     server = process_cpu_seconds(pid) if pid else 0.0
     return time.perf_counter(), server, time.process_time(), machine_cpu_seconds()
 
 
-def _window(environment, before) -> dict:
+def _window(before) -> dict:
     """Wall seconds of a window and the CPU cores used meanwhile, from `_sample` before."""
-    after = _sample(environment)
-    wall, server, client, machine = (a - b for a, b in zip(after, before, strict=True))
+    wall, server, client, machine = (a - b for a, b in zip(_sample(), before, strict=True))
     wall = max(wall, 1e-9)
     return {
         "seconds": round(wall, 3),
@@ -177,43 +241,45 @@ def _window(environment, before) -> dict:
 
 def _run_clock(environment) -> None:
     """Start the phase once every user is in; capacity: move all users page to page."""
-    options = environment.parsed_options
     _all_in.set()
-    if options.phase == "single":
+    phase, _clock["started_at"] = CONFIG["phase"], time.time()
+    with open(f"{CONFIG['out']}.started", "w") as marker:  # the soak kills the server from it
+        marker.write(str(_clock["started_at"]))
+    if phase == "single":
         return
-    if options.phase == "realistic":
-        before = _sample(environment)
-        gevent.sleep(options.phase_seconds)
-        _clock["windows"]["realistic"] = _window(environment, before)
+    if phase == "capacity":
+        for key in CONFIG["pages"]:
+            before, _clock["page"] = _sample(), key
+            gevent.sleep(CONFIG["seconds"])
+            _clock["windows"][key] = _window(before)
     else:
-        for key in options.bench_pages.split(","):
-            before, _clock["page"] = _sample(environment), key
-            gevent.sleep(options.page_seconds)
-            _clock["windows"][key] = _window(environment, before)
-    _clock["done"] = True
-    gevent.sleep(0.5)  # let the requests in flight finish
+        before = _sample()
+        gevent.sleep(CONFIG["seconds"])
+        _clock["windows"][phase] = _window(before)
+    _clock["done"] = True  # each user stops at its next task: no request is cut off
+    deadline = time.monotonic() + 60
+    while environment.runner.user_count and time.monotonic() < deadline:
+        gevent.sleep(0.05)
     environment.runner.quit()
 
 
 @events.quitting.add_listener
 def _write_figures(environment, **_):
-    if not environment.parsed_options.bench_out:
+    if not CONFIG.get("out"):
         return
     figures = {}
     for (name, _method), entry in environment.stats.entries.items():
-        figures[name] = {
-            "requests": entry.num_requests,
-            "errors": entry.num_failures,
-            **{
-                f"p{round(q * 100)}_ms": entry.get_response_time_percentile(q)
-                if entry.num_requests
-                else None
-                for q in (0.5, 0.95, 0.99)
-            },
-            "mean_ms": round(entry.avg_response_time, 2) if entry.num_requests else None,
-            "max_ms": entry.max_response_time,
+        n = entry.num_requests
+        percentiles = {
+            f"p{round(q * 100)}_ms": entry.get_response_time_percentile(q) if n else None
+            for q in (0.5, 0.95, 0.99)
         }
+        figures[name] = {"requests": n, "errors": entry.num_failures, **percentiles,
+                         "mean_ms": round(entry.avg_response_time, 2) if n else None,
+                         "max_ms": entry.max_response_time}  # fmt: skip
     errors = {str(e.error): e.occurrences for e in environment.stats.errors.values()}
-    out = {"pages": figures, "windows": _clock["windows"], "error_kinds": errors}
-    with open(environment.parsed_options.bench_out, "w") as sink:
+    out = {"pages": figures, "windows": _clock["windows"], "error_kinds": errors,
+           "started_at": _clock.get("started_at"), "records": RECORDS, "clients": CLIENTS,
+           "exceptions": [e["msg"] for e in environment.runner.exceptions.values()]}  # fmt: skip
+    with open(CONFIG["out"], "w") as sink:
         json.dump(out, sink, indent=1)

@@ -1,39 +1,25 @@
 """Commit-to-mail delay: from a submit's commit to each manager's mail at a real SMTP server.
 
-`make bench` measures it during the realistic load (`MailProbe` beside the locust run, on the
-bench database; reported with the pages and gated: p95 ≤ 2 s, issue #26). Alone:
-
-    python -m bench.notify_delay [--orders 60] [--rate 2] [--managers 2] [--database-url URL]
-
-runs it on a throw-away SQLite file (or a database made on the PostgreSQL server of
-`--database-url`) with the bench's production settings (`bench.run.bench_environment`).
-Either way: a company of its own with a Staff user and `--managers` Managers; a real worker
+`make bench` measures it during the realistic load (`MailProbe` beside the locust run, gated:
+p95 ≤ 2 s, issue #26): a company of its own with a Staff user and two Managers; a real worker
 (`manage.py run_worker`, its own process) and a real SMTP server (aiosmtpd, in this process, on a
-free port); orders placed and submitted at `--rate` per second, each submit's commit time and
-each mail's arrival read on this process's clock. Prints p50/p95/max of the delays in seconds
-and exits 3 when p95 exceeds `--goal` (2 s).
+free port); orders placed and submitted at `rate` per second, each submit's commit time and each
+mail's arrival read on this process's clock.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import os
 import random
-import secrets
 import signal
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from email import message_from_bytes
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.server import free_port, manage
+
 GOAL_P95_S = 2.0
 COMPANY_SLUG = "notify-delay"  # the probe's own company: the page phases leave it out
 
@@ -59,8 +45,8 @@ class Arrivals:
 
 class MailProbe:
     """A worker process and an SMTP server on the configured database, and submits whose mails
-    are timed. Use as a context manager (Django set up, migrated); `submit(n)` in the caller's
-    thread or `start()`/`stop()` in a thread of its own (beside a load); then `figures()`."""
+    are timed. Use as a context manager (Django set up, migrated): `start()`, `stop()` (submits
+    in a thread of its own, beside a load); after the block, `figures()`."""
 
     def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
         self.env, self.rate, self.managers = dict(env), rate, managers
@@ -73,9 +59,7 @@ class MailProbe:
 
         from outbox.models import WorkerHeartbeat
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         self.env.update(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             EMAIL_HOST="127.0.0.1",
@@ -89,18 +73,12 @@ class MailProbe:
         self.smtp = Controller(self.arrivals, hostname="127.0.0.1", port=port)
         self.smtp.start()
         heartbeats = WorkerHeartbeat.objects.count()
-        self.worker = subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.worker = manage(self.env, "run_worker", stdout=subprocess.DEVNULL)
         _wait(lambda: WorkerHeartbeat.objects.count() > heartbeats, 60, "the worker's check-in")
         return self
 
-    def submit(self, orders: int | None = None) -> None:
-        """Place and submit `orders` orders (None: until `stop()`) at `rate` per second."""
+    def submit(self) -> None:
+        """Place and submit orders at `rate` per second until `stop()`."""
         from django.db import connection
 
         from events.models import Event
@@ -109,7 +87,7 @@ class MailProbe:
 
         rng, started, index = random.Random(26), time.perf_counter(), 0
         try:
-            while (orders is None or index < orders) and not self._stop.is_set():
+            while not self._stop.is_set():
                 self._stop.wait(max(0.0, started + index / self.rate - time.perf_counter()))
                 details, lines = order_input(rng)
                 try:
@@ -232,60 +210,6 @@ def _subscribers_at_head() -> None:
     OutboxItem.objects.filter(status=OutboxItem.Status.PENDING).delete()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=60)
-    parser.add_argument("--rate", type=float, default=2.0, help="submits per second")
-    parser.add_argument("--managers", type=int, default=2)
-    parser.add_argument("--goal", type=float, default=GOAL_P95_S, help="p95 goal in seconds")
-    parser.add_argument("--database-url", default="")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
-    args = parser.parse_args(argv)
-    from bench.run import bench_environment  # bench.run imports this module (the pages do)
-
-    with tempfile.TemporaryDirectory(prefix="notify-delay-") as folder:
-        database_url = args.database_url
-        if database_url:
-            database_url = _fresh_postgres_database(database_url)
-        os.environ.update(bench_environment(Path(folder) / "notify.sqlite3", database_url))
-        os.environ["WITNESS_DIR"] = str(Path(folder) / "witness")
-        return measure(args)
-
-
-def _fresh_postgres_database(url: str) -> str:
-    """A new empty database `<name>_notify_<random>` on the server of `url` (left behind: a
-    bench's throw-away server is removed whole, .ci/with-postgres)."""
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    name, _, query = name.partition("?")
-    fresh = f"{name or 'ledgerline'}_notify_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{fresh}"')
-    return f"{base}/{fresh}" + (f"?{query}" if query else "")
-
-
-def measure(args) -> int:
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
-    with MailProbe(os.environ, rate=args.rate, managers=args.managers) as probe:
-        probe.submit(args.orders)
-    figures = probe.figures(args.goal)
-    figures["database"] = os.environ["DATABASE_URL"].split(":", 1)[0]
-    print(
-        f"commit-to-mail delay over {figures['mails']} mails ({figures['database']}): "
-        f"p50 {figures.get('p50_s')} s, p95 {figures.get('p95_s')} s, max {figures.get('max_s')} s "
-        f"(goal p95 <= {args.goal} s)"
-    )
-    if args.json:
-        print(json.dumps(figures))
-    p95 = figures.get("p95_s")
-    return 0 if p95 is not None and p95 <= args.goal and not figures["missing"] else 3
-
-
 def _wait(condition, timeout: float, what: str, failing=None) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -294,7 +218,3 @@ def _wait(condition, timeout: float, what: str, failing=None) -> None:
                 raise SystemExit(f"notify_delay: timed out waiting for {what}")
             return
         time.sleep(0.05)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,31 +1,21 @@
-"""The page phases of `make bench`: single-thread cost, realistic load (the gate), capacity.
-
-One waitress process (production settings from `bench.settings`) serves the bench
-database; each phase is one headless locust run (bench/locustfile.py) of logged-in Managers:
-
-1. **single**: one user, `--single-requests` of each page in turn: what a page costs with
-   nothing else running (p50, and the server's CPU per request). Reported; target ≤ 10 ms.
-2. **realistic**: `--clients` users (20) thinking `--think-min`..`--think-max` s (1-5 s)
-   between requests, each opening the pages in turn (dashboard, three lists, detail, history, a
-   transition: open the order, think, POST the forward move as htmx does). **Gated**: every
-   page p95 ≤ 50 ms, no errors, at least `--min-samples` requests of each; meanwhile a
-   worker mails the submits of `MailProbe` (`--mail-rate` per second): commit-to-mail p95 ≤ 2 s.
-3. **capacity**: `--clients` users with no think time, one page at a time for
-   `--duration-per-page` s: req/s and p95 at 100-200 times the load of 20 people, and the ratio
-   to the minimal view (`/bench/minimal/`: middleware and session only) in the same run.
-"""
+"""The page phases of `make bench` (bench/README.md, "Pages"): one waitress process under the
+production settings (`bench.settings`), then one headless locust run (bench/locustfile.py) of
+logged-in Managers per phase: `single`, `realistic` (the gate; a real worker mails submits
+meanwhile, `bench.notify_delay`) and `capacity` (with the minimal view as the floor)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from bench.notify_delay import COMPANY_SLUG as MAIL_COMPANY
 from bench.notify_delay import MailProbe
-from bench.server import ROOT, Server
+from bench.server import ROOT, Server, finish, manage
 
 PAGES = {  # key -> path of the GET (detail, history and transition pick an order)
     "minimal": "/bench/minimal/",
@@ -39,23 +29,17 @@ PAGES = {  # key -> path of the GET (detail, history and transition pick an orde
 }
 USER_PAGES = tuple(key for key in PAGES if key != "minimal")
 # The forward move a Manager takes from each open state.
-FORWARD = {
-    "draft": "submit",
-    "submitted": "approve",
-    "approved": "start_fulfilment",
-    "in_fulfilment": "ship",
-    "shipped": "deliver",
-    "on_hold": "resume",
-}
+FORWARD = {"draft": "submit", "submitted": "approve", "approved": "start_fulfilment",
+           "in_fulfilment": "ship", "shipped": "deliver", "on_hold": "resume"}  # fmt: skip
 # The requests the realistic phase records, and so the ones the gate judges.
 REALISTIC_NAMES = (*USER_PAGES[:-1], "transition_detail_get", "transition")
 PHASES = ("single", "realistic", "capacity")
 GATE_P95_MS = 50
 SINGLE_TARGET_MS = 10
-BUSY_CORES = 0.5  # other processes' CPU use above which a phase is flagged as measured busy
+NO_REQUESTS = {"requests": 0, "errors": 0}
 
 
-def page_data(rng: random.Random, clients: int, password: str) -> dict:
+def page_users(rng: random.Random, clients: int) -> list[dict]:
     """Per user: its company's Manager, up to 1,000 orders to open and a disjoint share (≤ 500)
     of the company's open orders to move, so no two users move the same order."""
     from accounts.models import Company
@@ -72,30 +56,33 @@ def page_data(rng: random.Random, clients: int, password: str) -> dict:
         open_ids = [str(i) for i in orders.filter(state__in=FORWARD).values_list("id", flat=True)]
         random.Random(company.slug).shuffle(open_ids)
         share = [c for c in range(clients) if c % len(companies) == index % len(companies)]
-        users.append(
-            {
-                "username": f"{company.slug}.manager",
-                "ids": rng.sample(ids, min(1000, len(ids))),
-                "pool": open_ids[share.index(index) :: len(share)][:500],
-            }
-        )
-    return {"users": users, "password": password}
+        pool = open_ids[share.index(index) :: len(share)][:500]
+        ids = rng.sample(ids, min(1000, len(ids)))
+        users.append({"username": f"{company.slug}.manager", "ids": ids, "pool": pool})
+    return users
 
 
-def run_locust(server: Server, folder: Path, phase: str, *, users: int, options: list[str]):
-    """One headless locust run of bench/locustfile.py; returns the figures it wrote. The
-    locustfile ends the run itself; `--run-time` is only the backstop of a user that hangs."""
-    out = folder / f"locust-{phase}.json"
+def run_locust(server: Server, folder: Path, phase: str, *, clients: int, user_class="Manager",
+               meanwhile=None, **config) -> dict:  # fmt: skip
+    """One headless locust run of bench/locustfile.py with `config` (the phase's settings and
+    users); `meanwhile(out)` runs while it does. Returns the figures it wrote. The locustfile
+    ends the run itself; `--run-time` is only the backstop of a user that hangs."""
+    out, data = folder / f"locust-{phase}.json", folder / f"locust-{phase}.data.json"
     out.unlink(missing_ok=True)
-    command = [
-        *(sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless"),
-        *("-u", str(users), "-r", str(users), "--host", server.url, "--only-summary"),
-        *("--phase", phase, "--bench-data", str(folder / "locust-users.json")),
-        *("--bench-out", str(out), "--server-pid", str(server.process.pid), *options),
-        *("--run-time", "3h"),
-    ]
+    config.update(phase=phase, out=str(out), server_pid=server.process.pid, pages=list(PAGES))
+    data.write_text(json.dumps(config))
+    command = [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless",
+               "-u", str(clients), "-r", str(clients), "--host", server.url, "--only-summary",
+               "--bench-data", str(data), "--run-time", "3h", user_class]  # fmt: skip
     with (folder / f"locust-{phase}.log").open("w") as sink:
-        subprocess.run(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, timeout=4 * 3600)
+        child = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            if meanwhile is not None:
+                meanwhile(out)
+            child.wait(timeout=4 * 3600)
+        finally:
+            if child.poll() is None:
+                child.kill()
     if not out.exists():
         raise RuntimeError(f"locust wrote no figures; see {folder}/locust-{phase}.log")
     return json.loads(out.read_text())
@@ -107,54 +94,41 @@ def measure_pages(args, env: dict, *, log) -> dict:
 
     from accounts.demo import DEMO_PASSWORD
 
-    folder = args.db.parent
-    data = page_data(random.Random(args.seed), args.clients, DEMO_PASSWORD)
-    (folder / "locust-users.json").write_text(json.dumps(data))
+    folder, results = args.db.parent, {}
+    users = page_users(random.Random(args.seed), args.clients)
     connections.close_all()
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    results: dict = {}
-    seed = ["--bench-seed", str(args.seed)]
-    with Server(env, folder / "server.log", threads=args.threads) as server:
+    finish(manage(env, "collectstatic", "--noinput", "--verbosity", "0"), "collectstatic")
+    with Server(env, folder / "server.log") as server:
         log(f"pages: waitress on {server.url} (pid {server.process.pid})")
+        run = functools.partial(
+            run_locust, server, folder, seed=args.seed, password=DEMO_PASSWORD, users=users,
+            think=[args.think_min, args.think_max],
+        )  # fmt: skip
         if "single" in args.page_phases:
-            run = run_locust(
-                server,
-                folder,
-                "single",
-                users=1,
-                options=[*seed, "--single-requests", str(args.single_requests)],
-            )
-            results["single"] = single_figures(run)
+            figures = run("single", clients=1, single_requests=args.single_requests)
+            results["single"] = single_figures(figures)
             log("pages: single " + _brief(results["single"], "p50_ms"))
         if "realistic" in args.page_phases:
             log(f"pages: realistic load, {args.clients} users, {args.realistic_duration:g} s")
-            options = [*seed, "--phase-seconds", str(args.realistic_duration)]
-            options += ["--think-min", str(args.think_min), "--think-max", str(args.think_max)]
             with MailProbe(env, rate=args.mail_rate) as mail:  # submits mailed meanwhile
                 mail.start()
-                run = run_locust(server, folder, "realistic", users=args.clients, options=options)
+                figures = run("realistic", clients=args.clients, seconds=args.realistic_duration)
                 mail.stop()
-            results["realistic"] = realistic_figures(run, args, mail.figures())
-            log("pages: realistic p95 " + _brief(results["realistic"]["pages"], "p95_ms"))
-            log("pages: commit-to-mail " + _brief({"delay": results["realistic"]["mail"]}, "p95_s"))
+            results["realistic"] = realistic = realistic_figures(figures, args, mail.figures())
+            log("pages: realistic p95 " + _brief(realistic["pages"], "p95_ms"))
+            log("pages: commit-to-mail " + _brief({"delay": realistic["mail"]}, "p95_s"))
         if "capacity" in args.page_phases:
-            options = [*seed, "--page-seconds", str(args.duration_per_page)]
-            run = run_locust(server, folder, "capacity", users=args.clients, options=options)
-            results["capacity"] = capacity_figures(run)
+            figures = run("capacity", clients=args.clients, seconds=args.duration_per_page)
+            results["capacity"] = capacity_figures(figures)
             log("pages: capacity req/s " + _brief(results["capacity"], "rps"))
     results["setup"] = {
         "clients": args.clients,
-        "waitress_threads": args.threads,
+        "waitress_threads": Server.THREADS,
         "think_seconds": [args.think_min, args.think_max],
         "realistic_seconds": args.realistic_duration,
         "capacity_seconds_per_page": args.duration_per_page,
         "single_requests_per_page": args.single_requests,
-        "load_generator": "locust " + _locust_version(),
+        "load_generator": "locust " + version("locust"),
     }
     return results
 
@@ -162,17 +136,17 @@ def measure_pages(args, env: dict, *, log) -> dict:
 def single_figures(run: dict) -> dict:
     figures = {}
     for key in PAGES:
-        page, window = run["pages"].get(key, {"requests": 0, "errors": 0}), run["windows"][key]
-        sent = page["requests"] + run["pages"].get("transition_detail_get", {}).get(
-            "requests", 0
-        ) * (key == "transition")
+        page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
+        sent = page["requests"]
+        if key == "transition":  # its server CPU went to opening the order too
+            sent += run["pages"].get("transition_detail_get", NO_REQUESTS)["requests"]
         cpu = window["server_cpu_cores"] * window["seconds"]
         figures[key] = {**page, "server_cpu_ms_per_request": _ratio(1000 * cpu, sent, 2)}
     return figures
 
 
 def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
-    pages = {name: run["pages"].get(name, {"requests": 0, "errors": 0}) for name in REALISTIC_NAMES}
+    pages = {name: run["pages"].get(name, NO_REQUESTS) for name in REALISTIC_NAMES}
     window = run["windows"]["realistic"]
     total = sum(p["requests"] for p in pages.values())
     return {
@@ -184,7 +158,7 @@ def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
         **window,
         "mail": mail,
         "gate": evaluate_gate(
-            pages, p95_limit_ms=args.gate_p95_ms, min_samples=args.min_samples, mail=mail
+            pages, p95_limit_ms=GATE_P95_MS, min_samples=args.min_samples, mail=mail
         ),
     }
 
@@ -192,12 +166,11 @@ def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
 def capacity_figures(run: dict) -> dict:
     figures = {}
     for key in PAGES:
-        page, window = run["pages"].get(key, {"requests": 0, "errors": 0}), run["windows"][key]
+        page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
         figures[key] = {**page, **window, "rps": _ratio(page["requests"], window["seconds"], 1)}
-    floor = figures["minimal"]["rps"]
     for key, page in figures.items():
         if key != "minimal":
-            page["rps_vs_minimal"] = _ratio(page["rps"], floor, 3)
+            page["rps_vs_minimal"] = _ratio(page["rps"], figures["minimal"]["rps"], 3)
     return figures
 
 
@@ -213,15 +186,12 @@ def evaluate_gate(
     for name in REALISTIC_NAMES:
         page = pages.get(name) or {}
         samples, errors, p95 = page.get("requests", 0), page.get("errors", 0), page.get("p95_ms")
-        reasons = []
-        if samples < min_samples:
-            reasons.append(f"{samples} samples < {min_samples}")
-        if errors:
-            reasons.append(f"{errors} errors")
+        reasons = [f"{samples} samples < {min_samples}"] if samples < min_samples else []
+        reasons += [f"{errors} errors"] if errors else []
         if p95 is None or p95 > p95_limit_ms:
             reasons.append(f"p95 {p95} ms > {p95_limit_ms} ms" if p95 is not None else "no p95")
-        verdicts[name] = {"samples": samples, "errors": errors, "p95_ms": p95, "met": not reasons}
-        verdicts[name]["reasons"] = reasons
+        verdicts[name] = {"samples": samples, "errors": errors, "p95_ms": p95,
+                          "met": not reasons, "reasons": reasons}  # fmt: skip
     if mail is not None:
         p95, goal = mail.get("p95_s"), mail["goal_p95_s"]
         reasons = [f"{mail['missing']} mails missing"] if mail["missing"] else []
@@ -243,9 +213,3 @@ def _ratio(a, b, digits: int):
 
 def _brief(pages: dict, figure: str) -> str:
     return ", ".join(f"{key} {page.get(figure)}" for key, page in pages.items())
-
-
-def _locust_version() -> str:
-    from importlib.metadata import version
-
-    return version("locust")

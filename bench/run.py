@@ -17,8 +17,6 @@ import json
 import os
 import platform
 import re
-import secrets
-import shlex
 import subprocess
 import sys
 import time
@@ -27,10 +25,9 @@ from pathlib import Path
 
 from bench import report
 from bench.database import BenchDatabase, reference_scan, storage
-from bench.pages import GATE_P95_MS, PHASES, measure_pages
-from bench.server import machine_cpu_seconds
+from bench.pages import PHASES, measure_pages
+from bench.server import ROOT, bench_environment, machine_cpu_seconds
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "bench" / "data" / "bench.sqlite3"
 DEFAULT_RESULTS = ROOT / "bench" / "results"
 SECTIONS = ("rebuild", "storage", "commands", "pages")
@@ -43,8 +40,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--companies", type=int, default=10)
     add("--orders", type=int, default=100_000, help="orders in all (~10 events each)")
     add("--command-orders", type=int, default=300, help="of which seeded through orders.commands")
-    add("--notes-per-order", type=float, default=4.5)
-    add("--days", type=int, default=90, help="orders are spread over N days")
     add("--seed", type=int, default=2026)
     add("--rounds", type=int, default=3, help="commands: alternating rounds of every variant")
     add(
@@ -56,14 +51,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--realistic-duration", type=float, default=300.0, help="seconds of the gated phase")
     add("--think-min", type=float, default=1.0)
     add("--think-max", type=float, default=5.0)
-    add("--min-samples", type=int, default=100, help="the gate fails a page measured less")
     add("--mail-rate", type=float, default=1.0, help="realistic: submits mailed per second")
-    add("--gate-p95-ms", type=float, default=GATE_P95_MS)
     add("--single-requests", type=int, default=200, help="single-thread requests per page")
     add("--duration-per-page", type=float, default=20.0, help="capacity: seconds per page")
     add("--page-phases", default=",".join(PHASES), help=f"subset of {','.join(PHASES)}")
     add("--clients", type=int, default=20)
-    add("--threads", type=int, default=8, help="waitress threads")
     add("--db", type=Path, default=DEFAULT_DB, help="the SQLite file (PostgreSQL: its folder)")
     add("--database-url", default="", help="postgres://…: run in <name>_bench on that server")
     add("--keep-db", action="store_true", help="PostgreSQL: keep <name>_bench (for --reuse)")
@@ -72,8 +64,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--only", default="", help=f"subset of {','.join(SECTIONS)}")
     add("--tiny", action="store_true", help="the seconds-long preset make test runs")
     add("--compare", action="store_true", help="print the latest SQLite and PostgreSQL results")
-    add("--print-env", action="store_true", help="the bench environment as shell exports")
     args = parser.parse_args(argv)
+    args.min_samples = 100  # the gate fails a page measured less often
     if args.tiny:
         args.companies, args.orders, args.command_orders, args.cycles = 2, 400, 30, 6
         args.realistic_duration, args.think_min, args.think_max = 4.0, 0.05, 0.2
@@ -94,24 +86,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
-    """Production settings (`bench.settings`) on the bench database, for us and our children."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url or f"sqlite:///{db}",
-        "DEBUG": "False",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SENTRY_DSN": "",
-        # Fixed, not secret: benchmark data, and --reuse must verify the chain across runs.
-        "EVENT_LOG_KEY": "bench-event-log-key-not-a-secret",
-        "BENCH_STATIC_ROOT": str(db.parent / "staticfiles"),
-    }
-
-
 _started = time.perf_counter()
 
 
@@ -123,13 +97,14 @@ def log(message: str) -> None:
 
 
 def prepare_dataset(args) -> dict:
-    """Seed (or reuse) the database; check the fast path against the commands; verify the log."""
+    """Seed (or reuse) the database, the fast path checked against the commands; verify the log."""
     from django.core.management import call_command
     from django.db import connections
 
-    from bench import seed as seeding
+    from bench.seed import seed
     from events import witness
     from events.models import Event
+    from events.verification import verify_log
 
     database = args.database
     if args.reuse and database.sidecar.exists() and database.exists():
@@ -139,32 +114,14 @@ def prepare_dataset(args) -> dict:
     else:
         database.create_empty()
         log(f"dataset: seeding {database.label}")
-        params = {k: getattr(args, k) for k in ("companies", "orders", "command_orders", "days")}
-        params.update(notes_per_order=args.notes_per_order, seed=args.seed)
-        result = seeding.seed(**params, log=log)
-        now = dt.datetime.fromisoformat(result.now)
-        companies, users = seeding.load_companies_and_users()
-        specs = seeding.order_specs(
-            result.command_orders, args.companies, now=now, days=args.days, seed=args.seed,
-            label="commands",
-        )  # fmt: skip
-        check = seeding.compare_with_commands(
-            companies=companies, users=users, specs=specs, now=now,
-            notes_per_order=args.notes_per_order,
-        )  # fmt: skip
-        log(f"dataset: fast path vs commands: {check['events_compared']:,} events compared, "
-            f"{check['differences']} difference(s)")  # fmt: skip
+        params = {k: getattr(args, k) for k in ("companies", "orders", "command_orders", "seed")}
         info = {
             "seeded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "params": params,
-            "fast_path_events_per_s": round(result.fast_events_per_s, 1),
-            "command_seed_events_per_s": round(result.command_events_per_s, 1),
-            "fast_path_check": check,
+            **seed(**params, log=log),
         }
         database.sidecar.write_text(json.dumps(info, indent=2))
     witness.create_location()  # `migrate` makes it; a database copied in may lack it
-    from events.verification import verify_log
-
     log("dataset: verifying the hash chain (verify_log)")
     checked = verify_log()
     log(f"dataset: {checked.summary}")
@@ -255,6 +212,7 @@ def measure_storage(args) -> dict:
 def machine(database: BenchDatabase) -> dict:
     import django
 
+    version, settings = database.server()
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
          if line.startswith("model name")), "",
@@ -265,8 +223,8 @@ def machine(database: BenchDatabase) -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "database": database.vendor,
-        "database_version": database.server_version(),
-        "database_settings": database.server_settings(),
+        "database_version": version,
+        "database_settings": settings,
     }
 
 
@@ -282,11 +240,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.compare:
         return report.compare(args.results_dir)
-    env = {**os.environ, **bench_environment(args.db, args.database.url)}
-    if args.print_env:
-        for name, value in bench_environment(args.db, args.database.url).items():
-            print(f"export {name}={shlex.quote(value)}")
-        return 0
+    env = bench_environment(args.db, args.database.url)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django

@@ -1,12 +1,11 @@
-"""The server under test: waitress serving `config.wsgi:application` in a child process.
-
-Shared by the benchmark's page phases and the soak: start on a free port of 127.0.0.1, wait for
-/healthz, SIGKILL (the soak's crash), stop, and the CPU seconds a process has used (/proc).
-"""
+"""What the bench and the soak share: the production environment on a bench database, manage.py
+in a child process, waitress in a child process (start, wait for /healthz, SIGKILL, stop) and
+the CPU seconds a process or the machine has used (psutil)."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -14,11 +13,46 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # the only address a bench or soak run ever contacts
 START_TIMEOUT = 60.0
+
+
+def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
+    """Production settings (`bench.settings`) on the bench database, for us and our children;
+    static files are collected beside the database."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url or f"sqlite:///{db}",
+        "DEBUG": "False",
+        "SECURE_SSL_REDIRECT": "False",
+        "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False",
+        "SENTRY_DSN": "",
+        # Fixed, not secret: benchmark data, and --reuse must verify the chain across runs.
+        "EVENT_LOG_KEY": "bench-event-log-key-not-a-secret",
+        "BENCH_STATIC_ROOT": str(db.parent / "staticfiles"),
+    }
+
+
+def manage(env: dict, *words: str, **popen) -> subprocess.Popen:
+    """`manage.py <words>` in a child process (its output captured as text unless redirected)."""
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, **popen}
+    return subprocess.Popen([sys.executable, "manage.py", *words], cwd=ROOT, env=env, **popen)
+
+
+def finish(child: subprocess.Popen, what: str, timeout: float = 600) -> str:
+    """Wait for a `manage` child; its output, or RuntimeError when it failed."""
+    output, _ = child.communicate(timeout=timeout)
+    if child.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{(output or '')[-2000:]}")
+    return output or ""
 
 
 def free_port() -> int:
@@ -36,7 +70,9 @@ class Server:
     without the management command's system checks, so a restart after SIGKILL takes seconds
     less on a busy machine (the soak's clients are waiting)."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int = 0, threads: int = 8):
+    THREADS = 8
+
+    def __init__(self, env: dict[str, str], log: Path, port: int = 0, threads: int = THREADS):
         self.env, self.log, self.port, self.threads = env, log, port or free_port(), threads
         self.process: subprocess.Popen | None = None
 
@@ -47,20 +83,11 @@ class Server:
     def start(self) -> float:
         """Start serving and wait for /healthz; returns the seconds it took."""
         started = time.monotonic()
+        command = [sys.executable, "-m", "waitress", f"--listen={HOST}:{self.port}"]
+        command += [f"--threads={self.threads}", "config.wsgi:application"]
         with open(self.log, "ab") as sink:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "waitress",
-                    f"--listen={HOST}:{self.port}",
-                    f"--threads={self.threads}",
-                    "config.wsgi:application",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
+                command, cwd=ROOT, env=self.env, stdout=sink, stderr=subprocess.STDOUT
             )
         while time.monotonic() - started < START_TIMEOUT:
             if self.process.poll() is not None:
@@ -89,9 +116,6 @@ class Server:
             self.process.kill()
             self.process.wait(timeout=10)
 
-    def cpu_seconds(self) -> float:
-        return process_cpu_seconds(self.process.pid) if self.process else 0.0
-
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
@@ -105,20 +129,15 @@ class Server:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux /proc; 0 when it is gone)."""
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return times.user + times.system
 
 
 def machine_cpu_seconds() -> float:
-    """CPU seconds spent by all processes on all cores since boot (Linux /proc/stat)."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(f) for f in stat.readline().split()[1:9]]
-    except OSError:
-        return 0.0
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+    """CPU seconds spent by all processes on all cores since boot (idle and iowait left out)."""
+    times = psutil.cpu_times()
+    return sum(times[:8]) - times.idle - getattr(times, "iowait", 0.0)

@@ -1,13 +1,6 @@
-"""Benchmark settings: the production settings plus one bench-only URL.
-
-`bench.run` starts waitress with these, so the pages are measured exactly as production serves
-them (DEBUG off, cached template loader, manifest static files, the whole middleware stack).
-Two differences, both bench-only:
-
-- ROOT_URLCONF adds `/bench/minimal/` (the reference view) without touching the app's URLs.
-- STATIC_ROOT follows BENCH_STATIC_ROOT (next to the benchmark database), so a bench run never
-  rewrites the project's `staticfiles/` while `make serve` may be using it.
-"""
+"""Benchmark settings: production's (DEBUG off, cached templates, manifest static files, the
+whole middleware stack) plus `/bench/minimal/` (bench/urls.py), and STATIC_ROOT beside the
+bench database (BENCH_STATIC_ROOT), so a run never rewrites the project's `staticfiles/`."""
 
 from decouple import config
 

@@ -42,9 +42,9 @@ def plan_specs():
 
 
 def through_commands(users, specs) -> None:
+    writer = seeding.CommandWriter(users)
     for order, index in seeding.timeline(specs, now=NOW, notes_per_order=PLAN["notes"]):
-        actor = users[(order.company, seeding.actor_role(order, order.steps[index].action))]
-        seeding.apply_through_commands(order, index, actor)
+        writer.add(order, index)
 
 
 @pytest.mark.django_db

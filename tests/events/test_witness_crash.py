@@ -6,21 +6,19 @@ while it is stopped. The database file is then sound (`integrity_check`) and its
 yet every note the users were told was saved is gone: only the witness can tell.
 """
 
-import http.client
 import io
 import os
 import re
 import threading
-import urllib.parse
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+import requests
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
 from accounts.models import Role
-from bench.soak import HOST, start_server
+from bench.server import HOST, Server
 from events.backup_sqlite import copy_online, database_alias
 from tests import factories
 from tests.events.test_witness import aliases_allowed  # noqa: F401 - a fixture
@@ -42,25 +40,16 @@ MAX_NOTES = 20
 
 
 class Browser:
-    """One keep-alive HTTP connection with cookies, as a person's browser would hold them."""
+    """A person's browser: one keep-alive connection (requests, as the bench's clients), cookies."""
 
     def __init__(self, port: int):
-        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.cookies: dict[str, str] = {}
+        self.session, self.url = requests.Session(), f"http://{HOST}:{port}"
 
     def send(self, method: str, path: str, form: dict | None = None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        text = response.read().decode()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        return response.status, text
+        response = self.session.request(
+            method, self.url + path, data=form, allow_redirects=False, timeout=30
+        )
+        return response.status_code, response.text
 
     def token(self, path: str) -> str:
         status, page = self.send("GET", path)
@@ -84,7 +73,8 @@ def test_notes_lost_with_a_deleted_wal_after_a_crash_are_caught_at_the_first_mis
         "WITNESS_DIR": str(witness_dir),
         "PYTHONUNBUFFERED": "1",
     }
-    server = start_server(0, env, tmp_path / "waitress.log")
+    server = Server(env, tmp_path / "waitress.log")
+    server.start()
     acknowledged: list[int] = []  # versions the server answered "saved" (303)
     enough = threading.Event()
     try:
@@ -121,7 +111,7 @@ def test_notes_lost_with_a_deleted_wal_after_a_crash_are_caught_at_the_first_mis
                     acknowledged.append(version)
                     if len(acknowledged) >= ACKNOWLEDGED_BEFORE_KILL:
                         enough.set()
-            except (OSError, http.client.HTTPException):
+            except requests.RequestException:
                 pass  # the server was killed under this request
             finally:
                 enough.set()
