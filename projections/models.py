@@ -32,13 +32,17 @@ def _company_fk():
 
 
 class ProjectionCheckpoint(UUIDModel):
-    """The last global log position a projection has applied."""
+    """The last global log position a projection has applied.
+
+    None: every event, and every later one as it is appended: the projection follows the log
+    inline (`engine.apply_inline`), so its row is not rewritten by every command (issue #25: a
+    WAL page per commit). `engine.checkpoint_positions` reads None as the log's head."""
 
     name = models.CharField(max_length=50, unique=True)
-    position = models.BigIntegerField(default=0)
+    position = models.BigIntegerField(default=0, null=True)
 
     def __str__(self) -> str:
-        return f"{self.name}@{self.position}"
+        return f"{self.name}@{'head' if self.position is None else self.position}"
 
 
 class OrderSummary(UUIDModel):
