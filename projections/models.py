@@ -87,7 +87,6 @@ class OrderSummary(UUIDModel):
     class Meta:
         indexes = [
             models.Index(fields=["company", "-placed_at", "-sequence"], name="summary_co_placed"),
-            models.Index(fields=["company", "state", "-placed_at"], name="summary_co_state"),
             models.Index(fields=["company", "sequence"], name="summary_co_seq"),
             models.Index(fields=["company", "total_cents"], name="summary_co_total"),
             # The filtered list (state + total range) and its count, without a row-by-row scan.
@@ -95,9 +94,12 @@ class OrderSummary(UUIDModel):
             models.Index(fields=["company", "-last_changed_at"], name="summary_co_changed"),
             models.Index(fields=["company", "customer_name"], name="summary_co_customer"),
             models.Index(fields=["company", "state", "state_since"], name="summary_co_stuck"),
-            # A customer's orders (the customer page and its per-state totals). Not keyed by
-            # state: a transition would move its entry (two more pages written per commit).
-            models.Index(fields=["company", "customer_id"], name="summary_co_cust_id"),
+            # A customer's newest orders and their per-state totals (the customer page). Not
+            # keyed by state: a transition would move its entry (two WAL pages per commit).
+            models.Index(
+                fields=["company", "customer_id", "-placed_at", "-sequence"],
+                name="summary_co_cust_placed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projections", "0014_summary_customer_index_without_state"),
+        ("projections", "0014_summary_indexes_from_query_plans"),
     ]
 
     operations = [

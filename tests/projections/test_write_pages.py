@@ -36,15 +36,17 @@ HOT_TABLE_INDEXES = {
         ("company_id", "number"),  # an order by its number, unique
     },
     "projections_ordersummary": {
-        ("company_id", "placed_at", "sequence"),  # the list, newest first (its default)
-        ("company_id", "state", "placed_at"),  # the list filtered by state
+        # the list, newest first (its default; filtered by state too: the whole sort)
+        ("company_id", "placed_at", "sequence"),
         ("company_id", "sequence"),  # the list sorted by number
         ("company_id", "total_cents"),  # the list sorted by total
         ("company_id", "state", "total_cents"),  # the list filtered by state and total
         ("company_id", "last_changed_at"),  # the list sorted by last change
         ("company_id", "customer_name"),  # the list sorted by customer
-        ("company_id", "state", "state_since"),  # role queues, stuck orders
-        ("company_id", "customer_id"),  # a customer's orders and their totals
+        # role queues, stuck orders, the list's count filtered by state
+        ("company_id", "state", "state_since"),
+        # a customer's newest orders and their totals (the customer page)
+        ("company_id", "customer_id", "placed_at", "sequence"),
     },
     "projections_eventnumber": {
         ("company_id", "number"),  # an event by its company number: audit cursors, webhooks
@@ -121,9 +123,10 @@ def btrees_written(command) -> set[str]:
     return {owners[page] for page in pages if page in owners}
 
 
-# The event (its row and five indexes), its company number, the order's state row, its summary
-# row (whose state and last change are in four indexes), the dashboard's order row and per-state
-# totals. No checkpoint row: projections following the log are not written per command.
+# The event (its row and six indexes), its company number, the order's state row, its summary
+# row (whose state and last change are in three indexes), the dashboard's order row and
+# per-state totals. No checkpoint row: projections following the log are not written per
+# command.
 TRANSITION_WRITES = {
     "events_event",
     "events_event(id)",  # the primary key
@@ -136,7 +139,6 @@ TRANSITION_WRITES = {
     "projections_eventnumber(company_id, number)",
     "orders_order",
     "projections_ordersummary",
-    "projections_ordersummary(company_id, state, placed_at)",
     "projections_ordersummary(company_id, state, total_cents)",
     "projections_ordersummary(company_id, state, state_since)",
     "projections_ordersummary(company_id, last_changed_at)",
