@@ -314,8 +314,9 @@ def load_current(
     (`register_stream_rows`), which the projections then take from `preloaded` instead of
     reading them again, and the last event of the stream and of each of `related_streams` (a
     `StreamHead`): `append` checks the stream's owner on it, and a reader of a related stream
-    (the company's policy) asks `preloaded_head` for its version. Call it inside
-    `write_transaction()`. Raises ValidationError for a malformed id (as the ORM would).
+    (the company's policy) asks `preloaded_head` for its version, and the `register_head_read`
+    values (the projections' checkpoints). Call it inside `write_transaction()`. Raises
+    ValidationError for a malformed id (as the ORM would).
     """
     using = using or router.db_for_write(model)
     writer = _writer(using)
