@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from common.typed_input import search_key
@@ -67,15 +67,21 @@ def customer_orders(user, customer_id: uuid.UUID):
 
 
 def order_totals(user, customer_id: uuid.UUID) -> list[dict]:
-    """The customer's orders per state: [{"state", "count", "total_cents"}], plus their sum
-    (state "") last. Amounts in the company's currency (orders carry it)."""
-    rows = (
-        customer_orders(user, customer_id)
-        .values("state")
-        .annotate(count=Count("id"), total_cents=Sum("total_cents"))
-        .order_by("state")
-    )
-    rows = list(rows)
+    """The customer's orders per state: [{"state", "count", "total_cents"}] by state, plus their
+    sum (state "") last. Amounts in the company's currency (orders carry it).
+
+    Added up here from the customer's (state, total) pairs, read through the (company,
+    customer_id, …) index: given a GROUP BY state, SQLite (no ANALYZE statistics) walks the
+    company's whole (company, state, …) index instead, to get the groups in order (EXPLAIN
+    QUERY PLAN, issue #25)."""
+    totals: dict[str, dict] = {}
+    for state, total_cents in customer_orders(user, customer_id).values_list(
+        "state", "total_cents"
+    ):
+        row = totals.setdefault(state, {"state": state, "count": 0, "total_cents": 0})
+        row["count"] += 1
+        row["total_cents"] += total_cents
+    rows = [totals[state] for state in sorted(totals)]
     if rows:
         rows.append(
             {

@@ -193,7 +193,7 @@ class _Writer:
     once anything is appended: then `_head` reads it again) and the rows it loaded, which the
     inline projections take instead of reading them again (`preloaded`)."""
 
-    __slots__ = ("head", "loaded", "streams")
+    __slots__ = ("extras", "head", "loaded", "streams")
 
     def __init__(self):
         self.head: tuple[int, str] | None = None
@@ -201,6 +201,9 @@ class _Writer:
         # stream id -> its last event as `load_current` read it (None: no events yet); an
         # append to the stream drops its entry, so only what the database holds now is here.
         self.streams: dict[uuid.UUID, StreamHead | None] = {}
+        # name -> the value of a `register_head_read` subquery, read with the log's head
+        # (handed over once: `head_read`).
+        self.extras: dict[str, Any] = {}
 
 
 class StreamHead(NamedTuple):
@@ -252,6 +255,36 @@ def _writer(using: str) -> _Writer:
     return writer
 
 
+_head_reads: dict[str, Callable[[str], str]] = {}
+
+
+def register_head_read(name: str, sql: Callable[[str], str]) -> None:
+    """Have the read of the log's head that every append starts from (`load_current`'s, or
+    `append`'s own) also select `sql(using)`: a SELECT of one value, without parameters, for
+    `head_read(name)` to hand over in the same writer transaction. A floor above the log reads
+    what it needs for every append (the projections' checkpoints) without a statement of its own.
+    """
+    _head_reads[name] = sql
+
+
+def _head_read_columns(using: str) -> list[str]:
+    return [f"({sql(using)})" for sql in _head_reads.values()]
+
+
+def _keep_head_reads(writer: _Writer, values: Sequence) -> None:
+    writer.extras = dict(zip(_head_reads, values, strict=True))
+
+
+def head_read(name: str, *, using: str = "default"):
+    """The value of the `register_head_read` subquery `name` as this writer transaction read it
+    with the log's head, handed over once (then `NOT_LOADED`, as outside a writer): whoever
+    takes it may change what it read, so a second append reads it again."""
+    writer = _open_writers().get(using)
+    if writer is None:
+        return NOT_LOADED
+    return writer.extras.pop(name, NOT_LOADED)
+
+
 _stream_rows: dict[str, list[type[Model]]] = {}
 
 
@@ -281,8 +314,9 @@ def load_current(
     (`register_stream_rows`), which the projections then take from `preloaded` instead of
     reading them again, and the last event of the stream and of each of `related_streams` (a
     `StreamHead`): `append` checks the stream's owner on it, and a reader of a related stream
-    (the company's policy) asks `preloaded_head` for its version. Call it inside
-    `write_transaction()`. Raises ValidationError for a malformed id (as the ORM would).
+    (the company's policy) asks `preloaded_head` for its version, and the `register_head_read`
+    values (the projections' checkpoints). Call it inside `write_transaction()`. Raises
+    ValidationError for a malformed id (as the ORM would).
     """
     using = using or router.db_for_write(model)
     writer = _writer(using)
@@ -308,6 +342,7 @@ def load_current(
             f"ORDER BY {e['version']} DESC LIMIT 1) s{index} ON 1 = 1"
         )
     position, hash_ = e["position"], e["hash"]
+    columns += _head_read_columns(using)
     sql = (
         f"SELECT {', '.join(columns)}, h.{position}, h.{hash_} FROM {main.table} t0 "
         f"{' '.join(joins)} LEFT JOIN (SELECT {position}, {hash_} FROM {events.table} "
@@ -334,6 +369,8 @@ def load_current(
         head = StreamHead(*raw[start : start + 4])
         start += 4
         writer.streams[each] = head if head.version is not None else None
+    _keep_head_reads(writer, raw[start : start + len(_head_reads)])
+    start += len(_head_reads)
     head_position, head_hash = raw[start], raw[start + 1]
     writer.head = (head_position, head_hash) if head_position is not None else (0, GENESIS)
     # The instance gets its own values: the projection edits the row dict in place.
@@ -376,14 +413,18 @@ def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
         return cursor.fetchone()[0] or 0
 
 
-def _owner_and_head(stream_id: uuid.UUID, using: str) -> tuple[tuple | None, tuple[int, str]]:
+def _owner_and_head(
+    stream_id: uuid.UUID, writer: _Writer, using: str
+) -> tuple[tuple | None, tuple[int, str]]:
     """In one statement: the stream's (type, company id as stored, version) from its last event
-    (None if it has none) and the log's head (position, hash), (0, GENESIS) when empty."""
+    (None if it has none) and the log's head (position, hash), (0, GENESIS) when empty; and the
+    `register_head_read` values, kept in `writer`."""
     events = table(Event, using)
     c = events.column_of
+    extras = "".join(f", {column}" for column in _head_read_columns(using))
     sql = (
         f"SELECT s.{c['stream_type']}, s.{c['company_id']}, s.{c['version']}, "
-        f"h.{c['position']}, h.{c['hash']} FROM (SELECT 1) one "
+        f"h.{c['position']}, h.{c['hash']}{extras} FROM (SELECT 1) one "
         f"LEFT JOIN (SELECT {c['stream_type']}, {c['company_id']}, {c['version']} "
         f"FROM {events.table} WHERE {c['stream_id']} = %s "
         f"ORDER BY {c['version']} DESC LIMIT 1) s ON 1 = 1 "
@@ -392,7 +433,8 @@ def _owner_and_head(stream_id: uuid.UUID, using: str) -> tuple[tuple | None, tup
     )
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [events.prep("stream_id", stream_id)])
-        type_, company, version, position, hash_ = cursor.fetchone()
+        type_, company, version, position, hash_, *extra = cursor.fetchone()
+    _keep_head_reads(writer, extra)
     owner = (type_, company, version) if version is not None else None
     return owner, ((position, hash_) if position is not None else (0, GENESIS))
 
@@ -480,7 +522,7 @@ def append(
         writer = _writer(using)
         owner = writer.streams.pop(stream_id, NOT_LOADED)  # read by load_current
         if owner is NOT_LOADED:
-            owner, head = _owner_and_head(stream_id, using)
+            owner, head = _owner_and_head(stream_id, writer, using)
             writer.head = writer.head or head
         if owner is None:
             # A stream with no events has no rows in the inline projections keyed by its id

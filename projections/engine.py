@@ -13,12 +13,14 @@ PostgreSQL) is in `aside_sqlite` and `aside_postgres`, behind the interface `pro
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 
 from django.db import connections, transaction
 
 from events import keystore, replay, store
+from events.models import Event
 from events.sqlrows import table
 from events.store import RecordedEvent
 
@@ -40,36 +42,73 @@ def apply_inline(events: list[RecordedEvent], using: str) -> None:
     Runs inside the append's transaction, so a failing projection rolls the command back. A
     projection whose checkpoint is behind the log (new, or being caught up) is skipped: applying
     an event on top of missing history would be wrong; `catch_up` brings it forward.
+
+    Up to date: following the log (checkpoint NULL), or exactly at the position before these
+    events (a catch-up or a rebuild just brought it there: it is marked as following from now
+    on, once). So in the usual case this only reads the checkpoints: a command writes no
+    checkpoint row (issue #25). If a projector then fails, the transaction (and any marking
+    with it) rolls back.
     """
     before = events[0].position - 1
-    last = events[-1].position
-    # One statement moves every up-to-date checkpoint and says which they were. If a projector
-    # then fails, the transaction (and this update with it) rolls back.
-    checkpoints = table(ProjectionCheckpoint, using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {checkpoints.table} SET {checkpoints.column_of['position']} = %s "
-            f"WHERE {checkpoints.column_of['position']} = %s "
-            f"RETURNING {checkpoints.column_of['name']}",
-            [last, before],
-        )
-        moved = {name for (name,) in cursor.fetchall()}
+    stored = _stored_checkpoints(using)
+    joining = {name for name, position in stored.items() if position == before}
     if before == 0:  # the first events ever: projections without a checkpoint row yet
-        missing = {p.name for p in all_projections()} - set(checkpoint_positions(using))
-        _set_checkpoints(missing, last, using)
-        moved |= missing
+        joining |= {p.name for p in all_projections()} - stored.keys()
+    if joining:
+        _set_checkpoints(joining, None, using)
+    following = {name for name, position in stored.items() if position is None} | joining
     for projection in all_projections():
-        if projection.name in moved:
+        if projection.name in following:
             projection.apply(events, using)
 
 
+def _checkpoints_as_json(using: str) -> str:
+    """A SELECT of every checkpoint as one JSON object, {name: position or null} (null too for
+    no rows on PostgreSQL): read with the log's head by every append (`register_head_read`)."""
+    checkpoints = table(ProjectionCheckpoint, using)
+    aggregate = (
+        "json_object_agg" if connections[using].vendor == "postgresql" else "json_group_object"
+    )
+    return (
+        f"SELECT {aggregate}({checkpoints.column_of['name']}, "
+        f"{checkpoints.column_of['position']}) FROM {checkpoints.table}"
+    )
+
+
+store.register_head_read("checkpoints", _checkpoints_as_json)
+
+
+def _stored_checkpoints(using: str) -> dict[str, int | None]:
+    """{name: position as stored (None: following the log)}, as this writer transaction read it
+    with the log's head, else read now."""
+    stored = store.head_read("checkpoints", using=using)
+    if stored is store.NOT_LOADED:
+        with connections[using].cursor() as cursor:
+            cursor.execute(_checkpoints_as_json(using))
+            (stored,) = cursor.fetchone()
+    if isinstance(stored, str):  # SQLite's JSON is text
+        stored = json.loads(stored)
+    return stored or {}
+
+
 def checkpoint_positions(using: str = "default") -> dict[str, int]:
-    # Plain SQL: this runs in every command's transaction.
-    return {row["name"]: row["position"] for row in table(ProjectionCheckpoint, using).select()}
+    """{projection name: the last log position it has applied}; the log's head (0 when empty)
+    for a projection that follows the log inline. One statement (this runs in commands'
+    transactions too)."""
+    checkpoints, events = table(ProjectionCheckpoint, using), table(Event, using)
+    position = events.column_of["position"]
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {checkpoints.column_of['name']}, COALESCE("
+            f"{checkpoints.column_of['position']}, "
+            f"(SELECT MAX({position}) FROM {events.table}), 0) FROM {checkpoints.table}"
+        )
+        return dict(cursor.fetchall())
 
 
-def _set_checkpoints(names, position: int, using: str) -> None:
-    """Move the named projections' checkpoints to `position` (one upsert)."""
+def _set_checkpoints(names, position: int | None, using: str) -> None:
+    """Move the named projections' checkpoints to `position` (None: following the log's
+    head, inline) in one upsert."""
     table(ProjectionCheckpoint, using).upsert(
         {"id": key_uuid("checkpoint", name), "name": name, "position": position} for name in names
     )
@@ -255,7 +294,9 @@ def rebuild(
         for projection in projections:
             for model in projection.models:
                 database.replace_rows(cursor, name, model)
-        _set_checkpoints([p.name for p in projections], heads[-1], using)
+        # Swapped in at the head, under the writers' lock: from the next append on they are
+        # applied inline, as are projections that never fell behind.
+        _set_checkpoints([p.name for p in projections], None, using)
 
     done, _ = _aside(
         projections, targets, swap, batch_size=batch_size, using=using, progress=progress
