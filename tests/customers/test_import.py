@@ -2,6 +2,8 @@
 name) and each line's SKU (code, any case) or creates them, in the order's own transaction;
 a dry run counts what it would create and writes nothing."""
 
+import datetime as dt
+
 import pytest
 
 from customers.models import Customer, Sku
@@ -105,3 +107,31 @@ def test_a_refused_order_creates_no_customer_or_sku(acme, tmp_path):
     out = run(*import_args(files))
     assert "rejected 1" in out
     assert not Customer.objects.exists() and not Sku.objects.exists()
+
+
+def test_the_import_takes_the_oldest_of_customers_sharing_a_name_even_a_deactivated_one(
+    acme, staff, manager, tmp_path
+):
+    # What the module docstring promises, and what the order form does not do (it offers only
+    # active customers and refuses an ambiguous name): the importer keeps an old order with
+    # the customer it was for.
+    from customers import commands
+    from customers.validation import CustomerDetails
+
+    older = commands.create_customer(
+        actor=staff,
+        details=CustomerDetails(name="Umbrella"),
+        at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
+    commands.create_customer(
+        actor=staff,
+        details=CustomerDetails(name="UMBRELLA"),
+        at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC),
+    )
+    commands.deactivate_customer(older.pk, actor=manager, expected_version=1)
+    files = small_files(tmp_path, [order("O-1", "umbrella")])
+
+    out = run(*import_args(files))
+
+    assert "imported 1," in out and "New customers created: 0" in out, out
+    assert OrderSummary.objects.get().customer_id == older.pk
