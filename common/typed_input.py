@@ -40,10 +40,7 @@ def clean_text(value: str) -> str:
     """`value` in NFC. Raises InputError for a control character, lone surrogate or
     noncharacter (see the module docstring)."""
     for char in value:
-        if char in _WHITESPACE_CONTROLS:
-            continue
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs") or _is_noncharacter(char):
+        if _refused(char):
             raise InputError(
                 gettext(
                     "Remove the control character U+%(code)s: it is not text (only tabs and line "
@@ -68,6 +65,19 @@ def search_key(value: str) -> str:
     e.g. "Ärzte" -> "ärzte", "STRASSE" and "Straße" -> "strasse"), NFC again. Used for what is
     searched (stored by the projections) and for what is searched for."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
+
+
+def without_refused(value: str) -> str:
+    """`value` without the characters `clean_text` refuses: what a redrawn form may show of it
+    (the field's error says what was removed)."""
+    return "".join(char for char in value if not _refused(char))
+
+
+def _refused(char: str) -> bool:
+    """A control character (but tab and line breaks), lone surrogate or noncharacter."""
+    if char in _WHITESPACE_CONTROLS:
+        return False
+    return unicodedata.category(char) in ("Cc", "Cs") or _is_noncharacter(char)
 
 
 def _is_noncharacter(char: str) -> bool:

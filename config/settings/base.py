@@ -86,6 +86,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# A form redrawn with its errors never shows a control character typed into it
+# (common/control_characters.py).
+FORM_RENDERER = "common.control_characters.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
