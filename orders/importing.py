@@ -615,7 +615,7 @@ def _import_one(
     except OrderValidationError as error:
         raise _Refused(
             "; ".join(
-                f"{_where(key, order, column, fields, lines_name)}: {LINE_PREFIX.sub('', m)}"
+                f"{_where(key, order, column, fields, lines_name)}: {LINE_PREFIX.sub('', str(m))}"
                 for key, messages in error.errors.items()
                 for m in messages
             )
