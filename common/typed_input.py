@@ -51,6 +51,29 @@ def clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def check_text(errors: dict, name: str, value, *, label: str, limit: int, required: bool) -> str:
+    """`value` stripped and in NFC (`clean_text`); a message in `errors[name]` (a command's
+    {field: [messages]}, `label` naming the field) when it is not text, holds a control
+    character, is missing though `required` or is longer than `limit` characters."""
+    value = (value or "").strip() if isinstance(value, str) or value is None else None
+    if value is None:
+        errors.setdefault(name, []).append(gettext("%(field)s must be text.") % {"field": label})
+        return ""
+    try:
+        value = clean_text(value)
+    except InputError as error:
+        errors.setdefault(name, []).append(f"{label}: {error}")
+        return value
+    if required and not value:
+        errors.setdefault(name, []).append(gettext("%(field)s is required.") % {"field": label})
+    elif len(value) > limit:
+        errors.setdefault(name, []).append(
+            gettext("%(field)s is too long (%(length)d characters; at most %(max)d).")
+            % {"field": label, "length": len(value), "max": limit}
+        )
+    return value
+
+
 def text_problem(value: str) -> str:
     """Why `clean_text` refuses `value`, or "" if it accepts it."""
     try:
