@@ -2,10 +2,11 @@
 
 Django's `LocaleMiddleware` picks the language from the language cookie, else the browser's
 `Accept-Language` (and adds `Vary: Accept-Language`). A signed-in user's choice in "My settings"
-(`User.language`) wins over both: this middleware, after authentication, activates it for the
-request. It also keeps the language cookie in step with the choice, so the pages a user sees
-signed out (login, password reset, "logged out") stay in their language; a blank choice ("the
-browser's") removes the cookie so `Accept-Language` decides again.
+(`User.language`) wins over both: after authentication, `accounts.locale.UserLocaleMiddleware`
+activates it for the request (`activate_user_language`) and keeps the language cookie in step
+with the choice (`keep_language_cookie`), so the pages a user sees signed out (login, password
+reset, "logged out") stay in their language; a blank choice ("the browser's") removes the
+cookie so `Accept-Language` decides again.
 
 Pages of a signed-in user already vary on the session cookie (`Vary: Cookie`, set by the session
 middleware when the user is read), so a cached page is never served in another user's language;
@@ -20,25 +21,26 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import trans_real
 
 
-class UserLanguageMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+def activate_user_language(request, user) -> str:
+    """Activate the language `user` (signed in, or None) chose for this request: their choice;
+    no choice but an old cookie of one: the browser's; else Django's own choice (cookie, then
+    Accept-Language) stands. Returns the choice ("" for none), which
+    `keep_language_cookie` needs on the way out."""
+    chosen = user.language if user is not None else ""
+    if chosen or (user is not None and settings.LANGUAGE_COOKIE_NAME in request.COOKIES):
+        language = chosen or browser_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+    return chosen
 
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        signed_in = user is not None and user.is_authenticated
-        chosen = user.language if signed_in else ""
-        if chosen or (signed_in and settings.LANGUAGE_COOKIE_NAME in request.COOKIES):
-            # A choice, or no choice but an old cookie of one: the browser's language decides.
-            language = chosen or browser_language(request)
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        if signed_in:
-            _keep_cookie_in_step(request, response, chosen)
-        elif settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-            patch_vary_headers(response, ["Cookie"])  # the cookie chose this page's language
-        return response
+
+def keep_language_cookie(request, response, user, chosen: str) -> None:
+    """On the way out: a signed-in user's language cookie in step with `chosen`; a signed-out
+    page that the cookie chose varies on it."""
+    if user is not None:
+        _keep_cookie_in_step(request, response, chosen)
+    elif settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        patch_vary_headers(response, ["Cookie"])  # the cookie chose this page's language
 
 
 def _keep_cookie_in_step(request, response, chosen: str) -> None:

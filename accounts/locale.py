@@ -1,6 +1,7 @@
 """Which time zone a person's pages are in (issue #29): their own choice in "My settings",
 else their company's, else the site's TIME_ZONE. Events keep UTC instants; only what is shown
-and how days are counted follow the zone."""
+and how days are counted follow the zone. `UserLocaleMiddleware` activates it, and the user's
+language (`accounts.language`), for each request."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
+
+from .language import activate_user_language, keep_language_cookie
 
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo:
@@ -34,20 +37,27 @@ def user_zone(user) -> zoneinfo.ZoneInfo:
     return zone_named("")
 
 
-class TimeZoneMiddleware:
-    """Activates the signed-in user's zone (`user_zone`) for the request, so templates, forms
-    and date filters speak local time; anonymous requests stay in TIME_ZONE. The language is
-    `accounts.language.UserLanguageMiddleware`'s. Place after AuthenticationMiddleware."""
+class UserLocaleMiddleware:
+    """Activates the signed-in user's own language (`accounts.language`) and time zone
+    (`user_zone`) for the request, from the one user object the request has read, so templates,
+    forms and date filters speak them; anonymous requests keep Django's language choice and
+    TIME_ZONE. Place after AuthenticationMiddleware and before anything that may answer on its
+    own (the login and company redirects), so that answer is in the user's language too."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and not user.is_authenticated:
+            user = None
+        chosen = activate_user_language(request, user)
+        if user is not None:
             timezone.activate(user_zone(user))
         else:
             timezone.deactivate()
-        # Not deactivated on the way out: a streamed response (the CSV exports) renders its
-        # rows after this returns; the next request sets its own zone first.
-        return self.get_response(request)
+        # Neither is deactivated on the way out: a streamed response (the CSV exports) renders
+        # its rows after this returns; the next request sets its own first.
+        response = self.get_response(request)
+        keep_language_cookie(request, response, user, chosen)
+        return response

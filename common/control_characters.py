@@ -1,11 +1,14 @@
-"""Requests whose query string (or a form field's name) holds control characters are refused
-before any view: no page, message or error can then echo a raw NUL back (QA finding)."""
+"""No control character typed into a request is shown back (QA finding): a query string (or a
+form field's name) holding one is refused before any view, and a form redrawn with its errors
+shows its values without them (`FormRenderer`, settings.FORM_RENDERER)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import BadRequest
+from django.forms.boundfield import BoundField
+from django.forms.renderers import DjangoTemplates
 
-from .typed_input import text_problem
+from .typed_input import text_problem, without_refused
 
 
 class ControlCharacterInput(BadRequest):
@@ -35,3 +38,24 @@ class RefuseControlCharactersMiddleware:
             if problem:
                 raise ControlCharacterInput(problem)
         return self.get_response(request)
+
+
+class ShownWithoutControlCharacters(BoundField):
+    """A form field whose value, as a widget or a template shows it, has no control character:
+    a posted value holding one is refused by its field (or its command) and the form redrawn
+    with the error; the rest of what the person typed stays in the box."""
+
+    def value(self):
+        value = super().value()
+        if isinstance(value, str):
+            return without_refused(value)
+        if isinstance(value, list | tuple):
+            return [without_refused(v) if isinstance(v, str) else v for v in value]
+        return value
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's default renderer, with every form's fields shown without control characters
+    (Django's project-wide hook for a BoundField class)."""
+
+    bound_field_class = ShownWithoutControlCharacters

@@ -40,10 +40,7 @@ def clean_text(value: str) -> str:
     """`value` in NFC. Raises InputError for a control character, lone surrogate or
     noncharacter (see the module docstring)."""
     for char in value:
-        if char in _WHITESPACE_CONTROLS:
-            continue
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs") or _is_noncharacter(char):
+        if _refused(char):
             raise InputError(
                 gettext(
                     "Remove the control character U+%(code)s: it is not text (only tabs and line "
@@ -52,6 +49,29 @@ def clean_text(value: str) -> str:
                 % {"code": f"{ord(char):04X}"}
             )
     return unicodedata.normalize("NFC", value)
+
+
+def check_text(errors: dict, name: str, value, *, label: str, limit: int, required: bool) -> str:
+    """`value` stripped and in NFC (`clean_text`); a message in `errors[name]` (a command's
+    {field: [messages]}, `label` naming the field) when it is not text, holds a control
+    character, is missing though `required` or is longer than `limit` characters."""
+    value = (value or "").strip() if isinstance(value, str) or value is None else None
+    if value is None:
+        errors.setdefault(name, []).append(gettext("%(field)s must be text.") % {"field": label})
+        return ""
+    try:
+        value = clean_text(value)
+    except InputError as error:
+        errors.setdefault(name, []).append(f"{label}: {error}")
+        return value
+    if required and not value:
+        errors.setdefault(name, []).append(gettext("%(field)s is required.") % {"field": label})
+    elif len(value) > limit:
+        errors.setdefault(name, []).append(
+            gettext("%(field)s is too long (%(length)d characters; at most %(max)d).")
+            % {"field": label, "length": len(value), "max": limit}
+        )
+    return value
 
 
 def text_problem(value: str) -> str:
@@ -68,6 +88,19 @@ def search_key(value: str) -> str:
     e.g. "Ärzte" -> "ärzte", "STRASSE" and "Straße" -> "strasse"), NFC again. Used for what is
     searched (stored by the projections) and for what is searched for."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
+
+
+def without_refused(value: str) -> str:
+    """`value` without the characters `clean_text` refuses: what a redrawn form may show of it
+    (the field's error says what was removed)."""
+    return "".join(char for char in value if not _refused(char))
+
+
+def _refused(char: str) -> bool:
+    """A control character (but tab and line breaks), lone surrogate or noncharacter."""
+    if char in _WHITESPACE_CONTROLS:
+        return False
+    return unicodedata.category(char) in ("Cc", "Cs") or _is_noncharacter(char)
 
 
 def _is_noncharacter(char: str) -> bool:

@@ -6,6 +6,9 @@ loads the record scoped to the actor's company, compares the version the caller 
 the data, then appends exactly one event; the inline projection writes the `Customer` / `Sku`
 row in the same transaction. Any failure raises a `customers.exceptions` error and writes
 nothing. A change that changes nothing writes nothing.
+
+Customers and SKUs go through the same bodies (`_create_record`, `_change_record`,
+`_set_active`); a `_Kind` says what differs between them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.authorization import actor_now
 from common.typed_input import search_key
@@ -63,25 +68,7 @@ def create_customer(
     (None: a fresh customer); the same token again raises `RecordAlreadyCreated` with the
     customer the first one made. A reference already used in the company (any case) is a
     `RecordValidationError` on `reference`."""
-    with store.write_transaction():
-        actor = _permitted(actor, "customers.add_customer", _("Your role may not add customers."))
-        customer_id = record_id_for(actor.company_id, "customer", token) if token else uuid.uuid4()
-        existing = Customer.objects.filter(pk=customer_id, company_id=actor.company_id).first()
-        if existing is not None:
-            raise RecordAlreadyCreated(existing)
-        details = clean_customer(details)
-        _check_reference_free(actor.company_id, details.reference, customer_id)
-        event = CustomerCreated(customer_id=str(customer_id), **dataclasses.asdict(details))
-        store.append(
-            customer_id,
-            0,
-            [event],
-            company=actor.company_id,
-            actor=actor,
-            occurred_at=at,
-            stream_type=CUSTOMER_STREAM,
-        )
-        return Customer.objects.get(pk=customer_id)
+    return _create_record(CUSTOMER, actor=actor, details=details, token=token, at=at)
 
 
 def change_customer(
@@ -93,17 +80,7 @@ def change_customer(
     at: dt.datetime | None = None,
 ) -> Customer:
     """Replace a customer's details (event `CustomerChanged`)."""
-    with store.write_transaction():
-        actor = _permitted(
-            actor, "customers.change_customer", _("Your role may not change customers.")
-        )
-        customer = _load(Customer, customer_id, actor, expected_version, CustomerNotFound)
-        details = clean_customer(details)
-        if details == _customer_details(customer):
-            return customer
-        _check_reference_free(actor.company_id, details.reference, customer.pk)
-        event = CustomerChanged(customer_id=str(customer.pk), **dataclasses.asdict(details))
-        return _record(customer, event, actor, at, CUSTOMER_STREAM)
+    return _change_record(CUSTOMER, customer_id, actor, expected_version, details, at)
 
 
 def deactivate_customer(
@@ -111,31 +88,23 @@ def deactivate_customer(
 ) -> Customer:
     """Deactivate a customer (event `CustomerDeactivated`): no new order picks it; its orders
     stay as they are. Deactivating an inactive customer writes nothing."""
-    return _set_active(
-        Customer, customer_id, False, actor, expected_version, at, CustomerDeactivated
-    )
+    return _set_active(CUSTOMER, customer_id, False, actor, expected_version, at)
 
 
 def reactivate_customer(
     customer_id, *, actor, expected_version: int, at: dt.datetime | None = None
 ) -> Customer:
     """Reactivate a deactivated customer (event `CustomerReactivated`)."""
-    return _set_active(
-        Customer, customer_id, True, actor, expected_version, at, CustomerReactivated
-    )
+    return _set_active(CUSTOMER, customer_id, True, actor, expected_version, at)
 
 
-def _customer_details(customer: Customer) -> CustomerDetails:
-    return CustomerDetails(
-        **{f.name: getattr(customer, f.name) for f in dataclasses.fields(CustomerDetails)}
-    )
-
-
-def _check_reference_free(company_id, reference: str, customer_id) -> None:
-    if not reference:
+def _check_reference_free(company_id, details: CustomerDetails, customer_id) -> None:
+    """A customer's reference, if it has one, is no other customer's in the company (any
+    case): `RecordValidationError` on `reference` otherwise."""
+    if not details.reference:
         return
     holder = (
-        Customer.objects.filter(company_id=company_id, reference_key=search_key(reference))
+        Customer.objects.filter(company_id=company_id, reference_key=search_key(details.reference))
         .exclude(pk=customer_id)
         .first()
     )
@@ -156,25 +125,7 @@ def _check_reference_free(company_id, reference: str, customer_id) -> None:
 def create_sku(*, actor, details: SkuDetails, token=None, at: dt.datetime | None = None) -> Sku:
     """Create a SKU (event `SkuCreated`). Its code must be free in the company in any case
     (an inactive SKU's too: reactivate that one instead): `RecordValidationError` on `code`."""
-    with store.write_transaction():
-        actor = _permitted(actor, "customers.add_sku", _("Your role may not add SKUs."))
-        sku_id = record_id_for(actor.company_id, "sku", token) if token else uuid.uuid4()
-        existing = Sku.objects.filter(pk=sku_id, company_id=actor.company_id).first()
-        if existing is not None:
-            raise RecordAlreadyCreated(existing)
-        details = clean_sku(details)
-        _check_code_free(actor.company_id, details.code, sku_id)
-        event = SkuCreated(sku_id=str(sku_id), **dataclasses.asdict(details))
-        store.append(
-            sku_id,
-            0,
-            [event],
-            company=actor.company_id,
-            actor=actor,
-            occurred_at=at,
-            stream_type=SKU_STREAM,
-        )
-        return Sku.objects.get(pk=sku_id)
+    return _create_record(SKU, actor=actor, details=details, token=token, at=at)
 
 
 def change_sku(
@@ -182,31 +133,22 @@ def change_sku(
 ) -> Sku:
     """Replace a SKU's code, description and default price (event `SkuChanged`). Orders keep
     the lines they have: a line records its own SKU code, description and price."""
-    with store.write_transaction():
-        actor = _permitted(actor, "customers.change_sku", _("Your role may not change SKUs."))
-        sku = _load(Sku, sku_id, actor, expected_version, SkuNotFound)
-        details = clean_sku(details)
-        if details == SkuDetails(
-            code=sku.code, description=sku.description, unit_price=sku.unit_price
-        ):
-            return sku
-        _check_code_free(actor.company_id, details.code, sku.pk)
-        event = SkuChanged(sku_id=str(sku.pk), **dataclasses.asdict(details))
-        return _record(sku, event, actor, at, SKU_STREAM)
+    return _change_record(SKU, sku_id, actor, expected_version, details, at)
 
 
 def deactivate_sku(sku_id, *, actor, expected_version: int, at: dt.datetime | None = None) -> Sku:
     """Deactivate a SKU (event `SkuDeactivated`): the order form no longer offers it."""
-    return _set_active(Sku, sku_id, False, actor, expected_version, at, SkuDeactivated)
+    return _set_active(SKU, sku_id, False, actor, expected_version, at)
 
 
 def reactivate_sku(sku_id, *, actor, expected_version: int, at: dt.datetime | None = None) -> Sku:
-    return _set_active(Sku, sku_id, True, actor, expected_version, at, SkuReactivated)
+    return _set_active(SKU, sku_id, True, actor, expected_version, at)
 
 
-def _check_code_free(company_id, code: str, sku_id) -> None:
+def _check_code_free(company_id, details: SkuDetails, sku_id) -> None:
+    """A SKU's code is no other SKU's in the company (any case, active or not)."""
     holder = (
-        Sku.objects.filter(company_id=company_id, code_key=search_key(code))
+        Sku.objects.filter(company_id=company_id, code_key=search_key(details.code))
         .exclude(pk=sku_id)
         .first()
     )
@@ -219,50 +161,141 @@ def _check_code_free(company_id, code: str, sku_id) -> None:
         raise RecordValidationError({"code": [message % {"code": holder.code}]})
 
 
-# --- internals -----------------------------------------------------------------------------------
-
-_DEACTIVATE = {Customer: "customers.deactivate_customer", Sku: "customers.deactivate_sku"}
-_STREAM = {Customer: CUSTOMER_STREAM, Sku: SKU_STREAM}
-_NOT_FOUND = {Customer: CustomerNotFound, Sku: SkuNotFound}
-_ID_FIELD = {Customer: "customer_id", Sku: "sku_id"}
+# --- what customers and SKUs share ---------------------------------------------------------------
 
 
-def _permitted(actor, permission: str, refusal: str):
-    """The actor as committed now, if it belongs to a company and holds `permission`."""
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    """What differs between a customer's and a SKU's commands."""
+
+    name: str  # "customer" / "sku": the permissions' suffix and the create tokens' namespace
+    model: type
+    stream_type: str
+    id_field: str  # the payload field of its events naming the record
+    details: type  # CustomerDetails / SkuDetails: what the forms edit
+    clean: Callable
+    check_free: Callable  # (company_id, details, record id): its unique keys are free
+    not_found: type
+    created: type
+    changed: type
+    deactivated: type
+    reactivated: type
+    refusals: dict  # "add" / "change" / "deactivate" -> the message of a role that may not
+
+
+CUSTOMER = _Kind(
+    name="customer",
+    model=Customer,
+    stream_type=CUSTOMER_STREAM,
+    id_field="customer_id",
+    details=CustomerDetails,
+    clean=clean_customer,
+    check_free=_check_reference_free,
+    not_found=CustomerNotFound,
+    created=CustomerCreated,
+    changed=CustomerChanged,
+    deactivated=CustomerDeactivated,
+    reactivated=CustomerReactivated,
+    refusals={
+        "add": gettext_lazy("Your role may not add customers."),
+        "change": gettext_lazy("Your role may not change customers."),
+        "deactivate": gettext_lazy("Your role may not deactivate or reactivate customers."),
+    },
+)
+SKU = _Kind(
+    name="sku",
+    model=Sku,
+    stream_type=SKU_STREAM,
+    id_field="sku_id",
+    details=SkuDetails,
+    clean=clean_sku,
+    check_free=_check_code_free,
+    not_found=SkuNotFound,
+    created=SkuCreated,
+    changed=SkuChanged,
+    deactivated=SkuDeactivated,
+    reactivated=SkuReactivated,
+    refusals={
+        "add": gettext_lazy("Your role may not add SKUs."),
+        "change": gettext_lazy("Your role may not change SKUs."),
+        "deactivate": gettext_lazy("Your role may not deactivate or reactivate SKUs."),
+    },
+)
+
+
+def _create_record(kind: _Kind, *, actor, details, token, at):
+    """The create commands' body: version 1 of a new record of `kind` (see `create_customer`)."""
+    with store.write_transaction():
+        actor = _permitted(actor, kind, "add")
+        record_id = record_id_for(actor.company_id, kind.name, token) if token else uuid.uuid4()
+        existing = kind.model.objects.filter(pk=record_id, company_id=actor.company_id).first()
+        if existing is not None:
+            raise RecordAlreadyCreated(existing)
+        details = kind.clean(details)
+        kind.check_free(actor.company_id, details, record_id)
+        event = kind.created(**{kind.id_field: str(record_id)}, **dataclasses.asdict(details))
+        store.append(
+            record_id,
+            0,
+            [event],
+            company=actor.company_id,
+            actor=actor,
+            occurred_at=at,
+            stream_type=kind.stream_type,
+        )
+        return kind.model.objects.get(pk=record_id)
+
+
+def _change_record(kind: _Kind, record_id, actor, expected_version: int, details, at):
+    """The change commands' body: the record's details replaced as a whole; nothing written
+    when they are the same."""
+    with store.write_transaction():
+        actor = _permitted(actor, kind, "change")
+        record = _load(kind, record_id, actor, expected_version)
+        details = kind.clean(details)
+        shown = {f.name: getattr(record, f.name) for f in dataclasses.fields(kind.details)}
+        if details == kind.details(**shown):
+            return record
+        kind.check_free(actor.company_id, details, record.pk)
+        event = kind.changed(**{kind.id_field: str(record.pk)}, **dataclasses.asdict(details))
+        return _record(record, event, actor, at, kind.stream_type)
+
+
+def _set_active(kind: _Kind, record_id, active: bool, actor, expected_version: int, at):
+    """The (de)activate commands' body: nothing written when the record already is so."""
+    with store.write_transaction():
+        actor = _permitted(actor, kind, "deactivate")
+        record = _load(kind, record_id, actor, expected_version)
+        if record.active == active:
+            return record
+        event = (kind.reactivated if active else kind.deactivated)(
+            **{kind.id_field: str(record.pk)}
+        )
+        return _record(record, event, actor, at, kind.stream_type)
+
+
+def _permitted(actor, kind: _Kind, verb: str):
+    """The actor as committed now, if it belongs to a company and holds
+    "customers.<verb>_<kind>"; `RecordNotPermitted` with the kind's refusal otherwise."""
     actor = actor_now(actor)
-    if actor.company_id is None or not actor.has_perm(permission):
-        raise RecordNotPermitted(refusal)
+    if actor.company_id is None or not actor.has_perm(f"customers.{verb}_{kind.name}"):
+        raise RecordNotPermitted(str(kind.refusals[verb]))
     return actor
 
 
-def _load(model, record_id, actor, expected_version: int, not_found):
+def _load(kind: _Kind, record_id, actor, expected_version: int):
     """The record's row in the actor's company at the version the caller saw."""
     try:
         record = store.load_current(
-            model, record_id, company_id=actor.company_id, stream_type=_STREAM[model]
+            kind.model, record_id, company_id=actor.company_id, stream_type=kind.stream_type
         )
     except (ValidationError, ValueError, TypeError):
         record = None  # a malformed id is "no such record"
     if record is None:
-        raise not_found()
+        raise kind.not_found()
     if record.version != expected_version:
         raise ConcurrencyError(record.pk, expected_version, record.version)
     return record
-
-
-def _set_active(model, record_id, active: bool, actor, expected_version, at, event_class):
-    with store.write_transaction():
-        refusal = (
-            _("Your role may not deactivate or reactivate customers.")
-            if model is Customer
-            else _("Your role may not deactivate or reactivate SKUs.")
-        )
-        actor = _permitted(actor, _DEACTIVATE[model], refusal)
-        record = _load(model, record_id, actor, expected_version, _NOT_FOUND[model])
-        if record.active == active:
-            return record
-        event = event_class(**{_ID_FIELD[model]: str(record.pk)})
-        return _record(record, event, actor, at, _STREAM[model])
 
 
 def _record(record, event, actor, at, stream_type: str):

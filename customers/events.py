@@ -38,10 +38,17 @@ CUSTOMER_PERSONAL = ("name", "email", "billing_address", "shipping_address", "no
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class CustomerEvent(DomainEvent):
+class RecordEvent(DomainEvent):
+    """Base of the customer and SKU events. The label says all that a (de)activation did: no
+    details are shown but those the events recording contents name (`details_shown`)."""
+
+    detail_fields: ClassVar[tuple[str, ...]] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CustomerEvent(RecordEvent):
     """Base of the customer events: about the customer `customer_id` (its stream id)."""
 
-    personal: ClassVar[tuple[str, ...]] = ()
     customer_id: str
 
     def data_subject(self) -> str:
@@ -92,29 +99,19 @@ class CustomerDeactivated(CustomerEvent):
 
     label = _("Customer deactivated")
 
-    def details_shown(self) -> list[tuple[str, str]]:
-        return []
-
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CustomerReactivated(CustomerEvent):
     label = _("Customer reactivated")
 
-    def details_shown(self) -> list[tuple[str, str]]:
-        return []
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class SkuEvent(DomainEvent):
-    """Base of the SKU events: about the SKU `sku_id` (its stream id). No personal data."""
+class SkuEvent(RecordEvent):
+    """Base of the SKU events: about the SKU `sku_id` (its stream id). No personal data
+    (`personal` stays empty)."""
 
-    personal: ClassVar[tuple[str, ...]] = ()
     sku_id: str
-
-    def data_subject(self) -> str:
-        """A SKU is no person's data."""
-        return ""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -149,17 +146,11 @@ class SkuChanged(SkuContents):
 class SkuDeactivated(SkuEvent):
     label = _("SKU deactivated")
 
-    def details_shown(self) -> list[tuple[str, str]]:
-        return []
-
 
 @register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SkuReactivated(SkuEvent):
     label = _("SKU reactivated")
-
-    def details_shown(self) -> list[tuple[str, str]]:
-        return []
 
 
 CUSTOMER_EVENTS = frozenset(

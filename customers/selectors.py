@@ -50,15 +50,26 @@ def find_customer(company_id, text: str) -> tuple[Customer | None, int]:
     """The active customer that `text` names exactly: by reference, else e-mail, else name
     (case-folded); returns (customer or None, how many matched at the deciding step). What the
     order form does with a typed customer when no script picked one."""
-    key = search_key(text[:MAX_QUERY].strip())
-    if not key:
-        return None, 0
-    active = Customer.objects.filter(company_id=company_id, active=True)
-    for column in ("reference_key", "email_key", "name_key"):
-        found = list(active.filter(**{column: key})[:2])
-        if found:
-            return (found[0] if len(found) == 1 else None), len(found)
-    return None, 0
+    text = text[:MAX_QUERY].strip()
+    found = customers_named(company_id, reference=text, email=text, name=text, active=True, limit=2)
+    return (found[0] if len(found) == 1 else None), len(found)
+
+
+def customers_named(
+    company_id, *, reference: str, email: str, name: str, active: bool | None, limit: int
+) -> list[Customer]:
+    """The company's customers named exactly (case-folded, each value against its own column)
+    by the first of `reference`, `email`, `name` that names any (an empty one is skipped),
+    oldest first, at most `limit`; [] when none does. `active`: True or False keeps only those,
+    None takes both. How the order form's typed customer (`find_customer`) and an imported
+    order's customer are found."""
+    every = Customer.objects.filter(company_id=company_id).order_by("created_at", "id")
+    if active is not None:
+        every = every.filter(active=active)
+    for column, value in (("reference_key", reference), ("email_key", email), ("name_key", name)):
+        if value and (found := list(every.filter(**{column: search_key(value)})[:limit])):
+            return found
+    return []
 
 
 def customer_orders(user, customer_id: uuid.UUID):

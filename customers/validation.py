@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from common.typed_input import InputError, clean_text
+from common import typed_input
 
 from .events import CUSTOMER_FIELDS
 from .exceptions import RecordValidationError
@@ -63,26 +63,10 @@ def _labels() -> dict[str, str]:
 
 
 def check_text(errors: dict, name: str, value, *, required: bool) -> str:
-    """`value` stripped and in NFC; a message in `errors[name]` when it is not text, holds a
-    control character, is missing or too long."""
-    label = _labels()[name]
-    if value is not None and not isinstance(value, str):
-        errors.setdefault(name, []).append(_("%(label)s must be text.") % {"label": label})
-        return ""
-    value = (value or "").strip()
-    try:
-        value = clean_text(value)
-    except InputError as error:
-        errors.setdefault(name, []).append(f"{label}: {error}")
-        return value
-    if required and not value:
-        errors.setdefault(name, []).append(_("%(label)s is required.") % {"label": label})
-    elif len(value) > LIMITS[name]:
-        errors.setdefault(name, []).append(
-            _("%(label)s is too long (%(length)s characters; at most %(limit)s).")
-            % {"label": label, "length": len(value), "limit": LIMITS[name]}
-        )
-    return value
+    """`common.typed_input.check_text` with the customer and SKU fields' labels and `LIMITS`."""
+    return typed_input.check_text(
+        errors, name, value, label=_labels()[name], limit=LIMITS[name], required=required
+    )
 
 
 def clean_customer(details: CustomerDetails) -> CustomerDetails:

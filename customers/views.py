@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.login_flow import post_only
 from common.exceptions import DomainError, refused
+from common.form_errors import apply_errors
 from common.pages import render_page
 
 from . import commands, selectors
@@ -103,9 +104,7 @@ def _save(request, form, run, *, kind: str, page: str, context: dict):
                 return redirect(repeat.record)
             except RecordValidationError as error:
                 refused(error, command=f"save_{kind}", user=request.user)
-                for name, problems in error.errors.items():
-                    for problem in problems:
-                        form.add_error(name if name in form.fields else None, problem)
+                apply_errors(form, error.errors)
             except DomainError as error:
                 status = refused(error, command=f"save_{kind}", user=request.user)
                 form.add_error(None, str(error))

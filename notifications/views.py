@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import commands as account_commands
 from accounts.exceptions import InvalidAccessChange
 from accounts.forms import LocalePreferencesForm
+from common.form_errors import apply_errors
 
 from . import commands, selectors
 from .forms import PreferencesForm
@@ -38,9 +39,7 @@ def my_locale(request):
         try:
             account_commands.set_locale_preferences(user=request.user, **locale_form.cleaned_data)
         except InvalidAccessChange as error:
-            for field, field_messages in error.errors.items():
-                for message in field_messages:
-                    locale_form.add_error(field if field in locale_form.fields else None, message)
+            apply_errors(locale_form, error.errors)
         else:
             messages.success(request, _("Your language and time zone were saved."))
             return redirect("notifications:settings")

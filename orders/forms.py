@@ -20,7 +20,7 @@ from django.core.validators import MaxValueValidator
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext
 
 from common.form_errors import HIDDEN_FIELD_ERROR, HiddenErrorsShown
 from common.form_fields import (
@@ -39,6 +39,7 @@ from customers.validation import CustomerDetails
 
 from .events import Line, OrderDetails
 from .models import MAX_LINES
+from .policy import REASON_ACTION_WORDS
 from .validation import LIMITS, MAX_ORDER_TOTAL, MAX_QUANTITY, MAX_UNIT_PRICE
 
 
@@ -270,11 +271,7 @@ class PolicyForm(HiddenErrorsShown, forms.Form):
     reasons_required = forms.MultipleChoiceField(
         required=False,
         label=_("Actions that need a reason"),
-        choices=[
-            ("reject", pgettext_lazy("workflow action", "Reject")),
-            ("hold", pgettext_lazy("workflow action", "Put on hold")),
-            ("cancel", pgettext_lazy("workflow action", "Cancel order")),
-        ],
+        choices=list(REASON_ACTION_WORDS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
     reopen_days = forms.IntegerField(

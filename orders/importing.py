@@ -64,7 +64,8 @@ from common.typed_input import (
 )
 from customers.commands import create_customer, create_sku
 from customers.exceptions import RecordValidationError
-from customers.models import Customer, Sku
+from customers.models import Sku
+from customers.selectors import customers_named
 from customers.validation import CustomerDetails, SkuDetails, clean_sku
 from events import store
 from events.exceptions import OccurredAtOutOfRange
@@ -470,15 +471,16 @@ def _where(key: str, order: _Order, step_column: str, fields: dict[str, str], li
 def _customer_for(details: OrderDetails, actor, at, created: set[str]) -> OrderDetails:
     """`details` with the customer they name (see the module docstring), created if none
     matches; `created` gets the new customer's match key."""
-    company_id = actor.company_id
-    every = Customer.objects.filter(company_id=company_id).order_by("created_at", "id")
-    for column, value in (
-        ("reference_key", details.customer_reference),
-        ("email_key", details.customer_email),
-        ("name_key", details.customer_name),
-    ):
-        if value and (found := every.filter(**{column: search_key(value)}).first()):
-            return dataclasses.replace(details, customer_id=str(found.pk))
+    found = customers_named(
+        actor.company_id,
+        reference=details.customer_reference,
+        email=details.customer_email,
+        name=details.customer_name,
+        active=None,  # an inactive customer's order is still theirs
+        limit=1,
+    )
+    if found:
+        return dataclasses.replace(details, customer_id=str(found[0].pk))
     made = create_customer(
         actor=actor,
         details=CustomerDetails(
@@ -613,7 +615,7 @@ def _import_one(
     except OrderValidationError as error:
         raise _Refused(
             "; ".join(
-                f"{_where(key, order, column, fields, lines_name)}: {LINE_PREFIX.sub('', m)}"
+                f"{_where(key, order, column, fields, lines_name)}: {LINE_PREFIX.sub('', str(m))}"
                 for key, messages in error.errors.items()
                 for m in messages
             )

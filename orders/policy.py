@@ -175,59 +175,55 @@ class Rule:
     text: str
 
 
+# The rule in words is stored in the log in English (`Rule.text`, an approval's `rule_text`)
+# and translated when shown (`rule_words`), so old events read in either language. Each wording
+# is written here once, marked for the catalogue; its placeholders stand for amounts.
+TWO_MANAGERS_ABOVE = gettext_noop("above %(a)s: two different Managers")
+STAFF_UP_TO = gettext_noop("up to %(a)s: one Staff member or Manager")
+APPROVED_ON_SUBMIT = gettext_noop("up to %(a)s: approved on submit")
+MANAGER_ABOVE = gettext_noop("above %(a)s: one Manager")
+MANAGER_UP_TO = gettext_noop("up to %(a)s: one Manager")
+MANAGER_BETWEEN = gettext_noop("%(a)s to %(b)s: one Manager")
+MANAGER_ANY_AMOUNT = gettext_noop("any amount: one Manager")
+IMPORTED = gettext_noop("imported: approved in the previous system")
+
+
 def approval_rule(policy: Policy, total: Decimal) -> Rule:
     """The rule for an order of `total` (major units, the company's currency) under `policy`."""
     a, b = policy.staff_limit, policy.two_manager_limit
     if b is not None and total > b:
-        return Rule(TWO_MANAGERS, 2, True, f"above {policy.money(b)}: two different Managers")
+        return Rule(TWO_MANAGERS, 2, True, TWO_MANAGERS_ABOVE % {"a": policy.money(b)})
     if a is not None and total <= a:
-        return Rule(STAFF, 1, False, f"up to {policy.money(a)}: one Staff member or Manager")
+        return Rule(STAFF, 1, False, STAFF_UP_TO % {"a": policy.money(a)})
     if a is not None and b is not None:
-        band = f"{policy.money(a)} to {policy.money(b)}"
+        text = MANAGER_BETWEEN % {"a": policy.money(a), "b": policy.money(b)}
     elif a is not None:
-        band = f"above {policy.money(a)}"
+        text = MANAGER_ABOVE % {"a": policy.money(a)}
     elif b is not None:
-        band = f"up to {policy.money(b)}"
+        text = MANAGER_UP_TO % {"a": policy.money(b)}
     else:
-        band = "any amount"
-    return Rule(MANAGER, 1, True, f"{band}: one Manager")
+        text = MANAGER_ANY_AMOUNT
+    return Rule(MANAGER, 1, True, text)
 
 
-# The rule in words is stored in the log in English (`Rule.text`, an approval's `rule_text`):
-# these patterns translate it when shown (`rule_words`), so old events read in either language.
+def _stored(wording: str) -> re.Pattern:
+    """What `wording` stores: its text with any text in place of each %(name)s."""
+    return re.compile("^" + re.sub(r"%\\\((\w+)\\\)s", r"(?P<\1>.+)", re.escape(wording)) + "$")
+
+
+# In this order: "up to 5: one Manager" would read as "%(a)s to %(b)s" too.
 RULE_PATTERNS = [
-    (
-        re.compile(r"^above (?P<a>.+): two different Managers$"),
-        _("above %(a)s: two different Managers"),
-    ),
-    (
-        re.compile(r"^up to (?P<a>.+): one Staff member or Manager$"),
-        _("up to %(a)s: one Staff member or Manager"),
-    ),
-    (
-        re.compile(r"^up to (?P<a>.+): approved on submit$"),
-        _("up to %(a)s: approved on submit"),
-    ),
-    (
-        re.compile(r"^above (?P<a>.+): one Manager$"),
-        _("above %(a)s: one Manager"),
-    ),
-    (
-        re.compile(r"^up to (?P<a>.+): one Manager$"),
-        _("up to %(a)s: one Manager"),
-    ),
-    (
-        re.compile(r"^(?P<a>.+) to (?P<b>.+): one Manager$"),
-        _("%(a)s to %(b)s: one Manager"),
-    ),
-    (
-        re.compile(r"^any amount: one Manager$"),
-        _("any amount: one Manager"),
-    ),
-    (
-        re.compile(r"^imported: approved in the previous system$"),
-        _("imported: approved in the previous system"),
-    ),
+    (_stored(wording), wording)
+    for wording in (
+        TWO_MANAGERS_ABOVE,
+        STAFF_UP_TO,
+        APPROVED_ON_SUBMIT,
+        MANAGER_ABOVE,
+        MANAGER_UP_TO,
+        MANAGER_BETWEEN,
+        MANAGER_ANY_AMOUNT,
+        IMPORTED,
+    )
 ]
 
 
@@ -236,7 +232,7 @@ def rule_words(text: str) -> str:
     for pattern, words in RULE_PATTERNS:
         match = pattern.match(text or "")
         if match:
-            return str(words) % match.groupdict()
+            return gettext(words) % match.groupdict()
     return text
 
 
@@ -358,7 +354,7 @@ def approval_event(order, to_state: str, actor, **fields):
     rule = approval_rule(policy, order_total(order))
     common = {"policy_version": policy.version, "rule": rule.name, "rule_text": rule.text}
     if _records_history(actor):
-        common.update(rule="imported", rule_text="imported: approved in the previous system")
+        common.update(rule="imported", rule_text=IMPORTED)
     if to_state != "approved":
         return OrderApprovalRecorded(**common)
     earlier = tuple(
@@ -394,7 +390,7 @@ def submit_event(order, to_state: str, actor, **fields):
         from_state=order.state,
         to_state=to_state,
         policy_version=policy.version,
-        rule_text=f"up to {policy.money(policy.staff_limit)}: approved on submit",
+        rule_text=APPROVED_ON_SUBMIT % {"a": policy.money(policy.staff_limit)},
     )
 
 
@@ -464,12 +460,12 @@ def policy_event(before: PolicySettings, after: PolicySettings) -> CompanyPolicy
 
 
 def managers_needed(company_id) -> tuple[int, str]:
-    """(active Managers the company's controls need, why): two with two-Manager approval on
-    (the team page warns before fewer would remain), else one."""
+    """(active Managers the company's controls need, why in the active language): two with
+    two-Manager approval on (the team page warns before fewer would remain), else one."""
     current = policy_in_force(company_id)
     if current.two_manager_limit is None:
         return 1, ""
-    return 2, (
-        f"orders above {current.money(current.two_manager_limit)} need two different Managers' "
-        "approvals, so they could no longer be approved."
-    )
+    return 2, gettext(
+        "orders above %(limit)s need two different Managers' approvals, so they could no longer "
+        "be approved."
+    ) % {"limit": current.money(current.two_manager_limit)}

@@ -12,7 +12,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.typed_input import InputError, clean_text, parse_amount, parse_whole_number
+from common import typed_input
+from common.typed_input import InputError, parse_amount, parse_whole_number
 
 from .events import Line, OrderDetails, lines_total
 from .exceptions import OrderValidationError
@@ -48,25 +49,10 @@ LIMITS = {
 
 
 def check_text(errors: dict, name: str, value, *, required: bool, label: str) -> str:
-    """`value` stripped and in NFC (`common.typed_input.clean_text`); a message in
-    `errors[name]` when it is not text, holds a control character, is missing or too long."""
-    value = (value or "").strip() if isinstance(value, str) or value is None else None
-    if value is None:
-        errors.setdefault(name, []).append(gettext("%(field)s must be text.") % {"field": label})
-        return ""
-    try:
-        value = clean_text(value)
-    except InputError as error:
-        errors.setdefault(name, []).append(f"{label}: {error}")
-        return value
-    if required and not value:
-        errors.setdefault(name, []).append(gettext("%(field)s is required.") % {"field": label})
-    elif len(value) > LIMITS[name]:
-        errors.setdefault(name, []).append(
-            gettext("%(field)s is too long (%(length)d characters; at most %(max)d).")
-            % {"field": label, "length": len(value), "max": LIMITS[name]}
-        )
-    return value
+    """`common.typed_input.check_text` with the order fields' `LIMITS`."""
+    return typed_input.check_text(
+        errors, name, value, label=label, limit=LIMITS[name], required=required
+    )
 
 
 def clean_details(details: OrderDetails, errors: dict) -> OrderDetails:

@@ -22,6 +22,7 @@ from common.csv_export import csv_dialect, csv_response, headers
 from common.exceptions import DomainError, refused, status_for
 from common.form_errors import apply_errors
 from common.pages import render_page, wants_partial
+from customers import selectors as customer_selectors
 from outbox import selectors as outbox_selectors
 
 from . import (
@@ -684,15 +685,17 @@ def order_erase(request, order_id):
 @permission_required(erasure.PERMISSION, raise_exception=True)
 def customer_erase(request, customer_id):
     """Erase a customer record's personal data and that of every order of theirs (the Manager
-    action on the customer's page); then show the erasure's certificate."""
+    action on the customer's page); then show the erasure's certificate. Another company's
+    customer is a 404 whatever was sent."""
+    customer = customer_selectors.customer(request.user, customer_id)
     form = ErasureForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("Say why the data is erased."))
-        return redirect("customers:detail", customer_id=customer_id)
+        return redirect(customer)
     try:
         done = erasure.erase_customer(
             company_id=request.user.company_id,
-            customer_id=str(customer_id),
+            customer_id=str(customer.pk),
             reason=form.cleaned_data["reason"],
             actor=request.user,
         )

@@ -20,6 +20,7 @@ from accounts.exceptions import (
     InvalidAccessChange,
     TeamNotPermitted,
 )
+from common.form_errors import apply_errors
 
 from . import commands, selectors
 from .forms import EndpointForm, ReplayForm
@@ -179,9 +180,7 @@ def _run(request, command, endpoint_id, **data):
 
 
 def _form_error(form, error: AccessError) -> int:
-    for field, texts in getattr(error, "errors", {"": [str(error)]}).items():
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)
+    apply_errors(form, getattr(error, "errors", {"": [str(error)]}))
     if isinstance(error, TeamNotPermitted):
         raise PermissionDenied(str(error))
     return 422

@@ -57,21 +57,21 @@ MIDDLEWARE = [
     "common.caching.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the cookie, else Accept-Language (Vary: Accept-Language); a signed-in
-    # user's own choice wins (accounts/language.py, after authentication).
+    # user's own choice wins (accounts.locale.UserLocaleMiddleware, after authentication).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # A control character in a query or form value is a 400 before any view can echo it.
     "common.control_characters.RefuseControlCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.language.UserLanguageMiddleware",
+    # A signed-in user's own language (it wins over the cookie and Accept-Language) and time
+    # zone, else the company's (issue #29; accounts/locale.py).
+    "accounts.locale.UserLocaleMiddleware",
     # Django's LoginRequiredMiddleware, sending htmx requests to the login page whole, and
     # the idle-time session refresh (accounts/login_flow.py).
     "accounts.login_flow.LoginRequiredMiddleware",
     "accounts.login_flow.SessionRefreshMiddleware",
     "accounts.company_required.CompanyRequiredMiddleware",
-    # The user's time zone, else the company's (issue #29; accounts/locale.py).
-    "accounts.locale.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "common.htmx_messages.HtmxMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -85,6 +85,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# A form redrawn with its errors never shows a control character typed into it
+# (common/control_characters.py).
+FORM_RENDERER = "common.control_characters.FormRenderer"
 
 TEMPLATES = [
     {

@@ -72,3 +72,43 @@ def test_tabs_and_line_breaks_are_text(client, staff):
     log_in(client, staff)
     response = client.post(f"/orders/{order.id}/notes/", {"version": "1", "text": "a\tb\r\nc"})
     assert response.status_code == 303
+
+
+def test_the_order_form_redrawn_after_a_nul_keeps_the_rest_of_what_was_typed_without_it(
+    client, acme, staff
+):
+    from tests.security.conftest import order_post_data
+
+    log_in(client, staff)
+    before = Event.objects.count()
+
+    response = client.post(
+        "/orders/new/",
+        order_post_data(customer="Wile\x00 E. Coyote", shipping_address="1 Desert\x07 Road"),
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert SAID in body
+    assert "\x00" not in body and "\x07" not in body
+    assert 'value="Wile E. Coyote"' in body
+    assert Event.objects.count() == before
+
+
+def test_the_customer_form_redrawn_after_a_nul_keeps_the_rest_of_what_was_typed_without_it(
+    client, acme, staff
+):
+    log_in(client, staff)
+    before = Event.objects.count()
+
+    response = client.post(
+        "/customers/new/", {"name": "Ini\x00tech", "notes": "Call\x1b first\nthen mail"}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert SAID in body
+    assert "\x00" not in body and "\x1b" not in body
+    assert 'value="Initech"' in body
+    assert "Call first\nthen mail</textarea>" in body
+    assert Event.objects.count() == before

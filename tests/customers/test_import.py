@@ -2,12 +2,17 @@
 name) and each line's SKU (code, any case) or creates them, in the order's own transaction;
 a dry run counts what it would create and writes nothing."""
 
+import datetime as dt
+
 import pytest
 
+from customers import commands
 from customers.models import Customer, Sku
+from customers.validation import CustomerDetails
 from events.models import Event
+from orders.importing import rejects_path
 from projections.models import OrderSummary
-from tests.orders.test_import_orders import import_args, run, small_files
+from tests.orders.test_import_orders import import_args, run, run_with_exit_code, small_files
 
 from .factories import customer, sku
 
@@ -105,3 +110,42 @@ def test_a_refused_order_creates_no_customer_or_sku(acme, tmp_path):
     out = run(*import_args(files))
     assert "rejected 1" in out
     assert not Customer.objects.exists() and not Sku.objects.exists()
+
+
+def test_the_import_takes_the_oldest_of_the_customers_sharing_a_name(acme, staff, tmp_path):
+    # What the module docstring promises, where the order form refuses an ambiguous name.
+    older = commands.create_customer(
+        actor=staff,
+        details=CustomerDetails(name="Umbrella"),
+        at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
+    commands.create_customer(
+        actor=staff,
+        details=CustomerDetails(name="UMBRELLA"),
+        at=dt.datetime(2025, 1, 2, tzinfo=dt.UTC),
+    )
+    files = small_files(tmp_path, [order("O-1", "umbrella")])
+
+    out = run(*import_args(files))
+
+    assert "imported 1," in out and "New customers created: 0" in out, out
+    assert OrderSummary.objects.get().customer_id == older.pk
+
+
+def test_an_order_naming_a_deactivated_customer_is_rejected_with_the_reason(
+    acme, staff, manager, tmp_path
+):
+    """The importer matches a deactivated customer too (no second customer of the same name),
+    and placing an order for it is refused as on the order form: the row is a reject saying
+    why (it used to end the whole import with a TypeError on the lazily translated reason)."""
+    gone = commands.create_customer(actor=staff, details=CustomerDetails(name="Umbrella"))
+    commands.deactivate_customer(gone.pk, actor=manager, expected_version=1)
+    files = small_files(tmp_path, [order("O-1", "umbrella"), order("O-2", "Initech")])
+
+    out, code = run_with_exit_code(*import_args(files))
+
+    assert code == 2
+    assert "imported 1," in out and "rejected 1;" in out, out
+    rejects = rejects_path(files.orders).read_text()
+    assert "O-1" in rejects and "This customer is deactivated" in rejects, rejects
+    assert Customer.objects.filter(name_key="umbrella").count() == 1

@@ -345,3 +345,24 @@ def test_the_answers_to_actions_are_in_german(client, company):
     }
     assert {name: misses for name, misses in shown.items() if misses} == {}
     assert "Bestätigen" in answers["bulk confirm"].content.decode()
+
+
+def test_the_warning_before_too_few_managers_would_remain_is_in_german(client, company):
+    """The team page's question before a Manager leaves says why two are needed in German (the
+    reason came from the policy in English)."""
+    manager = company["users"][Role.MANAGER]
+    other = factories.user(Role.MANAGER, manager.company, username="acme.manager2")
+    commands.change_policy(
+        actor=manager,
+        expected_version=1,
+        settings=PolicySettings(
+            staff_limit=Decimal("500.00"), reopen_days=14, two_manager_limit=Decimal("10000")
+        ),
+    )
+    factories.log_in(client, manager)
+
+    response = client.post(f"/team/{other.pk}/deactivate/")
+
+    assert response.status_code == 200
+    assert "Nur 1 aktiver Manager bliebe übrig" in response.content.decode()
+    assert english_on_page(response.content.decode(), data=DATA) == []

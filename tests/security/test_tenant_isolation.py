@@ -1,9 +1,12 @@
 """Tenancy at the HTTP boundary: an Acme manager can neither see nor touch Globex's orders.
 
 Every URL pattern of the project is read from the resolver (admin/ aside), so a new page is
-covered the day it is added. Each is requested with GET (plain, and htmx asking for CSV) and with a
-POST that would be valid for any of our forms, against Globex orders in every state. The rule:
-- a URL that names an order: 404 (or 405 when the method is not allowed), and nothing changes;
+covered the day it is added. Each is requested with GET (plain, and htmx asking for CSV), with a
+POST that would be valid for any of our forms and with an empty one (refused data must not answer
+before the object is looked up), against Globex orders in every state and a real Globex object of
+every other kind a URL names (customer, SKU, user, API key, endpoint, erasure, import job, saved
+view, parked delivery). The rule:
+- a URL that names an object: 404 (or 405 when the method is not allowed), and nothing changes;
 - any other URL: it may answer (200, 302, 400, 403, 405) but never shows anything of Globex.
 """
 
@@ -22,7 +25,15 @@ from events.models import Event
 from orders import commands
 from tests import factories
 
-from .conftest import ACME_CUSTOMER, ACTION_DATA, GLOBEX_CUSTOMER, body_of, order_post_data
+from .conftest import (
+    ACME_CUSTOMER,
+    ACTION_DATA,
+    GLOBEX_CUSTOMER,
+    GLOBEX_MARKER,
+    Records,
+    body_of,
+    order_post_data,
+)
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 # Django's admin is for superusers, who belong to no company; the API answers API keys, not
@@ -64,8 +75,10 @@ def candidates(converter: str | None, name: str, tenants) -> list[str]:
         ]
     if converter == "uuid" and name in ("customer_id", "sku_id"):  # Globex's own records
         return globex_records(tenants)[name]
-    if converter == "uuid":
+    if converter == "uuid" and name == "order_id":
         return [str(order.id) for order in tenants.globex_orders.values()]
+    if converter == "uuid":  # an API key, endpoint, erasure, import job, saved view, parked item
+        return [globex_object(tenants, name)]
     if converter == "slug" and name == "slug":  # a company's public sign-in URL: Globex's
         globex = next(iter(tenants.globex_orders.values())).company_id
         return list(Company.objects.filter(pk=globex).values_list("slug", flat=True))
@@ -95,6 +108,18 @@ def globex_records(tenants) -> dict[str, list[str]]:
             str(pk) for pk in Sku.objects.filter(company=globex).values_list("pk", flat=True)
         ],
     }
+
+
+def globex_object(tenants, name: str) -> str:
+    """One Globex object of the kind the URL parameter `name` names (made once, by Globex's own
+    people; its names carry GLOBEX_MARKER, a secret)."""
+    made = tenants.objects
+    if name not in made:
+        if "records" not in made:
+            globex = next(iter(tenants.globex_orders.values())).company
+            made["records"] = Records(globex, marker=GLOBEX_MARKER)
+        made[name] = made["records"].for_parameter(name, "")[0]
+    return made[name]
 
 
 def possible(order_id: str, action: str, tenants) -> bool:
@@ -163,7 +188,10 @@ def test_no_url_shows_or_changes_another_companys_orders(route, tenants, manager
             ("GET", lambda c, u=url: c.get(u)),
             ("GET csv htmx", lambda c, u=url: c.get(u, {"format": "csv"}, HTTP_HX_REQUEST="true")),
             ("POST", lambda c, u=url, o=order: c.post(u, post_data_for(o))),
+            ("POST empty", lambda c, u=url: c.post(u, {})),  # a form refused before the look-up?
         ]
+        if route.endswith("/print/"):  # the confirmation is the default document
+            requests.append(("GET slip", lambda c, u=url: c.get(u, {"document": "packing-slip"})))
         for label, send in requests:
             if "_auth_user_id" not in client.session:  # the walk also POSTs to logout
                 factories.log_in(client, manager)
@@ -189,6 +217,32 @@ def test_the_walk_tries_every_action_and_every_foreign_order(tenants):
     for order in tenants.globex_orders.values():
         assert any(f"/orders/{order.id}/history/" == url for url in tried)
     assert len(order_routes) >= 5, order_routes
+
+
+@pytest.mark.django_db
+def test_the_walk_names_a_real_globex_object_of_each_other_kind(tenants):
+    # Guard for the walk above: an id of no object at all would be a 404 whatever the code does.
+    from accounts.models import ApiKey
+    from orders.models import ImportJob, SavedView
+    from outbox.models import OutboxItem
+    from webhooks.models import WebhookEndpoint
+
+    kinds = {
+        "key_id": ApiKey,
+        "endpoint_id": WebhookEndpoint,
+        "event_id": Event,
+        "job_id": ImportJob,
+        "view_id": SavedView,
+        "item_id": OutboxItem,
+    }
+    named = {m["name"] for route in ROUTES for m in PARAMETER.finditer(route)}
+    assert set(kinds) <= named
+    globex = next(iter(tenants.globex_orders.values())).company_id
+    for name, model in kinds.items():
+        [value] = candidates("uuid", name, tenants)
+        assert model.objects.filter(pk=value, company_id=globex).exists(), name
+    others = named - set(kinds) - {"order_id", "user_id", "customer_id", "sku_id"}
+    assert not {name for name in others if name.endswith("_id")}, "teach candidates() this kind"
 
 
 # --- lists and exports with data in two companies -------------------------------------------
