@@ -1,4 +1,5 @@
-"""The dashboard's projection: per company, count and value by state, placed/delivered/cancelled
+"""The dashboard's projection: per company, count and value by state (and how many of each state
+were sent back by a rejection: the "Returned drafts" queue), placed/delivered/cancelled
 per quarter of an hour (UTC, summed into anybody's local days by the selectors), and each
 order's submit→deliver time.
 
@@ -18,6 +19,7 @@ from orders.events import (
     OrderChanged,
     OrderDelivered,
     OrderPlaced,
+    OrderRejected,
     OrderSubmitted,
     lines_total,
 )
@@ -51,7 +53,10 @@ class DashboardProjection(Projection):
         # Per-company counters: only what these events add is written ("add to the stored
         # values"), so they are never read first.
         totals = rows_for(
-            DashboardStateTotal, using, _by_company_state, additive=("count", "total_cents")
+            DashboardStateTotal,
+            using,
+            _by_company_state,
+            additive=("count", "total_cents", "returned"),
         )
         activity = rows_for(
             DashboardActivity,
@@ -79,6 +84,7 @@ class DashboardProjection(Projection):
                         "submitted_at": None,
                         "delivered_at": None,
                         "cycle_seconds": None,
+                        "returned": False,
                     }
                 )
                 row = bucket(company_id, OrderState.DRAFT.value)
@@ -96,9 +102,17 @@ class DashboardProjection(Projection):
             old = bucket(company_id, data.from_state)
             old["count"] -= 1
             old["total_cents"] -= order["total_cents"]
+            old["returned"] -= order["returned"]
+            # As `OrderSummary.rejection_reason`: set by a rejection (with its reason), cleared
+            # by the next submit.
+            if isinstance(data, OrderSubmitted):
+                order["returned"] = False
+            elif isinstance(data, OrderRejected):
+                order["returned"] = bool(data.reason)
             new = bucket(company_id, data.to_state)
             new["count"] += 1
             new["total_cents"] += order["total_cents"]
+            new["returned"] += order["returned"]
             order["state"] = data.to_state
             if isinstance(data, OrderSubmitted):
                 order["submitted_at"] = event.occurred_at
@@ -124,7 +138,7 @@ def _by_company_slot(row: dict):
 
 def _new_state_total(key) -> dict:
     company_id, state = key
-    row = {"company_id": company_id, "state": state, "count": 0, "total_cents": 0}
+    row = {"company_id": company_id, "state": state, "count": 0, "total_cents": 0, "returned": 0}
     return {"id": key_uuid("state", company_id, state), **row}
 
 

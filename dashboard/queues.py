@@ -5,14 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from orders import policy
 from orders.models import Order, OrderState
 from orders.selectors import STATE_LABELS
-from projections.models import OrderSummary
+from projections.models import DashboardStateTotal, OrderSummary
 
 QUEUE_ROWS = 5
 
@@ -58,54 +56,65 @@ def waiting_states(user) -> dict[tuple[str, bool], tuple[str, ...]]:
     }
 
 
+QUEUE_FIELDS = ("id", "number", "state", "customer_name", "state_since", "rejection_reason")
+
+
 def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
     """The queues waiting for `user` in their company (see `waiting_states`), each with its
-    count and up to `rows` oldest orders: one query, whatever the number of queues or orders
-    (window functions: the rank and the count per state, the rank filtered afterwards; it reads
-    the waiting states' rows only, through the (company, state, state_since) index), plus one
-    for the submitted orders that already have an approval (#28): those `user` approved wait
-    for someone else and leave their queue; the others say whose second approval they wait for
-    (`first_by` on the row)."""
+    count and up to `rows` oldest orders, in a fixed number of queries whatever the number of
+    orders, each reading about as many rows as it returns (issue #25 §5): the counts are the
+    dashboard projection's per-state totals (a row per state); the oldest rows one query per
+    state, `rows` read in order from an index ((company, state, state_since, sequence); the
+    returned drafts from the partial index of the orders sent back). Submitted orders that
+    already have an approval (#28) are read through their own partial index: those `user`
+    approved wait for someone else and leave their queue and its count; the others say whose
+    second approval they wait for (`first_by` on the row)."""
     waiting = waiting_states(user)
     if not waiting:
         return []
+    company_id = user.company_id
     first_by, approved_by_me = (
         _first_approvals(user) if (OrderState.SUBMITTED, False) in waiting else ({}, [])
     )
-
-    # A state waits once per user today (wholly, or only its drafts sent back); the filter is
-    # written as one `state IN (…)` so SQLite reads only those states' index ranges.
-    in_a_queue = Q(state__in=[state for state, _ in waiting]) & ~Q(
-        state__in=[state for state, returned in waiting if returned], rejection_reason=""
-    )
-    by_state = {"partition_by": [F("state")]}
-    if approved_by_me:
-        in_a_queue &= ~Q(pk__in=approved_by_me)
-    found = (
-        OrderSummary.objects.filter(in_a_queue, company_id=user.company_id)
-        .annotate(
-            rank=Window(RowNumber(), order_by=[F("state_since"), F("sequence")], **by_state),
-            waiting=Window(Count("pk"), **by_state),
-        )
-        .filter(rank__lte=rows)
-        .order_by("state", "rank")
-        .values("id", "number", "state", "customer_name", "state_since", "rejection_reason",
-                "waiting")
-    )  # fmt: skip
+    states = list(dict.fromkeys(state for state, _ in waiting))
+    # A state waits once per user today (wholly, or only its drafts sent back).
+    returned_only = {state for state, returned in waiting if returned}
+    totals = {
+        state: returned if state in returned_only else count
+        for state, count, returned in DashboardStateTotal.objects.filter(
+            company_id=company_id, state__in=states
+        ).values_list("state", "count", "returned")
+    }
+    if approved_by_me and OrderState.SUBMITTED in totals:
+        totals[OrderState.SUBMITTED] -= len(approved_by_me)
+    # One LIMITed query per state (each stops after its `rows`): cheaper to build and run than
+    # their UNION, which Django also refuses to make of sliced querysets on SQLite.
     per_state: dict[str, list[dict]] = {}
-    for row in found:
-        row["first_by"] = first_by.get(row["id"], "")
-        per_state.setdefault(row["state"], []).append(row)
+    for state in states:
+        in_queue = OrderSummary.objects.filter(company_id=company_id, state=state)
+        if state in returned_only:
+            in_queue = in_queue.exclude(rejection_reason="")
+        if approved_by_me and state == OrderState.SUBMITTED:
+            in_queue = in_queue.exclude(pk__in=approved_by_me)
+        oldest = list(in_queue.order_by("state_since", "sequence").values(*QUEUE_FIELDS)[:rows])
+        for row in oldest:
+            row["first_by"] = first_by.get(row["id"], "")
+        per_state[state] = oldest
     return [
-        Queue(
-            state,
-            returned,
-            actions,
-            per_state[state][0]["waiting"] if state in per_state else 0,
-            per_state.get(state, []),
-        )
+        Queue(state, returned, actions, totals.get(state, 0), per_state.get(state, []))
         for (state, returned), actions in waiting.items()
     ]
+
+
+def _waiting_for_second_approval(company_id):
+    """The company's submitted orders that have an approval already (they wait for a second
+    Manager), in order: read through their partial index (`order_co_second_approval`), so
+    the cost follows how many wait, never the company's other orders."""
+    return (
+        Order.objects.filter(company_id=company_id, state=OrderState.SUBMITTED)
+        .exclude(approvals=[])
+        .order_by("sequence")
+    )
 
 
 def _first_approvals(user) -> tuple[dict, list]:
@@ -114,9 +123,7 @@ def _first_approvals(user) -> tuple[dict, list]:
     the ids of the ones `user` approved (they cannot approve twice)."""
     username = user.get_username()
     first_by, mine = {}, []
-    rows = Order.objects.filter(company_id=user.company_id, state=OrderState.SUBMITTED).exclude(
-        approvals=[]
-    )
+    rows = _waiting_for_second_approval(user.company_id)
     for order_id, approvals in rows.values_list("id", "approvals"):
         if any(approval["by"] == username for approval in approvals):
             mine.append(order_id)
@@ -143,16 +150,14 @@ class SecondApprovals:
 
 
 def second_approvals(user, *, rows: int = QUEUE_ROWS) -> SecondApprovals:
-    """The dashboard tile "waiting for a second approval" for `user`'s company (two queries: the
-    count and the oldest rows; the policy is the user's, read once per request)."""
-    waiting = Order.objects.filter(company_id=user.company_id, state=OrderState.SUBMITTED).exclude(
-        approvals=[]
-    )
-    count = waiting.count()
+    """The dashboard tile "waiting for a second approval" for `user`'s company: one query over
+    the orders that wait (`_waiting_for_second_approval`), whatever the company's other orders;
+    the policy is the user's, read once per request."""
+    waiting = list(_waiting_for_second_approval(user.company_id))
     oldest = []
-    if count:
+    if waiting:
         company_policy = policy.users_policy(user)
-        for order in waiting.order_by("sequence")[:rows]:
+        for order in waiting[:rows]:
             order.policy = company_policy
             first = order.approvals[0]
             oldest.append(
@@ -164,4 +169,4 @@ def second_approvals(user, *, rows: int = QUEUE_ROWS) -> SecondApprovals:
                     "yours": policy.may_approve(order, user),
                 }
             )
-    return SecondApprovals(count, oldest)
+    return SecondApprovals(len(waiting), oldest)

@@ -129,6 +129,15 @@ class Order(FSMModelMixin, UUIDModel):
             models.UniqueConstraint(fields=["company", "sequence"], name="order_company_sequence"),
             models.UniqueConstraint(fields=["company", "number"], name="order_company_number"),
         ]
+        indexes = [
+            # Only the orders waiting for a second approval (issue #28), in order: the
+            # dashboard reads them without walking the company's other orders (issue #25 §5).
+            models.Index(
+                fields=["company", "sequence"],
+                condition=models.Q(state=S.SUBMITTED) & ~models.Q(approvals=[]),
+                name="order_co_second_approval",
+            ),
+        ]
         default_permissions = ("view",)
         permissions = [
             ("place_order", "Can place orders"),

@@ -93,7 +93,18 @@ class OrderSummary(UUIDModel):
             models.Index(fields=["company", "state", "total_cents"], name="summary_co_state_total"),
             models.Index(fields=["company", "-last_changed_at"], name="summary_co_changed"),
             models.Index(fields=["company", "customer_name"], name="summary_co_customer"),
-            models.Index(fields=["company", "state", "state_since"], name="summary_co_stuck"),
+            # The role queues' oldest rows (state_since, then sequence: no sort) and the stuck
+            # orders (issue #25 §5).
+            models.Index(
+                fields=["company", "state", "state_since", "sequence"], name="summary_co_queue"
+            ),
+            # Only the orders sent back by a rejection (the Staff queue's returned drafts),
+            # oldest first: the index above would walk past every fresh draft to find them.
+            models.Index(
+                fields=["company", "state", "state_since", "sequence"],
+                condition=~models.Q(rejection_reason=""),
+                name="summary_co_returned",
+            ),
             # A customer's newest orders and their per-state totals (the customer page). Not
             # keyed by state: a transition would move its entry (two WAL pages per commit).
             models.Index(
@@ -110,8 +121,9 @@ class DashboardOrder(UUIDModel):
     """What the dashboard projection needs to remember per order (its own, independent rows).
 
     Indexed only for what a page asks (EXPLAIN QUERY PLAN of `cycle_times`: the (company,
-    delivered_at) range); its state is read only by the projector, by primary key, so a
-    (company, state) index would be rewritten on every transition for no reader."""
+    delivered_at) range, covering `cycle_seconds` so the period's figures never read the
+    table); its state is read only by the projector, by primary key, so a (company, state)
+    index would be rewritten on every transition for no reader."""
 
     company = _company_fk()
     state = models.CharField(max_length=20)
@@ -120,18 +132,28 @@ class DashboardOrder(UUIDModel):
     # Per-order cycle rows for any period's mean/median/p90 (issue #19): set on delivery.
     delivered_at = models.DateTimeField(null=True, blank=True)
     cycle_seconds = models.BigIntegerField(null=True, blank=True)
+    # Sent back by a rejection and not submitted since (`OrderSummary.rejection_reason` is
+    # not empty): counted per state in `DashboardStateTotal.returned`.
+    returned = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
-            models.Index(fields=["company", "delivered_at"], name="dashorder_co_delivered"),
+            models.Index(
+                fields=["company", "delivered_at", "cycle_seconds"], name="dashorder_co_cycle"
+            ),
         ]
 
 
 class DashboardStateTotal(UUIDModel):
+    """Per company and state: how many orders, their value, and how many of them were sent
+    back by a rejection and not submitted since (the "Returned drafts" queue): the dashboard's
+    cards and queue counts, read without counting orders (issue #25 §5)."""
+
     company = _company_fk()
     state = models.CharField(max_length=20)
     count = models.BigIntegerField(default=0)
     total_cents = models.BigIntegerField(default=0)
+    returned = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

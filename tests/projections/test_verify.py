@@ -72,8 +72,9 @@ def test_a_deleted_row_is_reported_missing(submitted):
 def test_a_forged_row_is_reported_unexpected(submitted):
     forged = "0" * 31 + "1"
     execute(
-        "INSERT INTO projections_dashboardstatetotal (id, company_id, state, count, total_cents) "
-        "VALUES (%s, %s, 'on_hold', 5, 100)",
+        "INSERT INTO projections_dashboardstatetotal "
+        "(id, company_id, state, count, total_cents, returned) "
+        "VALUES (%s, %s, 'on_hold', 5, 100, 0)",
         [forged, submitted.company_id.hex],
     )
 

@@ -244,8 +244,9 @@ def test_the_dashboard_makes_the_same_few_queries_for_3_orders_and_for_40(client
     assert with_3 == with_40
     # session, user with company, the user's and its groups' permissions, its groups (the role
     # shown in the navigation) + 5 for the dashboard (cards, chart and period totals, cycle
-    # times, stuck rows and count) + 1 for the user's queues (issue #19) + 1 for the company's
-    # controls (whether Staff may approve: which queues are theirs) + 1 for the "waiting for a
-    # second approval" tile's count (issue #28)
-    assert with_40 <= 13
+    # times, stuck rows and count) + 5 for Staff's four queues (issue #19: their counts from
+    # the per-state totals, each queue's oldest rows; #25 §5) + 1 for the company's controls
+    # (whether Staff may approve: which queues are theirs) + 1 for the "waiting for a second
+    # approval" tile (issue #28)
+    assert with_40 <= 17
     assert "All 40 stuck orders" in client.get("/").content.decode()  # the list was capped
