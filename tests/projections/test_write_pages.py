@@ -32,7 +32,9 @@ HOT_TABLE_INDEXES = {
         ("company_id", "occurred_at"),
     },
     "orders_order": {
-        ("company_id", "sequence"),  # the next order number (place), unique
+        # the next order number (place), unique; and the same columns as a partial index of
+        # the orders waiting for a second approval only (the dashboard)
+        ("company_id", "sequence"),
         ("company_id", "number"),  # an order by its number, unique
     },
     "projections_ordersummary": {
@@ -43,8 +45,9 @@ HOT_TABLE_INDEXES = {
         ("company_id", "state", "total_cents"),  # the list filtered by state and total
         ("company_id", "last_changed_at"),  # the list sorted by last change
         ("company_id", "customer_name"),  # the list sorted by customer
-        # role queues, stuck orders, the list's count filtered by state
-        ("company_id", "state", "state_since"),
+        # role queues' oldest rows, stuck orders, the list's count filtered by state; and the
+        # same columns as a partial index of the returned drafts only (the Staff queue)
+        ("company_id", "state", "state_since", "sequence"),
         # a customer's newest orders and their totals (the customer page)
         ("company_id", "customer_id", "placed_at", "sequence"),
     },
@@ -140,7 +143,7 @@ TRANSITION_WRITES = {
     "orders_order",
     "projections_ordersummary",
     "projections_ordersummary(company_id, state, total_cents)",
-    "projections_ordersummary(company_id, state, state_since)",
+    "projections_ordersummary(company_id, state, state_since, sequence)",
     "projections_ordersummary(company_id, last_changed_at)",
     "projections_dashboardorder",
     "projections_dashboardstatetotal",
