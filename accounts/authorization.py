@@ -56,20 +56,26 @@ def permission_names(ids) -> set[str]:
     the permission table's, which only migrations change: read once per process, again when an
     id is not known yet (a permission created since), and forgotten when a permission is saved
     or deleted in this process or after `migrate`/`flush` (`forget_permission_names`), so an
-    id never keeps the name of a permission it no longer is."""
-    if any(pk not in _names_by_id for pk in ids):
-        _names_by_id.clear()
-        _names_by_id.update(
-            (pk, f"{app_label}.{codename}")
+    id never keeps the name of a permission it no longer is.
+
+    The server's threads share the table: it is never changed in place, a reload builds a whole
+    new one and then replaces it, so a reader always names its ids from one complete table."""
+    global _names_by_id
+    names = _names_by_id
+    if any(pk not in names for pk in ids):
+        names = {
+            pk: f"{app_label}.{codename}"
             for pk, app_label, codename in Permission.objects.values_list(
                 "pk", "content_type__app_label", "codename"
             )
-        )
-    return {_names_by_id[pk] for pk in ids if pk in _names_by_id}
+        }
+        _names_by_id = names
+    return {names[pk] for pk in ids if pk in names}
 
 
 def forget_permission_names(**_kwargs) -> None:
-    _names_by_id.clear()
+    global _names_by_id
+    _names_by_id = {}
 
 
 class _JsonList(Aggregate):

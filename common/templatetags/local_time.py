@@ -89,10 +89,16 @@ def moment(value, fmt: str = "Y-m-d H:i", offset: bool = False):
         return defaultfilters.date(value, fmt)
     # One pass of Django's formatter (the reader's format); the zone's parts straight from the
     # datetime (what the formats "T", "O" and "c" print), a list page shows fifty of these.
-    numeric = _numeric_format(fmt)
-    shown = numeric.format(local) if numeric else defaultfilters.date(local, fmt)
+    # A format ending with the zone ("H:i:s T") has it written from the datetime as well:
+    # Django's "T" prints nothing in the hour a clock goes back, the one hour that needs it.
+    written = fmt.rstrip()
+    ends_with_zone = written.endswith("T") and not written.endswith("\\T")
+    if ends_with_zone:
+        written = written[:-1].rstrip()
+    numeric = _numeric_format(written)
+    shown = numeric.format(local) if numeric else defaultfilters.date(local, written)
     zone = local.tzname() or ""
-    if "H" in fmt and not fmt.rstrip().endswith("T"):
+    if "H" in fmt or ends_with_zone:
         shown = f"{shown} {zone}"
     offset_digits = local.strftime("%z")  # +0200
     utc_offset = f"UTC{offset_digits[:3]}:{offset_digits[3:5]}"

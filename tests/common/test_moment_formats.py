@@ -48,3 +48,22 @@ def dt_zone(name):
     from django.utils import timezone
 
     return timezone.override(zoneinfo.ZoneInfo(name))
+
+
+def test_the_repeated_hour_of_a_dst_change_names_its_zone_in_formats_ending_with_it():
+    """The hour a clock goes back happens twice: only the zone tells the two apart (the ops
+    desk's "last seen", "Y-m-d H:i:s T"). Django's formatter prints no zone for such a time."""
+    cases = [
+        ("Europe/Berlin", dt.datetime(2026, 10, 25, 0, 30), "02:30:00 CEST"),
+        ("Europe/Berlin", dt.datetime(2026, 10, 25, 1, 30), "02:30:00 CET"),
+        ("America/New_York", dt.datetime(2026, 11, 1, 5, 30), "01:30:00 EDT"),
+        ("America/New_York", dt.datetime(2026, 11, 1, 6, 30), "01:30:00 EST"),
+    ]
+    for zone, utc, shown in cases:
+        instant = utc.replace(tzinfo=dt.UTC)
+        for lang in ("en", "de"):
+            with translation.override(lang), dt_zone(zone):
+                assert f">{shown}</time>" in moment(instant, "H:i:s T")
+                assert f">{instant.astimezone(zoneinfo.ZoneInfo(zone)):%Y-%m-%d} {shown}<" in (
+                    moment(instant, "Y-m-d H:i:s T")
+                )
