@@ -59,7 +59,7 @@ def waiting_states(user) -> dict[tuple[str, bool], tuple[str, ...]]:
 QUEUE_FIELDS = ("id", "number", "state", "customer_name", "state_since", "rejection_reason")
 
 
-def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
+def role_queues(user, *, rows: int = QUEUE_ROWS, waiting_second=None) -> list[Queue]:
     """The queues waiting for `user` in their company (see `waiting_states`), each with its
     count and up to `rows` oldest orders, in a fixed number of queries whatever the number of
     orders, each reading about as many rows as it returns (issue #25 §5): the counts are the
@@ -68,13 +68,16 @@ def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
     returned drafts from the partial index of the orders sent back). Submitted orders that
     already have an approval (#28) are read through their own partial index: those `user`
     approved wait for someone else and leave their queue and its count; the others say whose
-    second approval they wait for (`first_by` on the row)."""
+    second approval they wait for (`first_by` on the row); `waiting_second`: those orders if
+    the caller read them already (`waiting_for_second_approval`)."""
     waiting = waiting_states(user)
     if not waiting:
         return []
     company_id = user.company_id
     first_by, approved_by_me = (
-        _first_approvals(user) if (OrderState.SUBMITTED, False) in waiting else ({}, [])
+        _first_approvals(user, waiting_second)
+        if (OrderState.SUBMITTED, False) in waiting
+        else ({}, [])
     )
     states = list(dict.fromkeys(state for state, _ in waiting))
     # A state waits once per user today (wholly, or only its drafts sent back).
@@ -106,29 +109,31 @@ def role_queues(user, *, rows: int = QUEUE_ROWS) -> list[Queue]:
     ]
 
 
-def _waiting_for_second_approval(company_id):
+def waiting_for_second_approval(company_id) -> list[Order]:
     """The company's submitted orders that have an approval already (they wait for a second
     Manager), in order: read through their partial index (`order_co_second_approval`), so
-    the cost follows how many wait, never the company's other orders."""
-    return (
+    the cost follows how many wait, never the company's other orders. The dashboard reads
+    them once for its queues and its tile."""
+    return list(
         Order.objects.filter(company_id=company_id, state=OrderState.SUBMITTED)
         .exclude(approvals=[])
         .order_by("sequence")
     )
 
 
-def _first_approvals(user) -> tuple[dict, list]:
+def _first_approvals(user, waiting=None) -> tuple[dict, list]:
     """Submitted orders of `user`'s company that have approvals already (those waiting for a
     second Manager): {order id: who approved first} for the ones `user` did not approve, and
     the ids of the ones `user` approved (they cannot approve twice)."""
     username = user.get_username()
     first_by, mine = {}, []
-    rows = _waiting_for_second_approval(user.company_id)
-    for order_id, approvals in rows.values_list("id", "approvals"):
-        if any(approval["by"] == username for approval in approvals):
-            mine.append(order_id)
+    if waiting is None:
+        waiting = waiting_for_second_approval(user.company_id)
+    for order in waiting:
+        if any(approval["by"] == username for approval in order.approvals):
+            mine.append(order.id)
         else:
-            first_by[order_id] = approvals[0]["by"]
+            first_by[order.id] = order.approvals[0]["by"]
     return first_by, mine
 
 
@@ -149,11 +154,13 @@ class SecondApprovals:
         return sum(row["yours"] for row in self.oldest)
 
 
-def second_approvals(user, *, rows: int = QUEUE_ROWS) -> SecondApprovals:
+def second_approvals(user, *, rows: int = QUEUE_ROWS, waiting=None) -> SecondApprovals:
     """The dashboard tile "waiting for a second approval" for `user`'s company: one query over
-    the orders that wait (`_waiting_for_second_approval`), whatever the company's other orders;
-    the policy is the user's, read once per request."""
-    waiting = list(_waiting_for_second_approval(user.company_id))
+    the orders that wait (`waiting_for_second_approval`), whatever the company's other orders;
+    the policy is the user's, read once per request. `waiting`: those orders if the caller
+    read them already."""
+    if waiting is None:
+        waiting = waiting_for_second_approval(user.company_id)
     oldest = []
     if waiting:
         company_policy = policy.users_policy(user)
