@@ -1,5 +1,6 @@
-"""PostgreSQL specifics of the outbox: NOTIFY at every append's commit, LISTEN in the worker, and
-session advisory locks that give each company's work to one worker at a time.
+"""PostgreSQL specifics of the outbox: NOTIFY at every append's commit (a trigger on the event
+log, migration 0003), LISTEN in the worker, and session advisory locks that give each company's
+work to one worker at a time.
 
 https://www.postgresql.org/docs/15/sql-notify.html: a NOTIFY sent inside a transaction is
 delivered at its commit, and not at all if it rolls back, so the worker wakes exactly when new
@@ -18,14 +19,6 @@ CHANNEL = "ledgerline_events"
 # The first key of the two-key advisory locks: "the outbox's company leases" (the writers'
 # lock, events.postgres.WRITERS_LOCK_KEY, uses the one-key form: the two never collide).
 LEASE_LOCK_CLASS = 7_316_002
-
-
-def notify_on_append(events, using: str) -> None:
-    """Inline handler: NOTIFY the worker's channel (delivered when the append commits)."""
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(events[-1].position)])
 
 
 def _lock_key(company_id: uuid.UUID) -> int:
