@@ -259,7 +259,24 @@ def test_a_request_reads_the_users_permissions_once_however_often_it_asks(client
         assert client.get(f"/orders/{order.id}/").status_code == 200
 
     permission_reads = [q for q in captured if '"auth_permission"' in q["sql"]]
-    assert len(permission_reads) == 2  # the user's own, its groups' (ModelBackend)
+    assert len(permission_reads) == 1  # the user's own and its groups' together
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_one_read_gives_what_modelbackends_two_give(acme, superuser):
+    from django.contrib.auth.backends import ModelBackend
+
+    user = factories.user(Role.STAFF, acme)
+    user.user_permissions.add(permission("view_audit_log"))
+    if superuser:
+        user.is_superuser = True
+        user.save(update_fields=["is_superuser"])
+    theirs = ModelBackend().get_all_permissions(User.objects.get(pk=user.pk))
+    ours = CompanyUserBackend().get_all_permissions(User.objects.get(pk=user.pk))
+    assert ours == theirs
+    assert "audit.view_audit_log" in ours and "orders.place_order" in ours
+    user.is_active = False
+    assert CompanyUserBackend().get_all_permissions(user) == set()
 
 
 def test_what_an_administrator_granted_a_role_survives_the_next_migrate(client, staff):
