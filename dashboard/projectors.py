@@ -144,8 +144,9 @@ def _new_state_total(key) -> dict:
 
 def _new_activity(key) -> dict:
     company_id, slot = key
-    row = {"company_id": company_id, "slot": slot, "placed": 0, "delivered": 0, "cancelled": 0}
-    return {"id": key_uuid("slot", company_id, slot.isoformat()), **row}
+    row = {"company_id": company_id, "slot": slot, "quarter": quarter_number(slot)}
+    counts = {"placed": 0, "delivered": 0, "cancelled": 0}
+    return {"id": key_uuid("slot", company_id, slot.isoformat()), **row, **counts}
 
 
 def _slot(event: RecordedEvent) -> dt.datetime:
@@ -157,3 +158,13 @@ def quarter_hour(moment: dt.datetime) -> dt.datetime:
     """`moment` (aware) in UTC, down to its quarter of an hour."""
     moment = moment.astimezone(dt.UTC)
     return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+QUARTER = dt.timedelta(minutes=15)
+
+
+def quarter_number(moment: dt.datetime) -> int:
+    """The number of the quarter of an hour `moment` (aware) falls in, counted from 1970-01-01
+    00:00 UTC (negative before): `DashboardActivity.quarter`."""
+    return (moment - EPOCH) // QUARTER

@@ -93,13 +93,19 @@ def role_queues(user, *, rows: int = QUEUE_ROWS, waiting_second=None) -> list[Qu
     # One LIMITed query per state (each stops after its `rows`): cheaper to build and run than
     # their UNION, which Django also refuses to make of sliced querysets on SQLite.
     per_state: dict[str, list[dict]] = {}
+    # Built once, each state's query a clone with its state: a third of the ORM's work per query.
+    company_rows = (
+        OrderSummary.objects.filter(company_id=company_id)
+        .order_by("state_since", "sequence")
+        .values(*QUEUE_FIELDS)
+    )
     for state in states:
-        in_queue = OrderSummary.objects.filter(company_id=company_id, state=state)
+        in_queue = company_rows.filter(state=state)
         if state in returned_only:
             in_queue = in_queue.exclude(rejection_reason="")
         if approved_by_me and state == OrderState.SUBMITTED:
             in_queue = in_queue.exclude(pk__in=approved_by_me)
-        oldest = list(in_queue.order_by("state_since", "sequence").values(*QUEUE_FIELDS)[:rows])
+        oldest = list(in_queue[:rows])
         for row in oldest:
             row["first_by"] = first_by.get(row["id"], "")
         per_state[state] = oldest

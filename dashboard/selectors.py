@@ -21,6 +21,7 @@ from projections.models import (
 )
 
 from .forms import DEFAULT_PERIOD
+from .projectors import EPOCH, QUARTER
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 180, 24
 
@@ -227,15 +228,16 @@ class Bar:
 def _bar_sums(company_id, starts: list[dt.date], period: Period) -> dict[int, tuple]:
     """(placed, delivered, cancelled) per bar index, from the quarter-hour rows between each
     bar's first local midnight and the next bar's: the database sorts each row into its bar
-    (`_bar_of`: a binary search over at most MAX_BARS edges) and sums, so at most MAX_BARS rows
-    come back however long the period. One query."""
+    by its quarter's number (`_bar_of`) and sums, so at most MAX_BARS rows come back however
+    long the period. One query."""
     first, last = period.bounds()
     rows = DashboardActivity.objects.filter(company_id=company_id, slot__gte=first)
     if last is not None:
         rows = rows.filter(slot__lt=last)
-    edges = [_midnight(start) for start in starts[1:]]
+    edges = [first_quarter_from(first), *(first_quarter_from(_midnight(s)) for s in starts[1:])]
+    runs = _runs(edges, first_quarter_from(last) if last is not None else None)
     sums = (
-        rows.annotate(bar=_bar_of(edges, 0, len(edges)))
+        rows.annotate(bar=_bar_of(runs, 0, len(runs) - 1))
         .values("bar")
         .annotate(Sum("placed"), Sum("delivered"), Sum("cancelled"))
         .values_list("bar", "placed__sum", "delivered__sum", "cancelled__sum")
@@ -245,17 +247,52 @@ def _bar_sums(company_id, starts: list[dt.date], period: Period) -> dict[int, tu
     return {index: tuple(n or 0 for n in rest) for index, *rest in sums}
 
 
-def _bar_of(edges: list[dt.datetime], low: int, high: int):
-    """The index (`low`..`high`) of the bar a row's slot falls in, bar i + 1 starting at
-    `edges[i]`: nested CASEs halving the bars at each level, so each row is compared with
-    log2(bars) edges, not with every edge before its own (issue #25 §5: the quarter-hour
-    rows of a period grow with the company's activity)."""
+def first_quarter_from(moment: dt.datetime) -> int:
+    """The number (`DashboardActivity.quarter`) of the first quarter-hour row starting at or
+    after `moment`: the rows from `moment` on are those with a quarter >= this."""
+    return -((EPOCH - moment) // QUARTER)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """Bars `bar`, `bar` + 1, … of `length` quarters each, the first starting at quarter
+    `first` (`length` 0: the single bar from `first` on, which has no end)."""
+
+    bar: int
+    first: int
+    length: int
+
+
+def _runs(edges: list[int], end: int | None) -> list[_Run]:
+    """The bars whose first quarters are `edges` (the last one ending before `end`, None: no
+    end) as runs of consecutive bars of equal length: one run for a period's days or weeks
+    without a clock change, one more per change (a 23- or 25-hour day), a run per month or
+    so for month bars (their lengths differ)."""
+    bounds = [*edges, end]
+    runs: list[_Run] = []
+    for bar, first in enumerate(edges):
+        after = bounds[bar + 1]
+        length = after - first if after is not None else 0
+        if runs and length > 0 and runs[-1].length == length:
+            continue  # bar starts where the run's previous bar ends: the run goes on
+        runs.append(_Run(bar, first, max(length, 0)))
+    return runs
+
+
+def _bar_of(runs: list[_Run], low: int, high: int):
+    """The index of the bar a row falls in, runs `low`..`high` (inclusive): within a run the
+    bar is arithmetic on the row's quarter, (quarter - (first - bar * length)) / length,
+    never negative there, so the integer division is the floor on every database; between
+    runs, nested CASEs halving them (a period has one run per clock change in it)."""
     if low == high:
-        return Value(low)
+        run = runs[low]
+        if not run.length:
+            return Value(run.bar)
+        return (F("quarter") - Value(run.first - run.bar * run.length)) / Value(run.length)
     middle = (low + high) // 2
     return Case(
-        When(slot__lt=edges[middle], then=_bar_of(edges, low, middle)),
-        default=_bar_of(edges, middle + 1, high),
+        When(quarter__lt=runs[middle + 1].first, then=_bar_of(runs, low, middle)),
+        default=_bar_of(runs, middle + 1, high),
         output_field=IntegerField(),
     )
 

@@ -170,6 +170,12 @@ class DashboardActivity(UUIDModel):
 
     company = _company_fk()
     slot = models.DateTimeField()
+    # The same quarter as a number: quarters of an hour since 1970-01-01 00:00 UTC (negative
+    # before). A chart bar's rows are a range of these, and within a run of equally long bars
+    # the bar of a row is (quarter - base) / quarters per bar: integer arithmetic the database
+    # does itself (SQLite's date functions are Python callbacks), so the chart's query is one
+    # expression per clock change in its period, not one comparison per bar (issue #25).
+    quarter = models.IntegerField()
     placed = models.PositiveIntegerField(default=0)
     delivered = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)

@@ -35,8 +35,14 @@ def local_or_utc(value):
 
 @register.filter(expects_localtime=False, is_safe=False)
 def date(value, arg=None):
-    """Django's `date` filter, on `local_or_utc(value)`."""
-    return defaultfilters.date(local_or_utc(value), arg)
+    """Django's `date` filter, on `local_or_utc(value)`; a format of digits alone ("Y-m-d")
+    written directly, as Django writes it (the dashboard's chart table has a row per bar)."""
+    local = local_or_utc(value)
+    numeric = _numeric_format(arg) if arg and isinstance(arg, str) else None
+    numeric = numeric if isinstance(local, dt.date) else None
+    if numeric and (isinstance(local, dt.datetime) or not _TIME_OF_DAY & set(arg)):
+        return numeric.format(local)
+    return defaultfilters.date(local, arg)
 
 
 @register.filter(expects_localtime=False, is_safe=False)
@@ -55,6 +61,9 @@ _DIGITS = {
     "i": "{0.minute:02d}",
     "s": "{0.second:02d}",
 }
+
+
+_TIME_OF_DAY = {"H", "i", "s"}  # a date has none: Django's formatter refuses them
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.templatetags import local_time
 from common.templatetags.local_time import _numeric_format, moment
 
 FORMATS = ["Y-m-d", "Y-m-d H:i", "H:i", "d.m.Y H:i:s", "Y/m/d"]
@@ -25,6 +26,20 @@ FORMATS = ["Y-m-d", "Y-m-d H:i", "H:i", "d.m.Y H:i:s", "Y/m/d"]
 )
 def test_digit_formats_print_what_django_prints(instant, fmt):
     assert _numeric_format(fmt).format(instant) == defaultfilters.date(instant, fmt)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(1, 1, 2), max_value=dt.date(9999, 12, 30)),
+    fmt=st.sampled_from([*FORMATS, "", "DATE_FORMAT", "j F Y"]),
+    language=st.sampled_from(["en", "de"]),
+)
+def test_the_date_filter_prints_what_django_prints_for_dates_and_instants(day, fmt, language):
+    instant = dt.datetime.combine(day, dt.time(13, 5, 9), tzinfo=dt.UTC)
+    with translation.override(language):
+        assert local_time.date(instant, fmt) == defaultfilters.date(instant, fmt)
+        if not {"H", "i", "s"} & set(fmt):  # Django refuses a time of day for a date
+            assert local_time.date(day, fmt) == defaultfilters.date(day, fmt)
 
 
 def test_formats_with_names_or_escapes_go_to_django():

@@ -96,3 +96,37 @@ def test_a_century_bar_counts_every_order_inside_it(staff, manager):
 
     placed = {bar.start: bar.placed for bar in chart["bars"] if bar.placed}
     assert placed == {dt.date(1, 1, 2): 1, dt.date(100, 1, 1): 1, dt.date(9900, 1, 1): 1}
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end", "runs"),
+    [
+        ("UTC", dt.date(2026, 1, 1), dt.date(2026, 3, 3), 1),  # 62 days
+        # 53 weeks: the partial first and last ones, the 51 whole ones between.
+        ("UTC", dt.date(2026, 1, 1), dt.date(2026, 12, 31), 3),
+        # 31 days: before the clocks go forward, the 23-hour day, after.
+        ("Europe/Berlin", dt.date(2026, 3, 1), dt.date(2026, 3, 31), 3),
+        # 53 weeks: the partial ones, the two weeks with a clock change, the three runs between.
+        ("Europe/Berlin", dt.date(2026, 1, 1), dt.date(2026, 12, 31), 7),
+    ],
+)
+def test_the_chart_query_grows_with_the_clock_changes_in_its_period_not_with_its_bars(
+    zone, start, end, runs
+):
+    """Issue #25: the chart's query sorted each row into its bar with a comparison per bar
+    (a CASE per bar, ~3 ms of building per request); days and weeks between clock changes
+    are equally long, so a row's bar is arithmetic on its quarter's number, one expression
+    per run of equally long bars."""
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    company = factories.CompanyFactory(slug="acme", time_zone=zone)
+    with timezone.override(ZoneInfo(zone)), CaptureQueriesContext(connection) as queries:
+        chart = selectors.chart(company.id, selectors.Period(start, end))
+
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert len(chart["bars"]) > 30
+    assert sql.count(" WHEN ") == runs - 1, sql

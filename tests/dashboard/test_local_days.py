@@ -120,3 +120,40 @@ def test_weekly_and_monthly_bars_are_local_weeks_and_months():
     assert monthly["chart"]["bucket"] == "month"
     months = {bar.start: bar.placed for bar in monthly["chart"]["bars"] if bar.placed}
     assert months == {dt.date(2026, 2, 1): 1, dt.date(2026, 3, 1): 1}
+
+
+@pytest.mark.parametrize(
+    ("zone", "first", "last"),
+    [
+        # Days: spring forward and fall back inside the period, New York and Berlin apart.
+        ("America/New_York", dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+        ("Europe/Berlin", dt.date(2026, 10, 10), dt.date(2026, 11, 9)),
+        # A half-hour clock change (Lord Howe Island, UTC+10:30 / +11), both ways in a year of
+        # weeks; a zone 5:45 ahead of UTC.
+        ("Australia/Lord_Howe", dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+        ("Asia/Kathmandu", dt.date(2026, 2, 20), dt.date(2026, 4, 10)),
+        # Months over two years and their clock changes.
+        ("America/New_York", dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
+        # Samoa skipped 30 December 2011 (from UTC-10 to UTC+14): a day of no hours.
+        ("Pacific/Apia", dt.date(2011, 12, 20), dt.date(2012, 1, 10)),
+    ],
+)
+def test_every_bar_counts_the_events_of_its_local_days_across_clock_changes(zone, first, last):
+    company, manager = company_in(zone, "acme")
+    rng = random.Random(f"{zone}{first}")
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC) - dt.timedelta(days=1)
+    seconds = ((last - first).days + 2) * 86400
+    for _ in range(80):
+        factories.place(manager, at=start + dt.timedelta(seconds=rng.uniform(0, seconds)))
+
+    shown = dashboard(manager, data={"from": first, "to": last})
+
+    placed = local_counts(company, zone, "OrderPlaced")
+    bars = shown["chart"]["bars"]
+    assert bars[0].start == first and bars[-1].end == last
+    for bar in bars:
+        expected = sum(n for day, n in placed.items() if bar.start <= day <= bar.end)
+        assert bar.placed == expected, (bar.start, bar.end)
+    assert sum(bar.placed for bar in bars) == sum(
+        n for day, n in placed.items() if first <= day <= last
+    )

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Company
+from dashboard.projectors import quarter_number
 from events import sqlrows
 from events.sqlrows import table
 from projections.models import DashboardActivity, OrderSummary
@@ -73,8 +74,9 @@ def test_rows_read_by_sqlrows_equal_what_the_orm_reads():
     company = Company.objects.create(name="Acme", slug="acme")
     values = _summary_values(company)
     OrderSummary.objects.create(**values)
+    slot = dt.datetime(2026, 2, 28, 23, 45, tzinfo=dt.UTC)
     DashboardActivity.objects.create(
-        company=company, slot=dt.datetime(2026, 2, 28, 23, 45, tzinfo=dt.UTC), placed=3
+        company=company, slot=slot, quarter=quarter_number(slot), placed=3
     )
     names = table(OrderSummary).attnames
 

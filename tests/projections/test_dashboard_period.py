@@ -222,26 +222,43 @@ def test_a_long_period_draws_a_bar_per_month_with_few_readable_labels(manager):
     assert sum(bar.show_label for bar in bars) <= selectors.MAX_LABELS
 
 
-def test_the_migration_fills_the_quarter_hour_rows_as_the_projector_writes_them(company, history):
+def test_the_migrations_fill_the_quarter_hour_rows_as_the_projector_writes_them(
+    company, history, monkeypatch
+):
     from types import SimpleNamespace
 
     from django.apps import apps
     from django.db import connection
+    from django.db.models import QuerySet
 
     from projections.models import DashboardActivity
 
     def rows():
         return set(
-            DashboardActivity.objects.values_list("id", "slot", "placed", "delivered", "cancelled")
+            DashboardActivity.objects.values_list(
+                "id", "slot", "quarter", "placed", "delivered", "cancelled"
+            )
         )
+
+    def migration(name):
+        return __import__(f"projections.migrations.{name}", fromlist=["fill"])
 
     projected = rows()
     assert any(cancelled for *_, cancelled in projected)
     DashboardActivity.objects.all().delete()
+    # 0013 wrote its rows before the `quarter` column existed (0017 numbers them): a number
+    # that is wrong for every row in the meantime.
+    bulk_create = QuerySet.bulk_create
 
-    migration = __import__(
-        "projections.migrations.0013_dashboard_activity_quarter_hours", fromlist=["fill"]
-    )
-    migration.fill(apps, SimpleNamespace(connection=connection))  # it only reads the alias
+    def before_the_quarter_column(self, objs, *args, **kwargs):
+        for row in objs:
+            row.quarter = -1
+        return bulk_create(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", before_the_quarter_column)
+    schema_editor = SimpleNamespace(connection=connection)  # they only read the alias
+    migration("0013_dashboard_activity_quarter_hours").fill(apps, schema_editor)
+    monkeypatch.undo()
+    migration("0017_dashboard_activity_quarter_number").fill(apps, schema_editor)
 
     assert rows() == projected
