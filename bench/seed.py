@@ -37,9 +37,9 @@ from accounts.models import Company, Role, User
 from events import store
 from events.registry import DomainEvent
 from orders import commands
-from orders.aggregate import Pending, evolve
+from orders.aggregate import OrderSnapshot, Pending, evolve
 from orders.demo import MANAGER_ACTIONS, order_input, order_plan
-from orders.events import Line, NoteAdded, OrderChanged, OrderDetails, OrderPlaced
+from orders.events import NoteAdded, OrderChanged, OrderPlaced
 from orders.policy import Policy
 from orders.validation import clean_fields, clean_order
 from projections import engine
@@ -63,27 +63,14 @@ CHUNK = 5000  # events per transaction on the direct path
 
 
 @dataclasses.dataclass(eq=False)
-class PlannedOrder:
-    """One order's plan, steps of (when, action, data), and the `Order` row's fields, evolved
-    in memory by `orders.aggregate.evolve` (on `vars(order)`), so the commands' guards and the
-    FSM's conditions run on this object. A seeded company has recorded no policy: `policy` is
-    the defaults, as `orders.policy` reads them."""
+class PlannedOrder(OrderSnapshot):
+    """One order's plan, steps of (when, action, data), on the snapshot whose `Order` fields
+    `orders.aggregate.evolve` moves on (on `vars(order)`), so the commands' guards and the FSM's
+    conditions run on this object. A seeded company has recorded no policy: `policy` is the
+    defaults, as `orders.policy` reads them."""
 
-    company: int  # index into the seeded companies
-    stream_id: uuid.UUID
-    details: OrderDetails
-    lines: tuple[Line, ...]
-    steps: list[tuple[dt.datetime, str, dict]]
-    version: int = 0
-    number: str = ""
-    sequence: int = 0
-    state: str = ""
-    held_from: str = ""
-    line_count: int = 0
-    total_cents: int = 0
-    authors: list = dataclasses.field(default_factory=list)
-    approvals: list = dataclasses.field(default_factory=list)
-    delivered_at: dt.datetime | None = None
+    company: int = 0  # index into the seeded companies
+    steps: list[tuple[dt.datetime, str, dict]] = dataclasses.field(default_factory=list)
     company_id: object = None
     policy: Policy = dataclasses.field(default_factory=Policy)
     approved: bool = False
@@ -104,7 +91,9 @@ def plan_order(rng: random.Random, company: int, start: dt.datetime, now: dt.dat
         at = start + (end - start) * rng.random()
         extra.append((at, "add_note", {"text": rng.choice(NOTE_TEXTS)}))
     steps = [steps[0], *sorted(steps[1:] + extra, key=lambda step: step[0])]
-    return PlannedOrder(company, stream_id, details, tuple(lines), steps)
+    return PlannedOrder(
+        id=stream_id, details=details, lines=tuple(lines), company=company, steps=steps
+    )
 
 
 def timeline(
@@ -179,12 +168,12 @@ def run_command(order: PlannedOrder, index: int, actor) -> None:
     at, action, data = order.steps[index]
     if action == "place":
         placed = commands.place_order(actor=actor, details=order.details, lines=order.lines, at=at)
-        order.stream_id = placed.id
+        order.id = placed.id
         return
     command = {"change": commands.change_order, "add_note": commands.add_note}.get(
         action, functools.partial(commands.transition, name=action)
     )
-    command(order.stream_id, actor=actor, expected_version=order.version - 1, at=at, **data)
+    command(order.id, actor=actor, expected_version=order.version - 1, at=at, **data)
 
 
 def company_spec(index: int) -> tuple[str, str, str]:
@@ -258,7 +247,7 @@ def seed(
         started = time.perf_counter()
         run_command(order, index, actor)
         commanding += time.perf_counter() - started
-        logged = store.read_stream(order.stream_id, up_to_version=order.version)[-1]
+        logged = store.read_stream(order.id, up_to_version=order.version)[-1]
         seeded = (event.event_type, event.to_payload(), actor.username)
         recorded = (logged.event_type, logged.data.to_payload(), logged.actor_username)
         if seeded != recorded:
@@ -283,7 +272,7 @@ def seed(
                 version, at = order.version, order.steps[index][0]
                 event, actor, company = step(order, index)
                 store.append(
-                    order.stream_id, version, [event], company=company, actor=actor, occurred_at=at
+                    order.id, version, [event], company=company, actor=actor, occurred_at=at
                 )
         events += len(batch)
         if time.perf_counter() - last_report > 15:
