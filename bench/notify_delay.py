@@ -22,9 +22,9 @@ COMPANY_SLUG = "notify-delay"  # the probe's own company: the page phases leave 
 
 class MailProbe:
     """A worker process and an SMTP server (this object is its aiosmtpd handler) on the
-    configured database, and submits whose mails are timed. Use as a context manager (Django
-    set up, migrated): `start()`, `stop()` (submits in a thread of its own, beside a load);
-    after the block, `figures()`."""
+    configured database, and submits whose mails are timed, in a thread of its own beside a
+    load. Use as a context manager (Django set up, migrated): submits from its start until
+    `stop()`; after the block, `figures()`."""
 
     def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
         self.env, self.rate, self.managers = dict(env), rate, managers
@@ -59,6 +59,8 @@ class MailProbe:
         heartbeats = WorkerHeartbeat.objects.count()
         self.worker = manage(self.env, "run_worker", stdout=subprocess.DEVNULL)
         _wait(lambda: WorkerHeartbeat.objects.count() > heartbeats, 60, "the worker's check-in")
+        self._thread = threading.Thread(target=self.submit, name="mail-probe", daemon=True)
+        self._thread.start()
         return self
 
     def submit(self) -> None:
@@ -89,11 +91,8 @@ class MailProbe:
         finally:
             connection.close()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.submit, name="mail-probe", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
+        """No more submits (the mails of those made are still awaited at the block's end)."""
         self._stop.set()
         self._thread.join()
 

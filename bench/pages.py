@@ -110,7 +110,6 @@ def measure_pages(args, env: dict, *, log) -> dict:
         if "realistic" in args.page_phases:
             log(f"pages: realistic load, {args.clients} users, {args.realistic_duration:g} s")
             with MailProbe(env, rate=args.mail_rate) as mail:  # submits mailed meanwhile
-                mail.start()
                 figures = run("realistic", clients=args.clients, seconds=args.realistic_duration)
                 mail.stop()
             results["realistic"] = realistic = realistic_figures(figures, args, mail.figures())
