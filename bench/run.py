@@ -2,7 +2,7 @@
 beside a reference measured in the same run (bench/README.md).
 
     python -m bench.run [--orders 100000] [--tiny] [--reuse] [--only commands,pages] [--help]
-    python -m bench.run --compare        # the latest SQLite and PostgreSQL results side by side
+    python -m bench.run --compare        # the latest SQLite and PostgreSQL results again
 """
 
 from __future__ import annotations
