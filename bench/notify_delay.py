@@ -14,7 +14,7 @@ import threading
 import time
 from email import message_from_bytes
 
-from bench.server import HOST, free_port, manage
+from bench.server import HOST, free_port, manage, wait_for
 
 GOAL_P95_S = 2.0
 COMPANY_SLUG = "notify-delay"  # the probe's own company: the page phases leave it out
@@ -58,7 +58,8 @@ class MailProbe:
         self.smtp.start()
         heartbeats = WorkerHeartbeat.objects.count()
         self.worker = manage(self.env, "run_worker", stdout=subprocess.DEVNULL)
-        _wait(lambda: WorkerHeartbeat.objects.count() > heartbeats, 60, "the worker's check-in")
+        if not wait_for(lambda: WorkerHeartbeat.objects.count() > heartbeats, 60, 0.05):
+            raise SystemExit("notify_delay: timed out waiting for the worker's check-in")
         self._thread = threading.Thread(target=self.submit, name="mail-probe", daemon=True)
         self._thread.start()
         return self
@@ -99,7 +100,9 @@ class MailProbe:
     def __exit__(self, *exc) -> None:
         try:
             expected = len(self.committed) * self.managers
-            _wait(lambda: len(self.arrived) >= expected, 120, f"{expected} mails", exc[0])
+            arrived = wait_for(lambda: len(self.arrived) >= expected, 120, 0.05)
+            if not arrived and exc[0] is None:  # else the error already on its way says more
+                raise SystemExit(f"notify_delay: timed out waiting for {expected} mails")
         finally:
             self.worker.send_signal(signal.SIGTERM)
             try:
@@ -186,13 +189,3 @@ def _subscribers_at_head() -> None:
                 },
             )
     OutboxItem.objects.filter(status=OutboxItem.Status.PENDING).delete()
-
-
-def _wait(condition, timeout: float, what: str, failing=None) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            if failing is None:  # else the error already on its way says more
-                raise SystemExit(f"notify_delay: timed out waiting for {what}")
-            return
-        time.sleep(0.05)

@@ -54,6 +54,16 @@ def finish(child: subprocess.Popen, what: str, timeout: float = 600) -> str:
     return output or ""
 
 
+def wait_for(condition, timeout: float, pause: float = 0.1) -> bool:
+    """Poll `condition()` until it holds (True) or `timeout` seconds have passed (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(pause)
+    return True
+
+
 def free_port() -> int:
     """A port nothing listens on now (bound as waitress binds it, with SO_REUSEADDR)."""
     with socket.socket() as probe:
@@ -84,17 +94,19 @@ class Server:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=sink, stderr=subprocess.STDOUT
             )
-        while time.monotonic() - started < timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
+        if wait_for(self.healthy, timeout):
+            return time.monotonic() - started
         self.stop()
         raise RuntimeError(f"server not healthy after {timeout:.0f}s:\n{self.tail()}")
+
+    def healthy(self) -> bool:
+        """/healthz answers 200; RuntimeError once the process has exited."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no graceful close of connections or transactions."""

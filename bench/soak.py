@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from bench.pages import run_locust
-from bench.server import Server, bench_environment, finish, manage
+from bench.server import Server, bench_environment, finish, manage, wait_for
 
 LOGIN_TIMEOUT = 90.0  # all clients logged in (PBKDF2 costs ~1 s of CPU per login)
 SEED = 2026
@@ -37,6 +37,7 @@ def prepare(env: dict[str, str], args) -> dict:
     from accounts.demo import DEMO_PASSWORD
     from accounts.models import Role
     from bench.seed import create_companies_and_users
+    from events.store import head_position
     from orders import commands
     from orders.demo import order_input
 
@@ -67,17 +68,8 @@ def prepare(env: dict[str, str], args) -> dict:
         "fields": {name: list(spec["fields"]) for name, spec in transitions.items()},
         "expected_event": {"add_note": "NoteAdded"}
         | {name: spec["event"] for name, spec in transitions.items()},
-        "initial_versions": stream_versions(),
+        "head": head_position(),  # the log's last event before the load
     }
-
-
-def stream_versions() -> dict[str, int]:
-    from django.db.models import Max
-
-    from events.models import Event
-
-    rows = Event.objects.filter(stream_type="order").values("stream_id").annotate(v=Max("version"))
-    return {str(row["stream_id"]): row["v"] for row in rows}
 
 
 def kill_half_way(server: Server, duration: float, crash: dict):
@@ -85,9 +77,7 @@ def kill_half_way(server: Server, duration: float, crash: dict):
     SIGKILL the server and start it again on the same port; what happened goes into `crash`."""
 
     def meanwhile(out: Path) -> None:
-        marker, deadline = Path(f"{out}.started"), time.monotonic() + LOGIN_TIMEOUT
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(Path(f"{out}.started").exists, LOGIN_TIMEOUT)
         time.sleep(duration / 2)
         crash["at"] = time.time()
         server.kill()
@@ -111,15 +101,10 @@ def account_for_events(writes: list[dict], prepared: dict) -> tuple[list, dict]:
     stream's new versions by its successes and lost answers."""
     from events.models import Event
 
-    initial = prepared["initial_versions"]
-    rows = Event.objects.filter(stream_type="order").values_list(
+    rows = Event.objects.filter(stream_type="order", position__gt=prepared["head"]).values_list(
         "stream_id", "version", "event_type", "metadata__actor_username"
     )
-    logged = {
-        (str(stream), version): (event_type, actor)
-        for stream, version, event_type, actor in rows
-        if version > initial.get(str(stream), 0)
-    }
+    logged = {(str(stream), version): (kind, actor) for stream, version, kind, actor in rows}
 
     def slot(r: dict) -> tuple:
         return r["order_id"], r["version_sent"] + 1
