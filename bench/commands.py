@@ -1,11 +1,6 @@
-"""The commands section (bench/README.md, "Commands"): our write path against its peers.
-
-Variants, each making the same moves (place an order, submit, approve, start fulfilment, ship,
-deliver; one command, one transaction each): `ours` (`orders.commands`), `ours_no_witness`,
-`peer` (the `eventsourcing` library on SQLite with the app's PRAGMAs) and `bare` (the driver's
-`BEGIN; INSERT; COMMIT`). `--rounds` rounds of `--cycles` orders, the variants taking turns
-every few orders; then an untimed probe of statements per command and WAL per commit.
-"""
+"""The commands section (bench/README.md, "What happens", 4): the same moves (place, submit,
+approve, start fulfilment, ship, deliver) by `ours` (`orders.commands`), `ours_no_witness`,
+`peer` (the `eventsourcing` library) and `bare` (the driver's `BEGIN; INSERT; COMMIT`)."""
 
 from __future__ import annotations
 
@@ -19,6 +14,7 @@ import statistics
 import time
 import uuid
 from pathlib import Path
+from unittest import mock
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
@@ -62,49 +58,9 @@ class PeerOrder(Aggregate):
         self.state = "delivered"
 
 
-def open_peer(path: Path, pragmas: list[str]) -> tuple[Application, list[sqlite3.Connection]]:
-    """The peer on the SQLite file `path`, every connection of its pool tuned with `pragmas`.
+class Ours:
+    """`orders.commands` on the bench database; `witness=False`: no witness checkpoints."""
 
-    The library opens its connections itself (WAL, default synchronous=FULL); the pool's
-    connection factory is wrapped so each gets the app's PRAGMAs, and the raw connections are
-    returned for the probes. (`_create_connection`, `_pool`, `_sqlite_conn` are the library's
-    names in 9.5; the bench pins that version.)
-    """
-    app = Application(
-        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
-    )
-    pool, raw = app.recorder.datastore.pool, []
-
-    def tuned(connection):
-        for pragma in pragmas:
-            connection._sqlite_conn.execute(pragma)
-        raw.append(connection._sqlite_conn)
-        return connection
-
-    create = pool._create_connection
-    pool._create_connection = lambda: tuned(create())
-    for connection in pool._pool:
-        tuned(connection)
-    return app, raw
-
-
-class Variant:
-    """One way of carrying out the moves; `cycle` runs one order's six commands."""
-
-    name = ""
-
-    def cycle(self, rng: random.Random, latencies: list[float]) -> None:
-        raise NotImplementedError
-
-    @contextlib.contextmanager
-    def counting(self, counter: list[int]):
-        yield
-
-    def wal_connections(self) -> list:
-        return []
-
-
-class Ours(Variant):
     def __init__(self, *, witness: bool = True):
         from accounts.models import User
 
@@ -117,10 +73,13 @@ class Ours(Variant):
         self.companies = [pair for _, pair in sorted(by_company.items()) if len(pair) == 2]
 
     def cycle(self, rng, latencies):
+        from events import witness
         from orders import commands
         from orders.demo import order_input
 
-        with witness_switched(on=self.witness):
+        # Without the witness, commits register no checkpoint (its cost: ours - ours_no_witness).
+        off = mock.patch.object(witness, "witness_on_commit", lambda *args, **kwargs: None)
+        with contextlib.nullcontext() if self.witness else off:
             users = rng.choice(self.companies)
             details, lines = order_input(rng)
             started = time.perf_counter()
@@ -153,11 +112,29 @@ class Ours(Variant):
         return [connection.connection] if connection.vendor == "sqlite" else []
 
 
-class Peer(Variant):
+class Peer:
+    """The `eventsourcing` library on the SQLite file `path`. The library opens its connections
+    itself (WAL, synchronous=FULL by default): its pool's connection factory is wrapped so each
+    gets the app's `pragmas`, and the raw connections are kept for the probes.
+    (`_create_connection`, `_pool`, `_sqlite_conn` are the library's names in 9.5, pinned.)"""
+
     name = "peer"
 
     def __init__(self, path: Path, pragmas: list[str]):
-        self.app, self.raw = open_peer(path, pragmas)
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+        self.app, self.raw = Application(env=env), []
+        pool = self.app.recorder.datastore.pool
+
+        def tuned(connection):
+            for pragma in pragmas:
+                connection._sqlite_conn.execute(pragma)
+            self.raw.append(connection._sqlite_conn)
+            return connection
+
+        create = pool._create_connection
+        pool._create_connection = lambda: tuned(create())
+        for connection in pool._pool:
+            tuned(connection)
 
     def cycle(self, rng, latencies):
         from orders.demo import order_input
@@ -197,48 +174,35 @@ class Peer(Variant):
         return self.raw[0].execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
 
 
-class Bare(Variant):
+class Bare:
     """One event-sized row per transaction, on a scratch table (SQLite file / PostgreSQL)."""
 
     name = "bare"
 
     def __init__(self, database, folder: Path, pragmas: list[str]):
         self.postgres = database.on_postgres
-        if self.postgres:
+        if self.postgres:  # the types of our events table's columns
             import psycopg
 
             self.connection = psycopg.connect(database.url, autocommit=True)
-            self.table = f"bench_bare_{os.getpid()}"
-            self.connection.execute(
-                f"CREATE TABLE {self.table} (id BIGSERIAL PRIMARY KEY, stream_id UUID, "
-                "payload JSONB)"
-            )
+            self.table, self.begin, mark = f"bench_bare_{os.getpid()}", "BEGIN", "%s"
+            columns = "id BIGSERIAL PRIMARY KEY, stream_id UUID, payload JSONB"
         else:
-            self.path = folder / "bare.sqlite3"
-            remove_sqlite(self.path)
-            self.connection = sqlite3.connect(self.path, isolation_level=None)
+            remove_sqlite(folder / "bare.sqlite3")
+            self.connection = sqlite3.connect(folder / "bare.sqlite3", isolation_level=None)
             for pragma in pragmas:
                 self.connection.execute(pragma)
-            self.table = "event"
-            self.connection.execute(
-                "CREATE TABLE event (id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT)"
-            )
+            self.table, self.begin, mark = "event", "BEGIN IMMEDIATE", "?"
+            columns = "id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT"
+        self.connection.execute(f"CREATE TABLE {self.table} ({columns})")
+        self.insert = f"INSERT INTO {self.table} (stream_id, payload) VALUES ({mark}, {mark})"
 
     def cycle(self, rng, latencies):
         for _ in range(1 + len(MOVES)):
             started = time.perf_counter()
-            if self.postgres:
-                with self.connection.transaction():
-                    self.connection.execute(
-                        f"INSERT INTO {self.table} (stream_id, payload) VALUES (%s, %s)",
-                        (uuid.uuid4(), ROW),
-                    )
-            else:
-                self.connection.execute("BEGIN IMMEDIATE")
-                self.connection.execute(
-                    "INSERT INTO event (stream_id, payload) VALUES (?, ?)", (uuid.uuid4().hex, ROW)
-                )
-                self.connection.execute("COMMIT")
+            self.connection.execute(self.begin)
+            self.connection.execute(self.insert, (uuid.uuid4().hex, ROW))
+            self.connection.execute("COMMIT")
             latencies.append(time.perf_counter() - started)
 
     @contextlib.contextmanager
@@ -255,21 +219,7 @@ class Bare(Variant):
         self.connection.close()
 
 
-@contextlib.contextmanager
-def witness_switched(*, on: bool):
-    """With `on=False`, commits register no witness checkpoint (for the witness's cost)."""
-    from events import witness
-
-    shipped = witness.witness_on_commit
-    if not on:
-        witness.witness_on_commit = lambda *args, **kwargs: None
-    try:
-        yield
-    finally:
-        witness.witness_on_commit = shipped
-
-
-def timed_round(variant: Variant, cycles: int, rng: random.Random, into: dict | None = None):
+def timed_round(variant, cycles: int, rng: random.Random, into: dict | None = None):
     """`cycles` orders of `variant`, timed; added to `into` (a round's figures so far)."""
     into = into or {"commands": 0, "seconds": 0.0, "cpu": 0.0, "latencies": []}
     cpu, wall, before = time.process_time(), time.perf_counter(), len(into["latencies"])
@@ -281,7 +231,7 @@ def timed_round(variant: Variant, cycles: int, rng: random.Random, into: dict | 
     return into
 
 
-def probe(variant: Variant, cycles: int, rng: random.Random, wal_position=None) -> dict:
+def probe(variant, cycles: int, rng: random.Random, wal_position=None) -> dict:
     """Statements per command and WAL per commit (SQLite: pages; PostgreSQL: bytes, from
     `wal_position()`, the server's WAL position), over `cycles` untimed orders."""
     connections = variant.wal_connections()
@@ -353,25 +303,20 @@ def measure_commands(args, *, log) -> dict:
                 totals[variant.name] = timed_round(variant, cycles, rng, totals[variant.name])
         for name, total in totals.items():
             rounds[name].append(total)
-        log(
-            f"commands: round {number + 1}: "
-            + ", ".join(
-                f"{n} {r[-1]['commands'] / r[-1]['seconds']:,.0f}/s" for n, r in rounds.items()
-            )
-        )
+        speeds = (f"{n} {r[-1]['commands'] / r[-1]['seconds']:,.0f}/s" for n, r in rounds.items())
+        log(f"commands: round {number + 1}: {', '.join(speeds)}")
     result = {name: summarize(r) for name, r in rounds.items()}
-    position = None
-    if database.on_postgres:
+    position = admin = None
+    if database.on_postgres:  # WAL bytes: the server's WAL position before and after
         admin = database.connect(autocommit=True)
         lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
         position = lambda: admin.execute(lsn).fetchone()[0]  # noqa: E731
     for variant in variants:
         result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
-    if database.on_postgres:
+    if admin is not None:
         admin.close()
-    if not database.on_postgres:
-        result["peer"]["events"] = variants[2].events()
-        result["peer"]["file_bytes"] = sqlite_file_bytes(peer_file)
+    if "peer" in result:
+        result["peer"].update(events=variants[2].events(), file_bytes=sqlite_file_bytes(peer_file))
     variants[-1].close()
     connections.close_all()
     ours = result["ours"]

@@ -1,15 +1,11 @@
-"""The benchmark's database: the SQLite file at `--db`, or with `--database-url postgres://…` a
-database `<the URL's name>_bench` made on that server for the run (dropped at the end unless
-`--keep-db`); logs, the seed's sidecar and static files stay beside `--db` either way. Plus what
-is not Django's business, one branch per database and plain SQL on purpose (the references
-measure the driver without Django): the bare scan of the log and the storage figures.
-"""
+"""The benchmark's database (the SQLite file at `--db`, or `<name>_bench` on the server of
+`--database-url`), and what is not Django's business, in plain SQL on purpose (the references
+measure the driver without Django): the bare scan of the log and the storage figures."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -48,10 +44,6 @@ class BenchDatabase:
         return self.vendor == "postgresql"
 
     @property
-    def folder(self) -> Path:
-        return self.path.parent
-
-    @property
     def sidecar(self) -> Path:
         """The seed's parameters and figures, written after seeding (`--reuse` reads them)."""
         return self.path.with_name(self.path.stem + ".seed.json")
@@ -59,8 +51,6 @@ class BenchDatabase:
     @property
     def label(self) -> str:
         return f"PostgreSQL database {self.name}" if self.on_postgres else str(self.path)
-
-    # --- life cycle ---------------------------------------------------------------------------
 
     def exists(self) -> bool:
         if not self.on_postgres:
@@ -72,7 +62,7 @@ class BenchDatabase:
     def create_empty(self) -> None:
         """A fresh, empty database (an existing one and its sidecar are removed first)."""
         self.remove()
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.on_postgres:
             with _admin(self.admin_url) as admin:
                 admin.execute(f'CREATE DATABASE "{self.name}"')
@@ -127,9 +117,6 @@ def sqlite_file_bytes(path: Path) -> int:
     return path.stat().st_size
 
 
-# --- storage -------------------------------------------------------------------------------------
-
-
 def storage(db: BenchDatabase) -> dict:
     """Bytes per event (the whole database / events), the raw row (the bytes of an event's own
     record) and, per table, its rows' and its indexes' bytes, largest first."""
@@ -146,25 +133,20 @@ def storage(db: BenchDatabase) -> dict:
             )
             free = 0
         else:
-            run("PRAGMA wal_checkpoint(TRUNCATE)")
-            size = sum(
-                os.path.getsize(f"{db.path}{s}")
-                for s in ("", "-wal")
-                if os.path.exists(f"{db.path}{s}")
-            )
+            size = sqlite_file_bytes(db.path)
             free = run("PRAGMA freelist_count")[0][0] * run("PRAGMA page_size")[0][0]
             owner = dict(run("SELECT name, tbl_name FROM sqlite_master"))
-            pages: dict[str, list] = {}
-            for name, used, payload in run(
-                "SELECT name, SUM(pgsize), SUM(payload) FROM dbstat GROUP BY name"
-            ):
+            pages: dict[str, list] = {}  # table -> [its bytes, its indexes' bytes, row payload]
+            sql = "SELECT name, SUM(pgsize), SUM(payload) FROM dbstat GROUP BY name"
+            for name, used, payload in run(sql):
                 entry = pages.setdefault(owner.get(name, name), [0, 0, 0])
-                entry[0 if owner.get(name, name) == name else 1] += used
-                entry[2] += payload if owner.get(name, name) == name else 0
-            events = run("SELECT COUNT(*) FROM events_event")[0][0]
-            raw = pages.get("events_event", [0, 0, 0])[2] / max(events, 1)
+                is_table = owner.get(name, name) == name
+                entry[0 if is_table else 1] += used
+                entry[2] += payload if is_table else 0
             tables = [(name, t, i, None) for name, (t, i, _) in pages.items()]
         events = run("SELECT COUNT(*) FROM events_event")[0][0]
+    if not db.on_postgres:
+        raw = pages.get("events_event", [0, 0, 0])[2] / max(events, 1)
     ordered = sorted(tables, key=lambda row: -(row[1] + row[2]))
     log_table = next((row for row in ordered if row[0] == "events_event"), None)
     return {
@@ -180,9 +162,6 @@ def storage(db: BenchDatabase) -> dict:
             for name, t, i, n in ordered
         },
     }
-
-
-# --- bare-driver references ----------------------------------------------------------------------
 
 
 def sqlite_tuning() -> list[str]:

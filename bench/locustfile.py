@@ -1,11 +1,8 @@
-"""The users of the bench's page phases and of the soak, for `locust --headless` (one run per
-phase, started by `bench.pages.run_locust`; `--bench-data`: the phase, its settings, its users).
-
-Every user logs in through the real login form and waits until all are in. `Manager`: the page
-phases (bench/README.md, "Pages"). `Clerk`: the soak (bench/soak.py); each of its requests is
-recorded with locust's request `context`. At the end `out` gets JSON: locust's figures per
-request name, the CPU cores each window used (server, this client, the rest) and the records.
-"""
+"""The users of the bench's page phases (`Manager`) and of the soak (`Clerk`, each request
+recorded), for `locust --headless` runs started by `bench.pages.run_locust` (`--bench-data`: the
+phase, its settings, its users). Every user logs in through the real form and waits until all
+are in. At the end `out` gets JSON: locust's figures per request name, the CPU cores each window
+used (server, this client, the rest) and the soak's records."""
 
 from __future__ import annotations
 
@@ -200,11 +197,10 @@ class Clerk(BenchUser):
             gevent.sleep(RETRY_PAUSE)
 
     def field_value(self, name: str) -> str:
-        if name == "carrier":
-            return self.rng.choice(["DHL", "UPS", "DPD"])
-        if name == "tracking_number":
-            return f"TRK{self.rng.randrange(10**9, 10**10)}"
-        return f"Soak test: {self.me['username']} says so."  # reason
+        return {
+            "carrier": self.rng.choice(["DHL", "UPS", "DPD"]),
+            "tracking_number": f"TRK{self.rng.randrange(10**9, 10**10)}",
+        }.get(name, f"Soak test: {self.me['username']} says so.")  # else: a reason
 
 
 @events.request.add_listener

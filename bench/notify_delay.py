@@ -1,11 +1,7 @@
-"""Commit-to-mail delay: from a submit's commit to each manager's mail at a real SMTP server.
-
-`make bench` measures it during the realistic load (`MailProbe` beside the locust run, gated:
-p95 ≤ 2 s, issue #26): a company of its own with a Staff user and two Managers; a real worker
-(`manage.py run_worker`, its own process) and a real SMTP server (aiosmtpd, in this process, on a
-free port); orders placed and submitted at `rate` per second, each submit's commit time and each
-mail's arrival read on this process's clock.
-"""
+"""Commit-to-mail delay (issue #26, gated: p95 ≤ 2 s), measured beside the realistic load: a
+company of its own, a real worker (`manage.py run_worker`) and a real SMTP server (aiosmtpd, in
+this process); orders submitted at `rate` per second, each submit's commit and each mail's
+arrival read on this process's clock."""
 
 from __future__ import annotations
 
@@ -18,41 +14,29 @@ import threading
 import time
 from email import message_from_bytes
 
-from bench.server import free_port, manage
+from bench.server import HOST, free_port, manage, wait_for
 
 GOAL_P95_S = 2.0
 COMPANY_SLUG = "notify-delay"  # the probe's own company: the page phases leave it out
 
 
-class Arrivals:
-    """aiosmtpd handler: the arrival time (perf_counter) of each mail, by X-Ledgerline-Event."""
-
-    def __init__(self):
-        self.times: dict[str, list[float]] = {}
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        arrived = time.perf_counter()
-        event = message_from_bytes(envelope.original_content)["X-Ledgerline-Event"]
-        with self.lock:
-            self.times.setdefault(event, []).append(arrived)
-        return "250 Message accepted for delivery"
-
-    def count(self) -> int:
-        with self.lock:
-            return sum(len(times) for times in self.times.values())
-
-
 class MailProbe:
-    """A worker process and an SMTP server on the configured database, and submits whose mails
-    are timed. Use as a context manager (Django set up, migrated): `start()`, `stop()` (submits
-    in a thread of its own, beside a load); after the block, `figures()`."""
+    """A worker process and an SMTP server (this object is its aiosmtpd handler) on the
+    configured database, and submits whose mails are timed, in a thread of its own beside a
+    load. Use as a context manager (Django set up, migrated): submits from its start until
+    `stop()`; after the block, `figures()`."""
 
     def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
         self.env, self.rate, self.managers = dict(env), rate, managers
-        self.arrivals, self.committed = Arrivals(), {}
+        self.committed: dict[str, float] = {}  # submit event id -> its commit (perf_counter)
+        self.arrived: list[tuple[str, float]] = []  # (X-Ledgerline-Event, arrival) per mail
         self.errors: list[str] = []
         self._stop = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        event = message_from_bytes(envelope.original_content)["X-Ledgerline-Event"]
+        self.arrived.append((event, time.perf_counter()))  # list.append: thread-safe
+        return "250 Message accepted for delivery"
 
     def __enter__(self) -> MailProbe:
         from aiosmtpd.controller import Controller
@@ -62,7 +46,7 @@ class MailProbe:
         port = free_port()
         self.env.update(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
+            EMAIL_HOST=HOST,
             EMAIL_PORT=str(port),
             EMAIL_USE_TLS="False",
             EMAIL_USE_SSL="False",
@@ -70,11 +54,14 @@ class MailProbe:
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command log
         self.staff = _company_with_people(self.managers)
         _subscribers_at_head()
-        self.smtp = Controller(self.arrivals, hostname="127.0.0.1", port=port)
+        self.smtp = Controller(self, hostname=HOST, port=port)
         self.smtp.start()
         heartbeats = WorkerHeartbeat.objects.count()
         self.worker = manage(self.env, "run_worker", stdout=subprocess.DEVNULL)
-        _wait(lambda: WorkerHeartbeat.objects.count() > heartbeats, 60, "the worker's check-in")
+        if not wait_for(lambda: WorkerHeartbeat.objects.count() > heartbeats, 60, 0.05):
+            raise SystemExit("notify_delay: timed out waiting for the worker's check-in")
+        self._thread = threading.Thread(target=self.submit, name="mail-probe", daemon=True)
+        self._thread.start()
         return self
 
     def submit(self) -> None:
@@ -105,18 +92,17 @@ class MailProbe:
         finally:
             connection.close()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.submit, name="mail-probe", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
+        """No more submits (the mails of those made are still awaited at the block's end)."""
         self._stop.set()
         self._thread.join()
 
     def __exit__(self, *exc) -> None:
         try:
             expected = len(self.committed) * self.managers
-            _wait(lambda: self.arrivals.count() >= expected, 120, f"{expected} mails", exc[0])
+            arrived = wait_for(lambda: len(self.arrived) >= expected, 120, 0.05)
+            if not arrived and exc[0] is None:  # else the error already on its way says more
+                raise SystemExit(f"notify_delay: timed out waiting for {expected} mails")
         finally:
             self.worker.send_signal(signal.SIGTERM)
             try:
@@ -128,12 +114,7 @@ class MailProbe:
     def figures(self, goal: float = GOAL_P95_S) -> dict:
         """p50/p95/max commit-to-mail delay in seconds, mails counted and missing, the goal
         (judged by `bench.pages.evaluate_gate`)."""
-        delays = sorted(
-            arrived - self.committed[event]
-            for event, times in self.arrivals.times.items()
-            if event in self.committed
-            for arrived in times
-        )
+        delays = sorted(at - self.committed[e] for e, at in self.arrived if e in self.committed)
         expected = len(self.committed) * self.managers
         figures = {
             "submits": len(self.committed),
@@ -208,13 +189,3 @@ def _subscribers_at_head() -> None:
                 },
             )
     OutboxItem.objects.filter(status=OutboxItem.Status.PENDING).delete()
-
-
-def _wait(condition, timeout: float, what: str, failing=None) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            if failing is None:  # else the error already on its way says more
-                raise SystemExit(f"notify_delay: timed out waiting for {what}")
-            return
-        time.sleep(0.05)

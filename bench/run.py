@@ -1,12 +1,8 @@
-"""`make bench`: seed a large dataset, then measure rebuild, storage, commands and pages.
+"""`make bench`: seed a large dataset, then measure rebuild, storage, commands and pages, each
+beside a reference measured in the same run (bench/README.md).
 
     python -m bench.run [--orders 100000] [--tiny] [--reuse] [--only commands,pages] [--help]
-    python -m bench.run --compare        # the latest SQLite and PostgreSQL results side by side
-
-Every figure stands beside a reference measured in the same run on the same machine (the
-`eventsourcing` library, the bare driver, a bare scan, the minimal view), so it reads as "how
-far from the floor", not as an absolute of a busy 2-core box. Results: bench/results/<vendor>.json
-(the latest run per database); the terminal gets the tables. See bench/README.md.
+    python -m bench.run --compare        # the latest SQLite and PostgreSQL results again
 """
 
 from __future__ import annotations
@@ -29,7 +25,6 @@ from bench.pages import PHASES, measure_pages
 from bench.server import ROOT, bench_environment, machine_cpu_seconds
 
 DEFAULT_DB = ROOT / "bench" / "data" / "bench.sqlite3"
-DEFAULT_RESULTS = ROOT / "bench" / "results"
 SECTIONS = ("rebuild", "storage", "commands", "pages")
 GATE_MISSED = 3  # the exit code of a run whose realistic-load gate failed
 
@@ -42,12 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--command-orders", type=int, default=300, help="of which seeded through orders.commands")
     add("--seed", type=int, default=2026)
     add("--rounds", type=int, default=3, help="commands: alternating rounds of every variant")
-    add(
-        "--cycles",
-        type=int,
-        default=300,
-        help="commands: orders (6 commands each) per variant and round",
-    )
+    add("--cycles", type=int, default=300, help="commands: orders (6 commands) per variant, round")
     add("--realistic-duration", type=float, default=300.0, help="seconds of the gated phase")
     add("--think-min", type=float, default=1.0)
     add("--think-max", type=float, default=5.0)
@@ -60,7 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--database-url", default="", help="postgres://…: run in <name>_bench on that server")
     add("--keep-db", action="store_true", help="PostgreSQL: keep <name>_bench (for --reuse)")
     add("--reuse", action="store_true", help="measure the database at --db again if seeded")
-    add("--results-dir", type=Path, default=DEFAULT_RESULTS)
+    add("--results-dir", type=Path, default=ROOT / "bench" / "results")
     add("--only", default="", help=f"subset of {','.join(SECTIONS)}")
     add("--tiny", action="store_true", help="the seconds-long preset make test runs")
     add("--compare", action="store_true", help="print the latest SQLite and PostgreSQL results")
@@ -93,11 +83,8 @@ def log(message: str) -> None:
     print(f"[{time.perf_counter() - _started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
-# --- dataset -----------------------------------------------------------------------------------
-
-
 def prepare_dataset(args) -> dict:
-    """Seed (or reuse) the database, the fast path checked against the commands; verify the log."""
+    """Seed (or with --reuse, migrate) the database; verify the log's hash chain."""
     from django.core.management import call_command
     from django.db import connections
 
@@ -122,9 +109,8 @@ def prepare_dataset(args) -> dict:
         }
         database.sidecar.write_text(json.dumps(info, indent=2))
     witness.create_location()  # `migrate` makes it; a database copied in may lack it
-    log("dataset: verifying the hash chain (verify_log)")
     checked = verify_log()
-    log(f"dataset: {checked.summary}")
+    log(f"dataset: verify_log: {checked.summary}")
     connections.close_all()
     return {
         **info,
@@ -138,8 +124,6 @@ def prepare_dataset(args) -> dict:
     }
 
 
-# --- rebuild and storage -----------------------------------------------------------------------
-
 # Runs the command as its child and reports that child's rusage. Why a middleman: a child
 # execed by this process (which may hold a gigabyte after seeding) would inherit its high-water
 # RSS in ru_maxrss; the middleman is a bare Python of a few MiB, so the figure is the child's.
@@ -152,20 +136,17 @@ json.dump({"code": os.waitstatus_to_exitcode(status), "maxrss_kib": usage.ru_max
 """
 
 
-def run_measured(command: list[str], env: dict, output: Path) -> dict:
-    """Run `command`; its exit code, wall seconds, peak RSS (MiB), CPU and output."""
+def run_measured(command: str, env: dict, output: Path) -> dict:
+    """`manage.py <command>`: its exit code, peak RSS (MiB), CPU cores used by others, output."""
     report_file = output.with_suffix(".rusage.json")
     started, machine = time.perf_counter(), machine_cpu_seconds()
+    child = [sys.executable, "-c", _MEASURE, str(report_file), sys.executable, "manage.py", command]
     with output.open("w") as sink:
-        subprocess.run(
-            [sys.executable, "-c", _MEASURE, str(report_file), *command],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        subprocess.run(child, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     wall = time.perf_counter() - started
     usage = json.loads(report_file.read_text())
     return {
         "code": usage["code"],
-        "wall": wall,
         "peak_mib": usage["maxrss_kib"] / 1024,
         "other_cpu_cores": max(0.0, (machine_cpu_seconds() - machine - usage["cpu"]) / wall),
         "output": output.read_text(),
@@ -175,11 +156,8 @@ def run_measured(command: list[str], env: dict, output: Path) -> dict:
 def measure_rebuild(args, env) -> dict:
     """`manage.py rebuild_projections` in a child process, then a bare scan + decode of the log."""
     log("rebuild: rebuild_projections over the whole log (child process)")
-    folder = args.db.parent
-    startup = run_measured([sys.executable, "manage.py", "check"], env, folder / "startup.log")
-    child = run_measured(
-        [sys.executable, "manage.py", "rebuild_projections"], env, folder / "rebuild.log"
-    )
+    startup = run_measured("check", env, args.db.parent / "startup.log")
+    child = run_measured("rebuild_projections", env, args.db.parent / "rebuild.log")
     match = re.search(r"([\d,]+) events in ([\d.]+)s", child["output"])
     if child["code"] != 0 or match is None:
         raise RuntimeError(f"rebuild_projections failed:\n{child['output'][-2000:]}")
@@ -206,20 +184,14 @@ def measure_storage(args) -> dict:
     return result
 
 
-# --- the run -----------------------------------------------------------------------------------
-
-
 def machine(database: BenchDatabase) -> dict:
     import django
 
     version, settings = database.server()
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), "",
-    )  # fmt: skip
+    cpus = [line for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line]
     return {
         "nproc": len(os.sched_getaffinity(0)),
-        "cpu_model": cpu,
+        "cpu_model": cpus[0].split(":", 1)[1].strip() if cpus else "",
         "python": platform.python_version(),
         "django": django.get_version(),
         "database": database.vendor,
@@ -228,12 +200,8 @@ def machine(database: BenchDatabase) -> dict:
     }
 
 
-def code_state() -> dict:
-    def git(*words: str) -> str:
-        done = subprocess.run(["git", *words], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip()
-
-    return {"head": git("rev-parse", "--short", "HEAD"), "subject": git("log", "-1", "--format=%s")}
+def git(*words: str) -> str:
+    return subprocess.run(["git", *words], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
 
 def main(argv=None) -> int:
@@ -242,7 +210,6 @@ def main(argv=None) -> int:
         return report.compare(args.results_dir)
     env = bench_environment(args.db, args.database.url)
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -252,7 +219,10 @@ def main(argv=None) -> int:
         "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "args": {k: str(v) for k, v in vars(args).items() if k != "database"},
         "machine": machine(args.database),
-        "code": code_state(),
+        "code": {
+            "head": git("rev-parse", "--short", "HEAD"),
+            "subject": git("log", "-1", "--format=%s"),
+        },
     }
     steps = {
         "dataset": lambda: prepare_dataset(args),
@@ -286,14 +256,13 @@ def main(argv=None) -> int:
 
 
 def write_results(args, results: dict) -> Path:
-    """bench/results/<vendor>[-tiny][-partial].json: the latest run of its kind, replaced."""
+    """<results dir>/<vendor>[-tiny][-partial].json: the latest run of its kind, replaced."""
     args.results_dir.mkdir(parents=True, exist_ok=True)
     partial = args.sections != SECTIONS or args.page_phases != PHASES
     name = f"{args.database.vendor}{'-tiny' if args.tiny else ''}{'-partial' if partial else ''}"
     path = args.results_dir / f"{name}.json"
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(results, indent=1, default=str))
-    os.replace(temporary, path)
+    path.with_suffix(".tmp").write_text(json.dumps(results, indent=1, default=str))
+    os.replace(path.with_suffix(".tmp"), path)
     return path
 
 

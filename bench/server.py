@@ -18,7 +18,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # the only address a bench or soak run ever contacts
-START_TIMEOUT = 60.0
 
 
 def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
@@ -55,6 +54,16 @@ def finish(child: subprocess.Popen, what: str, timeout: float = 600) -> str:
     return output or ""
 
 
+def wait_for(condition, timeout: float, pause: float = 0.1) -> bool:
+    """Poll `condition()` until it holds (True) or `timeout` seconds have passed (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(pause)
+    return True
+
+
 def free_port() -> int:
     """A port nothing listens on now (bound as waitress binds it, with SO_REUSEADDR)."""
     with socket.socket() as probe:
@@ -64,42 +73,40 @@ def free_port() -> int:
 
 
 class Server:
-    """One waitress process on HOST:port with `env` and `threads`, its output appended to `log`.
-
-    `python -m waitress` rather than `manage.py serve`: the same WSGI application and server,
-    without the management command's system checks, so a restart after SIGKILL takes seconds
-    less on a busy machine (the soak's clients are waiting)."""
+    """One waitress process on HOST and a free port (kept across restarts), `env`, THREADS
+    threads, its output appended to `log`. `python -m waitress` rather than `manage.py serve`:
+    the same WSGI application and server without the system checks, so a restart after
+    SIGKILL takes seconds less on a busy machine (the soak's clients are waiting)."""
 
     THREADS = 8
 
-    def __init__(self, env: dict[str, str], log: Path, port: int = 0, threads: int = THREADS):
-        self.env, self.log, self.port, self.threads = env, log, port or free_port(), threads
+    def __init__(self, env: dict[str, str], log: Path):
+        self.env, self.log, self.port = env, log, free_port()
+        self.url = f"http://{HOST}:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self) -> float:
+    def start(self, timeout: float = 60) -> float:
         """Start serving and wait for /healthz; returns the seconds it took."""
         started = time.monotonic()
         command = [sys.executable, "-m", "waitress", f"--listen={HOST}:{self.port}"]
-        command += [f"--threads={self.threads}", "config.wsgi:application"]
+        command += [f"--threads={self.THREADS}", "config.wsgi:application"]
         with open(self.log, "ab") as sink:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=sink, stderr=subprocess.STDOUT
             )
-        while time.monotonic() - started < START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return time.monotonic() - started
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
+        if wait_for(self.healthy, timeout):
+            return time.monotonic() - started
         self.stop()
-        raise RuntimeError(f"server not healthy after {START_TIMEOUT:.0f}s:\n{self.tail()}")
+        raise RuntimeError(f"server not healthy after {timeout:.0f}s:\n{self.tail()}")
+
+    def healthy(self) -> bool:
+        """/healthz answers 200; RuntimeError once the process has exited."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.tail()}")
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no graceful close of connections or transactions."""
@@ -107,14 +114,13 @@ class Server:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""

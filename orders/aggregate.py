@@ -4,7 +4,7 @@
 held-from state, line count, number). Everything that folds order events uses it: the
 `order_state` and `order_summary` projectors (inline and in rebuilds), the history page's
 `as_of` snapshot (`fold`, the log read directly, so an auditor sees what the log says), and the
-benchmark seed's fast path. What may happen next (the workflow) is the FSM on `orders.Order`;
+benchmark seed. What may happen next (the workflow) is the FSM on `orders.Order`;
 this module only records what did happen.
 """
 

@@ -1,5 +1,5 @@
-"""The benchmark: its fast seeding path writes what the commands write, and a tiny run reports
-every figure (how fast is the benchmark's business, not the test's)."""
+"""The benchmark: its seed decides what the commands decide and leaves the read models built, and
+a tiny run reports every figure (how fast is the benchmark's business, not the test's)."""
 
 import datetime as dt
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from accounts.models import Role
+from accounts.models import Company, Role, User
 from bench import seed as seeding
 from bench.commands import MOVES, Ours, Peer, probe, summarize, timed_round
 from bench.database import sqlite_tuning
@@ -20,46 +20,33 @@ from bench.report import _get, goals
 from bench.run import GATE_MISSED, exit_code, gate_of
 from events.models import Event
 from events.verification import verify_log
+from orders import commands
+from orders.exceptions import TransitionNotAllowed
+from orders.models import Order
 from orders.projectors import ORDER_EVENTS
+from projections import engine
+from projections.models import OrderSummary, ProjectionCheckpoint
+from projections.registry import all_projections
+from tests.projections.conftest import rebuildable_db  # noqa: F401 (a fixture)
 from tests.vendor import ON_POSTGRES
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
-# 16 orders over 30 days with this seed cover every order event type, including a late
-# cancel (a Manager's) and a revised draft; the first test checks that it still does.
-PLAN = {"count": 16, "companies": 2, "days": 30, "seed": 4, "notes": 1.0}
 
 
-def plan_specs():
-    return seeding.order_specs(
-        PLAN["count"],
-        PLAN["companies"],
-        now=NOW,
-        days=PLAN["days"],
-        seed=PLAN["seed"],
-        label="test",
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("rebuildable_db")
+def test_seed_decides_the_commands_events_and_leaves_every_read_model_built():
+    """The seed's first orders go through the commands and are compared, step by step, with the
+    events the seed decides itself; the rest are appended with the projections behind, then
+    rebuilt: afterwards the projections follow the log and a command works on any order."""
+    figures = seeding.seed(
+        companies=2, orders=60, command_orders=40, days=30, seed=4, log=lambda _: None
     )
 
-
-def through_commands(users, specs) -> None:
-    writer = seeding.CommandWriter(users)
-    for order, index in seeding.timeline(specs, now=NOW, notes_per_order=PLAN["notes"]):
-        writer.add(order, index)
-
-
-@pytest.mark.django_db
-def test_fast_path_events_equal_the_commands_events_for_the_same_plans():
-    companies, users = seeding.create_companies_and_users(PLAN["companies"])
-    specs = plan_specs()
-    through_commands(users, specs)
-
-    result = seeding.compare_with_commands(
-        companies=companies, users=users, specs=specs, now=NOW, notes_per_order=PLAN["notes"]
-    )
-
-    assert result["differences"] == 0, result["first_differences"]
-    assert result["orders"] == PLAN["count"]
-    assert result["events_compared"] == Event.objects.count()
+    check = figures["fast_path_check"]
+    assert check["differences"] == 0, check["first_differences"]
+    assert check["orders"] == 40 and 0 < check["events_compared"] < Event.objects.count()
     logged_types = set(Event.objects.values_list("event_type", flat=True))
     # The demo plan uses no company controls (no limits, no corrections): those events are
     # compared by tests/orders/test_company_controls.py and tests/projections instead.
@@ -67,53 +54,26 @@ def test_fast_path_events_equal_the_commands_events_for_the_same_plans():
         "OrderApprovalRecorded", "OrderSubmittedAutoApproved", "OrderAmended", "OrderReopened"
     }  # fmt: skip
     assert logged_types == planned, planned ^ logged_types
-
-
-@pytest.mark.django_db
-def test_fast_path_rows_continue_the_chain_and_are_stored_as_django_stores_them():
-    companies, users = seeding.create_companies_and_users(PLAN["companies"])
-    through_commands(users, plan_specs())
-    commands_head = Event.objects.order_by("-position").first().position
-    later = seeding.order_specs(10, PLAN["companies"], now=NOW, days=5, seed=9, label="later")
-
-    with seeding.FastPathWriter(users, companies, chunk=25) as writer:
-        for order, index in seeding.timeline(later, now=NOW):
-            writer.add(order, index)
-
-    assert writer.events == Event.objects.filter(position__gt=commands_head).count() > 0
     assert verify_log().ok
-    if ON_POSTGRES:
-        return  # the check below reads SQLite's per-value storage types (typeof)
-    fields = Event._meta.concrete_fields
-    # `|| ''` hands back the stored text itself (the backend would parse datetimes back).
-    columns = ", ".join(f"typeof({f.column}), {f.column} || ''" for f in fields)
-    for event in Event.objects.filter(position__gt=commands_head):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {columns} FROM events_event WHERE position = %s", [event.position]
-            )
-            stored = cursor.fetchone()
-        as_django_writes_it = [
-            f.get_db_prep_save(f.value_from_object(event), connection) for f in fields
-        ]
-        expected = []
-        for value in as_django_writes_it:
-            expected += ["integer" if isinstance(value, int) else "text", str(value)]
-        assert list(stored) == expected
+    assert Order.objects.count() == OrderSummary.objects.count() == 60
+    assert set(ProjectionCheckpoint.objects.values_list("position", flat=True)) == {None}
+    assert engine.verify(all_projections()) == []
+    last = Order.objects.filter(state="draft").order_by("-sequence").first()  # a direct one
+    staff = User.objects.get(username=f"{Company.objects.get(pk=last.company_id).slug}.staff")
+    moved = commands.add_note(last.id, actor=staff, expected_version=last.version, text="Hi")
+    assert moved.version == last.version + 1
 
 
 @pytest.mark.django_db
-def test_fast_path_refuses_a_step_the_commands_would_refuse():
+def test_seed_refuses_a_step_the_commands_would_refuse():
     companies, users = seeding.create_companies_and_users(1)
-    order = seeding.plan_order(
-        random.Random(1), company=0, start=NOW - dt.timedelta(days=1), now=NOW
-    )
+    order = seeding.plan_order(random.Random(1), 0, NOW - dt.timedelta(days=1), NOW)
     order.sequence = 1
-    seeding.fast_event(order, 0, actor=users[(0, Role.STAFF)], company=companies[0])
-    order.steps[1] = seeding.Step(NOW, "approve", {})  # a draft cannot be approved
+    seeding.event_for(order, 0, users[(0, Role.STAFF)], companies[0])
+    order.steps[1:] = [(NOW, "approve", {})]  # a draft cannot be approved
 
-    with pytest.raises(seeding.PlanError):
-        seeding.fast_event(order, 1, actor=users[(0, Role.MANAGER)], company=companies[0])
+    with pytest.raises(TransitionNotAllowed):
+        seeding.event_for(order, 1, users[(0, Role.MANAGER)], companies[0])
 
 
 def test_peer_makes_the_same_moves_on_sqlite_at_the_apps_durability(tmp_path):
