@@ -234,11 +234,28 @@ def _summary(result: importing.ImportResult) -> dict:
         "events": result.events,
         "refused": len(result.rejected),
         "refusals": [
-            {"reference": r.reference, "row": r.row, "reason": r.reason}
+            # The English reason and its parts (facts a page translates: `shown_refusals`).
+            {"reference": r.reference, "row": r.row, "reason": r.reason, "parts": r.parts}
             for r in result.rejected[:SHOWN_REFUSALS]
         ],
         "seconds": round(result.seconds, 1),
     }
+
+
+def shown_refusals(refusals: list[dict]) -> list[dict]:
+    """A job's stored refusals as a page shows them: each reason in the request's language
+    (`importing.reason_text`), and `lang` "en" for one stored before reasons had parts."""
+    return [
+        {
+            "reference": refusal["reference"],
+            "row": refusal["row"],
+            "reason": importing.reason_text(refusal["parts"], None)
+            if refusal.get("parts")
+            else refusal["reason"],
+            "lang": "" if refusal.get("parts") else "en",
+        }
+        for refusal in refusals
+    ]
 
 
 def _finish(job: ImportJob, *, status, done=None, **fields) -> None:
