@@ -85,6 +85,25 @@ def test_a_manager_uploads_checks_then_imports_with_the_worker(manager_client, a
     assert (job.status, job.done, job.total) == ("done", 3, 3)
 
 
+def test_a_refusal_reads_in_the_readers_language_and_is_stored_in_english(manager_client, acme):
+    """The job stores the reason's English facts; the page translates them when it shows them
+    (issue #29's leftover: the reasons were English in the German page)."""
+    job_url = upload(manager_client)["Location"]
+    work(acme)  # the dry run: OLD-2 is refused
+
+    german = manager_client.get(job_url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    english = manager_client.get(job_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert (
+        "approved_at ist gesetzt, aber der Ablauf erlaubt diesen Schritt nicht für eine "
+        "Bestellung, die ein Entwurf ist"
+    ) in german
+    assert "approved_at is set" not in german and 'lang="en"' not in german.split("<main")[-1]
+    assert "approved_at is set, but the workflow does not allow that step" in english
+    (refusal,) = ImportJob.objects.get().dry_run["refusals"]
+    assert refusal["reason"].startswith("approved_at is set, but the workflow")
+
+
 def test_starting_twice_or_before_the_check_is_refused(manager_client, acme):
     upload(manager_client)
     job = ImportJob.objects.get()
