@@ -442,7 +442,7 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
                     gettext_noop("%(column)s %(value)s: %(message)s"),
                     column=column,
                     value=repr(values[column]),
-                    message=message,
+                    message=str(message),
                 ) from None
             if moment > latest:
                 raise _Refused(
