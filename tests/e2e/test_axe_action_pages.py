@@ -108,11 +108,17 @@ def test_axe_finds_no_violations_on_the_pages_an_action_leads_to(session, server
 
     # The set-password page of a one-time link.
     out = server.manage(
-        "issue_password_link",
-        "--company",
-        "acme",
-        "--username",
-        "acme.auditor",
+        "create_company",
+        "--name",
+        f"Axe {size} GmbH",
+        "--slug",
+        f"axe{size}",
+        "--currency",
+        "EUR",
+        "--manager",
+        "keys",
+        "--email",
+        f"keys@axe{size}.test",
         "--site-url",
         server.url,
     )
