@@ -144,25 +144,32 @@ Parts = tuple[tuple[str, dict], ...]
 TRANSLATED_PARAMS = frozenset({"problem", "message"})
 
 
-def reason_text(parts: Parts, language: str | None = "en") -> str:
+def reason_text(parts: Parts, language: str | None = "en", markup=None) -> str:
     """The reason `parts` say, in `language` (None: the request's language). A message this
-    version's catalogue does not know stays English."""
+    version's catalogue does not know stays English. `markup(key, text)`, if given, is applied
+    to each message (key None) and parameter shown (a page escapes them, and shows column
+    names as code)."""
+    mark = markup or (lambda key, text: text)
     with translation.override(language) if language else contextlib.nullcontext():
-        return "; ".join(_part_text(message, params) for message, params in parts)
+        return "; ".join(_part_text(message, params, mark) for message, params in parts)
 
 
-def _part_text(message: str, params: dict) -> str:
+def _part_text(message: str, params: dict, mark) -> str:
+    text = mark(None, gettext(message))
     if not params:
-        return gettext(message)
+        return text
     shown = {
-        key: state_in_sentence(value)
-        if key == "state"
-        else gettext(value)
-        if key in TRANSLATED_PARAMS and value
-        else value
+        key: mark(
+            key,
+            state_in_sentence(value)
+            if key == "state"
+            else gettext(value)
+            if key in TRANSLATED_PARAMS and value
+            else str(value),
+        )
         for key, value in params.items()
     }
-    return gettext(message) % shown
+    return text % shown
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,8 +246,8 @@ class _Refused(Exception):
     """This order is not imported, for the reason `parts` (see `Parts`): one message (English,
     marked for translation) and its parameters, or `parts=` several."""
 
-    def __init__(self, message: str = "", parts: Parts = (), **params):
-        self.parts = parts or ((message, params),)
+    def __init__(self, text: str = "", /, parts: Parts = (), **params):
+        self.parts = parts or ((text, params),)
         super().__init__(reason_text(self.parts))
 
 
@@ -324,19 +331,23 @@ def read_files(orders_path: Path, lines_path: Path) -> tuple[list[_Order], list[
         reference = values["reference"]
         problem = text_problem(reference)
         if not reference:
-            rejects.append(Reject("", row, ((gettext_noop("reference is empty."), {}),)))
+            rejects.append(Reject("", row, ((_IS_EMPTY, {"column": "reference"}),)))
         elif problem:  # it goes into each event's metadata, as any text into the log
-            reason = gettext_noop("reference: %(problem)s")
-            rejects.append(Reject(repr(reference)[1:-1], row, ((reason, {"problem": problem}),)))
+            reason = gettext_noop("%(column)s: %(problem)s")
+            params = {"column": "reference", "problem": problem}
+            rejects.append(Reject(repr(reference)[1:-1], row, ((reason, params),)))
         elif reference in orders:
-            reason = gettext_noop("reference repeats row %(row)s.")
-            rejects.append(Reject(reference, row, ((reason, {"row": orders[reference].row}),)))
+            reason = gettext_noop("%(column)s repeats row %(row)s.")
+            params = {"column": "reference", "row": orders[reference].row}
+            rejects.append(Reject(reference, row, ((reason, params),)))
         else:
             orders[reference] = _Order(row, values)
     for row, values in _rows(lines_path, LINE_COLUMNS, LINE_COLUMNS):
         order = orders.get(values["reference"])
         if order is None:
-            reason = gettext_noop("%(lines)s row %(row)s: no order with this reference in %(orders)s.")
+            reason = gettext_noop(
+                "%(lines)s row %(row)s: no order with this reference in %(orders)s."
+            )
             params = {"lines": lines_path.name, "row": row, "orders": orders_path.name}
             rejects.append(Reject(values["reference"], row, ((reason, params),)))
         else:
@@ -420,7 +431,7 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
     a step earlier than the one before it."""
     values = order.values
     if not values["placed_at"]:
-        raise _Refused(gettext_noop("placed_at is empty."))
+        raise _Refused(_IS_EMPTY, column="placed_at")
     times = {}
     latest = timezone.now() + FUTURE_TOLERANCE
     for column in ("placed_at", *(step[0] for step in STEPS)):
@@ -495,28 +506,32 @@ def _lines(order: _Order, decimal_comma: bool = False) -> list[Line]:
             quantity = parse_whole_number(values["quantity"])
         except InputError:
             raise _Refused(
-                gettext_noop("line row %(row)s: quantity %(value)s is not a whole number."),
+                gettext_noop("line row %(row)s: %(column)s %(value)s is not a whole number."),
                 row=row,
+                column="quantity",
                 value=repr(values["quantity"]),
             ) from None
         try:
             price = _price(values["unit_price"], decimal_comma)
         except AmbiguousAmount as error:
             raise _Refused(
-                gettext_noop("line row %(row)s: unit_price %(message)s"),
+                gettext_noop("line row %(row)s: %(column)s %(message)s"),
                 row=row,
+                column="unit_price",
                 message=str(error),
             ) from None
         except InputError:
             message = (
                 gettext_noop(
-                    "line row %(row)s: unit_price %(value)s is not a number (a decimal comma? "
+                    "line row %(row)s: %(column)s %(value)s is not a number (a decimal comma? "
                     "run with --decimal-comma)."
                 )
                 if "," in values["unit_price"] and not decimal_comma
-                else gettext_noop("line row %(row)s: unit_price %(value)s is not a number.")
+                else gettext_noop("line row %(row)s: %(column)s %(value)s is not a number.")
             )
-            raise _Refused(message, row=row, value=repr(values["unit_price"])) from None
+            raise _Refused(
+                message, row=row, column="unit_price", value=repr(values["unit_price"])
+            ) from None
         lines.append(
             Line(
                 sku=values["sku"],
@@ -553,6 +568,7 @@ def _where(
 
 
 _COLUMN_SAYS = gettext_noop("%(column)s: %(message)s")
+_IS_EMPTY = gettext_noop("%(column)s is empty.")
 
 
 def _customer_for(details: OrderDetails, actor, at, created: set[str]) -> OrderDetails:

@@ -96,7 +96,9 @@ class OrderSummary(UUIDModel):
             models.Index(
                 fields=["company", "-last_changed_at", "-sequence"], name="summary_co_changed"
             ),
-            models.Index(fields=["company", "customer_name", "sequence"], name="summary_co_customer"),
+            models.Index(
+                fields=["company", "customer_name", "sequence"], name="summary_co_customer"
+            ),
             # The list sorted by time in state across states. A transition moves its entry (two
             # WAL pages), as it moves `summary_co_queue`'s and `summary_co_changed`'s: no other
             # index gives this order, and without it the page sorts the company's orders.

@@ -22,11 +22,15 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="ordersummary", name="summary_co_customer"),
         migrations.AddIndex(
             model_name="ordersummary",
-            index=models.Index(fields=["company", "total_cents", "sequence"], name="summary_co_total"),
+            index=models.Index(
+                fields=["company", "total_cents", "sequence"], name="summary_co_total"
+            ),
         ),
         migrations.AddIndex(
             model_name="ordersummary",
-            index=models.Index(fields=["company", "line_count", "sequence"], name="summary_co_lines"),
+            index=models.Index(
+                fields=["company", "line_count", "sequence"], name="summary_co_lines"
+            ),
         ),
         migrations.AddIndex(
             model_name="ordersummary",
@@ -42,6 +46,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="ordersummary",
-            index=models.Index(fields=["company", "state_since", "sequence"], name="summary_co_since"),
+            index=models.Index(
+                fields=["company", "state_since", "sequence"], name="summary_co_since"
+            ),
         ),
     ]

@@ -65,7 +65,7 @@ def test_a_manager_uploads_checks_then_imports_with_the_worker(manager_client, a
     checked = manager_client.get(job_url).content.decode()
     assert not Order.objects.exists()  # a check writes nothing
     assert "2 orders would be imported; 0 are already there; 1 would be refused." in checked
-    assert "OLD-2" in checked and "approved_at is set" in checked
+    assert "OLD-2" in checked and "<code>approved_at</code> is set" in checked
     assert "Import 2 orders" in checked
 
     job = ImportJob.objects.get()
@@ -95,11 +95,11 @@ def test_a_refusal_reads_in_the_readers_language_and_is_stored_in_english(manage
     english = manager_client.get(job_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert (
-        "approved_at ist gesetzt, aber der Ablauf erlaubt diesen Schritt nicht für eine "
-        "Bestellung, die ein Entwurf ist"
+        "<code>approved_at</code> ist gesetzt, aber der Ablauf erlaubt diesen Schritt nicht für "
+        "eine Bestellung, die ein Entwurf ist"
     ) in german
-    assert "approved_at is set" not in german and 'lang="en"' not in german.split("<main")[-1]
-    assert "approved_at is set, but the workflow does not allow that step" in english
+    assert " is set" not in german and 'lang="en"' not in german.split("<main")[-1]
+    assert "<code>approved_at</code> is set, but the workflow does not allow that step" in english
     (refusal,) = ImportJob.objects.get().dry_run["refusals"]
     assert refusal["reason"].startswith("approved_at is set, but the workflow")
 

@@ -10,6 +10,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from customers.models import Customer
 from events.models import Event
 from events.sealing import ERASED
 from orders import commands, policy
@@ -17,7 +18,6 @@ from orders.erasure import RetentionSweep, expired_people
 from orders.events import OrderDetails, PolicySettings
 from outbox import engine
 from projections.models import OrderSummary
-from customers.models import Customer
 from tests import factories
 from tests.customers.factories import customer
 
