@@ -48,7 +48,8 @@ def post_without_htmx(page, action: str, fields: dict[str, str]) -> None:
                 form.method = "post";
                 form.action = action;
                 const token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
-                for (const [name, value] of Object.entries({...fields, csrfmiddlewaretoken: token})) {
+                const all = {...fields, csrfmiddlewaretoken: token};
+                for (const [name, value] of Object.entries(all)) {
                     const input = document.createElement("input");
                     input.type = "hidden";
                     input.name = name;
