@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.models import Group
-from django.db.models import Aggregate, OuterRef, Subquery, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import Aggregate, Func, OuterRef, Subquery, TextField
 
 from .models import User
 
@@ -65,16 +64,20 @@ class _JsonList(Aggregate):
         )
 
 
+class _PermissionName(Func):
+    """'app_label.codename' in SQL (`||` on SQLite and PostgreSQL alike; neither column is
+    ever NULL, so Django's `Concat` and the COALESCE it adds per part are not needed)."""
+
+    template = "%(expressions)s"
+    arg_joiner = " || '.' || "
+    output_field = TextField()
+
+
 def _permission_names(through, holder: str) -> Subquery:
     """The names ('app_label.codename') of the permissions held by the outer query's user
     through `through` (a many-to-many table: the user's own grants, or its groups'), as a JSON
     array."""
-    name = Concat(
-        "permission__content_type__app_label",
-        Value("."),
-        "permission__codename",
-        output_field=TextField(),
-    )
+    name = _PermissionName("permission__content_type__app_label", "permission__codename")
     held = (
         through.objects.filter(**{holder: OuterRef("pk")})
         .order_by()
