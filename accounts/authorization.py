@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Aggregate, OuterRef, Subquery, TextField
+from django.contrib.auth.models import Group
+from django.db.models import Aggregate, Func, OuterRef, Subquery, TextField
 
 from .models import User
 
@@ -23,59 +23,32 @@ def actor_now(actor):
     comes back inactive (it may do nothing). An actor that is not a stored user (the importer's
     operator: no primary key) is returned as it is.
 
-    One statement: the user, its company and the ids of both halves of its permissions (its
-    own and its groups', as two subqueries), named from a per-process table, which then fill
-    the caches `ModelBackend` keeps on a user object (`_user_perm_cache`, `_group_perm_cache`,
-    `_perm_cache`; Django's docs on permission caching) exactly as its own two reads would.
-    Superusers hold every permission: the backend reads them itself."""
+    One statement: the user, its company and the names ('app_label.codename', as ModelBackend
+    names them) of both halves of its permissions (its own and its groups', as two
+    subqueries), which then fill the caches `ModelBackend` keeps on a user object
+    (`_user_perm_cache`, `_group_perm_cache`, `_perm_cache`; Django's docs on permission
+    caching) exactly as its own two reads would. The names are read with the grants, in the
+    same statement, so a permission renamed, deleted or created by any process is seen by the
+    next command (a per-process table of names by id kept an old name until the process
+    restarted). Superusers hold every permission: the backend reads them itself."""
     if not isinstance(actor, User) or actor.pk is None:
         return actor
     # The actor's own class: an API key's user (a proxy) keeps its name in the log.
     model = actor.__class__  # through request.user's SimpleLazyObject too
     fresh = (
         model._default_manager.select_related("company")
-        .annotate(own_permission_ids=_OWN_IDS, group_permission_ids=_GROUP_IDS)
+        .annotate(own_permissions=_OWN_NAMES, group_permissions=_GROUP_NAMES)
         .filter(pk=actor.pk)
         .first()
     )
     if fresh is None:
         return User(pk=actor.pk, username=actor.username, is_active=False)
-    own = permission_names(json.loads(fresh.__dict__.pop("own_permission_ids") or "[]"))
-    groups = permission_names(json.loads(fresh.__dict__.pop("group_permission_ids") or "[]"))
+    own = set(json.loads(fresh.__dict__.pop("own_permissions") or "[]"))
+    groups = set(json.loads(fresh.__dict__.pop("group_permissions") or "[]"))
     if not fresh.is_superuser:
         fresh._user_perm_cache, fresh._group_perm_cache = own, groups
         fresh._perm_cache = own | groups
     return fresh
-
-
-_names_by_id: dict[int, str] = {}
-
-
-def permission_names(ids) -> set[str]:
-    """'app_label.codename' of the permissions `ids`, as ModelBackend names them. The names are
-    the permission table's, which only migrations change: read once per process, again when an
-    id is not known yet (a permission created since), and forgotten when a permission is saved
-    or deleted in this process or after `migrate`/`flush` (`forget_permission_names`), so an
-    id never keeps the name of a permission it no longer is.
-
-    The server's threads share the table: it is never changed in place, a reload builds a whole
-    new one and then replaces it, so a reader always names its ids from one complete table."""
-    global _names_by_id
-    names = _names_by_id
-    if any(pk not in names for pk in ids):
-        names = {
-            pk: f"{app_label}.{codename}"
-            for pk, app_label, codename in Permission.objects.values_list(
-                "pk", "content_type__app_label", "codename"
-            )
-        }
-        _names_by_id = names
-    return {names[pk] for pk in ids if pk in names}
-
-
-def forget_permission_names(**_kwargs) -> None:
-    global _names_by_id
-    _names_by_id = {}
 
 
 class _JsonList(Aggregate):
@@ -91,19 +64,30 @@ class _JsonList(Aggregate):
         )
 
 
-def _permission_ids(through, holder: str) -> Subquery:
-    """The ids of the permissions held by the outer query's user through `through` (a
-    many-to-many table: the user's own grants, or its groups'), as a JSON array."""
+class _PermissionName(Func):
+    """'app_label.codename' in SQL (`||` on SQLite and PostgreSQL alike; neither column is
+    ever NULL, so Django's `Concat` and the COALESCE it adds per part are not needed)."""
+
+    template = "%(expressions)s"
+    arg_joiner = " || '.' || "
+    output_field = TextField()
+
+
+def _permission_names(through, holder: str) -> Subquery:
+    """The names ('app_label.codename') of the permissions held by the outer query's user
+    through `through` (a many-to-many table: the user's own grants, or its groups'), as a JSON
+    array."""
+    name = _PermissionName("permission__content_type__app_label", "permission__codename")
     held = (
         through.objects.filter(**{holder: OuterRef("pk")})
         .order_by()
         .values(holder)
-        .annotate(ids=_JsonList("permission_id"))
-        .values("ids")
+        .annotate(names=_JsonList(name))
+        .values("names")
     )
     return Subquery(held, output_field=TextField())
 
 
 # Built once: the statement is compiled per call, its expressions need not be made per call.
-_OWN_IDS = _permission_ids(User.user_permissions.through, "user")
-_GROUP_IDS = _permission_ids(Group.permissions.through, "group__user")
+_OWN_NAMES = _permission_names(User.user_permissions.through, "user")
+_GROUP_NAMES = _permission_names(Group.permissions.through, "group__user")

@@ -9,8 +9,9 @@ BAD_CURSOR = "Not a cursor this list gave out: use the `next` or `previous` link
 
 class OrderCursorPagination(CursorPagination):
     """Pages of the filtered list, in the order the list's `sort` gives (`orders.filters`: the
-    column, then the number as tie-breaker). DRF's cursor holds the first sort column's value
-    and an offset among equal values, so pages stay stable while orders are added.
+    column, then its tie-breakers `SORT_TIES`, in the same direction). DRF's cursor holds the
+    first sort column's value and an offset among equal values, so pages stay stable while
+    orders are added.
 
     A cursor that was not given out (hand-made, truncated, a value of the wrong type for the
     sort column) is a 400 with a message, never a 404 or a 500."""

@@ -188,11 +188,13 @@ def scrub_owed_messages(company_id, order_ids) -> int:
 # --- retention ---------------------------------------------------------------------------------
 
 
-def expired_people(company_id, now: dt.datetime) -> list[list[uuid.UUID]]:
+def expired_people(company_id, now: dt.datetime) -> list[Person]:
     """The company's people (`find_person`: orders by e-mail address and customer record; an
     order with neither alone) whose every order is closed (delivered or cancelled), the last
     more than the company's retention period before `now`, and whose data is not erased yet.
-    Each as its orders' ids. Customer records without orders are kept (erase them on request)."""
+    A customer record no order names counts from its last change: it is kept as long as an
+    order would be (QA after issue #30: such records were never erased), unless an order of
+    the same person (by its e-mail address) is still open or closed too recently."""
     days = policy.policy_in_force(company_id).settings.retention_days
     if not days:
         return []
@@ -205,16 +207,28 @@ def expired_people(company_id, now: dt.datetime) -> list[list[uuid.UUID]]:
         closed[order_id] = state in FINAL_STATES and since < cutoff
         if name in MARKERS:  # erased already (or its key lost): nothing to look up
             seen.add(order_id)
-    expired = []
-    for order_id, is_closed in closed.items():
-        if not is_closed or order_id in seen:
-            continue
-        person = find_person(company_id, order_id=order_id)
+    expired, seen_customers = [], set()
+
+    def add_if_expired(person: Person) -> None:
         seen.update(person.orders)
+        seen_customers.update(person.customers)
         if all(closed.get(other) for other in person.orders) and keystore.live_subjects(
             company_id, person.subjects
         ):
-            expired.append(person.orders)
+            expired.append(person)
+
+    for order_id, is_closed in closed.items():
+        if is_closed and order_id not in seen:
+            add_if_expired(find_person(company_id, order_id=order_id))
+    named = OrderSummary.objects.filter(company_id=company_id, customer_id__isnull=False)
+    without_orders = (
+        Customer.objects.filter(company_id=company_id, changed_at__lt=cutoff)
+        .exclude(pk__in=named.values("customer_id"))
+        .values_list("id", flat=True)
+    )
+    for customer_id in without_orders.iterator():
+        if customer_id not in seen_customers:
+            add_if_expired(find_person(company_id, customer_id=str(customer_id)))
     return expired
 
 
@@ -222,9 +236,13 @@ def erase_expired(company_id, now: dt.datetime) -> int:
     """Erase, each with its own `ErasureRecorded` (reason "retention"), every person
     `expired_people` finds. Returns how many."""
     done = 0
-    for orders in expired_people(company_id, now):
+    for person in expired_people(company_id, now):
         erase_customer(
-            company_id=company_id, order_id=orders[0], reason="retention", kind="retention"
+            company_id=company_id,
+            order_id=person.orders[0] if person.orders else None,
+            customer_id="" if person.orders else str(person.customers[0]),
+            reason="retention",
+            kind="retention",
         )
         done += 1
     return done

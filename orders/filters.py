@@ -51,6 +51,15 @@ SORTS = {
 
 DEFAULT_SORT = "-placed"
 
+# Each sort column's tie-breakers, read in the sort's direction: together they are the columns of
+# one summary index (projections.models.OrderSummary), so a page of any sort is read from that
+# index in order and the reading stops after the page (SQLite's plan sorts nothing; tests/orders/
+# test_list_query_plans.py). The order number makes every order unique.
+SORT_TIES = {
+    "state": ("state_since", "sequence"),
+    "sequence": (),
+}
+
 
 COLUMN_LABELS = {
     "number": _("Number"),
@@ -217,5 +226,13 @@ class OrderFilter(django_filters.FilterSet):
     def qs(self):
         queryset = super().qs
         ordering = queryset.query.order_by or (f"-{SORTS[DEFAULT_SORT[1:]]}",)
-        # A unique tie-breaker keeps pages stable when many rows share the sort value.
-        return queryset.order_by(*ordering, "-sequence")
+        # A unique tie-breaker keeps pages stable when many rows share the sort value; in the
+        # sort's direction, so one index gives the whole order (`SORT_TIES`).
+        columns, seen = [], set()
+        for term in ordering:
+            sign, column = ("-", term[1:]) if term.startswith("-") else ("", term)
+            for name in (column, *SORT_TIES.get(column, ("sequence",))):
+                if name not in seen:
+                    seen.add(name)
+                    columns.append(f"{sign}{name}")
+        return queryset.order_by(*columns)

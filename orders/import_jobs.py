@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from accounts.authorization import actor_now
@@ -234,11 +236,42 @@ def _summary(result: importing.ImportResult) -> dict:
         "events": result.events,
         "refused": len(result.rejected),
         "refusals": [
-            {"reference": r.reference, "row": r.row, "reason": r.reason}
+            # The English reason and its parts (facts a page translates: `shown_refusals`).
+            {"reference": r.reference, "row": r.row, "reason": r.reason, "parts": r.parts}
             for r in result.rejected[:SHOWN_REFUSALS]
         ],
         "seconds": round(result.seconds, 1),
     }
+
+
+# The parameters of a refusal's reason that name a file's column or the file: shown as code.
+CODE_PARAMS = frozenset({"column", "actor", "previous", "field", "lines", "orders"})
+
+
+def _as_html(key, text: str) -> str:
+    """A reason's message or parameter as HTML: escaped; column and file names as code."""
+    if key in CODE_PARAMS:
+        return format_html("<code>{}</code>", text)
+    return conditional_escape(text)
+
+
+def shown_refusals(refusals: list[dict]) -> list[dict]:
+    """A job's stored refusals as a page shows them: each reason in the request's language
+    (`importing.reason_text`), and `lang` "en" for one stored before reasons had parts."""
+    shown = []
+    for refusal in refusals:
+        parts = refusal.get("parts")
+        # Safe: every message and parameter went through `_as_html`.
+        reason = mark_safe(importing.reason_text(parts, None, _as_html)) if parts else None
+        shown.append(
+            {
+                "reference": refusal["reference"],
+                "row": refusal["row"],
+                "reason": reason or refusal["reason"],
+                "lang": "" if parts else "en",
+            }
+        )
+    return shown
 
 
 def _finish(job: ImportJob, *, status, done=None, **fields) -> None:

@@ -81,7 +81,7 @@ def import_job_start(request, job_id):
 
 def _job_context(job) -> dict:
     """The job, its check's and its import's summaries, and the refusals of the latest step."""
-    refusals = (job.result or job.dry_run).get("refusals", [])
+    refusals = import_jobs.shown_refusals((job.result or job.dry_run).get("refusals", []))
     return {"job": job, "check": job.dry_run, "result": job.result, "refusals": refusals}
 
 

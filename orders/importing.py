@@ -48,7 +48,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models.fields.json import KT
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from common.csv_export import csv_lines
 from common.exceptions import DomainError
@@ -74,7 +75,7 @@ from events.models import Event
 from . import commands
 from .events import Line, OrderDetails
 from .exceptions import OrderAlreadyPlaced, OrderValidationError, TransitionNotAllowed
-from .models import Order, OrderState
+from .models import Order, OrderState, state_in_sentence
 from .validation import clean_order
 
 ORDER_COLUMNS = (
@@ -135,11 +136,52 @@ class ImportFileError(Exception):
     """A file as a whole is unusable (missing, not UTF-8 CSV, unknown or missing columns)."""
 
 
+# A refusal's reason as facts: parts of (English message, its parameters), joined by "; ".
+# The English text is what the command line and the rejects file show; a page translates the
+# same parts when it shows them (`reason_text`). Parameters named in `TRANSLATED_PARAMS` are
+# themselves English messages (a validation's), `state` an order state.
+Parts = tuple[tuple[str, dict], ...]
+TRANSLATED_PARAMS = frozenset({"problem", "message"})
+
+
+def reason_text(parts: Parts, language: str | None = "en", markup=None) -> str:
+    """The reason `parts` say, in `language` (None: the request's language). A message this
+    version's catalogue does not know stays English. `markup(key, text)`, if given, is applied
+    to each message (key None) and parameter shown (a page escapes them, and shows column
+    names as code)."""
+    mark = markup or (lambda key, text: text)
+    with translation.override(language) if language else contextlib.nullcontext():
+        return "; ".join(_part_text(message, params, mark) for message, params in parts)
+
+
+def _part_text(message: str, params: dict, mark) -> str:
+    text = mark(None, gettext(message))
+    if not params:
+        return text
+    shown = {
+        key: mark(
+            key,
+            state_in_sentence(value)
+            if key == "state"
+            else gettext(value)
+            if key in TRANSLATED_PARAMS and value
+            else str(value),
+        )
+        for key, value in params.items()
+    }
+    return text % shown
+
+
 @dataclasses.dataclass(frozen=True)
 class Reject:
     reference: str
     row: int  # in the orders file; for a line without an order, in the lines file
-    reason: str
+    parts: Parts
+
+    @property
+    def reason(self) -> str:
+        """In English, as the log's facts are."""
+        return reason_text(self.parts)
 
 
 @dataclasses.dataclass
@@ -201,7 +243,12 @@ class _Order:
 
 
 class _Refused(Exception):
-    """This order is not imported: `str()` is the reason."""
+    """This order is not imported, for the reason `parts` (see `Parts`): one message (English,
+    marked for translation) and its parameters, or `parts=` several."""
+
+    def __init__(self, text: str = "", /, parts: Parts = (), **params):
+        self.parts = parts or ((text, params),)
+        super().__init__(reason_text(self.parts))
 
 
 class _AlreadyImported(Exception):
@@ -248,7 +295,7 @@ def import_orders(
         try:
             planned.append((_times(order, zone), order))
         except _Refused as refused:
-            result.rejected.append(Reject(order.reference, order.row, str(refused)))
+            result.rejected.append(Reject(order.reference, order.row, refused.parts))
             progress(1)
     # Oldest first, so order numbers follow the original order of placing.
     planned.sort(key=lambda item: (item[0]["placed_at"], item[1].row))
@@ -268,7 +315,7 @@ def import_orders(
         except _AlreadyImported:  # by another run since this one read what was there
             result.skipped += 1
         except _Refused as refused:
-            result.rejected.append(Reject(order.reference, order.row, str(refused)))
+            result.rejected.append(Reject(order.reference, order.row, refused.parts))
         progress(1)
     result.rejected.sort(key=lambda reject: (reject.row, reject.reference))
     result.seconds = time.perf_counter() - started
@@ -284,21 +331,25 @@ def read_files(orders_path: Path, lines_path: Path) -> tuple[list[_Order], list[
         reference = values["reference"]
         problem = text_problem(reference)
         if not reference:
-            rejects.append(Reject("", row, "reference is empty."))
+            rejects.append(Reject("", row, ((_IS_EMPTY, {"column": "reference"}),)))
         elif problem:  # it goes into each event's metadata, as any text into the log
-            rejects.append(Reject(repr(reference)[1:-1], row, f"reference: {problem}"))
+            reason = gettext_noop("%(column)s: %(problem)s")
+            params = {"column": "reference", "problem": problem}
+            rejects.append(Reject(repr(reference)[1:-1], row, ((reason, params),)))
         elif reference in orders:
-            first = orders[reference].row
-            rejects.append(Reject(reference, row, f"reference repeats row {first}."))
+            reason = gettext_noop("%(column)s repeats row %(row)s.")
+            params = {"column": "reference", "row": orders[reference].row}
+            rejects.append(Reject(reference, row, ((reason, params),)))
         else:
             orders[reference] = _Order(row, values)
     for row, values in _rows(lines_path, LINE_COLUMNS, LINE_COLUMNS):
         order = orders.get(values["reference"])
         if order is None:
-            reason = (
-                f"{lines_path.name} row {row}: no order with this reference in {orders_path.name}."
+            reason = gettext_noop(
+                "%(lines)s row %(row)s: no order with this reference in %(orders)s."
             )
-            rejects.append(Reject(values["reference"], row, reason))
+            params = {"lines": lines_path.name, "row": row, "orders": orders_path.name}
+            rejects.append(Reject(values["reference"], row, ((reason, params),)))
         else:
             order.lines.append((row, values))
     return list(orders.values()), rejects
@@ -380,7 +431,7 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
     a step earlier than the one before it."""
     values = order.values
     if not values["placed_at"]:
-        raise _Refused("placed_at is empty.")
+        raise _Refused(_IS_EMPTY, column="placed_at")
     times = {}
     latest = timezone.now() + FUTURE_TOLERANCE
     for column in ("placed_at", *(step[0] for step in STEPS)):
@@ -388,32 +439,59 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
             try:
                 times[column] = moment = parse_time(values[column], zone)
             except ValueError:
-                raise _Refused(f"{column} {values[column]!r} is not an ISO 8601 time.") from None
+                raise _Refused(
+                    gettext_noop("%(column)s %(value)s is not an ISO 8601 time."),
+                    column=column,
+                    value=repr(values[column]),
+                ) from None
             try:
                 validate_date_in_range(moment)
                 store.check_occurred_at(moment)
             except (ValidationError, OccurredAtOutOfRange) as error:
                 message = error.messages[0] if isinstance(error, ValidationError) else str(error)
-                raise _Refused(f"{column} {values[column]!r}: {message}") from None
+                raise _Refused(
+                    gettext_noop("%(column)s %(value)s: %(message)s"),
+                    column=column,
+                    value=repr(values[column]),
+                    message=str(message),
+                ) from None
             if moment > latest:
                 raise _Refused(
-                    f"{column} {values[column]!r} is in the future: imported history must have "
-                    "happened already."
+                    gettext_noop(
+                        "%(column)s %(value)s is in the future: imported history must have "
+                        "happened already."
+                    ),
+                    column=column,
+                    value=repr(values[column]),
                 )
     for column, actor_column in ACTOR_COLUMNS.items():
         name = values[actor_column]
         if name and column not in times:
-            raise _Refused(f"{actor_column} is set, but {column} is empty.")
+            raise _Refused(
+                gettext_noop("%(actor)s is set, but %(column)s is empty."),
+                actor=actor_column,
+                column=column,
+            )
         problem = text_problem(name) if name else ""
         if problem or len(name) > ORIGINAL_ACTOR_MAX:
+            if problem:
+                raise _Refused(
+                    gettext_noop("%(actor)s: %(problem)s"), actor=actor_column, problem=problem
+                )
             raise _Refused(
-                f"{actor_column}: {problem or f'at most {ORIGINAL_ACTOR_MAX} characters.'}"
+                gettext_noop("%(actor)s: at most %(max)s characters."),
+                actor=actor_column,
+                max=ORIGINAL_ACTOR_MAX,
             )
     previous = None
     for column, moment in times.items():
         if previous is not None and moment < times[previous]:
             raise _Refused(
-                f"{column} ({values[column]}) is earlier than {previous} ({values[previous]})."
+                gettext_noop("%(column)s (%(value)s) is earlier than %(previous)s (%(earlier)s)."),
+                column=column,
+                value=values[column],
+                previous=previous,
+                earlier=values[previous],
             )
         previous = column
     return times
@@ -421,27 +499,38 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
 
 def _lines(order: _Order, decimal_comma: bool = False) -> list[Line]:
     if not order.lines:
-        raise _Refused("no lines: the lines file has no row with this reference.")
+        raise _Refused(gettext_noop("no lines: the lines file has no row with this reference."))
     lines = []
     for row, values in order.lines:
         try:
             quantity = parse_whole_number(values["quantity"])
         except InputError:
             raise _Refused(
-                f"line row {row}: quantity {values['quantity']!r} is not a whole number."
+                gettext_noop("line row %(row)s: %(column)s %(value)s is not a whole number."),
+                row=row,
+                column="quantity",
+                value=repr(values["quantity"]),
             ) from None
         try:
             price = _price(values["unit_price"], decimal_comma)
         except AmbiguousAmount as error:
-            raise _Refused(f"line row {row}: unit_price {error}") from None
+            raise _Refused(
+                gettext_noop("line row %(row)s: %(column)s %(message)s"),
+                row=row,
+                column="unit_price",
+                message=str(error),
+            ) from None
         except InputError:
-            hint = (
-                " (a decimal comma? run with --decimal-comma)"
+            message = (
+                gettext_noop(
+                    "line row %(row)s: %(column)s %(value)s is not a number (a decimal comma? "
+                    "run with --decimal-comma)."
+                )
                 if "," in values["unit_price"] and not decimal_comma
-                else ""
+                else gettext_noop("line row %(row)s: %(column)s %(value)s is not a number.")
             )
             raise _Refused(
-                f"line row {row}: unit_price {values['unit_price']!r} is not a number{hint}."
+                message, row=row, column="unit_price", value=repr(values["unit_price"])
             ) from None
         lines.append(
             Line(
@@ -454,18 +543,32 @@ def _lines(order: _Order, decimal_comma: bool = False) -> list[Line]:
     return lines
 
 
-def _where(key: str, order: _Order, step_column: str, fields: dict[str, str], lines_name: str):
-    """The CSV column (or lines-file row and column) a validation error's `key` is about:
-    detail fields are their own columns, `lines.<n>.<field>` the n-th line's row, a step's
-    fields their `fields` column (`reason` -> `cancel_reason`), anything else the step's time."""
-    if key in DETAIL_COLUMNS or key == "notes":
-        return key
+def _where(
+    key: str, order: _Order, step_column: str, fields: dict[str, str], lines_name: str, message
+) -> tuple[str, dict]:
+    """A validation error's `message` as a reason's part, said of the CSV column (or lines-file
+    row and column) its `key` is about: detail fields are their own columns, `lines.<n>.<field>`
+    the n-th line's row, a step's fields their `fields` column (`reason` -> `cancel_reason`),
+    anything else the step's time."""
+    message = LINE_PREFIX.sub("", str(message))
     if key.startswith("lines."):
         _, number, field = key.split(".", 2)
-        return f"{lines_name} row {order.lines[int(number)][0]}, {field}"
+        row = order.lines[int(number)][0]
+        return (
+            gettext_noop("%(lines)s row %(row)s, %(field)s: %(message)s"),
+            {"lines": lines_name, "row": row, "field": field, "message": message},
+        )
     if key == "lines":
-        return f"{lines_name} (the order's lines)"
-    return fields.get(key, step_column)
+        return (
+            gettext_noop("%(lines)s (the order's lines): %(message)s"),
+            {"lines": lines_name, "message": message},
+        )
+    column = key if key in DETAIL_COLUMNS or key == "notes" else fields.get(key, step_column)
+    return _COLUMN_SAYS, {"column": column, "message": message}
+
+
+_COLUMN_SAYS = gettext_noop("%(column)s: %(message)s")
+_IS_EMPTY = gettext_noop("%(column)s is empty.")
 
 
 def _customer_for(details: OrderDetails, actor, at, created: set[str]) -> OrderDetails:
@@ -598,8 +701,8 @@ def _import_one(
         pass
     except RecordValidationError as error:  # the customer or a SKU the order would create
         raise _Refused(
-            "; ".join(
-                f"{RECORD_COLUMNS.get(key, key)}: {m}"
+            parts=tuple(
+                (_COLUMN_SAYS, {"column": RECORD_COLUMNS.get(key, key), "message": str(m)})
                 for key, messages in error.errors.items()
                 for m in messages
             )
@@ -607,21 +710,25 @@ def _import_one(
     except OrderAlreadyPlaced:
         raise _AlreadyImported from None
     except TransitionNotAllowed:
-        label = OrderState(state).label.lower()
         raise _Refused(
-            f"{column} is set, but the workflow does not allow that step for an order that is "
-            f"{label} (is an earlier step missing, or had the order finished already?)."
+            gettext_noop(
+                "%(column)s is set, but the workflow does not allow that step for an order "
+                "that is %(state)s (is an earlier step missing, or had the order finished "
+                "already?)."
+            ),
+            column=column,
+            state=state,
         ) from None
     except OrderValidationError as error:
         raise _Refused(
-            "; ".join(
-                f"{_where(key, order, column, fields, lines_name)}: {LINE_PREFIX.sub('', str(m))}"
+            parts=tuple(
+                _where(key, order, column, fields, lines_name, m)
                 for key, messages in error.errors.items()
                 for m in messages
             )
         ) from None
     except DomainError as error:  # (times are checked before, in _times)
-        raise _Refused(f"{column}: {error}") from None
+        raise _Refused(_COLUMN_SAYS, column=column, message=str(error)) from None
     if result is not None:
         result.new_customers |= new_customers
         result.new_skus |= new_skus

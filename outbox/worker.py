@@ -5,6 +5,11 @@ Several workers (processes or machines) share the work company by company: Postg
 each company to the worker whose session holds its advisory lock (`outbox.postgres`); SQLite
 to the worker holding an unexpired `Lease` row, renewed every round (a worker that dies loses
 it after `lease_seconds`, which is longer than any single side effect may take).
+
+Two clocks: `now` (wall clock, timezone-aware) for what is stored and compared with stored
+times (a lease's expiry, heartbeats, due items); `monotonic` (seconds, `time.monotonic`) for
+the intervals this process measures itself (renew a lease, the idle round, the heartbeat), so
+a wall clock stepped back or forward (NTP, a VM resumed) neither stalls nor hurries them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -31,13 +38,24 @@ from .models import Lease, WorkerHeartbeat
 logger = logging.getLogger("ledgerline.worker")
 
 
+Monotonic = Callable[[], float]
+
+
 class Leases:
     """The companies this worker owns. `acquire(company_id)` → True while it is this worker's."""
 
-    def __init__(self, owner: str, *, now: engine.Clock, lease_seconds: float):
+    def __init__(
+        self,
+        owner: str,
+        *,
+        now: engine.Clock,
+        lease_seconds: float,
+        monotonic: Monotonic = time.monotonic,
+    ):
         self.owner, self.now, self.lease_seconds = owner, now, lease_seconds
+        self.monotonic = monotonic
         self.held: set[uuid.UUID] = set()
-        self.renewed_at: dict[uuid.UUID, dt.datetime] = {}
+        self.renewed_at: dict[uuid.UUID, float] = {}  # `monotonic()` of the last renewal
         self.postgres = connection.vendor == "postgresql"
 
     def acquire(self, company_id: uuid.UUID) -> bool:
@@ -45,10 +63,11 @@ class Leases:
             if company_id not in self.held and postgres.try_lock_company(company_id):
                 self.held.add(company_id)
             return company_id in self.held
-        now = self.now()
+        ticks = self.monotonic()
         renewed = self.renewed_at.get(company_id)
-        if company_id in self.held and renewed and self._fresh(renewed, now):
+        if company_id in self.held and renewed is not None and self._fresh(renewed, ticks):
             return True  # renewed less than a third of a lease ago: no write this round
+        now = self.now()
         until = now + dt.timedelta(seconds=self.lease_seconds)
         name = f"company:{company_id}"
         with transaction.atomic():  # BEGIN IMMEDIATE on SQLite: one lease writer at a time
@@ -60,7 +79,7 @@ class Leases:
                 taken = 1
         if taken:
             self.held.add(company_id)
-            self.renewed_at[company_id] = now
+            self.renewed_at[company_id] = ticks
         else:
             self.held.discard(company_id)
             self.renewed_at.pop(company_id, None)
@@ -74,8 +93,8 @@ class Leases:
         if not self.acquire(company_id):
             raise engine.LeaseLost(f"the lease of company {company_id} was taken over")
 
-    def _fresh(self, renewed: dt.datetime, now: dt.datetime) -> bool:
-        return (now - renewed).total_seconds() < self.lease_seconds / 3
+    def _fresh(self, renewed: float, ticks: float) -> bool:
+        return ticks - renewed < self.lease_seconds / 3
 
     def release_all(self) -> None:
         if self.postgres:
@@ -99,23 +118,27 @@ class Worker:
         self,
         *,
         now: engine.Clock = timezone.now,
+        monotonic: Monotonic = time.monotonic,
         poll_seconds: float | None = None,
         lease_seconds: float | None = None,
         heartbeat_seconds: float = 5.0,
     ):
-        self.now = now
+        self.now, self.monotonic = now, monotonic
         self.poll_seconds = poll_seconds or settings.WORKER_POLL_SECONDS
         self.lease_seconds = lease_seconds or settings.WORKER_LEASE_SECONDS
         self.heartbeat_seconds = heartbeat_seconds
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.leases = Leases(self.name, now=now, lease_seconds=self.lease_seconds)
+        self.leases = Leases(
+            self.name, now=now, lease_seconds=self.lease_seconds, monotonic=monotonic
+        )
         self._stopping = threading.Event()
-        self._last_beat: dt.datetime | None = None
+        self._last_beat: float | None = None  # `monotonic()` of the last heartbeat written
         self._listener = None
         self.started_at = now()
-        # The idle round (`_nothing_new`): what the last full round saw, and when it ran.
+        # The idle round (`_nothing_new`): what the last full round saw, and when it ran
+        # (`monotonic()`).
         self._seen_head: int | None = None
-        self._full_round_at: dt.datetime | None = None
+        self._full_round_at: float | None = None
         self._busy = True
 
     def stop(self, *_args) -> None:
@@ -181,7 +204,7 @@ class Worker:
                     self.leases.held.discard(company_id)
                     break
         # Events committed during this round are above `head`: the next round sees them.
-        self._seen_head, self._full_round_at, self._busy = head, self.now(), busy
+        self._seen_head, self._full_round_at, self._busy = head, self.monotonic(), busy
         return busy
 
     def _nothing_new(self, head: int) -> bool:
@@ -191,20 +214,19 @@ class Worker:
         ones and run the subscribers' daily ticks, which are therefore at most that late)."""
         if self._busy or head != self._seen_head or self._full_round_at is None:
             return False
-        now = self.now()
-        if (now - self._full_round_at).total_seconds() >= self.lease_seconds / 6:
+        if self.monotonic() - self._full_round_at >= self.lease_seconds / 6:
             return False
-        return not engine.anything_due(now)
+        return not engine.anything_due(self.now())
 
     def heartbeat(self, *, stopped: bool = False) -> None:
-        now = self.now()
+        ticks = self.monotonic()
         if (
             not stopped
-            and self._last_beat
-            and (now - self._last_beat).total_seconds() < (self.heartbeat_seconds)
+            and self._last_beat is not None
+            and ticks - self._last_beat < self.heartbeat_seconds
         ):
             return
-        self._last_beat = now
+        self._last_beat, now = ticks, self.now()
         WorkerHeartbeat.objects.update_or_create(
             worker=self.name,
             defaults={

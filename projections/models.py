@@ -86,13 +86,25 @@ class OrderSummary(UUIDModel):
 
     class Meta:
         indexes = [
+            # The list's sorts, each index ending with the number (the list's tie-breaker,
+            # orders.filters.SORT_TIES): a page of any sort, filtered or not, is read in the
+            # index's order, either way, and the reading stops after the page.
             models.Index(fields=["company", "-placed_at", "-sequence"], name="summary_co_placed"),
             models.Index(fields=["company", "sequence"], name="summary_co_seq"),
-            models.Index(fields=["company", "total_cents"], name="summary_co_total"),
+            models.Index(fields=["company", "total_cents", "sequence"], name="summary_co_total"),
+            models.Index(fields=["company", "line_count", "sequence"], name="summary_co_lines"),
+            models.Index(
+                fields=["company", "-last_changed_at", "-sequence"], name="summary_co_changed"
+            ),
+            models.Index(
+                fields=["company", "customer_name", "sequence"], name="summary_co_customer"
+            ),
+            # The list sorted by time in state across states. A transition moves its entry (two
+            # WAL pages), as it moves `summary_co_queue`'s and `summary_co_changed`'s: no other
+            # index gives this order, and without it the page sorts the company's orders.
+            models.Index(fields=["company", "state_since", "sequence"], name="summary_co_since"),
             # The filtered list (state + total range) and its count, without a row-by-row scan.
             models.Index(fields=["company", "state", "total_cents"], name="summary_co_state_total"),
-            models.Index(fields=["company", "-last_changed_at"], name="summary_co_changed"),
-            models.Index(fields=["company", "customer_name"], name="summary_co_customer"),
             # The role queues' oldest rows (state_since, then sequence: no sort) and the stuck
             # orders (issue #25 §5).
             models.Index(

@@ -2,6 +2,8 @@
 orders and totals, create/edit/deactivate through the commands, bounded auto-complete."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from customers import selectors
 from customers.models import Customer, Sku
@@ -9,6 +11,7 @@ from events.models import Event
 from orders import commands as order_commands
 from tests import factories
 from tests.factories import log_in
+from tests.vendor import ON_POSTGRES
 
 from .factories import customer, sku
 
@@ -95,6 +98,36 @@ def test_the_customer_page_lists_its_orders_with_totals_per_state(client, staff,
     assert totals[""]["count"] == 3 and totals[""]["total_cents"] == 3 * 3197
     assert "€95.91" in response.text
     assert len(response.context["orders"]) == 3
+
+
+def test_a_customers_totals_are_summed_by_the_database_one_row_per_state(staff, manager):
+    """However many orders the customer has, the database answers one row per state (QA after
+    issue #25: the rows were summed in Python), read from the customer's own index range."""
+    hooli = customer(staff, "Hooli")
+    details = factories.details("Hooli")
+    for state in ("draft", "draft", "draft", "submitted", "submitted"):
+        order = order_commands.place_order(
+            actor=staff,
+            details=details.__class__(**{**details.__dict__, "customer_id": str(hooli.pk)}),
+            lines=factories.lines(2),
+        )
+        factories.advance(order, state, staff=staff, manager=manager)
+
+    with CaptureQueriesContext(connection) as captured:
+        totals = selectors.order_totals(staff, hooli.pk)
+
+    assert [(row["state"], row["count"], row["total_cents"]) for row in totals] == [
+        ("draft", 3, 3 * 3197),
+        ("submitted", 2, 2 * 3197),
+        ("", 5, 5 * 3197),
+    ]
+    (sql,) = [query["sql"] for query in captured.captured_queries]
+    assert "GROUP BY" in sql and "SUM(" in sql and "COUNT(" in sql
+    if not ON_POSTGRES:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            steps = " ".join(row[-1] for row in cursor.fetchall())
+        assert "summary_co_cust_placed (company_id=? AND customer_id=?)" in steps, steps
 
 
 def test_only_a_manager_deactivates_and_the_page_says_so(client, staff, manager):

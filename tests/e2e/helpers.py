@@ -11,6 +11,16 @@ from playwright.sync_api import Page, expect
 ORDER_URL = re.compile(r"/orders/[0-9a-f-]{36}/$")
 
 
+def axe_violations(axe, page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it stands: "rule: [first targets]"."""
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    results = axe.run(page, options={**options, "resultTypes": ["violations"]})
+    return [
+        f"{v['id']}: {[node['target'] for node in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+
+
 def nav(page: Page):
     return page.get_by_role("navigation", name="Main navigation")
 

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .helpers import ORDER_URL, create_order, fill_line, nav
+from .helpers import ORDER_URL, axe_violations, create_order, fill_line, nav
 
 pytestmark = pytest.mark.e2e
 
@@ -141,7 +141,7 @@ def test_axe_finds_no_violations_on_any_page(session, size):
     found = {}
     for path in ("/accounts/login/", "/accounts/password_reset/"):
         anonymous.goto(path)
-        found[path] = _violations(axe, anonymous)
+        found[path] = axe_violations(axe, anonymous)
     manager = session.page_as("acme.manager")
     manager.set_viewport_size(SIZES[size])
     order = create_order(manager, f"Axe Checked {size} Ltd", [("AXE-1", "Checked", 1, "1.00")])
@@ -152,17 +152,8 @@ def test_axe_finds_no_violations_on_any_page(session, size):
         page.set_viewport_size(SIZES[size])
         for path in paths:
             page.goto(path.format(order=order_path))
-            found[path] = _violations(axe, page)
+            found[path] = axe_violations(axe, page)
     assert {path: v for path, v in found.items() if v} == {}
-
-
-def _violations(axe, page) -> list[str]:
-    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-    results = axe.run(page, options={**options, "resultTypes": ["violations"]})
-    return [
-        f"{v['id']}: {[node['target'] for node in v['nodes']][:3]}"
-        for v in results.response["violations"]
-    ]
 
 
 def test_as_of_links_are_named_by_their_visible_text(session):

@@ -36,7 +36,7 @@ FINAL_STEP = {  # how far an order got -> its state
 # kind -> a fragment of the reason the rejects file must give
 _REFUSED_STEP = "is set, but the workflow does not allow that step for an order that is"
 REFUSALS = {
-    "approved_without_submitted": f"approved_at {_REFUSED_STEP} draft",
+    "approved_without_submitted": f"approved_at {_REFUSED_STEP} a draft",
     "delivered_without_shipping": f"delivered_at {_REFUSED_STEP} in fulfilment",
     "delivered_before_shipped": "delivered_at (",
     "shipped_without_tracking": "tracking_number: Tracking number is required.",

@@ -65,7 +65,7 @@ def test_a_manager_uploads_checks_then_imports_with_the_worker(manager_client, a
     checked = manager_client.get(job_url).content.decode()
     assert not Order.objects.exists()  # a check writes nothing
     assert "2 orders would be imported; 0 are already there; 1 would be refused." in checked
-    assert "OLD-2" in checked and "approved_at is set" in checked
+    assert "OLD-2" in checked and "<code>approved_at</code> is set" in checked
     assert "Import 2 orders" in checked
 
     job = ImportJob.objects.get()
@@ -83,6 +83,25 @@ def test_a_manager_uploads_checks_then_imports_with_the_worker(manager_client, a
     assert approved.metadata["imported_from"]["file"] == "orders.csv"
     job.refresh_from_db()
     assert (job.status, job.done, job.total) == ("done", 3, 3)
+
+
+def test_a_refusal_reads_in_the_readers_language_and_is_stored_in_english(manager_client, acme):
+    """The job stores the reason's English facts; the page translates them when it shows them
+    (issue #29's leftover: the reasons were English in the German page)."""
+    job_url = upload(manager_client)["Location"]
+    work(acme)  # the dry run: OLD-2 is refused
+
+    german = manager_client.get(job_url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    english = manager_client.get(job_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert (
+        "<code>approved_at</code> ist gesetzt, aber der Ablauf erlaubt diesen Schritt nicht für "
+        "eine Bestellung, die ein Entwurf ist"
+    ) in german
+    assert " is set" not in german and 'lang="en"' not in german.split("<main")[-1]
+    assert "<code>approved_at</code> is set, but the workflow does not allow that step" in english
+    (refusal,) = ImportJob.objects.get().dry_run["refusals"]
+    assert refusal["reason"].startswith("approved_at is set, but the workflow")
 
 
 def test_starting_twice_or_before_the_check_is_refused(manager_client, acme):

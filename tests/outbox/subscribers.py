@@ -12,15 +12,26 @@ from outbox import engine
 
 
 class Clock:
-    """An injected clock the test moves by hand."""
+    """An injected clock the test moves by hand: called, the wall clock (a datetime);
+    `monotonic()`, the seconds that have passed (as `time.monotonic`). `advance` moves both;
+    `set_wall` moves only the wall clock, as NTP or a resumed VM does."""
 
     def __init__(self, start: dt.datetime):
         self.at = start
+        self.ticks = 1000.0
 
     def __call__(self) -> dt.datetime:
         return self.at
 
+    def monotonic(self) -> float:
+        return self.ticks
+
     def advance(self, **kwargs) -> None:
+        step = dt.timedelta(**kwargs)
+        self.at += step
+        self.ticks += step.total_seconds()
+
+    def set_wall(self, **kwargs) -> None:
         self.at += dt.timedelta(**kwargs)
 
 

@@ -2,13 +2,15 @@
 subscriber's writes, side effects are delivered once each, failures are retried with back-off
 and parked past the limit, where order matters the subscriber stops at a parked item."""
 
+import datetime as dt
+
 import pytest
 
 from accounts.models import Role
 from events.models import Event
 from outbox import commands, engine
 from outbox.exceptions import ItemNotFound, OutboxNotPermitted
-from outbox.models import OutboxItem, SubscriberCheckpoint
+from outbox.models import Lease, OutboxItem, SubscriberCheckpoint
 from outbox.worker import Leases
 from tests import factories
 
@@ -240,8 +242,8 @@ def test_a_checkpoint_moved_by_another_worker_stops_this_one(acme, staff, clock)
 
 
 def test_a_lease_belongs_to_one_worker_until_it_expires_or_is_released(acme, clock, settings):
-    first = Leases("worker-1", now=clock, lease_seconds=30)
-    second = Leases("worker-2", now=clock, lease_seconds=30)
+    first = Leases("worker-1", now=clock, monotonic=clock.monotonic, lease_seconds=30)
+    second = Leases("worker-2", now=clock, monotonic=clock.monotonic, lease_seconds=30)
     if first.postgres:
         pytest.skip("PostgreSQL leases are session advisory locks: tests/outbox/test_worker_*")
 
@@ -253,3 +255,20 @@ def test_a_lease_belongs_to_one_worker_until_it_expires_or_is_released(acme, clo
     assert not first.acquire(acme.pk)
     second.release_all()
     assert first.acquire(acme.pk)
+
+
+def test_a_wall_clock_set_back_does_not_stop_a_lease_being_renewed(acme, clock):
+    """The lease's renewal is timed on the monotonic clock: with the wall clock stepped back
+    an hour, a third of a lease later the lease is written again (its expiry, a stored time,
+    from the wall clock), instead of lapsing while this worker believes it holds it."""
+    leases = Leases("worker-1", now=clock, monotonic=clock.monotonic, lease_seconds=30)
+    if leases.postgres:
+        pytest.skip("PostgreSQL leases are session advisory locks: tests/outbox/test_worker_*")
+    assert leases.acquire(acme.pk)
+    clock.set_wall(hours=-1)
+    clock.advance(seconds=11)
+
+    assert leases.acquire(acme.pk)
+
+    lease = Lease.objects.get(name=f"company:{acme.pk}")
+    assert lease.expires_at == clock() + dt.timedelta(seconds=30)

@@ -1,12 +1,12 @@
 """The worker's rounds in one process, its clock injected: an idle round asks the database two
 or three questions instead of every subscriber of every company; a commit, a due item or the
-passing of a sixth of a lease brings the full round back."""
+passing of a sixth of a lease (on the monotonic clock) brings the full round back."""
 
 import pytest
 
 from events.store import head_position
 from outbox import engine
-from outbox.models import OutboxItem, SubscriberCheckpoint
+from outbox.models import OutboxItem, SubscriberCheckpoint, WorkerHeartbeat
 from outbox.worker import Worker
 from tests import factories
 
@@ -24,14 +24,14 @@ def test_an_idle_round_is_a_few_reads_whatever_the_number_of_companies(
     acme, globex, staff, clock, django_assert_max_num_queries
 ):
     factories.place(staff)
-    worker = Worker(now=clock, lease_seconds=60)
+    worker = Worker(now=clock, monotonic=clock.monotonic, lease_seconds=60)
     settled(worker)
     with django_assert_max_num_queries(3):
         assert worker.run_once() is False
 
 
 def test_a_commit_brings_the_full_round_back(acme, staff, clock):
-    worker = Worker(now=clock, lease_seconds=60)
+    worker = Worker(now=clock, monotonic=clock.monotonic, lease_seconds=60)
     settled(worker)
     factories.place(staff)
     settled(worker)
@@ -41,7 +41,7 @@ def test_a_commit_brings_the_full_round_back(acme, staff, clock):
 
 
 def test_a_due_item_brings_the_full_round_back(acme, staff, clock):
-    worker = Worker(now=clock, lease_seconds=60)
+    worker = Worker(now=clock, monotonic=clock.monotonic, lease_seconds=60)
     settled(worker)
     engine.enqueue(
         "notifier",
@@ -57,7 +57,7 @@ def test_a_due_item_brings_the_full_round_back(acme, staff, clock):
 
 
 def test_full_rounds_come_back_after_a_sixth_of_a_lease(acme, staff, clock):
-    worker = Worker(now=clock, lease_seconds=60)
+    worker = Worker(now=clock, monotonic=clock.monotonic, lease_seconds=60)
     settled(worker)
     first = worker._full_round_at
     clock.advance(seconds=5)
@@ -65,4 +65,33 @@ def test_full_rounds_come_back_after_a_sixth_of_a_lease(acme, staff, clock):
     assert worker._full_round_at == first  # idle
     clock.advance(seconds=6)
     worker.run_once()
-    assert worker._full_round_at == clock()  # leases renewed, expired ones taken, ticks run
+    assert worker._full_round_at == clock.monotonic()  # leases renewed, expired taken, ticks run
+
+
+def test_a_wall_clock_set_back_does_not_keep_the_worker_idle(acme, staff, clock):
+    """Intervals are measured on the monotonic clock: a wall clock stepped back an hour (NTP,
+    a VM resumed) still brings the full round back after a sixth of a lease, and a wall clock
+    stepped forward does not bring it early."""
+    worker = Worker(now=clock, monotonic=clock.monotonic, lease_seconds=60)
+    settled(worker)
+    first = worker._full_round_at
+    clock.set_wall(hours=1)
+    worker.run_once()
+    assert worker._full_round_at == first  # idle: only the wall clock moved
+
+    clock.set_wall(hours=-2)
+    clock.advance(seconds=11)
+    worker.run_once()
+
+    assert worker._full_round_at == clock.monotonic()
+
+
+def test_a_wall_clock_set_back_does_not_stop_the_heartbeat(acme, clock):
+    worker = Worker(now=clock, monotonic=clock.monotonic, heartbeat_seconds=5)
+    worker.heartbeat()
+    clock.set_wall(hours=-1)
+    clock.advance(seconds=6)
+
+    worker.heartbeat()
+
+    assert WorkerHeartbeat.objects.get(worker=worker.name).seen_at == clock()

@@ -10,6 +10,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from customers.models import Customer
 from events.models import Event
 from events.sealing import ERASED
 from orders import commands, policy
@@ -18,6 +19,7 @@ from orders.events import OrderDetails, PolicySettings
 from outbox import engine
 from projections.models import OrderSummary
 from tests import factories
+from tests.customers.factories import customer
 
 
 def place_for(actor, name, email):
@@ -87,6 +89,28 @@ def test_the_sweep_runs_once_a_day_and_waits_for_the_period(acme, manager, peopl
     sweep(acme, now + dt.timedelta(days=31, hours=1))  # the same day: nothing more
 
     assert Event.objects.filter(event_type="ErasureRecorded").count() == 1
+    assert expired_people(acme.pk, now + dt.timedelta(days=400)) == []  # already erased
+
+
+@pytest.mark.django_db
+def test_a_customer_record_without_orders_is_erased_after_the_period(acme, manager, staff):
+    """QA after issue #30: the sweep looked only at orders, so a customer record that no order
+    names was kept for ever. It counts from the record's last change; a record whose person
+    has an open order (same e-mail address, typed on the order) is kept."""
+    lonely = customer(manager, "Ophelia Quist", email="ophelia@example.org")
+    kept = customer(manager, "Tybalt Renz", email="tybalt@example.org")
+    place_for(staff, "Tybalt Renz", "tybalt@example.org")  # open, without the customer record
+    set_retention(manager, 30)
+    now = timezone.now()
+
+    sweep(acme, now + dt.timedelta(days=29))
+    assert not Event.objects.filter(event_type="ErasureRecorded").exists()
+    sweep(acme, now + dt.timedelta(days=31))
+
+    (recorded,) = Event.objects.filter(event_type="ErasureRecorded")
+    assert recorded.payload["streams"] == [str(lonely.pk)]
+    assert Customer.objects.get(pk=lonely.pk).name == ERASED
+    assert Customer.objects.get(pk=kept.pk).name == "Tybalt Renz"
     assert expired_people(acme.pk, now + dt.timedelta(days=400)) == []  # already erased
 
 

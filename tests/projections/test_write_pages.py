@@ -41,10 +41,14 @@ HOT_TABLE_INDEXES = {
         # the list, newest first (its default; filtered by state too: the whole sort)
         ("company_id", "placed_at", "sequence"),
         ("company_id", "sequence"),  # the list sorted by number
-        ("company_id", "total_cents"),  # the list sorted by total
+        # the list sorted by total, line count, last change, customer, time in state (each
+        # with its tie-breaker: tests/orders/test_list_query_plans.py)
+        ("company_id", "total_cents", "sequence"),
+        ("company_id", "line_count", "sequence"),
+        ("company_id", "last_changed_at", "sequence"),
+        ("company_id", "customer_name", "sequence"),
+        ("company_id", "state_since", "sequence"),
         ("company_id", "state", "total_cents"),  # the list filtered by state and total
-        ("company_id", "last_changed_at"),  # the list sorted by last change
-        ("company_id", "customer_name"),  # the list sorted by customer
         # role queues' oldest rows, stuck orders, the list's count filtered by state; and the
         # same columns as a partial index of the returned drafts only (the Staff queue)
         ("company_id", "state", "state_since", "sequence"),
@@ -127,9 +131,9 @@ def btrees_written(command) -> set[str]:
 
 
 # The event (its row and six indexes), its company number, the order's state row, its summary
-# row (whose state and last change are in three indexes), the dashboard's order row and
-# per-state totals. No checkpoint row: projections following the log are not written per
-# command.
+# row (whose state, time in state and last change are in four indexes), the dashboard's order
+# row and per-state totals. No checkpoint row: projections following the log are not written
+# per command.
 TRANSITION_WRITES = {
     "events_event",
     "events_event(id)",  # the primary key
@@ -144,7 +148,9 @@ TRANSITION_WRITES = {
     "projections_ordersummary",
     "projections_ordersummary(company_id, state, total_cents)",
     "projections_ordersummary(company_id, state, state_since, sequence)",
-    "projections_ordersummary(company_id, last_changed_at)",
+    "projections_ordersummary(company_id, last_changed_at, sequence)",
+    # the list sorted by time in state: the one list sort whose column a transition changes
+    "projections_ordersummary(company_id, state_since, sequence)",
     "projections_dashboardorder",
     "projections_dashboardstatetotal",
 }
