@@ -13,7 +13,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projections", "0016_dashboard_returned_counts_and_queue_indexes"),
+        ("projections", "0017_dashboard_activity_quarter_number"),
     ]
 
     operations = [
