@@ -339,6 +339,8 @@ class FastPathWriter:
             Event.objects.using(using).order_by("-position").values_list("position", "hash").first()
         )
         self.position, self.prev_hash = head or (0, GENESIS)
+        numbers = Event.objects.using(using).values_list("company_id").annotate(n=Max("number"))
+        self.numbers = {company: n for company, n in numbers.order_by()}  # company -> its last
         last = dict(
             Order.objects.using(using)
             .values_list("company_id")
@@ -399,6 +401,7 @@ class FastPathWriter:
     def row(self, order, event, metadata, company, occurred_at) -> tuple:
         """One events_event row, hashed onto the chain, each column as its Django field saves it."""
         self.position += 1
+        self.numbers[company.pk] = number = self.numbers.get(company.pk, 0) + 1
         payload = sealing.seal_payload(
             event, event.to_payload(), company_id=company.pk, stream_type=STREAM_TYPE,
             stream_id=order.stream_id,
@@ -419,7 +422,7 @@ class FastPathWriter:
         }
         event_id = uuid.UUID(int=self.ids.getrandbits(128), version=4)
         values["hash"] = self.prev_hash = event_hash(event_id=event_id, **values)
-        values["id"] = event_id
+        values["id"], values["number"] = event_id, number  # the number is not hashed
         connection = connections[self.using]
         return tuple(f.get_db_prep_save(values[f.attname], connection) for f in FIELDS)
 

@@ -189,22 +189,3 @@ class RowIdField(models.BigIntegerField):
         if connection.vendor == "sqlite":
             return "integer"
         return super().db_type(connection)
-
-
-class EventNumber(models.Model):
-    """Each event's number within its company's log: 1, 2, 3… without gaps (the global
-    `position` interleaves every company's events, so a company's positions have gaps that
-    are other companies' events). Keyed by the event's position; shown to the company's users
-    instead of the position, which stays for the chain and for ops."""
-
-    position = RowIdField(primary_key=True)
-    company = _company_fk()
-    number = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["company", "number"], name="event_number_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.company_id} #{self.number} (position {self.position})"

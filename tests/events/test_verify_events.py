@@ -80,6 +80,7 @@ def forged_row(*, position: int, prev_hash: str, company) -> Event:
     row = Event(
         id=uuid.uuid4(),
         position=position,
+        number=store.head_number(company.pk) + 1,
         stream_type="order",
         stream_id=uuid.uuid4(),
         version=1,

@@ -30,6 +30,9 @@ HOT_TABLE_INDEXES = {
         # a company's events in a period: the controls report, a webhook replay `since`, the
         # audit log's date filters
         ("company_id", "occurred_at"),
+        # an event by its company number (audit cursors, the API's feed, webhooks), unique;
+        # and the company's highest number, which the append's INSERT counts on
+        ("company_id", "number"),
     },
     "orders_order": {
         # the next order number (place), unique; and the same columns as a partial index of
@@ -50,9 +53,6 @@ HOT_TABLE_INDEXES = {
         ("company_id", "state", "state_since", "sequence"),
         # a customer's newest orders and their totals (the customer page)
         ("company_id", "customer_id", "placed_at", "sequence"),
-    },
-    "projections_eventnumber": {
-        ("company_id", "number"),  # an event by its company number: audit cursors, webhooks
     },
     "projections_projectioncheckpoint": {
         ("name",),
@@ -126,10 +126,10 @@ def btrees_written(command) -> set[str]:
     return {owners[page] for page in pages if page in owners}
 
 
-# The event (its row and six indexes), its company number, the order's state row, its summary
-# row (whose state and last change are in three indexes), the dashboard's order row and
-# per-state totals. No checkpoint row: projections following the log are not written per
-# command.
+# The event (its row and seven indexes, its company number's among them: no table of numbers
+# beside it), the order's state row, its summary row (whose state and last change are in three
+# indexes), the dashboard's order row and per-state totals. No checkpoint row: projections
+# following the log are not written per command.
 TRANSITION_WRITES = {
     "events_event",
     "events_event(id)",  # the primary key
@@ -138,8 +138,7 @@ TRANSITION_WRITES = {
     "events_event(company_id, position)",
     "events_event(company_id, event_type, position)",
     "events_event(company_id, occurred_at)",
-    "projections_eventnumber",
-    "projections_eventnumber(company_id, number)",
+    "events_event(company_id, number)",
     "orders_order",
     "projections_ordersummary",
     "projections_ordersummary(company_id, state, total_cents)",
