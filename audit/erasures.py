@@ -63,7 +63,7 @@ def certificate(company_id, event_id) -> Certificate | None:
     except ValueError:
         return None
     event = Event.objects.filter(
-        pk=event_id, company_id=company_id, event_type="ErasureRecorded"
+        id=event_id, company_id=company_id, event_type="ErasureRecorded"
     ).first()
     if event is None:
         return None

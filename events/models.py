@@ -1,8 +1,10 @@
 """The event log: one append-only table, the single source of truth."""
 
+import uuid
+
 from django.db import models
 
-from common.models import UUIDModel
+from common.models import RowIdField, UUIDModel
 
 from .exceptions import AppendOnlyError
 
@@ -38,7 +40,7 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError("deleted", self._meta.verbose_name_plural)
 
 
-class Event(AppendOnlyModel, UUIDModel):
+class Event(AppendOnlyModel):
     """One immutable fact. Written only by `events.store.append`.
 
     `position` orders the whole log (projections replay by it); `version` orders one stream;
@@ -49,7 +51,10 @@ class Event(AppendOnlyModel, UUIDModel):
     and `verify_events` checks it.
     """
 
-    position = models.BigIntegerField(unique=True, editable=False)
+    # The primary key is the position, SQLite's rowid: the table is its own position index
+    # (one B-tree fewer to write per event), and the UUID is a unique column beside it.
+    position = RowIdField(primary_key=True, editable=False)
+    id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     # Given by the append's INSERT (one more than the company's highest, `store.append`).
     number = models.BigIntegerField(editable=False)
     stream_type = models.CharField(max_length=50)

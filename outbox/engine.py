@@ -341,7 +341,7 @@ def deliver_due(
 
 def _rehandle(sub: Subscriber, item: OutboxItem, now: Clock) -> None:
     """Handle a parked event again (after "retry"); done with the handler's writes."""
-    event = recorded_event(Event.objects.get(pk=item.event_id))
+    event = recorded_event(Event.objects.get(id=item.event_id))
     with transaction.atomic():
         sub.handle(event, Outbox(sub.name, item.company_id, event.position, now(), event))
         _mark_done(item, now())

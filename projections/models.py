@@ -10,7 +10,7 @@ import uuid
 
 from django.db import models
 
-from common.models import UUIDModel
+from common.models import RowIdField, UUIDModel  # noqa: F401 (RowIdField: migration 0009)
 
 _NAMESPACE = uuid.UUID("7d9f8f0e-54a8-4f51-9a3e-0c1d2b3a4f50")
 
@@ -178,14 +178,3 @@ class DashboardActivity(UUIDModel):
         constraints = [
             models.UniqueConstraint(fields=["company", "slot"], name="dash_activity_unique")
         ]
-
-
-class RowIdField(models.BigIntegerField):
-    """A 64-bit integer primary key that is SQLite's rowid (declared `integer`, not `bigint`,
-    SQLite's one spelling for that): the table is its own primary key index instead of a
-    table plus a separate index on the key, one B-tree fewer to write per row."""
-
-    def db_type(self, connection):
-        if connection.vendor == "sqlite":
-            return "integer"
-        return super().db_type(connection)

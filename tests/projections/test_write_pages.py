@@ -20,8 +20,9 @@ HOT_TABLE_INDEXES = {
     "events_event": {
         # reading a stream (load_current, read_stream) and optimistic concurrency
         ("stream_id", "version"),
-        # the log's order: replay, catch-up, the head (load_current), `after` in the API
-        ("position",),
+        # an event by its id (the outbox's items, webhooks, the erasure certificate); the log's
+        # order (replay, catch-up, the head) is the table's own: position is its rowid
+        ("id",),
         # a company's events by position: the audit log, the outbox's subscriptions, ops
         ("company_id", "position"),
         # a company's events of one type: the audit log's type filter, the placement's
@@ -126,14 +127,13 @@ def btrees_written(command) -> set[str]:
     return {owners[page] for page in pages if page in owners}
 
 
-# The event (its row and seven indexes, its company number's among them: no table of numbers
+# The event (its row and six indexes, its company number's among them: no table of numbers
 # beside it), the order's state row, its summary row (whose state and last change are in three
 # indexes), the dashboard's order row and per-state totals. No checkpoint row: projections
 # following the log are not written per command.
 TRANSITION_WRITES = {
-    "events_event",
-    "events_event(id)",  # the primary key
-    "events_event(position)",
+    "events_event",  # keyed by position (its rowid): no index of positions beside it
+    "events_event(id)",
     "events_event(stream_id, version)",
     "events_event(company_id, position)",
     "events_event(company_id, event_type, position)",
