@@ -194,8 +194,7 @@ def test_a_forged_event_slipped_into_the_middle_breaks_the_log_after_it(seeded_l
     # unique), then insert a forged row that links correctly to position 5 and carries a
     # correct hash of its own.
     execute(
-        "UPDATE events_event SET position = -position - 1, number = -number - 1 "
-        "WHERE position >= 6"
+        "UPDATE events_event SET position = -position - 1, number = -number - 1 WHERE position >= 6"
     )
     execute("UPDATE events_event SET position = -position, number = -number WHERE position < 0")
     prev_hash = Event.objects.get(position=5).hash
