@@ -15,7 +15,6 @@ from events.erasure import STREAM_TYPE
 from events.models import Event, IntegrityCheck
 from orders.events import PERSONAL_DETAILS
 from orders.models import Order
-from projections.numbering import event_numbers
 
 # What the certificate calls each sealed field of an order (orders.events.PERSONAL_DETAILS).
 ERASED_FIELDS = {
@@ -64,7 +63,7 @@ def certificate(company_id, event_id) -> Certificate | None:
     except ValueError:
         return None
     event = Event.objects.filter(
-        pk=event_id, company_id=company_id, event_type="ErasureRecorded"
+        id=event_id, company_id=company_id, event_type="ErasureRecorded"
     ).first()
     if event is None:
         return None
@@ -84,7 +83,7 @@ def certificate(company_id, event_id) -> Certificate | None:
     live = witness.load_configured()
     return Certificate(
         event=event,
-        number=event_numbers(company_id, [event.position]).get(event.position),
+        number=event.number,
         data=data,
         orders=[
             (stream, numbers[uuid.UUID(stream)])

@@ -20,8 +20,6 @@ from events.exceptions import UnknownEventType
 from events.models import Event, IntegrityCheck
 from orders.events import contents_diff
 from orders.models import Order
-from projections.models import EventNumber
-from projections.numbering import event_numbers
 
 from .controls import ACCESS
 
@@ -30,6 +28,7 @@ PAGE_SIZE = 50
 # details column.
 AUDIT_PAGE_COLUMNS = (
     "position",
+    "number",  # the event's number in its company's log: shown, and the page cursors
     "occurred_at",
     "recorded_at",  # shown beside occurred_at when they differ (a back-dated event)
     "event_type",
@@ -117,7 +116,7 @@ def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
     position the number stands for: fast at any depth)."""
     matching = filtered_events(company_id, data)
     qs = matching.only(*AUDIT_PAGE_COLUMNS)
-    numbers = EventNumber.objects.filter(company_id=company_id)
+    numbers = Event.objects.filter(company_id=company_id)
     if data.get("after") is not None:
         # Past the event numbered `after` (or the last one below it).
         last = numbers.filter(number__lte=data["after"]).order_by("-number")
@@ -138,7 +137,6 @@ def audit_page(company_id, data: dict, *, size: int = PAGE_SIZE) -> AuditPage:
             bool(data.get("before") and rows)
             and matching.filter(position__gt=rows[0].position).exists()
         )
-    _attach_event_numbers(company_id, rows)
     page = AuditPage(
         rows,
         rows[-1].number if has_older else None,
@@ -193,13 +191,6 @@ def summary(event: Event) -> str:
     """The event in one line of words: its label and its details, for the CSV."""
     parts = [f"{name}: {value}" for name, value in event.details]
     return " — ".join([event.label, "; ".join(parts)]) if parts else event.label
-
-
-def _attach_event_numbers(company_id, events: list[Event]) -> None:
-    """`number`: each event's number in its company's log (`EventNumber`)."""
-    numbers = event_numbers(company_id, [e.position for e in events])
-    for event in events:
-        event.number = numbers.get(event.position)
 
 
 def _attach_order_numbers(company_id, events: list[Event]) -> None:
@@ -266,7 +257,6 @@ def audit_csv_rows(company_id, data: dict, *, chunk: int = 2000):
         with keystore.keys_cached():
             _attach_details(company_id, rows)
             payloads = [e.opened_payload() for e in rows]
-        _attach_event_numbers(company_id, rows)
         for event, payload in zip(rows, payloads, strict=True):
             event.in_words = summary(event)
             event.opened = payload

@@ -269,26 +269,36 @@ class Table:
                     [value for row in chunk for value in self._row_params(row)],
                 )
 
-    def insert_numbered(self, rows: Iterable[dict], number: str, within: str) -> None:
+    def insert_numbered(self, rows: Sequence[dict], number: str, within: str) -> int:
         """Insert each row with `number` set to one more than the highest in the table among
-        rows with the same `within` value (1 for the first): gap-free numbering inside a group,
-        counted by the database (the (within, number) index finds the highest in a step)."""
+        rows with the same `within` value (1 for the first), counted by the INSERT itself
+        (a (within, number) index finds the highest in a step): gap-free numbering inside a
+        group. A row that would break a unique constraint is skipped (`ON CONFLICT DO
+        NOTHING`, as `insert_new`). Returns how many rows went in.
+
+        One statement per row, each seeing the rows before it (the same transaction), so
+        several rows of one group get consecutive numbers on SQLite and PostgreSQL alike."""
         names = [name for name in self.attnames if name != number]
         columns = ", ".join(self.column_of[name] for name in names)
         number_column, within_column = self.column_of[number], self.column_of[within]
+        # The WHERE clause also keeps SQLite from reading `ON CONFLICT` as a join's `ON`
+        # (https://sqlite.org/lang_upsert.html, "Parsing Ambiguity").
         sql = (
             f"INSERT INTO {self.table} ({columns}, {number_column}) "
             f"SELECT {', '.join(['%s'] * len(names))}, COALESCE(MAX({number_column}), 0) + 1 "
-            f"FROM {self.table} WHERE {within_column} = %s"
+            f"FROM {self.table} WHERE {within_column} = %s ON CONFLICT DO NOTHING"
         )
         adapters = self.adapter_of
         params = [
             [adapters[name](row[name]) for name in names] + [adapters[within](row[within])]
             for row in rows
         ]
-        if params:
-            with connections[self.using].cursor() as cursor:
-                cursor.executemany(sql, params)
+        inserted = 0
+        with connections[self.using].cursor() as cursor:
+            for each in params:  # not executemany: its rowcount differs between drivers
+                cursor.execute(sql, each)
+                inserted += cursor.rowcount
+        return inserted
 
     def _execute_many(self, sql: str, rows: Iterable[dict]) -> None:
         rows = iter(rows)

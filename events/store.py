@@ -565,10 +565,16 @@ def append(
             row.hash = prev_hash = hash_of(row)
             rows.append(row)
         writer.head = None  # read again by the next append (a savepoint may undo this)
-        if table(Event, using).insert_new([_as_dict(row) for row in rows]) != len(rows):
+        # The company number is counted by the INSERT itself (one more than the company's
+        # highest, found in the (company, number) index): nothing to read beforehand.
+        inserted = table(Event, using).insert_numbered(
+            [_as_dict(row) for row in rows], "number", "company_id"
+        )
+        if inserted != len(rows):
             # Only reachable without a serialising lock (e.g. a misconfigured database): the
-            # unique (stream, version) and position constraints are the last line of defence.
-            # The rows that did go in are undone with the writer transaction this unwinds.
+            # unique (stream, version), position and (company, number) constraints are the last
+            # line of defence. The rows that did go in are undone with the writer transaction
+            # this unwinds.
             raise ConcurrencyError(
                 stream_id, expected_version, stream_version(stream_id, using=using)
             )
@@ -665,6 +671,33 @@ def read_stream(
 def head_position(*, using: str = "default") -> int:
     """The last event's position (0 for an empty log)."""
     return Event.objects.using(using).aggregate(p=Max("position"))["p"] or 0
+
+
+def event_numbers(company_id, positions: list[int], *, using: str = "default") -> dict[int, int]:
+    """{position: company number} for the company's events among `positions` (another
+    company's events are left out).
+
+    Looked up by position, and the company checked on the rows: given `company_id = ? AND
+    position IN (…)`, SQLite (no ANALYZE statistics) may walk the company's whole index
+    instead: 14 ms instead of 0.1 ms for 20,000 events a company."""
+    rows = Event.objects.using(using).filter(position__in=positions)
+    return {
+        position: number
+        for position, company, number in rows.values_list("position", "company_id", "number")
+        if company == company_id or str(company) == str(company_id)
+    }
+
+
+def head_number(company_id, *, using: str = "default") -> int:
+    """The company's last event number (0 without events)."""
+    last = (
+        Event.objects.using(using)
+        .filter(company_id=company_id)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return last or 0
 
 
 def recorded_event(row, data: DomainEvent | None = None) -> RecordedEvent:

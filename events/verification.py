@@ -68,11 +68,13 @@ def verify_log(
 
     Memory is bounded by the batch size plus one entry per stream (to check that versions
     within a stream run 1, 2, 3… with no gap or duplicate, and that its events agree on the
-    stream's type and company) plus ~100 bytes per checkpoint.
+    stream's type and company) and one per company (its events' numbers run 1, 2, 3… in
+    position order, `_check_number`) plus ~100 bytes per checkpoint.
     """
     started = time.perf_counter()
     expected_position, prev_hash, checked = 1, GENESIS, 0
     stream_versions: dict = {}
+    company_numbers: dict = {}  # company id -> the number of its last event so far
     anchor = _last_good_check(using)
     last_matched = 0  # the highest position so far where every witness agrees with the log
     warnings = [
@@ -103,6 +105,7 @@ def verify_log(
         for row in rows:
             problem = (
                 _check(row, expected_position, prev_hash, stream_versions)
+                or _check_number(row, company_numbers)
                 or _against(anchor, row)
                 or _against_witnesses(witnesses, row, last_matched)
             )
@@ -111,6 +114,7 @@ def verify_log(
             if any(row.position in w.hashes for w in witnesses):
                 last_matched = row.position
             stream_versions[row.stream_id] = (row.version, row.stream_type, row.company_id)
+            company_numbers[row.company_id] = row.number
             expected_position, prev_hash = row.position + 1, row.hash
             checked += 1
     head = expected_position - 1
@@ -236,6 +240,19 @@ def _check(row: Event, expected_position: int, prev_hash: str, stream_versions: 
     expected_version = version + 1
     if row.version != expected_version:
         return f"stream {row.stream_id} jumps from version {expected_version - 1} to {row.version}"
+    return ""
+
+
+def _check_number(row, company_numbers: dict) -> str:
+    """The company number is not hashed, but it follows from what is: a company's events are
+    numbered 1, 2, 3… in position order, so a changed number breaks the run here."""
+    expected = company_numbers.get(row.company_id, 0) + 1
+    if row.number != expected:
+        return (
+            f"event {row.id} ({row.event_type}) is number {row.number} of its company's log, "
+            f"but follows its number {expected - 1}: company numbers must run 1, 2, 3… in "
+            "position order"
+        )
     return ""
 
 

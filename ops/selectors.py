@@ -23,7 +23,6 @@ from events.sqlite import database_path
 from outbox import selectors as outbox_selectors
 from outbox.models import OutboxItem
 from projections import engine, scratch
-from projections.models import EventNumber
 
 
 @dataclasses.dataclass
@@ -116,9 +115,7 @@ class OutboxDesk:
 def outbox_desk(company_id, *, now) -> OutboxDesk:
     subscriptions = outbox_selectors.subscriptions(company_id)
     positions = [s.position for s in subscriptions if s.position]
-    numbers = dict(
-        EventNumber.objects.filter(position__in=positions).values_list("position", "number")
-    )
+    numbers = store.event_numbers(company_id, positions)
     for status in subscriptions:
         status.number = numbers.get(status.position, 0)
     return OutboxDesk(

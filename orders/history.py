@@ -12,7 +12,6 @@ from django.utils.translation import gettext, ngettext
 from common.request_context import recorded_request_id
 from events import registry, store
 from events.store import RecordedEvent
-from projections.numbering import event_numbers
 
 from . import aggregate
 from .events import (
@@ -56,7 +55,7 @@ class HistoryEntry:
     carrier: str = ""
     tracking_number: str = ""
     request_id: str = ""
-    number: int | None = None  # in the company's log (`EventNumber`); shown instead of position
+    number: int | None = None  # in the company's log (`Event.number`); shown instead of position
     changes: tuple[str, ...] = ()  # a change of contents: before → after, field by field
     # When the log recorded it: later than `occurred_at` for a back-dated (imported) event.
     recorded_at: dt.datetime | None = None
@@ -95,7 +94,7 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
                 entry = dataclasses.replace(entry, changes=tuple(contents_diff(contents, data)))
             contents = data
         entries.append(entry)
-    numbers = event_numbers(user.company_id, [e.position for e in entries])
+    numbers = store.event_numbers(user.company_id, [e.position for e in entries])
     return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
 
 

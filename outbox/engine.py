@@ -341,7 +341,7 @@ def deliver_due(
 
 def _rehandle(sub: Subscriber, item: OutboxItem, now: Clock) -> None:
     """Handle a parked event again (after "retry"); done with the handler's writes."""
-    event = recorded_event(Event.objects.get(pk=item.event_id))
+    event = recorded_event(Event.objects.get(id=item.event_id))
     with transaction.atomic():
         sub.handle(event, Outbox(sub.name, item.company_id, event.position, now(), event))
         _mark_done(item, now())
@@ -445,8 +445,8 @@ def start_position(sub: Subscriber, company_id, now: dt.datetime) -> int:
     if isinstance(sub.start, int) and not isinstance(sub.start, bool):
         if sub.start <= 1:
             return 0
-        before = company_events.values_list("position", flat=True)[sub.start - 2 : sub.start - 1]
-        return before[0] if before else (company_events.aggregate(p=Max("position"))["p"] or 0)
+        before = company_events.filter(number=sub.start - 1).values_list("position", flat=True)
+        return before.first() or (company_events.aggregate(p=Max("position"))["p"] or 0)
     subscription, _ = Subscription.objects.get_or_create(
         name=sub.name, defaults={"head_at_start": head_position(), "created_at": now}
     )

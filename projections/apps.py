@@ -8,7 +8,6 @@ class ProjectionsConfig(AppConfig):
     def ready(self) -> None:
         from events.store import register_inline_handler
 
-        from . import numbering  # noqa: F401  (registers the event-number projection)
         from .engine import apply_inline
 
         register_inline_handler(apply_inline)

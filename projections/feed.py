@@ -2,48 +2,35 @@
 the webhooks' bodies give each event in the same shape (`event_document`), so a consumer that
 pulls and one that is pushed to read the same thing and can detect a gap by its number.
 
-The numbers come from the `event_number` projection, written inline with each event: writers
-are serialised (events.store), so number N+1 never commits before N and a reader that pages
-with `after=` misses nothing.
+The numbers are the event rows' own (`Event.number`, given by the append): writers are
+serialised (events.store), so number N+1 never commits before N and a reader that pages with
+`after=` misses nothing.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from events import keystore, registry
+from events import keystore, registry, store
 from events.models import Event
-
-from .models import EventNumber
 
 MAX_BATCH = 500
 
 
 def company_events(company_id: uuid.UUID, *, after: int = 0, limit: int = 100) -> list[dict]:
     """The company's events numbered after `after`, in number order, at most `limit` (≤
-    MAX_BATCH), each as `event_document`. Two indexed queries whatever the log's size."""
+    MAX_BATCH), each as `event_document`. One indexed query whatever the log's size."""
     limit = max(1, min(limit, MAX_BATCH))
-    numbers = list(
-        EventNumber.objects.filter(company_id=company_id, number__gt=after)
-        .order_by("number")
-        .values_list("position", "number")[:limit]
+    rows = list(
+        Event.objects.filter(company_id=company_id, number__gt=after).order_by("number")[:limit]
     )
-    if not numbers:
-        return []
-    rows = {e.position: e for e in Event.objects.filter(position__in=[p for p, _ in numbers])}
     with keystore.keys_cached():  # an order's events share its key: read it once
-        return [event_document(rows[position], number) for position, number in numbers]
+        return [event_document(row, row.number) for row in rows]
 
 
 def head_number(company_id: uuid.UUID) -> int:
     """The company's last event number (0 without events)."""
-    last = (
-        EventNumber.objects.filter(company_id=company_id)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return last or 0
+    return store.head_number(company_id)
 
 
 def event_document(event: Event, number: int) -> dict:

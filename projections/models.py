@@ -10,7 +10,7 @@ import uuid
 
 from django.db import models
 
-from common.models import UUIDModel
+from common.models import RowIdField, UUIDModel  # noqa: F401 (RowIdField: migration 0009)
 
 _NAMESPACE = uuid.UUID("7d9f8f0e-54a8-4f51-9a3e-0c1d2b3a4f50")
 
@@ -196,33 +196,3 @@ class DashboardActivity(UUIDModel):
         constraints = [
             models.UniqueConstraint(fields=["company", "slot"], name="dash_activity_unique")
         ]
-
-
-class RowIdField(models.BigIntegerField):
-    """A 64-bit integer primary key that is SQLite's rowid (declared `integer`, not `bigint`,
-    SQLite's one spelling for that): the table is its own primary key index instead of a
-    table plus a separate index on the key, one B-tree fewer to write per row."""
-
-    def db_type(self, connection):
-        if connection.vendor == "sqlite":
-            return "integer"
-        return super().db_type(connection)
-
-
-class EventNumber(models.Model):
-    """Each event's number within its company's log: 1, 2, 3… without gaps (the global
-    `position` interleaves every company's events, so a company's positions have gaps that
-    are other companies' events). Keyed by the event's position; shown to the company's users
-    instead of the position, which stays for the chain and for ops."""
-
-    position = RowIdField(primary_key=True)
-    company = _company_fk()
-    number = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["company", "number"], name="event_number_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.company_id} #{self.number} (position {self.position})"

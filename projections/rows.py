@@ -19,7 +19,7 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 
-from django.db import connections, models, transaction
+from django.db import models, transaction
 
 from events import store
 from events.sqlrows import table
@@ -179,12 +179,6 @@ def rows_for(
     return rowset
 
 
-def insert_numbered(model: type[models.Model], using: str, rows: list[dict], **spec: str) -> None:
-    """Insert `rows`, numbering each within its group in SQL (`Table.insert_numbered`): spec
-    `number="number", within="company_id"`."""
-    table(model, using).insert_numbered(rows, spec["number"], spec["within"])
-
-
 @contextlib.contextmanager
 def row_cache(using: str) -> Iterator[None]:
     """Keep projector rows in memory across batches while replaying into an empty database."""
@@ -199,20 +193,3 @@ def row_cache(using: str) -> Iterator[None]:
                 rowset.flush()
     finally:
         _session = None
-
-
-def number_from_log(
-    model: type[models.Model], using: str, log_table: str, *, up_to: int, within: str
-) -> None:
-    """Fill `model` (position, `within`, number) from the log's events up to `up_to`: each
-    event numbered 1, 2, 3… within its `within` value in position order, by one INSERT …
-    SELECT with ROW_NUMBER() (what `insert_numbered` gives one event at a time)."""
-    numbers = table(model, using)
-    position, group = numbers.column_of["position"], numbers.column_of[within]
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {numbers.table} ({position}, {group}, {numbers.column_of['number']}) "
-            f"SELECT {position}, {group}, ROW_NUMBER() OVER (PARTITION BY {group} "
-            f"ORDER BY {position}) FROM {log_table} WHERE {position} <= %s",
-            [up_to],
-        )

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.exceptions import WEBHOOKS_NOT_PERMITTED, TeamNotPermitted
 from events import registry, store
 from events.models import Event
-from projections.models import EventNumber
 
 from . import queue, safety, signing
 from .events import (
@@ -134,25 +133,19 @@ def replay(
     id), so a receiver recognises what it already has. Returns how many are owed."""
     with store.write_transaction():
         endpoint = _endpoint(actor, endpoint_id)
-        numbers = EventNumber.objects.filter(company_id=actor.company_id)
         if since is not None:
             first = Event.objects.filter(company_id=actor.company_id, occurred_at__gte=since)
-            position = first.order_by("position").values_list("position", flat=True).first()
-            found = numbers.filter(position=position).values_list("number", flat=True).first()
-            from_number = found if found is not None else _head_number(numbers) + 1
+            found = first.order_by("position").values_list("number", flat=True).first()
+            from_number = found if found is not None else store.head_number(actor.company_id) + 1
         if from_number is None or from_number < 1:
             raise InvalidEndpoint({"from_number": [gettext("Give an event number of 1 or more.")]})
-        head = _head_number(numbers)
+        head = store.head_number(actor.company_id)
         count = queue.owe_replay(endpoint, from_number)
         replayed = WebhookReplayed(
             url=endpoint.url, from_number=from_number, to_number=head, count=count
         )
         _append(endpoint, actor, replayed)
     return count
-
-
-def _head_number(numbers) -> int:
-    return numbers.order_by("-number").values_list("number", flat=True).first() or 0
 
 
 # --- internals ------------------------------------------------------------------------------

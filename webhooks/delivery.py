@@ -93,7 +93,7 @@ def deliver_item(item: OutboxItem, *, now: dt.datetime) -> None:
     first = queue.head(endpoint)
     if first is not None and first.pk != item.pk:
         raise HeldBack(f"Waiting for event {first.data['number']} to be delivered first.")
-    row = Event.objects.get(pk=item.event_id)
+    row = Event.objects.get(id=item.event_id)
     body = json.dumps(event_document(row, item.data["number"]), separators=(",", ":"))
     try:
         safety.check_url(endpoint.url)

@@ -12,7 +12,6 @@ from events.models import Event
 from events.store import recorded_event, stream_version
 from outbox import engine
 from outbox.models import OutboxItem
-from projections.models import EventNumber
 
 SUBSCRIBER = "webhooks"
 PENDING = OutboxItem.Status.PENDING
@@ -56,14 +55,13 @@ def release(endpoint, now, *, after_position: int | None = None) -> int:
 def owe_replay(endpoint, from_number: int) -> int:
     """Owe the company's matching events numbered `from_number`..head to `endpoint` again (keys
     made unique by the replay's version on the endpoint's stream). Returns how many."""
-    numbers = EventNumber.objects.filter(company_id=endpoint.company_id, number__gte=from_number)
+    rows = Event.objects.filter(company_id=endpoint.company_id, number__gte=from_number)
     suffix = f":replay{stream_version(endpoint.pk) + 1}"
     count, now = 0, timezone.now()
-    for position, number in numbers.order_by("number").values_list("position", "number").iterator():
-        row = Event.objects.get(position=position)
+    for row in rows.order_by("number").iterator():
         if not endpoint.wants(row.event_type):
             continue
         event = recorded_event(row)
-        outbox = engine.Outbox(SUBSCRIBER, endpoint.company_id, position, now, event)
-        count += owe(outbox, endpoint, event, number, key_suffix=suffix)
+        outbox = engine.Outbox(SUBSCRIBER, endpoint.company_id, row.position, now, event)
+        count += owe(outbox, endpoint, event, row.number, key_suffix=suffix)
     return count

@@ -12,9 +12,8 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
-from events.store import head_position
+from events.store import event_numbers, head_position
 from outbox import engine
-from projections.models import EventNumber
 
 from . import delivery, queue
 from .models import WebhookEndpoint
@@ -65,7 +64,7 @@ class WebhookSender(engine.Subscriber):
         ]
         if not endpoints:
             return
-        number = EventNumber.objects.get(position=event.position).number
+        number = event_numbers(event.company_id, [event.position])[event.position]
         for endpoint in endpoints:
             queue.owe(outbox, endpoint, event, number)
 

@@ -266,7 +266,7 @@ def test_an_auditor_reads_the_same_log(client, acme, eventful):
 
 
 def test_event_numbers_are_only_given_for_the_companys_own_events(acme, globex, staff):
-    from projections.numbering import event_numbers
+    from events.store import event_numbers
 
     factories.place(staff)
     factories.place(factories.user(Role.STAFF, globex))

@@ -39,6 +39,7 @@ def store_row(*, company, event_type, schema_version, payload, stream_id=None, v
     row = Event(
         id=uuid.uuid4(),
         position=head.position + 1 if head else 1,
+        number=store.head_number(company.pk) + 1,
         stream_type="order",
         stream_id=stream_id or uuid.uuid4(),
         version=version,

@@ -110,7 +110,7 @@ def assert_consistent_after_a_crash(acknowledged: list[tuple[str, int]], *, stri
             cursor.execute("PRAGMA integrity_check")
             assert cursor.fetchone()[0] == "ok"
     logged = set(Event.objects.values_list("stream_id", "version"))
-    assert {(Event._meta.pk.to_python(s), v) for s, v in acknowledged} <= logged
+    assert {(Event._meta.get_field("stream_id").to_python(s), v) for s, v in acknowledged} <= logged
     versions = defaultdict(list)
     for stream, version in sorted(logged):
         versions[stream].append(version)

@@ -55,6 +55,7 @@ def test_verification_names_a_stream_whose_events_disagree_on_type_or_company(
     row = Event(
         id=uuid.uuid4(),
         position=position + 1,
+        number=store.head_number(globex.pk) + 1,
         stream_type="sample",
         stream_id=stream,
         version=2,

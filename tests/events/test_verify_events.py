@@ -74,12 +74,14 @@ def edit_and_rechain() -> None:
         )
 
 
-def forged_row(*, position: int, prev_hash: str, company) -> Event:
-    """A plausible event with a correct hash over its own content."""
+def forged_row(*, position: int, prev_hash: str, company, number: int | None = None) -> Event:
+    """A plausible event with a correct hash over its own content (by default the company's
+    next number: the number is not hashed, verification checks it runs 1, 2, 3…)."""
     now = timezone.now()
     row = Event(
         id=uuid.uuid4(),
         position=position,
+        number=number if number is not None else store.head_number(company.pk) + 1,
         stream_type="order",
         stream_id=uuid.uuid4(),
         version=1,
@@ -188,14 +190,16 @@ def test_two_swapped_events_break_the_log_at_the_first_of_them(seeded_log, tampe
 
 
 def test_a_forged_event_slipped_into_the_middle_breaks_the_log_after_it(seeded_log, tamperer, acme):
-    # Make room at position 6 (through negative positions: `position` is unique), then insert
-    # a forged row that links correctly to position 5 and carries a correct hash of its own.
-    for position in range(10, 5, -1):
-        move(position, -(position + 1))
-    for position in range(6, 11):
-        move(-(position + 1), position + 1)
+    # Make room at position 6 and company number 6 (through negative values: both are
+    # unique), then insert a forged row that links correctly to position 5 and carries a
+    # correct hash of its own.
+    execute(
+        "UPDATE events_event SET position = -position - 1, number = -number - 1 WHERE position >= 6"
+    )
+    execute("UPDATE events_event SET position = -position, number = -number WHERE position < 0")
     prev_hash = Event.objects.get(position=5).hash
-    Event.objects.bulk_create([forged_row(position=6, prev_hash=prev_hash, company=acme)])
+    forged = forged_row(position=6, prev_hash=prev_hash, company=acme, number=6)
+    Event.objects.bulk_create([forged])
 
     # The forgery itself checks out; the event after it was chained to the original 6th.
     assert_broken_at(7, "prev_hash does not match")

@@ -59,7 +59,6 @@ def test_inline_skips_a_projection_that_is_behind_the_log(acme, dashboard, appli
     assert engine.checkpoint_positions() == {
         "order_state": head,
         "order_summary": head,
-        "event_number": head,
         "customer": head,
         "sku": head,
     }
@@ -131,7 +130,6 @@ def test_catching_up_projections_that_are_in_step_applies_nothing(acme, applied_
         "order_state: applied 0 event(s).\n"
         "order_summary: applied 0 event(s).\n"
         "dashboard: applied 0 event(s).\n"
-        "event_number: applied 0 event(s).\n"
         "customer: applied 0 event(s).\n"
         "sku: applied 0 event(s).\n"
     )
@@ -156,7 +154,6 @@ def test_projection_status_prints_each_projection_with_checkpoint_head_and_lag(a
         ["order_state", str(head), str(head), "0"],
         ["order_summary", str(head), str(head), "0"],
         ["dashboard", "0", str(head), str(head)],
-        ["event_number", str(head), str(head), "0"],
         ["customer", str(head), str(head), "0"],
         ["sku", str(head), str(head), "0"],
     ]

@@ -138,14 +138,15 @@ def _statements_of(command) -> list[str]:
     return sent
 
 
-def test_an_approval_takes_nine_statements_and_reads_the_order_once(acme, staff, manager):
+def test_an_approval_takes_eight_statements_and_reads_the_order_once(acme, staff, manager):
     """#25: two reads decide everything. The actor as committed now, with its company and its
     permissions (#24 item 8), in one; the order's state, its inline read models' rows, the
     log's head, the stream's owner (#24 item 1), the company policy's last event (#28) and the
-    projections' checkpoints in the other (`store.load_current`). Then the event, three rows of
-    the order (state, summary, dashboard), the per-state totals and the event number (counted
-    by the database). No checkpoint is written: the projections follow the log (was ten
-    statements, with an UPDATE of the checkpoints). A policy never changed is not read at all.
+    projections' checkpoints in the other (`store.load_current`). Then the event (its company
+    number counted by its own INSERT: was a statement of its own, nine in all), three rows of
+    the order (state, summary, dashboard) and the per-state totals. No checkpoint is written:
+    the projections follow the log (was ten statements, with an UPDATE of the checkpoints). A
+    policy never changed is not read at all.
     No savepoint on either database: the event's INSERT skips a conflict.
     """
     order = factories.order_in_state("submitted", acme)
@@ -159,7 +160,7 @@ def test_an_approval_takes_nine_statements_and_reads_the_order_once(acme, staff,
     # PostgreSQL: the writers' lock in place of BEGIN (psycopg's BEGIN goes with the first
     # statement), plus the worker's NOTIFY (outbox).
     postgres = connection.vendor == "postgresql"
-    assert len(sent) == 9 + postgres, "\n".join(s[:90] for s in sent)
+    assert len(sent) == 8 + postgres, "\n".join(s[:90] for s in sent)
     assert len(reads) == 2 + 2 * postgres, reads
     assert not any("projections_projectioncheckpoint" in sql for sql in sent if sql[:6] != "SELECT")
     assert sum(' FROM "orders_order"' in sql or 't0."number"' in sql for sql in reads) == 1
@@ -167,11 +168,12 @@ def test_an_approval_takes_nine_statements_and_reads_the_order_once(acme, staff,
     assert Order.objects.get(pk=order.pk).state == "approved"
 
 
-def test_placing_an_order_takes_thirteen_statements_and_looks_for_no_projection_row(acme, staff):
+def test_placing_an_order_takes_twelve_statements_and_looks_for_no_projection_row(acme, staff):
     """A new stream has no rows in the inline projections (only its events make them), so the
     projections insert without looking; the order's repeat check and the company's last
     sequence are one read, the stream's owner, the log's head and the projections' checkpoints
-    another (no checkpoint written: was fourteen statements). The order's data subject gets its
+    another (no checkpoint written: was fourteen statements; the event number in the event's
+    INSERT: was thirteen). The order's data subject gets its
     key (issue #30: a look-up and an insert in the key store)."""
     factories.order_in_state("submitted", acme)
     staff.has_perm("orders.place_order")
@@ -179,7 +181,7 @@ def test_placing_an_order_takes_thirteen_statements_and_looks_for_no_projection_
     sent = _statements_of(lambda: factories.place(staff))
 
     postgres = connection.vendor == "postgresql"  # + the writers' lock and the worker's NOTIFY
-    assert len(sent) == 13 + postgres, "\n".join(s[:90] for s in sent)
+    assert len(sent) == 12 + postgres, "\n".join(s[:90] for s in sent)
     assert len([sql for sql in sent if sql.startswith("SELECT")]) == 4 + 2 * postgres
     assert not any(sql.startswith("SELECT") and " IN (" in sql for sql in sent)
 
@@ -221,7 +223,7 @@ def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, mana
         lambda: commands.deliver(order.pk, actor=staff, expected_version=order.version)
     )
 
-    # The approval's nine, plus the day's count (the order's cycle time is on its row).
+    # The approval's eight, plus the day's count (the order's cycle time is on its row).
     postgres = connection.vendor == "postgresql"  # + the writers' lock and the worker's NOTIFY
-    assert len(sent) == 10 + postgres, "\n".join(s[:90] for s in sent)
+    assert len(sent) == 9 + postgres, "\n".join(s[:90] for s in sent)
     assert len([sql for sql in sent if sql.startswith("SELECT")]) == 2 + 2 * postgres

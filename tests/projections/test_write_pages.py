@@ -20,8 +20,9 @@ HOT_TABLE_INDEXES = {
     "events_event": {
         # reading a stream (load_current, read_stream) and optimistic concurrency
         ("stream_id", "version"),
-        # the log's order: replay, catch-up, the head (load_current), `after` in the API
-        ("position",),
+        # an event by its id (the outbox's items, webhooks, the erasure certificate); the log's
+        # order (replay, catch-up, the head) is the table's own: position is its rowid
+        ("id",),
         # a company's events by position: the audit log, the outbox's subscriptions, ops
         ("company_id", "position"),
         # a company's events of one type: the audit log's type filter, the placement's
@@ -30,6 +31,9 @@ HOT_TABLE_INDEXES = {
         # a company's events in a period: the controls report, a webhook replay `since`, the
         # audit log's date filters
         ("company_id", "occurred_at"),
+        # an event by its company number (audit cursors, the API's feed, webhooks), unique;
+        # and the company's highest number, which the append's INSERT counts on
+        ("company_id", "number"),
     },
     "orders_order": {
         # the next order number (place), unique; and the same columns as a partial index of
@@ -54,9 +58,6 @@ HOT_TABLE_INDEXES = {
         ("company_id", "state", "state_since", "sequence"),
         # a customer's newest orders and their totals (the customer page)
         ("company_id", "customer_id", "placed_at", "sequence"),
-    },
-    "projections_eventnumber": {
-        ("company_id", "number"),  # an event by its company number: audit cursors, webhooks
     },
     "projections_projectioncheckpoint": {
         ("name",),
@@ -130,20 +131,18 @@ def btrees_written(command) -> set[str]:
     return {owners[page] for page in pages if page in owners}
 
 
-# The event (its row and six indexes), its company number, the order's state row, its summary
-# row (whose state, time in state and last change are in four indexes), the dashboard's order
-# row and per-state totals. No checkpoint row: projections following the log are not written
-# per command.
+# The event (its row and six indexes, its company number's among them: no table of numbers
+# beside it), the order's state row, its summary row (whose state, time in state and last change
+# are in four indexes), the dashboard's order row and per-state totals. No checkpoint row:
+# projections following the log are not written per command.
 TRANSITION_WRITES = {
-    "events_event",
-    "events_event(id)",  # the primary key
-    "events_event(position)",
+    "events_event",  # keyed by position (its rowid): no index of positions beside it
+    "events_event(id)",
     "events_event(stream_id, version)",
     "events_event(company_id, position)",
     "events_event(company_id, event_type, position)",
     "events_event(company_id, occurred_at)",
-    "projections_eventnumber",
-    "projections_eventnumber(company_id, number)",
+    "events_event(company_id, number)",
     "orders_order",
     "projections_ordersummary",
     "projections_ordersummary(company_id, state, total_cents)",
