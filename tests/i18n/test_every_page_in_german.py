@@ -177,7 +177,7 @@ def candidates(converter: str | None, name: str, company) -> list[str]:
     if converter == "uuid" and name == "sku_id":
         return [str(pk) for pk in Sku.objects.values_list("pk", flat=True)]
     if converter == "uuid" and name == "event_id":
-        return [str(event.pk) for event in erasures.erasures(acme.id)]
+        return [str(event.id) for event in erasures.erasures(acme.id)]
     if converter == "uuid" and name == "job_id":
         return [str(pk) for pk in ImportJob.objects.values_list("pk", flat=True)]
     if converter == "uuid" and name == "view_id":

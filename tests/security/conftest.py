@@ -193,7 +193,7 @@ class Records:
             actor=self.manager,
             customer_id=str(gone),
         )
-        return erasures.erasures(self.company.pk)[0].pk
+        return erasures.erasures(self.company.pk)[0].id
 
     def job_id(self, number):
         from orders import import_jobs
