@@ -99,6 +99,7 @@ class OrderListView(APIView):
             OpenApiParameter("total_max", OpenApiTypes.DECIMAL),
             OpenApiParameter("stuck", OpenApiTypes.BOOL),
             OpenApiParameter("returned", OpenApiTypes.BOOL),
+            OpenApiParameter("mine", OpenApiTypes.BOOL, description="Orders this key placed."),
             OpenApiParameter(
                 "sort", OpenApiTypes.STR, enum=[*SORTS, *(f"-{name}" for name in SORTS)]
             ),
@@ -110,7 +111,9 @@ class OrderListView(APIView):
     def get(self, request):
         """The order list's filters and sort (as on the list page), a page at a time."""
         _require(request.user, "orders.view_order")
-        filterset = OrderFilter(request.GET, queryset=selectors.order_summaries(request.user))
+        filterset = OrderFilter(
+            request.GET, queryset=selectors.order_summaries(request.user), request=request
+        )
         if not filterset.is_valid():
             raise ValidationError(filterset.form.errors.get_json_data(escape_html=False))
         paginator = OrderCursorPagination()

@@ -7,6 +7,7 @@ import pytest
 from accounts.models import Role
 from api.throttling import ApiKeyRateThrottle
 from events.models import Event
+from tests import factories
 from tests.api.helpers import ApiClient, api_key, order_body
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,17 @@ def test_list_uses_the_list_pages_filters_sort_and_cursor(shop):
     assert [r["customer_name"] for r in found] == ["Bravo"]
     bad = shop.get("/api/v1/orders", placed_after="yesterday")
     assert bad.status_code == 400 and "placed_after" in bad.json()["errors"]
+
+
+def test_mine_lists_the_orders_the_key_placed(shop, staff):
+    """`mine=true` (the list page's "my orders") answers the key's own orders, not a 500."""
+    factories.place(staff, customer="Placed by a person")
+    create(shop, order_body("Placed by the key"))
+    page = shop.get("/api/v1/orders", mine="true")
+    assert page.status_code == 200, page.content
+    assert [r["customer_name"] for r in page.json()["results"]] == ["Placed by the key"]
+    everyone = shop.get("/api/v1/orders", mine="false").json()["results"]
+    assert len(everyone) == 2
 
 
 def test_event_feed_is_the_companys_events_in_order_without_gaps(shop, acme, globex):
