@@ -8,6 +8,8 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.models import Customer
@@ -112,6 +114,29 @@ def test_a_customer_record_without_orders_is_erased_after_the_period(acme, manag
     assert Customer.objects.get(pk=lonely.pk).name == ERASED
     assert Customer.objects.get(pk=kept.pk).name == "Tybalt Renz"
     assert expired_people(acme.pk, now + dt.timedelta(days=400)) == []  # already erased
+
+
+def _sweep_queries_after_erasing(acme, manager, records: int, later) -> int:
+    erased = Event.objects.filter(event_type="ErasureRecorded")
+    before = erased.count()
+    for i in range(records):
+        customer(manager, f"Lonely {before + i}", email=f"lonely{before + i}@example.org")
+    sweep(acme, later)
+    assert erased.count() == before + records
+    with CaptureQueriesContext(connection) as queries:
+        assert expired_people(acme.pk, later + dt.timedelta(days=1)) == []
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_erased_customer_records_are_not_looked_up_again_by_each_sweep(acme, manager):
+    """An erased customer record is skipped as an erased order is: the daily sweep's work does
+    not grow with the records it erased before (it looked each one up again, every day)."""
+    set_retention(manager, 30)
+    later = timezone.now() + dt.timedelta(days=31)
+    few = _sweep_queries_after_erasing(acme, manager, 2, later)
+    many = _sweep_queries_after_erasing(acme, manager, 10, later + dt.timedelta(days=1))
+    assert many == few
 
 
 @pytest.mark.django_db
