@@ -15,6 +15,7 @@ from events.verification import verify_log
 from tests import factories
 from tests.events.conftest import append_counted
 from tests.events.test_concurrency import run_in_threads, start_writer
+from tests.together import run_together
 from tests.vendor import database_url, drop_append_only_triggers
 
 pytestmark = [
@@ -67,17 +68,7 @@ def test_processes_of_two_companies_appending_at_once_keep_each_numbering_gap_fr
     writers = [
         start_writer(database, *two_companies[index % 2], uuid.uuid4(), 20) for index in range(4)
     ]
-    try:
-        for writer in writers:
-            assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
-        for writer in writers:
-            writer.stdin.write("go\n")
-            writer.stdin.flush()
-        results = [writer.communicate(timeout=120) for writer in writers]
-    finally:
-        for writer in writers:
-            if writer.poll() is None:
-                writer.kill()
+    results = run_together(writers)
 
     for writer, (_out, err) in zip(writers, results, strict=True):
         assert writer.returncode == 0, err

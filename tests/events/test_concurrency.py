@@ -17,6 +17,7 @@ from events.exceptions import ConcurrencyError
 from events.models import Event
 from events.verification import verify_log
 from tests.events.conftest import append_counted
+from tests.together import run_together
 from tests.vendor import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,17 +171,7 @@ def test_four_processes_appending_at_once_leave_a_gap_free_verifiable_log(commit
     database = database_url()  # the test database, which every process can open
     streams = [uuid.uuid4() for _ in range(4)]
     writers = [start_writer(database, company, user, stream, 25) for stream in streams]
-    try:
-        for writer in writers:
-            assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
-        for writer in writers:
-            writer.stdin.write("go\n")
-            writer.stdin.flush()
-        results = [writer.communicate(timeout=120) for writer in writers]
-    finally:
-        for writer in writers:
-            if writer.poll() is None:
-                writer.kill()
+    results = run_together(writers)
 
     for writer, (out, err) in zip(writers, results, strict=True):
         assert writer.returncode == 0, err

@@ -22,6 +22,7 @@ from events.models import Event
 from events.verification import verify_log
 from orders.models import Order
 from tests import factories
+from tests.together import run_together
 from tests.vendor import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,17 +82,7 @@ def run_writers(jobs: list[dict]) -> list[list[str]]:
         )
         for job in jobs
     ]
-    try:
-        for writer in writers:
-            assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
-        for writer in writers:
-            writer.stdin.write("go\n")
-            writer.stdin.flush()
-        results = [writer.communicate(timeout=120) for writer in writers]
-    finally:
-        for writer in writers:
-            if writer.poll() is None:
-                writer.kill()
+    results = run_together(writers)
     outcomes = []
     for writer, (out, err) in zip(writers, results, strict=True):
         assert writer.returncode == 0, err

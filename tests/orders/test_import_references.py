@@ -14,6 +14,7 @@ import pytest
 from events.models import Event
 from projections.models import OrderSummary
 from tests.orders.test_import_orders import import_args, run, small_files
+from tests.together import run_together
 from tests.vendor import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,17 +83,7 @@ def test_two_imports_of_one_file_started_together_import_each_order_once(acme, t
         )
         for _ in range(2)
     ]
-    try:
-        for process in runs:
-            assert process.stdout.readline().strip() == "ready", process.stderr.read()
-        for process in runs:
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        outputs = [process.communicate(timeout=300) for process in runs]
-    finally:
-        for process in runs:
-            if process.poll() is None:
-                process.kill()
+    outputs = run_together(runs, timeout=300)
 
     assert [process.returncode for process in runs] == [0, 0], outputs
     placed = Event.objects.filter(company=acme, event_type="OrderPlaced")
