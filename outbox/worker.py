@@ -135,11 +135,12 @@ class Worker:
         self._last_beat: float | None = None  # `monotonic()` of the last heartbeat written
         self._listener = None
         self.started_at = now()
-        # The idle round (`_nothing_new`): what the last full round saw, and when it ran
-        # (`monotonic()`).
+        # What a round must visit (`_companies`): the log's head the last round saw, the
+        # companies whose last round did work (a batch limit may have cut it short), and when
+        # the last full round ran (`monotonic()`).
         self._seen_head: int | None = None
+        self._unfinished: set[uuid.UUID] = set()
         self._full_round_at: float | None = None
-        self._busy = True
 
     def stop(self, *_args) -> None:
         """Finish the item in hand, then leave the loop (a signal handler)."""
@@ -171,17 +172,19 @@ class Worker:
             self._shut_down()
 
     def run_once(self) -> bool:
-        """One round over every company this worker can own. True if there was work.
+        """One round over the companies that can have work and whose lease this worker holds.
+        True if there was work.
 
-        Most rounds find nothing to do, and a full round asks every subscriber of every company
-        (a few statements each). So a round first asks the whole database in two indexed reads
-        whether anything is new since the last full round (`_nothing_new`); if not, it is done."""
+        A full round asks every subscriber of every company a few statements each, and a commit
+        concerns one company. So a round visits only what `_companies` says can have work: the
+        companies with events committed since the last round and those whose last round was cut
+        short; every company when something is due, and a sixth of a lease after the last full
+        round. An idle round is two or three indexed reads whatever the number of companies."""
         self.heartbeat()
         head = head_position()
-        if self._nothing_new(head):
-            return False
-        busy = False
-        for company_id in [engine.PLATFORM, *company_ids()]:
+        companies, full = self._companies(head)
+        did_work: set[uuid.UUID] = set()
+        for company_id in companies:
             if self.stopping:
                 break
             if not self.leases.acquire(company_id):
@@ -198,25 +201,36 @@ class Worker:
                         now=self.now,
                         keep_lease=lambda company_id=company_id: self.leases.keep(company_id),
                     )
-                    busy |= done > 0
+                    if done > 0:
+                        did_work.add(company_id)
                 except engine.LeaseLost:
                     logger.warning("worker %s lost %s's lease", self.name, company_id)
                     self.leases.held.discard(company_id)
                     break
         # Events committed during this round are above `head`: the next round sees them.
-        self._seen_head, self._full_round_at, self._busy = head, self.monotonic(), busy
-        return busy
+        self._seen_head, self._unfinished = head, did_work
+        if full:
+            self._full_round_at = self.monotonic()
+        return bool(did_work)
 
-    def _nothing_new(self, head: int) -> bool:
-        """True when a full round would find nothing: the last one was not cut short by a batch
-        limit, no event was committed since, no outbox item and no failed handling is due, and
-        it ran less than a sixth of a lease ago (full rounds renew leases, take over expired
-        ones and run the subscribers' daily ticks, which are therefore at most that late)."""
-        if self._busy or head != self._seen_head or self._full_round_at is None:
-            return False
-        if self.monotonic() - self._full_round_at >= self.lease_seconds / 6:
-            return False
-        return not engine.anything_due(self.now())
+    def _companies(self, head: int) -> tuple[list[uuid.UUID], bool]:
+        """The companies this round visits, and whether that is all of them (a full round).
+
+        Full: the first round; a sixth of a lease after the last full one (full rounds renew
+        leases, take over expired ones and run the subscribers' time-driven ticks, which are
+        therefore at most that late); and when an outbox item or a failed handling is due
+        anywhere. Otherwise the companies of the events committed since the last round and the
+        companies whose last round did work (a batch limit may have left more)."""
+        stale = (
+            self._full_round_at is None
+            or self.monotonic() - self._full_round_at >= self.lease_seconds / 6
+        )
+        if stale or engine.anything_due(self.now()):
+            return [engine.PLATFORM, *company_ids()], True
+        visit = set(self._unfinished)
+        if head != self._seen_head:
+            visit.update(companies_with_events(after=self._seen_head, upto=head))
+        return sorted(visit), False
 
     def heartbeat(self, *, stopped: bool = False) -> None:
         ticks = self.monotonic()
@@ -259,3 +273,9 @@ def company_ids() -> list[uuid.UUID]:
     """Every company (read through the log's foreign key: this floor does not import accounts)."""
     company = Event._meta.get_field("company").related_model
     return list(company.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def companies_with_events(*, after: int, upto: int) -> set[uuid.UUID]:
+    """The companies of the events at log positions in (after, upto]."""
+    events = Event.objects.filter(position__gt=after, position__lte=upto)
+    return set(events.values_list("company_id", flat=True).distinct())
