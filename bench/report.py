@@ -119,17 +119,14 @@ def table(title: str, columns: list[str], rows: list[list]) -> Table:
     return out
 
 
-# The pages table: (header, dotted path with {} for the page's name).
-PAGE_COLUMNS = [
-    ("single p50 ms", "pages.single.{}.p50_ms"),
-    ("server CPU ms", "pages.single.{}.server_cpu_ms_per_request"),
-    ("realistic n", "pages.realistic.pages.{}.requests"),
-    ("p95 ms", "pages.realistic.pages.{}.p95_ms"),
-    ("errors", "pages.realistic.pages.{}.errors"),
-    ("gate met", "gate.pages.{}.met"),
-    ("capacity req/s", "pages.capacity.{}.rps"),
-    ("÷ minimal", "pages.capacity.{}.rps_vs_minimal"),
-]
+# The pages table: header -> dotted path with {} for the page's name.
+PAGE_COLUMNS = {
+    "single p50 ms": "pages.single.{}.p50_ms",
+    "server CPU ms": "pages.single.{}.server_cpu_ms_per_request",
+    "realistic n": "pages.realistic.pages.{}.requests", "p95 ms": "pages.realistic.pages.{}.p95_ms",
+    "errors": "pages.realistic.pages.{}.errors", "gate met": "gate.pages.{}.met",
+    "capacity req/s": "pages.capacity.{}.rps", "÷ minimal": "pages.capacity.{}.rps_vs_minimal",
+}  # fmt: skip
 
 
 def print_run(results: dict) -> None:
@@ -147,9 +144,10 @@ def print_run(results: dict) -> None:
     pages = results.get("pages") or {}
     if "setup" in pages:
         names = dict.fromkeys([*(pages.get("single") or {}), *REALISTIC_NAMES])
-        rows = [[name, *(_get(results, p.format(name)) for _, p in PAGE_COLUMNS)] for name in names]
-        headers = ["page", *(header for header, _ in PAGE_COLUMNS)]
-        console.print(table(f"Pages ({pages['setup']['load_generator']})", headers, rows))
+        rows = [[name, *(_get(results, p.format(name)) for p in PAGE_COLUMNS.values())]
+                for name in names]  # fmt: skip
+        title = f"Pages ({pages['setup']['load_generator']})"
+        console.print(table(title, ["page", *PAGE_COLUMNS], rows))
     verdict = {True: "[green]met[/]", False: "[red]missed[/]", None: "-"}
     goals = [[r["figure"], r["ours"], r["reference"], r["ratio"], r["goal"], verdict[r["met"]]]
              for r in results.get("goals", [])]  # fmt: skip
