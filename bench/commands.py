@@ -1,6 +1,7 @@
 """The commands section (bench/README.md, "What happens", 4): the same moves (place, submit,
 approve, start fulfilment, ship, deliver) by `ours` (`orders.commands`), `ours_no_witness`,
-`peer` (the `eventsourcing` library) and `bare` (the driver's `BEGIN; INSERT; COMMIT`)."""
+`peer` (the `eventsourcing` library) and `bare` (the driver's `BEGIN; INSERT; COMMIT`). Imported
+once Django is set up."""
 
 from __future__ import annotations
 
@@ -16,16 +17,22 @@ import uuid
 from pathlib import Path
 from unittest import mock
 
+from django import db
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from accounts.models import User
 from bench.database import remove_sqlite, sqlite_file_bytes, sqlite_tuning
+from events import witness
+from orders import commands
+from orders.demo import order_input
 
 MOVES = ("submit", "approve", "start_fulfilment", "ship", "deliver")
 FROM_STATE = dict(
     zip(MOVES, ("draft", "submitted", "approved", "in_fulfilment", "shipped"), strict=True)
 )
-SHIP_DATA = {"carrier": "DHL", "tracking_number": "TRK1234567890"}
+SHIP_DATA = {name: {} for name in MOVES}  # each move's data: only "ship" takes any
+SHIP_DATA["ship"] = {"carrier": "DHL", "tracking_number": "TRK1234567890"}
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
 ROW = json.dumps({"from_state": "approved", "to_state": "in_fulfilment", "pad": "x" * 500})
 
@@ -62,10 +69,7 @@ class Ours:
     """`orders.commands` on the bench database; `witness=False`: no witness checkpoints."""
 
     def __init__(self, *, witness: bool = True):
-        from accounts.models import User
-
-        self.name = "ours" if witness else "ours_no_witness"
-        self.witness = witness
+        self.name, self.witness = "ours" if witness else "ours_no_witness", witness
         users = User.objects.filter(username__regex=r"\.(staff|manager)$").select_related("company")
         by_company: dict = {}
         for user in users:
@@ -73,21 +77,15 @@ class Ours:
         self.companies = [pair for _, pair in sorted(by_company.items()) if len(pair) == 2]
 
     def cycle(self, rng, latencies):
-        from events import witness
-        from orders import commands
-        from orders.demo import order_input
-
         # Without the witness, commits register no checkpoint (its cost: ours - ours_no_witness).
         off = mock.patch.object(witness, "witness_on_commit", lambda *args, **kwargs: None)
         with contextlib.nullcontext() if self.witness else off:
-            users = rng.choice(self.companies)
-            details, lines = order_input(rng)
+            users, (details, lines) = rng.choice(self.companies), order_input(rng)
             started = time.perf_counter()
             order = commands.place_order(actor=users["staff"], details=details, lines=lines)
             latencies.append(time.perf_counter() - started)
             for name in MOVES:
-                actor = users["manager" if name == "approve" else "staff"]
-                data = SHIP_DATA if name == "ship" else {}
+                actor, data = users["manager" if name == "approve" else "staff"], SHIP_DATA[name]
                 started = time.perf_counter()
                 order = commands.transition(
                     order.id, name, actor=actor, expected_version=order.version, **data
@@ -96,20 +94,16 @@ class Ours:
 
     @contextlib.contextmanager
     def counting(self, counter):
-        from django.db import connection
-
         def count(execute, sql, params, many, context):
             counter[0] += not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)
             return execute(sql, params, many, context)
 
-        with connection.execute_wrapper(count):
+        with db.connection.execute_wrapper(count):
             yield
 
     def wal_connections(self):
-        from django.db import connection
-
-        connection.ensure_connection()
-        return [connection.connection] if connection.vendor == "sqlite" else []
+        db.connection.ensure_connection()
+        return [db.connection.connection] if db.connection.vendor == "sqlite" else []
 
 
 class Peer:
@@ -137,8 +131,6 @@ class Peer:
             tuned(connection)
 
     def cycle(self, rng, latencies):
-        from orders.demo import order_input
-
         details, lines = order_input(rng)
         details, lines = dataclasses.asdict(details), [dataclasses.asdict(x) for x in lines]
         started = time.perf_counter()
@@ -150,7 +142,7 @@ class Peer:
             order = self.app.repository.get(order.id)
             if order.state != FROM_STATE[name]:  # the guard, as our FSM's
                 raise RuntimeError(f"peer: cannot {name} a {order.state} order")
-            getattr(order, name)(**(SHIP_DATA if name == "ship" else {}))
+            getattr(order, name)(**SHIP_DATA[name])
             self.app.save(order)
             latencies.append(time.perf_counter() - started)
 
@@ -264,23 +256,16 @@ def summarize(rounds: list[dict]) -> dict:
 
     per_s = [r["commands"] / r["seconds"] for r in rounds]
     cpu = [1000 * r["cpu"] / r["commands"] for r in rounds]
-    return {
-        "commands": sum(r["commands"] for r in rounds),
-        "per_s": round(statistics.median(per_s), 1),
-        "per_s_rounds": [round(x, 1) for x in per_s],
-        "cpu_ms": round(statistics.median(cpu), 3),
-        "p50_ms": ms(0.5),
-        "p95_ms": ms(0.95),
-        "p99_ms": ms(0.99),
-    }
+    return {"commands": sum(r["commands"] for r in rounds),
+            "per_s": round(statistics.median(per_s), 1),
+            "per_s_rounds": [round(x, 1) for x in per_s],
+            "cpu_ms": round(statistics.median(cpu), 3),
+            "p50_ms": ms(0.5), "p95_ms": ms(0.95), "p99_ms": ms(0.99)}  # fmt: skip
 
 
 def measure_commands(args, *, log) -> dict:
     """Every variant, `args.rounds` alternating rounds of `args.cycles` orders, then probes."""
-    from django.db import connections
-
-    database, folder = args.database, args.db.parent
-    pragmas = sqlite_tuning()
+    database, folder, pragmas = args.database, args.db.parent, sqlite_tuning()
     variants = [Ours(), Ours(witness=False)]
     if not database.on_postgres:
         peer_file = folder / "peer.sqlite3"
@@ -306,23 +291,20 @@ def measure_commands(args, *, log) -> dict:
         speeds = (f"{n} {r[-1]['commands'] / r[-1]['seconds']:,.0f}/s" for n, r in rounds.items())
         log(f"commands: round {number + 1}: {', '.join(speeds)}")
     result = {name: summarize(r) for name, r in rounds.items()}
-    position = admin = None
-    if database.on_postgres:  # WAL bytes: the server's WAL position before and after
-        admin = database.connect(autocommit=True)
-        lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
-        position = lambda: admin.execute(lsn).fetchone()[0]  # noqa: E731
-    for variant in variants:
-        result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
-    if admin is not None:
-        admin.close()
+    position = None
+    with contextlib.ExitStack() as stack:
+        if database.on_postgres:  # WAL bytes: the server's WAL position before and after
+            admin = stack.enter_context(database.connect(autocommit=True))
+            lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
+            position = lambda: admin.execute(lsn).fetchone()[0]  # noqa: E731
+        for variant in variants:
+            result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
     if "peer" in result:
         result["peer"].update(events=variants[2].events(), file_bytes=sqlite_file_bytes(peer_file))
     variants[-1].close()
-    connections.close_all()
-    ours = result["ours"]
-    result["witness_cost_cpu_us"] = round(
-        1000 * (ours["cpu_ms"] - result["ours_no_witness"]["cpu_ms"])
-    )
+    db.connections.close_all()
+    ours, no_witness = result["ours"], result["ours_no_witness"]
+    result["witness_cost_cpu_us"] = round(1000 * (ours["cpu_ms"] - no_witness["cpu_ms"]))
     for reference in ("peer", "bare"):
         if reference in result:
             result[f"vs_{reference}"] = round(ours["per_s"] / result[reference]["per_s"], 4)

@@ -29,13 +29,13 @@ class BenchDatabase:
 
     @classmethod
     def from_args(cls, db: Path, database_url: str = "") -> BenchDatabase:
+        """The SQLite file `db`, or `<name>_bench` beside the database of `database_url`."""
         if not database_url:
             return cls("sqlite", db, f"sqlite:///{db}")
         parts = urlsplit(database_url)
         if parts.scheme not in POSTGRES_SCHEMES:
             raise ValueError(f"--database-url: a postgres:// URL, not {parts.scheme}://")
-        admin_name = parts.path.lstrip("/") or "postgres"
-        name = f"{admin_name}_bench"
+        name = f"{parts.path.lstrip('/') or 'postgres'}_bench"
         url = urlunsplit(parts._replace(path=f"/{name}"))
         return cls("postgresql", db.with_name(f"{name}.postgresql"), url, database_url, name)
 
@@ -70,14 +70,13 @@ class BenchDatabase:
     def remove(self) -> None:
         """Drop the database (or delete the SQLite file and its WAL) and the sidecar."""
         self.sidecar.unlink(missing_ok=True)
-        if self.on_postgres:
-            from django.db import connections
+        if not self.on_postgres:
+            return remove_sqlite(self.path)
+        from django.db import connections
 
-            connections.close_all()  # our own connections to it, if any
-            with _admin(self.admin_url) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            return
-        remove_sqlite(self.path)
+        connections.close_all()  # our own connections to it, if any
+        with _admin(self.admin_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
     def connect(self, *, autocommit: bool = False):
         """A bare DB-API connection (sqlite3 or psycopg), outside Django."""
@@ -117,7 +116,7 @@ def sqlite_file_bytes(path: Path) -> int:
     return path.stat().st_size
 
 
-def storage(db: BenchDatabase) -> dict:
+def storage(db: BenchDatabase, *, log) -> dict:
     """Bytes per event (the whole database / events), the raw row (the bytes of an event's own
     record) and, per table, its rows' and its indexes' bytes, largest first."""
     with contextlib.closing(db.connect()) as connection:
@@ -148,20 +147,19 @@ def storage(db: BenchDatabase) -> dict:
     if not db.on_postgres:
         raw = pages.get("events_event", [0, 0, 0])[2] / max(events, 1)
     ordered = sorted(tables, key=lambda row: -(row[1] + row[2]))
-    log_table = next((row for row in ordered if row[0] == "events_event"), None)
+    log_table, per_event = next(row for row in ordered if row[0] == "events_event"), max(events, 1)
+    log(f"storage: {size / per_event:,.0f} B/event, raw row {float(raw or 0):.1f} B")
     return {
-        "file_bytes": size,
-        "free_bytes": free,
-        "events": events,
+        "file_bytes": size, "free_bytes": free, "events": events,
         "bytes_per_event": round(size / events, 1) if events else 0.0,
         "raw_row_bytes": round(float(raw or 0), 1),
-        "event_table_bytes_per_event": round(log_table[1] / events, 1) if events else None,
-        "event_index_bytes_per_event": round(log_table[2] / events, 1) if events else None,
+        "event_table_bytes_per_event": round(log_table[1] / per_event, 1),
+        "event_index_bytes_per_event": round(log_table[2] / per_event, 1),
         "tables": {
             name: {"table_bytes": t, "index_bytes": i, "total_bytes": t + i, "rows_estimate": n}
             for name, t, i, n in ordered
         },
-    }
+    }  # fmt: skip
 
 
 def sqlite_tuning() -> list[str]:
@@ -201,8 +199,5 @@ def reference_scan(db: BenchDatabase) -> dict:
     finally:
         connection.close()
     seconds = time.perf_counter() - started
-    return {
-        "scan_events": count,
-        "scan_seconds": round(seconds, 2),
-        "scan_events_per_s": round(count / seconds, 1) if seconds else 0.0,
-    }
+    return {"scan_events": count, "scan_seconds": round(seconds, 2),
+            "scan_events_per_s": round(count / seconds, 1) if seconds else 0.0}  # fmt: skip

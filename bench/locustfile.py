@@ -1,16 +1,18 @@
 """The users of the bench's page phases (`Manager`) and of the soak (`Clerk`, each request
-recorded), for `locust --headless` runs started by `bench.pages.run_locust` (`--bench-data`: the
-phase, its settings, its users). Every user logs in through the real form and waits until all
-are in. At the end `out` gets JSON: locust's figures per request name, the CPU cores each window
-used (server, this client, the rest) and the soak's records."""
+recorded), for `locust --headless` runs started by `bench.pages.run_locust` (the file named by
+BENCH_LOCUST_DATA: the phase, its settings, pages and users). Every user logs in through the
+real form and waits until all are in. At the end `out` gets JSON: locust's figures per request
+name, the CPU cores each window used (server, this client, the rest) and the soak's records."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import re
 import time
+from pathlib import Path
 
 import gevent
 from gevent.event import Event
@@ -18,7 +20,6 @@ from locust import HttpUser, events, task
 from locust.exception import StopUser
 from urllib3.exceptions import NewConnectionError
 
-from bench.pages import FORWARD, PAGES, USER_PAGES
 from bench.server import machine_cpu_seconds, process_cpu_seconds
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -29,24 +30,13 @@ ACTION_BUTTON = re.compile(r'data-action="([a-z_]+)"')
 ACTION_WEIGHTS = {"cancel": 0.03, "hold": 0.3, "reject": 0.5, "deliver": 0.5}
 STALE_SHARE, NOTE_SHARE, RETRY_PAUSE = 0.1, 0.3, 0.2
 
-CONFIG: dict = {}
+DATA = os.environ.get("BENCH_LOCUST_DATA")
+CONFIG: dict = json.loads(Path(DATA).read_text()) if DATA else {}
 RECORDS: list[dict] = []
 CLIENTS: list[dict] = []
 _numbers = itertools.count()
 _all_in = Event()  # set once every user has logged in: the phase's clock starts then
 _clock: dict = {"windows": {}, "in": 0}
-
-
-@events.init_command_line_parser.add_listener
-def _arguments(parser):
-    parser.add_argument("--bench-data", default="", help="the phase and its users (JSON)")
-
-
-@events.init.add_listener
-def _load(environment, **_):
-    if environment.parsed_options and environment.parsed_options.bench_data:
-        with open(environment.parsed_options.bench_data) as source:
-            CONFIG.update(json.load(source))
 
 
 class BenchUser(HttpUser):
@@ -115,15 +105,16 @@ class Manager(BenchUser):
             raise StopUser
         if phase == "realistic":  # every page in turn, each user from its own starting page,
             self.turn = getattr(self, "turn", self.number * 2) + 1  # so a short run covers all
-            self.open(USER_PAGES[self.turn % len(USER_PAGES)])
+            self.open(CONFIG["user_pages"][self.turn % len(CONFIG["user_pages"])])
         else:
-            self.open(_clock.get("page") or CONFIG["pages"][0])
+            self.open(_clock.get("page") or "minimal")
 
     def open(self, key: str) -> None:
         if key == "transition":
             self.move_an_order()
         else:
-            self.send(key, "GET", PAGES[key].format(id=self.rng.choice(self.me["ids"])), ok=[200])
+            path = CONFIG["pages"][key].format(id=self.rng.choice(self.me["ids"]))
+            self.send(key, "GET", path, ok=[200])
 
     def move_an_order(self) -> None:
         """Open an order, read its version and buttons, (think,) POST the forward move."""
@@ -131,10 +122,10 @@ class Manager(BenchUser):
             gevent.sleep(0.05)  # this user has moved all its orders to the end
             return
         order_id = self.pool.pop(0)
-        path = PAGES["detail"].format(id=order_id)
+        path = CONFIG["pages"]["detail"].format(id=order_id)
         page = self.send("transition_detail_get", "GET", path, ok=[200])
         actions = set(re.findall(rf"/orders/{order_id}/transitions/(\w+)/", page.text or ""))
-        name = next((a for a in FORWARD.values() if a in actions), None)
+        name = next((a for a in CONFIG["forward"] if a in actions), None)
         version = VERSION_INPUT.search(page.text or "")
         if page.status_code != 200 or name is None or version is None:
             return  # final now (or nothing a Manager may move forward): drop it
@@ -146,7 +137,7 @@ class Manager(BenchUser):
         if name == "ship":
             form.update(carrier="DHL", tracking_number=f"TRK{self.rng.randrange(10**9, 10**10)}")
         headers = {"HX-Request": "true", "X-CSRFToken": self.client.cookies["csrftoken"]}
-        path = PAGES["transition"].format(id=order_id, name=name)
+        path = CONFIG["pages"]["transition"].format(id=order_id, name=name)
         answer = self.send("transition", "POST", path, form, headers, ok=[200])
         if answer.status_code == 200 and name != "deliver":
             self.pool.append(order_id)
@@ -197,10 +188,9 @@ class Clerk(BenchUser):
             gevent.sleep(RETRY_PAUSE)
 
     def field_value(self, name: str) -> str:
-        return {
-            "carrier": self.rng.choice(["DHL", "UPS", "DPD"]),
-            "tracking_number": f"TRK{self.rng.randrange(10**9, 10**10)}",
-        }.get(name, f"Soak test: {self.me['username']} says so.")  # else: a reason
+        if name in ("carrier", "tracking_number"):
+            return self.rng.choice(["DHL", "UPS", "DPD"]) if name == "carrier" else "TRK1234567890"
+        return f"Soak test: {self.me['username']} says so."  # a reason
 
 
 @events.request.add_listener
@@ -265,17 +255,13 @@ def _write_figures(environment, **_):
         return
     figures = {}
     for (name, _method), entry in environment.stats.entries.items():
-        n = entry.num_requests
-        percentiles = {
-            f"p{round(q * 100)}_ms": entry.get_response_time_percentile(q) if n else None
-            for q in (0.5, 0.95, 0.99)
-        }
-        figures[name] = {"requests": n, "errors": entry.num_failures, **percentiles,
+        n, percentile = entry.num_requests, entry.get_response_time_percentile
+        figures[name] = {"requests": n, "errors": entry.num_failures,
+                         **{f"p{q}_ms": percentile(q / 100) if n else None for q in (50, 95, 99)},
                          "mean_ms": round(entry.avg_response_time, 2) if n else None,
                          "max_ms": entry.max_response_time}  # fmt: skip
     errors = {str(e.error): e.occurrences for e in environment.stats.errors.values()}
-    out = {"pages": figures, "windows": _clock["windows"], "error_kinds": errors,
-           "started_at": _clock.get("started_at"), "records": RECORDS, "clients": CLIENTS,
-           "exceptions": [e["msg"] for e in environment.runner.exceptions.values()]}  # fmt: skip
-    with open(CONFIG["out"], "w") as sink:
-        json.dump(out, sink, indent=1)
+    Path(CONFIG["out"]).write_text(json.dumps({
+        "pages": figures, "windows": _clock["windows"], "error_kinds": errors,
+        "started_at": _clock.get("started_at"), "records": RECORDS, "clients": CLIENTS,
+        "exceptions": [e["msg"] for e in environment.runner.exceptions.values()]}))  # fmt: skip

@@ -1,20 +1,41 @@
 """The page phases of `make bench` (bench/README.md, "Pages"): one waitress process, then one
 headless locust run (bench/locustfile.py) per phase: `single`, `realistic` (the gate; a real
-worker mails submits meanwhile, `bench.notify_delay`) and `capacity`."""
+worker mails submits meanwhile, `MailProbe`) and `capacity`. Imported once Django is set up."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import logging
+import os
 import random
+import signal
+import statistics
 import subprocess
 import sys
+import threading
+import time
+from email import message_from_bytes
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.notify_delay import COMPANY_SLUG as MAIL_COMPANY
-from bench.notify_delay import MailProbe
-from bench.server import ROOT, Server, finish, manage
+from aiosmtpd.controller import Controller
+from django.contrib.auth.models import Group
+from django.db import connection, connections
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import Company, Role, User
+from bench.server import HOST, ROOT, Server, finish, free_port, manage, wait_for
+from events.models import Event
+from events.store import head_position
+from orders import commands
+from orders.demo import order_input
+from orders.models import Order
+from outbox import engine
+from outbox.models import OutboxItem, SubscriberCheckpoint, Subscription, WorkerHeartbeat
 
 PAGES = {  # key -> path of the GET (detail, history and transition pick an order)
     "minimal": "/bench/minimal/",
@@ -32,18 +53,15 @@ FORWARD = {"draft": "submit", "submitted": "approve", "approved": "start_fulfilm
            "in_fulfilment": "ship", "shipped": "deliver", "on_hold": "resume"}  # fmt: skip
 # The requests the realistic phase records, and so the ones the gate judges.
 REALISTIC_NAMES = (*USER_PAGES[:-1], "transition_detail_get", "transition")
-PHASES = ("single", "realistic", "capacity")
 GATE_P95_MS = 50
 SINGLE_TARGET_MS = 10
 NO_REQUESTS = {"requests": 0, "errors": 0}
+MAIL_COMPANY = "notify-delay"  # the mail probe's own company: the page phases leave it out
 
 
 def page_users(rng: random.Random, clients: int) -> list[dict]:
     """Per user: its company's Manager, up to 1,000 orders to open and a disjoint share (≤ 500)
     of the company's open orders to move, so no two users move the same order."""
-    from accounts.models import Company
-    from orders.models import Order
-
     companies = list(Company.objects.exclude(slug=MAIL_COMPANY).order_by("slug"))
     if not companies:
         raise RuntimeError("no companies: not a seeded benchmark database?")
@@ -68,13 +86,15 @@ def run_locust(server: Server, folder: Path, phase: str, *, clients: int, user_c
     ends the run itself; `--run-time` is only the backstop of a user that hangs."""
     out, data = folder / f"locust-{phase}.json", folder / f"locust-{phase}.data.json"
     out.unlink(missing_ok=True)
-    config.update(phase=phase, out=str(out), server_pid=server.process.pid, pages=list(PAGES))
+    config.update(phase=phase, out=str(out), server_pid=server.process.pid, pages=PAGES,
+                  user_pages=USER_PAGES, forward=list(FORWARD.values()))  # fmt: skip
     data.write_text(json.dumps(config))
     command = [sys.executable, "-m", "locust", "-f", "bench/locustfile.py", "--headless",
                "-u", str(clients), "-r", str(clients), "--host", server.url, "--only-summary",
-               "--bench-data", str(data), "--run-time", "3h", user_class]  # fmt: skip
+               "--run-time", "3h", user_class]  # fmt: skip
+    env = {**os.environ, "BENCH_LOCUST_DATA": str(data)}
     with (folder / f"locust-{phase}.log").open("w") as sink:
-        child = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
         try:
             if meanwhile is not None:
                 meanwhile(out)
@@ -89,10 +109,6 @@ def run_locust(server: Server, folder: Path, phase: str, *, clients: int, user_c
 
 def measure_pages(args, env: dict, *, log) -> dict:
     """Every phase in `args.page_phases` on one server; figures per phase and page."""
-    from django.db import connections
-
-    from accounts.demo import DEMO_PASSWORD
-
     folder, results = args.db.parent, {}
     users = page_users(random.Random(args.seed), args.clients)
     connections.close_all()
@@ -120,23 +136,24 @@ def measure_pages(args, env: dict, *, log) -> dict:
             results["capacity"] = capacity_figures(figures)
             log("pages: capacity req/s " + _brief(results["capacity"], "rps"))
     results["setup"] = {
-        "clients": args.clients,
-        "waitress_threads": Server.THREADS,
+        "clients": args.clients, "waitress_threads": Server.THREADS,
         "think_seconds": [args.think_min, args.think_max],
         "realistic_seconds": args.realistic_duration,
         "capacity_seconds_per_page": args.duration_per_page,
         "single_requests_per_page": args.single_requests,
         "load_generator": "locust " + version("locust"),
-    }
+    }  # fmt: skip
     return results
 
 
 def single_figures(run: dict) -> dict:
+    """Per page: locust's figures and the server's CPU ms per request (a transition's includes
+    opening the order)."""
     figures = {}
     for key in PAGES:
         page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
         sent = page["requests"]
-        if key == "transition":  # its server CPU went to opening the order too
+        if key == "transition":
             sent += run["pages"].get("transition_detail_get", NO_REQUESTS)["requests"]
         cpu = window["server_cpu_cores"] * window["seconds"]
         figures[key] = {**page, "server_cpu_ms_per_request": _ratio(1000 * cpu, sent, 2)}
@@ -145,28 +162,24 @@ def single_figures(run: dict) -> dict:
 
 def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
     pages = {name: run["pages"].get(name, NO_REQUESTS) for name in REALISTIC_NAMES}
-    window = run["windows"]["realistic"]
-    total = sum(p["requests"] for p in pages.values())
+    window, total = run["windows"]["realistic"], sum(p["requests"] for p in pages.values())
     return {
-        "pages": pages,
-        "requests": total,
-        "errors": sum(p["errors"] for p in pages.values()),
+        "pages": pages, "requests": total, "errors": sum(p["errors"] for p in pages.values()),
         "rps": _ratio(total, window["seconds"], 2),
-        "logins_failed": run["pages"].get("login", {}).get("errors", 0),
-        **window,
-        "mail": mail,
+        "logins_failed": run["pages"].get("login", {}).get("errors", 0), **window, "mail": mail,
         "gate": evaluate_gate(pages, min_samples=args.min_samples, mail=mail),
-    }
+    }  # fmt: skip
 
 
 def capacity_figures(run: dict) -> dict:
+    """Per page: locust's figures, its window's, req/s and req/s ÷ the minimal view's."""
     figures = {}
     for key in PAGES:
         page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
         figures[key] = {**page, **window, "rps": _ratio(page["requests"], window["seconds"], 1)}
-    for key, page in figures.items():
         if key != "minimal":
-            page["rps_vs_minimal"] = _ratio(page["rps"], figures["minimal"]["rps"], 3)
+            figures[key]["rps_vs_minimal"] = _ratio(
+                figures[key]["rps"], figures["minimal"]["rps"], 3)  # fmt: skip
     return figures
 
 
@@ -194,13 +207,9 @@ def evaluate_gate(
         if p95 is None or p95 > goal:
             reasons.append(f"p95 {p95} s > {goal} s" if p95 is not None else "no mail")
         mail = {**mail, "met": not reasons, "reasons": reasons}
-    return {
-        "passed": all(v["met"] for v in verdicts.values()) and (mail is None or mail["met"]),
-        "mail": mail,
-        "p95_limit_ms": p95_limit_ms,
-        "min_samples": min_samples,
-        "pages": verdicts,
-    }
+    passed = all(v["met"] for v in verdicts.values()) and (mail is None or mail["met"])
+    return {"passed": passed, "mail": mail, "p95_limit_ms": p95_limit_ms,
+            "min_samples": min_samples, "pages": verdicts}  # fmt: skip
 
 
 def _ratio(a, b, digits: int):
@@ -209,3 +218,131 @@ def _ratio(a, b, digits: int):
 
 def _brief(pages: dict, figure: str) -> str:
     return ", ".join(f"{key} {page.get(figure)}" for key, page in pages.items())
+
+
+class MailProbe:
+    """Commit-to-mail delay (issue #26, gated: p95 ≤ 2 s) beside the realistic load: a company
+    of its own, a real worker (`manage.py run_worker`) and a real SMTP server (aiosmtpd; this
+    object is its handler); orders submitted at `rate` per second in a thread of its own, each
+    submit's commit and each mail's arrival read on this process's clock. A context manager:
+    submits from its start until `stop()`; after the block, `figures()`."""
+
+    def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
+        self.env, self.rate, self.managers = dict(env), rate, managers
+        self.committed: dict[str, float] = {}  # submit event id -> its commit (perf_counter)
+        self.arrived: list[tuple[str, float]] = []  # (X-Ledgerline-Event, arrival) per mail
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        event = message_from_bytes(envelope.original_content)["X-Ledgerline-Event"]
+        self.arrived.append((event, time.perf_counter()))  # list.append: thread-safe
+        return "250 Message accepted for delivery"
+
+    def __enter__(self) -> MailProbe:
+        port = free_port()
+        self.env.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                        EMAIL_HOST=HOST, EMAIL_PORT=str(port), EMAIL_USE_TLS="False",
+                        EMAIL_USE_SSL="False")  # fmt: skip
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's per-command log
+        self.staff = _company_with_people(self.managers)
+        _subscribers_at_head()
+        self.smtp = Controller(self, hostname=HOST, port=port)
+        self.smtp.start()
+        heartbeats = WorkerHeartbeat.objects.count()
+        self.worker = manage(self.env, "run_worker", stdout=subprocess.DEVNULL)
+        if not wait_for(lambda: WorkerHeartbeat.objects.count() > heartbeats, 60, 0.05):
+            raise SystemExit("notify_delay: timed out waiting for the worker's check-in")
+        self._thread = threading.Thread(target=self.submit, name="mail-probe", daemon=True)
+        self._thread.start()
+        return self
+
+    def submit(self) -> None:
+        """Place and submit orders at `rate` per second until `stop()`."""
+        rng, started = random.Random(26), time.perf_counter()
+        try:
+            for index in itertools.count():
+                self._stop.wait(max(0.0, started + index / self.rate - time.perf_counter()))
+                if self._stop.is_set():
+                    return
+                details, lines = order_input(rng)
+                try:
+                    order = commands.place_order(actor=self.staff, details=details, lines=lines)
+                    order = commands.submit(order.id, actor=self.staff, expected_version=1)
+                except Exception as error:  # a busy database under load: counted, not fatal
+                    self.errors.append(repr(error))
+                    continue
+                committed_at = time.perf_counter()  # submit returned: committed
+                event = Event.objects.get(stream_id=order.id, event_type="OrderSubmitted")
+                self.committed[str(event.id)] = committed_at
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """No more submits (the mails of those made are still awaited at the block's end)."""
+        self._stop.set()
+        self._thread.join()
+
+    def __exit__(self, *exc) -> None:
+        try:
+            expected = len(self.committed) * self.managers
+            arrived = wait_for(lambda: len(self.arrived) >= expected, 120, 0.05)
+            if not arrived and exc[0] is None:  # else the error already on its way says more
+                raise SystemExit(f"notify_delay: timed out waiting for {expected} mails")
+        finally:
+            self.worker.send_signal(signal.SIGTERM)
+            try:
+                self.worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+            self.smtp.stop()
+
+    def figures(self, goal: float = 2.0) -> dict:
+        """p50/p95/max commit-to-mail delay in seconds, mails counted and missing, the goal
+        (judged by `evaluate_gate`)."""
+        delays = sorted(at - self.committed[e] for e, at in self.arrived if e in self.committed)
+        expected = len(self.committed) * self.managers
+        figures = {"submits": len(self.committed), "mails": len(delays),
+                   "missing": max(0, expected - len(delays)), "submit_errors": len(self.errors),
+                   "goal_p95_s": goal}  # fmt: skip
+        if delays:
+            figures.update(p50_s=round(statistics.median(delays), 3), max_s=round(delays[-1], 3),
+                           p95_s=round(delays[max(0, int(len(delays) * 0.95) - 1)], 3))  # fmt: skip
+        return figures
+
+
+def _company_with_people(managers: int):
+    """The probe's own company (made once; a reused bench database keeps it), its Staff user."""
+    company, _ = Company.objects.get_or_create(slug=MAIL_COMPANY, defaults={"name": "Notify"})
+    people = [("delay.staff", Role.STAFF, "")]
+    people += [(f"delay.manager{i}", Role.MANAGER, f"m{i}@delay.example") for i in range(managers)]
+    for username, role, email in people:
+        user, made = User.objects.get_or_create(
+            username=username, defaults={"company": company, "email": email, "password": "!"}
+        )
+        if made:
+            user.groups.add(Group.objects.get(name=role.value))
+    return User.objects.select_related("company").get(username="delay.staff")
+
+
+def _subscribers_at_head() -> None:
+    """Every subscriber starts at the log's head, nothing owed from before: the probe measures
+    the worker's steady state, not a one-time catch-up over the ~1M events of a bench database
+    (the webhook sender starts at the beginning)."""
+    now = timezone.now()
+    last = Event.objects.order_by().values_list("company_id").annotate(p=Max("position"))
+    for sub in engine.subscribers():
+        # A company with no events yet (the probe's own, on a new database) gets its checkpoint
+        # when the worker first reaches it: from this head on, not from the head of that moment
+        # (which may already hold the probe's first submits).
+        if sub.start == "head":
+            Subscription.objects.update_or_create(
+                name=sub.name, defaults={"head_at_start": head_position(), "created_at": now}
+            )
+        for company_id, position in last:
+            SubscriberCheckpoint.objects.update_or_create(
+                subscriber=sub.name, company_id=company_id,
+                defaults={"position": position, "attempts": 0, "next_attempt_at": None,
+                          "last_error": "", "updated_at": now},
+            )  # fmt: skip
+    OutboxItem.objects.filter(status=OutboxItem.Status.PENDING).delete()

@@ -1,9 +1,5 @@
-"""What a bench run prints: its figures, the pages, and the goals table of issue #25 (`rich`).
-
-`goals` turns a run's results into rows (figure | ours | reference | ratio | goal | met), kept
-in the results JSON; `print_run` prints a run; `compare` prints the latest SQLite and
-PostgreSQL runs side by side (`make bench-both`).
-"""
+"""What a bench run prints (`rich`): a line on the run, the pages, and issue #25's goals table,
+whose rows `goals` makes (figure | ours | reference | ratio | goal | met) for the results JSON."""
 
 from __future__ import annotations
 
@@ -67,9 +63,7 @@ def _get(results: dict, dotted):
 
 def _row(figure: str, ours, reference, goal, met=None) -> dict:
     """One goals row; a `met` given is the caller's verdict (the gate's), not the limit's."""
-    ratio = None
-    if ours is not None and reference:
-        ratio = round(ours / reference, 4 if ours < reference else 2)
+    ratio = round(ours / reference, 4 if ours < reference else 2) if reference else None
     text = "-"
     if goal is not None:
         op, limit = goal
@@ -96,16 +90,13 @@ def goals(results: dict) -> list[dict]:
     gate = _get(results, "pages.realistic.gate")
     if gate:
         worst = max((v["p95_ms"] or 0 for v in gate["pages"].values()), default=None)
-        rows.append(
-            _row("realistic load (20 users, think): worst page p95 ms", worst, None,
-                 ("<=", gate["p95_limit_ms"]), met=all(v["met"] for v in gate["pages"].values()))
-        )  # fmt: skip
+        rows.append(_row("realistic load (20 users, think): worst page p95 ms", worst, None,
+                         ("<=", gate["p95_limit_ms"]),
+                         met=all(v["met"] for v in gate["pages"].values())))  # fmt: skip
     if gate and gate.get("mail"):
         mail = gate["mail"]
-        rows.append(
-            _row("commit-to-mail p95 s under that load (#26)", mail.get("p95_s"), None,
-                 ("<=", mail["goal_p95_s"]), met=mail["met"])
-        )  # fmt: skip
+        rows.append(_row("commit-to-mail p95 s under that load (#26)", mail.get("p95_s"), None,
+                         ("<=", mail["goal_p95_s"]), met=mail["met"]))  # fmt: skip
     return rows
 
 
@@ -128,17 +119,14 @@ def table(title: str, columns: list[str], rows: list[list]) -> Table:
     return out
 
 
-# The pages table: (header, dotted path with {} for the page's name).
-PAGE_COLUMNS = [
-    ("single p50 ms", "pages.single.{}.p50_ms"),
-    ("server CPU ms", "pages.single.{}.server_cpu_ms_per_request"),
-    ("realistic n", "pages.realistic.pages.{}.requests"),
-    ("p95 ms", "pages.realistic.pages.{}.p95_ms"),
-    ("errors", "pages.realistic.pages.{}.errors"),
-    ("gate met", "gate.pages.{}.met"),
-    ("capacity req/s", "pages.capacity.{}.rps"),
-    ("÷ minimal", "pages.capacity.{}.rps_vs_minimal"),
-]
+# The pages table: header -> dotted path with {} for the page's name.
+PAGE_COLUMNS = {
+    "single p50 ms": "pages.single.{}.p50_ms",
+    "server CPU ms": "pages.single.{}.server_cpu_ms_per_request",
+    "realistic n": "pages.realistic.pages.{}.requests", "p95 ms": "pages.realistic.pages.{}.p95_ms",
+    "errors": "pages.realistic.pages.{}.errors", "gate met": "gate.pages.{}.met",
+    "capacity req/s": "pages.capacity.{}.rps", "÷ minimal": "pages.capacity.{}.rps_vs_minimal",
+}  # fmt: skip
 
 
 def print_run(results: dict) -> None:
@@ -156,19 +144,15 @@ def print_run(results: dict) -> None:
     pages = results.get("pages") or {}
     if "setup" in pages:
         names = dict.fromkeys([*(pages.get("single") or {}), *REALISTIC_NAMES])
-        rows = [[name, *(_get(results, p.format(name)) for _, p in PAGE_COLUMNS)] for name in names]
-        headers = ["page", *(header for header, _ in PAGE_COLUMNS)]
-        console.print(table(f"Pages ({pages['setup']['load_generator']})", headers, rows))
-    goals = [
-        [r["figure"], r["ours"], r["reference"], r["ratio"], r["goal"], _verdict(r["met"])]
-        for r in results.get("goals", [])
-    ]
+        rows = [[name, *(_get(results, p.format(name)) for p in PAGE_COLUMNS.values())]
+                for name in names]  # fmt: skip
+        title = f"Pages ({pages['setup']['load_generator']})"
+        console.print(table(title, ["page", *PAGE_COLUMNS], rows))
+    verdict = {True: "[green]met[/]", False: "[red]missed[/]", None: "-"}
+    goals = [[r["figure"], r["ours"], r["reference"], r["ratio"], r["goal"], verdict[r["met"]]]
+             for r in results.get("goals", [])]  # fmt: skip
     title = "Goals (issue #25): every reference measured in the same run"
     console.print(table(title, ["figure", "ours", "reference", "ratio", "goal", "met?"], goals))
-
-
-def _verdict(met) -> str:
-    return {True: "[green]met[/]", False: "[red]missed[/]", None: "-"}[met]
 
 
 def compare(results_dir: Path) -> int:

@@ -1,24 +1,15 @@
-"""Seed the benchmark database: companies, users, and an event log of realistic orders.
-
-Each order follows a plan (`orders.demo.order_plan`'s path, an occasional draft revision, a few
-notes); all orders' steps are merged by time (`timeline`). Every event goes through the
-product's event core, `events.store.append` (rows, sealing, metadata, hash chain, witness):
-
-1. The first `command_orders` orders through `orders.commands`, the real write path (inline
-   projections and all). Each of their steps is also decided by `event_for`, and the two events
-   compared (`fast_path_check`: 0 differences, or the run says so).
-2. The rest: `event_for` decides each step's event with the commands' own rules and
-   `store.append` writes it, thousands per transaction, while every projection is marked behind
-   the log (its checkpoint at 0), so `engine.apply_inline` skips it. Then `engine.rebuild`
-   builds every read model from the log, as `manage.py rebuild_projections` does.
-"""
+"""Seed the benchmark database: companies, users, and an event log of realistic orders, each
+planned as the demo data's plus draft revisions and notes, merged by time. The first
+`command_orders` go through `orders.commands`, each event compared with the one `event_for`
+decides with the commands' own rules (`fast_path_check`); the rest are decided by `event_for`
+and written by `events.store.append` thousands per transaction, the projections marked behind
+(`engine.apply_inline` skips them), then `engine.rebuild` builds every read model."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import functools
-import heapq
 import itertools
 import random
 import time
@@ -36,9 +27,9 @@ from accounts.demo import DEMO_PASSWORD
 from accounts.models import Company, Role, User
 from events import store
 from events.registry import DomainEvent
-from orders import commands
+from orders import commands, demo
 from orders.aggregate import OrderSnapshot, Pending, evolve
-from orders.demo import MANAGER_ACTIONS, order_input, order_plan
+from orders.demo import by_manager, order_input, order_plan, order_starts
 from orders.events import NoteAdded, OrderChanged, OrderPlaced
 from orders.policy import Policy
 from orders.validation import clean_fields, clean_order
@@ -46,9 +37,7 @@ from projections import engine
 from projections.models import ProjectionCheckpoint
 from projections.registry import all_projections
 
-# The seeded companies' slugs (names: capitalised) and currencies; beyond them, "Company 10"...
-SLUGS = ["acme", "globex", "initech", "umbrella", "stark", "wayne", "cyberdyne", "soylent", "hooli"]
-CURRENCIES = ["EUR", "USD", "USD", "GBP", "USD", "USD", "CHF", "EUR", "USD"]
+CURRENCIES = ["EUR", "USD", "GBP", "CHF"]  # the seeded companies' in turn
 NOTE_TEXTS = [
     "Customer called to confirm the quantities.",
     "Invoice address confirmed by e-mail.",
@@ -98,40 +87,22 @@ def plan_order(rng: random.Random, company: int, start: dt.datetime, now: dt.dat
 
 def timeline(
     count: int, companies: int, *, now: dt.datetime, days: int, seed: int, label: str
-) -> Iterator[tuple[PlannedOrder, int]]:
-    """Every step of `count` orders (round-robin over companies), merged by time: yields
-    (order, step index). As in `orders.demo.seed_orders`, a quarter of the orders start in the
-    last ten days (still in flight), the rest over the whole window. An order is planned when
-    its first step comes up and dropped after its last: memory holds only the open orders."""
+) -> Iterator[tuple[dt.datetime, PlannedOrder, int]]:
+    """Every step of `count` orders (round-robin over companies) as (when, order, step index),
+    started and merged by time as the demo data's (`orders.demo.order_starts`, `timeline`)."""
     rng = random.Random(f"{seed}:{label}")
-    starts = []
-    for index in range(count):
-        window = min(days, 10) if rng.random() < 0.25 else days
-        start = now - dt.timedelta(seconds=rng.uniform(0, window * 86400))
-        starts.append((start, index % companies, rng.getrandbits(64)))
-    heap: list = []
-    tie = itertools.count()
-
-    def pop() -> tuple[PlannedOrder, int]:
-        _, _, order, index = heapq.heappop(heap)
-        if index + 1 < len(order.steps):
-            heapq.heappush(heap, (order.steps[index + 1][0], next(tie), order, index + 1))
-        return order, index
-
-    for start, company, order_seed in sorted(starts):
-        while heap and heap[0][0] < start:
-            yield pop()
-        order = plan_order(random.Random(order_seed), company, start, now)
-        heapq.heappush(heap, (start, next(tie), order, 0))
-    while heap:
-        yield pop()
+    starts = order_starts(rng, count, now=now, days=days)
+    plans = [
+        (start, _steps(start, i % companies, rng.getrandbits(64), now))
+        for i, start in enumerate(starts)
+    ]
+    return demo.timeline(plans, now=now)
 
 
-def actor_role(order: PlannedOrder, action: str) -> Role:
-    """Who does a step, as in `orders.demo.seed_orders`: Managers approve, reject, resume and
-    cancel approved orders; Staff users do the rest."""
-    late_cancel = action == "cancel" and order.approved
-    return Role.MANAGER if action in MANAGER_ACTIONS or late_cancel else Role.STAFF
+def _steps(start: dt.datetime, company: int, order_seed: int, now: dt.datetime) -> Iterator:
+    order = plan_order(random.Random(order_seed), company, start, now)  # once its start comes up
+    for index, (at, _, _) in enumerate(order.steps):
+        yield at, order, index
 
 
 def event_for(order: PlannedOrder, index: int, actor, company: Company) -> DomainEvent:
@@ -176,31 +147,21 @@ def run_command(order: PlannedOrder, index: int, actor) -> None:
     command(order.id, actor=actor, expected_version=order.version - 1, at=at, **data)
 
 
-def company_spec(index: int) -> tuple[str, str, str]:
-    """(name, slug, currency) of the `index`th seeded company."""
-    if index < len(SLUGS):
-        return SLUGS[index].title(), SLUGS[index], CURRENCIES[index]
-    return f"Company {index + 1}", f"co{index + 1}", "EUR"
-
-
 def create_companies_and_users(count: int) -> tuple[list[Company], dict[tuple[int, Role], User]]:
-    """`count` companies with one user per role each (`<slug>.<role>`, the demo password)."""
+    """`count` companies (`co1`, …) with one user per role each (`<slug>.<role>`, the demo
+    password)."""
     password = make_password(DEMO_PASSWORD)  # one PBKDF2 run shared by every bench user
     groups = {role: Group.objects.get(name=role.value) for role in Role}
-    companies, users = [], {}
     with transaction.atomic():
-        for index in range(count):
-            name, slug, currency = company_spec(index)
-            company = Company.objects.create(name=name, slug=slug, currency=currency)
-            companies.append(company)
-            for role in Role:
-                users[(index, role)] = User(
-                    username=f"{slug}.{role.value.lower()}",
-                    company=company,
-                    first_name=role.value,
-                    last_name=name,
-                    password=password,
-                )
+        companies = Company.objects.bulk_create(
+            Company(name=f"Company {i + 1}", slug=f"co{i + 1}", currency=CURRENCIES[i % 4])
+            for i in range(count)
+        )
+        users = {
+            (index, role): User(username=f"{company.slug}.{role.value.lower()}", company=company,
+                                first_name=role.value, last_name=company.name, password=password)
+            for index, company in enumerate(companies) for role in Role
+        }  # fmt: skip
         User.objects.bulk_create(users.values())
         User.groups.through.objects.bulk_create(
             User.groups.through(user_id=user.pk, group_id=groups[role].pk)
@@ -237,12 +198,13 @@ def seed(
         if index == 0:
             sequences[company.pk] += 1
             order.sequence = sequences[company.pk]
-        actor = users[(order.company, actor_role(order, order.steps[index][1]))]
+        role = Role.MANAGER if by_manager(order.steps[index][1], order.approved) else Role.STAFF
+        actor = users[(order.company, role)]
         return event_for(order, index, actor, company), actor, company
 
     commanding, differences = 0.0, []  # seconds in the commands (the comparison left out)
     check = {"orders": 0, "events_compared": 0}
-    for order, index in timelines["commands"]:
+    for _, order, index in timelines["commands"]:
         event, actor, _ = step(order, index)
         started = time.perf_counter()
         run_command(order, index, actor)
@@ -263,20 +225,17 @@ def seed(
         f"the same events: {check['events_compared'] - len(differences)} of "
         f"{check['events_compared']}")  # fmt: skip
 
-    started = last_report = time.perf_counter()
-    events = 0
+    started, events = time.perf_counter(), 0
     ProjectionCheckpoint.objects.update(position=0)  # behind: rebuilt below
     for batch in itertools.batched(timelines["fast"], CHUNK):
         with store.write_transaction():
-            for order, index in batch:
-                version, at = order.version, order.steps[index][0]
-                event, actor, company = step(order, index)
+            for at, order, index in batch:
+                version, (event, actor, company) = order.version, step(order, index)
                 store.append(
                     order.id, version, [event], company=company, actor=actor, occurred_at=at
                 )
         events += len(batch)
-        if time.perf_counter() - last_report > 15:
-            last_report = time.perf_counter()
+        if events % (20 * CHUNK) == 0:
             log(f"seed: {events:,} events appended so far")
     rebuilt = engine.rebuild(all_projections())
     figures["fast_path_events_per_s"] = round(events / (time.perf_counter() - started), 1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -22,22 +21,17 @@ HOST = "127.0.0.1"  # the only address a bench or soak run ever contacts
 
 def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
     """Production settings (`bench.settings`) on the bench database, for us and our children;
-    static files are collected beside the database."""
+    static files beside the database (not the project's). The log's key is fixed, not secret:
+    benchmark data, and --reuse must verify the chain across runs."""
     return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url or f"sqlite:///{db}",
-        "DEBUG": "False",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SENTRY_DSN": "",
-        # Fixed, not secret: benchmark data, and --reuse must verify the chain across runs.
+        **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url or f"sqlite:///{db}", "DEBUG": "False",
+        "SECURE_SSL_REDIRECT": "False", "SESSION_COOKIE_SECURE": "False",
+        "CSRF_COOKIE_SECURE": "False", "SENTRY_DSN": "",
         "EVENT_LOG_KEY": "bench-event-log-key-not-a-secret",
-        "BENCH_STATIC_ROOT": str(db.parent / "staticfiles"),
-    }
+        "STATIC_ROOT": str(db.parent / "staticfiles"),
+    }  # fmt: skip
 
 
 def manage(env: dict, *words: str, **popen) -> subprocess.Popen:
@@ -88,12 +82,11 @@ class Server:
     def start(self, timeout: float = 60) -> float:
         """Start serving and wait for /healthz; returns the seconds it took."""
         started = time.monotonic()
-        command = [sys.executable, "-m", "waitress", f"--listen={HOST}:{self.port}"]
-        command += [f"--threads={self.THREADS}", "config.wsgi:application"]
+        command = [sys.executable, "-m", "waitress", f"--listen={HOST}:{self.port}",
+                   f"--threads={self.THREADS}", "config.wsgi:application"]  # fmt: skip
         with open(self.log, "ab") as sink:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=sink, stderr=subprocess.STDOUT
-            )
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=sink,
+                                            stderr=subprocess.STDOUT)  # fmt: skip
         if wait_for(self.healthy, timeout):
             return time.monotonic() - started
         self.stop()
@@ -110,7 +103,7 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL: no cleanup, no graceful close of connections or transactions."""
-        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.kill()
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -119,8 +112,7 @@ class Server:
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+                self.kill()
 
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""

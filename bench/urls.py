@@ -1,9 +1,6 @@
-"""The app's URLs plus the minimal reference view (selected by bench.settings only).
-
-`/bench/minimal/` goes through the same waitress, middleware stack and login (session row and
-user row loaded by LoginRequiredMiddleware) as the real pages, but renders no template and
-queries nothing of its own: a page's latency minus this view's is what the page itself costs.
-"""
+"""The app's URLs plus `/bench/minimal/` (bench.settings only): the same waitress, middleware
+and login (session and user rows) as the real pages, but no template and no query of its own,
+so a page's latency minus this view's is what the page itself costs."""
 
 from django.http import HttpResponse
 from django.urls import path

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import heapq
+import itertools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from accounts.models import Company, User
@@ -131,8 +132,10 @@ def order_input(rng: random.Random) -> tuple[OrderDetails, list[Line]]:
     return details, lines
 
 
-# Who does what: staff do the daily work, managers approve, reject, resume and late cancels.
-MANAGER_ACTIONS = {"approve", "reject", "resume"}
+def by_manager(action: str, approved: bool) -> bool:
+    """Who does a step: Managers approve, reject, resume and cancel approved orders; Staff
+    users do the daily work."""
+    return action in ("approve", "reject", "resume") or (action == "cancel" and approved)
 
 
 def seed_orders(
@@ -143,18 +146,15 @@ def seed_orders(
     days: int = 90,
     seed: int = 2026,
 ) -> int:
-    """Create `count` orders per company through the commands; returns the events written.
-
-    All companies' steps are merged into one timeline, so positions increase with `occurred_at`
-    across the whole log. A quarter of the orders start in the last ten days, so the recent ones
-    are still in flight and every state shows on the dashboard. Each company first gets its
-    customer list and SKUs (`seed_records`, before the first order), and every order is for
-    one of those customers.
+    """Create `count` orders per company through the commands, all companies' steps merged by
+    time (`timeline`); returns the events written. Each company first gets its customer list
+    and SKUs (`seed_records`, before the first order), and every order is for one of those
+    customers.
     """
     companies = [companies] if isinstance(companies, Company) else list(companies)
-    queue: list = []
     actors: dict = {}
     picked: dict = {}
+    plans = []
     events = 0
     for company in companies:
         manager = User.objects.get(username=f"{company.slug}.manager")
@@ -163,45 +163,72 @@ def seed_orders(
         events += written
     for company in companies:
         rng = random.Random(f"{seed}:{company.slug}")
-        actors[company.pk] = (
-            User.objects.get(username=f"{company.slug}.staff"),
-            User.objects.get(username=f"{company.slug}.manager"),
-            rng,
-        )
-        for index in range(count):
-            window = min(days, 10) if rng.random() < 0.25 else days
-            start = now - dt.timedelta(seconds=rng.uniform(0, window * 86400))
-            plan = order_plan(rng, start)
-            heapq.heappush(queue, (*_first(plan), company.slug, index, plan, {"co": company.pk}))
-    while queue:
-        at, action, data, slug, index, plan, state = heapq.heappop(queue)
-        if at > now:
-            continue  # the future has not happened yet: the order stays where it is
+        staff = User.objects.get(username=f"{company.slug}.staff")
+        actors[company.pk] = (staff, User.objects.get(username=f"{company.slug}.manager"), rng)
+        for start in order_starts(rng, count, now=now, days=days):
+            plans.append((start, _with_state(order_plan(rng, start), {"co": company.pk})))
+    for at, action, data, state in timeline(plans, now=now):
         staff, manager, rng = actors[state["co"]]
-        late_cancel = action == "cancel" and state.get("approved")
-        actor = manager if action in MANAGER_ACTIONS or late_cancel else staff
+        actor = manager if by_manager(action, state.get("approved", False)) else staff
         if action == "place":
             details, lines = order_input(rng)
             customer_id = picked[state["co"]].get(details.customer_name, "")
             details = dataclasses.replace(details, customer_id=customer_id)
             order = commands.place_order(actor=actor, details=details, lines=lines, at=at)
-            state.update(id=order.id, version=order.version)
         elif action == "add_note":
             order = commands.add_note(
                 state["id"], actor=actor, expected_version=state["version"], at=at, **data
             )
-            state["version"] = order.version
         else:
             order = commands.transition(
                 state["id"], action, actor=actor, expected_version=state["version"], at=at, **data
             )
-            state["version"] = order.version
             state["approved"] = state.get("approved") or action == "approve"
+        state.update(id=order.id, version=order.version)
         events += 1
-        step = next(plan, None)
-        if step is not None:
-            heapq.heappush(queue, (*step, slug, index, plan, state))
     return events
+
+
+def order_starts(
+    rng: random.Random, count: int, *, now: dt.datetime, days: int
+) -> list[dt.datetime]:
+    """When `count` orders start: a quarter in the last ten days (still in flight, so every
+    state shows on the dashboard), the rest over the whole window of `days`."""
+    starts = []
+    for _ in range(count):
+        window = min(days, 10) if rng.random() < 0.25 else days
+        starts.append(now - dt.timedelta(seconds=rng.uniform(0, window * 86400)))
+    return starts
+
+
+def timeline(
+    plans: Iterable[tuple[dt.datetime, Iterator[tuple]]], *, now: dt.datetime
+) -> Iterator[tuple]:
+    """The steps of many orders merged by time up to `now`, so positions in the log increase
+    with `occurred_at`. `plans`: (start, steps) per order, each step a tuple whose first item
+    is its time. An order's next step is drawn only after the caller has handled the one
+    before (plans may share a random generator with the caller), and only once its start has
+    come up; a step after `now` ends its order. Memory holds only the open orders."""
+    heap: list = []
+    tie = itertools.count()
+
+    def push(steps: Iterator[tuple]) -> None:
+        step = next(steps, None)
+        if step is not None and step[0] <= now:
+            heapq.heappush(heap, (step[0], next(tie), step, steps))
+
+    for start, steps in [*sorted(plans, key=lambda plan: plan[0]), (None, None)]:
+        while heap and (start is None or heap[0][0] < start):
+            *_, step, pending = heapq.heappop(heap)
+            yield step
+            push(pending)
+        if steps is not None:
+            push(steps)
+
+
+def _with_state(steps: Iterator[tuple], state: dict) -> Iterator[tuple]:
+    for step in steps:
+        yield (*step, state)
 
 
 def seed_records(manager: User, *, at: dt.datetime) -> tuple[dict[str, str], int]:
@@ -233,10 +260,6 @@ def seed_records(manager: User, *, at: dt.datetime) -> tuple[dict[str, str], int
             at=at,
         )
     return ids, len(CUSTOMERS) + len(PRODUCTS)
-
-
-def _first(plan):
-    return next(plan)
 
 
 # Acme's controls after the seeded history: Staff may approve up to 1,000 EUR, orders above
