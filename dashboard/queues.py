@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
 from orders import policy
@@ -59,26 +61,23 @@ def waiting_states(user) -> dict[tuple[str, bool], tuple[str, ...]]:
 QUEUE_FIELDS = ("id", "number", "state", "customer_name", "state_since", "rejection_reason")
 
 
-def role_queues(user, *, rows: int = QUEUE_ROWS, waiting_second=None) -> list[Queue]:
+def role_queues(user, *, rows: int = QUEUE_ROWS, second: SecondCounts | None = None) -> list[Queue]:
     """The queues waiting for `user` in their company (see `waiting_states`), each with its
     count and up to `rows` oldest orders, in a fixed number of queries whatever the number of
     orders, each reading about as many rows as it returns (issue #25 §5): the counts are the
     dashboard projection's per-state totals (a row per state); the oldest rows one query per
     state, `rows` read in order from an index ((company, state, state_since, sequence); the
     returned drafts from the partial index of the orders sent back). Submitted orders that
-    already have an approval (#28) are read through their own partial index: those `user`
-    approved wait for someone else and leave their queue and its count; the others say whose
-    second approval they wait for (`first_by` on the row); `waiting_second`: those orders if
-    the caller read them already (`waiting_for_second_approval`)."""
+    already have an approval (#28): those `user` approved wait for someone else and leave
+    their queue and its count (a subquery over their partial index); the others say whose
+    second approval they wait for (`first_by` on the row, read for the shown rows only).
+    `second`: `second_approval_counts(user)` if the caller read it already."""
     waiting = waiting_states(user)
     if not waiting:
         return []
     company_id = user.company_id
-    first_by, approved_by_me = (
-        _first_approvals(user, waiting_second)
-        if (OrderState.SUBMITTED, False) in waiting
-        else ({}, [])
-    )
+    if (OrderState.SUBMITTED, False) in waiting and second is None:
+        second = second_approval_counts(user)
     states = list(dict.fromkeys(state for state, _ in waiting))
     # A state waits once per user today (wholly, or only its drafts sent back).
     returned_only = {state for state, returned in waiting if returned}
@@ -88,8 +87,8 @@ def role_queues(user, *, rows: int = QUEUE_ROWS, waiting_second=None) -> list[Qu
             company_id=company_id, state__in=states
         ).values_list("state", "count", "returned")
     }
-    if approved_by_me and OrderState.SUBMITTED in totals:
-        totals[OrderState.SUBMITTED] -= len(approved_by_me)
+    if second and second.approved_by_user and OrderState.SUBMITTED in totals:
+        totals[OrderState.SUBMITTED] -= second.approved_by_user
     # One LIMITed query per state (each stops after its `rows`): cheaper to build and run than
     # their UNION, which Django also refuses to make of sliced querysets on SQLite.
     per_state: dict[str, list[dict]] = {}
@@ -103,11 +102,11 @@ def role_queues(user, *, rows: int = QUEUE_ROWS, waiting_second=None) -> list[Qu
         in_queue = company_rows.filter(state=state)
         if state in returned_only:
             in_queue = in_queue.exclude(rejection_reason="")
-        if approved_by_me and state == OrderState.SUBMITTED:
-            in_queue = in_queue.exclude(pk__in=approved_by_me)
+        if second and second.count and state == OrderState.SUBMITTED:
+            in_queue = _with_first_approval(in_queue, user, second)
         oldest = list(in_queue[:rows])
         for row in oldest:
-            row["first_by"] = first_by.get(row["id"], "")
+            row["first_by"] = row.get("first_by") or ""
         per_state[state] = oldest
     return [
         Queue(state, returned, actions, totals.get(state, 0), per_state.get(state, []))
@@ -115,32 +114,57 @@ def role_queues(user, *, rows: int = QUEUE_ROWS, waiting_second=None) -> list[Qu
     ]
 
 
-def waiting_for_second_approval(company_id) -> list[Order]:
+def waiting_for_second_approval(company_id) -> QuerySet[Order]:
     """The company's submitted orders that have an approval already (they wait for a second
-    Manager), in order: read through their partial index (`order_co_second_approval`), so
-    the cost follows how many wait, never the company's other orders. The dashboard reads
-    them once for its queues and its tile."""
-    return list(
+    Manager), in order, unevaluated: read through their partial index
+    (`order_co_second_approval`), so the cost follows how many wait, never the company's other
+    orders. Callers count them or slice them (invariant 6: a page reads a bounded number)."""
+    return (
         Order.objects.filter(company_id=company_id, state=OrderState.SUBMITTED)
         .exclude(approvals=[])
         .order_by("sequence")
     )
 
 
-def _first_approvals(user, waiting=None) -> tuple[dict, list]:
-    """Submitted orders of `user`'s company that have approvals already (those waiting for a
-    second Manager): {order id: who approved first} for the ones `user` did not approve, and
-    the ids of the ones `user` approved (they cannot approve twice)."""
-    username = user.get_username()
-    first_by, mine = {}, []
-    if waiting is None:
-        waiting = waiting_for_second_approval(user.company_id)
-    for order in waiting:
-        if any(approval["by"] == username for approval in order.approvals):
-            mine.append(order.id)
-        else:
-            first_by[order.id] = order.approvals[0]["by"]
-    return first_by, mine
+def _approved_by(user) -> Q:
+    """The waiting orders `user` approved. A waiting order holds one approval of the two the
+    strictest rule needs (`orders.policy.approval_rule`: the second completes it), so its
+    first approval is the only one to look at."""
+    return Q(approvals__0__by=user.get_username())
+
+
+@dataclasses.dataclass(frozen=True)
+class SecondCounts:
+    """How many of the company's orders wait for a second approval, how many of them `user`
+    approved (they wait for someone else), and the oldest (`Order`s, in order, as many as
+    the tile shows)."""
+
+    count: int
+    approved_by_user: int
+    oldest: list[Order]
+
+
+def second_approval_counts(user, *, rows: int = QUEUE_ROWS) -> SecondCounts:
+    """`SecondCounts` for `user`'s company in two queries whatever the number of waiting
+    orders, both over their partial index: the two counts (one aggregate), and the oldest
+    `rows`, read in the index's order and stopping after them. (One query with the counts as
+    windows would sort every waiting order to return five.)"""
+    waiting = waiting_for_second_approval(user.company_id)
+    figures = waiting.aggregate(count=Count("pk"), mine=Count("pk", filter=_approved_by(user)))
+    if not figures["count"]:
+        return SecondCounts(0, 0, [])
+    return SecondCounts(figures["count"], figures["mine"] or 0, list(waiting[:rows]))
+
+
+def _with_first_approval(in_queue: QuerySet, user, second: SecondCounts) -> QuerySet:
+    """The submitted queue's rows without the orders `user` approved (they cannot approve
+    twice), each with `first_by`: who approved it first ("" or None when nobody has), read
+    for the returned rows only (a key lookup per row)."""
+    waiting = waiting_for_second_approval(user.company_id)
+    if second.approved_by_user:
+        in_queue = in_queue.exclude(pk__in=waiting.filter(_approved_by(user)).values("pk"))
+    first = waiting.filter(pk=OuterRef("pk")).order_by().values(by=KT("approvals__0__by"))
+    return in_queue.annotate(first_by=Subquery(first[:1], output_field=CharField()))
 
 
 # --- waiting for a second approval (issue #28) -------------------------------------------------
@@ -160,17 +184,18 @@ class SecondApprovals:
         return sum(row["yours"] for row in self.oldest)
 
 
-def second_approvals(user, *, rows: int = QUEUE_ROWS, waiting=None) -> SecondApprovals:
-    """The dashboard tile "waiting for a second approval" for `user`'s company: one query over
-    the orders that wait (`waiting_for_second_approval`), whatever the company's other orders;
-    the policy is the user's, read once per request. `waiting`: those orders if the caller
-    read them already."""
-    if waiting is None:
-        waiting = waiting_for_second_approval(user.company_id)
+def second_approvals(
+    user, *, rows: int = QUEUE_ROWS, second: SecondCounts | None = None
+) -> SecondApprovals:
+    """The dashboard tile "waiting for a second approval" for `user`'s company: how many wait
+    and the oldest `rows` of them (`second`: `second_approval_counts(user, rows=rows)` if the
+    caller read it already); the policy is the user's, read once per request."""
+    if second is None:
+        second = second_approval_counts(user, rows=rows)
     oldest = []
-    if waiting:
+    if second.count:
         company_policy = policy.users_policy(user)
-        for order in waiting[:rows]:
+        for order in second.oldest[:rows]:
             order.policy = company_policy
             first = order.approvals[0]
             oldest.append(
@@ -182,4 +207,4 @@ def second_approvals(user, *, rows: int = QUEUE_ROWS, waiting=None) -> SecondApp
                     "yours": policy.may_approve(order, user),
                 }
             )
-    return SecondApprovals(len(waiting), oldest)
+    return SecondApprovals(second.count, oldest)

@@ -5,7 +5,7 @@ from common.pages import render_page
 
 from . import selectors
 from .forms import PeriodForm
-from .queues import role_queues, second_approvals, waiting_for_second_approval
+from .queues import role_queues, second_approval_counts, second_approvals
 
 
 @require_GET
@@ -18,10 +18,10 @@ def dashboard(request):
     form = PeriodForm.for_query(request.GET)
     valid = form.is_valid()
     data = form.cleaned_data if valid else {}
-    waiting_second = waiting_for_second_approval(request.user.company_id)
+    second = second_approval_counts(request.user)
     context = selectors.dashboard(request.user, data=data) | {
-        "queues": role_queues(request.user, waiting_second=waiting_second),
-        "second_approvals": second_approvals(request.user, waiting=waiting_second),
+        "queues": role_queues(request.user, second=second),
+        "second_approvals": second_approvals(request.user, second=second),
         "period_form": form,
     }
     context["first_run"] = not any(card.count for card in context["cards"])
