@@ -47,14 +47,12 @@ def read_by_stream(
     return _scan("stream", 0, batch_size, up_to_position, using)
 
 
-def cache_keys(batch: list[RecordedEvent], using: str = "default") -> None:
-    """Inside `keystore.keys_cached()`, on PostgreSQL: read the keys of everything sealed in the
-    batch's payloads in a few statements, before any is decoded; else each subject's key is a
-    round trip when its first payload is opened, thousands per batch. On SQLite a key lookup
-    costs less than reading the keys of payloads no projector opens (a note's), so keys are
-    read as payloads are opened (measured on the bench's data, 20,000 orders)."""
-    if connections[using].vendor != "postgresql":
-        return
+def cache_keys(batch: list[RecordedEvent]) -> None:
+    """Inside `keystore.keys_cached()`: read the keys of everything sealed in the batch's
+    payloads in a few statements, before any is decoded; else each subject's key is a query
+    when its first payload is opened, thousands per batch (a round trip each on PostgreSQL).
+    Reading the keys of payloads no projector opens (a note's) too still costs less: on the
+    bench's 20,000 orders, 85 statements instead of 22,000 (a quarter of the time)."""
     key_ids: set[str] = set()
     for event in batch:
         text = event.payload_text

@@ -202,7 +202,7 @@ def build_aside(
             for batch in batches:
                 # Keys read once per batch, all at once (a stream's events come together).
                 with transaction.atomic(using=SCRATCH_ALIAS), keystore.keys_cached():
-                    replay.cache_keys(batch, using)
+                    replay.cache_keys(batch)
                     for projection in group:
                         projection.apply(batch, SCRATCH_ALIAS)
                 read += len(batch)
