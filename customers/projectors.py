@@ -14,7 +14,7 @@ import uuid
 from common.typed_input import search_key
 from events.models import Event
 from events.store import RecordedEvent
-from projections.registry import Projection, register
+from projections.registry import Projection, continued_streams, register
 from projections.rows import rows_for
 
 from .events import (
@@ -72,7 +72,7 @@ class _RecordProjection(Projection):
         if not events:
             return
         rows = rows_for(self.model, using).load_ids(
-            e.stream_id for e in events if e.event_type != ERASURE
+            continued_streams(e for e in events if e.event_type != ERASURE)
         )
         for event in events:
             if event.event_type == ERASURE:

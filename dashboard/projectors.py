@@ -31,7 +31,7 @@ from projections.models import (
     DashboardStateTotal,
     key_uuid,
 )
-from projections.registry import Projection, register
+from projections.registry import Projection, continued_streams, register
 from projections.rows import rows_for
 
 
@@ -49,7 +49,7 @@ class DashboardProjection(Projection):
         events = self.relevant(events)
         if not events:
             return
-        orders = rows_for(DashboardOrder, using).load_ids(e.stream_id for e in events)
+        orders = rows_for(DashboardOrder, using).load_ids(continued_streams(events))
         # Per-company counters: only what these events add is written ("add to the stored
         # values"), so they are never read first.
         totals = rows_for(

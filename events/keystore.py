@@ -202,6 +202,33 @@ def secret_of(key_id: str) -> bytes | str:
     return secret
 
 
+def cache_secrets(key_ids: Iterable[str]) -> None:
+    """Read the secrets of `key_ids` into the current `keys_cached()` block in a few statements
+    (500 keys each) instead of one `secret_of` query per key: a replay's batch names thousands.
+    What is read is what `secret_of` would read (a secret, DESTROYED or MISSING) at this moment,
+    so it is valid for exactly as long as the block's other keys. Outside a block: nothing."""
+    cache = _cache.get()
+    if cache is None:
+        return
+    wanted = sorted({key_id for key_id in key_ids if key_id not in cache})
+    connection = connections[ALIAS]
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            cursor.execute(
+                f"SELECT key_id, secret FROM {qualified_table(connection)} "
+                f"WHERE key_id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            found = dict(cursor.fetchall())
+            for key_id in chunk:
+                if key_id not in found:
+                    cache[key_id] = MISSING
+                else:
+                    secret = found[key_id]
+                    cache[key_id] = DESTROYED if secret is None else bytes(secret)
+
+
 def live_subjects(company_id, subjects: Iterable[str]) -> list[str]:
     """Those of `subjects` that hold a live key in the company (what an erasure would reach)."""
     subjects = sorted(set(subjects))

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from django.db import connections
 
+from . import keystore, sealing
 from .models import Event
 from .sqlrows import aware_from_text, table, uuid_from_hex
 from .store import RecordedEvent, recorded_event
@@ -46,6 +47,21 @@ def read_by_stream(
     return _scan("stream", 0, batch_size, up_to_position, using)
 
 
+def cache_keys(batch: list[RecordedEvent]) -> None:
+    """Inside `keystore.keys_cached()`: read the keys of everything sealed in the batch's
+    payloads in a few statements, before any is decoded; else each subject's key is a query
+    when its first payload is opened, thousands per batch (a round trip each on PostgreSQL).
+    Reading the keys of payloads no projector opens (a note's) too still costs less: on the
+    bench's 20,000 orders, 85 statements instead of 22,000 (a quarter of the time)."""
+    key_ids: set[str] = set()
+    for event in batch:
+        text = event.payload_text
+        if text is not None:
+            key_ids |= sealing.key_ids_in_text(text)
+    if key_ids:
+        keystore.cache_secrets(key_ids)
+
+
 def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored=False):
     """Batches of the log in `order` ("position" or "stream"), each one indexed range query.
 
@@ -55,11 +71,10 @@ def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored
     """
     connection = connections[using]
     events = table(Event, using)
-    lean = (
-        not as_stored
-        and connection.vendor == "sqlite"
-        and not connection.settings_dict.get("TIME_ZONE")
+    lean = not as_stored and (
+        connection.vendor == "postgresql" or not connection.settings_dict.get("TIME_ZONE")
     )
+    replayed = _replayed_native if connection.vendor == "postgresql" else _replayed
     sql = _scan_sql(using, order, up_to_position is not None, int(batch_size), lean)
     if order == "position":
         key = (after_position,)
@@ -73,7 +88,7 @@ def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored
         if not rows:
             return
         if lean:
-            batch = [_replayed(row) for row in rows]
+            batch = [replayed(row) for row in rows]
         elif as_stored:
             batch = [_stored_row(events, row) for row in rows]
         else:
@@ -89,13 +104,22 @@ def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored
 
 @lru_cache(maxsize=32)
 def _scan_sql(using: str, order: str, bounded: bool, limit: int, lean: bool) -> str:
-    """The replay SELECT. In the lean form the datetimes are selected as expressions
-    (`CAST … AS TEXT`): the driver converts a column *declared* datetime on every row (Django
-    registers that), and `aware_from_text` does the same job in a fraction of the time;
-    `json_extract` hands the projectors the actor without decoding the whole metadata."""
+    """The replay SELECT. The lean form selects the actor out of the metadata in SQL (the
+    projectors get it without decoding the whole metadata), and the JSON as text, decoded on
+    first use (Django's PostgreSQL connections load jsonb as text). On SQLite the datetimes are
+    selected as expressions (`CAST … AS TEXT`): the driver converts a column *declared*
+    datetime on every row (Django registers that), and `aware_from_text` does the same job in
+    a fraction of the time; the driver's own timestamptz loader is fast."""
     events = table(Event, using)
     c = events.column_of
     columns = events.columns
+    if lean and connections[using].vendor == "postgresql":
+        actor = f"{c['metadata']} ->> 'actor_username'"
+        occurred_at, recorded_at = c["occurred_at"], c["recorded_at"]
+    else:
+        actor = f"json_extract({c['metadata']}, '$.actor_username')"
+        occurred_at = f"CAST({c['occurred_at']} AS TEXT)"
+        recorded_at = f"CAST({c['recorded_at']} AS TEXT)"
     if lean:
         columns = ", ".join(
             [
@@ -108,10 +132,10 @@ def _scan_sql(using: str, order: str, bounded: bool, limit: int, lean: bool) -> 
                 c["schema_version"],
                 c["payload"],
                 c["metadata"],
-                f"json_extract({c['metadata']}, '$.actor_username')",
+                actor,
                 c["company_id"],
-                f"CAST({c['occurred_at']} AS TEXT)",
-                f"CAST({c['recorded_at']} AS TEXT)",
+                occurred_at,
+                recorded_at,
             ]
         )
     if order == "position":
@@ -140,6 +164,27 @@ def _replayed(row: tuple) -> RecordedEvent:
         actor_username=actor if isinstance(actor, str) else None,
         company_id=uuid_from_hex(company_id),
         occurred_at=aware_from_text(occurred_at),
+        recorded_at=recorded_at,
+    )
+
+
+def _replayed_native(row: tuple) -> RecordedEvent:
+    """`_replayed` for a driver that gives UUIDs and aware datetimes (psycopg)."""
+    (id_, position, stream_type, stream_id, version, event_type, schema_version) = row[:7]
+    (payload, metadata, actor, company_id, occurred_at, recorded_at) = row[7:]
+    return RecordedEvent(
+        id=id_,
+        position=position,
+        stream_type=stream_type,
+        stream_id=stream_id,
+        version=version,
+        event_type=event_type,
+        schema_version=schema_version,
+        payload=payload,
+        metadata=metadata,
+        actor_username=actor if isinstance(actor, str) else None,
+        company_id=company_id,
+        occurred_at=occurred_at,
         recorded_at=recorded_at,
     )
 

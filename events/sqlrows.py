@@ -88,11 +88,18 @@ def _sqlite_adapter(field: models.Field, connection) -> Callable[[Any], Any] | N
     if isinstance(field, models.UUIDField):
         return lambda v: v.hex if isinstance(v, uuid.UUID) else generic(v)
     if isinstance(field, models.DateTimeField) and settings.USE_TZ:
-        return lambda v: (
-            str(v.astimezone(_UTC).replace(tzinfo=None))
-            if isinstance(v, dt.datetime) and v.tzinfo is not None
-            else generic(v)
-        )
+
+        def naive_utc_text(v):
+            if type(v) is dt.datetime:
+                if v.tzinfo is _UTC:  # the usual case: ISO text less its "+00:00"
+                    return v.isoformat(" ")[:-6]
+                if v.tzinfo is not None:
+                    return str(v.astimezone(_UTC).replace(tzinfo=None))
+            elif isinstance(v, dt.datetime) and v.tzinfo is not None:
+                return str(v.astimezone(_UTC).replace(tzinfo=None))
+            return generic(v)
+
+        return naive_utc_text
     if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
         return lambda v: str(v) if type(v) is dt.date else generic(v)
     if isinstance(field, models.JSONField) and field.encoder is None:

@@ -118,6 +118,12 @@ class RecordedEvent:
         return self._data
 
     @property
+    def payload_text(self) -> str | None:
+        """The payload's stored JSON text while it is not decoded yet (a replay's rows are
+        decoded on first use); None once decoded, or when it was never text."""
+        return self._payload if isinstance(self._payload, str) else None
+
+    @property
     def metadata(self) -> dict[str, Any]:
         if isinstance(self._metadata, str):
             self._metadata = json.loads(self._metadata)
@@ -160,7 +166,10 @@ def _decode(event: RecordedEvent, payload) -> DomainEvent:
             if len(payload) <= _SHARED_PAYLOAD_CHARS:
                 return _decode_shared(event_type, schema_version, payload)
             return deserialize(event_type, schema_version, json.loads(payload))
-        payload = json.loads(payload)
+        payload = sealing.open_stored(
+            payload, company_id=event.company_id, stream_id=event.stream_id
+        )
+        return deserialize(event_type, schema_version, payload)
     payload = sealing.open_payload(payload, company_id=event.company_id, stream_id=event.stream_id)
     return deserialize(event_type, schema_version, payload)
 

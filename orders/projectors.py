@@ -19,7 +19,7 @@ from common.typed_input import search_key
 from events.models import Event
 from events.store import RecordedEvent
 from projections.models import OrderSummary
-from projections.registry import Projection, register
+from projections.registry import Projection, continued_streams, register
 from projections.rows import rows_for
 
 from .aggregate import evolve
@@ -87,7 +87,7 @@ class OrderStateProjection(Projection):
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
-        rows = rows_for(Order, using).load_ids(e.stream_id for e in events)
+        rows = rows_for(Order, using).load_ids(continued_streams(events))
         for event in events:
             if event.event_type == "OrderPlaced":
                 rows.put(evolve({"id": event.stream_id, "company_id": event.company_id}, event))
@@ -111,7 +111,7 @@ class OrderSummaryProjection(Projection):
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
         rows = rows_for(OrderSummary, using).load_ids(
-            e.stream_id for e in events if e.event_type != ERASURE
+            continued_streams(e for e in events if e.event_type != ERASURE)
         )
         for event in events:
             if event.event_type == ERASURE:

@@ -43,6 +43,15 @@ class Projection:
         return [event for event in events if event.event_type in self.handles]
 
 
+def continued_streams(events: Iterable[RecordedEvent]) -> set:
+    """The ids of the streams that `events` continue: those that had events before them. A
+    stream whose first event (version 1) is among them has no row anywhere yet, so a projector
+    need not look for one (in a rebuild, that is most streams of every batch)."""
+    events = list(events)
+    started = {event.stream_id for event in events if event.version == 1}
+    return {event.stream_id for event in events if event.version != 1} - started
+
+
 _REGISTRY: dict[str, Projection] = {}
 
 
