@@ -30,19 +30,18 @@ BIGINT_MAX = 2**63 - 1
 # The largest value of Django's PositiveIntegerField on every backend (PostgreSQL integer).
 POSITIVE_INT_MAX = 2**31 - 1
 
-_DATE_MESSAGE = format_lazy(
-    _("Enter a date between {earliest} and {latest}."),
-    earliest=EARLIEST_DATE.isoformat(),
-    latest=LATEST_DATE.isoformat(),
-)
-
 
 def validate_date_in_range(value: dt.date | dt.datetime) -> None:
     """Raise ValidationError if `value` (a date, or a datetime's wall-clock date) is outside
-    EARLIEST_DATE..LATEST_DATE."""
+    EARLIEST_DATE..LATEST_DATE (its message, code and params kept apart, as Django's own
+    validators do, so a stored refusal can be said again in another language)."""
     day = value.date() if isinstance(value, dt.datetime) else value
     if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ValidationError(_DATE_MESSAGE, code="date_out_of_range")
+        raise ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            code="date_out_of_range",
+            params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        )
 
 
 class BoundedDateField(forms.DateField):

@@ -22,8 +22,10 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
+
+from .translatable import Translatable
 
 # Longer numbers are no quantity or amount of ours (and `int()` of 4,300+ digits raises).
 MAX_DIGITS = 40
@@ -42,11 +44,13 @@ def clean_text(value: str) -> str:
     for char in value:
         if _refused(char):
             raise InputError(
-                gettext(
-                    "Remove the control character U+%(code)s: it is not text (only tabs and line "
-                    "breaks are allowed)."
+                Translatable(
+                    gettext_noop(
+                        "Remove the control character U+%(code)s: it is not text (only tabs and "
+                        "line breaks are allowed)."
+                    ),
+                    {"code": f"{ord(char):04X}"},
                 )
-                % {"code": f"{ord(char):04X}"}
             )
     return unicodedata.normalize("NFC", value)
 
@@ -54,32 +58,44 @@ def clean_text(value: str) -> str:
 def check_text(errors: dict, name: str, value, *, label: str, limit: int, required: bool) -> str:
     """`value` stripped and in NFC (`clean_text`); a message in `errors[name]` (a command's
     {field: [messages]}, `label` naming the field) when it is not text, holds a control
-    character, is missing though `required` or is longer than `limit` characters."""
+    character, is missing though `required` or is longer than `limit` characters. The messages
+    are `Translatable` (an import stores them and shows them in the reader's language); pass
+    `label` lazily translated for the same reason."""
     value = (value or "").strip() if isinstance(value, str) or value is None else None
     if value is None:
-        errors.setdefault(name, []).append(gettext("%(field)s must be text.") % {"field": label})
+        errors.setdefault(name, []).append(
+            Translatable(gettext_noop("%(field)s must be text."), {"field": label})
+        )
         return ""
     try:
         value = clean_text(value)
     except InputError as error:
-        errors.setdefault(name, []).append(f"{label}: {error}")
+        errors.setdefault(name, []).append(
+            Translatable(
+                gettext_noop("%(field)s: %(message)s"), {"field": label, "message": error.args[0]}
+            )
+        )
         return value
     if required and not value:
-        errors.setdefault(name, []).append(gettext("%(field)s is required.") % {"field": label})
+        errors.setdefault(name, []).append(
+            Translatable(gettext_noop("%(field)s is required."), {"field": label})
+        )
     elif len(value) > limit:
         errors.setdefault(name, []).append(
-            gettext("%(field)s is too long (%(length)d characters; at most %(max)d).")
-            % {"field": label, "length": len(value), "max": limit}
+            Translatable(
+                gettext_noop("%(field)s is too long (%(length)d characters; at most %(max)d)."),
+                {"field": label, "length": len(value), "max": limit},
+            )
         )
     return value
 
 
 def text_problem(value: str) -> str:
-    """Why `clean_text` refuses `value`, or "" if it accepts it."""
+    """Why `clean_text` refuses `value` (a `Translatable`), or "" if it accepts it."""
     try:
         clean_text(value)
     except InputError as error:
-        return str(error)
+        return error.args[0]
     return ""
 
 
@@ -173,11 +189,13 @@ def parse_local_amount(text: str, locale: str) -> Decimal:
         # The other convention: its decimal mark last, maybe its groups before it.
         understood = digits.replace(decimal, "").replace(group, decimal)
         raise AmbiguousAmount(
-            _(
-                "“%(text)s” → %(understood)s? Write amounts with “%(decimal)s” as the decimal "
-                "mark: type %(understood)s."
+            Translatable(
+                gettext_noop(
+                    "“%(text)s” → %(understood)s? Write amounts with “%(decimal)s” as the "
+                    "decimal mark: type %(understood)s."
+                ),
+                {"text": _shown(stripped), "understood": sign + understood, "decimal": decimal},
             )
-            % {"text": _shown(stripped), "understood": sign + understood, "decimal": decimal}
         )
     raise InputError(
         _("“%(text)s” is not a number: digits 0-9 and “%(decimal)s” as the decimal mark.")
@@ -191,8 +209,12 @@ def _two_readings(text: str, sign: str, digits: str, decimal: str) -> AmbiguousA
     if fraction == fraction.quantize(Decimal("0.01")):
         fraction = fraction.quantize(Decimal("0.01"))
     return AmbiguousAmount(
-        _("“%(text)s” could be %(whole)s or %(fraction)s: type %(whole)s or %(fraction)s.")
-        % {"text": _shown(text), "whole": whole, "fraction": str(fraction).replace(".", decimal)}
+        Translatable(
+            gettext_noop(
+                "“%(text)s” could be %(whole)s or %(fraction)s: type %(whole)s or %(fraction)s."
+            ),
+            {"text": _shown(text), "whole": whole, "fraction": str(fraction).replace(".", decimal)},
+        )
     )
 
 

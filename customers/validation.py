@@ -11,8 +11,10 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from common import typed_input
+from common.translatable import Translatable
 
 from .events import CUSTOMER_FIELDS
 from .exceptions import RecordValidationError
@@ -49,23 +51,24 @@ class SkuDetails:
     unit_price: Decimal | None = None
 
 
-def _labels() -> dict[str, str]:
-    return {
-        "name": _("Name"),
-        "reference": _("Reference"),
-        "email": _("E-mail"),
-        "billing_address": _("Billing address"),
-        "shipping_address": _("Shipping address"),
-        "notes": _("Notes"),
-        "code": _("Code"),
-        "description": _("Description"),
-    }
+# Lazy: a refusal stored by an import says its field in the reader's language
+# (`common.translatable`).
+LABELS = {
+    "name": gettext_lazy("Name"),
+    "reference": gettext_lazy("Reference"),
+    "email": gettext_lazy("E-mail"),
+    "billing_address": gettext_lazy("Billing address"),
+    "shipping_address": gettext_lazy("Shipping address"),
+    "notes": gettext_lazy("Notes"),
+    "code": gettext_lazy("Code"),
+    "description": gettext_lazy("Description"),
+}
 
 
 def check_text(errors: dict, name: str, value, *, required: bool) -> str:
     """`common.typed_input.check_text` with the customer and SKU fields' labels and `LIMITS`."""
     return typed_input.check_text(
-        errors, name, value, label=_labels()[name], limit=LIMITS[name], required=required
+        errors, name, value, label=LABELS[name], limit=LIMITS[name], required=required
     )
 
 
@@ -95,9 +98,10 @@ def clean_sku(details: SkuDetails) -> SkuDetails:
     description = check_text(errors, "description", details.description, required=False)
     price = details.unit_price
     if price is not None:
-        message = _("Enter a unit price from 0.00 to %(limit)s, with at most two decimals.") % {
-            "limit": f"{MAX_UNIT_PRICE:,.2f}"
-        }
+        message = Translatable(
+            gettext_noop("Enter a unit price from 0.00 to %(limit)s, with at most two decimals."),
+            {"limit": f"{MAX_UNIT_PRICE:,.2f}"},
+        )
         try:
             price = price if isinstance(price, Decimal) else Decimal(str(price))
             if (

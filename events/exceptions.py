@@ -1,8 +1,9 @@
 """Domain errors of the event store. Their messages are fit to show a person."""
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from common.exceptions import Conflict, DomainError
+from common.translatable import Translatable
 
 
 class EventStoreError(DomainError):
@@ -44,8 +45,17 @@ class OccurredAtOutOfRange(EventStoreError, ValueError):
     def __init__(self, occurred_at, earliest, latest):
         self.occurred_at = occurred_at
         super().__init__(
-            f"The time {occurred_at.isoformat()} cannot be recorded: event times must fall "
-            f"between {earliest.isoformat()} and {latest.isoformat()} (UTC)."
+            Translatable(
+                gettext_noop(
+                    "The time %(time)s cannot be recorded: event times must fall between "
+                    "%(earliest)s and %(latest)s (UTC)."
+                ),
+                {
+                    "time": occurred_at.isoformat(),
+                    "earliest": earliest.isoformat(),
+                    "latest": latest.isoformat(),
+                },
+            )
         )
 
 

@@ -20,18 +20,21 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import State
 
 from accounts.authorization import actor_now
 from accounts.models import Company
 from common.exceptions import DomainError
+from common.form_fields import EARLIEST_DATE, LATEST_DATE, validate_date_in_range
+from common.translatable import Translatable
 from customers.commands import create_customer
 from customers.exceptions import RecordNotPermitted, RecordValidationError
 from customers.models import Customer
 from customers.validation import CustomerDetails
 from events import store
+from events.exceptions import OccurredAtOutOfRange
 from events.registry import DomainEvent, event_class
 from projections.models import OrderSummary
 
@@ -68,6 +71,39 @@ def workflow_transitions() -> dict[str, dict]:
     }
 
 
+def check_at(at: dt.datetime | None) -> None:
+    """Refuse a command's `at` (when it happened: given by the import and the demo data; None
+    is now) that is not an aware datetime, or whose date, as written or in UTC, is outside the
+    limits the forms bound dates with and the log holds (`common.form_fields` EARLIEST_DATE..
+    LATEST_DATE). Raises `OrderValidationError` ({"at": [message]}) before anything is read or
+    written. (How far in the past or future history may be is the caller's rule: the import
+    refuses times in the future.)"""
+    if at is None:
+        return
+    if not isinstance(at, dt.datetime) or timezone.is_naive(at):
+        problem = Translatable(
+            gettext_noop("%(time)s does not say its time zone."), {"time": str(at)}
+        )
+    else:
+        try:
+            validate_date_in_range(at)  # the date as written, as the forms bound it
+            store.check_occurred_at(at)  # the date in UTC, as the log holds it
+            return
+        except (ValidationError, OccurredAtOutOfRange):
+            problem = Translatable(
+                gettext_noop(
+                    "%(time)s is outside the dates an order's history can have "
+                    "(%(earliest)s to %(latest)s)."
+                ),
+                {
+                    "time": at.isoformat(),
+                    "earliest": EARLIEST_DATE.isoformat(),
+                    "latest": LATEST_DATE.isoformat(),
+                },
+            )
+    raise OrderValidationError({"at": [problem]})
+
+
 def place_order(
     *,
     actor,
@@ -88,6 +124,7 @@ def place_order(
     `new_customer`: add this customer too (`customers.commands.create_customer`, in the same
     transaction: both or neither) and place the order for it.
     """
+    check_at(at)
     with store.write_transaction():
         actor = actor_now(actor)  # decided on what is committed now, not the request's cache
         if actor.company_id is None:
@@ -131,6 +168,7 @@ def change_order(
 ) -> Order:
     """Replace a draft's details and lines (event `OrderChanged`); `new_customer` as for
     `place_order`."""
+    check_at(at)
     with store.write_transaction():
         order = _load_for(order_id, "change", actor, expected_version)
         details = with_new_customer(details, new_customer, actor, at)
@@ -148,6 +186,7 @@ def add_note(
     at: dt.datetime | None = None,
 ) -> Order:
     """Attach a note to an order in any state (event `NoteAdded`)."""
+    check_at(at)
     with store.write_transaction():
         order = _load_for(order_id, "add_note", actor, expected_version)
         data = clean_fields({"text": text}, ("text",))
@@ -164,6 +203,7 @@ def transition(
     **data: str,
 ) -> Order:
     """Move an order along the workflow: `name` is an FSM transition of `Order`."""
+    check_at(at)
     with store.write_transaction():
         if name not in workflow_transitions():
             raise UnknownTransition(name)
@@ -184,6 +224,7 @@ def amend_order(
     """Correct an approved order that has not started fulfilment (event `OrderAmended`): its
     details and lines replaced, with the required reason; it goes back to submitted and needs
     approval again under the company's policy (whoever amends it counts as its author)."""
+    check_at(at)
     with store.write_transaction():
         order = _load_for(order_id, "amend", actor, expected_version, at)
         (reason,) = clean_fields({"reason": reason}, ("reason",)).values()
@@ -207,6 +248,7 @@ def change_policy(
     version the settings page showed (`ConcurrencyError` if another change came first). Raises
     `ActionNotPermitted` without `orders.manage_controls`, `OrderValidationError` for limits
     that contradict each other; a change of nothing writes nothing. Returns the policy now."""
+    check_at(at)
     with store.write_transaction():
         actor = actor_now(actor)  # decided on what is committed now
         if actor.company_id is None or not actor.has_perm("orders.manage_controls"):

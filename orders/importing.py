@@ -54,6 +54,7 @@ from django.utils.translation import gettext, gettext_noop
 from common.csv_export import csv_lines
 from common.exceptions import DomainError
 from common.form_fields import validate_date_in_range
+from common.translatable import Translatable, as_part, is_part, part_text
 from common.typed_input import (
     AmbiguousAmount,
     InputError,
@@ -76,7 +77,7 @@ from . import commands
 from .events import Line, OrderDetails
 from .exceptions import OrderAlreadyPlaced, OrderValidationError, TransitionNotAllowed
 from .models import Order, OrderState, state_in_sentence
-from .validation import clean_order
+from .validation import LINE_MESSAGE, clean_order
 
 ORDER_COLUMNS = (
     "reference",
@@ -138,8 +139,9 @@ class ImportFileError(Exception):
 
 # A refusal's reason as facts: parts of (English message, its parameters), joined by "; ".
 # The English text is what the command line and the rejects file show; a page translates the
-# same parts when it shows them (`reason_text`). Parameters named in `TRANSLATED_PARAMS` are
-# themselves English messages (a validation's), `state` an order state.
+# same parts when it shows them (`reason_text`). A parameter may itself be a message
+# (`common.translatable.as_part`: a validation's, with its own parameters); one named in
+# `TRANSLATED_PARAMS` and stored as plain text is an English message; `state` an order state.
 Parts = tuple[tuple[str, dict], ...]
 TRANSLATED_PARAMS = frozenset({"problem", "message"})
 
@@ -163,7 +165,11 @@ def _part_text(message: str, params: dict, mark) -> str:
             key,
             state_in_sentence(value)
             if key == "state"
-            else gettext(value)
+            # A message of its own (a validation's, `common.translatable`): its parameters
+            # are text, never code.
+            else part_text(value, lambda text: mark(None, text))
+            if is_part(value)
+            else gettext(value)  # an English message stored before messages had parts
             if key in TRANSLATED_PARAMS and value
             else str(value),
         )
@@ -334,7 +340,7 @@ def read_files(orders_path: Path, lines_path: Path) -> tuple[list[_Order], list[
             rejects.append(Reject("", row, ((_IS_EMPTY, {"column": "reference"}),)))
         elif problem:  # it goes into each event's metadata, as any text into the log
             reason = gettext_noop("%(column)s: %(problem)s")
-            params = {"column": "reference", "problem": problem}
+            params = {"column": "reference", "problem": as_part(problem)}
             rejects.append(Reject(repr(reference)[1:-1], row, ((reason, params),)))
         elif reference in orders:
             reason = gettext_noop("%(column)s repeats row %(row)s.")
@@ -448,12 +454,11 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
                 validate_date_in_range(moment)
                 store.check_occurred_at(moment)
             except (ValidationError, OccurredAtOutOfRange) as error:
-                message = error.messages[0] if isinstance(error, ValidationError) else str(error)
                 raise _Refused(
                     gettext_noop("%(column)s %(value)s: %(message)s"),
                     column=column,
                     value=repr(values[column]),
-                    message=str(message),
+                    message=as_part(error if isinstance(error, ValidationError) else error.args[0]),
                 ) from None
             if moment > latest:
                 raise _Refused(
@@ -476,7 +481,9 @@ def _times(order: _Order, zone: ZoneInfo) -> dict[str, dt.datetime]:
         if problem or len(name) > ORIGINAL_ACTOR_MAX:
             if problem:
                 raise _Refused(
-                    gettext_noop("%(actor)s: %(problem)s"), actor=actor_column, problem=problem
+                    gettext_noop("%(actor)s: %(problem)s"),
+                    actor=actor_column,
+                    problem=as_part(problem),
                 )
             raise _Refused(
                 gettext_noop("%(actor)s: at most %(max)s characters."),
@@ -518,7 +525,7 @@ def _lines(order: _Order, decimal_comma: bool = False) -> list[Line]:
                 gettext_noop("line row %(row)s: %(column)s %(message)s"),
                 row=row,
                 column="unit_price",
-                message=str(error),
+                message=as_part(error.args[0]),
             ) from None
         except InputError:
             message = (
@@ -550,7 +557,11 @@ def _where(
     row and column) its `key` is about: detail fields are their own columns, `lines.<n>.<field>`
     the n-th line's row, a step's fields their `fields` column (`reason` -> `cancel_reason`),
     anything else the step's time."""
-    message = LINE_PREFIX.sub("", str(message))
+    if isinstance(message, Translatable) and message.msgid == LINE_MESSAGE:
+        message = message.params["message"]  # the reject names the line's row instead
+    elif not isinstance(message, Translatable):
+        message = LINE_PREFIX.sub("", str(message))
+    message = as_part(message)
     if key.startswith("lines."):
         _, number, field = key.split(".", 2)
         row = order.lines[int(number)][0]
@@ -702,7 +713,7 @@ def _import_one(
     except RecordValidationError as error:  # the customer or a SKU the order would create
         raise _Refused(
             parts=tuple(
-                (_COLUMN_SAYS, {"column": RECORD_COLUMNS.get(key, key), "message": str(m)})
+                (_COLUMN_SAYS, {"column": RECORD_COLUMNS.get(key, key), "message": as_part(m)})
                 for key, messages in error.errors.items()
                 for m in messages
             )
@@ -728,7 +739,8 @@ def _import_one(
             )
         ) from None
     except DomainError as error:  # (times are checked before, in _times)
-        raise _Refused(_COLUMN_SAYS, column=column, message=str(error)) from None
+        said = error.args[0] if error.args else str(error)
+        raise _Refused(_COLUMN_SAYS, column=column, message=as_part(said)) from None
     if result is not None:
         result.new_customers |= new_customers
         result.new_skus |= new_skus

@@ -9,10 +9,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from common import typed_input
+from common.translatable import Translatable
 from common.typed_input import InputError, parse_amount, parse_whole_number
 
 from .events import Line, OrderDetails, lines_total
@@ -32,6 +33,8 @@ MAX_UNIT_PRICE = Decimal("10000000.00")
 #   shorter than 1,000 years (3.2e10 s) and their sum at most 1e8 * 3.2e10 = 3.2e18 < 9.22e18.
 # tests/orders/test_limits.py checks the arithmetic and the extremes.
 MAX_ORDER_TOTAL = Decimal("100000000.00")
+# A line's message, said of the order form's line (an import names the file's row instead).
+LINE_MESSAGE = gettext_noop("Line %(number)d: %(message)s")
 MAX_ORDERS_PER_COMPANY = 100_000_000
 LIMITS = {
     "customer_name": 200,
@@ -113,7 +116,10 @@ def clean_line(line: Line, number: int, errors: dict) -> Line:
         line_errors.setdefault("quantity", []).append(gettext("Quantity must be a whole number."))
     elif not 1 <= quantity <= MAX_QUANTITY:
         line_errors.setdefault("quantity", []).append(
-            gettext("Quantity must be between 1 and %(max)s.") % {"max": f"{MAX_QUANTITY:,}"}
+            Translatable(
+                gettext_noop("Quantity must be between 1 and %(max)s."),
+                {"max": f"{MAX_QUANTITY:,}"},
+            )
         )
     price = line.unit_price
     try:
@@ -124,8 +130,10 @@ def clean_line(line: Line, number: int, errors: dict) -> Line:
             raise InvalidOperation
         if price.is_signed() or price > MAX_UNIT_PRICE:  # -0.00 too: no negative zero
             line_errors.setdefault("unit_price", []).append(
-                gettext("Unit price must be between 0.00 and %(max)s.")
-                % {"max": f"{MAX_UNIT_PRICE:,}"}
+                Translatable(
+                    gettext_noop("Unit price must be between 0.00 and %(max)s."),
+                    {"max": f"{MAX_UNIT_PRICE:,}"},
+                )
             )
         elif price != price.quantize(Decimal("0.01")):
             line_errors.setdefault("unit_price", []).append(
@@ -137,7 +145,7 @@ def clean_line(line: Line, number: int, errors: dict) -> Line:
         line_errors.setdefault("unit_price", []).append(gettext("Unit price must be a number."))
     for field, messages in line_errors.items():
         errors.setdefault(f"{key}.{field}", []).extend(
-            gettext("Line %(number)d: %(message)s") % {"number": number + 1, "message": message}
+            Translatable(LINE_MESSAGE, {"number": number + 1, "message": message})
             for message in messages
         )
     return Line(sku=sku, description=description, quantity=quantity, unit_price=price)
@@ -150,18 +158,22 @@ def clean_order(details: OrderDetails, lines) -> tuple[OrderDetails, tuple[Line,
     lines = list(lines)
     if len(lines) > MAX_LINES:
         errors.setdefault("lines", []).append(
-            gettext("An order can have at most %(max)d lines (this one has %(count)d).")
-            % {"max": MAX_LINES, "count": len(lines)}
+            Translatable(
+                gettext_noop("An order can have at most %(max)d lines (this one has %(count)d)."),
+                {"max": MAX_LINES, "count": len(lines)},
+            )
         )
         lines = lines[:MAX_LINES]
     cleaned = tuple(clean_line(line, i, errors) for i, line in enumerate(lines))
     if not errors and lines_total(cleaned) > MAX_ORDER_TOTAL:
         errors.setdefault("lines", []).append(
-            gettext(
-                "The order's total (%(total)s) is above the largest an order may have (%(max)s); "
-                "split it into several orders."
+            Translatable(
+                gettext_noop(
+                    "The order's total (%(total)s) is above the largest an order may have "
+                    "(%(max)s); split it into several orders."
+                ),
+                {"total": f"{lines_total(cleaned):,}", "max": f"{MAX_ORDER_TOTAL:,}"},
             )
-            % {"total": f"{lines_total(cleaned):,}", "max": f"{MAX_ORDER_TOTAL:,}"}
         )
     if errors:
         raise OrderValidationError(errors)

@@ -181,7 +181,8 @@ SSO_HTTP_TIMEOUT = OIDC_TIMEOUT
 OIDC_REDIRECT_REQUIRE_HTTPS = False  # `next` is checked against this host either way
 # Issuers must be https://; development and the tests run a provider on http://127.0.0.1.
 SSO_ALLOW_HTTP_ISSUER = config("SSO_ALLOW_HTTP_ISSUER", default=False, cast=bool)
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, with the user's id in a column (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 # Messages live in the (database) session, not in a cookie: a message can hold a one-time
 # set-password link (e-mail off), and a signed cookie is readable by whoever holds it.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -5,9 +5,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.models import UserSession
 from events.models import Event
 from tests import factories
 from tests.factories import PASSWORD, log_in
@@ -45,7 +45,7 @@ def test_an_action_after_the_session_ended_comes_back_to_the_order_page(client, 
     detail = f"/orders/{order.id}/"
     log_in(client, staff)
     client.session.flush()
-    Session.objects.all().delete()  # the session expired on the server
+    UserSession.objects.all().delete()  # the session expired on the server
 
     response = client.post(
         f"{detail}transitions/cancel/",
@@ -119,7 +119,7 @@ def test_the_dashboards_auto_refresh_after_the_session_ended_goes_to_the_login_p
 
 
 def _expiry(client) -> dt.datetime:
-    return Session.objects.get(session_key=client.session.session_key).expire_date
+    return UserSession.objects.get(session_key=client.session.session_key).expire_date
 
 
 def _make_idle(client, minutes: int) -> None:
@@ -130,7 +130,7 @@ def _make_idle(client, minutes: int) -> None:
     session[REFRESHED_AT] = int(timezone.now().timestamp()) - minutes * 60
     session.set_expiry(None)
     session.save()
-    Session.objects.filter(session_key=session.session_key).update(
+    UserSession.objects.filter(session_key=session.session_key).update(
         expire_date=timezone.now()
         + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
         - dt.timedelta(minutes=minutes)
@@ -163,7 +163,7 @@ def test_an_auto_refresh_does_not_keep_the_session_alive(client, staff):
 
 def test_an_idle_session_past_its_age_is_logged_out(client, staff):
     log_in(client, staff)
-    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    UserSession.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
 
     response = client.get("/orders/", **htmx_from("/orders/"))
 
