@@ -211,22 +211,28 @@ def cache_secrets(key_ids: Iterable[str]) -> None:
     if cache is None:
         return
     wanted = sorted({key_id for key_id in key_ids if key_id not in cache})
+    found = dict(_rows_for(wanted, "key_id, secret"))
+    for key_id in wanted:
+        secret = found.get(key_id, MISSING)
+        cache[key_id] = (
+            secret if secret is MISSING else DESTROYED if secret is None else bytes(secret)
+        )
+
+
+def _rows_for(key_ids: list[str], columns: str) -> list[tuple]:
+    """`columns` of the store's rows for `key_ids`, 500 keys per statement."""
     connection = connections[ALIAS]
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for start in range(0, len(key_ids), 500):
+            chunk = key_ids[start : start + 500]
             cursor.execute(
-                f"SELECT key_id, secret FROM {qualified_table(connection)} "
+                f"SELECT {columns} FROM {qualified_table(connection)} "
                 f"WHERE key_id IN ({', '.join(['%s'] * len(chunk))})",
                 chunk,
             )
-            found = dict(cursor.fetchall())
-            for key_id in chunk:
-                if key_id not in found:
-                    cache[key_id] = MISSING
-                else:
-                    secret = found[key_id]
-                    cache[key_id] = DESTROYED if secret is None else bytes(secret)
+            rows.extend(cursor.fetchall())
+    return rows
 
 
 def live_subjects(company_id, subjects: Iterable[str]) -> list[str]:
@@ -296,15 +302,4 @@ def scrub(using: str = ALIAS) -> list[str]:
 def missing_keys(key_ids: Iterable[str]) -> set[str]:
     """Those of `key_ids` that the store does not hold at all (lost, not erased)."""
     key_ids = sorted(set(key_ids))
-    connection = connections[ALIAS]
-    held: set[str] = set()
-    with connection.cursor() as cursor:
-        for start in range(0, len(key_ids), 500):
-            chunk = key_ids[start : start + 500]
-            cursor.execute(
-                f"SELECT key_id FROM {qualified_table(connection)} "
-                f"WHERE key_id IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
-            )
-            held.update(row[0] for row in cursor.fetchall())
-    return set(key_ids) - held
+    return set(key_ids) - {row[0] for row in _rows_for(key_ids, "key_id")}

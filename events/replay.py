@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.db import connections
 
@@ -148,45 +148,33 @@ def _scan_sql(using: str, order: str, bounded: bool, limit: int, lean: bool) -> 
     return f"SELECT {columns} FROM {events.table} WHERE {where} ORDER BY {order_by} LIMIT {limit}"
 
 
-def _replayed(row: tuple) -> RecordedEvent:
+def _replayed(row: tuple, uuid_of=uuid_from_hex, when=aware_from_text) -> RecordedEvent:
+    """A replayed row as a `RecordedEvent`: ids and the time converted from SQLite's text by
+    default; `_replayed_native` for a driver that gives UUIDs and aware datetimes (psycopg)."""
     (id_, position, stream_type, stream_id, version, event_type, schema_version) = row[:7]
     (payload, metadata, actor, company_id, occurred_at, recorded_at) = row[7:]
     return RecordedEvent(
         id=id_,
         position=position,
         stream_type=stream_type,
-        stream_id=uuid_from_hex(stream_id),
+        stream_id=uuid_of(stream_id),
         version=version,
         event_type=event_type,
         schema_version=schema_version,
         payload=payload,
         metadata=metadata,
         actor_username=actor if isinstance(actor, str) else None,
-        company_id=uuid_from_hex(company_id),
-        occurred_at=aware_from_text(occurred_at),
+        company_id=uuid_of(company_id),
+        occurred_at=when(occurred_at),
         recorded_at=recorded_at,
     )
 
 
-def _replayed_native(row: tuple) -> RecordedEvent:
-    """`_replayed` for a driver that gives UUIDs and aware datetimes (psycopg)."""
-    (id_, position, stream_type, stream_id, version, event_type, schema_version) = row[:7]
-    (payload, metadata, actor, company_id, occurred_at, recorded_at) = row[7:]
-    return RecordedEvent(
-        id=id_,
-        position=position,
-        stream_type=stream_type,
-        stream_id=stream_id,
-        version=version,
-        event_type=event_type,
-        schema_version=schema_version,
-        payload=payload,
-        metadata=metadata,
-        actor_username=actor if isinstance(actor, str) else None,
-        company_id=company_id,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
-    )
+def _as_is(value):
+    return value
+
+
+_replayed_native = partial(_replayed, uuid_of=_as_is, when=_as_is)
 
 
 _JSON_COLUMNS = ("payload", "metadata")
