@@ -26,14 +26,14 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from events.models import Event
 from events.store import head_position
 
 from . import engine, postgres
-from .models import Lease, WorkerHeartbeat
+from .models import Lease, SubscriberCheckpoint, WorkerHeartbeat
 
 logger = logging.getLogger("ledgerline.worker")
 
@@ -184,10 +184,12 @@ class Worker:
         head = head_position()
         companies, full = self._companies(head)
         did_work: set[uuid.UUID] = set()
+        elsewhere: set[uuid.UUID] = set()  # another worker's lease or lock
         for company_id in companies:
             if self.stopping:
                 break
             if not self.leases.acquire(company_id):
+                elsewhere.add(company_id)
                 continue
             for sub in engine.subscribers():
                 if self.stopping:
@@ -207,8 +209,12 @@ class Worker:
                     logger.warning("worker %s lost %s's lease", self.name, company_id)
                     self.leases.held.discard(company_id)
                     break
-        # Events committed during this round are above `head`: the next round sees them.
-        self._seen_head, self._unfinished = head, did_work
+        # Events committed during this round are above `head`: the next round sees them. A
+        # company held by another worker with events not yet handled stays on the list: if that
+        # worker stops (or dies) before handling them, this one takes them up on its next poll,
+        # not a sixth of a lease later; the list empties once the holder has caught up.
+        behind = companies_behind(elsewhere, upto=head) if elsewhere else set()
+        self._seen_head, self._unfinished = head, did_work | behind
         if full:
             self._full_round_at = self.monotonic()
         return bool(did_work)
@@ -219,8 +225,9 @@ class Worker:
         Full: the first round; a sixth of a lease after the last full one (full rounds renew
         leases, take over expired ones and run the subscribers' time-driven ticks, which are
         therefore at most that late); and when an outbox item or a failed handling is due
-        anywhere. Otherwise the companies of the events committed since the last round and the
-        companies whose last round did work (a batch limit may have left more)."""
+        anywhere. Otherwise the companies of the events committed since the last round, the
+        companies whose last round did work (a batch limit may have left more) and those another
+        worker held with events it had not handled yet (it may have stopped since)."""
         stale = (
             self._full_round_at is None
             or self.monotonic() - self._full_round_at >= self.lease_seconds / 6
@@ -279,3 +286,24 @@ def companies_with_events(*, after: int, upto: int) -> set[uuid.UUID]:
     """The companies of the events at log positions in (after, upto]."""
     events = Event.objects.filter(position__gt=after, position__lte=upto)
     return set(events.values_list("company_id", flat=True).distinct())
+
+
+def companies_behind(companies: set[uuid.UUID], *, upto: int) -> set[uuid.UUID]:
+    """Those of `companies` with an event at or before `upto` that some subscriber has not
+    handled yet (two reads). A checkpoint waiting for a failed handling's retry counts as
+    handled: its retry brings a full round (`engine.anything_due`)."""
+    events = Event.objects.filter(company_id__in=companies, position__lte=upto)
+    last = dict(
+        events.values("company_id").annotate(p=Max("position")).values_list("company_id", "p")
+    )
+    if not last:
+        return set()
+    names = {sub.name for sub in engine.subscribers()}
+    handled: dict[uuid.UUID, int] = dict.fromkeys(last, 0)
+    checkpoints = SubscriberCheckpoint.objects.filter(company_id__in=last, subscriber__in=names)
+    for company_id, position, waiting in checkpoints.values_list(
+        "company_id", "position", "next_attempt_at"
+    ):
+        if position >= last[company_id] or waiting is not None:
+            handled[company_id] += 1
+    return {company_id for company_id, count in handled.items() if count < len(names)}
