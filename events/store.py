@@ -590,6 +590,10 @@ def append(
         recorded = [recorded_event(row, data) for row, data in zip(rows, events, strict=True)]
         for handler in _inline_handlers:
             handler(recorded, using)
+        for model in _stream_rows.get(stream_type, ()):
+            # What the projections did not take is stale now that they have written: a later
+            # append in this writer transaction reads their rows from the database.
+            writer.loaded.pop((model, using), None)
         witness.witness_on_commit(rows[-1].position, rows[-1].hash, using=using)
     return recorded
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from events import store
 from events.models import Event
 from orders import commands
-from orders.events import OrderPlaced, PolicySettings
+from orders.events import NoteAdded, OrderPlaced, PolicySettings
 from orders.exceptions import ActionNotPermitted
 from orders.models import Order
 from projections import engine
@@ -227,3 +227,28 @@ def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, mana
     postgres = connection.vendor == "postgresql"  # the writers' lock (a SELECT) for BEGIN
     assert len(sent) == 9, "\n".join(s[:90] for s in sent)
     assert len([sql for sql in sent if sql.startswith("SELECT")]) == 2 + postgres
+
+
+def test_appends_to_a_new_stream_in_one_writer_transaction_each_find_the_rows_before_them(
+    acme, staff
+):
+    """A bare append of a stream's first event leaves nothing behind for the next append in
+    the same writer transaction (the seed and the importer append several in one): before,
+    the second append's projections were told the stream had no rows and failed (KeyError)."""
+    placed = OrderPlaced(
+        number="ACME-000001",
+        sequence=1,
+        currency="EUR",
+        details=factories.details(),
+        lines=tuple(factories.lines(1)),
+    )
+    order_id = uuid.uuid4()
+
+    with store.write_transaction():
+        store.append(order_id, 0, [placed], company=acme, actor=staff)
+        store.append(order_id, 1, [NoteAdded(text="a second event")], company=acme, actor=staff)
+
+    inline = snapshot()
+    engine.rebuild(all_projections())
+    assert Order.objects.get(pk=order_id).version == 2
+    assert snapshot() == inline
