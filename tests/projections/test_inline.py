@@ -87,14 +87,19 @@ def test_a_refused_command_writes_no_event_and_no_row(acme, auditor):
     assert snapshot() == before
 
 
-def test_a_projection_failing_rolls_back_a_bare_append_too(acme, staff, monkeypatch):
-    event = OrderPlaced(
+def _first_order_placed() -> OrderPlaced:
+    """The first order of a company, as a bare `store.append` takes it."""
+    return OrderPlaced(
         number="ACME-000001",
         sequence=1,
         currency="EUR",
         details=factories.details(),
         lines=tuple(factories.lines(1)),
     )
+
+
+def test_a_projection_failing_rolls_back_a_bare_append_too(acme, staff, monkeypatch):
+    event = _first_order_placed()
     break_projection(monkeypatch, "dashboard")
 
     with pytest.raises(Injected):
@@ -235,13 +240,7 @@ def test_appends_to_a_new_stream_in_one_writer_transaction_each_find_the_rows_be
     """A bare append of a stream's first event leaves nothing behind for the next append in
     the same writer transaction (the seed and the importer append several in one): before,
     the second append's projections were told the stream had no rows and failed (KeyError)."""
-    placed = OrderPlaced(
-        number="ACME-000001",
-        sequence=1,
-        currency="EUR",
-        details=factories.details(),
-        lines=tuple(factories.lines(1)),
-    )
+    placed = _first_order_placed()
     order_id = uuid.uuid4()
 
     with store.write_transaction():
