@@ -1,7 +1,5 @@
-"""The commands section (bench/README.md, "What happens", 4): the same moves (place, submit,
-approve, start fulfilment, ship, deliver) by `ours` (`orders.commands`), `ours_no_witness`,
-`peer` (the `eventsourcing` library) and `bare` (the driver's `BEGIN; INSERT; COMMIT`). Imported
-once Django is set up."""
+"""The commands section (bench/README.md, "What happens", 4): the same moves by each variant.
+Imported once Django is set up."""
 
 from __future__ import annotations
 
@@ -22,7 +20,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from accounts.models import User
-from bench.database import remove_sqlite, sqlite_file_bytes, sqlite_tuning
+from bench.database import remove_sqlite, sqlite_file_bytes, tune
 from events import witness
 from orders import commands
 from orders.demo import order_input
@@ -109,20 +107,18 @@ class Ours:
 class Peer:
     """The `eventsourcing` library on the SQLite file `path`. The library opens its connections
     itself (WAL, synchronous=FULL by default): its pool's connection factory is wrapped so each
-    gets the app's `pragmas`, and the raw connections are kept for the probes.
+    gets the app's PRAGMAs, and the raw connections are kept for the probes.
     (`_create_connection`, `_pool`, `_sqlite_conn` are the library's names in 9.5, pinned.)"""
 
     name = "peer"
 
-    def __init__(self, path: Path, pragmas: list[str]):
+    def __init__(self, path: Path):
         env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
         self.app, self.raw = Application(env=env), []
         pool = self.app.recorder.datastore.pool
 
         def tuned(connection):
-            for pragma in pragmas:
-                connection._sqlite_conn.execute(pragma)
-            self.raw.append(connection._sqlite_conn)
+            self.raw.append(tune(connection._sqlite_conn))
             return connection
 
         create = pool._create_connection
@@ -171,7 +167,7 @@ class Bare:
 
     name = "bare"
 
-    def __init__(self, database, folder: Path, pragmas: list[str]):
+    def __init__(self, database, folder: Path):
         self.postgres = database.on_postgres
         if self.postgres:  # the types of our events table's columns
             import psycopg
@@ -181,9 +177,7 @@ class Bare:
             columns = "id BIGSERIAL PRIMARY KEY, stream_id UUID, payload JSONB"
         else:
             remove_sqlite(folder / "bare.sqlite3")
-            self.connection = sqlite3.connect(folder / "bare.sqlite3", isolation_level=None)
-            for pragma in pragmas:
-                self.connection.execute(pragma)
+            self.connection = tune(sqlite3.connect(folder / "bare.sqlite3", isolation_level=None))
             self.table, self.begin, mark = "event", "BEGIN IMMEDIATE", "?"
             columns = "id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT"
         self.connection.execute(f"CREATE TABLE {self.table} ({columns})")
@@ -249,29 +243,26 @@ def probe(variant, cycles: int, rng: random.Random, wal_position=None) -> dict:
 
 
 def summarize(rounds: list[dict]) -> dict:
-    latencies = sorted(x for r in rounds for x in r["latencies"])
-
-    def ms(q: float) -> float:
-        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3)
-
+    """Commands, the median round's commands/s and CPU ms per command, latency percentiles."""
+    cuts = statistics.quantiles([x for r in rounds for x in r["latencies"]], n=100)
     per_s = [r["commands"] / r["seconds"] for r in rounds]
     cpu = [1000 * r["cpu"] / r["commands"] for r in rounds]
     return {"commands": sum(r["commands"] for r in rounds),
             "per_s": round(statistics.median(per_s), 1),
             "per_s_rounds": [round(x, 1) for x in per_s],
             "cpu_ms": round(statistics.median(cpu), 3),
-            "p50_ms": ms(0.5), "p95_ms": ms(0.95), "p99_ms": ms(0.99)}  # fmt: skip
+            **{f"p{q}_ms": round(1000 * cuts[q - 1], 3) for q in (50, 95, 99)}}  # fmt: skip
 
 
 def measure_commands(args, *, log) -> dict:
     """Every variant, `args.rounds` alternating rounds of `args.cycles` orders, then probes."""
-    database, folder, pragmas = args.database, args.db.parent, sqlite_tuning()
+    database, folder = args.database, args.db.parent
     variants = [Ours(), Ours(witness=False)]
     if not database.on_postgres:
         peer_file = folder / "peer.sqlite3"
         remove_sqlite(peer_file)
-        variants.append(Peer(peer_file, pragmas))
-    variants.append(Bare(database, folder, pragmas))
+        variants.append(Peer(peer_file))
+    variants.append(Bare(database, folder))
     rng = random.Random(args.seed)
     for variant in variants:  # warm-up: imports, caches, the first connections
         variant.cycle(rng, [])

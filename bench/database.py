@@ -162,11 +162,12 @@ def storage(db: BenchDatabase, *, log) -> dict:
     }  # fmt: skip
 
 
-def sqlite_tuning() -> list[str]:
-    """The app's PRAGMAs (`SQLITE_INIT_COMMAND`: WAL, synchronous=NORMAL, …), one per item."""
+def tune(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """The app's PRAGMAs (`SQLITE_INIT_COMMAND`: WAL, synchronous=NORMAL, …) on `connection`."""
     from django.conf import settings
 
-    return [p for p in settings.SQLITE_INIT_COMMAND.split(";") if p.strip()]
+    connection.executescript(settings.SQLITE_INIT_COMMAND)
+    return connection
 
 
 _SCAN = (
@@ -186,9 +187,7 @@ def reference_scan(db: BenchDatabase) -> dict:
         cursor.itersize = 5000
         cursor.execute(_SCAN.format(payload="payload::text", metadata="metadata::text"))
     else:
-        connection = sqlite3.connect(db.path)
-        for pragma in sqlite_tuning():
-            connection.execute(pragma)
+        connection = tune(sqlite3.connect(db.path))
         cursor = connection.execute(_SCAN.format(payload="payload", metadata="metadata"))
     try:
         while rows := cursor.fetchmany(5000):

@@ -1,16 +1,15 @@
-"""The page phases of `make bench` (bench/README.md, "Pages"): one waitress process, then one
-headless locust run (bench/locustfile.py) per phase: `single`, `realistic` (the gate; a real
-worker mails submits meanwhile, `MailProbe`) and `capacity`. Imported once Django is set up."""
+"""The page phases of `make bench` (bench/README.md, "Pages"): one waitress process, one headless
+locust run (bench/locustfile.py) per phase. Imported once Django is set up."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import json
 import logging
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Company, Role, User
-from bench.server import HOST, ROOT, Server, finish, free_port, manage, wait_for
+from bench.server import HOST, ROOT, Server, finish, free_port, manage, stop_process, wait_for
 from events.models import Event
 from events.store import head_position
 from orders import commands
@@ -82,8 +81,7 @@ def page_users(rng: random.Random, clients: int) -> list[dict]:
 def run_locust(server: Server, folder: Path, phase: str, *, clients: int, user_class="Manager",
                meanwhile=None, **config) -> dict:  # fmt: skip
     """One headless locust run of bench/locustfile.py with `config` (the phase's settings and
-    users); `meanwhile(out)` runs while it does. Returns the figures it wrote. The locustfile
-    ends the run itself; `--run-time` is only the backstop of a user that hangs."""
+    users), `meanwhile(out)` running beside it: the figures it wrote. It ends the run itself."""
     out, data = folder / f"locust-{phase}.json", folder / f"locust-{phase}.data.json"
     out.unlink(missing_ok=True)
     config.update(phase=phase, out=str(out), server_pid=server.process.pid, pages=PAGES,
@@ -121,19 +119,18 @@ def measure_pages(args, env: dict, *, log) -> dict:
         )  # fmt: skip
         if "single" in args.page_phases:
             figures = run("single", clients=1, single_requests=args.single_requests)
-            results["single"] = single_figures(figures)
+            results["single"] = page_figures(figures, "single")
             log("pages: single " + _brief(results["single"], "p50_ms"))
         if "realistic" in args.page_phases:
             log(f"pages: realistic load, {args.clients} users, {args.realistic_duration:g} s")
             with MailProbe(env, rate=args.mail_rate) as mail:  # submits mailed meanwhile
                 figures = run("realistic", clients=args.clients, seconds=args.realistic_duration)
-                mail.stop()
             results["realistic"] = realistic = realistic_figures(figures, args, mail.figures())
             log("pages: realistic p95 " + _brief(realistic["pages"], "p95_ms"))
             log("pages: commit-to-mail " + _brief({"delay": realistic["mail"]}, "p95_s"))
         if "capacity" in args.page_phases:
             figures = run("capacity", clients=args.clients, seconds=args.duration_per_page)
-            results["capacity"] = capacity_figures(figures)
+            results["capacity"] = page_figures(figures, "capacity")
             log("pages: capacity req/s " + _brief(results["capacity"], "rps"))
     results["setup"] = {
         "clients": args.clients, "waitress_threads": Server.THREADS,
@@ -146,17 +143,22 @@ def measure_pages(args, env: dict, *, log) -> dict:
     return results
 
 
-def single_figures(run: dict) -> dict:
-    """Per page: locust's figures and the server's CPU ms per request (a transition's includes
-    opening the order)."""
-    figures = {}
+def page_figures(run: dict, phase: str) -> dict:
+    """Per page, locust's figures and: single, the server's CPU ms per request (a transition's
+    includes opening the order); capacity, its window's, req/s and req/s ÷ the minimal view's."""
+    figures, pages = {}, collections.defaultdict(lambda: NO_REQUESTS, run["pages"])
+    opened = pages["transition_detail_get"]["requests"]
     for key in PAGES:
-        page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
-        sent = page["requests"]
-        if key == "transition":
-            sent += run["pages"].get("transition_detail_get", NO_REQUESTS)["requests"]
-        cpu = window["server_cpu_cores"] * window["seconds"]
-        figures[key] = {**page, "server_cpu_ms_per_request": _ratio(1000 * cpu, sent, 2)}
+        page, window = pages[key], run["windows"][key]
+        if phase == "single":
+            sent = page["requests"] + (opened if key == "transition" else 0)
+            cpu = 1000 * window["server_cpu_cores"] * window["seconds"]
+            figures[key] = {**page, "server_cpu_ms_per_request": _ratio(cpu, sent, 2)}
+            continue
+        figures[key] = {**page, **window, "rps": _ratio(page["requests"], window["seconds"], 1)}
+        if key != "minimal":
+            rps = figures[key]["rps"], figures["minimal"]["rps"]
+            figures[key]["rps_vs_minimal"] = _ratio(*rps, 3)
     return figures
 
 
@@ -169,18 +171,6 @@ def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
         "logins_failed": run["pages"].get("login", {}).get("errors", 0), **window, "mail": mail,
         "gate": evaluate_gate(pages, min_samples=args.min_samples, mail=mail),
     }  # fmt: skip
-
-
-def capacity_figures(run: dict) -> dict:
-    """Per page: locust's figures, its window's, req/s and req/s ÷ the minimal view's."""
-    figures = {}
-    for key in PAGES:
-        page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
-        figures[key] = {**page, **window, "rps": _ratio(page["requests"], window["seconds"], 1)}
-        if key != "minimal":
-            figures[key]["rps_vs_minimal"] = _ratio(
-                figures[key]["rps"], figures["minimal"]["rps"], 3)  # fmt: skip
-    return figures
 
 
 def evaluate_gate(
@@ -225,7 +215,7 @@ class MailProbe:
     of its own, a real worker (`manage.py run_worker`) and a real SMTP server (aiosmtpd; this
     object is its handler); orders submitted at `rate` per second in a thread of its own, each
     submit's commit and each mail's arrival read on this process's clock. A context manager:
-    submits from its start until `stop()`; after the block, `figures()`."""
+    submits during the block; after it, `figures()`."""
 
     def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
         self.env, self.rate, self.managers = dict(env), rate, managers
@@ -258,7 +248,7 @@ class MailProbe:
         return self
 
     def submit(self) -> None:
-        """Place and submit orders at `rate` per second until `stop()`."""
+        """Place and submit orders at `rate` per second until the block ends."""
         rng, started = random.Random(26), time.perf_counter()
         try:
             for index in itertools.count():
@@ -278,23 +268,17 @@ class MailProbe:
         finally:
             connection.close()
 
-    def stop(self) -> None:
-        """No more submits (the mails of those made are still awaited at the block's end)."""
+    def __exit__(self, *exc) -> None:
+        """No more submits; wait for the mails of those made, stop the worker and SMTP server."""
         self._stop.set()
         self._thread.join()
-
-    def __exit__(self, *exc) -> None:
         try:
             expected = len(self.committed) * self.managers
             arrived = wait_for(lambda: len(self.arrived) >= expected, 120, 0.05)
             if not arrived and exc[0] is None:  # else the error already on its way says more
                 raise SystemExit(f"notify_delay: timed out waiting for {expected} mails")
         finally:
-            self.worker.send_signal(signal.SIGTERM)
-            try:
-                self.worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.worker.kill()
+            stop_process(self.worker, 30)
             self.smtp.stop()
 
     def figures(self, goal: float = 2.0) -> dict:
