@@ -1,9 +1,6 @@
-"""Seed the benchmark database: companies, users, and an event log of realistic orders, each
-planned as the demo data's plus draft revisions and notes, merged by time. The first
-`command_orders` go through `orders.commands`, each event compared with the one `event_for`
-decides with the commands' own rules (`fast_path_check`); the rest are decided by `event_for`
-and written by `events.store.append` thousands per transaction, the projections marked behind
-(`engine.apply_inline` skips them), then `engine.rebuild` builds every read model."""
+"""Seed the benchmark database (bench/README.md, "What happens", 1): companies, users and the
+orders of `orders.demo`'s plans, the first through `orders.commands`, the rest decided by
+`event_for` with the commands' own rules and appended with the projections behind."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -170,15 +167,7 @@ def create_companies_and_users(count: int) -> tuple[list[Company], dict[tuple[in
     return companies, users
 
 
-def seed(
-    *,
-    companies: int,
-    orders: int,
-    command_orders: int,
-    days: int = 90,
-    seed: int = 2026,
-    log: Callable[[str], None] = print,
-) -> dict:
+def seed(*, companies: int, orders: int, command_orders: int, days=90, seed=2026, log=print):
     """Fill an empty database (migrated here) with `orders` orders, `command_orders` of them
     through the commands, and build the read models. Returns the figures."""
     now = timezone.now().replace(microsecond=0)
