@@ -58,9 +58,10 @@ NO_REQUESTS = {"requests": 0, "errors": 0}
 MAIL_COMPANY = "notify-delay"  # the mail probe's own company: the page phases leave it out
 
 
-def page_users(rng: random.Random, clients: int) -> list[dict]:
-    """Per user: its company's Manager, up to 1,000 orders to open and a disjoint share (≤ 500)
-    of the company's open orders to move, so no two users move the same order."""
+def page_users(rng: random.Random, clients: int, roles=("manager",)) -> list[dict]:
+    """Per user (taking turns over the companies, then the `roles`): its username, up to 1,000
+    orders to open and a disjoint share (≤ 500) of the company's open orders to move, so no two
+    users move the same order."""
     companies = list(Company.objects.exclude(slug=MAIL_COMPANY).order_by("slug"))
     if not companies:
         raise RuntimeError("no companies: not a seeded benchmark database?")
@@ -74,7 +75,8 @@ def page_users(rng: random.Random, clients: int) -> list[dict]:
         share = [c for c in range(clients) if c % len(companies) == index % len(companies)]
         pool = open_ids[share.index(index) :: len(share)][:500]
         ids = rng.sample(ids, min(1000, len(ids)))
-        users.append({"username": f"{company.slug}.manager", "ids": ids, "pool": pool})
+        role = roles[index // len(companies) % len(roles)]
+        users.append({"username": f"{company.slug}.{role}", "ids": ids, "pool": pool})
     return users
 
 
