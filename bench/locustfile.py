@@ -202,18 +202,17 @@ def _record(name, response_time, response, context, start_time, **_):
                     "at": start_time, "seconds": response_time / 1000})  # fmt: skip
 
 
-def _sample() -> tuple[float, float, float, float]:
-    pid = CONFIG.get("server_pid")
-    server = process_cpu_seconds(pid) if pid else 0.0
-    return time.perf_counter(), server, time.process_time(), machine_cpu_seconds()
-
-
 @contextlib.contextmanager
 def _window(key: str):
     """Windows[key]: the block's wall seconds and the CPU cores used meanwhile."""
-    before = _sample()
+
+    def sample() -> tuple[float, float, float, float]:
+        server = process_cpu_seconds(CONFIG["server_pid"])
+        return time.perf_counter(), server, time.process_time(), machine_cpu_seconds()
+
+    before = sample()
     yield
-    wall, server, client, machine = (a - b for a, b in zip(_sample(), before, strict=True))
+    wall, server, client, machine = (a - b for a, b in zip(sample(), before, strict=True))
     wall = max(wall, 1e-9)
     _clock["windows"][key] = {
         "seconds": round(wall, 3),

@@ -22,7 +22,6 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group
 from django.db import connection, connections
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
@@ -165,6 +164,7 @@ def page_figures(run: dict, phase: str) -> dict:
 
 
 def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
+    """Locust's figures of the pages the gate judges, totals, the window, the mail, the gate."""
     pages = {name: run["pages"].get(name, NO_REQUESTS) for name in REALISTIC_NAMES}
     window, total = run["windows"]["realistic"], sum(p["requests"] for p in pages.values())
     return {
@@ -175,14 +175,11 @@ def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
     }  # fmt: skip
 
 
-def evaluate_gate(
-    pages: dict, *, p95_limit_ms: float = GATE_P95_MS, min_samples: int = 100, mail=None
-):
-    """The realistic-load gate: every page p95 ≤ the limit, no errors, at least `min_samples`
-    requests (a p95 over a handful says nothing), and, when measured (`mail`: `MailProbe`'s
-    figures), the commit-to-mail delay's p95 within its goal with no mail missing. `pages`:
-    name -> {"requests", "errors", "p95_ms"}; a missing page fails. Returns {"passed",
-    "pages": name -> verdict, "mail", limits}."""
+def evaluate_gate(pages: dict, *, p95_limit_ms=GATE_P95_MS, min_samples=100, mail=None) -> dict:
+    """The realistic-load gate: every page (name -> requests, errors, p95_ms; a missing one
+    fails) p95 ≤ the limit, no errors, at least `min_samples` requests (a p95 over a handful
+    says nothing), and with `mail` (`MailProbe.figures`) the delay's p95 ≤ its goal, none
+    missing. Returns {"passed", "pages": name -> verdict, "mail", limits}."""
     verdicts = {}
     for name in REALISTIC_NAMES:
         page = pages.get(name) or {}
@@ -213,11 +210,9 @@ def _brief(pages: dict, figure: str) -> str:
 
 
 class MailProbe:
-    """Commit-to-mail delay (issue #26, gated: p95 ≤ 2 s) beside the realistic load: a company
-    of its own, a real worker (`manage.py run_worker`) and a real SMTP server (aiosmtpd; this
-    object is its handler); orders submitted at `rate` per second in a thread of its own, each
-    submit's commit and each mail's arrival read on this process's clock. A context manager:
-    submits during the block; after it, `figures()`."""
+    """Commit-to-mail delay (#26) during its `with` block, `figures()` after: a company of its
+    own, a real worker and SMTP server (aiosmtpd; this object is its handler), orders submitted
+    at `rate` per second by a thread, commits and arrivals read on this process's clock."""
 
     def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
         self.env, self.rate, self.managers = dict(env), rate, managers
@@ -284,8 +279,7 @@ class MailProbe:
             self.smtp.stop()
 
     def figures(self, goal: float = 2.0) -> dict:
-        """p50/p95/max commit-to-mail delay in seconds, mails counted and missing, the goal
-        (judged by `evaluate_gate`)."""
+        """Delays (s), mails counted and missing, the goal (judged by `evaluate_gate`)."""
         delays = sorted(at - self.committed[e] for e, at in self.arrived if e in self.committed)
         expected = len(self.committed) * self.managers
         figures = {"submits": len(self.committed), "mails": len(delays),
@@ -312,23 +306,13 @@ def _company_with_people(managers: int):
 
 
 def _subscribers_at_head() -> None:
-    """Every subscriber starts at the log's head, nothing owed from before: the probe measures
-    the worker's steady state, not a one-time catch-up over the ~1M events of a bench database
-    (the webhook sender starts at the beginning)."""
-    now = timezone.now()
-    last = Event.objects.order_by().values_list("company_id").annotate(p=Max("position"))
+    """Every subscriber starts again at the log's head: the probe measures the worker's steady
+    state, not a catch-up over a bench database's ~1M events. The worker makes each company's
+    checkpoint again as it reaches it (`outbox.engine.start_position`: "head" as of now, so not
+    after the probe's first submits; the webhook sender, with no endpoint, passes over all)."""
     for sub in engine.subscribers():
-        # A company with no events yet (the probe's own, on a new database) gets its checkpoint
-        # when the worker first reaches it: from this head on, not from the head of that moment
-        # (which may already hold the probe's first submits).
-        if sub.start == "head":
-            Subscription.objects.update_or_create(
-                name=sub.name, defaults={"head_at_start": head_position(), "created_at": now}
-            )
-        for company_id, position in last:
-            SubscriberCheckpoint.objects.update_or_create(
-                subscriber=sub.name, company_id=company_id,
-                defaults={"position": position, "attempts": 0, "next_attempt_at": None,
-                          "last_error": "", "updated_at": now},
-            )  # fmt: skip
+        Subscription.objects.update_or_create(
+            name=sub.name, defaults={"head_at_start": head_position(), "created_at": timezone.now()}
+        )
+    SubscriberCheckpoint.objects.all().delete()
     OutboxItem.objects.filter(status=OutboxItem.Status.PENDING).delete()

@@ -78,11 +78,8 @@ def _row(figure: str, ours, reference, goal, met=None) -> dict:
 def goals(results: dict) -> list[dict]:
     """The figures of issue #25's goals table, each beside its same-run reference."""
     postgres = _get(results, "machine.database") == "postgresql"
-    rows = []
-    for figure, ours, reference, goal in [
-        *(POSTGRES_GOALS if postgres else SQLITE_GOALS),
-        *COMMON_GOALS,
-    ]:
+    rows, table = [], (POSTGRES_GOALS if postgres else SQLITE_GOALS) + COMMON_GOALS
+    for figure, ours, reference, goal in table:
         ours, reference = _get(results, ours), _get(results, reference)
         if ours is not None and reference is not None:
             figure = figure.format(db="PostgreSQL " if postgres else "")
