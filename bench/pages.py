@@ -4,7 +4,6 @@ locust run (bench/locustfile.py) per phase. Imported once Django is set up."""
 from __future__ import annotations
 
 import collections
-import functools
 import itertools
 import json
 import logging
@@ -15,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from email import message_from_bytes
 from importlib.metadata import version
 from pathlib import Path
@@ -112,27 +112,24 @@ def measure_pages(args, env: dict, *, log) -> dict:
     users = page_users(random.Random(args.seed), args.clients)
     connections.close_all()
     finish(manage(env, "collectstatic", "--noinput", "--verbosity", "0"), "collectstatic")
+    phases = {  # in this order: the users and settings of each
+        "single": {"clients": 1, "single_requests": args.single_requests},
+        "realistic": {"clients": args.clients, "seconds": args.realistic_duration},
+        "capacity": {"clients": args.clients, "seconds": args.duration_per_page},
+    }
     with Server(env, folder / "server.log") as server:
         log(f"pages: waitress on {server.url} (pid {server.process.pid})")
-        run = functools.partial(
-            run_locust, server, folder, seed=args.seed, password=DEMO_PASSWORD, users=users,
-            think=[args.think_min, args.think_max],
-        )  # fmt: skip
-        if "single" in args.page_phases:
-            figures = run("single", clients=1, single_requests=args.single_requests)
-            results["single"] = page_figures(figures, "single")
-            log("pages: single " + _brief(results["single"], "p50_ms"))
-        if "realistic" in args.page_phases:
-            log(f"pages: realistic load, {args.clients} users, {args.realistic_duration:g} s")
-            with MailProbe(env, rate=args.mail_rate) as mail:  # submits mailed meanwhile
-                figures = run("realistic", clients=args.clients, seconds=args.realistic_duration)
-            results["realistic"] = realistic = realistic_figures(figures, args, mail.figures())
-            log("pages: realistic p95 " + _brief(realistic["pages"], "p95_ms"))
-            log("pages: commit-to-mail " + _brief({"delay": realistic["mail"]}, "p95_s"))
-        if "capacity" in args.page_phases:
-            figures = run("capacity", clients=args.clients, seconds=args.duration_per_page)
-            results["capacity"] = page_figures(figures, "capacity")
-            log("pages: capacity req/s " + _brief(results["capacity"], "rps"))
+        for phase in (p for p in phases if p in args.page_phases):
+            log(f"pages: {phase}, {phases[phase]}")
+            realistic = phase == "realistic"  # the gate: submits mailed meanwhile
+            with MailProbe(env, rate=args.mail_rate) if realistic else nullcontext() as mail:
+                figures = run_locust(server, folder, phase, seed=args.seed, password=DEMO_PASSWORD,
+                                     users=users, think=[args.think_min, args.think_max],
+                                     **phases[phase])  # fmt: skip
+            if realistic:
+                results[phase] = realistic_figures(figures, args, mail.figures())
+            else:
+                results[phase] = page_figures(figures, phase)
     results["setup"] = {
         "clients": args.clients, "waitress_threads": Server.THREADS,
         "think_seconds": [args.think_min, args.think_max],
@@ -203,10 +200,6 @@ def evaluate_gate(pages: dict, *, p95_limit_ms=GATE_P95_MS, min_samples=100, mai
 
 def _ratio(a, b, digits: int):
     return round(a / b, digits) if a is not None and b else None
-
-
-def _brief(pages: dict, figure: str) -> str:
-    return ", ".join(f"{key} {page.get(figure)}" for key, page in pages.items())
 
 
 class MailProbe:
