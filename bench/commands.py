@@ -170,9 +170,7 @@ class Bare:
     def __init__(self, database, folder: Path):
         self.postgres = database.on_postgres
         if self.postgres:  # the types of our events table's columns
-            import psycopg
-
-            self.connection = psycopg.connect(database.url, autocommit=True)
+            self.connection = database.connect(autocommit=True)
             self.table, self.begin, mark = f"bench_bare_{os.getpid()}", "BEGIN", "%s"
             columns = "id BIGSERIAL PRIMARY KEY, stream_id UUID, payload JSONB"
         else:
@@ -199,6 +197,11 @@ class Bare:
     def wal_connections(self):
         return [] if self.postgres else [self.connection]
 
+    def wal_position(self) -> int:
+        """PostgreSQL: the server's WAL position (bytes)."""
+        lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
+        return self.connection.execute(lsn).fetchone()[0]
+
     def close(self) -> None:
         if self.postgres:
             self.connection.execute(f"DROP TABLE IF EXISTS {self.table}")
@@ -207,7 +210,7 @@ class Bare:
 
 def timed_round(variant, cycles: int, rng: random.Random, into: dict | None = None):
     """`cycles` orders of `variant`, timed; added to `into` (a round's figures so far)."""
-    into = into or {"commands": 0, "seconds": 0.0, "cpu": 0.0, "latencies": []}
+    into = {"commands": 0, "seconds": 0.0, "cpu": 0.0, "latencies": []} if into is None else into
     cpu, wall, before = time.process_time(), time.perf_counter(), len(into["latencies"])
     for _ in range(cycles):
         variant.cycle(rng, into["latencies"])
@@ -271,25 +274,18 @@ def measure_commands(args, *, log) -> dict:
     for number in range(args.rounds):
         # Within a round the variants take turns every `block` orders, so a busy moment of the
         # machine falls on all of them alike; the order of the turns rotates per round.
-        totals = {v.name: None for v in variants}
         shift = number % len(variants)
+        for variant in variants:
+            rounds[variant.name].append(timed_round(variant, 0, rng))
         for done in range(0, args.cycles, block):
             for variant in variants[shift:] + variants[:shift]:
-                cycles = min(block, args.cycles - done)
-                totals[variant.name] = timed_round(variant, cycles, rng, totals[variant.name])
-        for name, total in totals.items():
-            rounds[name].append(total)
+                timed_round(variant, min(block, args.cycles - done), rng, rounds[variant.name][-1])
         speeds = (f"{n} {r[-1]['commands'] / r[-1]['seconds']:,.0f}/s" for n, r in rounds.items())
         log(f"commands: round {number + 1}: {', '.join(speeds)}")
     result = {name: summarize(r) for name, r in rounds.items()}
-    position = None
-    with contextlib.ExitStack() as stack:
-        if database.on_postgres:  # WAL bytes: the server's WAL position before and after
-            admin = stack.enter_context(database.connect(autocommit=True))
-            lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
-            position = lambda: admin.execute(lsn).fetchone()[0]  # noqa: E731
-        for variant in variants:
-            result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
+    position = variants[-1].wal_position if database.on_postgres else None  # the bare's server
+    for variant in variants:
+        result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
     if "peer" in result:
         result["peer"].update(events=variants[2].events(), file_bytes=sqlite_file_bytes(peer_file))
     variants[-1].close()
