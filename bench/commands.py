@@ -1,8 +1,6 @@
 """The commands section (bench/README.md, "What happens", 4): the same moves by each variant.
 Imported once Django is set up."""
 
-from __future__ import annotations
-
 import contextlib
 import dataclasses
 import json

@@ -2,8 +2,6 @@
 `--database-url`), and what is not Django's business, in plain SQL on purpose (the references
 measure the driver without Django): the bare scan of the log and the storage figures."""
 
-from __future__ import annotations
-
 import contextlib
 import json
 import sqlite3
@@ -28,7 +26,7 @@ class BenchDatabase:
     name: str = ""  # PostgreSQL: our database's name
 
     @classmethod
-    def from_args(cls, db: Path, database_url: str = "") -> BenchDatabase:
+    def from_args(cls, db: Path, database_url: str = "") -> "BenchDatabase":
         """The SQLite file `db`, or `<name>_bench` beside the database of `database_url`."""
         if not database_url:
             return cls("sqlite", db, f"sqlite:///{db}")

@@ -3,8 +3,6 @@
 form and waits until all are in. At the end `out` gets JSON: locust's figures per request name,
 the CPU cores each window used (server, this client, the rest) and the soak's records."""
 
-from __future__ import annotations
-
 import contextlib
 import itertools
 import json

@@ -1,8 +1,6 @@
 """The page phases of `make bench` (bench/README.md, "Pages"): one waitress process, one headless
 locust run (bench/locustfile.py) per phase. Imported once Django is set up."""
 
-from __future__ import annotations
-
 import collections
 import itertools
 import json
@@ -219,7 +217,7 @@ class MailProbe:
         self.arrived.append((event, time.perf_counter()))  # list.append: thread-safe
         return "250 Message accepted for delivery"
 
-    def __enter__(self) -> MailProbe:
+    def __enter__(self) -> "MailProbe":
         port = free_port()
         self.env.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
                         EMAIL_HOST=HOST, EMAIL_PORT=str(port), EMAIL_USE_TLS="False",

@@ -1,8 +1,6 @@
 """What a bench run prints (`rich`): a line on the run, the pages, and issue #25's goals table,
 whose rows `goals` makes (figure | ours | reference | ratio | goal | met) for the results JSON."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 

@@ -1,8 +1,6 @@
 """`make bench`: seed a large dataset, then measure rebuild, storage, commands and pages, each
 beside a reference measured in the same run (bench/README.md)."""
 
-from __future__ import annotations
-
 import argparse
 import datetime as dt
 import json

@@ -2,8 +2,6 @@
 orders of `orders.demo`'s plans, the first through `orders.commands`, the rest decided by
 `event_for` with the commands' own rules and appended with the projections behind."""
 
-from __future__ import annotations
-
 import dataclasses
 import datetime as dt
 import functools

@@ -2,8 +2,6 @@
 in a child process, waitress in a child process (start, wait for /healthz, SIGKILL, stop) and
 the CPU seconds a process or the machine has used (psutil)."""
 
-from __future__ import annotations
-
 import os
 import secrets
 import socket
@@ -113,7 +111,7 @@ class Server:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> "Server":
         self.start()
         return self
 

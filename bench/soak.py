@@ -4,8 +4,6 @@
     python -m bench.soak --duration 120 [--clients 20] [--orders 200] [--kill]
 """
 
-from __future__ import annotations
-
 import argparse
 import collections
 import functools
