@@ -35,7 +35,7 @@ RECORDS: list[dict] = []
 CLIENTS: list[dict] = []
 _numbers = itertools.count()
 _all_in = Event()  # set once every user has logged in: the phase's clock starts then
-_clock: dict = {"windows": {}, "in": 0}
+_clock: dict = {"windows": {}}
 
 
 class BenchUser(HttpUser):
@@ -49,8 +49,7 @@ class BenchUser(HttpUser):
         self.rng = random.Random(CONFIG["seed"] * 1_000_003 + self.number)
         self.client_info = {"username": self.me["username"], "logged_in": self.log_in()}
         CLIENTS.append(self.client_info)
-        _clock["in"] += 1
-        if _clock["in"] == self.environment.runner.target_user_count:
+        if len(CLIENTS) == self.environment.runner.target_user_count:  # the last one is in
             gevent.spawn(_run_clock, self.environment)
         if not self.client_info["logged_in"]:
             raise StopUser  # the login request's failure shows in the figures

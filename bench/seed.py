@@ -4,7 +4,6 @@ orders of `orders.demo`'s plans, the first through `orders.commands`, the rest d
 
 import dataclasses
 import datetime as dt
-import functools
 import itertools
 import random
 import time
@@ -130,15 +129,14 @@ def event_for(order: PlannedOrder, index: int, actor, company: Company) -> Domai
 
 
 def run_command(order: PlannedOrder, index: int, actor) -> None:
-    """Step `index` through `orders.commands` (after `event_for` moved `order` on)."""
+    """Step `index` through the `orders.commands` function its action names (after `event_for`
+    moved `order` on)."""
     at, action, data = order.steps[index]
     if action == "place":
         placed = commands.place_order(actor=actor, details=order.details, lines=order.lines, at=at)
         order.id = placed.id
         return
-    command = {"change": commands.change_order, "add_note": commands.add_note}.get(
-        action, functools.partial(commands.transition, name=action)
-    )
+    command = commands.change_order if action == "change" else getattr(commands, action)
     command(order.id, actor=actor, expected_version=order.version - 1, at=at, **data)
 
 
