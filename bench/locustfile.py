@@ -42,6 +42,7 @@ class BenchUser(HttpUser):
     """A person at a browser (one session, one keep-alive connection), logged in on start."""
 
     abstract = True
+    wait_time = constant(0)  # no pause between tasks unless a user thinks
 
     def on_start(self):
         self.number = next(_numbers)
@@ -142,8 +143,6 @@ class Manager(BenchUser):
 
 class Clerk(BenchUser):
     """The soak's Staff user or Manager: opens orders and presses their buttons until the end."""
-
-    wait_time = constant(0)
 
     @task
     def visit(self):
