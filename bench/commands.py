@@ -1,9 +1,5 @@
-"""The commands section (bench/README.md, "What happens", 4): the same moves (place, submit,
-approve, start fulfilment, ship, deliver) by `ours` (`orders.commands`), `ours_no_witness`,
-`peer` (the `eventsourcing` library) and `bare` (the driver's `BEGIN; INSERT; COMMIT`). Imported
-once Django is set up."""
-
-from __future__ import annotations
+"""The commands section (bench/README.md, "What happens", 4): the same moves by each variant.
+Imported once Django is set up."""
 
 import contextlib
 import dataclasses
@@ -22,7 +18,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from accounts.models import User
-from bench.database import remove_sqlite, sqlite_file_bytes, sqlite_tuning
+from bench.database import remove_sqlite, sqlite_file_bytes, tune
 from events import witness
 from orders import commands
 from orders.demo import order_input
@@ -109,20 +105,18 @@ class Ours:
 class Peer:
     """The `eventsourcing` library on the SQLite file `path`. The library opens its connections
     itself (WAL, synchronous=FULL by default): its pool's connection factory is wrapped so each
-    gets the app's `pragmas`, and the raw connections are kept for the probes.
+    gets the app's PRAGMAs, and the raw connections are kept for the probes.
     (`_create_connection`, `_pool`, `_sqlite_conn` are the library's names in 9.5, pinned.)"""
 
     name = "peer"
 
-    def __init__(self, path: Path, pragmas: list[str]):
+    def __init__(self, path: Path):
         env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
         self.app, self.raw = Application(env=env), []
         pool = self.app.recorder.datastore.pool
 
         def tuned(connection):
-            for pragma in pragmas:
-                connection._sqlite_conn.execute(pragma)
-            self.raw.append(connection._sqlite_conn)
+            self.raw.append(tune(connection._sqlite_conn))
             return connection
 
         create = pool._create_connection
@@ -171,19 +165,15 @@ class Bare:
 
     name = "bare"
 
-    def __init__(self, database, folder: Path, pragmas: list[str]):
+    def __init__(self, database, folder: Path):
         self.postgres = database.on_postgres
         if self.postgres:  # the types of our events table's columns
-            import psycopg
-
-            self.connection = psycopg.connect(database.url, autocommit=True)
+            self.connection = database.connect(autocommit=True)
             self.table, self.begin, mark = f"bench_bare_{os.getpid()}", "BEGIN", "%s"
             columns = "id BIGSERIAL PRIMARY KEY, stream_id UUID, payload JSONB"
         else:
             remove_sqlite(folder / "bare.sqlite3")
-            self.connection = sqlite3.connect(folder / "bare.sqlite3", isolation_level=None)
-            for pragma in pragmas:
-                self.connection.execute(pragma)
+            self.connection = tune(sqlite3.connect(folder / "bare.sqlite3", isolation_level=None))
             self.table, self.begin, mark = "event", "BEGIN IMMEDIATE", "?"
             columns = "id INTEGER PRIMARY KEY, stream_id TEXT, payload TEXT"
         self.connection.execute(f"CREATE TABLE {self.table} ({columns})")
@@ -205,6 +195,11 @@ class Bare:
     def wal_connections(self):
         return [] if self.postgres else [self.connection]
 
+    def wal_position(self) -> int:
+        """PostgreSQL: the server's WAL position (bytes)."""
+        lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
+        return self.connection.execute(lsn).fetchone()[0]
+
     def close(self) -> None:
         if self.postgres:
             self.connection.execute(f"DROP TABLE IF EXISTS {self.table}")
@@ -213,7 +208,7 @@ class Bare:
 
 def timed_round(variant, cycles: int, rng: random.Random, into: dict | None = None):
     """`cycles` orders of `variant`, timed; added to `into` (a round's figures so far)."""
-    into = into or {"commands": 0, "seconds": 0.0, "cpu": 0.0, "latencies": []}
+    into = {"commands": 0, "seconds": 0.0, "cpu": 0.0, "latencies": []} if into is None else into
     cpu, wall, before = time.process_time(), time.perf_counter(), len(into["latencies"])
     for _ in range(cycles):
         variant.cycle(rng, into["latencies"])
@@ -249,29 +244,26 @@ def probe(variant, cycles: int, rng: random.Random, wal_position=None) -> dict:
 
 
 def summarize(rounds: list[dict]) -> dict:
-    latencies = sorted(x for r in rounds for x in r["latencies"])
-
-    def ms(q: float) -> float:
-        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3)
-
+    """Commands, the median round's commands/s and CPU ms per command, latency percentiles."""
+    cuts = statistics.quantiles([x for r in rounds for x in r["latencies"]], n=100)
     per_s = [r["commands"] / r["seconds"] for r in rounds]
     cpu = [1000 * r["cpu"] / r["commands"] for r in rounds]
     return {"commands": sum(r["commands"] for r in rounds),
             "per_s": round(statistics.median(per_s), 1),
             "per_s_rounds": [round(x, 1) for x in per_s],
             "cpu_ms": round(statistics.median(cpu), 3),
-            "p50_ms": ms(0.5), "p95_ms": ms(0.95), "p99_ms": ms(0.99)}  # fmt: skip
+            **{f"p{q}_ms": round(1000 * cuts[q - 1], 3) for q in (50, 95, 99)}}  # fmt: skip
 
 
 def measure_commands(args, *, log) -> dict:
     """Every variant, `args.rounds` alternating rounds of `args.cycles` orders, then probes."""
-    database, folder, pragmas = args.database, args.db.parent, sqlite_tuning()
+    database, folder = args.database, args.db.parent
     variants = [Ours(), Ours(witness=False)]
     if not database.on_postgres:
         peer_file = folder / "peer.sqlite3"
         remove_sqlite(peer_file)
-        variants.append(Peer(peer_file, pragmas))
-    variants.append(Bare(database, folder, pragmas))
+        variants.append(Peer(peer_file))
+    variants.append(Bare(database, folder))
     rng = random.Random(args.seed)
     for variant in variants:  # warm-up: imports, caches, the first connections
         variant.cycle(rng, [])
@@ -280,25 +272,18 @@ def measure_commands(args, *, log) -> dict:
     for number in range(args.rounds):
         # Within a round the variants take turns every `block` orders, so a busy moment of the
         # machine falls on all of them alike; the order of the turns rotates per round.
-        totals = {v.name: None for v in variants}
         shift = number % len(variants)
+        for variant in variants:
+            rounds[variant.name].append(timed_round(variant, 0, rng))
         for done in range(0, args.cycles, block):
             for variant in variants[shift:] + variants[:shift]:
-                cycles = min(block, args.cycles - done)
-                totals[variant.name] = timed_round(variant, cycles, rng, totals[variant.name])
-        for name, total in totals.items():
-            rounds[name].append(total)
+                timed_round(variant, min(block, args.cycles - done), rng, rounds[variant.name][-1])
         speeds = (f"{n} {r[-1]['commands'] / r[-1]['seconds']:,.0f}/s" for n, r in rounds.items())
         log(f"commands: round {number + 1}: {', '.join(speeds)}")
     result = {name: summarize(r) for name, r in rounds.items()}
-    position = None
-    with contextlib.ExitStack() as stack:
-        if database.on_postgres:  # WAL bytes: the server's WAL position before and after
-            admin = stack.enter_context(database.connect(autocommit=True))
-            lsn = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
-            position = lambda: admin.execute(lsn).fetchone()[0]  # noqa: E731
-        for variant in variants:
-            result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
+    position = variants[-1].wal_position if database.on_postgres else None  # the bare's server
+    for variant in variants:
+        result[variant.name].update(probe(variant, max(2, args.cycles // 10), rng, position))
     if "peer" in result:
         result["peer"].update(events=variants[2].events(), file_bytes=sqlite_file_bytes(peer_file))
     variants[-1].close()

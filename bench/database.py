@@ -2,8 +2,6 @@
 `--database-url`), and what is not Django's business, in plain SQL on purpose (the references
 measure the driver without Django): the bare scan of the log and the storage figures."""
 
-from __future__ import annotations
-
 import contextlib
 import json
 import sqlite3
@@ -28,7 +26,7 @@ class BenchDatabase:
     name: str = ""  # PostgreSQL: our database's name
 
     @classmethod
-    def from_args(cls, db: Path, database_url: str = "") -> BenchDatabase:
+    def from_args(cls, db: Path, database_url: str = "") -> "BenchDatabase":
         """The SQLite file `db`, or `<name>_bench` beside the database of `database_url`."""
         if not database_url:
             return cls("sqlite", db, f"sqlite:///{db}")
@@ -55,7 +53,7 @@ class BenchDatabase:
     def exists(self) -> bool:
         if not self.on_postgres:
             return self.path.exists()
-        with _admin(self.admin_url) as admin:
+        with self.connect(admin=True) as admin:
             found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name])
             return found.fetchone() is not None
 
@@ -64,7 +62,7 @@ class BenchDatabase:
         self.remove()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.on_postgres:
-            with _admin(self.admin_url) as admin:
+            with self.connect(admin=True) as admin:
                 admin.execute(f'CREATE DATABASE "{self.name}"')
 
     def remove(self) -> None:
@@ -75,15 +73,17 @@ class BenchDatabase:
         from django.db import connections
 
         connections.close_all()  # our own connections to it, if any
-        with _admin(self.admin_url) as admin:
+        with self.connect(admin=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
-    def connect(self, *, autocommit: bool = False):
-        """A bare DB-API connection (sqlite3 or psycopg), outside Django."""
+    def connect(self, *, autocommit: bool = False, admin: bool = False):
+        """A bare DB-API connection (sqlite3 or psycopg), outside Django; `admin`: to the URL's
+        own database (autocommit), to create and drop ours from."""
         if self.on_postgres:
             import psycopg
 
-            return psycopg.connect(self.url, autocommit=autocommit)
+            url = self.admin_url if admin else self.url
+            return psycopg.connect(url, autocommit=autocommit or admin)
         return sqlite3.connect(self.path)
 
     def server(self) -> tuple[str, dict[str, str]]:
@@ -91,16 +91,9 @@ class BenchDatabase:
         cost, for the report."""
         if not self.on_postgres:
             return sqlite3.sqlite_version, {}
-        with _admin(self.admin_url) as admin:
+        with self.connect(admin=True) as admin:
             shown = {name: admin.execute(f"SHOW {name}").fetchone()[0] for name in PG_SHOWN}
         return shown.pop("server_version"), shown
-
-
-def _admin(url: str):
-    """A connection to the server's own database, closed at the end of its `with` block."""
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True)
 
 
 def remove_sqlite(path: Path) -> None:
@@ -121,31 +114,26 @@ def storage(db: BenchDatabase, *, log) -> dict:
     record) and, per table, its rows' and its indexes' bytes, largest first."""
     with contextlib.closing(db.connect()) as connection:
         run = lambda sql: connection.execute(sql).fetchall()  # noqa: E731
+        events = run("SELECT COUNT(*) FROM events_event")[0][0]
         if db.on_postgres:
             connection.execute("ANALYZE")  # fresh row estimates (an exact COUNT is slow)
-            size = run("SELECT pg_database_size(current_database())")[0][0]
+            size, free = run("SELECT pg_database_size(current_database())")[0][0], 0
             raw = run("SELECT avg(pg_column_size(e.*)) FROM events_event e")[0][0]
             tables = run(
                 "SELECT c.relname, pg_table_size(c.oid), pg_indexes_size(c.oid), c.reltuples "
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind = 'r' AND n.nspname = current_schema()"
             )
-            free = 0
         else:
             size = sqlite_file_bytes(db.path)
             free = run("PRAGMA freelist_count")[0][0] * run("PRAGMA page_size")[0][0]
-            owner = dict(run("SELECT name, tbl_name FROM sqlite_master"))
-            pages: dict[str, list] = {}  # table -> [its bytes, its indexes' bytes, row payload]
-            sql = "SELECT name, SUM(pgsize), SUM(payload) FROM dbstat GROUP BY name"
-            for name, used, payload in run(sql):
-                entry = pages.setdefault(owner.get(name, name), [0, 0, 0])
-                is_table = owner.get(name, name) == name
-                entry[0 if is_table else 1] += used
-                entry[2] += payload if is_table else 0
-            tables = [(name, t, i, None) for name, (t, i, _) in pages.items()]
-        events = run("SELECT COUNT(*) FROM events_event")[0][0]
-    if not db.on_postgres:
-        raw = pages.get("events_event", [0, 0, 0])[2] / max(events, 1)
+            raw = run("SELECT SUM(payload) FROM dbstat WHERE name = 'events_event'")[0][0]
+            raw /= max(events, 1)
+            tables = run(  # dbstat's b-trees by the table they belong to (an index: its table's)
+                "SELECT COALESCE(m.tbl_name, d.name), SUM(IIF(m.type = 'index', 0, d.pgsize)), "
+                "SUM(IIF(m.type = 'index', d.pgsize, 0)), NULL FROM dbstat d "
+                "LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY 1"
+            )
     ordered = sorted(tables, key=lambda row: -(row[1] + row[2]))
     log_table, per_event = next(row for row in ordered if row[0] == "events_event"), max(events, 1)
     log(f"storage: {size / per_event:,.0f} B/event, raw row {float(raw or 0):.1f} B")
@@ -162,11 +150,12 @@ def storage(db: BenchDatabase, *, log) -> dict:
     }  # fmt: skip
 
 
-def sqlite_tuning() -> list[str]:
-    """The app's PRAGMAs (`SQLITE_INIT_COMMAND`: WAL, synchronous=NORMAL, …), one per item."""
+def tune(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """The app's PRAGMAs (`SQLITE_INIT_COMMAND`: WAL, synchronous=NORMAL, …) on `connection`."""
     from django.conf import settings
 
-    return [p for p in settings.SQLITE_INIT_COMMAND.split(";") if p.strip()]
+    connection.executescript(settings.SQLITE_INIT_COMMAND)
+    return connection
 
 
 _SCAN = (
@@ -186,9 +175,7 @@ def reference_scan(db: BenchDatabase) -> dict:
         cursor.itersize = 5000
         cursor.execute(_SCAN.format(payload="payload::text", metadata="metadata::text"))
     else:
-        connection = sqlite3.connect(db.path)
-        for pragma in sqlite_tuning():
-            connection.execute(pragma)
+        connection = tune(db.connect())
         cursor = connection.execute(_SCAN.format(payload="payload", metadata="metadata"))
     try:
         while rows := cursor.fetchmany(5000):

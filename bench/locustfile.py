@@ -1,11 +1,9 @@
-"""The users of the bench's page phases (`Manager`) and of the soak (`Clerk`, each request
-recorded), for `locust --headless` runs started by `bench.pages.run_locust` (the file named by
-BENCH_LOCUST_DATA: the phase, its settings, pages and users). Every user logs in through the
-real form and waits until all are in. At the end `out` gets JSON: locust's figures per request
-name, the CPU cores each window used (server, this client, the rest) and the soak's records."""
+"""The users of the page phases (`Manager`) and of the soak (`Clerk`), for the headless runs of
+`bench.pages.run_locust` (BENCH_LOCUST_DATA: phase, settings, users). Each logs in through the
+form and waits until all are in. At the end `out` gets JSON: locust's figures per request name,
+the CPU cores each window used (server, this client, the rest) and the soak's records."""
 
-from __future__ import annotations
-
+import contextlib
 import itertools
 import json
 import os
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import gevent
 from gevent.event import Event
-from locust import HttpUser, events, task
+from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 from urllib3.exceptions import NewConnectionError
 
@@ -29,6 +27,7 @@ ACTION_BUTTON = re.compile(r'data-action="([a-z_]+)"')
 # total, it may press none; cycles (reject/submit, hold/resume) are likely, the ways out rare.
 ACTION_WEIGHTS = {"cancel": 0.03, "hold": 0.3, "reject": 0.5, "deliver": 0.5}
 STALE_SHARE, NOTE_SHARE, RETRY_PAUSE = 0.1, 0.3, 0.2
+SHIP_FIELDS = {"carrier": "DHL", "tracking_number": "TRK1234567890"}
 
 DATA = os.environ.get("BENCH_LOCUST_DATA")
 CONFIG: dict = json.loads(Path(DATA).read_text()) if DATA else {}
@@ -36,13 +35,14 @@ RECORDS: list[dict] = []
 CLIENTS: list[dict] = []
 _numbers = itertools.count()
 _all_in = Event()  # set once every user has logged in: the phase's clock starts then
-_clock: dict = {"windows": {}, "in": 0}
+_clock: dict = {"windows": {}}
 
 
 class BenchUser(HttpUser):
     """A person at a browser (one session, one keep-alive connection), logged in on start."""
 
     abstract = True
+    wait_time = constant(0)  # no pause between tasks unless a user thinks
 
     def on_start(self):
         self.number = next(_numbers)
@@ -50,8 +50,7 @@ class BenchUser(HttpUser):
         self.rng = random.Random(CONFIG["seed"] * 1_000_003 + self.number)
         self.client_info = {"username": self.me["username"], "logged_in": self.log_in()}
         CLIENTS.append(self.client_info)
-        _clock["in"] += 1
-        if _clock["in"] == self.environment.runner.target_user_count:
+        if len(CLIENTS) == self.environment.runner.target_user_count:  # the last one is in
             gevent.spawn(_run_clock, self.environment)
         if not self.client_info["logged_in"]:
             raise StopUser  # the login request's failure shows in the figures
@@ -95,10 +94,9 @@ class Manager(BenchUser):
         phase = CONFIG["phase"]
         if phase == "single":
             for key in CONFIG["pages"]:
-                before = _sample()
-                for _ in range(CONFIG["single_requests"]):
-                    self.open(key)
-                _clock["windows"][key] = _window(before)
+                with _window(key):
+                    for _ in range(CONFIG["single_requests"]):
+                        self.open(key)
             self.environment.runner.quit()
             return
         if _clock.get("done"):
@@ -146,9 +144,6 @@ class Manager(BenchUser):
 class Clerk(BenchUser):
     """The soak's Staff user or Manager: opens orders and presses their buttons until the end."""
 
-    def wait_time(self):
-        return 0
-
     @task
     def visit(self):
         if _clock.get("done"):
@@ -172,7 +167,8 @@ class Clerk(BenchUser):
         action = self.rng.choices([*actions, None], [*weights, max(0.0, 1 - sum(weights))])[0]
         if action is not None:
             kind, path = "transition", f"/orders/{order_id}/transitions/{action}/"
-            form = {name: self.field_value(name) for name in CONFIG["fields"][action]}
+            reason = f"Soak test: {self.me['username']} says so."  # the fields not shipping's
+            form = {name: SHIP_FIELDS.get(name, reason) for name in CONFIG["fields"][action]}
             form["confirmed"] = "yes"  # deliver and cancel ask first (issue #28)
         elif self.rng.random() < NOTE_SHARE:
             action, kind, path = "add_note", "note", f"/orders/{order_id}/notes/"
@@ -186,11 +182,6 @@ class Clerk(BenchUser):
                            version_sent=sent, stale=stale)  # fmt: skip
         if not answer.status_code:
             gevent.sleep(RETRY_PAUSE)
-
-    def field_value(self, name: str) -> str:
-        if name in ("carrier", "tracking_number"):
-            return self.rng.choice(["DHL", "UPS", "DPD"]) if name == "carrier" else "TRK1234567890"
-        return f"Soak test: {self.me['username']} says so."  # a reason
 
 
 @events.request.add_listener
@@ -207,17 +198,19 @@ def _record(name, response_time, response, context, start_time, **_):
                     "at": start_time, "seconds": response_time / 1000})  # fmt: skip
 
 
-def _sample() -> tuple[float, float, float, float]:
-    pid = CONFIG.get("server_pid")
-    server = process_cpu_seconds(pid) if pid else 0.0
-    return time.perf_counter(), server, time.process_time(), machine_cpu_seconds()
+@contextlib.contextmanager
+def _window(key: str):
+    """Windows[key]: the block's wall seconds and the CPU cores used meanwhile."""
 
+    def sample() -> tuple[float, float, float, float]:
+        server = process_cpu_seconds(CONFIG["server_pid"])
+        return time.perf_counter(), server, time.process_time(), machine_cpu_seconds()
 
-def _window(before) -> dict:
-    """Wall seconds of a window and the CPU cores used meanwhile, from `_sample` before."""
-    wall, server, client, machine = (a - b for a, b in zip(_sample(), before, strict=True))
+    before = sample()
+    yield
+    wall, server, client, machine = (a - b for a, b in zip(sample(), before, strict=True))
     wall = max(wall, 1e-9)
-    return {
+    _clock["windows"][key] = {
         "seconds": round(wall, 3),
         "server_cpu_cores": round(server / wall, 2),
         "client_cpu_cores": round(client / wall, 2),
@@ -233,15 +226,10 @@ def _run_clock(environment) -> None:
         marker.write(str(_clock["started_at"]))
     if phase == "single":
         return
-    if phase == "capacity":
-        for key in CONFIG["pages"]:
-            before, _clock["page"] = _sample(), key
+    for key in CONFIG["pages"] if phase == "capacity" else [phase]:
+        with _window(key):
+            _clock["page"] = key
             gevent.sleep(CONFIG["seconds"])
-            _clock["windows"][key] = _window(before)
-    else:
-        before = _sample()
-        gevent.sleep(CONFIG["seconds"])
-        _clock["windows"][phase] = _window(before)
     _clock["done"] = True  # each user stops at its next task: no request is cut off
     deadline = time.monotonic() + 60
     while environment.runner.user_count and time.monotonic() < deadline:

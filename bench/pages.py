@@ -1,21 +1,18 @@
-"""The page phases of `make bench` (bench/README.md, "Pages"): one waitress process, then one
-headless locust run (bench/locustfile.py) per phase: `single`, `realistic` (the gate; a real
-worker mails submits meanwhile, `MailProbe`) and `capacity`. Imported once Django is set up."""
+"""The page phases of `make bench` (bench/README.md, "Pages"): one waitress process, one headless
+locust run (bench/locustfile.py) per phase. Imported once Django is set up."""
 
-from __future__ import annotations
-
-import functools
+import collections
 import itertools
 import json
 import logging
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from email import message_from_bytes
 from importlib.metadata import version
 from pathlib import Path
@@ -23,12 +20,11 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group
 from django.db import connection, connections
-from django.db.models import Max
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Company, Role, User
-from bench.server import HOST, ROOT, Server, finish, free_port, manage, wait_for
+from bench.server import HOST, ROOT, Server, finish, free_port, manage, stop_process, wait_for
 from events.models import Event
 from events.store import head_position
 from orders import commands
@@ -59,9 +55,10 @@ NO_REQUESTS = {"requests": 0, "errors": 0}
 MAIL_COMPANY = "notify-delay"  # the mail probe's own company: the page phases leave it out
 
 
-def page_users(rng: random.Random, clients: int) -> list[dict]:
-    """Per user: its company's Manager, up to 1,000 orders to open and a disjoint share (≤ 500)
-    of the company's open orders to move, so no two users move the same order."""
+def page_users(rng: random.Random, clients: int, roles=("manager",)) -> list[dict]:
+    """Per user (taking turns over the companies, then the `roles`): its username, up to 1,000
+    orders to open and a disjoint share (≤ 500) of the company's open orders to move, so no two
+    users move the same order."""
     companies = list(Company.objects.exclude(slug=MAIL_COMPANY).order_by("slug"))
     if not companies:
         raise RuntimeError("no companies: not a seeded benchmark database?")
@@ -75,15 +72,15 @@ def page_users(rng: random.Random, clients: int) -> list[dict]:
         share = [c for c in range(clients) if c % len(companies) == index % len(companies)]
         pool = open_ids[share.index(index) :: len(share)][:500]
         ids = rng.sample(ids, min(1000, len(ids)))
-        users.append({"username": f"{company.slug}.manager", "ids": ids, "pool": pool})
+        role = roles[index // len(companies) % len(roles)]
+        users.append({"username": f"{company.slug}.{role}", "ids": ids, "pool": pool})
     return users
 
 
 def run_locust(server: Server, folder: Path, phase: str, *, clients: int, user_class="Manager",
                meanwhile=None, **config) -> dict:  # fmt: skip
     """One headless locust run of bench/locustfile.py with `config` (the phase's settings and
-    users); `meanwhile(out)` runs while it does. Returns the figures it wrote. The locustfile
-    ends the run itself; `--run-time` is only the backstop of a user that hangs."""
+    users), `meanwhile(out)` running beside it: the figures it wrote. It ends the run itself."""
     out, data = folder / f"locust-{phase}.json", folder / f"locust-{phase}.data.json"
     out.unlink(missing_ok=True)
     config.update(phase=phase, out=str(out), server_pid=server.process.pid, pages=PAGES,
@@ -113,28 +110,24 @@ def measure_pages(args, env: dict, *, log) -> dict:
     users = page_users(random.Random(args.seed), args.clients)
     connections.close_all()
     finish(manage(env, "collectstatic", "--noinput", "--verbosity", "0"), "collectstatic")
+    phases = {  # in this order: the users and settings of each
+        "single": {"clients": 1, "single_requests": args.single_requests},
+        "realistic": {"clients": args.clients, "seconds": args.realistic_duration},
+        "capacity": {"clients": args.clients, "seconds": args.duration_per_page},
+    }
     with Server(env, folder / "server.log") as server:
         log(f"pages: waitress on {server.url} (pid {server.process.pid})")
-        run = functools.partial(
-            run_locust, server, folder, seed=args.seed, password=DEMO_PASSWORD, users=users,
-            think=[args.think_min, args.think_max],
-        )  # fmt: skip
-        if "single" in args.page_phases:
-            figures = run("single", clients=1, single_requests=args.single_requests)
-            results["single"] = single_figures(figures)
-            log("pages: single " + _brief(results["single"], "p50_ms"))
-        if "realistic" in args.page_phases:
-            log(f"pages: realistic load, {args.clients} users, {args.realistic_duration:g} s")
-            with MailProbe(env, rate=args.mail_rate) as mail:  # submits mailed meanwhile
-                figures = run("realistic", clients=args.clients, seconds=args.realistic_duration)
-                mail.stop()
-            results["realistic"] = realistic = realistic_figures(figures, args, mail.figures())
-            log("pages: realistic p95 " + _brief(realistic["pages"], "p95_ms"))
-            log("pages: commit-to-mail " + _brief({"delay": realistic["mail"]}, "p95_s"))
-        if "capacity" in args.page_phases:
-            figures = run("capacity", clients=args.clients, seconds=args.duration_per_page)
-            results["capacity"] = capacity_figures(figures)
-            log("pages: capacity req/s " + _brief(results["capacity"], "rps"))
+        for phase in (p for p in phases if p in args.page_phases):
+            log(f"pages: {phase}, {phases[phase]}")
+            realistic = phase == "realistic"  # the gate: submits mailed meanwhile
+            with MailProbe(env, rate=args.mail_rate) if realistic else nullcontext() as mail:
+                figures = run_locust(server, folder, phase, seed=args.seed, password=DEMO_PASSWORD,
+                                     users=users, think=[args.think_min, args.think_max],
+                                     **phases[phase])  # fmt: skip
+            if realistic:
+                results[phase] = realistic_figures(figures, args, mail.figures())
+            else:
+                results[phase] = page_figures(figures, phase)
     results["setup"] = {
         "clients": args.clients, "waitress_threads": Server.THREADS,
         "think_seconds": [args.think_min, args.think_max],
@@ -146,21 +139,27 @@ def measure_pages(args, env: dict, *, log) -> dict:
     return results
 
 
-def single_figures(run: dict) -> dict:
-    """Per page: locust's figures and the server's CPU ms per request (a transition's includes
-    opening the order)."""
-    figures = {}
+def page_figures(run: dict, phase: str) -> dict:
+    """Per page, locust's figures and: single, the server's CPU ms per request (a transition's
+    includes opening the order); capacity, its window's, req/s and req/s ÷ the minimal view's."""
+    figures, pages = {}, collections.defaultdict(lambda: NO_REQUESTS, run["pages"])
+    opened = pages["transition_detail_get"]["requests"]
     for key in PAGES:
-        page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
-        sent = page["requests"]
-        if key == "transition":
-            sent += run["pages"].get("transition_detail_get", NO_REQUESTS)["requests"]
-        cpu = window["server_cpu_cores"] * window["seconds"]
-        figures[key] = {**page, "server_cpu_ms_per_request": _ratio(1000 * cpu, sent, 2)}
+        page, window = pages[key], run["windows"][key]
+        if phase == "single":
+            sent = page["requests"] + (opened if key == "transition" else 0)
+            cpu = 1000 * window["server_cpu_cores"] * window["seconds"]
+            figures[key] = {**page, "server_cpu_ms_per_request": _ratio(cpu, sent, 2)}
+            continue
+        figures[key] = {**page, **window, "rps": _ratio(page["requests"], window["seconds"], 1)}
+        if key != "minimal":
+            rps = figures[key]["rps"], figures["minimal"]["rps"]
+            figures[key]["rps_vs_minimal"] = _ratio(*rps, 3)
     return figures
 
 
 def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
+    """Locust's figures of the pages the gate judges, totals, the window, the mail, the gate."""
     pages = {name: run["pages"].get(name, NO_REQUESTS) for name in REALISTIC_NAMES}
     window, total = run["windows"]["realistic"], sum(p["requests"] for p in pages.values())
     return {
@@ -171,26 +170,11 @@ def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
     }  # fmt: skip
 
 
-def capacity_figures(run: dict) -> dict:
-    """Per page: locust's figures, its window's, req/s and req/s ÷ the minimal view's."""
-    figures = {}
-    for key in PAGES:
-        page, window = run["pages"].get(key, NO_REQUESTS), run["windows"][key]
-        figures[key] = {**page, **window, "rps": _ratio(page["requests"], window["seconds"], 1)}
-        if key != "minimal":
-            figures[key]["rps_vs_minimal"] = _ratio(
-                figures[key]["rps"], figures["minimal"]["rps"], 3)  # fmt: skip
-    return figures
-
-
-def evaluate_gate(
-    pages: dict, *, p95_limit_ms: float = GATE_P95_MS, min_samples: int = 100, mail=None
-):
-    """The realistic-load gate: every page p95 ≤ the limit, no errors, at least `min_samples`
-    requests (a p95 over a handful says nothing), and, when measured (`mail`: `MailProbe`'s
-    figures), the commit-to-mail delay's p95 within its goal with no mail missing. `pages`:
-    name -> {"requests", "errors", "p95_ms"}; a missing page fails. Returns {"passed",
-    "pages": name -> verdict, "mail", limits}."""
+def evaluate_gate(pages: dict, *, p95_limit_ms=GATE_P95_MS, min_samples=100, mail=None) -> dict:
+    """The realistic-load gate: every page (name -> requests, errors, p95_ms; a missing one
+    fails) p95 ≤ the limit, no errors, at least `min_samples` requests (a p95 over a handful
+    says nothing), and with `mail` (`MailProbe.figures`) the delay's p95 ≤ its goal, none
+    missing. Returns {"passed", "pages": name -> verdict, "mail", limits}."""
     verdicts = {}
     for name in REALISTIC_NAMES:
         page = pages.get(name) or {}
@@ -216,16 +200,10 @@ def _ratio(a, b, digits: int):
     return round(a / b, digits) if a is not None and b else None
 
 
-def _brief(pages: dict, figure: str) -> str:
-    return ", ".join(f"{key} {page.get(figure)}" for key, page in pages.items())
-
-
 class MailProbe:
-    """Commit-to-mail delay (issue #26, gated: p95 ≤ 2 s) beside the realistic load: a company
-    of its own, a real worker (`manage.py run_worker`) and a real SMTP server (aiosmtpd; this
-    object is its handler); orders submitted at `rate` per second in a thread of its own, each
-    submit's commit and each mail's arrival read on this process's clock. A context manager:
-    submits from its start until `stop()`; after the block, `figures()`."""
+    """Commit-to-mail delay (#26) during its `with` block, `figures()` after: a company of its
+    own, a real worker and SMTP server (aiosmtpd; this object is its handler), orders submitted
+    at `rate` per second by a thread, commits and arrivals read on this process's clock."""
 
     def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
         self.env, self.rate, self.managers = dict(env), rate, managers
@@ -239,7 +217,7 @@ class MailProbe:
         self.arrived.append((event, time.perf_counter()))  # list.append: thread-safe
         return "250 Message accepted for delivery"
 
-    def __enter__(self) -> MailProbe:
+    def __enter__(self) -> "MailProbe":
         port = free_port()
         self.env.update(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
                         EMAIL_HOST=HOST, EMAIL_PORT=str(port), EMAIL_USE_TLS="False",
@@ -258,7 +236,7 @@ class MailProbe:
         return self
 
     def submit(self) -> None:
-        """Place and submit orders at `rate` per second until `stop()`."""
+        """Place and submit orders at `rate` per second until the block ends."""
         rng, started = random.Random(26), time.perf_counter()
         try:
             for index in itertools.count():
@@ -278,28 +256,21 @@ class MailProbe:
         finally:
             connection.close()
 
-    def stop(self) -> None:
-        """No more submits (the mails of those made are still awaited at the block's end)."""
+    def __exit__(self, *exc) -> None:
+        """No more submits; wait for the mails of those made, stop the worker and SMTP server."""
         self._stop.set()
         self._thread.join()
-
-    def __exit__(self, *exc) -> None:
         try:
             expected = len(self.committed) * self.managers
             arrived = wait_for(lambda: len(self.arrived) >= expected, 120, 0.05)
             if not arrived and exc[0] is None:  # else the error already on its way says more
                 raise SystemExit(f"notify_delay: timed out waiting for {expected} mails")
         finally:
-            self.worker.send_signal(signal.SIGTERM)
-            try:
-                self.worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.worker.kill()
+            stop_process(self.worker, 30)
             self.smtp.stop()
 
     def figures(self, goal: float = 2.0) -> dict:
-        """p50/p95/max commit-to-mail delay in seconds, mails counted and missing, the goal
-        (judged by `evaluate_gate`)."""
+        """Delays (s), mails counted and missing, the goal (judged by `evaluate_gate`)."""
         delays = sorted(at - self.committed[e] for e, at in self.arrived if e in self.committed)
         expected = len(self.committed) * self.managers
         figures = {"submits": len(self.committed), "mails": len(delays),
@@ -326,23 +297,13 @@ def _company_with_people(managers: int):
 
 
 def _subscribers_at_head() -> None:
-    """Every subscriber starts at the log's head, nothing owed from before: the probe measures
-    the worker's steady state, not a one-time catch-up over the ~1M events of a bench database
-    (the webhook sender starts at the beginning)."""
-    now = timezone.now()
-    last = Event.objects.order_by().values_list("company_id").annotate(p=Max("position"))
+    """Every subscriber starts again at the log's head: the probe measures the worker's steady
+    state, not a catch-up over a bench database's ~1M events. The worker makes each company's
+    checkpoint again as it reaches it (`outbox.engine.start_position`: "head" as of now, so not
+    after the probe's first submits; the webhook sender, with no endpoint, passes over all)."""
     for sub in engine.subscribers():
-        # A company with no events yet (the probe's own, on a new database) gets its checkpoint
-        # when the worker first reaches it: from this head on, not from the head of that moment
-        # (which may already hold the probe's first submits).
-        if sub.start == "head":
-            Subscription.objects.update_or_create(
-                name=sub.name, defaults={"head_at_start": head_position(), "created_at": now}
-            )
-        for company_id, position in last:
-            SubscriberCheckpoint.objects.update_or_create(
-                subscriber=sub.name, company_id=company_id,
-                defaults={"position": position, "attempts": 0, "next_attempt_at": None,
-                          "last_error": "", "updated_at": now},
-            )  # fmt: skip
+        Subscription.objects.update_or_create(
+            name=sub.name, defaults={"head_at_start": head_position(), "created_at": timezone.now()}
+        )
+    SubscriberCheckpoint.objects.all().delete()
     OutboxItem.objects.filter(status=OutboxItem.Status.PENDING).delete()

@@ -1,8 +1,6 @@
 """What a bench run prints (`rich`): a line on the run, the pages, and issue #25's goals table,
 whose rows `goals` makes (figure | ours | reference | ratio | goal | met) for the results JSON."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 
@@ -78,11 +76,8 @@ def _row(figure: str, ours, reference, goal, met=None) -> dict:
 def goals(results: dict) -> list[dict]:
     """The figures of issue #25's goals table, each beside its same-run reference."""
     postgres = _get(results, "machine.database") == "postgresql"
-    rows = []
-    for figure, ours, reference, goal in [
-        *(POSTGRES_GOALS if postgres else SQLITE_GOALS),
-        *COMMON_GOALS,
-    ]:
+    rows, table = [], (POSTGRES_GOALS if postgres else SQLITE_GOALS) + COMMON_GOALS
+    for figure, ours, reference, goal in table:
         ours, reference = _get(results, ours), _get(results, reference)
         if ours is not None and reference is not None:
             figure = figure.format(db="PostgreSQL " if postgres else "")

@@ -1,21 +1,15 @@
-"""Seed the benchmark database: companies, users, and an event log of realistic orders, each
-planned as the demo data's plus draft revisions and notes, merged by time. The first
-`command_orders` go through `orders.commands`, each event compared with the one `event_for`
-decides with the commands' own rules (`fast_path_check`); the rest are decided by `event_for`
-and written by `events.store.append` thousands per transaction, the projections marked behind
-(`engine.apply_inline` skips them), then `engine.rebuild` builds every read model."""
-
-from __future__ import annotations
+"""Seed the benchmark database (bench/README.md, "What happens", 1): companies, users and the
+orders of `orders.demo`'s plans, the first through `orders.commands`, the rest decided by
+`event_for` with the commands' own rules and appended with the projections behind."""
 
 import dataclasses
 import datetime as dt
-import functools
 import itertools
 import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -135,15 +129,14 @@ def event_for(order: PlannedOrder, index: int, actor, company: Company) -> Domai
 
 
 def run_command(order: PlannedOrder, index: int, actor) -> None:
-    """Step `index` through `orders.commands` (after `event_for` moved `order` on)."""
+    """Step `index` through the `orders.commands` function its action names (after `event_for`
+    moved `order` on)."""
     at, action, data = order.steps[index]
     if action == "place":
         placed = commands.place_order(actor=actor, details=order.details, lines=order.lines, at=at)
         order.id = placed.id
         return
-    command = {"change": commands.change_order, "add_note": commands.add_note}.get(
-        action, functools.partial(commands.transition, name=action)
-    )
+    command = commands.change_order if action == "change" else getattr(commands, action)
     command(order.id, actor=actor, expected_version=order.version - 1, at=at, **data)
 
 
@@ -170,15 +163,7 @@ def create_companies_and_users(count: int) -> tuple[list[Company], dict[tuple[in
     return companies, users
 
 
-def seed(
-    *,
-    companies: int,
-    orders: int,
-    command_orders: int,
-    days: int = 90,
-    seed: int = 2026,
-    log: Callable[[str], None] = print,
-) -> dict:
+def seed(*, companies: int, orders: int, command_orders: int, days=90, seed=2026, log=print):
     """Fill an empty database (migrated here) with `orders` orders, `command_orders` of them
     through the commands, and build the read models. Returns the figures."""
     now = timezone.now().replace(microsecond=0)

@@ -2,8 +2,6 @@
 in a child process, waitress in a child process (start, wait for /healthz, SIGKILL, stop) and
 the CPU seconds a process or the machine has used (psutil)."""
 
-from __future__ import annotations
-
 import os
 import secrets
 import socket
@@ -107,23 +105,28 @@ class Server:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process(self.process)
 
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> "Server":
         self.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:
+    """SIGTERM (a graceful stop), SIGKILL if it has not ended after `timeout` seconds."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def process_cpu_seconds(pid: int) -> float:

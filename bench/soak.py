@@ -4,12 +4,11 @@
     python -m bench.soak --duration 120 [--clients 20] [--orders 200] [--kill]
 """
 
-from __future__ import annotations
-
 import argparse
 import collections
 import functools
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -32,21 +31,15 @@ def prepare(env: dict[str, str], args) -> dict:
     from django.db import connections
 
     from accounts.demo import DEMO_PASSWORD
+    from bench.pages import page_users
     from bench.seed import seed
     from events.store import head_position
     from orders import commands
-    from orders.models import Order
 
     static = manage(env, "collectstatic", "--noinput", "--verbosity", "0")  # needs no database
     seed(companies=2, orders=args.orders, command_orders=0, days=3, seed=SEED, log=print)
-    orders = collections.defaultdict(list)
-    for slug, order_id in Order.objects.values_list("company__slug", "id").order_by("sequence"):
-        orders[slug].append(str(order_id))
-    slugs, transitions = sorted(orders), commands.workflow_transitions()
-    users = []  # clients take turns over the companies, Staff users then Managers
-    for index in range(args.clients):
-        slug, role = slugs[index % 2], ("staff", "manager")[(index // 2) % 2]
-        users.append({"username": f"{slug}.{role}", "ids": orders[slug]})
+    transitions = commands.workflow_transitions()
+    users = page_users(random.Random(SEED), args.clients, roles=("staff", "manager"))
     connections.close_all()  # the server is the only one using the database from now on
     finish(static, "collectstatic")
     return {
@@ -178,24 +171,19 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="ledgerline-soak-"))
     env = bench_environment(folder / "soak.sqlite3")
-    passed, server, crash = False, None, {}
+    passed, crash = False, {}
     try:
         prepared = prepare(env, args)
         from bench.pages import run_locust  # once Django is set up
 
-        server = Server(env, folder / "waitress.log")
-        server.start()
-        print(f"Soak ({'kill + restart' if args.kill else 'steady'}): {args.clients} clients, "
-              f"{args.duration:g}s of load on {server.url} once they are logged in")  # fmt: skip
-        run = run_locust(
-            server, folder, "soak", clients=args.clients, user_class="Clerk", seed=SEED,
-            meanwhile=functools.partial(kill_half_way, server, args.duration, crash) if args.kill
-            else None,
-            seconds=args.duration, users=prepared["users"], password=prepared["password"],
-            fields=prepared["fields"],
-        )  # fmt: skip
+        with Server(env, folder / "waitress.log") as server:
+            print(f"Soak ({'kill + restart' if args.kill else 'steady'}): {args.clients} clients, "
+                  f"{args.duration:g}s of load on {server.url} once all are in")  # fmt: skip
+            kill = functools.partial(kill_half_way, server, args.duration, crash)
+            run = run_locust(server, folder, "soak", clients=args.clients, user_class="Clerk",
+                             seed=SEED, meanwhile=kill if args.kill else None,
+                             seconds=args.duration, **prepared)  # fmt: skip
         run["started_at"] = run["started_at"] or time.time()
-        server.stop()
         print((folder / "locust-soak.log").read_text())  # locust's table of the requests
         checks = all_checks(args, run, crash, prepared, env)
         for name, ok, detail in checks:
@@ -203,8 +191,6 @@ def main(argv=None) -> int:
         passed = all(ok for _, ok, _ in checks)
         print("\nALL CHECKS PASSED" if passed else f"\nSOAK FAILED; server log:\n{server.tail()}")
     finally:
-        if server is not None:
-            server.stop()
         if passed:
             shutil.rmtree(folder, ignore_errors=True)
         else:

@@ -14,7 +14,6 @@ from django.db import connection
 from accounts.models import Company, Role, User
 from bench import seed as seeding
 from bench.commands import MOVES, Ours, Peer, probe, summarize, timed_round
-from bench.database import sqlite_tuning
 from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate
 from bench.report import _get, goals
 from bench.run import GATE_MISSED, exit_code, gate_of
@@ -80,7 +79,7 @@ def test_peer_makes_the_same_moves_on_sqlite_at_the_apps_durability(tmp_path):
     """The eventsourcing peer: one aggregate event per move, on a file with the app's PRAGMAs
     (WAL, synchronous=NORMAL), its statements counted by sqlite3's trace callback and its WAL
     pages from the frame count."""
-    peer = Peer(tmp_path / "peer.sqlite3", sqlite_tuning())
+    peer = Peer(tmp_path / "peer.sqlite3")
     rng = random.Random(1)
 
     timed = summarize([timed_round(peer, 3, rng)])
