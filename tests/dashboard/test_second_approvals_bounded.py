@@ -65,11 +65,13 @@ def dashboard(client, user):
 
 
 def order_rows_read(sqls: list[str]) -> list[str]:
-    """The statements that bring whole `orders_order` rows back (not counts, not subqueries)."""
+    """The statements that bring whole `Order` rows back (not counts, not subqueries); the
+    order's row is its summary row (issue #25)."""
+    table = re.escape(Order._meta.db_table)
     return [
         sql
         for sql in sqls
-        if re.match(r'\s*SELECT\s+"orders_order"\."id"', sql) and "COUNT(" not in sql
+        if re.match(rf'\s*SELECT\s+"{table}"\."id"', sql) and "COUNT(" not in sql
     ]
 
 
