@@ -154,11 +154,12 @@ class DashboardOrder(UUIDModel):
 
     Indexed only for what a page asks (EXPLAIN QUERY PLAN of `cycle_times`: the (company,
     delivered_at) range, covering `cycle_seconds` so the period's figures never read the
-    table); its state is read only by the projector, by primary key, so a (company, state)
-    index would be rewritten on every transition for no reader."""
+    table). No state: every event that moves an order names the state it leaves, and a draft
+    change happens only in draft, so a move that changes nothing else here (approve, start
+    fulfilment, ship, hold, resume, cancel) writes no row of this table (issue #25: the order's
+    state in one row)."""
 
     company = _company_fk()
-    state = models.CharField(max_length=20)
     total_cents = models.BigIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Per-order cycle rows for any period's mean/median/p90 (issue #19): set on delivery.

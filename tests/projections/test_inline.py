@@ -146,16 +146,16 @@ def _statements_of(command) -> list[str]:
     return sent
 
 
-def test_an_approval_takes_seven_statements_and_reads_the_order_once(acme, staff, manager):
+def test_an_approval_takes_six_statements_and_reads_the_order_once(acme, staff, manager):
     """#25: two reads decide everything. The actor as committed now, with its company and its
     permissions (#24 item 8), in one; the order's state, its inline read models' rows, the
     log's head, the stream's owner (#24 item 1), the company policy's last event (#28) and the
     projections' checkpoints in the other (`store.load_current`). Then the event (its company
-    number counted by its own INSERT: was a statement of its own, nine in all), two rows of
-    the order (its summary row, which is its state row too: was three with `orders_order`,
-    eight statements, issue #25; and the dashboard's) and the per-state totals. No checkpoint
-    is written: the projections follow the log (was ten statements, with an UPDATE of the
-    checkpoints). A policy never changed is not read at all.
+    number counted by its own INSERT: was a statement of its own, nine in all), one row of the
+    order (its summary row, which is its state row too: was three with `orders_order` and the
+    dashboard's order row, which keeps no state, eight statements, issue #25) and the
+    per-state totals. No checkpoint is written: the projections follow the log (was ten
+    statements, with an UPDATE of the checkpoints). A policy never changed is not read at all.
     No savepoint on either database: the event's INSERT skips a conflict.
     """
     order = factories.order_in_state("submitted", acme)
@@ -169,7 +169,7 @@ def test_an_approval_takes_seven_statements_and_reads_the_order_once(acme, staff
     # PostgreSQL: the writers' lock in place of BEGIN (psycopg's BEGIN goes with the first
     # statement); the worker's NOTIFY comes from a trigger (outbox 0003), not a statement.
     postgres = connection.vendor == "postgresql"
-    assert len(sent) == 7, "\n".join(s[:90] for s in sent)
+    assert len(sent) == 6, "\n".join(s[:90] for s in sent)
     assert len(reads) == 2 + postgres, reads
     assert not any("projections_projectioncheckpoint" in sql for sql in sent if sql[:6] != "SELECT")
     assert sum('t0."number"' in sql for sql in reads) == 1
@@ -177,7 +177,6 @@ def test_an_approval_takes_seven_statements_and_reads_the_order_once(acme, staff
     assert [sql.split('"')[1] for sql in writes] == [
         "events_event",
         "projections_ordersummary",
-        "projections_dashboardorder",
         "projections_dashboardstatetotal",
     ]
     assert not any("SAVEPOINT" in sql for sql in sent)
@@ -240,7 +239,8 @@ def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, mana
         lambda: commands.deliver(order.pk, actor=staff, expected_version=order.version)
     )
 
-    # The approval's seven, plus the day's count (the order's cycle time is on its row).
+    # The approval's six, plus the dashboard's order row (delivered, its cycle time) and the
+    # day's count.
     postgres = connection.vendor == "postgresql"  # the writers' lock (a SELECT) for BEGIN
     assert len(sent) == 8, "\n".join(s[:90] for s in sent)
     assert len([sql for sql in sent if sql.startswith("SELECT")]) == 2 + postgres

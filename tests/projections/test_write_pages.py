@@ -132,8 +132,9 @@ def btrees_written(command) -> set[str]:
 # The event (its row and six indexes, its company number's among them: no table of numbers
 # beside it), the order's summary row, which is its state row too (`orders.Order` reads it: no
 # `orders_order` row beside it, issue #25; its state, time in state and last change are in four
-# indexes), the dashboard's order row and per-state totals. No checkpoint row: projections
-# following the log are not written per command.
+# indexes), and the dashboard's per-state totals. Not the dashboard's order row: it keeps no
+# state, and an approval changes nothing else of it. No checkpoint row: projections following
+# the log are not written per command.
 TRANSITION_WRITES = {
     "events_event",  # keyed by position (its rowid): no index of positions beside it
     "events_event(id)",
@@ -148,7 +149,6 @@ TRANSITION_WRITES = {
     "projections_ordersummary(company_id, last_changed_at, sequence)",
     # the list sorted by time in state: the one list sort whose column a transition changes
     "projections_ordersummary(company_id, state_since, sequence)",
-    "projections_dashboardorder",
     "projections_dashboardstatetotal",
 }
 
