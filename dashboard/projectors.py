@@ -34,6 +34,8 @@ from projections.models import (
 from projections.registry import Projection, continued_streams, register
 from projections.rows import rows_for
 
+DRAFT = OrderState.DRAFT.value
+
 
 @register
 class DashboardProjection(Projection):
@@ -79,7 +81,6 @@ class DashboardProjection(Projection):
                     {
                         "id": event.stream_id,
                         "company_id": company_id,
-                        "state": OrderState.DRAFT.value,
                         "total_cents": total,
                         "submitted_at": None,
                         "delivered_at": None,
@@ -87,7 +88,7 @@ class DashboardProjection(Projection):
                         "returned": False,
                     }
                 )
-                row = bucket(company_id, OrderState.DRAFT.value)
+                row = bucket(company_id, DRAFT)
                 row["count"] += 1
                 row["total_cents"] += total
                 slot_row(company_id, _slot(event))["placed"] += 1
@@ -95,7 +96,10 @@ class DashboardProjection(Projection):
             order = orders.touch(event.stream_id)
             if isinstance(data, (OrderChanged, OrderAmended)):
                 total = to_cents(lines_total(data.lines))
-                bucket(company_id, order["state"])["total_cents"] += total - order["total_cents"]
+                # A draft's change happens in draft only (`orders.models.Order.change`'s one
+                # source); an amendment says the state it leaves.
+                state = data.from_state if isinstance(data, OrderAmended) else DRAFT
+                bucket(company_id, state)["total_cents"] += total - order["total_cents"]
                 order["total_cents"] = total
                 if isinstance(data, OrderChanged):
                     continue
@@ -113,7 +117,6 @@ class DashboardProjection(Projection):
             new["count"] += 1
             new["total_cents"] += order["total_cents"]
             new["returned"] += order["returned"]
-            order["state"] = data.to_state
             if isinstance(data, OrderSubmitted):
                 order["submitted_at"] = event.occurred_at
             elif isinstance(data, OrderCancelled):

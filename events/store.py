@@ -335,8 +335,11 @@ def load_current(
     main = tables[0]
     columns, joins = [], []
     for index, each in enumerate(tables):
-        columns += [f"t{index}.{each.column_of[name]}" for name in each.attnames]
-        if index:
+        # A stream-rows model on the main model's own table (the order's summary row is its
+        # state row) is read from the same row, not joined to itself.
+        alias = "t0" if each.table == main.table else f"t{index}"
+        columns += [f"{alias}.{each.column_of[name]}" for name in each.attnames]
+        if alias != "t0":
             joins.append(
                 f"LEFT JOIN {each.table} t{index} "
                 f"ON t{index}.{each.column_of[each.pk]} = t0.{main.column_of[main.pk]}"
@@ -366,13 +369,14 @@ def load_current(
     if raw is None:
         return None
     start, rows = 0, []
-    for each in tables:
+    for index, each in enumerate(tables):
         writer.loaded.pop((each.model, using), None)  # what an earlier append knew is stale
         values = raw[start : start + len(each.attnames)]
         start += len(values)
         if values[each.attnames.index(each.pk)] is not None:  # else: no row of this model yet
             row = each.convert(values)
-            writer.loaded[(each.model, using)] = {row[each.pk]: row}
+            if index or each.model in _stream_rows.get(stream_type, ()):
+                writer.loaded[(each.model, using)] = {row[each.pk]: row}  # a projection's
             rows.append(row)
     for each in streams:
         head = StreamHead(*raw[start : start + 4])

@@ -2,9 +2,9 @@
 
 `evolve` is the one place that says what each event does to an order's fields (state, version,
 held-from state, line count, number). Everything that folds order events uses it: the
-`order_state` and `order_summary` projectors (inline and in rebuilds), the history page's
-`as_of` snapshot (`fold`, the log read directly, so an auditor sees what the log says), and the
-benchmark seed. What may happen next (the workflow) is the FSM on `orders.Order`;
+`order_summary` projector (inline and in rebuilds; its row is `orders.Order` too), the
+history page's `as_of` snapshot (`fold`, the log read directly, so an auditor sees what the log
+says), and the benchmark seed. What may happen next (the workflow) is the FSM on `orders.Order`;
 this module only records what did happen.
 """
 

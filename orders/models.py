@@ -1,9 +1,11 @@
 """The order aggregate's current state, and the workflow that guards it.
 
-`Order` is the order-state read model (rebuilt from the log like every projection) *and* the
-carrier of the finite state machine: commands load it, ask the FSM what may happen, and record
-the outcome as an event. Nothing here saves state: the `order_state` projection writes these
-rows from the events, in the same transaction as the append.
+`Order` is the order's current state *and* the carrier of the finite state machine: commands
+load it, ask the FSM what may happen, and record the outcome as an event. Its row is the order's
+summary row (`projections.models.OrderSummary`, the same table: one row for an order's current
+state, issue #25), so it is rebuilt from the log with that projection. Nothing here saves
+state: the `order_summary` projection writes the row from the events, in the same transaction
+as the append.
 """
 
 from django.db import models
@@ -12,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from common.models import UUIDModel
+from projections.models import OrderSummary
 
 from . import policy
 
@@ -125,19 +128,11 @@ class Order(FSMModelMixin, UUIDModel):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["company", "sequence"], name="order_company_sequence"),
-            models.UniqueConstraint(fields=["company", "number"], name="order_company_number"),
-        ]
-        indexes = [
-            # Only the orders waiting for a second approval (issue #28), in order: the
-            # dashboard reads them without walking the company's other orders (issue #25 §5).
-            models.Index(
-                fields=["company", "sequence"],
-                condition=models.Q(state=S.SUBMITTED) & ~models.Q(approvals=[]),
-                name="order_co_second_approval",
-            ),
-        ]
+        # The summary row's columns the workflow reads: the table, its keys and its indexes
+        # (the unique (company, sequence) and (company, number), the orders waiting for a
+        # second approval) are the summary's, built and rebuilt by its projection.
+        managed = False
+        db_table = OrderSummary._meta.db_table
         default_permissions = ("view",)
         permissions = [
             ("place_order", "Can place orders"),

@@ -1,8 +1,9 @@
-"""The order's projections: `orders.Order` (the write side's state) and `OrderSummary` (the list
-and the detail header).
+"""The order's projection: `OrderSummary`, the list, the detail header and the order's current
+state, which `orders.Order` (the write side's FSM model) reads from the same row.
 
-The order's own fields (state, version, held-from, line count, number) evolve by the one set of
-rules in `orders.aggregate.evolve`; each projector adds only what its read model shows besides.
+The order's own fields (state, version, held-from, line count, number, what the controls read)
+evolve by the one set of rules in `orders.aggregate.evolve`; the projector adds only what the
+pages show besides.
 
 Every projector is a pure function of the events it is given, in log order, plus the rows it
 already has: no clock, no lookups elsewhere. That is what makes rebuilds byte-identical. One
@@ -34,7 +35,6 @@ from .events import (
     StateChanged,
     lines_total,
 )
-from .models import Order
 
 ORDER_EVENTS = frozenset(
     {
@@ -76,29 +76,9 @@ def lines_json(lines) -> list[dict]:
 
 
 @register
-class OrderStateProjection(Projection):
-    """`orders.Order`: state, version and what the FSM needs. The write side reads it."""
-
-    name = "order_state"
-    stream_local = True
-    handles = ORDER_EVENTS
-    models = (Order,)
-    stream_rows = (Order,)
-
-    def apply(self, events: list[RecordedEvent], using: str) -> None:
-        events = self.relevant(events)
-        rows = rows_for(Order, using).load_ids(continued_streams(events))
-        for event in events:
-            if event.event_type == "OrderPlaced":
-                rows.put(evolve({"id": event.stream_id, "company_id": event.company_id}, event))
-            else:
-                evolve(rows.touch(event.stream_id), event)
-        rows.save()
-
-
-@register
 class OrderSummaryProjection(Projection):
-    """`OrderSummary`: everything the list page shows, filters and sorts by, plus the header."""
+    """`OrderSummary`: everything the list page shows, filters and sorts by, plus the header; and
+    the order's state as the commands load it (`orders.Order` is this row: issue #25)."""
 
     name = "order_summary"
     # Still stream-local with erasures: an erasure's rows read what the order's own events

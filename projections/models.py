@@ -46,7 +46,10 @@ class ProjectionCheckpoint(UUIDModel):
 
 
 class OrderSummary(UUIDModel):
-    """One row per order (id = the order's stream id): the list page and the detail header."""
+    """One row per order (id = the order's stream id): the list page, the detail header, and
+    the order's current state as commands load it: `orders.Order` (the FSM model) reads and
+    writes this table (issue #25: one row for an order's current state, where the order's
+    state row and this row said the same thing in two rows of the same key)."""
 
     company = _company_fk()
     number = models.CharField(max_length=32)
@@ -83,14 +86,24 @@ class OrderSummary(UUIDModel):
     # The company's customer the order was picked for (`customers.Customer`; None: free text,
     # and every order placed before customers existed). The customer page lists by it.
     customer_id = models.UUIDField(null=True, blank=True)
+    # What the company's controls read besides (`orders.aggregate.evolve`, `orders.policy`):
+    # who placed the order and who last changed its contents (four eyes), and the approvals
+    # given since it was last submitted ([{"by": username, "at": ISO time}]).
+    authors = models.JSONField(default=list, blank=True)
+    approvals = models.JSONField(default=list, blank=True)
 
     class Meta:
+        constraints = [
+            # The next order number (place) and the list sorted by number; an order by its
+            # number. Unique: the last line of defence behind the writers' lock.
+            models.UniqueConstraint(fields=["company", "sequence"], name="summary_co_seq_unique"),
+            models.UniqueConstraint(fields=["company", "number"], name="summary_co_number_unique"),
+        ]
         indexes = [
             # The list's sorts, each index ending with the number (the list's tie-breaker,
             # orders.filters.SORT_TIES): a page of any sort, filtered or not, is read in the
             # index's order, either way, and the reading stops after the page.
             models.Index(fields=["company", "-placed_at", "-sequence"], name="summary_co_placed"),
-            models.Index(fields=["company", "sequence"], name="summary_co_seq"),
             models.Index(fields=["company", "total_cents", "sequence"], name="summary_co_total"),
             models.Index(fields=["company", "line_count", "sequence"], name="summary_co_lines"),
             models.Index(
@@ -117,6 +130,13 @@ class OrderSummary(UUIDModel):
                 condition=~models.Q(rejection_reason=""),
                 name="summary_co_returned",
             ),
+            # Only the orders waiting for a second approval (issue #28), in order: the
+            # dashboard reads them without walking the company's other orders (issue #25 §5).
+            models.Index(
+                fields=["company", "sequence"],
+                condition=models.Q(state="submitted") & ~models.Q(approvals=[]),
+                name="summary_co_second_approval",
+            ),
             # A customer's newest orders and their per-state totals (the customer page). Not
             # keyed by state: a transition would move its entry (two WAL pages per commit).
             models.Index(
@@ -134,11 +154,12 @@ class DashboardOrder(UUIDModel):
 
     Indexed only for what a page asks (EXPLAIN QUERY PLAN of `cycle_times`: the (company,
     delivered_at) range, covering `cycle_seconds` so the period's figures never read the
-    table); its state is read only by the projector, by primary key, so a (company, state)
-    index would be rewritten on every transition for no reader."""
+    table). No state: every event that moves an order names the state it leaves, and a draft
+    change happens only in draft, so a move that changes nothing else here (approve, start
+    fulfilment, ship, hold, resume, cancel) writes no row of this table (issue #25: the order's
+    state in one row)."""
 
     company = _company_fk()
-    state = models.CharField(max_length=20)
     total_cents = models.BigIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Per-order cycle rows for any period's mean/median/p90 (issue #19): set on delivery.

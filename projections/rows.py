@@ -128,7 +128,8 @@ class RowSet:
         """New rows are upserted; a row read from the database gets an UPDATE of the columns
         that changed (none: no statement). Upserting every column would rewrite the row in
         every index of the table; an UPDATE rewrites only the indexes of its columns, which
-        is most of what a command writes (an order's state row touches none of its indexes).
+        is most of what a command writes (an order's version, approvals and authors are in
+        none of its indexes).
 
         Projectors assign new values (`row["lines"] = [...]`), never change one in place: the
         comparison is with a shallow copy of the row as read.

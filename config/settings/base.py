@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "events",
     "orders",
     # Projections register as their apps become ready: this order keeps the reports' order
-    # (order_state, order_summary, dashboard).
+    # (order_summary, dashboard).
     "dashboard",
     "projections",
     "customers",  # after projections: its projections come after the reports' three

@@ -16,6 +16,7 @@ from orders import commands, policy
 from orders.events import PolicySettings
 from orders.models import Order
 from tests import factories
+from tests.vendor import ON_POSTGRES
 
 from . import mixed_orders
 
@@ -65,11 +66,13 @@ def dashboard(client, user):
 
 
 def order_rows_read(sqls: list[str]) -> list[str]:
-    """The statements that bring whole `orders_order` rows back (not counts, not subqueries)."""
+    """The statements that bring whole `Order` rows back (not counts, not subqueries); the
+    order's row is its summary row (issue #25)."""
+    table = re.escape(Order._meta.db_table)
     return [
         sql
         for sql in sqls
-        if re.match(r'\s*SELECT\s+"orders_order"\."id"', sql) and "COUNT(" not in sql
+        if re.match(rf'\s*SELECT\s+"{table}"\."id"', sql) and "COUNT(" not in sql
     ]
 
 
@@ -116,3 +119,20 @@ def test_the_submitted_queue_leaves_out_and_uncounts_every_order_the_manager_app
     assert [(r["number"], r["first_by"]) for r in ben_queue.oldest] == [
         (o.number, who.anna.username) for o in mine[: queues.QUEUE_ROWS]
     ]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's EXPLAIN QUERY PLAN; PostgreSQL plans by size")
+def test_the_waiting_orders_are_read_through_their_own_index_on_the_order_row(who):
+    """The order's row is its summary row (issue #25): the partial index of the orders waiting
+    for a second approval moved there with it, and the tile's query still reads only it."""
+    first_approvals(who, 2, by=who.anna)
+    factories.order_in_state("submitted", who.staff.company)  # waiting, but for a first
+    waiting = queues.waiting_for_second_approval(who.staff.company_id)
+    sql, params = waiting.values("number")[:5].query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        steps = [row[-1] for row in cursor.fetchall()]
+
+    assert any("summary_co_second_approval" in step for step in steps), steps
+    assert len(waiting) == 2

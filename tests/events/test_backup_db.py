@@ -106,7 +106,7 @@ def test_a_backup_of_a_seeded_database_has_the_same_events_and_passes_its_checks
     # One self-contained file: no WAL mode, no -wal/-shm, no temporary file left behind.
     with sqlite3.connect(target) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("delete",)
-        orders = raw.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+        orders = raw.execute("SELECT count(*) FROM projections_ordersummary").fetchone()[0]
     assert orders == 24
     # Beside it, the witnessed checkpoints up to its head (events/witness.py).
     assert sorted(p.name for p in tmp_path.iterdir()) == [

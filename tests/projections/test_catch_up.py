@@ -57,7 +57,6 @@ def test_inline_skips_a_projection_that_is_behind_the_log(acme, dashboard, appli
     assert applied_events == list(range(1, caught + 1))  # the first history only, inline
     assert snapshot(tables_of("dashboard")) == {table: [] for table in tables_of("dashboard")}
     assert engine.checkpoint_positions() == {
-        "order_state": head,
         "order_summary": head,
         "customer": head,
         "sku": head,
@@ -127,7 +126,6 @@ def test_catching_up_projections_that_are_in_step_applies_nothing(acme, applied_
 
     assert applied_events == []
     assert output == (
-        "order_state: applied 0 event(s).\n"
         "order_summary: applied 0 event(s).\n"
         "dashboard: applied 0 event(s).\n"
         "customer: applied 0 event(s).\n"
@@ -151,7 +149,6 @@ def test_projection_status_prints_each_projection_with_checkpoint_head_and_lag(a
 
     assert re.split(r"\s+", lines[0]) == ["projection", "checkpoint", "head", "lag"]
     assert [re.split(r"\s+", line) for line in lines[1:]] == [
-        ["order_state", str(head), str(head), "0"],
         ["order_summary", str(head), str(head), "0"],
         ["dashboard", "0", str(head), str(head)],
         ["customer", str(head), str(head), "0"],

@@ -7,6 +7,7 @@ import pytest
 from accounts.models import Role
 from dashboard.selectors import dashboard
 from orders import commands
+from orders.models import Order
 from projections.models import DashboardActivity, DashboardOrder, DashboardStateTotal
 from tests import factories
 
@@ -134,3 +135,11 @@ def test_orders_that_are_not_delivered_do_not_count_towards_cycle_time(acme, act
 
     assert not DashboardOrder.objects.filter(company=acme, cycle_seconds__isnull=False).exists()
     assert by_state(acme) == {"shipped": (1, TWO_LINES), "cancelled": (1, TWO_LINES)}
+
+
+def test_a_draft_change_is_possible_in_draft_only_as_the_dashboard_counts_on():
+    """The dashboard's order row keeps no state (issue #25): a change's new total is counted in
+    the drafts' value, which holds only while `change` has no other source state."""
+    sources = {t.source for t in Order().get_all_state_transitions() if t.name == "change"}
+
+    assert sources == {"draft"}

@@ -121,10 +121,13 @@ def test_a_transition_updates_only_the_columns_it_changes(acme, staff):
     # An executemany is logged as "N times: <sql>".
     statements = [re.sub(r"^\d+ times: ", "", q["sql"]) for q in queries.captured_queries]
     writes = [sql for sql in statements if sql.startswith(("INSERT", "UPDATE"))]
-    order_writes = [sql for sql in writes if '"orders_order"' in sql]
+    # The order's one row: its state for the FSM and its summary for the pages (issue #25).
+    order_writes = [sql for sql in writes if '"projections_ordersummary"' in sql]
     assert order_writes == [
-        'UPDATE "orders_order" SET "state" = %s, "version" = %s WHERE "id" = %s'
+        'UPDATE "projections_ordersummary" SET "state" = %s, "version" = %s, '
+        '"last_changed_at" = %s, "state_since" = %s, "submitted_at" = %s WHERE "id" = %s'
     ]
+    assert not any('"orders_order"' in sql for sql in statements)
     assert not any('"projections_dashboardactivity"' in sql for sql in writes)
     assert Order.objects.get(pk=order.pk).state == "submitted"
 
@@ -143,15 +146,16 @@ def _statements_of(command) -> list[str]:
     return sent
 
 
-def test_an_approval_takes_eight_statements_and_reads_the_order_once(acme, staff, manager):
+def test_an_approval_takes_six_statements_and_reads_the_order_once(acme, staff, manager):
     """#25: two reads decide everything. The actor as committed now, with its company and its
     permissions (#24 item 8), in one; the order's state, its inline read models' rows, the
     log's head, the stream's owner (#24 item 1), the company policy's last event (#28) and the
     projections' checkpoints in the other (`store.load_current`). Then the event (its company
-    number counted by its own INSERT: was a statement of its own, nine in all), three rows of
-    the order (state, summary, dashboard) and the per-state totals. No checkpoint is written:
-    the projections follow the log (was ten statements, with an UPDATE of the checkpoints). A
-    policy never changed is not read at all.
+    number counted by its own INSERT: was a statement of its own, nine in all), one row of the
+    order (its summary row, which is its state row too: was three with `orders_order` and the
+    dashboard's order row, which keeps no state, eight statements, issue #25) and the
+    per-state totals. No checkpoint is written: the projections follow the log (was ten
+    statements, with an UPDATE of the checkpoints). A policy never changed is not read at all.
     No savepoint on either database: the event's INSERT skips a conflict.
     """
     order = factories.order_in_state("submitted", acme)
@@ -165,20 +169,27 @@ def test_an_approval_takes_eight_statements_and_reads_the_order_once(acme, staff
     # PostgreSQL: the writers' lock in place of BEGIN (psycopg's BEGIN goes with the first
     # statement); the worker's NOTIFY comes from a trigger (outbox 0003), not a statement.
     postgres = connection.vendor == "postgresql"
-    assert len(sent) == 8, "\n".join(s[:90] for s in sent)
+    assert len(sent) == 6, "\n".join(s[:90] for s in sent)
     assert len(reads) == 2 + postgres, reads
     assert not any("projections_projectioncheckpoint" in sql for sql in sent if sql[:6] != "SELECT")
-    assert sum(' FROM "orders_order"' in sql or 't0."number"' in sql for sql in reads) == 1
+    assert sum('t0."number"' in sql for sql in reads) == 1
+    writes = [sql for sql in sent if sql.startswith(("INSERT", "UPDATE"))]
+    assert [sql.split('"')[1] for sql in writes] == [
+        "events_event",
+        "projections_ordersummary",
+        "projections_dashboardstatetotal",
+    ]
     assert not any("SAVEPOINT" in sql for sql in sent)
     assert Order.objects.get(pk=order.pk).state == "approved"
 
 
-def test_placing_an_order_takes_twelve_statements_and_looks_for_no_projection_row(acme, staff):
+def test_placing_an_order_takes_eleven_statements_and_looks_for_no_projection_row(acme, staff):
     """A new stream has no rows in the inline projections (only its events make them), so the
     projections insert without looking; the order's repeat check and the company's last
     sequence are one read, the stream's owner, the log's head and the projections' checkpoints
     another (no checkpoint written: was fourteen statements; the event number in the event's
-    INSERT: was thirteen). The order's data subject gets its
+    INSERT: was thirteen; no `orders_order` row beside the summary's: was twelve). The order's
+    data subject gets its
     key (issue #30: a look-up and an insert in the key store)."""
     factories.order_in_state("submitted", acme)
     staff.has_perm("orders.place_order")
@@ -186,7 +197,7 @@ def test_placing_an_order_takes_twelve_statements_and_looks_for_no_projection_ro
     sent = _statements_of(lambda: factories.place(staff))
 
     postgres = connection.vendor == "postgresql"  # the writers' lock (a SELECT) for BEGIN
-    assert len(sent) == 12, "\n".join(s[:90] for s in sent)
+    assert len(sent) == 11, "\n".join(s[:90] for s in sent)
     assert len([sql for sql in sent if sql.startswith("SELECT")]) == 4 + postgres
     assert not any(sql.startswith("SELECT") and " IN (" in sql for sql in sent)
 
@@ -228,9 +239,10 @@ def test_delivering_adds_only_the_days_count_and_the_cycle_sum(acme, staff, mana
         lambda: commands.deliver(order.pk, actor=staff, expected_version=order.version)
     )
 
-    # The approval's eight, plus the day's count (the order's cycle time is on its row).
+    # The approval's six, plus the dashboard's order row (delivered, its cycle time) and the
+    # day's count.
     postgres = connection.vendor == "postgresql"  # the writers' lock (a SELECT) for BEGIN
-    assert len(sent) == 9, "\n".join(s[:90] for s in sent)
+    assert len(sent) == 8, "\n".join(s[:90] for s in sent)
     assert len([sql for sql in sent if sql.startswith("SELECT")]) == 2 + postgres
 
 

@@ -15,7 +15,7 @@ from .read_models import new_projection, run
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("rebuildable_db")]
 
 SUMMARY = re.compile(
-    r"Rebuilt order_state, order_summary, dashboard, customer, sku: "
+    r"Rebuilt order_summary, dashboard, customer, sku: "
     r"(?P<events>[\d,]+) events "
     r"in \d+\.\d\ds \([\d,]+ events/s\), head position (?P<head>\d+)\.\n"
 )

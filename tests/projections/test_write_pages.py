@@ -35,16 +35,14 @@ HOT_TABLE_INDEXES = {
         # and the company's highest number, which the append's INSERT counts on
         ("company_id", "number"),
     },
-    "orders_order": {
-        # the next order number (place), unique; and the same columns as a partial index of
-        # the orders waiting for a second approval only (the dashboard)
-        ("company_id", "sequence"),
-        ("company_id", "number"),  # an order by its number, unique
-    },
     "projections_ordersummary": {
         # the list, newest first (its default; filtered by state too: the whole sort)
         ("company_id", "placed_at", "sequence"),
-        ("company_id", "sequence"),  # the list sorted by number
+        # the list sorted by number and the next order number (place), unique; and the same
+        # columns as a partial index of the orders waiting for a second approval only (the
+        # dashboard). `orders.Order` is this row (issue #25): no table of order states beside.
+        ("company_id", "sequence"),
+        ("company_id", "number"),  # an order by its number, unique
         # the list sorted by total, line count, last change, customer, time in state (each
         # with its tie-breaker: tests/orders/test_list_query_plans.py)
         ("company_id", "total_cents", "sequence"),
@@ -132,9 +130,11 @@ def btrees_written(command) -> set[str]:
 
 
 # The event (its row and six indexes, its company number's among them: no table of numbers
-# beside it), the order's state row, its summary row (whose state, time in state and last change
-# are in four indexes), the dashboard's order row and per-state totals. No checkpoint row:
-# projections following the log are not written per command.
+# beside it), the order's summary row, which is its state row too (`orders.Order` reads it: no
+# `orders_order` row beside it, issue #25; its state, time in state and last change are in four
+# indexes), and the dashboard's per-state totals. Not the dashboard's order row: it keeps no
+# state, and an approval changes nothing else of it. No checkpoint row: projections following
+# the log are not written per command.
 TRANSITION_WRITES = {
     "events_event",  # keyed by position (its rowid): no index of positions beside it
     "events_event(id)",
@@ -143,14 +143,12 @@ TRANSITION_WRITES = {
     "events_event(company_id, event_type, position)",
     "events_event(company_id, occurred_at)",
     "events_event(company_id, number)",
-    "orders_order",
     "projections_ordersummary",
     "projections_ordersummary(company_id, state, total_cents)",
     "projections_ordersummary(company_id, state, state_since, sequence)",
     "projections_ordersummary(company_id, last_changed_at, sequence)",
     # the list sorted by time in state: the one list sort whose column a transition changes
     "projections_ordersummary(company_id, state_since, sequence)",
-    "projections_dashboardorder",
     "projections_dashboardstatetotal",
 }
 
