@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 
 from django.conf import settings
-from django.db.models import Avg, Case, Count, F, IntegerField, Sum, Value, When, Window
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -34,17 +33,24 @@ class StateCard:
     total_cents: int
 
 
-def dashboard(user, *, data: dict | None = None, now: dt.datetime | None = None) -> dict:
+def dashboard(
+    user,
+    *,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
+    totals: dict[str, dict] | None = None,
+) -> dict:
     """Everything the dashboard shows: state cards and stuck orders "now"; the chart, counts
     and cycle times over the period a valid `PeriodForm`'s `data` names (default 30 days), in
-    days of the user's time zone (`accounts.locale.user_zone`)."""
+    days of the user's time zone (`accounts.locale.user_zone`). `totals`: `state_totals` of the
+    user's company if the caller read them already (the role queues count from them too)."""
     now = now or timezone.now()
     company_id = user.company_id
     with timezone.override(user_zone(user)):
         shown = period(company_id, data or {}, today=timezone.localdate(now))
         figures = {"chart": chart(company_id, shown), "cycle": cycle_times(company_id, shown)}
     return {
-        "cards": state_cards(company_id),
+        "cards": state_cards(company_id, totals=totals),
         "period": shown,
         **figures,
         "stuck": stuck_orders(company_id, now=now),
@@ -53,14 +59,22 @@ def dashboard(user, *, data: dict | None = None, now: dt.datetime | None = None)
     }
 
 
-def state_cards(company_id) -> list[StateCard]:
-    """One card per workflow state, in workflow order (zero for a state no order is in)."""
-    rows = {
+def state_totals(company_id) -> dict[str, dict]:
+    """The company's per-state totals of the dashboard projection: state -> {"count",
+    "total_cents", "returned" (drafts sent back by a rejection)}, a row per state that ever
+    had an order. One query, read once per page by the cards and the role queues."""
+    return {
         row["state"]: row
         for row in DashboardStateTotal.objects.filter(company_id=company_id).values(
-            "state", "count", "total_cents"
+            "state", "count", "total_cents", "returned"
         )
     }
+
+
+def state_cards(company_id, *, totals: dict[str, dict] | None = None) -> list[StateCard]:
+    """One card per workflow state, in workflow order (zero for a state no order is in).
+    `totals`: `state_totals(company_id)` if the caller read them already."""
+    rows = state_totals(company_id) if totals is None else totals
     return [
         StateCard(
             state,
@@ -379,8 +393,9 @@ def cycle_times(company_id, period: Period) -> CycleTimes:
     """Cycle times (last submit to delivery) of the company's orders delivered within `period`,
     from the dashboard projection's per-order rows (an order delivered without a submit has
     none). Two queries, both reading only the period's deliveries from the (company,
-    delivered_at, cycle_seconds) index, never the table nor the company's other orders: the
-    count and mean, then the two middle values and the 90th percentile's by rank.
+    delivered_at, cycle_seconds) index, never the table nor the company's other orders. One
+    query: the deliveries ranked by cycle time, each with their count and mean (windows over
+    them all), keeping the two middle ranks and the 90th percentile's.
 
     Exact to the second, so not from a bucketed histogram: a rank statistic needs the values
     themselves (the median of an even count is the mean of the two middle ones), and a
@@ -392,19 +407,24 @@ def cycle_times(company_id, period: Period) -> CycleTimes:
     if end is not None:
         delivered = delivered.filter(delivered_at__lt=end)
     # Count the column, not the key: the key is not in the index.
-    figures = delivered.aggregate(n=Count("cycle_seconds"), mean=Avg("cycle_seconds"))
-    n = figures["n"]
-    if not n:
-        return CycleTimes(0, None, None, None)
-    middle_ranks, p90_rank = ((n + 1) // 2, n // 2 + 1), math.ceil(0.9 * n)  # 1-based
-    at_rank = dict(
-        delivered.annotate(rank=Window(RowNumber(), order_by=F("cycle_seconds").asc()))
-        .filter(rank__in=sorted({*middle_ranks, p90_rank}))
-        .values_list("rank", "cycle_seconds")
+    ranked = delivered.annotate(
+        rank=Window(RowNumber(), order_by=F("cycle_seconds").asc()),
+        n=Window(Count("cycle_seconds")),
+        mean=Window(Avg("cycle_seconds")),
     )
+    # 1-based ranks: the middle ones, (n + 1) // 2 and n // 2 + 1 (the same one for an odd n),
+    # and the 90th percentile's, ceil(0.9 n) = (9 n + 9) // 10 (integer division: the floor,
+    # the ranks and counts being positive).
+    at_ranks = Q(rank=(F("n") + 1) / 2) | Q(rank=F("n") / 2 + 1) | Q(rank=(F("n") * 9 + 9) / 10)
+    rows = list(ranked.filter(at_ranks).values_list("rank", "n", "mean", "cycle_seconds"))
+    if not rows:
+        return CycleTimes(0, None, None, None)
+    n, mean = rows[0][1], rows[0][2]
+    at_rank = {rank: seconds for rank, _, _, seconds in rows}
+    middle_ranks, p90_rank = ((n + 1) // 2, n // 2 + 1), (9 * n + 9) // 10  # as filtered
     return CycleTimes(
         n,
-        dt.timedelta(seconds=figures["mean"]),
+        dt.timedelta(seconds=mean),
         dt.timedelta(seconds=sum(at_rank[rank] for rank in middle_ranks) / 2),
         dt.timedelta(seconds=at_rank[p90_rank]),
     )
