@@ -57,7 +57,12 @@ def test_the_cycle_times_are_one_query(client, who):
 def test_on_postgresql_every_queue_of_the_role_is_read_in_one_query(client, who):
     for role in ("Staff", "Manager", "Manager (gave first approvals)"):
         statements = dashboard_statements(client, who.by_role()[role])
-        queue_reads = [s for s in reading("projections_ordersummary", statements) if "LIMIT" in s]
+        # The queues' LIMITed reads (the stuck card's has its count as a window: OVER).
+        queue_reads = [
+            s
+            for s in reading("projections_ordersummary", statements)
+            if "LIMIT" in s and " OVER " not in s
+        ]
 
         assert len(queue_reads) == 1, role
         assert "UNION ALL" in queue_reads[0], role
