@@ -69,10 +69,10 @@ def test_on_postgresql_every_queue_of_the_role_is_read_in_one_query(client, who)
 
 
 def test_the_dashboard_sends_a_bounded_handful_of_statements(client, who):
-    # session, user with company, permissions, groups (the navigation's role): 4; the second
+    # session, user with company, permissions with groups (the navigation's role): 3; the second
     # approvals' counts and oldest: 2; the state totals, chart, cycle times, stuck: 4; the
     # policy (who may give a second approval): 1; the queues' oldest rows: 1 on PostgreSQL, a
     # query per queue on SQLite (a Manager's six). Before #25's cut: 19 and 19.
-    most = 12 if ON_POSTGRES else 17
+    most = 11 if ON_POSTGRES else 16
     for role, user in who.by_role().items():
         assert len(dashboard_statements(client, user)) <= most, role

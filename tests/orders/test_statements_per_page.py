@@ -71,10 +71,11 @@ def test_the_detail_page_sends_a_bounded_handful_of_statements(client, staff, su
 
     statements = statements_of(lambda: client.get(f"/orders/{submitted.id}/"))
 
-    # session, user with company, permissions, groups (the navigation's role); the order's
+    # session, user with company, permissions with groups (the navigation's role); the order's
     # summary and state rows; its events and its key; the policy's events; the roles that may
-    # approve it. Before: 12 (the company's currency for the policy, the event numbers).
-    assert len(statements) <= 10
+    # approve it. Before: 12 (the company's currency for the policy, the event numbers, the
+    # user's groups apart from its permissions).
+    assert len(statements) <= 9
 
 
 def test_a_transition_answers_with_the_order_row_the_command_wrote(client, manager, staff):
