@@ -46,13 +46,6 @@ def test_the_state_totals_are_read_once_for_the_cards_and_the_queues(client, who
         assert len(reading("projections_dashboardstatetotal", statements)) == 1, role
 
 
-def test_the_cycle_times_are_one_query(client, who):
-    for role, user in who.by_role().items():
-        statements = dashboard_statements(client, user)
-
-        assert len(reading("projections_dashboardorder", statements)) == 1, role
-
-
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite takes no LIMIT inside a UNION ALL")
 def test_on_postgresql_every_queue_of_the_role_is_read_in_one_query(client, who):
     for role in ("Staff", "Manager", "Manager (gave first approvals)"):
@@ -70,9 +63,10 @@ def test_on_postgresql_every_queue_of_the_role_is_read_in_one_query(client, who)
 
 def test_the_dashboard_sends_a_bounded_handful_of_statements(client, who):
     # session, user with company, permissions with groups (the navigation's role): 3; the second
-    # approvals' counts and oldest: 2; the state totals, chart, cycle times, stuck: 4; the
-    # policy (who may give a second approval): 1; the queues' oldest rows: 1 on PostgreSQL, a
-    # query per queue on SQLite (a Manager's six). Before #25's cut: 19 and 19.
-    most = 11 if ON_POSTGRES else 16
+    # approvals' counts and oldest: 2; the state totals, chart, stuck: 3; the cycle times: 2
+    # (one query with windows cost more to compile than the round trip it saves); the policy
+    # (who may give a second approval): 1; the queues' oldest rows: 1 on PostgreSQL, a query
+    # per queue on SQLite (a Manager's six). Before #25's cut: 19 and 19.
+    most = 12 if ON_POSTGRES else 17
     for role, user in who.by_role().items():
         assert len(dashboard_statements(client, user)) <= most, role
