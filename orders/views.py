@@ -499,9 +499,10 @@ def detail_context(
     summary = selectors.order_summary(request.user, order_id)
     if order is None:
         order = selectors.order_state(request.user, order_id)
-    # The order is the user's company's (`order_state`): judged by the policy in force, read
-    # once for the request with the company the user came with (no read of its currency).
-    order.policy = policy.users_policy(request.user)
+    if "policy" not in order.__dict__:  # else the one its command judged it by, just now
+        # The order is the user's company's (`order_state`): judged by the policy in force,
+        # read once for the request with the company the user came with (not its currency).
+        order.policy = policy.users_policy(request.user)
     rejected = {failed: _on_version(form, order.version)} if form is not None else {}
     actions = _action_forms(order, request.user, rejected)
     entries = history.history(request.user, order_id)

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders import commands
+from orders import commands, policy
 from orders.events import PolicySettings
+from orders.models import Order
 from tests import factories
 from tests.factories import log_in
 
@@ -100,3 +101,32 @@ def test_a_transition_answers_with_the_order_row_the_command_wrote(client, manag
     html = answers[0].content.decode()
     assert 'data-state="approved"' in html
     assert re.search(rf'<input[^>]*name="version"[^>]*value="{order.version + 1}"', html)
+
+
+def test_a_transitions_answer_judges_the_order_by_the_policy_its_command_read(
+    client, manager, submitted
+):
+    log_in(client, manager)
+    client.get(f"/orders/{submitted.id}/")
+    version = Order.objects.get(pk=submitted.pk).version
+    answers = []
+
+    def approve():
+        answers.append(
+            client.post(
+                f"/orders/{submitted.id}/transitions/approve/",
+                {"version": version},
+                **HTMX,
+            )
+        )
+        return answers[-1]
+
+    statements = statements_of(approve)
+
+    # The command reads the company's policy (who may approve); the answer's panels use it.
+    policy_stream = str(policy.policy_stream_id(manager.company_id)).replace("-", "")
+    end = max(i for i, s in enumerate(statements) if s.startswith(("RELEASE SAVEPOINT", "COMMIT")))
+    reads = reading("events_event", statements[end + 1 :])  # the answer's, after the command
+    assert len(reads) == 1  # the order's history
+    assert all(policy_stream not in s.replace("-", "") for s in reads)
+    assert f"Order {submitted.number} is now approved." in answers[0].content.decode()
