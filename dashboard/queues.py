@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
 from orders import policy
 from orders.models import Order, OrderState
 from orders.selectors import STATE_LABELS
-from projections.models import DashboardStateTotal, OrderSummary
+from projections.models import OrderSummary
+
+from .selectors import state_totals
 
 QUEUE_ROWS = 5
 
@@ -61,14 +64,22 @@ def waiting_states(user) -> dict[tuple[str, bool], tuple[str, ...]]:
 QUEUE_FIELDS = ("id", "number", "state", "customer_name", "state_since", "rejection_reason")
 
 
-def role_queues(user, *, rows: int = QUEUE_ROWS, second: SecondCounts | None = None) -> list[Queue]:
+def role_queues(
+    user,
+    *,
+    rows: int = QUEUE_ROWS,
+    second: SecondCounts | None = None,
+    totals: dict[str, dict] | None = None,
+) -> list[Queue]:
     """The queues waiting for `user` in their company (see `waiting_states`), each with its
     count and up to `rows` oldest orders, in a fixed number of queries whatever the number of
     orders, each reading about as many rows as it returns (issue #25 §5): the counts are the
-    dashboard projection's per-state totals (a row per state); the oldest rows one query per
-    state, `rows` read in order from an index ((company, state, state_since, sequence); the
-    returned drafts from the partial index of the orders sent back). Submitted orders that
-    already have an approval (#28): those `user` approved wait for someone else and leave
+    dashboard projection's per-state totals (`state_totals`: a row per state; `totals` if the
+    caller read them already); the oldest rows a LIMITed read per state, `rows` read in order
+    from an index ((company, state, state_since, sequence); the returned drafts from the
+    partial index of the orders sent back), all in one query where the database takes a
+    UNION ALL of LIMITed parts (PostgreSQL), else one query each (SQLite). Submitted orders
+    that already have an approval (#28): those `user` approved wait for someone else and leave
     their queue and its count (a subquery over their partial index); the others say whose
     second approval they wait for (`first_by` on the row, read for the shown rows only).
     `second`: `second_approval_counts(user)` if the caller read it already."""
@@ -81,37 +92,56 @@ def role_queues(user, *, rows: int = QUEUE_ROWS, second: SecondCounts | None = N
     states = list(dict.fromkeys(state for state, _ in waiting))
     # A state waits once per user today (wholly, or only its drafts sent back).
     returned_only = {state for state, returned in waiting if returned}
-    totals = {
-        state: returned if state in returned_only else count
-        for state, count, returned in DashboardStateTotal.objects.filter(
-            company_id=company_id, state__in=states
-        ).values_list("state", "count", "returned")
+    if totals is None:
+        totals = state_totals(company_id)
+    counts = {
+        state: row["returned"] if state in returned_only else row["count"]
+        for state, row in totals.items()
+        if state in states
     }
-    if second and second.approved_by_user and OrderState.SUBMITTED in totals:
-        totals[OrderState.SUBMITTED] -= second.approved_by_user
-    # One LIMITed query per state (each stops after its `rows`): cheaper to build and run than
-    # their UNION, which Django also refuses to make of sliced querysets on SQLite.
-    per_state: dict[str, list[dict]] = {}
+    if second and second.approved_by_user and OrderState.SUBMITTED in counts:
+        counts[OrderState.SUBMITTED] -= second.approved_by_user
+    per_state = _oldest_per_state(user, states, returned_only, second, rows)
+    return [
+        Queue(state, returned, actions, counts.get(state, 0), per_state.get(state, []))
+        for (state, returned), actions in waiting.items()
+    ]
+
+
+def _oldest_per_state(
+    user, states: list[str], returned_only: set[str], second: SecondCounts | None, rows: int
+) -> dict[str, list[dict]]:
+    """state -> its `rows` oldest rows (dicts of QUEUE_FIELDS and `first_by`), for `states`.
+    Each state's part is LIMITed (it stops after its `rows`, read in the index's order); the
+    parts are one UNION ALL where the database allows LIMIT in a compound statement (Django's
+    `supports_slicing_ordering_in_compound`: PostgreSQL, not SQLite), else a query each. The
+    submitted part carries who approved first (`_with_first_approval`), the others None."""
     # Built once, each state's query a clone with its state: a third of the ORM's work per query.
-    company_rows = (
-        OrderSummary.objects.filter(company_id=company_id)
-        .order_by("state_since", "sequence")
-        .values(*QUEUE_FIELDS)
+    company_rows = OrderSummary.objects.filter(company_id=user.company_id).order_by(
+        "state_since", "sequence"
     )
+    parts = []
     for state in states:
         in_queue = company_rows.filter(state=state)
         if state in returned_only:
             in_queue = in_queue.exclude(rejection_reason="")
         if second and second.count and state == OrderState.SUBMITTED:
             in_queue = _with_first_approval(in_queue, user, second)
-        oldest = list(in_queue[:rows])
-        for row in oldest:
-            row["first_by"] = row.get("first_by") or ""
-        per_state[state] = oldest
-    return [
-        Queue(state, returned, actions, totals.get(state, 0), per_state.get(state, []))
-        for (state, returned), actions in waiting.items()
-    ]
+        else:
+            in_queue = in_queue.annotate(first_by=Value(None, output_field=CharField()))
+        parts.append(in_queue.values(*QUEUE_FIELDS, "sequence", "first_by")[:rows])
+    if len(parts) > 1 and connections[parts[0].db].features.supports_slicing_ordering_in_compound:
+        # The parts' rows in their queue order again: a UNION ALL does not promise any.
+        read = [parts[0].union(*parts[1:], all=True).order_by("state_since", "sequence")]
+    else:
+        read = parts
+    per_state: dict[str, list[dict]] = {state: [] for state in states}
+    for found in read:
+        for row in found:
+            del row["sequence"]
+            row["first_by"] = row["first_by"] or ""
+            per_state[row["state"]].append(row)
+    return per_state
 
 
 def waiting_for_second_approval(company_id) -> QuerySet[Order]:

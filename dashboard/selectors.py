@@ -34,17 +34,24 @@ class StateCard:
     total_cents: int
 
 
-def dashboard(user, *, data: dict | None = None, now: dt.datetime | None = None) -> dict:
+def dashboard(
+    user,
+    *,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
+    totals: dict[str, dict] | None = None,
+) -> dict:
     """Everything the dashboard shows: state cards and stuck orders "now"; the chart, counts
     and cycle times over the period a valid `PeriodForm`'s `data` names (default 30 days), in
-    days of the user's time zone (`accounts.locale.user_zone`)."""
+    days of the user's time zone (`accounts.locale.user_zone`). `totals`: `state_totals` of the
+    user's company if the caller read them already (the role queues count from them too)."""
     now = now or timezone.now()
     company_id = user.company_id
     with timezone.override(user_zone(user)):
         shown = period(company_id, data or {}, today=timezone.localdate(now))
         figures = {"chart": chart(company_id, shown), "cycle": cycle_times(company_id, shown)}
     return {
-        "cards": state_cards(company_id),
+        "cards": state_cards(company_id, totals=totals),
         "period": shown,
         **figures,
         "stuck": stuck_orders(company_id, now=now),
@@ -53,14 +60,22 @@ def dashboard(user, *, data: dict | None = None, now: dt.datetime | None = None)
     }
 
 
-def state_cards(company_id) -> list[StateCard]:
-    """One card per workflow state, in workflow order (zero for a state no order is in)."""
-    rows = {
+def state_totals(company_id) -> dict[str, dict]:
+    """The company's per-state totals of the dashboard projection: state -> {"count",
+    "total_cents", "returned" (drafts sent back by a rejection)}, a row per state that ever
+    had an order. One query, read once per page by the cards and the role queues."""
+    return {
         row["state"]: row
         for row in DashboardStateTotal.objects.filter(company_id=company_id).values(
-            "state", "count", "total_cents"
+            "state", "count", "total_cents", "returned"
         )
     }
+
+
+def state_cards(company_id, *, totals: dict[str, dict] | None = None) -> list[StateCard]:
+    """One card per workflow state, in workflow order (zero for a state no order is in).
+    `totals`: `state_totals(company_id)` if the caller read them already."""
+    rows = state_totals(company_id) if totals is None else totals
     return [
         StateCard(
             state,

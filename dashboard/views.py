@@ -19,8 +19,9 @@ def dashboard(request):
     valid = form.is_valid()
     data = form.cleaned_data if valid else {}
     second = second_approval_counts(request.user)
-    context = selectors.dashboard(request.user, data=data) | {
-        "queues": role_queues(request.user, second=second),
+    totals = selectors.state_totals(request.user.company_id)
+    context = selectors.dashboard(request.user, data=data, totals=totals) | {
+        "queues": role_queues(request.user, second=second, totals=totals),
         "second_approvals": second_approvals(request.user, second=second),
         "period_form": form,
     }

@@ -57,6 +57,7 @@ class RecordedEvent:
         "_recorded_at",
         "company_id",
         "event_type",
+        "number",
         "occurred_at",
         "position",
         "schema_version",
@@ -96,8 +97,10 @@ class RecordedEvent:
         data: DomainEvent | None = None,
         payload=None,
         actor_username: str | None = None,
+        number: int | None = None,
     ):
         self._id = id  # a UUID, or the stored hex
+        self.number = number  # in the company's log, when read with the row (`recorded_event`)
         self.position, self.stream_type, self.stream_id = position, stream_type, stream_id
         self.version, self.event_type, self.schema_version = version, event_type, schema_version
         self.company_id, self.occurred_at, self._recorded_at = company_id, occurred_at, recorded_at
@@ -734,6 +737,7 @@ def recorded_event(row, data: DomainEvent | None = None) -> RecordedEvent:
         company_id=row.company_id,
         occurred_at=row.occurred_at,
         recorded_at=row.recorded_at,
+        number=getattr(row, "number", None),
     )
     event.data  # noqa: B018 (decoded now, see above)
     return event

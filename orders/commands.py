@@ -535,7 +535,10 @@ def _record(order: Order, event, actor, at) -> Order:
         occurred_at=at,
         version_checked=True,
     )
-    return _order_after({name: getattr(order, name) for name in _ORDER_FIELDS}, recorded)
+    after = _order_after({name: getattr(order, name) for name in _ORDER_FIELDS}, recorded)
+    if "policy" in order.__dict__:  # the policy the command judged by, read in its transaction:
+        after.policy = order.policy  # the caller's answer shows the order under it, not re-read
+    return after
 
 
 _ORDER_FIELDS = tuple(field.attname for field in Order._meta.concrete_fields)

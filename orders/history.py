@@ -93,9 +93,9 @@ def history(user, order_id: uuid.UUID) -> list[HistoryEntry]:
             if contents is not None:
                 entry = dataclasses.replace(entry, changes=tuple(contents_diff(contents, data)))
             contents = data
-        entries.append(entry)
-    numbers = store.event_numbers(user.company_id, [e.position for e in entries])
-    return [dataclasses.replace(e, number=numbers.get(e.position)) for e in entries]
+        # The company's number came with the row (`order_events` reads only its company's).
+        entries.append(dataclasses.replace(entry, number=event.number))
+    return entries
 
 
 def sent_back(summary, entries: list[HistoryEntry]) -> HistoryEntry | None:

@@ -484,11 +484,25 @@ def order_print(request, order_id):
 
 
 def detail_context(
-    request, order_id, *, error: str = "", conflict: bool = False, failed: str = "", form=None
+    request,
+    order_id,
+    *,
+    error: str = "",
+    conflict: bool = False,
+    failed: str = "",
+    form=None,
+    order: Order | None = None,
 ) -> dict:
-    """What the detail page and its panels show; `failed`/`form` re-open a rejected action."""
+    """What the detail page and its panels show; `failed`/`form` re-open a rejected action.
+    `order`: the order-state row as a command of this request has just written it (the
+    command's result: not read back), else read."""
     summary = selectors.order_summary(request.user, order_id)
-    order = selectors.order_state(request.user, order_id)
+    if order is None:
+        order = selectors.order_state(request.user, order_id)
+    if "policy" not in order.__dict__:  # else the one its command judged it by, just now
+        # The order is the user's company's (`order_state`): judged by the policy in force,
+        # read once for the request with the company the user came with (not its currency).
+        order.policy = policy.users_policy(request.user)
     rejected = {failed: _on_version(form, order.version)} if form is not None else {}
     actions = _action_forms(order, request.user, rejected)
     entries = history.history(request.user, order_id)
@@ -628,7 +642,9 @@ def _act(request, order_id, name, form, run):
         summary = selectors.order_summary(request.user, order_id)
         seen = form.cleaned_data.get("version")
         error = f"{what_happened(request.user, summary, seen)}. {error}"
-    context = detail_context(request, order_id, error=error, conflict=status == 409, **rejected)
+    context = detail_context(
+        request, order_id, error=error, conflict=status == 409, order=order, **rejected
+    )
     template, partial = "orders/detail.html", "orders/partials/after_action.html"
     return render_page(request, template, partial, context, status=status)
 
