@@ -143,21 +143,15 @@ def replay_here(
     return applied
 
 
-def _apply_ranges(projections, task: dict, next_range, on_batch: OnBatch) -> None:
-    """Replay ranges of `task["ranges"]`, taking the next one not taken by any process from the
-    shared counter `next_range`, until none is left."""
-    ranges = task["ranges"]
-    while True:
-        with next_range.get_lock():
-            index = next_range.value
-            next_range.value += 1
-        if index >= len(ranges):
-            return
+def _apply_ranges(projections, task: dict, shared: worker.Shared, on_batch: OnBatch) -> None:
+    """Replay ranges of `task["ranges"]`, taking each in turn (`Shared.take`) until none is
+    left."""
+    while (index := shared.take(len(task["ranges"]), task["index"])) is not None:
         batches = replay.read_by_stream(
             up_to_position=task["up_to"],
             batch_size=task["batch_size"],
             using=task["using"],
-            streams=ranges[index],
+            streams=task["ranges"][index],
         )
         apply_batches(projections, batches, on_batch)
 
@@ -175,10 +169,12 @@ def replay_in_processes(
     `processes` processes (this one and `processes - 1` workers), then merge the workers' parts
     into it. Returns the events applied. Raises `WorkerFailed` if a worker fails; the parts
     are removed however it ends."""
-    ranges = replay.stream_ranges(processes * RANGES_PER_PROCESS, up_to_position=up_to, using=using)
     context = multiprocessing.get_context("spawn")
-    next_range = context.Value("q", 0)  # the index of the next range not taken yet
-    done = context.Array("q", processes, lock=False)  # events applied, per process
+    shared = worker.Shared(
+        next_range=context.Value("q", 0),
+        taken=context.Array("q", processes, lock=False),
+        done=context.Array("q", processes, lock=False),
+    )
     task = {
         # As this process was started with (`settings.SETTINGS_MODULE` is None under
         # overridden settings, e.g. in tests).
@@ -189,15 +185,19 @@ def replay_in_processes(
         "parent": os.getpid(),
         "using": using,
         "projections": [p.name for p in projections],
-        "ranges": ranges,
+        "ranges": replay.stream_ranges(
+            processes * RANGES_PER_PROCESS, up_to_position=up_to, using=using
+        ),
         "up_to": up_to,
         "batch_size": batch_size,
+        "index": 0,
     }
+    done = shared.done
     with database(using).parts(using, processes - 1) as parts:
         workers = [
             context.Process(
                 target=worker.run,
-                args=({**task, "index": index, "scratch": scratch}, next_range, done),
+                args=({**task, "index": index, "scratch": scratch}, shared),
                 name=f"rebuild worker {index}",
                 daemon=True,  # ended if this process exits on an error
             )
@@ -214,16 +214,23 @@ def replay_in_processes(
             for process in workers:
                 process.start()
             with row_cache(SCRATCH_ALIAS):
-                _apply_ranges(projections, task, next_range, on_batch)
-            _wait(workers, lambda: progress(sum(done), up_to) if progress else None)
+                _apply_ranges(projections, task, shared, on_batch)
+            # A worker still starting when the last range was taken has nothing to add: it
+            # is not waited for (on a busy machine, starting takes seconds).
+            idle = shared.idle(len(task["ranges"]), workers)
+            for process in idle:
+                process.kill()
+            busy = [process for process in workers if process not in idle]
+            _wait(busy, lambda: progress(sum(done), up_to) if progress else None)
         finally:
             for process in workers:
                 if process.is_alive():
                     process.kill()
                 process.join()
-        for name, _settings in parts:
-            with database(using).part_schema(name) as schema:
-                merge(projections, schema)
+        for (name, _settings), process in zip(parts, workers, strict=True):
+            if process in busy:
+                with database(using).part_schema(name) as schema:
+                    merge(projections, schema)
     return sum(done)
 
 
@@ -249,19 +256,19 @@ def _wait(workers: list, tick: Callable[[], None]) -> None:
         tick()
 
 
-def replay_part(task: dict, next_range, done) -> None:
+def replay_part(task: dict, shared: worker.Shared) -> None:
     """In a worker process (`projections.worker`): replay ranges of streams into this worker's
-    part until none is left, its count of events applied kept in `done[index]`."""
+    part until none is left, its count of events applied kept in `shared.done`."""
     using, index = task["using"], task["index"]
     projections = get_projections(task["projections"])
 
     def on_batch(size: int) -> None:
         if os.getppid() != task["parent"]:  # the rebuild's process is gone: so is its run
             raise SystemExit(f"The rebuild's process {task['parent']} is gone; stopping.")
-        done[index] += size
+        shared.done[index] += size
 
     database(using).prepare(using)
     with fewer_collections(), temporary_alias(SCRATCH_ALIAS, like=using, **task["scratch"]):
         create_tables(projections)
         with row_cache(SCRATCH_ALIAS):
-            _apply_ranges(projections, task, next_range, on_batch)
+            _apply_ranges(projections, task, shared, on_batch)

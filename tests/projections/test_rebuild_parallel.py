@@ -10,6 +10,7 @@ import signal
 import pytest
 from django.db import connection
 
+from events import replay
 from orders import erasure
 from projections import aside_postgres, replaying, scratch
 from tests import factories
@@ -39,12 +40,16 @@ def workers_replay_all_but_one_range(monkeypatch):
     """This process replays the first range and leaves every other one to the workers (which
     would otherwise start too late to find any left in a history this small), so that the
     merge adds rows of several parts to this process's own."""
-    apply_ranges = replaying._apply_ranges
 
-    def one_range(projections, task, next_range, on_batch):
-        apply_ranges(projections, {**task, "ranges": task["ranges"][:1]}, next_range, on_batch)
-        with next_range.get_lock():
-            next_range.value = 1  # the counter went past the end of the one-range list
+    def one_range(projections, task, shared, on_batch):
+        first = shared.take(1, 0)  # the first range, or none if a worker was quicker
+        if first is not None:
+            batches = replay.read_by_stream(
+                up_to_position=task["up_to"],
+                batch_size=task["batch_size"],
+                streams=task["ranges"][first],
+            )
+            replaying.apply_batches(projections, batches, on_batch)
 
     monkeypatch.setattr(replaying, "_apply_ranges", one_range)
 
@@ -95,12 +100,12 @@ def test_a_worker_killed_during_the_replay_fails_the_rebuild_and_leaves_the_live
     apply_ranges = replaying._apply_ranges
     killed = []
 
-    def kill_the_workers_then_replay(projections, task, next_range, on_batch):
+    def kill_the_workers_then_replay(projections, task, shared, on_batch):
         for process in multiprocessing.active_children():
             if process.name.startswith("rebuild worker"):
                 os.kill(process.pid, signal.SIGKILL)
                 killed.append(process.pid)
-        apply_ranges(projections, task, next_range, on_batch)
+        apply_ranges(projections, task, shared, on_batch)
 
     monkeypatch.setattr(replaying, "_apply_ranges", kill_the_workers_then_replay)
     wipe(read_model_tables()[:1])  # a live table the swap would have refilled
