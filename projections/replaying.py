@@ -224,6 +224,8 @@ def replay_in_processes(
             _wait(busy, lambda: progress(sum(done), up_to) if progress else None)
         finally:
             for process in workers:
+                if process.pid is None:  # never started (starting an earlier one failed)
+                    continue
                 if process.is_alive():
                     process.kill()
                 process.join()
