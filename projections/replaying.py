@@ -178,7 +178,7 @@ def replay_in_processes(
     task = {
         # As this process was started with (`settings.SETTINGS_MODULE` is None under
         # overridden settings, e.g. in tests).
-        "settings_module": os.environ["DJANGO_SETTINGS_MODULE"],
+        "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
         "databases": {
             alias: dict(connections[alias].settings_dict) for alias in {using, "default"}
         },
