@@ -170,44 +170,33 @@ def build_aside(
                 with transaction.atomic(using=SCRATCH_ALIAS):
                     if not projection.build_from_log(log_table, up_to, SCRATCH_ALIAS):
                         ordered.append(projection)
-    passes = []
-    if local:
-        passes.append(
-            (
-                local,
-                lambda: replay.read_by_stream(
-                    up_to_position=up_to, batch_size=batch_size, using=using
-                ),
-            )
-        )
-    if ordered:
-        passes.append(
-            (
-                ordered,
-                lambda: replay.read_all(
-                    0, batch_size=batch_size, up_to_position=up_to, using=using
-                ),
-            )
-        )
+    passes = bool(local) + bool(ordered)
+
+    def share(index: int) -> Callable[..., None]:
+        """Progress of the pass `index`: every pass reads the log, so each is its share."""
+
+        def report(read: int, total: int = up_to) -> None:
+            if progress:
+                progress((index * up_to + read) // passes, up_to)
+
+        return report
+
     done = 0  # events applied, counted once however many passes read them
-    for index, (group, batches) in enumerate(passes):
-
-        def share(read: int, total: int = up_to, index: int = index) -> None:
-            if progress:  # every pass reads the log: each is its share of the bar
-                progress((index * up_to + read) // len(passes), up_to)
-
-        if group is local and processes > 1:
-            applied = replaying.replay_in_processes(
-                group,
-                up_to=up_to,
-                batch_size=batch_size,
-                using=using,
-                processes=processes,
-                progress=share,
-            )
-        else:
-            applied = replaying.replay_here(group, batches(), share)
-        done = max(done, applied)
+    if local and processes > 1:
+        done = replaying.replay_in_processes(
+            local,
+            up_to=up_to,
+            batch_size=batch_size,
+            using=using,
+            processes=processes,
+            progress=share(0),
+        )
+    elif local:
+        batches = replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
+        done = replaying.replay_here(local, batches, share(0))
+    if ordered:
+        batches = replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
+        done = max(done, replaying.replay_here(ordered, batches, share(passes - 1)))
     return done
 
 
