@@ -158,7 +158,7 @@ def measure_rebuild(args, env) -> dict:
     result |= {"startup_rss_mib": round(startup["peak_mib"], 1), "reference": scan,
                "vs_scan": round(result["events_per_s"] / per_s, 4),
                "one_process": one | {"vs_scan": round(one["events_per_s"] / per_s, 4)}}  # fmt: skip
-    log(f"rebuild: {result['events_per_s']:,.0f} events/s with {result['processes']} processes, "
+    log(f"rebuild: {result['events_per_s']:,.0f} events/s ({result['processes']} processes), "
         f"peak {result['peak_rss_mib']} MiB; one process {one['events_per_s']:,.0f} events/s; "
         f"bare scan {per_s:,.0f} events/s")  # fmt: skip
     return result

@@ -53,7 +53,7 @@ from .rows import row_cache
 RANGES_PER_PROCESS = 4
 # With fewer events than this per process, a worker's start (~0.5 s of CPU) costs more than
 # its share of the replay saves: `processes_for` uses fewer processes.
-EVENTS_PER_PROCESS = 50_000
+EVENTS_PER_PROCESS = 25_000
 
 OnBatch = Callable[[int], None]  # called with the size of each batch applied
 

@@ -320,7 +320,7 @@ WITNESS_TIMEOUT_SECONDS = config(
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
 # Processes that replay the log side by side in a rebuild or verify (projections/replaying.py):
-# at most this many, one per 50,000 events. Default: the CPUs, at most 4 (each holds its own
+# at most this many, one per 25,000 events. Default: the CPUs, at most 4 (each holds its own
 # row cache, ~150 MiB at peak).
 REBUILD_PROCESSES = config(
     "REBUILD_PROCESSES", default=min(len(_os.sched_getaffinity(0)), 4), cast=int

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="Processes replaying the log side by side (default: REBUILD_PROCESSES, "
-            "at most one per 50,000 events; 1: this process alone).",
+            "at most one per 25,000 events; 1: this process alone).",
         )
 
     def handle(self, *args, names, batch_size, database, processes, **options):
