@@ -3,6 +3,7 @@ ones, spawned) and merged: the same read models as one process and as the inline
 and a worker that dies makes the rebuild fail with the live read models untouched."""
 
 import glob
+import itertools
 import multiprocessing
 import os
 import signal
@@ -10,7 +11,7 @@ import signal
 import pytest
 from django.db import connection
 
-from events import replay
+from events import replay, store
 from orders import erasure
 from projections import aside_postgres, replaying, scratch
 from tests import factories
@@ -120,3 +121,23 @@ def test_a_worker_killed_during_the_replay_fails_the_rebuild_and_leaves_the_live
     monkeypatch.undo()
     run("rebuild_projections", processes=2)
     assert snapshot() == before
+
+
+@pytest.mark.usefixtures("history")
+@pytest.mark.parametrize("parts", [1, 2, 5, 1000])
+def test_stream_ranges_hold_every_event_once_and_never_split_a_stream(parts):
+    head = store.head_position()
+
+    ranges = replay.stream_ranges(parts, up_to_position=head)
+
+    assert 1 <= len(ranges) <= parts
+    assert ranges[0][0] is None and ranges[-1][1] is None
+    assert all(end == first for (_, end), (first, _) in itertools.pairwise(ranges))
+    read = [
+        [e for batch in replay.read_by_stream(up_to_position=head, streams=r) for e in batch]
+        for r in ranges
+    ]
+    every = [e.position for batch in replay.read_all(0, up_to_position=head) for e in batch]
+    assert sorted(e.position for events in read for e in events) == every
+    streams = [{event.stream_id for event in events} for events in read]
+    assert sum(len(s) for s in streams) == len(set().union(*streams))  # no stream in two
