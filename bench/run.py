@@ -133,16 +133,19 @@ def run_measured(command: str, env: dict, output: Path, *options: str) -> dict:
 
 
 def _rebuild(env, output: Path, *options: str) -> dict:
-    """`rebuild_projections` measured: events, seconds, events/s, peak RSS (the largest of its
-    processes: wait4 reports the child's and its reaped children's), processes, output."""
+    """`rebuild_projections` measured: events, seconds, events/s, processes, peak RSS: of all its
+    processes together (its own peak + each worker's, as it prints them: an upper bound, the
+    peaks need not coincide; wait4's `ru_maxrss` is only the largest one's)."""
     child = run_measured("rebuild_projections", env, output, *options)
     match = re.search(r"([\d,]+) events in ([\d.]+)s.*?(\d+) process", child["output"])
     if child["code"] != 0 or match is None:
         raise RuntimeError(f"rebuild_projections failed:\n{child['output'][-2000:]}")
-    events, seconds = int(match[1].replace(",", "")), float(match[2])
-    return {"events": events, "seconds": seconds, "processes": int(match[3]),
+    events, seconds, processes = int(match[1].replace(",", "")), float(match[2]), int(match[3])
+    worker = re.search(r"([\d,]+) MiB per worker", child["output"])
+    workers_mib = (processes - 1) * int(worker[1].replace(",", "")) if worker else 0
+    return {"events": events, "seconds": seconds, "processes": processes,
             "events_per_s": round(events / seconds, 1) if seconds else 0.0,
-            "peak_rss_mib": round(child["peak_mib"], 1),
+            "peak_rss_mib": round(child["peak_mib"] + workers_mib, 1),
             "other_cpu_cores": round(child["other_cpu_cores"], 2)}  # fmt: skip
 
 
