@@ -156,6 +156,7 @@ class RowSet:
 # --- rebuild sessions ---------------------------------------------------------------------------
 
 _session: dict[tuple[type[models.Model], str], RowSet] | None = None
+_session_rows = CACHE_ROWS  # rows each RowSet of the session keeps in memory
 
 
 def rows_for(
@@ -174,18 +175,21 @@ def rows_for(
     rowset = _session.get((model, using))
     if rowset is None:
         rowset = _session[(model, using)] = RowSet(
-            model, using, key, cached=True, additive=additive
+            model, using, key, cached=True, max_rows=_session_rows, additive=additive
         )
     return rowset
 
 
 @contextlib.contextmanager
-def row_cache(using: str) -> Iterator[None]:
-    """Keep projector rows in memory across batches while replaying into an empty database."""
-    global _session
+def row_cache(using: str, max_rows: int = CACHE_ROWS) -> Iterator[None]:
+    """Keep projector rows in memory across batches while replaying into an empty database, at
+    most `max_rows` of each model (a parallel replay shares `CACHE_ROWS` out among its
+    processes: a stream's rows are finished when its last event is applied, so a smaller
+    cache costs few lookups)."""
+    global _session, _session_rows
     if _session is not None:
         raise RuntimeError("row_cache() does not nest.")
-    _session = {}
+    _session, _session_rows = {}, max_rows
     try:
         yield
         with transaction.atomic(using=using):
