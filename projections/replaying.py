@@ -43,10 +43,10 @@ from common.db_aliases import temporary_alias
 from events import keystore, replay
 from events.store import RecordedEvent
 
-from . import aside_postgres, aside_sqlite, worker
+from . import aside_postgres, aside_sqlite, rows, worker
 from .aside import SCRATCH_ALIAS, merge
 from .registry import Projection, get_projections
-from .rows import CACHE_ROWS, row_cache
+from .rows import row_cache
 
 # Ranges of streams per process: enough for the processes to even out, few enough that each
 # range is thousands of events (a range's first batch is one more indexed query).
@@ -194,7 +194,7 @@ def replay_in_processes(
         # the per-company totals in memory: a quarter of one process's row cache, shared out,
         # keeps the rebuild's memory, all processes together, under 300 MiB at 2 processes
         # (measured at 200,000 events: 287 MiB; 327 MiB with half the cache each).
-        "cache_rows": CACHE_ROWS // 4 // processes,
+        "cache_rows": max(1, rows.CACHE_ROWS // 4 // processes),
         "index": 0,
     }
     done = shared.done

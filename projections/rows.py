@@ -156,7 +156,7 @@ class RowSet:
 # --- rebuild sessions ---------------------------------------------------------------------------
 
 _session: dict[tuple[type[models.Model], str], RowSet] | None = None
-_session_rows = CACHE_ROWS  # rows each RowSet of the session keeps in memory
+_session_rows = 0  # rows each RowSet of the session keeps in memory
 
 
 def rows_for(
@@ -181,15 +181,15 @@ def rows_for(
 
 
 @contextlib.contextmanager
-def row_cache(using: str, max_rows: int = CACHE_ROWS) -> Iterator[None]:
+def row_cache(using: str, max_rows: int | None = None) -> Iterator[None]:
     """Keep projector rows in memory across batches while replaying into an empty database, at
-    most `max_rows` of each model (a parallel replay shares `CACHE_ROWS` out among its
-    processes: a stream's rows are finished when its last event is applied, so a smaller
-    cache costs few lookups)."""
+    most `max_rows` (default `CACHE_ROWS`) of each model (a parallel replay gives each of its
+    processes a share: a stream's rows are finished when its last event is applied, so a
+    smaller cache costs few lookups)."""
     global _session, _session_rows
     if _session is not None:
         raise RuntimeError("row_cache() does not nest.")
-    _session, _session_rows = {}, max_rows
+    _session, _session_rows = {}, max_rows or CACHE_ROWS
     try:
         yield
         with transaction.atomic(using=using):
