@@ -41,6 +41,8 @@ POSTGRES_GOALS = [
 COMMON_GOALS = [
     ("{db}rebuild events/s vs bare scan + json decode", "rebuild.events_per_s",
      "rebuild.reference.scan_events_per_s", (">=x", 0.5)),
+    ("{db}rebuild in one process vs bare scan + json decode", "rebuild.one_process.events_per_s",
+     "rebuild.reference.scan_events_per_s", None),
     ("{db}rebuild peak RSS MiB", "rebuild.peak_rss_mib", "rebuild.startup_rss_mib", ("<=", 300)),
     ("storage B/event vs the raw row", "storage.bytes_per_event", "storage.raw_row_bytes",
      ("<=x", 1.5)),

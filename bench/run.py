@@ -117,39 +117,51 @@ json.dump({"code": os.waitstatus_to_exitcode(status), "maxrss_kib": usage.ru_max
 """
 
 
-def run_measured(command: str, env: dict, output: Path) -> dict:
+def run_measured(command: str, env: dict, output: Path, *options: str) -> dict:
     """`manage.py <command>`: its exit code, peak RSS (MiB), CPU cores used by others, output."""
     report_file = output.with_suffix(".rusage.json")
     started, machine = time.perf_counter(), machine_cpu_seconds()
     child = [sys.executable, "-c", _MEASURE, str(report_file), sys.executable, "manage.py", command]
     with output.open("w") as sink:
-        subprocess.run(child, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        subprocess.run([*child, *options], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
     wall, usage = time.perf_counter() - started, json.loads(report_file.read_text())
     other = max(0.0, (machine_cpu_seconds() - machine - usage["cpu"]) / wall)
     return {"code": usage["code"], "peak_mib": usage["maxrss_kib"] / 1024,
             "other_cpu_cores": other, "output": output.read_text()}  # fmt: skip
 
 
-def measure_rebuild(args, env) -> dict:
-    """`manage.py rebuild_projections` in a child process, then a bare scan + decode of the log."""
-    log("rebuild: rebuild_projections over the whole log (child process)")
-    startup = run_measured("check", env, args.db.parent / "startup.log")
-    child = run_measured("rebuild_projections", env, args.db.parent / "rebuild.log")
-    match = re.search(r"([\d,]+) events in ([\d.]+)s", child["output"])
+def _rebuild(env, output: Path, *options: str) -> dict:
+    """`rebuild_projections` measured: events, seconds, events/s, processes, peak RSS: of all its
+    processes together (its own peak + each worker's, as it prints them: an upper bound, the
+    peaks need not coincide; wait4's `ru_maxrss` is only the largest one's)."""
+    child = run_measured("rebuild_projections", env, output, *options)
+    match = re.search(r"([\d,]+) events in ([\d.]+)s.*?(\d+) process", child["output"])
     if child["code"] != 0 or match is None:
         raise RuntimeError(f"rebuild_projections failed:\n{child['output'][-2000:]}")
-    events, seconds = int(match[1].replace(",", "")), float(match[2])
+    events, seconds, processes = int(match[1].replace(",", "")), float(match[2]), int(match[3])
+    worker = re.search(r"([\d,]+) MiB per worker", child["output"])
+    workers_mib = (processes - 1) * int(worker[1].replace(",", "")) if worker else 0
+    return {"events": events, "seconds": seconds, "processes": processes,
+            "events_per_s": round(events / seconds, 1) if seconds else 0.0,
+            "peak_rss_mib": round(child["peak_mib"] + workers_mib, 1),
+            "other_cpu_cores": round(child["other_cpu_cores"], 2)}  # fmt: skip
+
+
+def measure_rebuild(args, env) -> dict:
+    """`manage.py rebuild_projections` in a child process (its processes side by side, as
+    configured, then one process alone), then a bare scan + decode of the log."""
+    log("rebuild: rebuild_projections over the whole log (child process)")
+    startup = run_measured("check", env, args.db.parent / "startup.log")
+    result = _rebuild(env, args.db.parent / "rebuild.log")
+    one = _rebuild(env, args.db.parent / "rebuild-1.log", "--processes", "1")
     scan = reference_scan(args.database)
-    result = {
-        "events": events, "seconds": seconds,
-        "events_per_s": round(events / seconds, 1) if seconds else 0.0,
-        "peak_rss_mib": round(child["peak_mib"], 1),
-        "startup_rss_mib": round(startup["peak_mib"], 1),
-        "other_cpu_cores": round(child["other_cpu_cores"], 2), "reference": scan,
-        "vs_scan": round(events / seconds / scan["scan_events_per_s"], 4) if seconds else None,
-    }  # fmt: skip
-    log(f"rebuild: {result['events_per_s']:,.0f} events/s, peak {result['peak_rss_mib']} MiB; "
-        f"bare scan {scan['scan_events_per_s']:,.0f} events/s")  # fmt: skip
+    per_s = scan["scan_events_per_s"]
+    result |= {"startup_rss_mib": round(startup["peak_mib"], 1), "reference": scan,
+               "vs_scan": round(result["events_per_s"] / per_s, 4),
+               "one_process": one | {"vs_scan": round(one["events_per_s"] / per_s, 4)}}  # fmt: skip
+    log(f"rebuild: {result['events_per_s']:,.0f} events/s ({result['processes']} processes), "
+        f"peak {result['peak_rss_mib']} MiB; one process {one['events_per_s']:,.0f} events/s; "
+        f"bare scan {per_s:,.0f} events/s")  # fmt: skip
     return result
 
 

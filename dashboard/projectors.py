@@ -10,6 +10,7 @@ no lookups elsewhere, so a rebuild is byte-identical.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from common.money import to_cents
 from events.store import RecordedEvent
@@ -46,6 +47,10 @@ class DashboardProjection(Projection):
     handles = STATE_EVENTS | {"OrderChanged"}
     models = (DashboardOrder, DashboardStateTotal, DashboardActivity)
     stream_rows = (DashboardOrder,)
+    sums: ClassVar = {
+        DashboardStateTotal: ("count", "total_cents", "returned"),
+        DashboardActivity: ("placed", "delivered", "cancelled"),
+    }
 
     def apply(self, events: list[RecordedEvent], using: str) -> None:
         events = self.relevant(events)
@@ -55,16 +60,10 @@ class DashboardProjection(Projection):
         # Per-company counters: only what these events add is written ("add to the stored
         # values"), so they are never read first.
         totals = rows_for(
-            DashboardStateTotal,
-            using,
-            _by_company_state,
-            additive=("count", "total_cents", "returned"),
+            DashboardStateTotal, using, _by_company_state, additive=self.sums[DashboardStateTotal]
         )
         activity = rows_for(
-            DashboardActivity,
-            using,
-            _by_company_slot,
-            additive=("placed", "delivered", "cancelled"),
+            DashboardActivity, using, _by_company_slot, additive=self.sums[DashboardActivity]
         )
 
         def bucket(company_id, state) -> dict:

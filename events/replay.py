@@ -8,6 +8,7 @@ and commands read through `events.store.read_stream` and the ORM instead.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from functools import lru_cache, partial
@@ -36,15 +37,53 @@ def read_all(
 
 
 def read_by_stream(
-    *, up_to_position: int | None = None, batch_size: int = 5000, using: str = "default"
+    *,
+    up_to_position: int | None = None,
+    batch_size: int = 5000,
+    using: str = "default",
+    streams: tuple[uuid.UUID | None, uuid.UUID | None] = (None, None),
 ) -> Iterator[list[RecordedEvent]]:
     """Every event (up to a position) stream by stream: by stream id, then version.
 
     For replays whose result does not depend on how streams interleave in the log: each
     stream's events come together, so a replay finishes one stream's rows before the next and
     never has to come back to them. Keyset pagination on the unique (stream, version) index.
+    `streams`: only the stream ids in [first, end) (None: from the first, to the last), a
+    range of `stream_ranges`.
     """
-    return _scan("stream", 0, batch_size, up_to_position, using)
+    first, end = streams
+    return _scan("stream", 0, batch_size, up_to_position, using, first_stream=first, end=end)
+
+
+def stream_ranges(
+    parts: int, *, up_to_position: int, using: str = "default"
+) -> list[tuple[uuid.UUID | None, uuid.UUID | None]]:
+    """At most `parts` ranges of stream ids, [first, end), that together hold every stream and
+    about as many of the events (0, up_to_position] each (a stream is never split). For
+    replaying the ranges side by side (`read_by_stream(streams=...)`). The bounds are the
+    stream ids at every (events / parts)-th event in stream order: one statement each, walking
+    the (stream, version) index."""
+    connection = connections[using]
+    events = table(Event, using)
+    c = events.column_of
+    where = f"WHERE {c['position']} <= %s"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {events.table} {where}", [up_to_position])
+        (count,) = cursor.fetchone()
+        parts = min(parts, count)
+        bounds: list[uuid.UUID] = []
+        for part in range(1, max(parts, 1)):
+            cursor.execute(
+                f"SELECT {c['stream_id']} FROM {events.table} {where} "
+                f"ORDER BY {c['stream_id']}, {c['version']} LIMIT 1 OFFSET %s",
+                [up_to_position, count * part // parts],
+            )
+            (value,) = cursor.fetchone()
+            bound = uuid_from_hex(value) if isinstance(value, str) else value
+            if bound > (bounds[-1] if bounds else uuid.UUID(int=0)):
+                bounds.append(bound)
+    edges = [None, *bounds, None]
+    return list(itertools.pairwise(edges))
 
 
 def cache_keys(batch: list[RecordedEvent]) -> None:
@@ -62,12 +101,23 @@ def cache_keys(batch: list[RecordedEvent]) -> None:
         keystore.cache_secrets(key_ids)
 
 
-def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored=False):
+def _scan(
+    order,
+    after_position,
+    batch_size,
+    up_to_position,
+    using,
+    *,
+    as_stored=False,
+    first_stream=None,
+    end=None,
+):
     """Batches of the log in `order` ("position" or "stream"), each one indexed range query.
 
     The hot path of every replay: on SQLite it reads the columns as stored and leaves decoding
     to first use (`_replayed`); elsewhere rows are converted as the ORM converts them.
     `as_stored`: every column as the ORM gives it back, as `_Row`s (what verification hashes).
+    `first_stream`, `end`: in stream order, only the stream ids in [first_stream, end).
     """
     connection = connections[using]
     events = table(Event, using)
@@ -75,13 +125,18 @@ def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored
         connection.vendor == "postgresql" or not connection.settings_dict.get("TIME_ZONE")
     )
     replayed = _replayed_native if connection.vendor == "postgresql" else _replayed
-    sql = _scan_sql(using, order, up_to_position is not None, int(batch_size), lean)
+    sql = _scan_sql(
+        using, order, up_to_position is not None, int(batch_size), lean, end is not None
+    )
     if order == "position":
         key = (after_position,)
-    else:  # before every stream: (the nil UUID, version 0), valid on every database
-        key = (events.prep("stream_id", uuid.UUID(int=0)), 0)
+    else:  # before the first stream: (its id or the nil UUID, version 0), valid everywhere
+        key = (events.prep("stream_id", first_stream or uuid.UUID(int=0)), 0)
+    bounds = [] if up_to_position is None else [up_to_position]
+    if end is not None:
+        bounds.append(events.prep("stream_id", end))
     while True:
-        params = [*key, up_to_position] if up_to_position is not None else [*key]
+        params = [*key, *bounds]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -103,7 +158,9 @@ def _scan(order, after_position, batch_size, up_to_position, using, *, as_stored
 
 
 @lru_cache(maxsize=32)
-def _scan_sql(using: str, order: str, bounded: bool, limit: int, lean: bool) -> str:
+def _scan_sql(
+    using: str, order: str, bounded: bool, limit: int, lean: bool, ends: bool = False
+) -> str:
     """The replay SELECT. The lean form selects the actor out of the metadata in SQL (the
     projectors get it without decoding the whole metadata), and the JSON as text, decoded on
     first use (Django's PostgreSQL connections load jsonb as text). On SQLite the datetimes are
@@ -145,6 +202,8 @@ def _scan_sql(using: str, order: str, bounded: bool, limit: int, lean: bool) -> 
         order_by = f"{c['stream_id']}, {c['version']}"
     if bounded:
         where += f" AND {c['position']} <= %s"
+    if ends:
+        where += f" AND {c['stream_id']} < %s"
     return f"SELECT {columns} FROM {events.table} WHERE {where} ORDER BY {order_by} LIMIT {limit}"
 
 

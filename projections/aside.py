@@ -12,13 +12,20 @@ A database module provides:
 - `replace_rows(cursor, name, model)`: the live table's rows become the scratch table's;
 - `schemas(cursor, name)`: (live schema, scratch schema) as seen from that cursor;
 - `log_from_scratch(using)`: a context manager yielding the live event table's name as the
-  scratch connection can read it (for projections built in SQL: `Projection.build_from_log`).
+  scratch connection can read it (for projections built in SQL: `Projection.build_from_log`);
+- `parts(using, count)`: a context manager making `count` more scratch databases for the
+  worker processes of a parallel replay (`projections.replaying`), yielding each one's
+  (name, settings of a connection to it), removing them afterwards;
+- `part_schema(name)`: a context manager yielding the schema under which the scratch
+  connection reads the part `name` (for `merge`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+
+from django.db import connections, transaction
 
 SCRATCH_ALIAS = "projections_scratch"
 
@@ -33,6 +40,33 @@ class Difference:
 
 def columns(model) -> str:
     return ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
+
+
+def merge(projections, part: str) -> None:
+    """Add the rows of a worker's part (readable as the schema `part`) to the scratch tables,
+    in one transaction. A model in its projection's `sums` has each row's summed columns added
+    to the row already there with the same primary key (partial sums of the same totals); any
+    other row already there is a primary key conflict, which raises: two processes wrote the
+    same row, which a stream-local projection never does."""
+    with transaction.atomic(using=SCRATCH_ALIAS), connections[SCRATCH_ALIAS].cursor() as cursor:
+        for projection in projections:
+            for model in projection.models:
+                db_table, cols = model._meta.db_table, columns(model)
+                pk = model._meta.pk.column
+                # `WHERE true`: else SQLite reads `ON CONFLICT` as a join's `ON`
+                # (https://sqlite.org/lang_upsert.html, "Parsing Ambiguity").
+                sql = (
+                    f'INSERT INTO "{db_table}" ({cols}) '
+                    f'SELECT {cols} FROM "{part}"."{db_table}" WHERE true ORDER BY "{pk}"'
+                )
+                sums = projection.sums.get(model, ())
+                summed = [model._meta.get_field(name).column for name in sums]
+                if summed:
+                    sql += f' ON CONFLICT ("{pk}") DO UPDATE SET ' + ", ".join(
+                        f'"{column}" = "{db_table}"."{column}" + excluded."{column}"'
+                        for column in summed
+                    )
+                cursor.execute(sql)
 
 
 def compare(

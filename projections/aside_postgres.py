@@ -45,24 +45,55 @@ def scratch(using: str = "default") -> Iterator[str]:
         cursor.execute("SELECT pg_advisory_lock(%s)", [SCRATCH_LOCK_KEY])
         try:
             _drop_leftovers(cursor)
-            schema = f"{SCHEMA_PREFIX}{uuid.uuid4().hex}"
-            cursor.execute(f'CREATE SCHEMA "{schema}"')
-            cursor.execute("SHOW search_path")
-            live_path = cursor.fetchone()[0]
-            options = {
-                **connections.settings[using].get("OPTIONS", {}),
-                # The scratch tables first; anything else as the live connection finds it.
-                "options": f"-c search_path={schema},{live_path.replace(' ', '')} "
-                "-c statement_timeout=0 -c synchronous_commit=off",
-            }
-            try:
-                with temporary_alias(SCRATCH_ALIAS, like=using, OPTIONS=options):
+            with _schema(cursor) as schema:
+                settings = _scratch_settings(cursor, schema, using)
+                with temporary_alias(SCRATCH_ALIAS, like=using, **settings):
                     yield schema
-            finally:
-                cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         finally:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [SCRATCH_LOCK_KEY])
             cursor.execute("RESET statement_timeout")
+
+
+@contextlib.contextmanager
+def _schema(cursor) -> Iterator[str]:
+    """A new scratch schema, dropped (with its tables) afterwards; yields its name."""
+    schema = f"{SCHEMA_PREFIX}{uuid.uuid4().hex}"
+    cursor.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield schema
+    finally:
+        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _scratch_settings(cursor, schema: str, using: str) -> dict:
+    """The settings (over the live database's) of a connection whose unqualified table names
+    are the scratch schema's: its `search_path` puts that schema first, then anything else as
+    the live connection (`cursor`) finds it."""
+    cursor.execute("SHOW search_path")
+    live_path = cursor.fetchone()[0]
+    options = {
+        **connections.settings[using].get("OPTIONS", {}),
+        "options": f"-c search_path={schema},{live_path.replace(' ', '')} "
+        "-c statement_timeout=0 -c synchronous_commit=off",
+    }
+    return {"OPTIONS": options}
+
+
+@contextlib.contextmanager
+def parts(using: str, count: int) -> Iterator[list[tuple[str, dict]]]:
+    """`count` more scratch schemas for the worker processes of a parallel replay: yields each
+    one's (name, settings of a connection writing there); dropped afterwards. Made inside the
+    run (`scratch` holds the runs' lock), named like the scratch schema: a run killed outright
+    leaves them to the next run, which drops them."""
+    with connections[using].cursor() as cursor, contextlib.ExitStack() as stack:
+        schemas = [stack.enter_context(_schema(cursor)) for _ in range(count)]
+        yield [(schema, _scratch_settings(cursor, schema, using)) for schema in schemas]
+
+
+@contextlib.contextmanager
+def part_schema(schema: str) -> Iterator[str]:
+    """The part schema as the scratch connection reads it: by its own name."""
+    yield schema
 
 
 def scratch_schemas(using: str = "default") -> list[str]:

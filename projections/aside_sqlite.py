@@ -32,19 +32,56 @@ def scratch(using: str = "default") -> Iterator[str]:
     path = scratch_files.new_path(using)
     # Scratch files of a rebuild or verify killed part-way go now; ours is claimed while in use.
     scratch_files.remove_leftovers(using)
+    with _claimed(path), temporary_alias(SCRATCH_ALIAS, like=using, **scratch_settings(path)):
+        yield path
+
+
+def scratch_settings(path: str) -> dict:
+    """The settings (over the live database's) of a connection to the scratch file `path`: no
+    journal, no syncing (a scratch file that is not complete is thrown away anyway)."""
+    return {
+        "NAME": path,
+        "OPTIONS": {"init_command": "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"},
+    }
+
+
+@contextlib.contextmanager
+def _claimed(path: str) -> Iterator[None]:
+    """The scratch file `path`, claimed (`projections.scratch`) inside the block and removed with
+    its journals afterwards."""
     with scratch_files.claimed(path):
         try:
-            with temporary_alias(
-                SCRATCH_ALIAS,
-                like=using,
-                NAME=path,
-                OPTIONS={"init_command": "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"},
-            ):
-                yield path
+            yield
         finally:
             for suffix in scratch_files.SUFFIXES:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(path + suffix)
+
+
+@contextlib.contextmanager
+def parts(using: str, count: int) -> Iterator[list[tuple[str, dict]]]:
+    """`count` more scratch files for the worker processes of a parallel replay: yields each
+    one's (path, `scratch_settings`); removed afterwards. This process holds their claims for
+    the whole run (a worker only opens its file), so a sweep never takes one for a leftover,
+    and a run killed outright leaves them to the next run's sweep."""
+    with contextlib.ExitStack() as stack:
+        paths = [scratch_files.new_path(using) for _ in range(count)]
+        for path in paths:
+            stack.enter_context(_claimed(path))
+        yield [(path, scratch_settings(path)) for path in paths]
+
+
+@contextlib.contextmanager
+def part_schema(path: str) -> Iterator[str]:
+    """The part file `path` readable by the scratch connection, as the schema yielded."""
+    scratch = connections[SCRATCH_ALIAS]
+    with scratch.cursor() as cursor:
+        cursor.execute("ATTACH DATABASE %s AS part", [path])
+    try:
+        yield "part"
+    finally:
+        with scratch.cursor() as cursor:
+            cursor.execute("DETACH DATABASE part")
 
 
 def prepare(using: str) -> None:

@@ -8,29 +8,27 @@ file (DELETE + INSERT … SELECT through ATTACH). An error or an interrupt befor
 commits leaves the live read models exactly as they were. `rebuild` and `verify` are one loop
 (`_aside`); what differs per database (a scratch file attached on SQLite, a scratch schema on
 PostgreSQL) is in `aside_sqlite` and `aside_postgres`, behind the interface `projections.aside`.
+The replay itself, in this process or in several (`processes`), is `projections.replaying`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from django.db import connections, transaction
 
-from events import keystore, replay, store
+from events import replay, store
 from events.models import Event
 from events.sqlrows import table
 from events.store import RecordedEvent
 
-from . import aside_postgres, aside_sqlite
+from . import replaying
 from .aside import SCRATCH_ALIAS, Difference, compare
 from .models import ProjectionCheckpoint, key_uuid
 from .registry import Projection, all_projections
-from .rows import row_cache
 
 Progress = Callable[[int, int], None]  # (events done, events total)
 
@@ -149,11 +147,6 @@ def catch_up(
 # --- building aside ---------------------------------------------------------------------------
 
 
-def _database(using: str):
-    """The module that builds aside on `using`'s database (the interface: `projections.aside`)."""
-    return aside_postgres if connections[using].vendor == "postgresql" else aside_sqlite
-
-
 def build_aside(
     projections: list[Projection],
     *,
@@ -161,72 +154,50 @@ def build_aside(
     batch_size: int,
     using: str = "default",
     progress: Progress | None = None,
+    processes: int = 1,
 ) -> int:
-    """Create the projections' tables in the scratch database and replay (0, up_to] into them."""
-    scratch = connections[SCRATCH_ALIAS]
-    with scratch.schema_editor() as editor:
-        for projection in projections:
-            for model in projection.models:
-                editor.create_model(model)
-        # Scratch tables keep their primary and unique keys (what the projectors look rows up
-        # by) but not the secondary indexes the pages need: those would only slow every write
-        # here, and the swap builds them on the live tables anyway.
-        editor.deferred_sql.clear()
+    """Create the projections' tables in the scratch database and replay (0, up_to] into them;
+    the stream-local projections with `processes` processes (`projections.replaying`)."""
+    replaying.create_tables(projections)
     # Stream-local projections replay stream by stream: one stream's rows are finished before
     # the next stream's, so the row cache only ever holds the streams of a batch (plus the
     # per-company totals), whatever the log's size. The others replay in log order.
     local = [p for p in projections if p.stream_local]
     ordered = []
-    with _database(using).log_from_scratch(using) as log_table:
+    with replaying.database(using).log_from_scratch(using) as log_table:
         for projection in projections:
             if not projection.stream_local:
                 with transaction.atomic(using=SCRATCH_ALIAS):
                     if not projection.build_from_log(log_table, up_to, SCRATCH_ALIAS):
                         ordered.append(projection)
-    passes = []
-    if local:
-        passes.append(
-            (local, replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using))
-        )
-    if ordered:
-        passes.append(
-            (
-                ordered,
-                replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using),
-            )
-        )
+    passes = bool(local) + bool(ordered)
+
+    def share(index: int) -> Callable[..., None]:
+        """Progress of the pass `index`: every pass reads the log, so each is its share."""
+
+        def report(read: int, total: int = up_to) -> None:
+            if progress:
+                progress((index * up_to + read) // passes, up_to)
+
+        return report
+
     done = 0  # events applied, counted once however many passes read them
-    with row_cache(SCRATCH_ALIAS):  # rows stay in memory across batches (bounded LRU)
-        for index, (group, batches) in enumerate(passes):
-            read = 0
-            for batch in batches:
-                # Keys read once per batch, all at once (a stream's events come together).
-                with transaction.atomic(using=SCRATCH_ALIAS), keystore.keys_cached():
-                    replay.cache_keys(batch)
-                    for projection in group:
-                        projection.apply(batch, SCRATCH_ALIAS)
-                read += len(batch)
-                done = max(done, read)
-                if progress:  # both passes read the log: each is its share of the bar
-                    progress((index * up_to + read) // len(passes), up_to)
+    if local and processes > 1:
+        done = replaying.replay_in_processes(
+            local,
+            up_to=up_to,
+            batch_size=batch_size,
+            using=using,
+            processes=processes,
+            progress=share(0),
+        )
+    elif local:
+        batches = replay.read_by_stream(up_to_position=up_to, batch_size=batch_size, using=using)
+        done = replaying.replay_here(local, batches, share(0))
+    if ordered:
+        batches = replay.read_all(0, batch_size=batch_size, up_to_position=up_to, using=using)
+        done = max(done, replaying.replay_here(ordered, batches, share(passes - 1)))
     return done
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector far less often for the block (a replay), then as before.
-
-    A replay allocates millions of short-lived objects while the row cache keeps tens of
-    thousands of rows alive: at the default thresholds the collector ran about a thousand
-    times in a 200,000-event rebuild, each oldest-generation pass walking every cached row,
-    ~20 % of the run (measured with `gc.callbacks`). Rows, events and payloads hold no reference
-    cycles, so nothing waits longer to be freed: reference counting frees them as before."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _apply_tail(projections, after: int, up_to: int, using: str, batch_size: int) -> int:
@@ -247,19 +218,28 @@ def _aside(
     batch_size: int,
     using: str,
     progress: Progress | None = None,
+    processes: int | None = None,
 ):
     """The one loop of rebuild and verify: build the projections aside up to their `targets()`
     (name -> log position), catch up with the events appended meanwhile, then take the
-    writers' lock and, if the targets did not move again, return (events applied,
-    `at_lock(cursor, scratch name)`) before the lock is released; if they moved, let go of the
-    lock and catch up again. Nothing live is written outside `at_lock`'s transaction."""
-    database = _database(using)
-    with _fewer_collections(), database.scratch(using) as name:
+    writers' lock and, if the targets did not move again, return (events applied, processes
+    that replayed them, `at_lock(cursor, scratch name)`) before the lock is released; if they
+    moved, let go of the lock and catch up again. Nothing live is written outside `at_lock`'s
+    transaction. `processes`: how many replay side by side (None: `replaying.processes_for`
+    decides by the log's size)."""
+    database = replaying.database(using)
+    with replaying.fewer_collections(), database.scratch(using) as name:
         database.prepare(using)
         built = targets()
         first = min(built.values(), default=0)
+        processes = replaying.processes_for(first, processes)
         done = build_aside(
-            projections, up_to=first, batch_size=batch_size, using=using, progress=progress
+            projections,
+            up_to=first,
+            batch_size=batch_size,
+            using=using,
+            progress=progress,
+            processes=processes,
         )
         built = dict.fromkeys(built, first)
         while True:
@@ -279,7 +259,7 @@ def _aside(
             with database.locked(name, using) as cursor:
                 if targets() != live:
                     continue  # appended since: leave the lock, apply those too, try again
-                return done, at_lock(cursor, name)
+                return done, processes, at_lock(cursor, name)
 
 
 @dataclasses.dataclass
@@ -287,6 +267,7 @@ class RebuildResult:
     events: int
     seconds: float
     head: int
+    processes: int = 1  # that replayed the log side by side
 
     @property
     def rate(self) -> float:
@@ -299,10 +280,12 @@ def rebuild(
     batch_size: int = 5000,
     using: str = "default",
     progress: Progress | None = None,
+    processes: int | None = None,
 ) -> RebuildResult:
-    """Replay the whole log into fresh read models and swap them in atomically."""
+    """Replay the whole log into fresh read models and swap them in atomically; `processes`
+    replay side by side (None: as many as `replaying.processes_for` finds worth it)."""
     started = time.perf_counter()
-    database = _database(using)
+    database = replaying.database(using)
     heads = []
 
     def targets() -> dict[str, int]:
@@ -318,10 +301,16 @@ def rebuild(
         # applied inline, as are projections that never fell behind.
         _set_checkpoints([p.name for p in projections], None, using)
 
-    done, _ = _aside(
-        projections, targets, swap, batch_size=batch_size, using=using, progress=progress
+    done, processes, _ = _aside(
+        projections,
+        targets,
+        swap,
+        batch_size=batch_size,
+        using=using,
+        progress=progress,
+        processes=processes,
     )
-    return RebuildResult(done, time.perf_counter() - started, heads[-1])
+    return RebuildResult(done, time.perf_counter() - started, heads[-1], processes)
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -333,9 +322,11 @@ def verify(
     batch_size: int = 5000,
     using: str = "default",
     limit: int = 20,
+    processes: int | None = None,
 ) -> list[Difference]:
-    """Rebuild in scratch up to each projection's checkpoint and compare with the live rows."""
-    database = _database(using)
+    """Rebuild in scratch up to each projection's checkpoint and compare with the live rows
+    (`processes`: as `rebuild`'s)."""
+    database = replaying.database(using)
 
     def targets() -> dict[str, int]:
         live = checkpoint_positions(using)
@@ -349,7 +340,14 @@ def verify(
                 found += compare(cursor, projection.name, model, limit, live_schema, scratch_schema)
         return found[:limit]
 
-    _, found = _aside(projections, targets, differences, batch_size=batch_size, using=using)
+    _, _, found = _aside(
+        projections,
+        targets,
+        differences,
+        batch_size=batch_size,
+        using=using,
+        processes=processes,
+    )
     return found
 
 

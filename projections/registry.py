@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from django.db import models
 
@@ -26,6 +27,11 @@ class Projection:
     # `verify_projections` and the rebuild property test check this claim against the
     # inline rows, which are always made in log order.
     stream_local: bool = False
+    # Models among `models` whose rows add up what each stream's events contribute (counters,
+    # totals): {model: the attnames summed}. Their other columns are the row's key. A parallel
+    # rebuild (`projections.replaying`) adds up such rows written by several processes; any
+    # other row of a stream-local projection must belong to one stream.
+    sums: ClassVar[dict[type[models.Model], tuple[str, ...]]] = {}
     # Models among `models` with one row per order stream, keyed by the stream id: a command's
     # `store.load_current` reads them with the order, and `apply` takes them from there.
     stream_rows: tuple[type[models.Model], ...] = ()

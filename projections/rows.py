@@ -157,6 +157,7 @@ class RowSet:
 # --- rebuild sessions ---------------------------------------------------------------------------
 
 _session: dict[tuple[type[models.Model], str], RowSet] | None = None
+_session_rows = 0  # rows each RowSet of the session keeps in memory
 
 
 def rows_for(
@@ -175,18 +176,21 @@ def rows_for(
     rowset = _session.get((model, using))
     if rowset is None:
         rowset = _session[(model, using)] = RowSet(
-            model, using, key, cached=True, additive=additive
+            model, using, key, cached=True, max_rows=_session_rows, additive=additive
         )
     return rowset
 
 
 @contextlib.contextmanager
-def row_cache(using: str) -> Iterator[None]:
-    """Keep projector rows in memory across batches while replaying into an empty database."""
-    global _session
+def row_cache(using: str, max_rows: int | None = None) -> Iterator[None]:
+    """Keep projector rows in memory across batches while replaying into an empty database, at
+    most `max_rows` (default `CACHE_ROWS`) of each model (a parallel replay gives each of its
+    processes a share: a stream's rows are finished when its last event is applied, so a
+    smaller cache costs few lookups)."""
+    global _session, _session_rows
     if _session is not None:
         raise RuntimeError("row_cache() does not nest.")
-    _session = {}
+    _session, _session_rows = {}, max_rows or CACHE_ROWS
     try:
         yield
         with transaction.atomic(using=using):

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ per install come from `.env`."""
 
 import datetime as _dt
+import os as _os
 from pathlib import Path
 
 import dj_database_url
@@ -318,6 +319,12 @@ WITNESS_TIMEOUT_SECONDS = config(
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
 STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
 ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
+# Processes that replay the log side by side in a rebuild or verify (projections/replaying.py):
+# at most this many, one per 25,000 events. Default: the CPUs, at most 4 (each holds its own
+# row cache, ~150 MiB at peak).
+REBUILD_PROCESSES = config(
+    "REBUILD_PROCESSES", default=min(len(_os.sched_getaffinity(0)), 4), cast=int
+)
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
 SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")

@@ -178,7 +178,7 @@ def test_rebuild_leaves_the_live_tables_schema_exactly_as_the_migrations_made_it
         assert "summary_co_placed" in " ".join(str(row) for row in cursor.fetchall())
 
 
-@pytest.mark.parametrize("replay", ["stream by stream", "in log order"])
+@pytest.mark.parametrize("replay", ["stream by stream", "in log order", "in 3 processes"])
 def test_rebuild_with_rows_evicted_from_memory_and_read_back_is_still_exact(
     acme, globex, monkeypatch, replay
 ):
@@ -193,7 +193,7 @@ def test_rebuild_with_rows_evicted_from_memory_and_read_back_is_still_exact(
         for projection in all_projections():
             monkeypatch.setattr(projection, "stream_local", False)
 
-    run("rebuild_projections", batch_size=3)
+    run("rebuild_projections", batch_size=3, processes=3 if replay == "in 3 processes" else 1)
 
     assert snapshot() == inline
     assert run("verify_projections") == "OK\n"

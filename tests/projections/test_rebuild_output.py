@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 SUMMARY = re.compile(
     r"Rebuilt order_summary, dashboard, customer, sku: "
     r"(?P<events>[\d,]+) events "
-    r"in \d+\.\d\ds \([\d,]+ events/s\), head position (?P<head>\d+)\.\n"
+    r"in \d+\.\d\ds \([\d,]+ events/s\), "
+    r"(?P<processes>1 process|\d+ processes), peak memory [\d,]+ MiB[^,]*(, [\d,]+ MiB per worker)?"
+    r", head position (?P<head>\d+)\.\n"
 )
 
 

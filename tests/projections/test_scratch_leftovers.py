@@ -9,7 +9,9 @@ rebuild or verify starts, while a scratch file still in use by a live process is
 from __future__ import annotations
 
 import os
+import select
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +122,71 @@ def test_eleven_kills_do_not_pile_up_and_the_next_rebuild_leaves_nothing(env, tm
 
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert not list(tmp_path.glob(".projections-scratch-*"))
+
+
+# A parallel rebuild whose own process announces its workers and then waits, never swapping.
+HANG_IN_A_PARALLEL_REBUILD = """
+import multiprocessing, sys, django
+django.setup()
+from projections import engine, replaying
+from projections.registry import all_projections
+
+def announce_the_workers_then_wait(*args):
+    workers = multiprocessing.active_children()
+    print(" ".join(str(p.pid) for p in workers if p.name.startswith("rebuild worker")), flush=True)
+    sys.stdin.read()
+
+replaying._apply_ranges = announce_the_workers_then_wait
+engine.rebuild(all_projections(), processes=3, batch_size=1)
+"""
+
+
+def read_models(path) -> list[tuple]:
+    """Every row of the read model tables, as stored."""
+    with sqlite3.connect(path) as db:
+        tables = [name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+            "(name LIKE 'projections_%' OR name IN ('orders_order', 'customers_customer'))"
+        )]  # fmt: skip
+        return [(t, sorted(db.execute(f'SELECT * FROM "{t}"'), key=repr)) for t in sorted(tables)]
+
+
+def wait_until_gone(pid: int) -> None:
+    """Wait (at most a minute) for a process that is not our child to end."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        ready, _, _ = select.select([handle], [], [], 60)
+        assert ready, f"process {pid} is still running"
+    finally:
+        os.close(handle)
+
+
+def test_a_killed_parallel_rebuild_stops_its_workers_and_leaves_only_scratch_files(env, tmp_path):
+    seeded = manage(env, "seed_demo", "--orders", "8", "--force")
+    assert seeded.returncode == 0, seeded.stderr
+    database = tmp_path / "db.sqlite3"
+    before = read_models(database)
+    rebuild = subprocess.Popen(
+        [sys.executable, "-c", HANG_IN_A_PARALLEL_REBUILD],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    workers = [int(pid) for pid in rebuild.stdout.readline().split()]
+    assert len(workers) == 2
+
+    kill(rebuild)
+    for pid in workers:  # each stops by itself at its next batch
+        wait_until_gone(pid)
+
+    assert read_models(database) == before
+    assert len(list(tmp_path.glob(".projections-scratch-*.sqlite3"))) == 3  # its own and 2 parts
+    rebuilt = manage(env, "rebuild_projections", "--processes", "2")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert not list(tmp_path.glob(".projections-scratch-*"))
+    assert read_models(database) == before

@@ -1,8 +1,11 @@
+import resource
+
 from django.core.management.base import BaseCommand, CommandError
 
 from projections import engine
 from projections.progress import ProgressBar, stdout_stream
 from projections.registry import get_projections
+from projections.replaying import WorkerFailed
 
 
 class Command(BaseCommand):
@@ -15,18 +18,48 @@ class Command(BaseCommand):
         parser.add_argument("names", nargs="*", help="Projections to rebuild (default: all).")
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="Processes replaying the log side by side (default: REBUILD_PROCESSES, "
+            "at most one per 25,000 events; 1: this process alone).",
+        )
 
-    def handle(self, *args, names, batch_size, database, **options):
+    def handle(self, *args, names, batch_size, database, processes, **options):
         try:
             projections = get_projections(names)
         except KeyError as error:
             raise CommandError(error.args[0]) from None
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        if processes is not None and processes < 1:
+            raise CommandError("--processes must be at least 1.")
         bar = ProgressBar(stdout_stream(self), "Rebuilding")
-        result = engine.rebuild(projections, batch_size=batch_size, using=database, progress=bar)
-        bar.finish()
+        try:
+            result = engine.rebuild(
+                projections,
+                batch_size=batch_size,
+                using=database,
+                progress=bar,
+                processes=processes,
+            )
+        except WorkerFailed as error:
+            raise CommandError(str(error)) from error
+        finally:
+            bar.finish()
         self.stdout.write(
             f"Rebuilt {', '.join(p.name for p in projections)}: {result.events:,} events "
-            f"in {result.seconds:.2f}s ({result.rate:,.0f} events/s), head position {result.head}."
+            f"in {result.seconds:.2f}s ({result.rate:,.0f} events/s), "
+            f"{_processes_and_memory(result.processes)}, head position {result.head}."
         )
+
+
+def _processes_and_memory(processes: int) -> str:
+    """How many processes replayed, and the peak resident memory of this one and of the
+    largest worker (Linux reports `ru_maxrss` in KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if processes == 1:
+        return f"1 process, peak memory {own:,.0f} MiB"
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return f"{processes} processes, peak memory {own:,.0f} MiB here, {workers:,.0f} MiB per worker"

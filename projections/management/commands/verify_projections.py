@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from projections import engine
 from projections.registry import get_projections
+from projections.replaying import WorkerFailed
 
 
 class Command(BaseCommand):
@@ -12,13 +13,29 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--limit", type=int, default=20, help="Differences to print at most.")
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="Processes replaying the log side by side (default: REBUILD_PROCESSES, "
+            "at most one per 25,000 events; 1: this process alone).",
+        )
 
-    def handle(self, *args, names, batch_size, limit, database, **options):
+    def handle(self, *args, names, batch_size, limit, database, processes, **options):
         try:
             projections = get_projections(names)
         except KeyError as error:
             raise CommandError(error.args[0]) from None
-        differences = engine.verify(projections, batch_size=batch_size, using=database, limit=limit)
+        try:
+            differences = engine.verify(
+                projections,
+                batch_size=batch_size,
+                using=database,
+                limit=limit,
+                processes=processes,
+            )
+        except WorkerFailed as error:
+            raise CommandError(str(error)) from error
         if not differences:
             self.stdout.write("OK")
             return
