@@ -62,8 +62,7 @@ def _row(row: dict) -> dict:
 
 def order_document(user, order_id) -> dict:
     """The order as the detail answer gives it (404 for another company's)."""
-    summary = selectors.order_summary(user, order_id)
-    order = selectors.order_state(user, order_id)
+    summary, order = selectors.order_with_state(user, order_id)
     computed = ("total", "state_label", "actions")
     fields = {
         name: getattr(summary, name) for name in OrderSerializer().fields if name not in computed

@@ -49,6 +49,16 @@ def order_summary(user, order_id: uuid.UUID) -> OrderSummary:
     return get_object_or_404(OrderSummary.objects.filter(company_id=user.company_id), pk=order_id)
 
 
+def order_with_state(user, order_id: uuid.UUID) -> tuple[OrderSummary, Order]:
+    """One order's summary and the order-state row the FSM works on, in one read: `Order` is the
+    summary row's workflow columns (one row per order, #25), so the second is made from the
+    first as a query would (`Model.from_db`). Http404 when it is not the user's company's."""
+    summary = order_summary(user, order_id)
+    names = [field.attname for field in Order._meta.concrete_fields]
+    order = Order.from_db(summary._state.db, names, [getattr(summary, name) for name in names])
+    return summary, order
+
+
 def order_state(user, order_id: uuid.UUID) -> Order:
     """The order-state row the FSM works on (for the available actions); Http404 as above."""
     return get_object_or_404(Order.objects.filter(company_id=user.company_id), pk=order_id)

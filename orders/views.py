@@ -496,9 +496,10 @@ def detail_context(
     """What the detail page and its panels show; `failed`/`form` re-open a rejected action.
     `order`: the order-state row as a command of this request has just written it (the
     command's result: not read back), else read."""
-    summary = selectors.order_summary(request.user, order_id)
     if order is None:
-        order = selectors.order_state(request.user, order_id)
+        summary, order = selectors.order_with_state(request.user, order_id)
+    else:
+        summary = selectors.order_summary(request.user, order_id)
     if "policy" not in order.__dict__:  # else the one its command judged it by, just now
         # The order is the user's company's (`order_state`): judged by the policy in force,
         # read once for the request with the company the user came with (not its currency).

@@ -27,6 +27,17 @@ def test_the_summary_and_the_state_row_are_the_orms_rows(staff):
     assert summary.lines and state.state == "shipped"
 
 
+def test_the_summary_with_its_state_row_are_the_orms_rows_from_one_read(staff):
+    order = factories.order_in_state("approved", staff.company)
+
+    summary, state = selectors.order_with_state(staff, order.id)
+
+    assert field_values(summary) == field_values(OrderSummary.objects.get(pk=order.id))
+    assert field_values(state) == field_values(Order.objects.get(pk=order.id))
+    assert not state._state.adding and state._state.db == "default"
+    assert state.get_available_user_state_transitions(staff)  # the FSM works on it
+
+
 def test_another_companys_order_is_a_404(staff, globex_staff):
     order = factories.place(globex_staff)
 
@@ -34,3 +45,5 @@ def test_another_companys_order_is_a_404(staff, globex_staff):
         selectors.order_summary(staff, order.id)
     with pytest.raises(Http404):
         selectors.order_state(staff, order.id)
+    with pytest.raises(Http404):
+        selectors.order_with_state(staff, order.id)

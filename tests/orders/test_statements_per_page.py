@@ -9,10 +9,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Role
 from orders import commands, policy
 from orders.events import PolicySettings
 from orders.models import Order
 from tests import factories
+from tests.api.helpers import api_key
 from tests.factories import log_in
 
 pytestmark = pytest.mark.django_db
@@ -73,10 +75,23 @@ def test_the_detail_page_sends_a_bounded_handful_of_statements(client, staff, su
     statements = statements_of(lambda: client.get(f"/orders/{submitted.id}/"))
 
     # session, user with company, permissions with groups (the navigation's role); the order's
-    # summary and state rows; its events and its key; the policy's events; the roles that may
-    # approve it. Before: 12 (the company's currency for the policy, the event numbers, the
-    # user's groups apart from its permissions).
-    assert len(statements) <= 9
+    # row; its events and its key; the policy's events; the roles that may approve it. Before:
+    # 12 (the company's currency for the policy, the event numbers, the user's groups apart
+    # from its permissions, the order's one row read twice: as summary and as FSM state).
+    assert len(statements) <= 8
+
+
+@pytest.mark.parametrize("path", ["/orders/{id}/", "/api/v1/orders/{id}"])
+def test_an_orders_page_reads_its_one_row_once(client, staff, submitted, path):
+    """The summary and the FSM's state are one row (#25): the page and the API read it once."""
+    log_in(client, staff)
+    key = {"HTTP_AUTHORIZATION": f"Bearer {api_key(staff.company, Role.STAFF.value)}"}
+    url = path.format(id=submitted.id)
+    client.get(url, **key)
+
+    statements = statements_of(lambda: client.get(url, **key))
+
+    assert len(reading("projections_ordersummary", statements)) == 1
 
 
 def test_a_transition_answers_with_the_order_row_the_command_wrote(client, manager, staff):
