@@ -4,8 +4,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import TransactionTestCase
+from django.utils import translation
 
 from accounts.models import Role
 from tests import factories, vendor
@@ -109,6 +111,16 @@ def _flush_past_the_append_only_triggers():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(TransactionTestCase, "_fixture_teardown", _fixture_teardown)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request through the locale middleware leaves
+    its language active in the thread (as Django's own LocaleMiddleware does), and a later test
+    on the same worker that calls a command directly would read German refusals."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
