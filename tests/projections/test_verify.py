@@ -1,6 +1,7 @@
 """Verify: a read-model row the log would not produce is reported, with its id and column."""
 
 import pytest
+from django.core.management import CommandError
 from django.db import connection
 
 from accounts.models import Role
@@ -32,6 +33,12 @@ def submitted(acme, globex):
 
 def test_verify_prints_ok_when_every_row_matches_the_log(submitted):
     assert run("verify_projections") == "OK\n"
+
+
+@pytest.mark.parametrize("processes", [0, -2])
+def test_verify_refuses_fewer_than_one_process_as_rebuild_does(submitted, processes):
+    with pytest.raises(CommandError, match="--processes must be at least 1"):
+        run("verify_projections", processes=processes)
 
 
 def test_a_changed_total_is_reported_with_the_row_id_and_both_values(submitted):
