@@ -60,6 +60,22 @@ def test_prod_settings_without_secret_key_fail_with_a_clear_message(tmp_path):
     assert "Production settings need SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "", "2.5"])
+def test_a_rebuild_processes_setting_that_is_no_count_fails_with_a_message_naming_it(
+    tmp_path, value
+):
+    """Not a bare ValueError from int() (garbage), nor a quiet 1 (zero or less)."""
+    result = _manage(
+        "check",
+        env_overrides={
+            "REBUILD_PROCESSES": value,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+    )
+    assert result.returncode != 0
+    assert "REBUILD_PROCESSES must be a whole number, at least 1" in result.stderr
+
+
 @pytest.mark.django_db
 def test_makemigrations_check_is_clean():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
