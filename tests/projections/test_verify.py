@@ -41,6 +41,17 @@ def test_verify_refuses_fewer_than_one_process_as_rebuild_does(submitted, proces
         run("verify_projections", processes=processes)
 
 
+@pytest.mark.parametrize("batch_size", [0, -5])
+def test_verify_refuses_a_batch_size_below_one_instead_of_reporting_every_row_differing(
+    submitted, batch_size
+):
+    """Read in batches of none, the log gave no rows: every live row was 'unexpected' and the
+    operator was told to rebuild read models that were right."""
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        run("verify_projections", batch_size=batch_size)
+    assert run("verify_projections") == "OK\n"
+
+
 def test_a_changed_total_is_reported_with_the_row_id_and_both_values(submitted):
     execute("UPDATE projections_ordersummary SET total_cents = 1 WHERE id = %s", [submitted.pk.hex])
 
