@@ -340,9 +340,9 @@ def _at_least_one(value) -> int:
     return number
 
 
-REBUILD_PROCESSES = config(
-    "REBUILD_PROCESSES", default=min(len(_os.sched_getaffinity(0)), 4), cast=_at_least_one
-)
+# The CPUs this process may use (Linux), else all of them (macOS has no sched_getaffinity).
+_CPUS = len(_os.sched_getaffinity(0)) if hasattr(_os, "sched_getaffinity") else _os.cpu_count()
+REBUILD_PROCESSES = config("REBUILD_PROCESSES", default=min(_CPUS or 1, 4), cast=_at_least_one)
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
 SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")
