@@ -72,6 +72,16 @@ def stream_ranges(
         (count,) = cursor.fetchone()
         parts = min(parts, count)
         bounds: list[uuid.UUID] = []
+        # A bound at the first stream would make an empty first range (a process for nothing).
+        cursor.execute(
+            f"SELECT {c['stream_id']} FROM {events.table} {where} "
+            f"ORDER BY {c['stream_id']}, {c['version']} LIMIT 1",
+            [up_to_position],
+        )
+        first = cursor.fetchone()
+        lowest = (
+            (uuid_from_hex(first[0]) if isinstance(first[0], str) else first[0]) if first else None
+        )
         for part in range(1, max(parts, 1)):
             cursor.execute(
                 f"SELECT {c['stream_id']} FROM {events.table} {where} "
@@ -80,7 +90,7 @@ def stream_ranges(
             )
             (value,) = cursor.fetchone()
             bound = uuid_from_hex(value) if isinstance(value, str) else value
-            if bound > (bounds[-1] if bounds else uuid.UUID(int=0)):
+            if bound > (bounds[-1] if bounds else lowest):
                 bounds.append(bound)
     edges = [None, *bounds, None]
     return list(itertools.pairwise(edges))

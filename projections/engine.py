@@ -233,6 +233,7 @@ def _aside(
         built = targets()
         first = min(built.values(), default=0)
         processes = replaying.processes_for(first, processes)
+        processes = replaying.no_more_than_ranges(processes, up_to=first, using=using)
         done = build_aside(
             projections,
             up_to=first,

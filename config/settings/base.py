@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from decouple import Csv, config
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -322,9 +323,26 @@ ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
 # Processes that replay the log side by side in a rebuild or verify (projections/replaying.py):
 # at most this many, one per 25,000 events. Default: the CPUs, at most 4 (each holds its own
 # row cache, ~150 MiB at peak).
-REBUILD_PROCESSES = config(
-    "REBUILD_PROCESSES", default=min(len(_os.sched_getaffinity(0)), 4), cast=int
-)
+
+
+def _at_least_one(value) -> int:
+    """A count of processes: a whole number >= 1, or a message naming the setting (a bare
+    ValueError from int() named neither it nor what it needs; 0 quietly meant 1)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise ImproperlyConfigured(
+            f"REBUILD_PROCESSES must be a whole number, at least 1 (1: no worker processes); "
+            f"it is {value!r}."
+        )
+    return number
+
+
+# The CPUs this process may use (Linux), else all of them (macOS has no sched_getaffinity).
+_CPUS = len(_os.sched_getaffinity(0)) if hasattr(_os, "sched_getaffinity") else _os.cpu_count()
+REBUILD_PROCESSES = config("REBUILD_PROCESSES", default=min(_CPUS or 1, 4), cast=_at_least_one)
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
 SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")

@@ -60,6 +60,37 @@ def test_prod_settings_without_secret_key_fail_with_a_clear_message(tmp_path):
     assert "Production settings need SECRET_KEY" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "", "2.5"])
+def test_a_rebuild_processes_setting_that_is_no_count_fails_with_a_message_naming_it(
+    tmp_path, value
+):
+    """Not a bare ValueError from int() (garbage), nor a quiet 1 (zero or less)."""
+    result = _manage(
+        "check",
+        env_overrides={
+            "REBUILD_PROCESSES": value,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        },
+    )
+    assert result.returncode != 0
+    assert "REBUILD_PROCESSES must be a whole number, at least 1" in result.stderr
+
+
+def test_the_settings_load_where_the_os_cannot_say_which_cpus_a_process_may_use():
+    """macOS has no os.sched_getaffinity: the settings (REBUILD_PROCESSES' default) count the
+    CPUs another way instead of failing to import."""
+    code = (
+        "import os; del os.sched_getaffinity; "
+        "import config.settings.base as settings; print(settings.REBUILD_PROCESSES)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REBUILD_PROCESSES"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert 1 <= int(result.stdout) <= 4
+
+
 @pytest.mark.django_db
 def test_makemigrations_check_is_clean():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -43,6 +43,16 @@ def assert_broken_at(position: int, reason: str, *args) -> None:
     assert reason in message, message
 
 
+@pytest.mark.parametrize("batch_size", ["0", "-1"])
+def test_a_batch_size_below_one_is_refused_not_reported_as_events_removed(seeded_log, batch_size):
+    """Read in batches of none, the log looked empty: 'BROKEN ... events were removed from its
+    end' was reported and recorded for a log that is whole."""
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        verify("--batch-size", batch_size)
+    assert not IntegrityCheck.objects.exclude(ok=True).exists()
+    assert verify().startswith("OK")
+
+
 def execute(sql: str, params=()) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -154,3 +154,16 @@ def test_projection_status_prints_each_projection_with_checkpoint_head_and_lag(a
         ["customer", str(head), str(head), "0"],
         ["sku", str(head), str(head), "0"],
     ]
+
+
+@pytest.mark.parametrize("batch_size", [0, -1])
+def test_catch_up_refuses_a_batch_size_below_one_instead_of_applying_nothing(acme, batch_size):
+    """Read in batches of none, a projection behind the log stayed behind, with 'applied 0'."""
+    more_history(acme)
+    new_projection("dashboard")
+    more_history(acme)
+
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        run("catch_up_projections", "dashboard", batch_size=batch_size)
+    run("catch_up_projections", "dashboard")
+    assert engine.checkpoint_positions()["dashboard"] == store.head_position()

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from events import replay, store
+from events.models import Event
 from orders import erasure
 from projections import aside_postgres, replaying, scratch
 from tests import factories
@@ -147,3 +148,32 @@ def test_stream_ranges_hold_every_event_once_and_never_split_a_stream(parts):
     assert sorted(e.position for events in read for e in events) == every
     streams = [{event.stream_id for event in events} for events in read]
     assert sum(len(s) for s in streams) == len(set().union(*streams))  # no stream in two
+    assert all(streams)  # no range without a stream (a process would start for nothing)
+
+
+def test_a_rebuild_asked_for_more_processes_than_streams_starts_no_more_than_it_can_use(acme):
+    """`--processes 50` on a log of a few streams: a process per range of streams at most
+    (each would otherwise start, make its scratch part and find nothing to replay)."""
+    for state in ("delivered", "on_hold", "submitted"):
+        factories.order_in_state(state, acme)
+    before = snapshot()
+    wipe(read_model_tables())
+    started = []
+    start = multiprocessing.context.SpawnProcess.start
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(
+        multiprocessing.context.SpawnProcess,
+        "start",
+        lambda process: started.append(process) or start(process),
+    )
+    try:
+        output = run("rebuild_projections", processes=50)
+    finally:
+        monkeypatch.undo()
+
+    streams = Event.objects.values("stream_id").distinct().count()
+    assert streams < 10
+    assert len(started) <= streams - 1  # a process per stream at most, this one among them
+    assert ", 50 processes" not in output
+    assert snapshot() == before
+    assert parts_left_behind() == []

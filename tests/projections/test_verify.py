@@ -1,6 +1,7 @@
 """Verify: a read-model row the log would not produce is reported, with its id and column."""
 
 import pytest
+from django.core.management import CommandError
 from django.db import connection
 
 from accounts.models import Role
@@ -31,6 +32,23 @@ def submitted(acme, globex):
 
 
 def test_verify_prints_ok_when_every_row_matches_the_log(submitted):
+    assert run("verify_projections") == "OK\n"
+
+
+@pytest.mark.parametrize("processes", [0, -2])
+def test_verify_refuses_fewer_than_one_process_as_rebuild_does(submitted, processes):
+    with pytest.raises(CommandError, match="--processes must be at least 1"):
+        run("verify_projections", processes=processes)
+
+
+@pytest.mark.parametrize("batch_size", [0, -5])
+def test_verify_refuses_a_batch_size_below_one_instead_of_reporting_every_row_differing(
+    submitted, batch_size
+):
+    """Read in batches of none, the log gave no rows: every live row was 'unexpected' and the
+    operator was told to rebuild read models that were right."""
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        run("verify_projections", batch_size=batch_size)
     assert run("verify_projections") == "OK\n"
 
 

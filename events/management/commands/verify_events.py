@@ -45,6 +45,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_size, database, no_record, strict, mail_admins, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         configured = witness.load_configured(database)
         exported = [witness.load(path) for path in options["witness"]]
         live_witness, notes = witness.checkpoint_file(database), []

@@ -18,6 +18,8 @@ class Command(BaseCommand):
             projections = get_projections(names)
         except KeyError as error:
             raise CommandError(error.args[0]) from None
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         for projection in projections:
             bar = ProgressBar(stdout_stream(self), projection.name)
             applied = engine.catch_up(

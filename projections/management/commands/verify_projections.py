@@ -26,6 +26,10 @@ class Command(BaseCommand):
             projections = get_projections(names)
         except KeyError as error:
             raise CommandError(error.args[0]) from None
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        if processes is not None and processes < 1:
+            raise CommandError("--processes must be at least 1.")
         try:
             differences = engine.verify(
                 projections,
