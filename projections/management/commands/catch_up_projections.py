@@ -1,8 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from projections import engine
+from projections.management.options import chosen_projections
 from projections.progress import ProgressBar, stdout_stream
-from projections.registry import get_projections
 
 
 class Command(BaseCommand):
@@ -14,12 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--database", default="default")
 
     def handle(self, *args, names, batch_size, database, **options):
-        try:
-            projections = get_projections(names)
-        except KeyError as error:
-            raise CommandError(error.args[0]) from None
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+        projections = chosen_projections(names, batch_size=batch_size)
         for projection in projections:
             bar = ProgressBar(stdout_stream(self), projection.name)
             applied = engine.catch_up(

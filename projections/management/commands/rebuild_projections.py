@@ -3,8 +3,8 @@ import resource
 from django.core.management.base import BaseCommand, CommandError
 
 from projections import engine
+from projections.management.options import chosen_projections
 from projections.progress import ProgressBar, stdout_stream
-from projections.registry import get_projections
 from projections.replaying import WorkerFailed
 
 
@@ -27,14 +27,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, names, batch_size, database, processes, **options):
-        try:
-            projections = get_projections(names)
-        except KeyError as error:
-            raise CommandError(error.args[0]) from None
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
-        if processes is not None and processes < 1:
-            raise CommandError("--processes must be at least 1.")
+        projections = chosen_projections(names, batch_size=batch_size, processes=processes)
         bar = ProgressBar(stdout_stream(self), "Rebuilding")
         try:
             result = engine.rebuild(

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from projections import engine
-from projections.registry import get_projections
+from projections.management.options import chosen_projections
 from projections.replaying import WorkerFailed
 
 
@@ -22,14 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, names, batch_size, limit, database, processes, **options):
-        try:
-            projections = get_projections(names)
-        except KeyError as error:
-            raise CommandError(error.args[0]) from None
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
-        if processes is not None and processes < 1:
-            raise CommandError("--processes must be at least 1.")
+        projections = chosen_projections(names, batch_size=batch_size, processes=processes)
         try:
             differences = engine.verify(
                 projections,
