@@ -19,3 +19,14 @@ def chosen_projections(names, *, batch_size: int, processes: int | None = None) 
     if processes is not None and processes < 1:
         raise CommandError("--processes must be at least 1.")
     return projections
+
+
+def add_processes_option(parser) -> None:
+    """`--processes` of the commands that replay the log (rebuild, verify)."""
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="Processes replaying the log side by side (default: REBUILD_PROCESSES, "
+        "at most one per 25,000 events; 1: this process alone).",
+    )

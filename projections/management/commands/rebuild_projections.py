@@ -3,7 +3,7 @@ import resource
 from django.core.management.base import BaseCommand, CommandError
 
 from projections import engine
-from projections.management.options import chosen_projections
+from projections.management.options import add_processes_option, chosen_projections
 from projections.progress import ProgressBar, stdout_stream
 from projections.replaying import WorkerFailed
 
@@ -18,13 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("names", nargs="*", help="Projections to rebuild (default: all).")
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--database", default="default")
-        parser.add_argument(
-            "--processes",
-            type=int,
-            default=None,
-            help="Processes replaying the log side by side (default: REBUILD_PROCESSES, "
-            "at most one per 25,000 events; 1: this process alone).",
-        )
+        add_processes_option(parser)
 
     def handle(self, *args, names, batch_size, database, processes, **options):
         projections = chosen_projections(names, batch_size=batch_size, processes=processes)
