@@ -1,6 +1,5 @@
-"""The benchmark's database (the SQLite file at `--db`, or `<name>_bench` on the server of
-`--database-url`), and what is not Django's business, in plain SQL on purpose (the references
-measure the driver without Django): the bare scan of the log and the storage figures."""
+"""The benchmark's database (`--db`, or `<name>_bench` on `--database-url`'s server), and in plain
+SQL on purpose (the references measure the driver, not Django): the bare scan and storage."""
 
 import contextlib
 import json

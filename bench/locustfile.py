@@ -1,6 +1,5 @@
-"""The users of the page phases (`Manager`) and of the soak (`Clerk`), for the headless runs of
-`bench.pages.run_locust` (BENCH_LOCUST_DATA: phase, settings, users). Each logs in through the
-form and waits until all are in. At the end `out` gets JSON: locust's figures per request name,
+"""The users of the page phases (`Manager`) and the soak (`Clerk`) for `bench.pages.run_locust`:
+each logs in through the form and waits for all. At the end `out` gets JSON: locust's figures,
 the CPU cores each window used (server, this client, the rest) and the soak's records."""
 
 import contextlib
@@ -13,12 +12,13 @@ import time
 from pathlib import Path
 
 import gevent
+import psutil
 from gevent.event import Event
 from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 from urllib3.exceptions import NewConnectionError
 
-from bench.server import machine_cpu_seconds, process_cpu_seconds
+from bench.server import machine_cpu_seconds
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_INPUT = re.compile(r'<input[^>]*name="version"[^>]*value="(\d+)"')
@@ -203,7 +203,10 @@ def _window(key: str):
     """Windows[key]: the block's wall seconds and the CPU cores used meanwhile."""
 
     def sample() -> tuple[float, float, float, float]:
-        server = process_cpu_seconds(CONFIG["server_pid"])
+        try:  # the server's user + system CPU seconds; 0 once the soak has killed it
+            server = sum(psutil.Process(CONFIG["server_pid"]).cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            server = 0.0
         return time.perf_counter(), server, time.process_time(), machine_cpu_seconds()
 
     before = sample()

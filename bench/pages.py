@@ -19,12 +19,13 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Company, Role, User
-from bench.server import HOST, ROOT, Server, finish, free_port, manage, stop_process, wait_for
+from bench.server import HOST, ROOT, Server, free_port, manage, stop_process, wait_for
 from events.models import Event
 from events.store import head_position
 from orders import commands
@@ -56,9 +57,8 @@ MAIL_COMPANY = "notify-delay"  # the mail probe's own company: the page phases l
 
 
 def page_users(rng: random.Random, clients: int, roles=("manager",)) -> list[dict]:
-    """Per user (taking turns over the companies, then the `roles`): its username, up to 1,000
-    orders to open and a disjoint share (≤ 500) of the company's open orders to move, so no two
-    users move the same order."""
+    """Per user (in turn over the companies, then `roles`): its username, ≤ 1,000 orders to open
+    and a share (≤ 500) of its company's open orders to move, disjoint from every other's."""
     companies = list(Company.objects.exclude(slug=MAIL_COMPANY).order_by("slug"))
     if not companies:
         raise RuntimeError("no companies: not a seeded benchmark database?")
@@ -80,7 +80,7 @@ def page_users(rng: random.Random, clients: int, roles=("manager",)) -> list[dic
 def run_locust(server: Server, folder: Path, phase: str, *, clients: int, user_class="Manager",
                meanwhile=None, **config) -> dict:  # fmt: skip
     """One headless locust run of bench/locustfile.py with `config` (the phase's settings and
-    users), `meanwhile(out)` running beside it: the figures it wrote. It ends the run itself."""
+    users), `meanwhile(out)` running beside it; the figures it wrote."""
     out, data = folder / f"locust-{phase}.json", folder / f"locust-{phase}.data.json"
     out.unlink(missing_ok=True)
     config.update(phase=phase, out=str(out), server_pid=server.process.pid, pages=PAGES,
@@ -109,7 +109,7 @@ def measure_pages(args, env: dict, *, log) -> dict:
     folder, results = args.db.parent, {}
     users = page_users(random.Random(args.seed), args.clients)
     connections.close_all()
-    finish(manage(env, "collectstatic", "--noinput", "--verbosity", "0"), "collectstatic")
+    call_command("collectstatic", interactive=False, verbosity=0)
     phases = {  # in this order: the users and settings of each
         "single": {"clients": 1, "single_requests": args.single_requests},
         "realistic": {"clients": args.clients, "seconds": args.realistic_duration},
@@ -171,10 +171,8 @@ def realistic_figures(run: dict, args, mail: dict | None = None) -> dict:
 
 
 def evaluate_gate(pages: dict, *, p95_limit_ms=GATE_P95_MS, min_samples=100, mail=None) -> dict:
-    """The realistic-load gate: every page (name -> requests, errors, p95_ms; a missing one
-    fails) p95 ≤ the limit, no errors, at least `min_samples` requests (a p95 over a handful
-    says nothing), and with `mail` (`MailProbe.figures`) the delay's p95 ≤ its goal, none
-    missing. Returns {"passed", "pages": name -> verdict, "mail", limits}."""
+    """The realistic-load gate: each page (missing: failed) p95 ≤ the limit, no errors, at least
+    `min_samples` requests; with `mail` (`MailProbe.figures`), its p95 ≤ the goal, none missing."""
     verdicts = {}
     for name in REALISTIC_NAMES:
         page = pages.get(name) or {}
@@ -201,9 +199,8 @@ def _ratio(a, b, digits: int):
 
 
 class MailProbe:
-    """Commit-to-mail delay (#26) during its `with` block, `figures()` after: a company of its
-    own, a real worker and SMTP server (aiosmtpd; this object is its handler), orders submitted
-    at `rate` per second by a thread, commits and arrivals read on this process's clock."""
+    """Commit-to-mail delay (#26) during its `with` block: a company of its own, a real worker and
+    SMTP server (aiosmtpd; this is its handler), `rate` submits per second, one clock."""
 
     def __init__(self, env: dict, *, rate: float = 2.0, managers: int = 2):
         self.env, self.rate, self.managers = dict(env), rate, managers
@@ -240,9 +237,8 @@ class MailProbe:
         rng, started = random.Random(26), time.perf_counter()
         try:
             for index in itertools.count():
-                self._stop.wait(max(0.0, started + index / self.rate - time.perf_counter()))
-                if self._stop.is_set():
-                    return
+                if self._stop.wait(max(0.0, started + index / self.rate - time.perf_counter())):
+                    return  # the block has ended
                 details, lines = order_input(rng)
                 try:
                     order = commands.place_order(actor=self.staff, details=details, lines=lines)
@@ -297,10 +293,8 @@ def _company_with_people(managers: int):
 
 
 def _subscribers_at_head() -> None:
-    """Every subscriber starts again at the log's head: the probe measures the worker's steady
-    state, not a catch-up over a bench database's ~1M events. The worker makes each company's
-    checkpoint again as it reaches it (`outbox.engine.start_position`: "head" as of now, so not
-    after the probe's first submits; the webhook sender, with no endpoint, passes over all)."""
+    """Every subscriber starts again at the log's head (as of now: before the probe's submits):
+    the worker's steady state, not a catch-up over ~1M events (`outbox.engine.start_position`)."""
     for sub in engine.subscribers():
         Subscription.objects.update_or_create(
             name=sub.name, defaults={"head_at_start": head_position(), "created_at": timezone.now()}

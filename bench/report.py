@@ -1,20 +1,12 @@
 """What a bench run prints (`rich`): a line on the run, the pages, and issue #25's goals table,
 whose rows `goals` makes (figure | ours | reference | ratio | goal | met) for the results JSON."""
 
-import json
-from pathlib import Path
-
 from rich.console import Console
 from rich.table import Table
 
 from bench.pages import REALISTIC_NAMES, SINGLE_TARGET_MS
 
 console = Console(width=160)
-
-
-def _peer_bytes_per_event(results: dict) -> float | None:
-    peer = _get(results, "commands.peer") or {}
-    return round(peer["file_bytes"] / peer["events"], 1) if peer.get("events") else None
 
 
 # (figure, ours, reference, goal): dotted paths into the results (or a function of them); the
@@ -46,7 +38,8 @@ COMMON_GOALS = [
     ("{db}rebuild peak RSS MiB", "rebuild.peak_rss_mib", "rebuild.startup_rss_mib", ("<=", 300)),
     ("storage B/event vs the raw row", "storage.bytes_per_event", "storage.raw_row_bytes",
      ("<=x", 1.5)),
-    ("storage B/event vs the peer", "storage.bytes_per_event", _peer_bytes_per_event, None),
+    ("storage B/event vs the peer", "storage.bytes_per_event", "commands.peer.bytes_per_event",
+     None),
     ("dashboard single-thread p50 ms (flat 2k → 100k: compare runs)",
      "pages.single.dashboard.p50_ms", "pages.single.minimal.p50_ms", ("<=", SINGLE_TARGET_MS)),
 ]  # fmt: skip
@@ -116,8 +109,7 @@ def table(title: str, columns: list[str], rows: list[list]) -> Table:
     return out
 
 
-# The pages table: header -> dotted path with {} for the page's name.
-PAGE_COLUMNS = {
+PAGE_COLUMNS = {  # the pages table: header -> dotted path, {} the page's name
     "single p50 ms": "pages.single.{}.p50_ms",
     "server CPU ms": "pages.single.{}.server_cpu_ms_per_request",
     "realistic n": "pages.realistic.pages.{}.requests", "p95 ms": "pages.realistic.pages.{}.p95_ms",
@@ -150,15 +142,3 @@ def print_run(results: dict) -> None:
              for r in results.get("goals", [])]  # fmt: skip
     title = "Goals (issue #25): every reference measured in the same run"
     console.print(table(title, ["figure", "ours", "reference", "ratio", "goal", "met?"], goals))
-
-
-def compare(results_dir: Path) -> int:
-    """The latest SQLite and PostgreSQL runs, one after the other; 1 when one of them is missing."""
-    found = 0
-    for vendor in ("sqlite", "postgresql"):
-        runs = sorted(results_dir.glob(f"{vendor}*.json"), key=lambda p: p.stat().st_mtime)
-        if runs:
-            console.print(f"\n[bold]{vendor}[/]: {runs[-1].name}")
-            print_run(json.loads(runs[-1].read_text()))
-            found += 1
-    return 0 if found == 2 else 1

@@ -38,7 +38,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     add("--results-dir", type=Path, default=ROOT / "bench" / "results")
     add("--only", default="", help=f"subset of {','.join(SECTIONS)}")
     add("--tiny", action="store_true", help="the seconds-long preset make test runs")
-    add("--compare", action="store_true", help="print the latest SQLite and PostgreSQL results")
     # The seed: companies, orders through orders.commands; pages: users, think time (s),
     # requests per page single-threaded, seconds per page at capacity.
     parser.set_defaults(companies=10, command_orders=300, seed=2026, clients=20, think_min=1.0,
@@ -131,9 +130,8 @@ def run_measured(command: str, env: dict, output: Path, *options: str) -> dict:
 
 
 def _rebuild(env, output: Path, *options: str) -> dict:
-    """`rebuild_projections` measured: events, seconds, events/s, processes, peak RSS: of all its
-    processes together (its own peak + each worker's, as it prints them: an upper bound, the
-    peaks need not coincide; wait4's `ru_maxrss` is only the largest one's)."""
+    """`rebuild_projections` measured; peak RSS of all its processes (its own + each worker's as
+    it prints them: an upper bound, since wait4's `ru_maxrss` is only the largest one's)."""
     child = run_measured("rebuild_projections", env, output, *options)
     match = re.search(r"([\d,]+) events in ([\d.]+)s.*?(\d+) process", child["output"])
     if child["code"] != 0 or match is None:
@@ -148,8 +146,7 @@ def _rebuild(env, output: Path, *options: str) -> dict:
 
 
 def measure_rebuild(args, env) -> dict:
-    """`manage.py rebuild_projections` in a child process (its processes side by side, as
-    configured, then one process alone), then a bare scan + decode of the log."""
+    """Rebuild as configured, then in one process, then the bare scan + decode of the log."""
     log("rebuild: rebuild_projections over the whole log (child process)")
     startup = run_measured("check", env, args.db.parent / "startup.log")
     result = _rebuild(env, args.db.parent / "rebuild.log")
@@ -191,9 +188,6 @@ def main(argv=None) -> int:
     from bench import report
     from bench.commands import measure_commands
     from bench.pages import measure_pages
-
-    if args.compare:
-        return report.compare(args.results_dir)
 
     results: dict = {
         "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -1,6 +1,5 @@
-"""Seed the benchmark database (bench/README.md, "What happens", 1): companies, users and the
-orders of `orders.demo`'s plans, the first through `orders.commands`, the rest decided by
-`event_for` with the commands' own rules and appended with the projections behind."""
+"""Seed the benchmark database (bench/README.md, "What happens", 1): the first orders through
+`orders.commands`, the rest decided by `event_for` with the commands' rules and appended."""
 
 import dataclasses
 import datetime as dt
@@ -47,10 +46,9 @@ CHUNK = 5000  # events per transaction on the direct path
 
 @dataclasses.dataclass(eq=False)
 class PlannedOrder(OrderSnapshot):
-    """One order's plan, steps of (when, action, data), on the snapshot whose `Order` fields
-    `orders.aggregate.evolve` moves on (on `vars(order)`), so the commands' guards and the FSM's
-    conditions run on this object. A seeded company has recorded no policy: `policy` is the
-    defaults, as `orders.policy` reads them."""
+    """One order's plan, steps of (when, action, data), on the snapshot `orders.aggregate.evolve`
+    moves on, so the commands' guards and the FSM's conditions run on it. A seeded company has
+    recorded no policy: `policy` is the defaults, as `orders.policy` reads them."""
 
     company: int = 0  # index into the seeded companies
     steps: list[tuple[dt.datetime, str, dict]] = dataclasses.field(default_factory=list)
@@ -79,31 +77,23 @@ def plan_order(rng: random.Random, company: int, start: dt.datetime, now: dt.dat
     )
 
 
-def timeline(
-    count: int, companies: int, *, now: dt.datetime, days: int, seed: int, label: str
-) -> Iterator[tuple[dt.datetime, PlannedOrder, int]]:
-    """Every step of `count` orders (round-robin over companies) as (when, order, step index),
+def timeline(count: int, companies: int, *, now, days: int, seed: int, label: str) -> Iterator:
+    """Every step of `count` orders (in turn over the companies) as (when, order, step index),
     started and merged by time as the demo data's (`orders.demo.order_starts`, `timeline`)."""
     rng = random.Random(f"{seed}:{label}")
-    starts = order_starts(rng, count, now=now, days=days)
-    plans = [
-        (start, _steps(start, i % companies, rng.getrandbits(64), now))
-        for i, start in enumerate(starts)
-    ]
+
+    def steps(start: dt.datetime, company: int, order_seed: int) -> Iterator:
+        order = plan_order(random.Random(order_seed), company, start, now)  # once it starts
+        yield from ((at, order, index) for index, (at, _, _) in enumerate(order.steps))
+
+    starts = enumerate(order_starts(rng, count, now=now, days=days))
+    plans = [(start, steps(start, i % companies, rng.getrandbits(64))) for i, start in starts]
     return demo.timeline(plans, now=now)
 
 
-def _steps(start: dt.datetime, company: int, order_seed: int, now: dt.datetime) -> Iterator:
-    order = plan_order(random.Random(order_seed), company, start, now)  # once its start comes up
-    for index, (at, _, _) in enumerate(order.steps):
-        yield at, order, index
-
-
 def event_for(order: PlannedOrder, index: int, actor, company: Company) -> DomainEvent:
-    """The event `orders.commands` records for step `index`, decided by the commands' own rules
-    (numbering, `check_transition`, `transition_event`, validation); `order` is moved on with
-    `orders.aggregate.evolve`. `order.sequence` must be set before "place". Raises the
-    command's `OrderError` where the command would refuse."""
+    """The event `orders.commands` records for step `index` (`order.sequence` set before "place"),
+    by the commands' own rules; `order` is moved on. Raises `OrderError` where they would."""
     _, action, data = order.steps[index]
     if action == "place":
         details, lines = clean_order(order.details, order.lines)
@@ -129,8 +119,7 @@ def event_for(order: PlannedOrder, index: int, actor, company: Company) -> Domai
 
 
 def run_command(order: PlannedOrder, index: int, actor) -> None:
-    """Step `index` through the `orders.commands` function its action names (after `event_for`
-    moved `order` on)."""
+    """Step `index` through its `orders.commands` function (after `event_for` moved `order` on)."""
     at, action, data = order.steps[index]
     if action == "place":
         placed = commands.place_order(actor=actor, details=order.details, lines=order.lines, at=at)
@@ -141,8 +130,7 @@ def run_command(order: PlannedOrder, index: int, actor) -> None:
 
 
 def create_companies_and_users(count: int) -> tuple[list[Company], dict[tuple[int, Role], User]]:
-    """`count` companies (`co1`, …) with one user per role each (`<slug>.<role>`, the demo
-    password)."""
+    """`count` companies (`co1`, …), one user per role each (`<slug>.<role>`, the demo password)."""
     password = make_password(DEMO_PASSWORD)  # one PBKDF2 run shared by every bench user
     groups = {role: Group.objects.get(name=role.value) for role in Role}
     with transaction.atomic():
@@ -172,11 +160,9 @@ def seed(*, companies: int, orders: int, command_orders: int, days=90, seed=2026
     command_orders = min(command_orders, orders)
     log(f"seed: {companies} companies, {len(users)} users; {command_orders} orders via commands")
     sequences: Counter = Counter()  # the last order number given out per company
-    plans = {"commands": command_orders, "fast": orders - command_orders}  # the labels seed them
-    timelines = {
-        label: timeline(count, companies, now=now, days=days, seed=seed, label=label)
-        for label, count in plans.items()
-    }
+
+    def planned(label: str, count: int) -> Iterator:  # the label seeds the plans
+        return timeline(count, companies, now=now, days=days, seed=seed, label=label)
 
     def step(order: PlannedOrder, index: int) -> tuple[DomainEvent, User, Company]:
         company = company_rows[order.company]
@@ -187,10 +173,9 @@ def seed(*, companies: int, orders: int, command_orders: int, days=90, seed=2026
         actor = users[(order.company, role)]
         return event_for(order, index, actor, company), actor, company
 
-    commanding, differences = 0.0, []  # seconds in the commands (the comparison left out)
-    check = {"orders": 0, "events_compared": 0}
-    for _, order, index in timelines["commands"]:
-        event, actor, _ = step(order, index)
+    commanding, differences, compared = 0.0, [], 0  # seconds in the commands, not the comparing
+    for _, order, index in planned("commands", command_orders):
+        (event, actor, _), compared = step(order, index), compared + 1
         started = time.perf_counter()
         run_command(order, index, actor)
         commanding += time.perf_counter() - started
@@ -199,20 +184,16 @@ def seed(*, companies: int, orders: int, command_orders: int, days=90, seed=2026
         recorded = (logged.event_type, logged.data.to_payload(), logged.actor_username)
         if seeded != recorded:
             differences.append(f"{order.number} v{order.version}: {seeded!r}, log {recorded!r}")
-        check["orders"] += index == 0
-        check["events_compared"] += 1
-    check.update(differences=len(differences), first_differences=differences[:10])
-    figures = {
-        "command_orders": command_orders,
-        "command_seed_events_per_s": round(check["events_compared"] / max(commanding, 1e-9), 1),
-    }
-    log(f"seed: commands {figures['command_seed_events_per_s']:,.0f} events/s; the seed decided "
-        f"the same events: {check['events_compared'] - len(differences)} of "
-        f"{check['events_compared']}")  # fmt: skip
+    check = {"orders": command_orders, "events_compared": compared,
+             "differences": len(differences), "first_differences": differences[:10]}  # fmt: skip
+    speed = round(compared / max(commanding, 1e-9), 1)
+    figures = {"command_orders": command_orders, "command_seed_events_per_s": speed}
+    log(f"seed: commands {speed:,.0f} events/s; the seed decided the same events: "
+        f"{compared - len(differences)} of {compared}")  # fmt: skip
 
     started, events = time.perf_counter(), 0
     ProjectionCheckpoint.objects.update(position=0)  # behind: rebuilt below
-    for batch in itertools.batched(timelines["fast"], CHUNK):
+    for batch in itertools.batched(planned("fast", orders - command_orders), CHUNK):
         with store.write_transaction():
             for at, order, index in batch:
                 version, (event, actor, company) = order.version, step(order, index)

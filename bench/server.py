@@ -1,6 +1,5 @@
 """What the bench and the soak share: the production environment on a bench database, manage.py
-in a child process, waitress in a child process (start, wait for /healthz, SIGKILL, stop) and
-the CPU seconds a process or the machine has used (psutil)."""
+and waitress in child processes (start, wait for /healthz, SIGKILL, stop), the machine's CPU."""
 
 import os
 import secrets
@@ -18,9 +17,8 @@ HOST = "127.0.0.1"  # the only address a bench or soak run ever contacts
 
 
 def bench_environment(db: Path, database_url: str = "") -> dict[str, str]:
-    """Production settings (`bench.settings`) on the bench database, for us and our children;
-    static files beside the database (not the project's). The log's key is fixed, not secret:
-    benchmark data, and --reuse must verify the chain across runs."""
+    """Production settings (`bench.settings`) on the bench database, static files beside it; the
+    log's key is fixed, not secret (benchmark data; --reuse verifies the chain across runs)."""
     return {
         **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings",
         "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -36,14 +34,6 @@ def manage(env: dict, *words: str, **popen) -> subprocess.Popen:
     """`manage.py <words>` in a child process (its output captured as text unless redirected)."""
     popen = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, **popen}
     return subprocess.Popen([sys.executable, "manage.py", *words], cwd=ROOT, env=env, **popen)
-
-
-def finish(child: subprocess.Popen, what: str, timeout: float = 600) -> str:
-    """Wait for a `manage` child; its output, or RuntimeError when it failed."""
-    output, _ = child.communicate(timeout=timeout)
-    if child.returncode != 0:
-        raise RuntimeError(f"{what} failed:\n{(output or '')[-2000:]}")
-    return output or ""
 
 
 def wait_for(condition, timeout: float, pause: float = 0.1) -> bool:
@@ -65,10 +55,9 @@ def free_port() -> int:
 
 
 class Server:
-    """One waitress process on HOST and a free port (kept across restarts), `env`, THREADS
-    threads, its output appended to `log`. `python -m waitress` rather than `manage.py serve`:
-    the same WSGI application and server without the system checks, so a restart after
-    SIGKILL takes seconds less on a busy machine (the soak's clients are waiting)."""
+    """One waitress process (THREADS threads) on HOST and a port kept across restarts, its output
+    appended to `log`; `python -m waitress`, not `manage.py serve`: the same server without the
+    system checks, so a restart after SIGKILL is seconds quicker (the soak's clients wait)."""
 
     THREADS = 8
 
@@ -127,15 +116,6 @@ def stop_process(process: subprocess.Popen | None, timeout: float = 15) -> None:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (0 when it is gone)."""
-    try:
-        times = psutil.Process(pid).cpu_times()
-    except psutil.Error:
-        return 0.0
-    return times.user + times.system
 
 
 def machine_cpu_seconds() -> float:

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.server import Server, bench_environment, finish, manage, wait_for
+from bench.server import Server, bench_environment, manage, wait_for
 
 LOGIN_TIMEOUT = 90.0  # all clients logged in (PBKDF2 costs ~1 s of CPU per login)
 SEED = 2026
@@ -28,6 +28,7 @@ def prepare(env: dict[str, str], args) -> dict:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connections
 
     from accounts.demo import DEMO_PASSWORD
@@ -36,12 +37,11 @@ def prepare(env: dict[str, str], args) -> dict:
     from events.store import head_position
     from orders import commands
 
-    static = manage(env, "collectstatic", "--noinput", "--verbosity", "0")  # needs no database
+    call_command("collectstatic", interactive=False, verbosity=0)
     seed(companies=2, orders=args.orders, command_orders=0, days=3, seed=SEED, log=print)
     transitions = commands.workflow_transitions()
     users = page_users(random.Random(SEED), args.clients, roles=("staff", "manager"))
     connections.close_all()  # the server is the only one using the database from now on
-    finish(static, "collectstatic")
     return {
         "users": users,
         "password": DEMO_PASSWORD,
@@ -53,9 +53,8 @@ def prepare(env: dict[str, str], args) -> dict:
 
 
 def kill_half_way(server: Server, duration: float, crash: dict, out: Path) -> None:
-    """While locust runs (writing `out`): once its clients are in (its `.started` marker), wait
-    half the load, SIGKILL the server and start it again on the same port; what happened goes
-    into `crash`."""
+    """Once locust's clients are in (`out`'s `.started` marker), wait half the load, SIGKILL the
+    server and start it again on the same port; what happened goes into `crash`."""
     wait_for(Path(f"{out}.started").exists, LOGIN_TIMEOUT)
     time.sleep(duration / 2)
     crash["at"] = time.time()
@@ -71,11 +70,9 @@ def succeeded(record: dict) -> bool:
 
 
 def account_for_events(writes: list[dict], prepared: dict) -> list[tuple]:
-    """Match the log's new events to the writes: each one a successful write's or a lost one's
-    (an answer the crash swallowed), each successful write exactly one event. A write at
-    version v is the event (its order, v + 1, the action's event type, its user); the log's
-    unique (stream, version) leaves one event per such slot. Those two checks also bound every
-    stream's new versions by its successes and lost answers."""
+    """Each new event a successful or lost write's (an answer the crash swallowed), each
+    successful write exactly one event: a write at version v is the event (its order, v + 1,
+    the action's type, its user), one per slot by the log's unique (stream, version)."""
     from events.models import Event
 
     rows = Event.objects.filter(stream_type="order", position__gt=prepared["head"]).values_list(

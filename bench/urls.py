@@ -1,6 +1,5 @@
-"""The app's URLs plus `/bench/minimal/` (bench.settings only): the same waitress, middleware
-and login (session and user rows) as the real pages, but no template and no query of its own,
-so a page's latency minus this view's is what the page itself costs."""
+"""The app's URLs plus `/bench/minimal/`: the pages' server, middleware and login (session and
+user rows) but no template or query of its own; a page's latency minus its is the page's own."""
 
 from django.http import HttpResponse
 from django.urls import path
