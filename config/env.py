@@ -1,5 +1,6 @@
 """Reading the environment (and `.env`): which settings module to use, and the casts that turn a
-setting's text into a number or a yes/no, refusing what the setting cannot use.
+setting's text into a number, a yes/no, one of a few words or a request rate, refusing what the
+setting cannot use.
 
 A bare `cast=int` stops every `manage.py` with "invalid literal for int() with base 10: 'abc'",
 naming neither the setting nor what it needs, and takes 0 or -5 where they mean nothing. These
@@ -7,6 +8,7 @@ casts raise ImproperlyConfigured naming the setting, the value given and what it
 """
 
 import math
+import re
 from collections.abc import Callable
 
 from decouple import config, strtobool
@@ -75,5 +77,42 @@ def yes_or_no(name: str) -> Callable[[str | bool], bool]:
             raise ImproperlyConfigured(
                 f"{name} must be True or False (or yes/no, on/off, 1/0); it is {value!r}."
             ) from None
+
+    return cast
+
+
+def one_of(name: str, choices: tuple[str, ...]) -> Callable[[str], str]:
+    """A cast for `decouple.config(name, cast=...)`: one of `choices` (upper-case words such as
+    logging's levels), whatever the case it is written in, or ImproperlyConfigured naming
+    `name`."""
+
+    def cast(value: str) -> str:
+        word = str(value).strip().upper()
+        if word not in choices:
+            raise ImproperlyConfigured(
+                f"{name} must be one of {', '.join(choices)}; it is {value!r}."
+            )
+        return word
+
+    return cast
+
+
+# Django REST framework's throttle rate: requests, "/", a period of which only the first letter
+# counts (`SimpleRateThrottle.parse_rate`: s, m, h or d); anything else fails every API request.
+_RATE = re.compile(r"([0-9]+)/([smhd][a-z]*)")
+
+
+def request_rate(name: str) -> Callable[[str], str]:
+    """A cast for `decouple.config(name, cast=...)`: a DRF throttle rate of at least one request
+    ("600/minute", "10/s"), or ImproperlyConfigured naming `name`."""
+
+    def cast(value: str) -> str:
+        match = _RATE.fullmatch(str(value).strip().lower())
+        if match is None or int(match[1]) < 1:
+            raise ImproperlyConfigured(
+                f"{name} must be a number of requests, at least 1, per second, minute, hour or "
+                f"day (e.g. 600/minute); it is {value!r}."
+            )
+        return f"{int(match[1])}/{match[2]}"
 
     return cast

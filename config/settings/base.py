@@ -8,7 +8,7 @@ import dj_database_url
 from decouple import Csv, config
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import number, yes_or_no
+from config.env import number, one_of, request_rate, yes_or_no
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Limits of the numbers read below (config.env.number refuses what a setting cannot use, naming
@@ -170,7 +170,13 @@ def database_from_url(url: str) -> dict:
         default=600,
         cast=number("CONN_MAX_AGE", minimum=0, meaning="0: a connection per request"),
     )
-    db = dj_database_url.parse(url, conn_max_age=max_age)
+    try:
+        db = dj_database_url.parse(url, conn_max_age=max_age)
+    except ValueError as error:  # the address is not repeated: it may hold a password
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a database address, e.g. sqlite:///db.sqlite3 or "
+            f"postgres://user:password@host:5432/name: {error}"
+        ) from None
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {
             "init_command": SQLITE_INIT_COMMAND,
@@ -471,7 +477,7 @@ NOTIFY_MAX_ATTEMPTS = config(
 # --- The JSON API (/api/v1/, issue #27) -------------------------------------------------------
 # Requests per API key (DRF throttle rate: "<n>/<second|minute|hour|day>"); over it: 429 with
 # Retry-After.
-API_RATE = config("API_RATE", default="600/minute")
+API_RATE = config("API_RATE", default="600/minute", cast=request_rate("API_RATE"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -559,7 +565,11 @@ WEBHOOK_RETRY_FOR = _dt.timedelta(
 )
 
 # --- Logging --------------------------------------------------------------------------------
-LOG_LEVEL = config("LOG_LEVEL", default="INFO")
+LOG_LEVEL = config(
+    "LOG_LEVEL",
+    default="INFO",
+    cast=one_of("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

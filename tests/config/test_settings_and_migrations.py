@@ -76,8 +76,11 @@ def test_a_rebuild_processes_setting_that_is_no_count_fails_with_a_message_namin
     assert "REBUILD_PROCESSES must be a whole number, at least 1" in result.stderr
 
 
-def _setup_django(settings_module: str, **env_overrides: str) -> subprocess.CompletedProcess:
-    """`django.setup()` in a fresh process, as every `manage.py` command starts."""
+def _setup_django(
+    settings_module: str, *, show: str = "settings.DEBUG", **env_overrides: str
+) -> subprocess.CompletedProcess:
+    """`django.setup()` in a fresh process, as every `manage.py` command starts; it prints
+    `show` (an expression of `settings`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
         DJANGO_SETTINGS_MODULE=settings_module,
@@ -86,7 +89,7 @@ def _setup_django(settings_module: str, **env_overrides: str) -> subprocess.Comp
         ALLOWED_HOSTS="orders.example.com",
     )
     env.update(env_overrides)
-    code = "import django; django.setup(); from django.conf import settings; print(settings)"
+    code = f"import django; django.setup(); from django.conf import settings; print({show})"
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -94,6 +97,7 @@ def _setup_django(settings_module: str, **env_overrides: str) -> subprocess.Comp
 
 WHOLE = "a whole number"
 YES_OR_NO = "True or False (or yes/no, on/off, 1/0)"
+RATE = "a number of requests, at least 1, per second, minute, hour or day (e.g. 600/minute)"
 # (settings module, setting, a value it cannot use, what it needs).
 GARBAGE = [
     ("test", "SQLITE_BUSY_TIMEOUT_MS", "abc", f"{WHOLE} from 1 to 2147483647"),
@@ -150,6 +154,10 @@ GARBAGE = [
     ("prod", "SECURE_HSTS_SECONDS", "-1", f"{WHOLE}, at least 0 (0: no HSTS header)"),
     ("prod", "SESSION_COOKIE_SECURE", "maybe", YES_OR_NO),
     ("prod", "CSRF_COOKIE_SECURE", "maybe", YES_OR_NO),
+    ("test", "LOG_LEVEL", "loud", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ("test", "API_RATE", "lots", RATE),
+    ("test", "API_RATE", "0/minute", RATE),
+    ("test", "API_RATE", "600/fortnight", RATE),
 ]
 
 
@@ -193,6 +201,36 @@ def test_the_documented_values_and_their_special_meanings_load():
 
 
 @pytest.mark.parametrize(
+    "address", ["garbage", "", "postgres://ledgerline:s3cret@db.example.com:port/ledgerline"]
+)
+def test_a_database_address_that_is_none_stops_start_up_naming_it_without_its_password(
+    address,
+):
+    result = _setup_django("config.settings.test", DATABASE_URL=address)
+
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "django.core.exceptions.ImproperlyConfigured: DATABASE_URL must be a database address"
+    )
+    assert "s3cret" not in result.stderr
+
+
+def test_a_log_level_and_an_api_rate_are_read_whatever_their_case():
+    """`LOG_LEVEL=info` failed every command in logging's configuration ("Unknown level"), and
+    DRF reads only a rate's lower-case first letter of the period."""
+    result = _setup_django(
+        "config.settings.dev",
+        show="settings.LOG_LEVEL, settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['api_key']",
+        LOG_LEVEL="info",
+        API_RATE="100/Minute",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["INFO", "100/minute"]
+
+
+@pytest.mark.parametrize(
     ("overrides", "tls", "ssl"),
     [({}, True, False), ({"EMAIL_USE_SSL": "True"}, False, True)],
     ids=["starttls by default", "implicit tls alone"],
@@ -200,15 +238,10 @@ def test_the_documented_values_and_their_special_meanings_load():
 def test_implicit_tls_alone_turns_starttls_off(overrides, tls, ssl):
     """.env.example says `EMAIL_USE_SSL=True` for implicit TLS: that alone is enough (Django's
     SMTP backend refuses both at every send)."""
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL)"
+    result = _setup_django(
+        "config.settings.test", show="settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL", **overrides
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "PYTEST_"))}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", **overrides)
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(tls), str(ssl)]
 
