@@ -126,3 +126,27 @@ def test_a_role_that_is_none_of_the_choices_is_refused_naming_the_roles_in_germa
     html = response.content.decode()
     assert response.status_code == 422
     assert "Wählen Sie eine Rolle: Mitarbeiter, Manager, Prüfer, Betrieb." in html
+
+
+def test_a_line_of_the_sign_in_role_map_that_is_no_pair_is_refused_in_german(client, team):
+    factories.log_in(client, team["manager"])
+
+    response = client.post(
+        "/team/sign-in/",
+        {
+            "name": "Acme IdP",
+            "issuer": "https://idp.acme.example",
+            "client_id": "ledgerline",
+            "client_secret": "geheim",
+            "email_domains": "acme.example",
+            "groups_claim": "groups",
+            "role_map": "ledgerline-staff = Staff\nledgerline-ops Ops",
+            "password_login": "everyone",
+            "enabled": "on",
+        },
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Zeile 2: schreiben Sie sie als Gruppe = Rolle." in html
+    assert english_on_page(html, data=DATA) == []
