@@ -116,3 +116,13 @@ def request_rate(name: str) -> Callable[[str], str]:
         return f"{int(match[1])}/{match[2]}"
 
     return cast
+
+
+def env_number(name: str, *, default: float, **limits) -> int | float:
+    """The setting `name` from the environment (or `.env`) as `number(name, **limits)` reads it."""
+    return config(name, default=default, cast=number(name, **limits))
+
+
+def env_flag(name: str, *, default: bool) -> bool:
+    """The setting `name` from the environment (or `.env`) as `yes_or_no(name)` reads it."""
+    return config(name, default=default, cast=yes_or_no(name))
