@@ -57,7 +57,15 @@ from .exceptions import (
     TeamNotPermitted,
     UserNotFound,
 )
-from .models import ApiKey, Company, Role, User, UserSession, validate_time_zone
+from .models import (
+    ApiKey,
+    Company,
+    Role,
+    User,
+    UserSession,
+    roles_label,
+    validate_time_zone,
+)
 from .tokens import password_link_tokens
 
 logger = logging.getLogger("ledgerline.accounts")
@@ -580,7 +588,7 @@ def _role(value: str) -> Role:
         return Role(value)
     except ValueError:
         raise InvalidAccessChange(
-            {"role": [gettext("Choose a role: %(roles)s.") % {"roles": ", ".join(Role.values)}]}
+            {"role": [gettext("Choose a role: %(roles)s.") % {"roles": roles_label(Role.values)}]}
         ) from None
 
 

@@ -24,9 +24,9 @@ class _ShowsRoles:
     def shown_value(self, field_name: str, value):
         if field_name not in ROLE_FIELDS or not value:
             return value
-        from .models import role_label
+        from .models import roles_label
 
-        return ", ".join(role_label(role.strip()) for role in str(value).split(","))
+        return roles_label(str(value))
 
 
 USER_STREAM = "user"

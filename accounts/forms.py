@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .models import Role, roles_label
 
 
 class AddUserForm(forms.Form):
@@ -37,7 +37,21 @@ class ApiKeyForm(forms.Form):
 
 
 class RoleForm(forms.Form):
+    """A team member's role. `current` is what the member has now (`User.role`): one built-in
+    role is selected among the choices; anything else (two roles, a group of the company's own,
+    none) comes first, selected and in the user's language, so the page never shows a role the
+    member does not have. Choosing it changes nothing (the command asks for a role)."""
+
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, current: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if current in Role.values:
+            self.initial["role"] = current
+        else:
+            shown = roles_label(current) or _("No role")
+            self.fields["role"].choices = [("", shown), *Role.choices]
+            self.initial["role"] = ""
 
 
 def time_zone_choices() -> list[tuple[str, str]]:

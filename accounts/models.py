@@ -2,6 +2,7 @@
 
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from functools import cached_property
 
 from django.conf import settings
@@ -89,6 +90,15 @@ def role_label(name: str) -> str:
     """A role's (group's) name as users read it, in the active language; a group that is not a
     built-in role keeps its own name."""
     return str(Role(name).label) if name in Role.values else name
+
+
+def roles_label(roles: str | Iterable[str]) -> str:
+    """Roles as users read them: each name in the active language (`role_label`), in the given
+    order, joined by ", ". `roles` is a stored, comma-separated text ("Ops, Staff": `User.role`,
+    a log's `from_role`) or the names; "Ops, Staff" -> "Betrieb, Mitarbeiter" in German; '' for
+    none."""
+    names = roles.split(",") if isinstance(roles, str) else roles
+    return ", ".join(role_label(name.strip()) for name in names if name.strip())
 
 
 class User(AbstractUser):

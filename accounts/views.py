@@ -26,7 +26,7 @@ from common.health import database_write_problem
 from . import commands, selectors
 from .exceptions import AccessError
 from .forms import AddUserForm, ApiKeyForm, CompanyTimeZoneForm, RoleForm
-from .models import Role
+from .models import Role, role_label, roles_label
 from .tokens import password_link_tokens
 
 
@@ -95,7 +95,8 @@ def change_role(request, user_id):
     # An invalid role is the command's to refuse, after it has looked the user up (404 first).
     role = form.cleaned_data["role"] if form.is_valid() else ""
     if role and role != Role.MANAGER.value:
-        asked = _ask_first(request, user_id, f"change the role to {role}", {"role": role})
+        what = gettext("change the role to %(role)s") % {"role": role_label(role)}
+        asked = _ask_first(request, user_id, what, {"role": role})
         if asked is not None:
             return asked
     return _run(request, commands.change_role, user_id, role=role)
@@ -104,16 +105,17 @@ def change_role(request, user_id):
 @require_POST
 @permission_required("accounts.manage_team", raise_exception=True)
 def deactivate(request, user_id):
-    asked = _ask_first(request, user_id, "deactivate", {})
+    asked = _ask_first(request, user_id, gettext("deactivate"), {}, leaving=True)
     if asked is not None:
         return asked
     return _run(request, commands.deactivate_user, user_id)
 
 
-def _ask_first(request, user_id, what: str, data: dict):
-    """The confirmation page before a Manager demotes or deactivates themselves, or before a
-    change leaves fewer active Managers than the company's controls need; None when there is
-    nothing to ask (or it was confirmed: `confirmed=yes`). The command decides as always."""
+def _ask_first(request, user_id, what: str, data: dict, *, leaving: bool = False):
+    """The confirmation page before a Manager demotes or deactivates (`leaving`) themselves, or
+    before a change leaves fewer active Managers than the company's controls need; None when
+    there is nothing to ask (or it was confirmed: `confirmed=yes`). `what`: the change, in the
+    user's language. The command decides as always."""
     if request.POST.get("confirmed") == "yes":
         return None
     member = selectors.team_members(request.user.company_id).filter(pk=user_id).first()
@@ -128,7 +130,7 @@ def _ask_first(request, user_id, what: str, data: dict):
             gettext(
                 "This is your own account: you will lose the Manager's rights and be logged out."
             )
-            if what == "deactivate"
+            if leaving
             else gettext("This is your own account: you will lose the Manager's rights.")
         )
     needed, why = selectors.managers_needed(request.user.company_id)
@@ -184,9 +186,9 @@ def revoke_invitation(request, user_id):
 
 
 _DONE = {
-    "change_role": "{user} is now {role}.",
-    "deactivate_user": "{user} was deactivated and logged out.",
-    "reactivate_user": "{user} can log in again.",
+    "change_role": _("{user} is now {role}."),
+    "deactivate_user": _("{user} was deactivated and logged out."),
+    "reactivate_user": _("{user} can log in again."),
     "unlock_user": _("{user} is unlocked and can try to log in again."),
     "revoke_invitation": _("The invitation of {user} was revoked; the account is deactivated."),
 }
@@ -198,7 +200,7 @@ def _run(request, command, user_id, **data):
     except AccessError as error:
         return _failed(request, error)
     done = str(_DONE[command.__name__])
-    messages.success(request, done.format(user=user.username, role=user.role))
+    messages.success(request, done.format(user=user.username, role=roles_label(user.role)))
     return redirect("team")
 
 
@@ -222,7 +224,7 @@ def _team_page(request, form, status: int, error: str = ""):
     links = _shown_links(request, [invitation.user for invitation in invitations])
     context = {
         "members": [
-            (member, RoleForm(initial={"role": member.role}, auto_id=f"id_{member.pk}_%s"))
+            (member, RoleForm(current=member.role, auto_id=f"id_{member.pk}_%s"))
             for member in selectors.team_members(company_id)
         ],
         "locked": selectors.locked_out(company_id),

@@ -1,7 +1,128 @@
-"""Which settings module to use when DJANGO_SETTINGS_MODULE is not set: the one in `.env`."""
+"""Reading the environment (and `.env`): which settings module to use, and the casts that turn a
+setting's text into a number, a yes/no, one of a few words or a request rate, refusing what the
+setting cannot use.
 
-from decouple import config
+A bare `cast=int` stops every `manage.py` with "invalid literal for int() with base 10: 'abc'",
+naming neither the setting nor what it needs, and takes 0 or -5 where they mean nothing. These
+casts raise ImproperlyConfigured naming the setting, the value given and what it needs.
+"""
+
+import math
+import re
+from collections.abc import Callable
+
+from decouple import config, strtobool
+from django.core.exceptions import ImproperlyConfigured
 
 
 def default_settings_module() -> str:
     return config("DJANGO_SETTINGS_MODULE", default="config.settings.dev")
+
+
+def number(
+    name: str,
+    *,
+    minimum: float | None = None,
+    above: float | None = None,
+    maximum: float | None = None,
+    whole: bool = True,
+    meaning: str = "",
+) -> Callable[[str | float], int | float]:
+    """A cast for `decouple.config(name, cast=...)`: the value as an int (`whole`) or a finite
+    float, at least `minimum` (or more than `above`) and at most `maximum`.
+
+    `meaning` says what a special value does, for the message (e.g. "0: no limit"). Raises
+    ImproperlyConfigured naming `name`, the value and what is needed.
+    """
+    needs = "a whole number" if whole else "a number"
+    if minimum is not None and maximum is not None:
+        needs += f" from {minimum} to {maximum}"
+    elif minimum is not None:
+        needs += f", at least {minimum}"
+    elif above is not None:
+        needs += f" more than {above}" + (f" and at most {maximum}" if maximum is not None else "")
+    elif maximum is not None:
+        needs += f", at most {maximum}"
+    if meaning:
+        needs += f" ({meaning})"
+
+    def cast(value: str | float) -> int | float:
+        try:
+            parsed = int(value) if whole else float(value)
+        except (TypeError, ValueError):
+            parsed = None
+        if (
+            parsed is None
+            or not math.isfinite(parsed)
+            or (minimum is not None and parsed < minimum)
+            or (above is not None and parsed <= above)
+            or (maximum is not None and parsed > maximum)
+        ):
+            raise ImproperlyConfigured(f"{name} must be {needs}; it is {value!r}.")
+        return parsed
+
+    return cast
+
+
+def yes_or_no(name: str) -> Callable[[str | bool], bool]:
+    """A cast for `decouple.config(name, cast=...)`: python-decouple's truth values (True/False,
+    yes/no, on/off, 1/0, y/n, t/f; empty: False), or ImproperlyConfigured naming `name`."""
+
+    def cast(value: str | bool) -> bool:
+        if value == "":
+            return False
+        try:
+            return bool(strtobool(value))
+        except (AttributeError, ValueError):
+            raise ImproperlyConfigured(
+                f"{name} must be True or False (or yes/no, on/off, 1/0); it is {value!r}."
+            ) from None
+
+    return cast
+
+
+def one_of(name: str, choices: tuple[str, ...]) -> Callable[[str], str]:
+    """A cast for `decouple.config(name, cast=...)`: one of `choices` (upper-case words such as
+    logging's levels), whatever the case it is written in, or ImproperlyConfigured naming
+    `name`."""
+
+    def cast(value: str) -> str:
+        word = str(value).strip().upper()
+        if word not in choices:
+            raise ImproperlyConfigured(
+                f"{name} must be one of {', '.join(choices)}; it is {value!r}."
+            )
+        return word
+
+    return cast
+
+
+# Django REST framework's throttle rate: requests, "/", a period of which only the first letter
+# counts (`SimpleRateThrottle.parse_rate`: s, m, h or d); anything else fails every API request.
+_RATE = re.compile(r"([0-9]+)/([smhd][a-z]*)")
+
+
+def request_rate(name: str) -> Callable[[str], str]:
+    """A cast for `decouple.config(name, cast=...)`: a DRF throttle rate of at least one request
+    ("600/minute", "10/s"), or ImproperlyConfigured naming `name`."""
+
+    def cast(value: str) -> str:
+        match = _RATE.fullmatch(str(value).strip().lower())
+        if match is None or int(match[1]) < 1:
+            raise ImproperlyConfigured(
+                f"{name} must be a number of requests, at least 1, per second, minute, hour or "
+                f"day (e.g. 600/minute); it is {value!r}."
+            )
+        return f"{int(match[1])}/{match[2]}"
+
+    return cast
+
+
+def env_number(name: str, *, default: float, **limits) -> int | float:
+    """The setting `name` from the environment (or `.env`) as `number(name, **limits)` reads it."""
+    return config(name, default=default, cast=number(name, **limits))
+
+
+def env_flag(name: str, *, default: bool) -> bool:
+    """The setting `name` from the environment (or `.env`) as `yes_or_no(name)` reads it."""
+    return config(name, default=default, cast=yes_or_no(name))

@@ -2,6 +2,7 @@
 provider settings (parsed here; the rules are `sso.commands.configure_provider`'s)."""
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PasswordLogin
@@ -57,7 +58,9 @@ class ProviderForm(forms.Form):
                 continue
             group, sep, role = line.rpartition("=")
             if not sep or not group.strip() or not role.strip():
-                raise forms.ValidationError(f"Line {number}: write it as group = role.")
+                raise forms.ValidationError(
+                    gettext("Line %(number)d: write it as group = role.") % {"number": number}
+                )
             pairs.append((group.strip(), role.strip()))
         return pairs
 

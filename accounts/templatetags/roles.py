@@ -1,13 +1,13 @@
-"""`role_label`: a role's name as users read it, in the active language ("Manager" -> "Manager",
-"Staff" -> "Mitarbeiter" in German)."""
+"""`role_label`: a user's role or roles as users read them, in the active language ("Staff" ->
+"Mitarbeiter", "Ops, Staff" -> "Betrieb, Mitarbeiter" in German)."""
 
 from django import template
 
-from accounts.models import role_label as _role_label
+from accounts.models import roles_label
 
 register = template.Library()
 
 
 @register.filter
-def role_label(name) -> str:
-    return _role_label(name) if name else ""
+def role_label(roles) -> str:
+    return roles_label(str(roles)) if roles else ""

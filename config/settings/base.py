@@ -8,10 +8,18 @@ import dj_database_url
 from decouple import Csv, config
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import env_flag, env_number, one_of, request_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# Limits of the numbers read below (config.env.number refuses what a setting cannot use, naming
+# it): a C int (SQLite's busy_timeout, PostgreSQL's statement_timeout), a year (a cookie's or a
+# lock's expiry must stay a date), a network wait past which the other side is hung.
+_INT_MAX = 2**31 - 1
+_YEAR_MINUTES = 365 * 24 * 60
+_TIMEOUT_MAX_SECONDS = 300
 
 SECRET_KEY = config("SECRET_KEY", default="")
-DEBUG = config("DEBUG", default=False, cast=bool)
+DEBUG = env_flag("DEBUG", default=False)
 ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="", cast=Csv())
 CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 
@@ -117,7 +125,11 @@ TEMPLATES = [
 # "database is locked"; IMMEDIATE transactions take the write lock at BEGIN, so two writers
 # queue up front instead of deadlocking when a read lock is upgraded half-way through.
 DATABASE_URL = config("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-SQLITE_BUSY_TIMEOUT_MS = config("SQLITE_BUSY_TIMEOUT_MS", default=20000, cast=int)
+# SQLite's busy_timeout is a C int; 0 would make a second writer fail at once ("database is
+# locked") instead of waiting its turn.
+SQLITE_BUSY_TIMEOUT_MS = env_number(
+    "SQLITE_BUSY_TIMEOUT_MS", default=20000, minimum=1, maximum=_INT_MAX
+)
 SQLITE_INIT_COMMAND = (
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
@@ -135,13 +147,28 @@ SQLITE_INIT_COMMAND = (
 # and the longest a statement may run, waiting for the writers' lock included (the counterpart of
 # SQLite's busy_timeout). Operations commands (rebuild, verify, backup) lift the statement limit
 # for their own connection.
-PG_CONNECT_TIMEOUT_SECONDS = config("PG_CONNECT_TIMEOUT_SECONDS", default=5, cast=int)
-PG_STATEMENT_TIMEOUT_MS = config("PG_STATEMENT_TIMEOUT_MS", default=30000, cast=int)
+# libpq takes 0 as "wait for ever"; PostgreSQL takes statement_timeout=0 as "no limit", which
+# deploy/README.md uses for a long migration (its largest value is a C int of milliseconds).
+PG_CONNECT_TIMEOUT_SECONDS = env_number(
+    "PG_CONNECT_TIMEOUT_SECONDS", default=5, minimum=1, maximum=_TIMEOUT_MAX_SECONDS
+)
+PG_STATEMENT_TIMEOUT_MS = env_number(
+    "PG_STATEMENT_TIMEOUT_MS", default=30000, minimum=0, maximum=_INT_MAX, meaning="0: no limit"
+)
 
 
 def database_from_url(url: str) -> dict:
     """Return a Django DATABASES entry for `url`, with the SQLite tuning applied."""
-    db = dj_database_url.parse(url, conn_max_age=config("CONN_MAX_AGE", default=600, cast=int))
+    max_age = env_number(
+        "CONN_MAX_AGE", default=600, minimum=0, meaning="0: a connection per request"
+    )
+    try:
+        db = dj_database_url.parse(url, conn_max_age=max_age)
+    except ValueError as error:  # the address is not repeated: it may hold a password
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a database address, e.g. sqlite:///db.sqlite3 or "
+            f"postgres://user:password@host:5432/name: {error}"
+        ) from None
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {
             "init_command": SQLITE_INIT_COMMAND,
@@ -178,11 +205,13 @@ AUTHENTICATION_BACKENDS = [
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_RP_SCOPES = "openid email profile"
-OIDC_TIMEOUT = config("SSO_HTTP_TIMEOUT_SECONDS", default=10, cast=int)
+OIDC_TIMEOUT = env_number(
+    "SSO_HTTP_TIMEOUT_SECONDS", default=10, minimum=1, maximum=_TIMEOUT_MAX_SECONDS
+)
 SSO_HTTP_TIMEOUT = OIDC_TIMEOUT
 OIDC_REDIRECT_REQUIRE_HTTPS = False  # `next` is checked against this host either way
 # Issuers must be https://; development and the tests run a provider on http://127.0.0.1.
-SSO_ALLOW_HTTP_ISSUER = config("SSO_ALLOW_HTTP_ISSUER", default=False, cast=bool)
+SSO_ALLOW_HTTP_ISSUER = env_flag("SSO_ALLOW_HTTP_ISSUER", default=False)
 # Django's database sessions, with the user's id in a column (accounts/sessions.py).
 SESSION_ENGINE = "accounts.sessions"
 # Messages live in the (database) session, not in a cookie: a message can hold a one-time
@@ -193,7 +222,10 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # Sessions end after this much idle time (default: a working day). Every request of the person
 # moves the end (accounts.login_flow.SessionRefreshMiddleware; auto-refreshes do not).
-SESSION_COOKIE_AGE = config("SESSION_IDLE_MINUTES", default=8 * 60, cast=int) * 60
+# At most a year: a cookie's expiry must stay a date (a huge age fails every sign-in).
+SESSION_COOKIE_AGE = (
+    env_number("SESSION_IDLE_MINUTES", default=8 * 60, minimum=1, maximum=_YEAR_MINUTES) * 60
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -206,17 +238,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Login throttling (django-axes): lock a username+IP pair after 5 failures for 15 minutes.
-AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", default=5, cast=int)
-AXES_COOLOFF_TIME = config("AXES_COOLOFF_MINUTES", default=15, cast=int) / 60
+# 0 failures would lock every pair before its first try; a 0-minute lock is no lock.
+AXES_FAILURE_LIMIT = env_number("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = (
+    env_number("AXES_COOLOFF_MINUTES", default=15, minimum=1, maximum=_YEAR_MINUTES) / 60
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = config("AXES_PROXY_COUNT", default=0, cast=int)
+AXES_IPWARE_PROXY_COUNT = env_number("AXES_PROXY_COUNT", default=0, minimum=0)
 # And an address-wide limit beside it (accounts/login_throttle.py): this many failures from one
 # address, whatever the usernames, within the same cool-off lock the address (0: off). It stops
 # password spraying, which the per-username lock does not see.
 AXES_HANDLER = "accounts.login_throttle.AddressWideLockHandler"
-LOGIN_ADDRESS_FAILURE_LIMIT = config("LOGIN_ADDRESS_FAILURE_LIMIT", default=10, cast=int)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_number(
+    "LOGIN_ADDRESS_FAILURE_LIMIT", default=10, minimum=0, meaning="0: off"
+)
 # Axes names clients in its log lines without the User-Agent header, values quoted.
 AXES_CLIENT_STR_CALLABLE = "accounts.login_throttle.client_description"
 
@@ -278,12 +315,20 @@ CONTENT_SECURITY_POLICY = {
 # EMAIL_HOST is set: without it, set-password links are shown to whoever issued them.
 EMAIL_BACKEND = config("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = config("EMAIL_HOST", default="")
-EMAIL_PORT = config("EMAIL_PORT", default=587, cast=int)
+EMAIL_PORT = env_number("EMAIL_PORT", default=587, minimum=1, maximum=65535)
 EMAIL_HOST_USER = config("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = config("EMAIL_USE_TLS", default=True, cast=bool)
-EMAIL_USE_SSL = config("EMAIL_USE_SSL", default=False, cast=bool)
-EMAIL_TIMEOUT = config("EMAIL_TIMEOUT_SECONDS", default=10, cast=int)
+# STARTTLS unless implicit TLS is chosen; Django's SMTP backend refuses both at every send.
+EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS (STARTTLS, usually port 587) and EMAIL_USE_SSL (implicit TLS, usually "
+        "port 465) are both True: set one of them to False."
+    )
+EMAIL_TIMEOUT = env_number(
+    "EMAIL_TIMEOUT_SECONDS", default=10, minimum=1, maximum=_TIMEOUT_MAX_SECONDS
+)
 DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", default="Ledgerline <ledgerline@localhost>")
 SERVER_EMAIL = config("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # `verify_events --mail-admins` (the daily verification) writes to ADMINS when it fails; with
@@ -294,7 +339,9 @@ ADMINS = [(address, address) for address in config("ADMINS", default="", cast=Cs
 # build links from the request instead.
 SITE_URL = config("SITE_URL", default="")
 # Password reset links stay valid this long (Django's default is three days).
-PASSWORD_RESET_TIMEOUT = config("PASSWORD_RESET_TIMEOUT_MINUTES", default=60, cast=int) * 60
+PASSWORD_RESET_TIMEOUT = (
+    env_number("PASSWORD_RESET_TIMEOUT_MINUTES", default=60, minimum=1, maximum=_YEAR_MINUTES) * 60
+)
 
 # --- Domain settings ------------------------------------------------------------------------
 # Key of the event log's hash chain (HMAC-SHA-256); empty means a plain SHA-256 chain. Never
@@ -314,61 +361,65 @@ KEY_STORE_PATH = config("KEY_STORE_PATH", default="")
 # a commit waits for anyway) and 0.5 for a WITNESS_DIR elsewhere. Measured (#25): the hand-off
 # to the witness thread costs 66 to 565 µs wall and ~30 to 100 µs CPU per commit, a direct
 # write 5 to 66 µs wall (the hand-off grows with a busy second thread: the GIL hand-over).
-WITNESS_TIMEOUT_SECONDS = config(
-    "WITNESS_TIMEOUT_SECONDS", default=0.5 if WITNESS_DIR else 0, cast=float
+WITNESS_TIMEOUT_SECONDS = env_number(
+    "WITNESS_TIMEOUT_SECONDS",
+    default=0.5 if WITNESS_DIR else 0,
+    minimum=0,
+    maximum=_TIMEOUT_MAX_SECONDS,
+    whole=False,
+    meaning="0: written by the committing thread",
 )
 # An order that sits in the same non-final state longer than this is "stuck" on the dashboard.
-STUCK_AFTER_DAYS = config("STUCK_AFTER_DAYS", default=7, cast=int)
-ORDERS_PER_PAGE = config("ORDERS_PER_PAGE", default=25, cast=int)
+STUCK_AFTER_DAYS = env_number("STUCK_AFTER_DAYS", default=7, minimum=1, maximum=3650)
+# At most the largest page the list offers (orders.forms.PAGE_SIZES): every page stays bounded.
+ORDERS_PER_PAGE = env_number("ORDERS_PER_PAGE", default=25, minimum=1, maximum=100)
 # Processes that replay the log side by side in a rebuild or verify (projections/replaying.py):
 # at most this many, one per 25,000 events. Default: the CPUs, at most 4 (each holds its own
 # row cache, ~150 MiB at peak).
 
-
-def _at_least_one(value) -> int:
-    """A count of processes: a whole number >= 1, or a message naming the setting (a bare
-    ValueError from int() named neither it nor what it needs; 0 quietly meant 1)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1:
-        raise ImproperlyConfigured(
-            f"REBUILD_PROCESSES must be a whole number, at least 1 (1: no worker processes); "
-            f"it is {value!r}."
-        )
-    return number
-
-
 # The CPUs this process may use (Linux), else all of them (macOS has no sched_getaffinity).
 _CPUS = len(_os.sched_getaffinity(0)) if hasattr(_os, "sched_getaffinity") else _os.cpu_count()
-REBUILD_PROCESSES = config("REBUILD_PROCESSES", default=min(_CPUS or 1, 4), cast=_at_least_one)
+REBUILD_PROCESSES = env_number(
+    "REBUILD_PROCESSES", default=min(_CPUS or 1, 4), minimum=1, meaning="1: no worker processes"
+)
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
 SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")
-SERVE_THREADS = config("SERVE_THREADS", default=8, cast=int)
+SERVE_THREADS = env_number("SERVE_THREADS", default=8, minimum=1)
 SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.
-HEALTHZ_MIN_FREE_MB = config("HEALTHZ_MIN_FREE_MB", default=100, cast=int)
+HEALTHZ_MIN_FREE_MB = env_number(
+    "HEALTHZ_MIN_FREE_MB", default=100, minimum=0, meaning="0: no free-space check"
+)
 # The worker (`manage.py run_worker`, outbox/worker.py): how often it polls SQLite for new
 # events (PostgreSQL wakes it by NOTIFY), how long a company's lease lasts without renewal
 # (longer than any one side effect: EMAIL_TIMEOUT_SECONDS), and after how long without a
 # heartbeat the ops desk says it is not running.
-WORKER_POLL_SECONDS = config("WORKER_POLL_SECONDS", default=0.5, cast=float)
-WORKER_LEASE_SECONDS = config("WORKER_LEASE_SECONDS", default=60, cast=float)
-WORKER_SILENT_AFTER_SECONDS = config("WORKER_SILENT_AFTER_SECONDS", default=60, cast=int)
+# A poll of 0 s spins; a lease under a second lapses while it is renewed; the worker checks in
+# every 5 s, so "silent" after less than 10 s would call a running worker stopped.
+WORKER_POLL_SECONDS = env_number(
+    "WORKER_POLL_SECONDS", default=0.5, above=0, maximum=3600, whole=False
+)
+WORKER_LEASE_SECONDS = env_number(
+    "WORKER_LEASE_SECONDS", default=60, minimum=1, maximum=86400, whole=False
+)
+WORKER_SILENT_AFTER_SECONDS = env_number(
+    "WORKER_SILENT_AFTER_SECONDS", default=60, minimum=10, maximum=86400
+)
 # Notifications (notifications/): the local hour (TIME_ZONE) the daily digest goes out. Links in
 # the mails start with SITE_URL (above; empty: http://127.0.0.1:8000, where `make run` serves).
-NOTIFY_DIGEST_HOUR = config("NOTIFY_DIGEST_HOUR", default=7, cast=int)
+NOTIFY_DIGEST_HOUR = env_number("NOTIFY_DIGEST_HOUR", default=7, minimum=0, maximum=23)
 # A mail that fails is retried after 5 s, 10 s, 20 s … (at most an hour apart) and parked on
 # the ops desk after this many attempts (8: about 10 minutes of trying).
-NOTIFY_RETRY_FIRST_SECONDS = config("NOTIFY_RETRY_FIRST_SECONDS", default=5, cast=float)
-NOTIFY_MAX_ATTEMPTS = config("NOTIFY_MAX_ATTEMPTS", default=8, cast=int)
+NOTIFY_RETRY_FIRST_SECONDS = env_number(
+    "NOTIFY_RETRY_FIRST_SECONDS", default=5, above=0, maximum=3600, whole=False
+)
+NOTIFY_MAX_ATTEMPTS = env_number("NOTIFY_MAX_ATTEMPTS", default=8, minimum=1)
 
 # --- The JSON API (/api/v1/, issue #27) -------------------------------------------------------
 # Requests per API key (DRF throttle rate: "<n>/<second|minute|hour|day>"); over it: 429 with
 # Retry-After.
-API_RATE = config("API_RATE", default="600/minute")
+API_RATE = config("API_RATE", default="600/minute", cast=request_rate("API_RATE"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -415,22 +466,34 @@ SPECTACULAR_SETTINGS = {
 # --- Webhooks (webhooks/, issue #27) --------------------------------------------------------
 # Only https:// receivers, and none at loopback/private addresses (link-local never), unless
 # allowed here (development allows http and loopback, for a local receiver).
-WEBHOOK_ALLOW_HTTP = config("WEBHOOK_ALLOW_HTTP", default=False, cast=bool)
-WEBHOOK_ALLOW_LOOPBACK = config("WEBHOOK_ALLOW_LOOPBACK", default=False, cast=bool)
-WEBHOOK_ALLOW_PRIVATE = config("WEBHOOK_ALLOW_PRIVATE", default=False, cast=bool)
-WEBHOOK_TIMEOUT_SECONDS = config("WEBHOOK_TIMEOUT_SECONDS", default=5, cast=float)
+WEBHOOK_ALLOW_HTTP = env_flag("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_LOOPBACK = env_flag("WEBHOOK_ALLOW_LOOPBACK", default=False)
+WEBHOOK_ALLOW_PRIVATE = env_flag("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env_number(
+    "WEBHOOK_TIMEOUT_SECONDS", default=5, above=0, maximum=_TIMEOUT_MAX_SECONDS, whole=False
+)
 # Retries: BASE * 2^n with jitter, at most MAX apart, for RETRY_FOR; then the endpoint is marked
 # failing (its Managers are mailed) and its events wait, in order, for it to be re-enabled.
+# The base is doubled up to 2^30 times before the cap applies (webhooks/subscriber.py): more
+# than an hour would overflow a timedelta.
 WEBHOOK_BACKOFF_BASE = _dt.timedelta(
-    seconds=config("WEBHOOK_BACKOFF_SECONDS", default=10, cast=float)
+    seconds=env_number("WEBHOOK_BACKOFF_SECONDS", default=10, above=0, maximum=3600, whole=False)
 )
 WEBHOOK_BACKOFF_MAX = _dt.timedelta(
-    minutes=config("WEBHOOK_BACKOFF_MAX_MINUTES", default=60, cast=float)
+    minutes=env_number(
+        "WEBHOOK_BACKOFF_MAX_MINUTES", default=60, above=0, maximum=1440, whole=False
+    )
 )
-WEBHOOK_RETRY_FOR = _dt.timedelta(days=config("WEBHOOK_RETRY_DAYS", default=3, cast=float))
+WEBHOOK_RETRY_FOR = _dt.timedelta(
+    days=env_number("WEBHOOK_RETRY_DAYS", default=3, above=0, maximum=365, whole=False)
+)
 
 # --- Logging --------------------------------------------------------------------------------
-LOG_LEVEL = config("LOG_LEVEL", default="INFO")
+LOG_LEVEL = config(
+    "LOG_LEVEL",
+    default="INFO",
+    cast=one_of("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

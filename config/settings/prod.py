@@ -7,8 +7,10 @@ key, accept any Host header, or keep an event log whose chain anyone can recompu
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import env_flag, env_number
+
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, EVENT_LOG_KEY, SECRET_KEY, config
+from .base import ALLOWED_HOSTS, EVENT_LOG_KEY, SECRET_KEY
 
 DEBUG = False
 
@@ -38,13 +40,15 @@ if not EVENT_LOG_KEY:
         "and never change it for an existing log."
     )
 
-SECURE_SSL_REDIRECT = config("SECURE_SSL_REDIRECT", default=True, cast=bool)
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = config("SECURE_HSTS_SECONDS", default=31536000, cast=int)
+SECURE_HSTS_SECONDS = env_number(
+    "SECURE_HSTS_SECONDS", default=31536000, minimum=0, meaning="0: no HSTS header"
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SESSION_COOKIE_SECURE = config("SESSION_COOKIE_SECURE", default=True, cast=bool)
-CSRF_COOKIE_SECURE = config("CSRF_COOKIE_SECURE", default=True, cast=bool)
+SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env_flag("CSRF_COOKIE_SECURE", default=True)
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 USE_X_FORWARDED_HOST = False
 

@@ -76,6 +76,184 @@ def test_a_rebuild_processes_setting_that_is_no_count_fails_with_a_message_namin
     assert "REBUILD_PROCESSES must be a whole number, at least 1" in result.stderr
 
 
+def _setup_django(
+    settings_module: str, *, show: str = "settings.DEBUG", **env_overrides: str
+) -> subprocess.CompletedProcess:
+    """`django.setup()` in a fresh process, as every `manage.py` command starts; it prints
+    `show` (an expression of `settings`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE=settings_module,
+        SECRET_KEY="a-long-random-test-secret-key-for-the-settings-tests-0123456789",
+        EVENT_LOG_KEY="a-test-event-log-key",
+        ALLOWED_HOSTS="orders.example.com",
+    )
+    env.update(env_overrides)
+    code = f"import django; django.setup(); from django.conf import settings; print({show})"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+WHOLE = "a whole number"
+YES_OR_NO = "True or False (or yes/no, on/off, 1/0)"
+RATE = "a number of requests, at least 1, per second, minute, hour or day (e.g. 600/minute)"
+# (settings module, setting, a value it cannot use, what it needs).
+GARBAGE = [
+    ("test", "SQLITE_BUSY_TIMEOUT_MS", "abc", f"{WHOLE} from 1 to 2147483647"),
+    ("test", "SQLITE_BUSY_TIMEOUT_MS", "0", f"{WHOLE} from 1 to 2147483647"),
+    ("test", "PG_CONNECT_TIMEOUT_SECONDS", "0", f"{WHOLE} from 1 to 300"),
+    ("test", "PG_STATEMENT_TIMEOUT_MS", "-1", f"{WHOLE} from 0 to 2147483647 (0: no limit)"),
+    ("test", "CONN_MAX_AGE", "ten minutes", f"{WHOLE}, at least 0 (0: a connection per request)"),
+    ("test", "SSO_HTTP_TIMEOUT_SECONDS", "0", f"{WHOLE} from 1 to 300"),
+    ("test", "SSO_ALLOW_HTTP_ISSUER", "maybe", YES_OR_NO),
+    ("test", "SESSION_IDLE_MINUTES", "0", f"{WHOLE} from 1 to 525600"),
+    ("test", "SESSION_IDLE_MINUTES", str(10**12), f"{WHOLE} from 1 to 525600"),
+    ("test", "AXES_FAILURE_LIMIT", "0", f"{WHOLE}, at least 1"),
+    ("test", "AXES_COOLOFF_MINUTES", "abc", f"{WHOLE} from 1 to 525600"),
+    ("test", "AXES_PROXY_COUNT", "-1", f"{WHOLE}, at least 0"),
+    ("test", "LOGIN_ADDRESS_FAILURE_LIMIT", "ten", f"{WHOLE}, at least 0 (0: off)"),
+    ("test", "EMAIL_PORT", "70000", f"{WHOLE} from 1 to 65535"),
+    ("test", "EMAIL_USE_TLS", "maybe", YES_OR_NO),
+    ("test", "EMAIL_USE_SSL", "2", YES_OR_NO),
+    ("test", "EMAIL_TIMEOUT_SECONDS", "0", f"{WHOLE} from 1 to 300"),
+    ("test", "PASSWORD_RESET_TIMEOUT_MINUTES", "1.5", f"{WHOLE} from 1 to 525600"),
+    (
+        "test",
+        "WITNESS_TIMEOUT_SECONDS",
+        "-1",
+        "a number from 0 to 300 (0: written by the committing thread)",
+    ),
+    (
+        "test",
+        "WITNESS_TIMEOUT_SECONDS",
+        "nan",
+        "a number from 0 to 300 (0: written by the committing thread)",
+    ),
+    ("test", "STUCK_AFTER_DAYS", "abc", f"{WHOLE} from 1 to 3650"),
+    ("test", "ORDERS_PER_PAGE", "0", f"{WHOLE} from 1 to 100"),
+    ("test", "ORDERS_PER_PAGE", "-5", f"{WHOLE} from 1 to 100"),
+    ("test", "ORDERS_PER_PAGE", "1000", f"{WHOLE} from 1 to 100"),
+    ("test", "SERVE_THREADS", "0", f"{WHOLE}, at least 1"),
+    ("test", "HEALTHZ_MIN_FREE_MB", "abc", f"{WHOLE}, at least 0 (0: no free-space check)"),
+    ("test", "WORKER_POLL_SECONDS", "0", "a number more than 0 and at most 3600"),
+    ("test", "WORKER_LEASE_SECONDS", "0.5", "a number from 1 to 86400"),
+    ("test", "WORKER_SILENT_AFTER_SECONDS", "5", f"{WHOLE} from 10 to 86400"),
+    ("test", "NOTIFY_DIGEST_HOUR", "24", f"{WHOLE} from 0 to 23"),
+    ("test", "NOTIFY_RETRY_FIRST_SECONDS", "inf", "a number more than 0 and at most 3600"),
+    ("test", "NOTIFY_MAX_ATTEMPTS", "0", f"{WHOLE}, at least 1"),
+    ("test", "WEBHOOK_ALLOW_HTTP", "maybe", YES_OR_NO),
+    ("test", "WEBHOOK_ALLOW_LOOPBACK", "maybe", YES_OR_NO),
+    ("test", "WEBHOOK_ALLOW_PRIVATE", "maybe", YES_OR_NO),
+    ("test", "WEBHOOK_TIMEOUT_SECONDS", "0", "a number more than 0 and at most 300"),
+    ("test", "WEBHOOK_BACKOFF_SECONDS", "86400", "a number more than 0 and at most 3600"),
+    ("test", "WEBHOOK_BACKOFF_MAX_MINUTES", "abc", "a number more than 0 and at most 1440"),
+    ("test", "WEBHOOK_RETRY_DAYS", "0", "a number more than 0 and at most 365"),
+    ("test", "DEBUG", "maybe", YES_OR_NO),
+    ("prod", "SECURE_SSL_REDIRECT", "maybe", YES_OR_NO),
+    ("prod", "SECURE_HSTS_SECONDS", "-1", f"{WHOLE}, at least 0 (0: no HSTS header)"),
+    ("prod", "SESSION_COOKIE_SECURE", "maybe", YES_OR_NO),
+    ("prod", "CSRF_COOKIE_SECURE", "maybe", YES_OR_NO),
+    ("test", "LOG_LEVEL", "loud", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ("test", "API_RATE", "lots", RATE),
+    ("test", "API_RATE", "0/minute", RATE),
+    ("test", "API_RATE", "600/fortnight", RATE),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "setting", "value", "needs"),
+    GARBAGE,
+    ids=[f"{module}-{setting}={value}" for module, setting, value, _ in GARBAGE],
+)
+def test_a_setting_given_a_value_it_cannot_use_stops_start_up_naming_it_and_what_it_needs(
+    module, setting, value, needs
+):
+    """Not a bare ValueError from int()/float()/bool casting (naming neither the setting nor
+    what it needs), nor a quiet 0, negative, endless or overflowing value."""
+    result = _setup_django(f"config.settings.{module}", **{setting: value})
+
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"django.core.exceptions.ImproperlyConfigured: {setting} must be {needs}; it is {value!r}."
+    )
+
+
+def test_the_documented_values_and_their_special_meanings_load():
+    """.env.example's values load, and so do the zeros the documentation gives a meaning (no
+    statement limit for a long migration, no address-wide lock, a direct checkpoint write)."""
+    example = (ROOT / ".env.example").read_text().splitlines()
+    documented = dict(
+        line.split("=", 1) for line in example if "=" in line and not line.startswith("#")
+    )
+    documented.pop("SECRET_KEY")
+    zeros = {
+        "PG_STATEMENT_TIMEOUT_MS": "0",
+        "LOGIN_ADDRESS_FAILURE_LIMIT": "0",
+        "WITNESS_TIMEOUT_SECONDS": "0",
+        "HEALTHZ_MIN_FREE_MB": "0",
+        "CONN_MAX_AGE": "0",
+        "AXES_PROXY_COUNT": "0",
+    }
+    result = _setup_django("config.settings.dev", **(documented | zeros))
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "address", ["garbage", "", "postgres://ledgerline:s3cret@db.example.com:port/ledgerline"]
+)
+def test_a_database_address_that_is_none_stops_start_up_naming_it_without_its_password(
+    address,
+):
+    result = _setup_django("config.settings.test", DATABASE_URL=address)
+
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "django.core.exceptions.ImproperlyConfigured: DATABASE_URL must be a database address"
+    )
+    assert "s3cret" not in result.stderr
+
+
+def test_a_log_level_and_an_api_rate_are_read_whatever_their_case():
+    """`LOG_LEVEL=info` failed every command in logging's configuration ("Unknown level"), and
+    DRF reads only a rate's lower-case first letter of the period."""
+    result = _setup_django(
+        "config.settings.dev",
+        show="settings.LOG_LEVEL, settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['api_key']",
+        LOG_LEVEL="info",
+        API_RATE="100/Minute",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["INFO", "100/minute"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "tls", "ssl"),
+    [({}, True, False), ({"EMAIL_USE_SSL": "True"}, False, True)],
+    ids=["starttls by default", "implicit tls alone"],
+)
+def test_implicit_tls_alone_turns_starttls_off(overrides, tls, ssl):
+    """.env.example says `EMAIL_USE_SSL=True` for implicit TLS: that alone is enough (Django's
+    SMTP backend refuses both at every send)."""
+    result = _setup_django(
+        "config.settings.test", show="settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL", **overrides
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tls), str(ssl)]
+
+
+def test_starttls_and_implicit_tls_both_on_stop_start_up_naming_both():
+    result = _setup_django("config.settings.test", EMAIL_USE_TLS="True", EMAIL_USE_SSL="True")
+
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS (STARTTLS, usually port 587) and EMAIL_USE_SSL" in result.stderr
+    assert "set one of them to False" in result.stderr
+
+
 def test_the_settings_load_where_the_os_cannot_say_which_cpus_a_process_may_use():
     """macOS has no os.sched_getaffinity: the settings (REBUILD_PROCESSES' default) count the
     CPUs another way instead of failing to import."""

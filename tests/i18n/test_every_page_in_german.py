@@ -299,6 +299,9 @@ def test_the_check_finds_english_on_an_english_page(client, company):
     # An unwrapped string (never in any catalogue) is caught by its words.
     assert english_on_page("<p>Nothing to see here</p>") == ["Nothing to see here"]
     assert english_on_page("<p>Nichts zu sehen</p><code>manage.py seed</code>") == []
+    # Wrapped names joined on the page without translating each (a user's two roles).
+    assert english_on_page("<span>Ops, Staff</span>") == ["Ops, Staff"]
+    assert english_on_page("<span>Betrieb, Mitarbeiter</span>") == []
 
 
 def test_the_answers_to_actions_are_in_german(client, company):

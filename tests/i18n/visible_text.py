@@ -3,8 +3,9 @@
 A page rendered for a German user may show data (customer names, SKUs, usernames, numbers) and
 code (`manage.py …`), but no English words of its own. `english_on_page` finds two kinds of miss:
 
-- a text that is exactly an English msgid of the German catalogue whose German differs: a
-  string that is wrapped but was not translated where it is shown (stored, or made too early);
+- a text that is exactly an English msgid of the German catalogue whose German differs, or a
+  list of the catalogue's strings holding one ("Ops, Staff"): a string that is wrapped but was not
+  translated where it is shown (stored, or made too early);
 - a text holding an English word of the interface (ENGLISH_WORDS): a string nobody wrapped,
   which no catalogue knows about. The words are ones German does not use, so German text and
   German data never match them.
@@ -236,16 +237,37 @@ def visible_texts(html: str) -> list[str]:
 def untranslated_msgids() -> frozenset[str]:
     """English msgids whose German differs (a page showing one has not translated it), less
     those that are also the German of another msgid ("Filter": "Filters" in German)."""
-    with CATALOGUE.open("rb") as file:
-        catalogue = read_po(file)
     found, german = set(), set()
-    for message in catalogue:
+    for message in _catalogue():
         german.update([message.string] if isinstance(message.string, str) else message.string)
         if not message.id or not isinstance(message.id, str) or "%" in message.id:
             continue
         if message.string and message.string != message.id and re.search("[A-Za-z]", message.id):
             found.add(message.id)
     return frozenset(found - german)
+
+
+@cache
+def interface_strings() -> frozenset[str]:
+    """Every msgid of the German catalogue and its German: the interface's own strings."""
+    strings = set()
+    for message in _catalogue():
+        for text in (message.id, message.string):
+            strings.update([text] if isinstance(text, str) else text)
+    return frozenset(strings - {""})
+
+
+def _catalogue():
+    with CATALOGUE.open("rb") as file:
+        return read_po(file)
+
+
+def _untranslated_list(text: str) -> bool:
+    """Whether `text` is a list of the interface's strings joined on the page ("Ops, Staff": a
+    user's roles), one of them not translated. Prose with commas is left to the other checks
+    (a help text naming the English role names to type is not a list of them)."""
+    parts = {part.strip() for part in text.split(",")}
+    return len(parts) > 1 and parts <= interface_strings() and bool(parts & untranslated_msgids())
 
 
 def english_on_page(html: str, *, data: frozenset[str] = frozenset()) -> list[str]:
@@ -258,6 +280,6 @@ def english_on_page(html: str, *, data: frozenset[str] = frozenset()) -> list[st
         prose = re.sub(r"\S*://\S*", " ", text)  # an address is data, whatever its words
         prose = re.sub(r"\S+\.(?:csv|md|py)\b", " ", prose)  # so is a file's name (ORDERS.csv)
         words = {word.lower() for word in re.findall(r"[A-Za-z]+", prose)}
-        if text in untranslated_msgids() or words & ENGLISH_WORDS:
+        if text in untranslated_msgids() or _untranslated_list(text) or words & ENGLISH_WORDS:
             misses.append(text)
     return misses

@@ -2,6 +2,7 @@
 acted and in whatever language they saw their page; what the outbox keeps stays English."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 
 from accounts import commands as access
@@ -76,3 +77,19 @@ def test_a_password_reset_for_a_german_user_is_german(team, notify):
     assert message.subject == "Ledgerline: Passwort zurücksetzen"
     assert "Someone asked" not in message.body and "Passwort" in message.body
     assert "Tag" in message.body or "Stunde" in message.body  # the validity, in German
+
+
+def test_a_german_user_in_two_groups_reads_both_roles_in_german_when_their_role_changes(
+    team, notify
+):
+    """The log stores "Ops, Staff"; the mail names each role in German, text and HTML."""
+    staff = speak(team["staff"], "de")
+    staff.groups.add(Group.objects.get(name="Ops"))
+
+    access.change_role(actor=team["manager"], user_id=staff.pk, role="Manager")
+    notify()
+
+    message = mail_to(staff)
+    html, _ = message.alternatives[0]
+    assert "von Betrieb, Mitarbeiter zu Manager geändert" in message.body
+    assert "von <strong>Betrieb, Mitarbeiter</strong> zu <strong>Manager</strong>" in html
