@@ -152,7 +152,7 @@ def create_company(
         )
         if company.time_zone != "UTC":
             _append_company_zone(company, None)
-        _append(manager, None, _added(manager, Role.MANAGER))
+        record_user_event(manager, None, _added(manager, Role.MANAGER))
         link = _issue_link(manager, None, site_url)
     return link
 
@@ -190,7 +190,7 @@ def add_user(
             raise InvalidAccessChange(errors)
         user.save()
         user.groups.set([Group.objects.get(name=role.value)])
-        _append(user, actor, _added(user, role))
+        record_user_event(user, actor, _added(user, role))
         link = _issue_link(user, actor, site_url)
     return link
 
@@ -220,7 +220,7 @@ def change_role(*, actor, user_id, role: str) -> User:
         user.groups.set([Group.objects.get(name=role.value)])
         user.__dict__.pop("role", None)  # the cached display of its roles
         changed = UserRoleChanged(username=user.username, from_role=before, to_role=role.value)
-        _append(user, actor, changed)
+        record_user_event(user, actor, changed)
     return user
 
 
@@ -246,7 +246,9 @@ def deactivate_user(*, actor, user_id) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
         ended = end_sessions(user)
-        _append(user, actor, UserDeactivated(username=user.username, sessions_ended=ended))
+        record_user_event(
+            user, actor, UserDeactivated(username=user.username, sessions_ended=ended)
+        )
     return user
 
 
@@ -264,7 +266,7 @@ def reactivate_user(*, actor, user_id) -> User:
             )
         user.is_active = True
         user.save(update_fields=["is_active"])
-        _append(user, actor, UserReactivated(username=user.username))
+        record_user_event(user, actor, UserReactivated(username=user.username))
     return user
 
 
@@ -329,7 +331,7 @@ def revoke_invitation(*, actor, user_id) -> User:
             raise InvalidAccessChange({"": [message % {"user": user.username}]})
         user.is_active = False
         user.save(update_fields=["is_active"])
-        _append(user, actor, InvitationRevoked(username=user.username))
+        record_user_event(user, actor, InvitationRevoked(username=user.username))
     return user
 
 
@@ -383,7 +385,9 @@ def create_api_key(*, actor, name: str, role: str, company: Company | None = Non
             key_hash=api_key_hash(secret),
             created_at=timezone.now(),
         )
-        _append(user, actor, ApiKeyCreated(name=name, role=role.value, prefix=api_key.prefix))
+        record_user_event(
+            user, actor, ApiKeyCreated(name=name, role=role.value, prefix=api_key.prefix)
+        )
     return IssuedApiKey(api_key=api_key, secret=secret)
 
 
@@ -409,7 +413,9 @@ def revoke_api_key(*, actor, key_id) -> ApiKey:
         api_key.save(update_fields=["revoked_at"])
         api_key.user.is_active = False
         api_key.user.save(update_fields=["is_active"])
-        _append(api_key.user, actor, ApiKeyRevoked(name=api_key.name, prefix=api_key.prefix))
+        record_user_event(
+            api_key.user, actor, ApiKeyRevoked(name=api_key.name, prefix=api_key.prefix)
+        )
     return api_key
 
 
@@ -447,7 +453,9 @@ def issue_reset_links(*, email: str, request_key: str) -> int:
             link = PasswordLink(user=user, url="", emailed_to=user.email)
             if not _owe_link(link, key=f"{request_key}:{user.pk}"):
                 continue
-            _append(user, None, PasswordLinkIssued(username=user.username, emailed_to=user.email))
+            record_user_event(
+                user, None, PasswordLinkIssued(username=user.username, emailed_to=user.email)
+            )
         issued += 1
     return issued
 
@@ -548,9 +556,8 @@ def _check_time_zone(time_zone: str, *, required: bool) -> None:
 
 
 def _append_company_zone(company: Company, actor) -> None:
-    store.append(
+    store.append_at_end(
         company.pk,
-        store.stream_version(company.pk),
         [CompanyTimeZoneChanged(time_zone=company.time_zone)],
         company=company,
         actor=actor,
@@ -671,10 +678,10 @@ def _added(user: User, role: Role) -> UserAdded:
     )
 
 
-def _append(user: User, actor, event) -> None:
-    store.append(
+def record_user_event(user: User, actor, event) -> None:
+    """Append `event` to `user`'s stream, by `actor` (None: the system)."""
+    store.append_at_end(
         user.pk,
-        store.stream_version(user.pk),
         [event],
         company=user.company_id,
         actor=actor,
@@ -699,7 +706,9 @@ def _issue_link(user: User, actor, site_url: str) -> PasswordLink:
                 ]
             }
         )
-    _append(user, actor, PasswordLinkIssued(username=user.username, emailed_to=emailed_to))
+    record_user_event(
+        user, actor, PasswordLinkIssued(username=user.username, emailed_to=emailed_to)
+    )
     url = site_url.rstrip("/") + password_link_path(user)  # after the event: it binds the token
     link = PasswordLink(user=user, url=url, emailed_to=emailed_to)
     _owe_link(link)

@@ -168,9 +168,8 @@ def _company_user(username: str) -> User | None:
 
 def _append(user, event, *, actor=None, occurred_at=None) -> None:
     stream_id = sign_in_stream_id(user.pk)
-    store.append(
+    store.append_at_end(
         stream_id,
-        store.stream_version(stream_id),
         [event],
         company=user.company_id,
         actor=actor,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.form_fields import POSITIVE_INT_MAX, AmountField, BoundedIntegerField, TextField
 
+from .events import CUSTOMER_FIELDS
 from .validation import LIMITS, MAX_UNIT_PRICE, CustomerDetails, SkuDetails
 
 
@@ -34,17 +35,7 @@ class CustomerForm(forms.Form):
     notes = _text("notes", _("Notes"), textarea=True)
 
     def details(self) -> CustomerDetails:
-        return CustomerDetails(**{name: self.cleaned_data[name] for name in CUSTOMER_FORM_FIELDS})
-
-
-CUSTOMER_FORM_FIELDS = (
-    "name",
-    "reference",
-    "email",
-    "billing_address",
-    "shipping_address",
-    "notes",
-)
+        return CustomerDetails(**{name: self.cleaned_data[name] for name in CUSTOMER_FIELDS})
 
 
 class NewCustomerForm(CustomerForm):

@@ -16,23 +16,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from common.models import UUIDModel
-
-
-def _company_fk():
-    # No single-column index: each table's composite indexes start with the company.
-    return models.ForeignKey(
-        "accounts.Company",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+from projections.models import company_fk
 
 
 class Customer(UUIDModel):
     """One row per customer stream (id = the stream id)."""
 
-    company = _company_fk()
+    company = company_fk()
     version = models.PositiveIntegerField(default=0)
     name = models.CharField(_("name"), max_length=200)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
@@ -81,7 +71,7 @@ class Sku(UUIDModel):
     """One row per SKU stream (id = the stream id). Its code is unique per company in any
     case (`code_key`); a deactivated SKU keeps its code (it can be reactivated)."""
 
-    company = _company_fk()
+    company = company_fk()
     version = models.PositiveIntegerField(default=0)
     code = models.CharField(_("code"), max_length=64)
     code_key = models.CharField(max_length=64)

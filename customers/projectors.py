@@ -9,12 +9,14 @@ a rebuild reads them the same way.
 
 from __future__ import annotations
 
-import uuid
-
 from common.typed_input import search_key
-from events.models import Event
 from events.store import RecordedEvent
-from projections.registry import Projection, continued_streams, register
+from projections.registry import (
+    Projection,
+    contents_before_erasure,
+    continued_streams,
+    register,
+)
 from projections.rows import rows_for
 
 from .events import (
@@ -98,24 +100,9 @@ class _RecordProjection(Projection):
         rows.save()
 
     def _erase(self, rows, event: RecordedEvent) -> None:
-        """The erased records' contents, read again from each one's latest contents event
-        before the erasure: their keys are gone, so they open as erased."""
-        ids = [uuid.UUID(stream) for stream in event.data.streams]
-        rows.load_ids(ids)
-        latest = {}
-        found = Event.objects.filter(
-            company_id=event.company_id,
-            stream_id__in=ids,
-            event_type__in=self.contents_types,
-            position__lt=event.position,
-        ).order_by("position")
-        for stored in found.only(
-            "stream_id", "company_id", "event_type", "schema_version", "payload"
-        ):
-            latest[stored.stream_id] = stored
-        for stream_id, stored in latest.items():
-            if stream_id in rows.rows:
-                rows.touch(stream_id).update(self.columns(stored.decoded()))
+        """The erased records' contents, read again (`contents_before_erasure`)."""
+        for stream_id, data in contents_before_erasure(rows, event, self.contents_types):
+            rows.touch(stream_id).update(self.columns(data))
 
 
 ERASURE = "ErasureRecorded"  # events.erasure: personal data erased (keys destroyed)

@@ -102,9 +102,8 @@ def erase_subjects(
             keys_destroyed=destroyed,
             clear_streams=tuple(clear_streams(company_id, streams)),
         )
-        (recorded,) = store.append(
+        (recorded,) = store.append_at_end(
             stream_id,
-            store.stream_version(stream_id),
             [event],
             company=company_id,
             actor=actor,

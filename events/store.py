@@ -429,6 +429,13 @@ def stream_version(stream_id: uuid.UUID, *, using: str = "default") -> int:
         return cursor.fetchone()[0] or 0
 
 
+def append_at_end(stream_id: uuid.UUID, events: Sequence[DomainEvent], **options):
+    """`append` after the stream's last event, its version read inside the caller's writer
+    transaction: for streams nobody edits against a version they were shown (a user's account,
+    a company's settings, an endpoint, an outbox item, an erasure). Options as `append`'s."""
+    return append(stream_id, stream_version(stream_id), events, **options)
+
+
 def _owner_and_head(
     stream_id: uuid.UUID, writer: _Writer, using: str
 ) -> tuple[tuple | None, tuple[int, str]]:

@@ -17,10 +17,14 @@ import uuid
 
 from common.money import to_cents
 from common.typed_input import search_key
-from events.models import Event
 from events.store import RecordedEvent
 from projections.models import OrderSummary
-from projections.registry import Projection, continued_streams, register
+from projections.registry import (
+    Projection,
+    contents_before_erasure,
+    continued_streams,
+    register,
+)
 from projections.rows import rows_for
 
 from .aggregate import evolve
@@ -145,25 +149,12 @@ class OrderSummaryProjection(Projection):
 
 
 def _erase_personal_columns(rows, event: RecordedEvent) -> None:
-    """The erased orders' personal columns, read again from each one's latest details before
-    the erasure: their keys are gone, so they open as erased (events.sealing)."""
-    ids = [uuid.UUID(stream) for stream in event.data.streams]
-    rows.load_ids(ids)
-    latest = {}
-    found = Event.objects.filter(
-        company_id=event.company_id,
-        stream_id__in=ids,
-        event_type__in=DETAILS_EVENTS,
-        position__lt=event.position,
-    ).order_by("position")
-    for stored in found.only("stream_id", "company_id", "event_type", "schema_version", "payload"):
-        latest[stored.stream_id] = stored
-    for stream_id, stored in latest.items():
-        if stream_id in rows.rows:
-            details = _details(stored.decoded())
-            row = rows.touch(stream_id)
-            row.update({name: details[name] for name in PERSONAL_COLUMNS})
-            row["search_text"] = search_text(row)  # it held the erased name and e-mail too
+    """The erased orders' personal columns, read again (`contents_before_erasure`)."""
+    for stream_id, data in contents_before_erasure(rows, event, DETAILS_EVENTS):
+        details = _details(data)
+        row = rows.touch(stream_id)
+        row.update({name: details[name] for name in PERSONAL_COLUMNS})
+        row["search_text"] = search_text(row)  # it held the erased name and e-mail too
 
 
 def _details(data: OrderPlaced | OrderChanged | OrderAmended) -> dict:

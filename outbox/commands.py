@@ -63,9 +63,8 @@ def _parked_item(actor, item_id) -> OutboxItem:
 
 def _record(item: OutboxItem, actor, event_class) -> None:
     event = event_class(subscriber=item.subscriber, summary=item.summary, reason=item.last_error)
-    store.append(
+    store.append_at_end(
         item.pk,
-        store.stream_version(item.pk),
         [event],
         company=item.company_id,
         actor=actor,

@@ -20,8 +20,9 @@ def key_uuid(*parts) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, "|".join(str(part) for part in parts))
 
 
-def _company_fk():
-    # No single-column index: every table has a composite index that starts with company.
+def company_fk():
+    """A read model's company: no constraint (the log keeps the truth), and no single-column
+    index, as every such table has a composite index that starts with the company."""
     return models.ForeignKey(
         "accounts.Company",
         on_delete=models.DO_NOTHING,
@@ -51,7 +52,7 @@ class OrderSummary(UUIDModel):
     writes this table (issue #25: one row for an order's current state, where the order's
     state row and this row said the same thing in two rows of the same key)."""
 
-    company = _company_fk()
+    company = company_fk()
     number = models.CharField(max_length=32)
     sequence = models.PositiveIntegerField()
     state = models.CharField(max_length=20)
@@ -159,7 +160,7 @@ class DashboardOrder(UUIDModel):
     fulfilment, ship, hold, resume, cancel) writes no row of this table (issue #25: the order's
     state in one row)."""
 
-    company = _company_fk()
+    company = company_fk()
     total_cents = models.BigIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Per-order cycle rows for any period's mean/median/p90 (issue #19): set on delivery.
@@ -182,7 +183,7 @@ class DashboardStateTotal(UUIDModel):
     back by a rejection and not submitted since (the "Returned drafts" queue): the dashboard's
     cards and queue counts, read without counting orders (issue #25 §5)."""
 
-    company = _company_fk()
+    company = company_fk()
     state = models.CharField(max_length=20)
     count = models.BigIntegerField(default=0)
     total_cents = models.BigIntegerField(default=0)
@@ -201,7 +202,7 @@ class DashboardActivity(UUIDModel):
     sums a person's local days from these rows (issue #29: 23- and 25-hour days included)
     and the rows never depend on anybody's zone."""
 
-    company = _company_fk()
+    company = company_fk()
     slot = models.DateTimeField()
     # The same quarter as a number: quarters of an hour since 1970-01-01 00:00 UTC (negative
     # before). A chart bar's rows are a range of these, and within a run of equally long bars

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from django.db import models
 
 from events import store
+from events.models import Event
 from events.store import RecordedEvent
 
 
@@ -56,6 +58,26 @@ def continued_streams(events: Iterable[RecordedEvent]) -> set:
     events = list(events)
     started = {event.stream_id for event in events if event.version == 1}
     return {event.stream_id for event in events if event.version != 1} - started
+
+
+def contents_before_erasure(rows, event: RecordedEvent, event_types) -> Iterator[tuple]:
+    """For an erasure `event` (events.erasure): each erased stream with a row in `rows`, and its
+    latest event of `event_types` before the erasure, decoded. Its key is gone, so it opens as
+    erased (events.sealing): the rows read again what the stream's own events would give."""
+    ids = [uuid.UUID(stream) for stream in event.data.streams]
+    rows.load_ids(ids)
+    latest = {}
+    found = Event.objects.filter(
+        company_id=event.company_id,
+        stream_id__in=ids,
+        event_type__in=event_types,
+        position__lt=event.position,
+    ).order_by("position")
+    for stored in found.only("stream_id", "company_id", "event_type", "schema_version", "payload"):
+        latest[stored.stream_id] = stored
+    for stream_id, stored in latest.items():
+        if stream_id in rows.rows:
+            yield stream_id, stored.decoded()
 
 
 _REGISTRY: dict[str, Projection] = {}

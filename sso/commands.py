@@ -18,8 +18,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.authorization import actor_now
-from accounts.commands import MANAGE_TEAM, end_sessions
-from accounts.events import COMPANY_STREAM, USER_STREAM, UserAdded, UserRoleChanged
+from accounts.commands import MANAGE_TEAM, end_sessions, record_user_event
+from accounts.events import COMPANY_STREAM, UserAdded, UserRoleChanged
 from accounts.exceptions import SSO_NOT_PERMITTED, InvalidAccessChange, TeamNotPermitted
 from accounts.models import Company, PasswordLogin, Role, User
 from events import store
@@ -122,9 +122,8 @@ def configure_provider(
             EmailDomain.objects.get_or_create(domain=domain, provider=provider)
         company.password_login = password_login
         company.save(update_fields=["password_login"])
-        store.append(
+        store.append_at_end(
             company.pk,
-            store.stream_version(company.pk),
             [
                 IdentityProviderConfigured(
                     name=name,
@@ -205,7 +204,7 @@ def sign_in(*, provider: IdentityProvider, claims: dict) -> User:
         if refusal:
             # The log keeps the reason in the code's English; the person reads it translated.
             reason = refusal[0] % refusal[1]
-            _append(user, actor, SsoSignInRefused(username=user.username, reason=reason))
+            record_user_event(user, actor, SsoSignInRefused(username=user.username, reason=reason))
     if refusal:
         raise SignInRefused(_shown(refusal), audit=True)
     return user
@@ -241,7 +240,9 @@ def _user_for(provider, subject: str, email: str, actor) -> User | None:
     user = matches[0]
     ExternalIdentity.objects.filter(user=user).delete()  # a new subject replaces an old one
     ExternalIdentity.objects.create(user=user, issuer=provider.issuer, subject=subject)
-    _append(user, actor, SsoIdentityLinked(username=user.username, issuer=provider.issuer))
+    record_user_event(
+        user, actor, SsoIdentityLinked(username=user.username, issuer=provider.issuer)
+    )
     return user
 
 
@@ -262,7 +263,7 @@ def _provision(provider, claims: dict, email: str, role: str, actor) -> User:
     user.save()
     user.groups.set([Group.objects.get(name=role)])
     ExternalIdentity.objects.create(user=user, issuer=provider.issuer, subject=str(claims["sub"]))
-    _append(
+    record_user_event(
         user,
         actor,
         UserAdded(
@@ -280,15 +281,6 @@ def _set_role(user: User, role: str, actor) -> None:
     before = user.role
     user.groups.set([Group.objects.get(name=role)] if role else [])
     user.__dict__.pop("role", None)
-    _append(user, actor, UserRoleChanged(username=user.username, from_role=before, to_role=role))
-
-
-def _append(user: User, actor, event) -> None:
-    store.append(
-        user.pk,
-        store.stream_version(user.pk),
-        [event],
-        company=user.company_id,
-        actor=actor,
-        stream_type=USER_STREAM,
+    record_user_event(
+        user, actor, UserRoleChanged(username=user.username, from_role=before, to_role=role)
     )

@@ -191,9 +191,8 @@ def _clean(url: str, event_types, description: str) -> tuple[str, tuple[str, ...
 
 
 def _append(endpoint: WebhookEndpoint, actor, event) -> None:
-    store.append(
+    store.append_at_end(
         endpoint.pk,
-        store.stream_version(endpoint.pk),
         [event],
         company=endpoint.company_id,
         actor=actor,
