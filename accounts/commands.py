@@ -207,13 +207,8 @@ def change_role(*, actor, user_id, role: str) -> User:
         role = _role(role)
         before = user.role
         if before == role.value:
-            raise InvalidAccessChange(
-                {
-                    "role": [
-                        gettext("%(username)s is already %(role)s.")
-                        % {"username": user.username, "role": role.label}
-                    ]
-                }
+            raise _refusal(
+                gettext("%(username)s is already %(role)s."), user, "role", role=role.label
             )
         if role != Role.MANAGER:
             _keep_a_manager(user)
@@ -234,14 +229,7 @@ def deactivate_user(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if not user.is_active:
-            raise InvalidAccessChange(
-                {
-                    "": [
-                        gettext("%(username)s is already deactivated.")
-                        % {"username": user.username}
-                    ]
-                }
-            )
+            raise _refusal(gettext("%(username)s is already deactivated."), user)
         _keep_a_manager(user)
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -261,9 +249,7 @@ def reactivate_user(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.is_active:
-            raise InvalidAccessChange(
-                {"": [gettext("%(username)s is already active.") % {"username": user.username}]}
-            )
+            raise _refusal(gettext("%(username)s is already active."), user)
         user.is_active = True
         user.save(update_fields=["is_active"])
         record_user_event(user, actor, UserReactivated(username=user.username))
@@ -280,14 +266,8 @@ def issue_password_link(*, actor, user_id, site_url: str = "") -> PasswordLink:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if not user.is_active:
-            raise InvalidAccessChange(
-                {
-                    "": [
-                        gettext("%(username)s is deactivated: reactivate the account first.")
-                        % {"username": user.username}
-                    ]
-                }
-            )
+            message = gettext("%(username)s is deactivated: reactivate the account first.")
+            raise _refusal(message, user)
         link = _issue_link(user, actor, site_url)
     return link
 
@@ -308,9 +288,7 @@ def unlock_user(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.username not in sign_ins.locked_out_usernames([user.username]):
-            raise InvalidAccessChange(
-                {"": [gettext("%(user)s is not locked out.") % {"user": user.username}]}
-            )
+            raise _refusal(gettext("%(username)s is not locked out."), user)
         cleared = reset(username=user.username)
         sign_ins.unlocked(user, actor=actor, attempts=cleared)
     return user
@@ -324,11 +302,10 @@ def revoke_invitation(*, actor, user_id) -> User:
         actor = _check_actor(actor)
         user = _team_member(actor, user_id)
         if user.has_usable_password():
-            message = gettext("%(user)s has set a password: deactivate the account instead.")
-            raise InvalidAccessChange({"": [message % {"user": user.username}]})
+            message = gettext("%(username)s has set a password: deactivate the account instead.")
+            raise _refusal(message, user)
         if not user.is_active:
-            message = gettext("%(user)s is already deactivated.")
-            raise InvalidAccessChange({"": [message % {"user": user.username}]})
+            raise _refusal(gettext("%(username)s is already deactivated."), user)
         user.is_active = False
         user.save(update_fields=["is_active"])
         record_user_event(user, actor, InvitationRevoked(username=user.username))
@@ -566,6 +543,12 @@ def _append_company_zone(company: Company, actor) -> None:
 
 
 # --- internals ------------------------------------------------------------------------------
+
+
+def _refusal(message: str, user: User, field: str = "", **params) -> InvalidAccessChange:
+    """A change refused about `user` (`message` names them as %(username)s), on `field` ("":
+    the request as a whole)."""
+    return InvalidAccessChange({field: [message % {"username": user.username, **params}]})
 
 
 def _check_actor(actor, refusal: str = ""):
