@@ -68,33 +68,9 @@ def configure_provider(
     """
     domains = sorted({d.strip().lower() for d in email_domains if d.strip()})
     pairs = [(g.strip(), r.strip()) for g, r in role_map if g.strip()]
-    errors: dict[str, list[str]] = {}
     name, issuer, client_id = name.strip(), issuer.strip().rstrip("/"), client_id.strip()
     groups_claim = groups_claim.strip() or "groups"
-    try:
-        check_issuer_url(issuer)
-    except ValueError as error:
-        errors["issuer"] = [str(error)]
-    for field, value in (("name", name), ("client_id", client_id)):
-        if not value:
-            errors[field] = [gettext("This field is required.")]
-    bad = [d for d in domains if not DOMAIN.match(d)]
-    if bad or not domains:
-        errors["email_domains"] = [
-            gettext("Not an e-mail domain: %(domains)s.") % {"domains": ", ".join(bad)}
-            if bad
-            else gettext("Name at least one domain.")
-        ]
-    unknown = [role for _, role in pairs if role not in Role.values]
-    if unknown:
-        errors["role_map"] = [
-            gettext("Unknown role %(roles)s: use %(known)s.")
-            % {"roles": ", ".join(unknown), "known": ", ".join(Role.values)}
-        ]
-    if password_login not in PasswordLogin.values:
-        errors["password_login"] = [
-            gettext("Choose one of %(values)s.") % {"values": ", ".join(PasswordLogin.values)}
-        ]
+    errors = _provider_errors(name, issuer, client_id, domains, pairs, password_login)
     with store.write_transaction():
         if actor is not None:  # decided on the actor as committed now (accounts.authorization)
             actor = actor_now(actor)
@@ -108,7 +84,7 @@ def configure_provider(
                 % {"domains": ", ".join(sorted(taken.values_list("domain", flat=True)))}
             )
         if provider is None and not client_secret:
-            errors["client_secret"] = ["The client secret is required."]
+            errors["client_secret"] = [gettext("The client secret is required.")]
         if errors:
             raise InvalidAccessChange(errors)
         provider = provider or IdentityProvider(company=company)
@@ -142,6 +118,37 @@ def configure_provider(
             stream_type=COMPANY_STREAM,
         )
     return provider
+
+
+def _provider_errors(name, issuer, client_id, domains, pairs, password_login) -> dict:
+    """What is wrong with a provider's settings on their own (field -> messages); the database's
+    part (domains taken, the first secret) is checked in the writer."""
+    errors: dict[str, list[str]] = {}
+    try:
+        check_issuer_url(issuer)
+    except ValueError as error:
+        errors["issuer"] = [str(error)]
+    for field, value in (("name", name), ("client_id", client_id)):
+        if not value:
+            errors[field] = [gettext("This field is required.")]
+    bad = [d for d in domains if not DOMAIN.match(d)]
+    if bad or not domains:
+        errors["email_domains"] = [
+            gettext("Not an e-mail domain: %(domains)s.") % {"domains": ", ".join(bad)}
+            if bad
+            else gettext("Name at least one domain.")
+        ]
+    unknown = [role for _, role in pairs if role not in Role.values]
+    if unknown:
+        errors["role_map"] = [
+            gettext("Unknown role %(roles)s: use %(known)s.")
+            % {"roles": ", ".join(unknown), "known": ", ".join(Role.values)}
+        ]
+    if password_login not in PasswordLogin.values:
+        errors["password_login"] = [
+            gettext("Choose one of %(values)s.") % {"values": ", ".join(PasswordLogin.values)}
+        ]
+    return errors
 
 
 def provider_for_email(email: str) -> IdentityProvider | None:

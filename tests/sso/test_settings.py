@@ -158,3 +158,19 @@ def test_logout_of_a_password_session_stays_on_this_site(client, staff):
     factories.log_in(client, staff)
     response = client.post("/accounts/logout/")
     assert response.status_code == 302 and response["Location"].endswith("/accounts/login/")
+
+
+def test_a_first_provider_without_its_secret_is_refused_in_the_readers_language(
+    client, acme, acme_manager, acme_idp
+):
+    acme_manager.language = "de"
+    acme_manager.save(update_fields=["language"])
+    factories.log_in(client, acme_manager)
+
+    response = client.post(
+        "/team/sign-in/", {**FORM, "issuer": acme_idp.issuer, "client_secret": ""}
+    )
+
+    assert response.status_code == 400
+    assert "Das Client-Geheimnis ist erforderlich." in response.content.decode()
+    assert not IdentityProvider.objects.filter(company=acme).exists()
