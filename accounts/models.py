@@ -4,6 +4,7 @@ import uuid
 import zoneinfo
 from collections.abc import Iterable
 from functools import cached_property
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -221,6 +222,5 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from .sessions import SessionStore
-
-        return SessionStore
+        """The store of `SESSION_ENGINE` (`accounts.sessions`), found as Django finds it."""
+        return import_module(settings.SESSION_ENGINE).SessionStore

@@ -22,8 +22,8 @@ from common.csv_export import Column, cells, iso
 from events import registry
 from events.models import Event
 from orders.models import Order
-from orders.policy import rule_words
-from orders.policy import setting_value_words as value_words
+from orders.policy_words import rule_words
+from orders.policy_words import setting_value_words as value_words
 
 APPROVALS = ("OrderApproved", "OrderApprovalRecorded")
 CONTENTS = ("OrderPlaced", "OrderChanged", "OrderAmended")

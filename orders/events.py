@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from events.registry import DomainEvent, register, upcaster
 
+from .policy_words import rule_words, setting_value_words
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Line:
@@ -173,8 +175,6 @@ def _approval_details(policy_version: int, rule: str, earlier) -> list[tuple[str
         version = gettext("before company controls")
     shown = [(gettext("Policy"), version)]
     if rule:
-        from .policy import rule_words  # the policy reads these events: imported when shown
-
         shown.append((gettext("Rule"), rule_words(rule)))
     if earlier:
         given = [
@@ -327,9 +327,13 @@ class CompanyPolicyChanged(DomainEvent):
     def details_shown(self) -> list[tuple[str, str]]:
         # The setting's words are stored in English (orders/policy.py SETTING_WORDS, marked for
         # translation there): translated when shown, so old events read in either language.
-        from .policy import setting_value_words as words  # the policy reads these events
-
-        return [(gettext(c.setting), f"{words(c.before)} → {words(c.after)}") for c in self.changes]
+        return [
+            (
+                gettext(c.setting),
+                f"{setting_value_words(c.before)} → {setting_value_words(c.after)}",
+            )
+            for c in self.changes
+        ]
 
 
 def _customer_and_lines(details: OrderDetails, lines, currency: str = "") -> list:

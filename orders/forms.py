@@ -39,7 +39,7 @@ from customers.validation import CustomerDetails
 
 from .events import Line, OrderDetails
 from .models import MAX_LINES
-from .policy import REASON_ACTION_WORDS
+from .policy_words import REASON_ACTION_WORDS
 from .validation import LIMITS, MAX_ORDER_TOTAL, MAX_QUANTITY, MAX_UNIT_PRICE
 
 

@@ -30,7 +30,7 @@ from .events import (
     StateChanged,
     contents_diff,
 )
-from .policy import rule_words
+from .policy_words import rule_words
 from .selectors import STATE_LABELS
 
 

@@ -14,6 +14,7 @@ from common.templatetags.local_time import local_or_utc
 
 from . import commands, policy
 from .models import OrderState, state_in_sentence
+from .policy_words import rule_words
 
 AMENDED = gettext_lazy("it waits for approval again.")
 CORRECT_BELOW = gettext_lazy("Please correct the errors below.")
@@ -129,10 +130,10 @@ def rules_in_words(current) -> list[str]:
     bands = []
     a, b = current.staff_limit, current.two_manager_limit
     if a is not None:
-        bands.append(policy.rule_words(policy.approval_rule(current, a).text))
+        bands.append(rule_words(policy.approval_rule(current, a).text))
     middle = (a + Decimal("0.01")) if a is not None else Decimal("0")
     if b is None or middle <= b:
-        bands.append(policy.rule_words(policy.approval_rule(current, middle).text))
+        bands.append(rule_words(policy.approval_rule(current, middle).text))
     if b is not None:
-        bands.append(policy.rule_words(policy.approval_rule(current, b + Decimal("0.01")).text))
+        bands.append(rule_words(policy.approval_rule(current, b + Decimal("0.01")).text))
     return list(dict.fromkeys(bands))

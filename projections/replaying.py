@@ -190,6 +190,7 @@ def replay_in_processes(
         # As this process was started with (`settings.SETTINGS_MODULE` is None under
         # overridden settings, e.g. in tests).
         "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
+        "entry": f"{__name__}.{replay_part.__name__}",
         "databases": {
             alias: dict(connections[alias].settings_dict) for alias in {using, "default"}
         },

@@ -41,8 +41,9 @@ class Shared:
 
 def run(task: dict, shared: Shared) -> None:
     """Set Django up as the parent has it (its settings module, its live database's settings:
-    under pytest a test database) and replay ranges of streams into this worker's scratch
-    database (`replaying.replay_part`)."""
+    under pytest a test database), then call `task["entry"]` (a dotted path, given by the
+    parent: `replaying.replay_part`, which replays ranges of streams into this worker's scratch
+    database) with the task and `shared`."""
     os.environ["DJANGO_SETTINGS_MODULE"] = task["settings_module"]
     import django
     from django.conf import settings
@@ -51,6 +52,6 @@ def run(task: dict, shared: Shared) -> None:
     # was made with.
     settings.DATABASES.update(task["databases"])
     django.setup()
-    from projections import replaying
+    from django.utils.module_loading import import_string
 
-    replaying.replay_part(task, shared)
+    import_string(task["entry"])(task, shared)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from common.form_fields import reader_locale
 from orders.models import OrderState, state_in_sentence
-from orders.policy import setting_value_words
+from orders.policy_words import setting_value_words
 
 register = template.Library()
 
