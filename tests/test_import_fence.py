@@ -6,6 +6,7 @@ throw-away package that breaks them, so a contract that could never fail would s
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import tomllib
@@ -181,3 +182,56 @@ def test_imports_down_the_floors_keep_the_layers_contract(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "KEPT" in result.stdout
+
+
+def two_way_imports(root: Path, packages: list[str]) -> list[tuple[str, str]]:
+    """Pairs of modules of `packages` (below `root`) that import each other, an import inside a
+    function included: a lazy import hides a circle, it does not remove it."""
+    modules = {}
+    for package in packages:
+        for path in (root / package).rglob("*.py"):
+            if "migrations" not in path.parts:
+                parts = path.relative_to(root).with_suffix("").parts
+                modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    imports: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+                target = ".".join(filter(None, [base, node.module or ""]))
+                wanted = [f"{target}.{alias.name}" for alias in node.names] + [target]
+            elif isinstance(node, ast.Import):
+                wanted = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in wanted:
+                while module and module not in modules:
+                    module = module.rpartition(".")[0]
+                if module and module != name:
+                    imports.setdefault(name, set()).add(module)
+    return sorted(
+        (a, b)
+        for a, targets in imports.items()
+        for b in targets
+        if a < b and a in imports.get(b, ())
+    )
+
+
+def test_no_two_files_of_the_project_import_each_other():
+    packages = [
+        p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name != "tests"
+    ]
+
+    assert two_way_imports(ROOT, packages) == []
+
+
+def test_a_lazy_import_back_counts_as_two_files_importing_each_other(tmp_path):
+    package = tmp_path / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "engine.py").write_text("from .rebuild import swap\n")
+    (package / "rebuild.py").write_text("def swap():\n    from shop import engine\n")
+    (package / "pages.py").write_text("from shop.engine import swap\n")
+
+    assert two_way_imports(tmp_path, ["shop"]) == [("shop.engine", "shop.rebuild")]
