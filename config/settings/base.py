@@ -169,6 +169,20 @@ def database_from_url(url: str) -> dict:
             "DATABASE_URL must be a database address, e.g. sqlite:///db.sqlite3 or "
             f"postgres://user:password@host:5432/name: {error}"
         ) from None
+    # Another engine fails at start-up naming its driver (mysqlclient), not this setting; an
+    # in-memory SQLite database is a new, empty one per connection (the server's threads).
+    scheme = url.split(":", 1)[0]
+    if db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+        problem = f"Ledgerline runs on SQLite or PostgreSQL, not on {scheme}"
+    elif db["NAME"] in ("", ":memory:") and "service" not in db.get("OPTIONS", {}):
+        problem = "it names no SQLite file" if "sqlite" in db["ENGINE"] else "it names no database"
+    else:
+        problem = ""
+    if problem:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a database address, e.g. sqlite:///db.sqlite3 or "
+            f"postgres://user:password@host:5432/name: {problem}."
+        )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {
             "init_command": SQLITE_INIT_COMMAND,
@@ -492,7 +506,11 @@ WEBHOOK_RETRY_FOR = _dt.timedelta(
 LOG_LEVEL = config(
     "LOG_LEVEL",
     default="INFO",
-    cast=one_of("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    cast=one_of(
+        "LOG_LEVEL",
+        ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+        aliases={"WARN": "WARNING", "FATAL": "CRITICAL"},  # logging's other names (they worked)
+    ),
 )
 LOGGING = {
     "version": 1,

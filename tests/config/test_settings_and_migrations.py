@@ -158,6 +158,9 @@ GARBAGE = [
     ("test", "API_RATE", "lots", RATE),
     ("test", "API_RATE", "0/minute", RATE),
     ("test", "API_RATE", "600/fortnight", RATE),
+    # DRF reads only the period's first letter: "ms" was 10 a minute, "decade" 10 a day.
+    ("test", "API_RATE", "10/ms", RATE),
+    ("test", "API_RATE", "10/decade", RATE),
 ]
 
 
@@ -201,7 +204,18 @@ def test_the_documented_values_and_their_special_meanings_load():
 
 
 @pytest.mark.parametrize(
-    "address", ["garbage", "", "postgres://ledgerline:s3cret@db.example.com:port/ledgerline"]
+    "address",
+    [
+        "garbage",
+        "",
+        "postgres://ledgerline:s3cret@db.example.com:port/ledgerline",
+        # Parsed, but failing later naming only a driver (mysqlclient) or the connection, or
+        # an in-memory database: a new, empty one per connection.
+        "mysql://ledgerline:s3cret@db.example.com/ledgerline",
+        "postgres://ledgerline:s3cret@db.example.com",
+        "sqlite://",
+        "sqlite:///:memory:",
+    ],
 )
 def test_a_database_address_that_is_none_stops_start_up_naming_it_without_its_password(
     address,
@@ -228,6 +242,27 @@ def test_a_log_level_and_an_api_rate_are_read_whatever_their_case():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["INFO", "100/minute"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "read"),
+    [
+        ("DEBUG", " no ", "False"),  # spaces around a value, as numbers and words take them
+        ("EMAIL_USE_SSL", "yes\t", "True"),
+        ("LOG_LEVEL", "warn", "'WARNING'"),  # logging's own other names, which worked before
+        ("LOG_LEVEL", "FATAL", "'CRITICAL'"),
+        ("API_RATE", "10/min", "'10/min'"),
+        ("API_RATE", "5/Hours", "'5/hours'"),
+        ("ORDERS_PER_PAGE", " 25 ", "25"),
+    ],
+)
+def test_a_value_written_another_usual_way_is_read_as_meant(setting, value, read):
+    result = _setup_django(
+        "config.settings.dev", show=f"repr(settings.{setting})", **{setting: value}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == read
 
 
 @pytest.mark.parametrize(
