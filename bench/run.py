@@ -13,6 +13,8 @@ import time
 import traceback
 from pathlib import Path
 
+import django
+
 from bench.database import BenchDatabase, reference_scan, storage
 from bench.server import ROOT, bench_environment, machine_cpu_seconds
 
@@ -20,6 +22,7 @@ DEFAULT_DB = ROOT / "bench" / "data" / "bench.sqlite3"
 SECTIONS = ("rebuild", "storage", "commands", "pages")
 PHASES = ("single", "realistic", "capacity")  # of the pages (bench/pages.py)
 GATE_MISSED = 3  # the exit code of a run whose realistic-load gate failed
+POSITIVE = ("orders", "rounds", "cycles", "realistic_duration", "mail_rate")  # 0 measures nothing
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,13 +46,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.set_defaults(companies=10, command_orders=300, seed=2026, clients=20, think_min=1.0,
                         think_max=5.0, single_requests=200, duration_per_page=20.0)  # fmt: skip
     args = parser.parse_args(argv)
-    args.min_samples = 100  # the gate fails a page measured less often
-    if args.tiny:
-        args.companies, args.orders, args.command_orders, args.cycles = 2, 400, 30, 6
-        args.realistic_duration, args.think_min, args.think_max = 4.0, 0.05, 0.2
-        args.clients, args.duration_per_page, args.min_samples, args.single_requests = 4, 0.5, 3, 5
-        if args.db == DEFAULT_DB:  # never replace the full-size database with a tiny one
-            args.db = DEFAULT_DB.with_name("bench-tiny.sqlite3")
+    if args.tiny:  # the preset under the options given (parsed again over it); its own file
+        parser.set_defaults(companies=2, orders=400, command_orders=30, cycles=6, clients=4,
+            realistic_duration=4.0, think_min=0.05, think_max=0.2, single_requests=5,
+            duration_per_page=0.5, db=DEFAULT_DB.with_name("bench-tiny.sqlite3"))  # fmt: skip
+        args = parser.parse_args(argv)
+    args.min_samples = 3 if args.tiny else 100  # the gate fails a page measured less often
+    if bad := [n for n in POSITIVE if not 0 < getattr(args, n) < float("inf")]:
+        parser.error(", ".join(f"--{n.replace('_', '-')}" for n in bad) + ": must be more than 0")
     args.db, args.results_dir = args.db.resolve(), args.results_dir.resolve()
     try:
         args.database = BenchDatabase.from_args(args.db, args.database_url)
@@ -163,8 +167,6 @@ def measure_rebuild(args, env) -> dict:
 
 
 def machine(database: BenchDatabase) -> dict:
-    import django
-
     version, settings = database.server()
     cpus = [line for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line]
     return {"nproc": len(os.sched_getaffinity(0)),
@@ -182,8 +184,6 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     env = bench_environment(args.db, args.database.url)
     os.environ.update(env)
-    import django
-
     django.setup()
     from bench import report
     from bench.commands import measure_commands

@@ -15,8 +15,8 @@ from accounts.models import Company, Role, User
 from bench import seed as seeding
 from bench.commands import MOVES, Ours, Peer, probe, summarize, timed_round
 from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate
-from bench.report import _get, goals
-from bench.run import GATE_MISSED, exit_code, gate_of
+from bench.report import _get, goals, print_run
+from bench.run import DEFAULT_DB, GATE_MISSED, exit_code, gate_of, parse_args
 from events.models import Event
 from events.verification import verify_log
 from orders import commands
@@ -158,6 +158,42 @@ def test_goals_compare_each_figure_with_its_same_run_reference():
     }
     assert goal_row(postgres, "PostgreSQL commands/s")["met"] is False
     assert goal_row(postgres, "PostgreSQL rebuild events/s")["met"] is True
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--orders", "0"], ["--orders", "-5"], ["--rounds", "0"], ["--cycles", "0"],
+     ["--mail-rate", "0"], ["--realistic-duration", "nan"], ["--tiny", "--rounds", "-1"]],
+)  # fmt: skip
+def test_a_count_or_duration_of_zero_or_less_is_refused_naming_the_option(option, capsys):
+    """Not a seed of no orders measured as fine, nor a commands section failing with a
+    traceback (no rounds: no median; no cycles: a division by zero) or a mail probe that
+    divides by its rate."""
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(option)
+
+    assert stopped.value.code == 2
+    named = next(word for word in option if word.startswith("--") and word != "--tiny")
+    assert f"error: {named}: must be more than 0" in capsys.readouterr().err
+
+
+def test_options_given_beside_tiny_win_over_its_preset():
+    """`--tiny --orders 1000` seeded 400 orders."""
+    args = parse_args(["--tiny", "--orders", "1000", "--cycles", "20"])
+    tiny = parse_args(["--tiny"])
+
+    assert (args.orders, args.cycles, args.companies, args.min_samples) == (1000, 20, 2, 3)
+    assert (tiny.orders, tiny.cycles, tiny.db.name) == (400, 6, "bench-tiny.sqlite3")
+    assert parse_args([]).db == DEFAULT_DB.resolve() and parse_args([]).min_samples == 100
+
+
+def test_the_run_line_shows_no_witness_cost_when_the_commands_did_not_run(capsys):
+    results = {"started_at": "2026-12-07T12:00:00Z", "code": {"head": "abc", "subject": "s"},
+               "machine": {"nproc": 2, "python": "3.12", "database": "sqlite",
+                           "database_version": "3.40", "database_settings": {}}}  # fmt: skip
+    print_run(results)
+
+    assert "witness - µs CPU" in capsys.readouterr().out
 
 
 def realistic_figures(**overrides) -> dict:
