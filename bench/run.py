@@ -1,5 +1,4 @@
-"""`make bench`: seed a large dataset, then measure rebuild, storage, commands and pages, each
-beside a reference measured in the same run (bench/README.md)."""
+"""`make bench`: seed, then measure each figure beside a same-run reference (bench/README.md)."""
 
 import argparse
 import datetime as dt
@@ -55,10 +54,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     if bad := [n for n in POSITIVE if not 0 < getattr(args, n) < float("inf")]:
         parser.error(", ".join(f"--{n.replace('_', '-')}" for n in bad) + ": must be more than 0")
     args.db, args.results_dir = args.db.resolve(), args.results_dir.resolve()
-    try:
+    try:  # postgres:// only, on a server that answers (psycopg installed): not a traceback later
         args.database = BenchDatabase.from_args(args.db, args.database_url)
-    except ValueError as error:
-        parser.error(str(error))
+        args.database.server()
+    except Exception as error:
+        parser.error(f"--database-url: {error}")
     args.sections = tuple(s for s in args.only.split(",") if s) or SECTIONS
     args.page_phases = tuple(p for p in args.page_phases.split(",") if p)
     if set(args.sections) - set(SECTIONS) or set(args.page_phases) - set(PHASES):

@@ -177,6 +177,23 @@ def test_a_count_or_duration_of_zero_or_less_is_refused_naming_the_option(option
     assert f"error: {named}: must be more than 0" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [("mysql://ledgerline@127.0.0.1/x", "a postgres:// URL, not mysql://"),
+     ("postgres://nobody@127.0.0.1:1/x", "connection failed"),
+     ("postgres://127.0.0.1:port/x", "")],
+)  # fmt: skip
+def test_a_database_url_that_is_no_reachable_postgresql_server_is_refused_at_once(
+    url, said, capsys
+):
+    """Not a traceback from the first connection, after the arguments were taken."""
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--database-url", url])
+
+    assert stopped.value.code == 2
+    assert f"error: --database-url: {said}" in capsys.readouterr().err
+
+
 def test_options_given_beside_tiny_win_over_its_preset():
     """`--tiny --orders 1000` seeded 400 orders."""
     args = parse_args(["--tiny", "--orders", "1000", "--cycles", "20"])
