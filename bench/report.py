@@ -80,8 +80,8 @@ def goals(results: dict) -> list[dict]:
     gate = _get(results, "pages.realistic.gate")
     if gate:
         worst = max((v["p95_ms"] or 0 for v in gate["pages"].values()), default=None)
-        rows.append(_row("realistic load (20 users, think): worst page p95 ms", worst, None,
-                         ("<=", gate["p95_limit_ms"]),
+        rows.append(_row(f"realistic load ({_get(results, 'pages.setup.clients')} users, think): "
+                         "worst page p95 ms", worst, None, ("<=", gate["p95_limit_ms"]),
                          met=all(v["met"] for v in gate["pages"].values())))  # fmt: skip
     if gate and gate.get("mail"):
         mail = gate["mail"]

@@ -14,7 +14,7 @@ from django.db import connection
 from accounts.models import Company, Role, User
 from bench import seed as seeding
 from bench.commands import MOVES, Ours, Peer, probe, summarize, timed_round
-from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate
+from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate, page_figures
 from bench.report import _get, goals, print_run
 from bench.run import DEFAULT_DB, GATE_MISSED, exit_code, gate_of, parse_args
 from events.models import Event
@@ -213,6 +213,30 @@ def test_the_run_line_shows_no_witness_cost_when_the_commands_did_not_run(capsys
     assert "witness - µs CPU" in capsys.readouterr().out
 
 
+def test_each_page_phase_reports_the_cores_the_server_locust_and_the_rest_used():
+    """bench/README.md, "Pages": the single phase too, whose windows were measured and left out
+    (so a busy box went unseen behind its p50 and CPU ms)."""
+    window = {"seconds": 2.0, "server_cpu_cores": 0.5, "client_cpu_cores": 0.1,
+              "other_cpu_cores": 0.7}  # fmt: skip
+    run = {"pages": {key: {"requests": 10, "errors": 0, "p50_ms": 5} for key in PAGES},
+           "windows": dict.fromkeys(PAGES, window)}  # fmt: skip
+
+    for phase in ("single", "capacity"):
+        figures = page_figures(run, phase)
+        assert {figures[key]["other_cpu_cores"] for key in PAGES} == {0.7}, phase
+        assert {figures[key]["server_cpu_cores"] for key in PAGES} == {0.5}, phase
+    assert page_figures(run, "single")["list"]["server_cpu_ms_per_request"] == 100.0
+
+
+def test_the_realistic_row_names_the_users_the_phase_ran():
+    """A --tiny run's 4 users were shown as "20 users"."""
+    gate = evaluate_gate(realistic_figures(), p95_limit_ms=50, min_samples=100)
+    results = {"machine": {"database": "sqlite"},
+               "pages": {"realistic": {"gate": gate}, "setup": {"clients": 4}}}  # fmt: skip
+
+    assert goal_row(results, "realistic load")["figure"].startswith("realistic load (4 users")
+
+
 def realistic_figures(**overrides) -> dict:
     """Synthetic realistic-phase figures: every page 150 samples, p95 20 ms, no errors."""
     pages = {name: {"requests": 150, "errors": 0, "p95_ms": 20.0} for name in REALISTIC_NAMES}
@@ -313,7 +337,7 @@ REQUIRED_FIGURES = (
     ),
     *(f"pages.capacity.{key}.{f}" for key in PAGES for f in ("rps", "p95_ms")),
     *(f"pages.capacity.{key}.rps_vs_minimal" for key in PAGES if key != "minimal"),
-    *(f"pages.single.{key}.p50_ms" for key in PAGES),
+    *(f"pages.single.{key}.{f}" for key in PAGES for f in ("p50_ms", "other_cpu_cores")),
 )
 PEER_FIGURES = (
     "commands.vs_peer",
