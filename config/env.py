@@ -123,6 +123,28 @@ def request_rate(name: str) -> Callable[[str], str]:
     return cast
 
 
+def listen_address(name: str) -> Callable[[str], str]:
+    """A cast for `decouple.config(name, cast=...)`: waitress's `listen`, host:port (`*:8000`,
+    `[::1]:8000`; several separated by spaces), each port from 1 to 65535, or
+    ImproperlyConfigured naming `name`. Waitress itself says "Invalid host/port specified."
+    naming nothing, and binds port 99999 as 34463 (and 0 as any free port)."""
+
+    def cast(value: str) -> str:
+        entries = str(value).split()
+        for entry in entries:
+            host, _, port = entry.rpartition(":")
+            if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+                entries = []
+        if not entries:
+            raise ImproperlyConfigured(
+                f"{name} must be host:port with a port from 1 to 65535 (e.g. 127.0.0.1:8000; "
+                f"several separated by spaces); it is {value!r}."
+            )
+        return " ".join(entries)
+
+    return cast
+
+
 def env_number(name: str, *, default: float, **limits) -> int | float:
     """The setting `name` from the environment (or `.env`) as `number(name, **limits)` reads it."""
     return config(name, default=default, cast=number(name, **limits))

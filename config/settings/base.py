@@ -8,7 +8,7 @@ import dj_database_url
 from decouple import Csv, config
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_flag, env_number, one_of, request_rate
+from config.env import env_flag, env_number, listen_address, one_of, request_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Limits of the numbers read below (config.env.number refuses what a setting cannot use, naming
@@ -398,7 +398,7 @@ REBUILD_PROCESSES = env_number(
 )
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
-SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")
+SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000", cast=listen_address("SERVE_LISTEN"))
 SERVE_THREADS = env_number("SERVE_THREADS", default=8, minimum=1)
 SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.

@@ -97,6 +97,7 @@ def _setup_django(
 
 WHOLE = "a whole number"
 YES_OR_NO = "True or False (or yes/no, on/off, 1/0)"
+LISTEN = "host:port with a port from 1 to 65535 (e.g. 127.0.0.1:8000; several separated by spaces)"
 RATE = "a number of requests, at least 1, per second, minute, hour or day (e.g. 600/minute)"
 # (settings module, setting, a value it cannot use, what it needs).
 GARBAGE = [
@@ -135,6 +136,13 @@ GARBAGE = [
     ("test", "ORDERS_PER_PAGE", "-5", f"{WHOLE} from 1 to 100"),
     ("test", "ORDERS_PER_PAGE", "1000", f"{WHOLE} from 1 to 100"),
     ("test", "SERVE_THREADS", "0", f"{WHOLE}, at least 1"),
+    # Waitress bound port 99999 as 34463, 0 as any free port, and said "Invalid host/port
+    # specified." of the rest, naming no setting.
+    ("test", "SERVE_LISTEN", "127.0.0.1:99999", LISTEN),
+    ("test", "SERVE_LISTEN", "127.0.0.1:0", LISTEN),
+    ("test", "SERVE_LISTEN", "localhost", LISTEN),
+    ("test", "SERVE_LISTEN", "127.0.0.1:8000 garbage", LISTEN),
+    ("test", "SERVE_LISTEN", "", LISTEN),
     ("test", "HEALTHZ_MIN_FREE_MB", "abc", f"{WHOLE}, at least 0 (0: no free-space check)"),
     ("test", "WORKER_POLL_SECONDS", "0", "a number more than 0 and at most 3600"),
     ("test", "WORKER_LEASE_SECONDS", "0.5", "a number from 1 to 86400"),
@@ -254,6 +262,7 @@ def test_a_log_level_and_an_api_rate_are_read_whatever_their_case():
         ("API_RATE", "10/min", "'10/min'"),
         ("API_RATE", "5/Hours", "'5/hours'"),
         ("ORDERS_PER_PAGE", " 25 ", "25"),
+        ("SERVE_LISTEN", "*:8000  [::1]:8001", "'*:8000 [::1]:8001'"),
     ],
 )
 def test_a_value_written_another_usual_way_is_read_as_meant(setting, value, read):
