@@ -399,7 +399,9 @@ REBUILD_PROCESSES = env_number(
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
 SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000", cast=listen_address("SERVE_LISTEN"))
-SERVE_THREADS = env_number("SERVE_THREADS", default=8, minimum=1)
+# Waitress starts every thread at start-up (a mistyped 100000000 would try to), and
+# each may hold a database connection (PostgreSQL allows 100 by default).
+SERVE_THREADS = env_number("SERVE_THREADS", default=8, minimum=1, maximum=1000)
 SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.
 HEALTHZ_MIN_FREE_MB = env_number(

@@ -135,7 +135,8 @@ GARBAGE = [
     ("test", "ORDERS_PER_PAGE", "0", f"{WHOLE} from 1 to 100"),
     ("test", "ORDERS_PER_PAGE", "-5", f"{WHOLE} from 1 to 100"),
     ("test", "ORDERS_PER_PAGE", "1000", f"{WHOLE} from 1 to 100"),
-    ("test", "SERVE_THREADS", "0", f"{WHOLE}, at least 1"),
+    ("test", "SERVE_THREADS", "0", f"{WHOLE} from 1 to 1000"),
+    ("test", "SERVE_THREADS", "100000000", f"{WHOLE} from 1 to 1000"),
     # Waitress bound port 99999 as 34463, 0 as any free port, and said "Invalid host/port
     # specified." of the rest, naming no setting.
     ("test", "SERVE_LISTEN", "127.0.0.1:99999", LISTEN),
