@@ -59,8 +59,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.database.server()
     except Exception as error:
         parser.error(f"--database-url: {error}")
-    args.sections = tuple(s for s in args.only.split(",") if s) or SECTIONS
-    args.page_phases = tuple(p for p in args.page_phases.split(",") if p)
+    args.sections = tuple(s for s in args.only.replace(" ", "").split(",") if s) or SECTIONS
+    args.page_phases = tuple(p for p in args.page_phases.replace(" ", "").split(",") if p)
     if set(args.sections) - set(SECTIONS) or set(args.page_phases) - set(PHASES):
         parser.error(f"--only: a subset of {SECTIONS}; --page-phases: of {PHASES}")
     return args
@@ -230,7 +230,7 @@ def main(argv=None) -> int:
 def write_results(args, results: dict) -> Path:
     """<results dir>/<vendor>[-tiny][-partial].json: the latest run of its kind, replaced."""
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    partial = args.sections != SECTIONS or args.page_phases != PHASES
+    partial = set(args.sections) != set(SECTIONS) or set(args.page_phases) != set(PHASES)
     name = f"{args.database.vendor}{'-tiny' if args.tiny else ''}{'-partial' if partial else ''}"
     path = args.results_dir / f"{name}.json"
     path.with_suffix(".tmp").write_text(json.dumps(results, indent=1, default=str))

@@ -16,7 +16,7 @@ from bench import seed as seeding
 from bench.commands import MOVES, Ours, Peer, probe, summarize, timed_round
 from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate, page_figures
 from bench.report import _get, goals, print_run
-from bench.run import DEFAULT_DB, GATE_MISSED, exit_code, gate_of, parse_args
+from bench.run import DEFAULT_DB, GATE_MISSED, exit_code, gate_of, parse_args, write_results
 from events.models import Event
 from events.verification import verify_log
 from orders import commands
@@ -202,6 +202,17 @@ def test_options_given_beside_tiny_win_over_its_preset():
     assert (args.orders, args.cycles, args.companies, args.min_samples) == (1000, 20, 2, 3)
     assert (tiny.orders, tiny.cycles, tiny.db.name) == (400, 6, "bench-tiny.sqlite3")
     assert parse_args([]).db == DEFAULT_DB.resolve() and parse_args([]).min_samples == 100
+
+
+def test_sections_and_phases_may_be_listed_in_any_order_and_with_spaces(tmp_path):
+    """`--only "pages, commands"` was refused (" commands"), and every section listed in another
+    order than the run's wrote <vendor>-partial.json, not the full run's file."""
+    chosen = parse_args(["--only", "pages, commands", "--page-phases", "realistic, single"])
+    everything = ["--only", "pages,commands,storage,rebuild", "--page-phases",
+                  "capacity,realistic,single", "--results-dir", str(tmp_path)]  # fmt: skip
+
+    assert (chosen.sections, chosen.page_phases) == (("pages", "commands"), ("realistic", "single"))
+    assert write_results(parse_args(everything), {}).name == "sqlite.json"
 
 
 def test_the_run_line_shows_no_witness_cost_when_the_commands_did_not_run(capsys):
