@@ -31,7 +31,7 @@ class BenchDatabase:
             return cls("sqlite", db, f"sqlite:///{db}")
         parts = urlsplit(database_url)
         if parts.scheme not in POSTGRES_SCHEMES:
-            raise ValueError(f"--database-url: a postgres:// URL, not {parts.scheme}://")
+            raise ValueError(f"a postgres:// URL, not {parts.scheme}://")
         name = f"{parts.path.lstrip('/') or 'postgres'}_bench"
         url = urlunsplit(parts._replace(path=f"/{name}"))
         return cls("postgresql", db.with_name(f"{name}.postgresql"), url, database_url, name)

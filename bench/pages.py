@@ -149,7 +149,7 @@ def page_figures(run: dict, phase: str) -> dict:
         if phase == "single":
             sent = page["requests"] + (opened if key == "transition" else 0)
             cpu = 1000 * window["server_cpu_cores"] * window["seconds"]
-            figures[key] = {**page, "server_cpu_ms_per_request": _ratio(cpu, sent, 2)}
+            figures[key] = {**page, **window, "server_cpu_ms_per_request": _ratio(cpu, sent, 2)}
             continue
         figures[key] = {**page, **window, "rps": _ratio(page["requests"], window["seconds"], 1)}
         if key != "minimal":

@@ -1,5 +1,4 @@
-"""`make bench`: seed a large dataset, then measure rebuild, storage, commands and pages, each
-beside a reference measured in the same run (bench/README.md)."""
+"""`make bench`: seed, then measure each figure beside a same-run reference (bench/README.md)."""
 
 import argparse
 import datetime as dt
@@ -13,6 +12,8 @@ import time
 import traceback
 from pathlib import Path
 
+import django
+
 from bench.database import BenchDatabase, reference_scan, storage
 from bench.server import ROOT, bench_environment, machine_cpu_seconds
 
@@ -20,6 +21,7 @@ DEFAULT_DB = ROOT / "bench" / "data" / "bench.sqlite3"
 SECTIONS = ("rebuild", "storage", "commands", "pages")
 PHASES = ("single", "realistic", "capacity")  # of the pages (bench/pages.py)
 GATE_MISSED = 3  # the exit code of a run whose realistic-load gate failed
+POSITIVE = ("orders", "rounds", "cycles", "realistic_duration", "mail_rate")  # 0 measures nothing
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,20 +45,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.set_defaults(companies=10, command_orders=300, seed=2026, clients=20, think_min=1.0,
                         think_max=5.0, single_requests=200, duration_per_page=20.0)  # fmt: skip
     args = parser.parse_args(argv)
-    args.min_samples = 100  # the gate fails a page measured less often
-    if args.tiny:
-        args.companies, args.orders, args.command_orders, args.cycles = 2, 400, 30, 6
-        args.realistic_duration, args.think_min, args.think_max = 4.0, 0.05, 0.2
-        args.clients, args.duration_per_page, args.min_samples, args.single_requests = 4, 0.5, 3, 5
-        if args.db == DEFAULT_DB:  # never replace the full-size database with a tiny one
-            args.db = DEFAULT_DB.with_name("bench-tiny.sqlite3")
+    if args.tiny:  # the preset under the options given (parsed again over it); its own file
+        parser.set_defaults(companies=2, orders=400, command_orders=30, cycles=6, clients=4,
+            realistic_duration=4.0, think_min=0.05, think_max=0.2, single_requests=5,
+            duration_per_page=0.5, db=DEFAULT_DB.with_name("bench-tiny.sqlite3"))  # fmt: skip
+        args = parser.parse_args(argv)
+    args.min_samples = 3 if args.tiny else 100  # the gate fails a page measured less often
+    if bad := [n for n in POSITIVE if not 0 < getattr(args, n) < float("inf")]:
+        parser.error(", ".join(f"--{n.replace('_', '-')}" for n in bad) + ": must be more than 0")
     args.db, args.results_dir = args.db.resolve(), args.results_dir.resolve()
-    try:
+    try:  # postgres:// only, on a server that answers (psycopg installed): not a traceback later
         args.database = BenchDatabase.from_args(args.db, args.database_url)
-    except ValueError as error:
-        parser.error(str(error))
-    args.sections = tuple(s for s in args.only.split(",") if s) or SECTIONS
-    args.page_phases = tuple(p for p in args.page_phases.split(",") if p)
+        args.database.server()
+    except Exception as error:
+        parser.error(f"--database-url: {error}")
+    args.sections = tuple(s for s in args.only.replace(" ", "").split(",") if s) or SECTIONS
+    args.page_phases = tuple(p for p in args.page_phases.replace(" ", "").split(",") if p)
     if set(args.sections) - set(SECTIONS) or set(args.page_phases) - set(PHASES):
         parser.error(f"--only: a subset of {SECTIONS}; --page-phases: of {PHASES}")
     return args
@@ -163,8 +167,6 @@ def measure_rebuild(args, env) -> dict:
 
 
 def machine(database: BenchDatabase) -> dict:
-    import django
-
     version, settings = database.server()
     cpus = [line for line in Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line]
     return {"nproc": len(os.sched_getaffinity(0)),
@@ -182,8 +184,6 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     env = bench_environment(args.db, args.database.url)
     os.environ.update(env)
-    import django
-
     django.setup()
     from bench import report
     from bench.commands import measure_commands
@@ -230,7 +230,7 @@ def main(argv=None) -> int:
 def write_results(args, results: dict) -> Path:
     """<results dir>/<vendor>[-tiny][-partial].json: the latest run of its kind, replaced."""
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    partial = args.sections != SECTIONS or args.page_phases != PHASES
+    partial = set(args.sections) != set(SECTIONS) or set(args.page_phases) != set(PHASES)
     name = f"{args.database.vendor}{'-tiny' if args.tiny else ''}{'-partial' if partial else ''}"
     path = args.results_dir / f"{name}.json"
     path.with_suffix(".tmp").write_text(json.dumps(results, indent=1, default=str))

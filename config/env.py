@@ -69,6 +69,7 @@ def yes_or_no(name: str) -> Callable[[str | bool], bool]:
     yes/no, on/off, 1/0, y/n, t/f; empty: False), or ImproperlyConfigured naming `name`."""
 
     def cast(value: str | bool) -> bool:
+        value = value.strip() if isinstance(value, str) else value  # as numbers and words are
         if value == "":
             return False
         try:
@@ -81,13 +82,16 @@ def yes_or_no(name: str) -> Callable[[str | bool], bool]:
     return cast
 
 
-def one_of(name: str, choices: tuple[str, ...]) -> Callable[[str], str]:
+def one_of(
+    name: str, choices: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> Callable[[str], str]:
     """A cast for `decouple.config(name, cast=...)`: one of `choices` (upper-case words such as
-    logging's levels), whatever the case it is written in, or ImproperlyConfigured naming
-    `name`."""
+    logging's levels), whatever the case it is written in, or another name of one (`aliases`:
+    logging's own, WARN for WARNING), else ImproperlyConfigured naming `name`."""
 
     def cast(value: str) -> str:
         word = str(value).strip().upper()
+        word = (aliases or {}).get(word, word)
         if word not in choices:
             raise ImproperlyConfigured(
                 f"{name} must be one of {', '.join(choices)}; it is {value!r}."
@@ -99,7 +103,8 @@ def one_of(name: str, choices: tuple[str, ...]) -> Callable[[str], str]:
 
 # Django REST framework's throttle rate: requests, "/", a period of which only the first letter
 # counts (`SimpleRateThrottle.parse_rate`: s, m, h or d); anything else fails every API request.
-_RATE = re.compile(r"([0-9]+)/([smhd][a-z]*)")
+# Only the periods' names are taken: "10/ms" would be 10 a minute, "10/decade" 10 a day.
+_RATE = re.compile(r"([0-9]+)/(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)")
 
 
 def request_rate(name: str) -> Callable[[str], str]:
@@ -114,6 +119,28 @@ def request_rate(name: str) -> Callable[[str], str]:
                 f"day (e.g. 600/minute); it is {value!r}."
             )
         return f"{int(match[1])}/{match[2]}"
+
+    return cast
+
+
+def listen_address(name: str) -> Callable[[str], str]:
+    """A cast for `decouple.config(name, cast=...)`: waitress's `listen`, host:port (`*:8000`,
+    `[::1]:8000`; several separated by spaces), each port from 1 to 65535, or
+    ImproperlyConfigured naming `name`. Waitress itself says "Invalid host/port specified."
+    naming nothing, and binds port 99999 as 34463 (and 0 as any free port)."""
+
+    def cast(value: str) -> str:
+        entries = str(value).split()
+        for entry in entries:
+            host, _, port = entry.rpartition(":")
+            if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+                entries = []
+        if not entries:
+            raise ImproperlyConfigured(
+                f"{name} must be host:port with a port from 1 to 65535 (e.g. 127.0.0.1:8000; "
+                f"several separated by spaces); it is {value!r}."
+            )
+        return " ".join(entries)
 
     return cast
 

@@ -14,9 +14,9 @@ from django.db import connection
 from accounts.models import Company, Role, User
 from bench import seed as seeding
 from bench.commands import MOVES, Ours, Peer, probe, summarize, timed_round
-from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate
-from bench.report import _get, goals
-from bench.run import GATE_MISSED, exit_code, gate_of
+from bench.pages import PAGES, REALISTIC_NAMES, evaluate_gate, page_figures
+from bench.report import _get, goals, print_run
+from bench.run import DEFAULT_DB, GATE_MISSED, exit_code, gate_of, parse_args, write_results
 from events.models import Event
 from events.verification import verify_log
 from orders import commands
@@ -160,6 +160,94 @@ def test_goals_compare_each_figure_with_its_same_run_reference():
     assert goal_row(postgres, "PostgreSQL rebuild events/s")["met"] is True
 
 
+@pytest.mark.parametrize(
+    "option",
+    [["--orders", "0"], ["--orders", "-5"], ["--rounds", "0"], ["--cycles", "0"],
+     ["--mail-rate", "0"], ["--realistic-duration", "nan"], ["--tiny", "--rounds", "-1"]],
+)  # fmt: skip
+def test_a_count_or_duration_of_zero_or_less_is_refused_naming_the_option(option, capsys):
+    """Not a seed of no orders measured as fine, nor a commands section failing with a
+    traceback (no rounds: no median; no cycles: a division by zero) or a mail probe that
+    divides by its rate."""
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(option)
+
+    assert stopped.value.code == 2
+    named = next(word for word in option if word.startswith("--") and word != "--tiny")
+    assert f"error: {named}: must be more than 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [("mysql://ledgerline@127.0.0.1/x", "a postgres:// URL, not mysql://"),
+     ("postgres://nobody@127.0.0.1:1/x", "connection failed"),
+     ("postgres://127.0.0.1:port/x", "")],
+)  # fmt: skip
+def test_a_database_url_that_is_no_reachable_postgresql_server_is_refused_at_once(
+    url, said, capsys
+):
+    """Not a traceback from the first connection, after the arguments were taken."""
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--database-url", url])
+
+    assert stopped.value.code == 2
+    assert f"error: --database-url: {said}" in capsys.readouterr().err
+
+
+def test_options_given_beside_tiny_win_over_its_preset():
+    """`--tiny --orders 1000` seeded 400 orders."""
+    args = parse_args(["--tiny", "--orders", "1000", "--cycles", "20"])
+    tiny = parse_args(["--tiny"])
+
+    assert (args.orders, args.cycles, args.companies, args.min_samples) == (1000, 20, 2, 3)
+    assert (tiny.orders, tiny.cycles, tiny.db.name) == (400, 6, "bench-tiny.sqlite3")
+    assert parse_args([]).db == DEFAULT_DB.resolve() and parse_args([]).min_samples == 100
+
+
+def test_sections_and_phases_may_be_listed_in_any_order_and_with_spaces(tmp_path):
+    """`--only "pages, commands"` was refused (" commands"), and every section listed in another
+    order than the run's wrote <vendor>-partial.json, not the full run's file."""
+    chosen = parse_args(["--only", "pages, commands", "--page-phases", "realistic, single"])
+    everything = ["--only", "pages,commands,storage,rebuild", "--page-phases",
+                  "capacity,realistic,single", "--results-dir", str(tmp_path)]  # fmt: skip
+
+    assert (chosen.sections, chosen.page_phases) == (("pages", "commands"), ("realistic", "single"))
+    assert write_results(parse_args(everything), {}).name == "sqlite.json"
+
+
+def test_the_run_line_shows_no_witness_cost_when_the_commands_did_not_run(capsys):
+    results = {"started_at": "2026-12-07T12:00:00Z", "code": {"head": "abc", "subject": "s"},
+               "machine": {"nproc": 2, "python": "3.12", "database": "sqlite",
+                           "database_version": "3.40", "database_settings": {}}}  # fmt: skip
+    print_run(results)
+
+    assert "witness - µs CPU" in capsys.readouterr().out
+
+
+def test_each_page_phase_reports_the_cores_the_server_locust_and_the_rest_used():
+    """bench/README.md, "Pages": the single phase too, whose windows were measured and left out
+    (so a busy box went unseen behind its p50 and CPU ms)."""
+    window = {"seconds": 2.0, "server_cpu_cores": 0.5, "client_cpu_cores": 0.1,
+              "other_cpu_cores": 0.7}  # fmt: skip
+    run = {"pages": {key: {"requests": 10, "errors": 0, "p50_ms": 5} for key in PAGES},
+           "windows": dict.fromkeys(PAGES, window)}  # fmt: skip
+
+    for phase in ("single", "capacity"):
+        figures = page_figures(run, phase)
+        assert {figures[key]["other_cpu_cores"] for key in PAGES} == {0.7}, phase
+        assert {figures[key]["server_cpu_cores"] for key in PAGES} == {0.5}, phase
+    assert page_figures(run, "single")["list"]["server_cpu_ms_per_request"] == 100.0
+
+
+def test_the_realistic_row_names_the_users_the_phase_ran():
+    """A --tiny run's 4 users were shown as "20 users"."""
+    gate = evaluate_gate(realistic_figures(), p95_limit_ms=50, min_samples=100)
+    results = {"machine": {"database": "sqlite"},
+               "pages": {"realistic": {"gate": gate}, "setup": {"clients": 4}}}  # fmt: skip
+
+    assert goal_row(results, "realistic load")["figure"].startswith("realistic load (4 users")
+
+
 def realistic_figures(**overrides) -> dict:
     """Synthetic realistic-phase figures: every page 150 samples, p95 20 ms, no errors."""
     pages = {name: {"requests": 150, "errors": 0, "p95_ms": 20.0} for name in REALISTIC_NAMES}
@@ -260,7 +348,7 @@ REQUIRED_FIGURES = (
     ),
     *(f"pages.capacity.{key}.{f}" for key in PAGES for f in ("rps", "p95_ms")),
     *(f"pages.capacity.{key}.rps_vs_minimal" for key in PAGES if key != "minimal"),
-    *(f"pages.single.{key}.p50_ms" for key in PAGES),
+    *(f"pages.single.{key}.{f}" for key in PAGES for f in ("p50_ms", "other_cpu_cores")),
 )
 PEER_FIGURES = (
     "commands.vs_peer",

@@ -8,7 +8,7 @@ import dj_database_url
 from decouple import Csv, config
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_flag, env_number, one_of, request_rate
+from config.env import env_flag, env_number, listen_address, one_of, request_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Limits of the numbers read below (config.env.number refuses what a setting cannot use, naming
@@ -169,6 +169,20 @@ def database_from_url(url: str) -> dict:
             "DATABASE_URL must be a database address, e.g. sqlite:///db.sqlite3 or "
             f"postgres://user:password@host:5432/name: {error}"
         ) from None
+    # Another engine fails at start-up naming its driver (mysqlclient), not this setting; an
+    # in-memory SQLite database is a new, empty one per connection (the server's threads).
+    scheme = url.split(":", 1)[0]
+    if db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+        problem = f"Ledgerline runs on SQLite or PostgreSQL, not on {scheme}"
+    elif db["NAME"] in ("", ":memory:") and "service" not in db.get("OPTIONS", {}):
+        problem = "it names no SQLite file" if "sqlite" in db["ENGINE"] else "it names no database"
+    else:
+        problem = ""
+    if problem:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a database address, e.g. sqlite:///db.sqlite3 or "
+            f"postgres://user:password@host:5432/name: {problem}."
+        )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["OPTIONS"] = {
             "init_command": SQLITE_INIT_COMMAND,
@@ -384,8 +398,10 @@ REBUILD_PROCESSES = env_number(
 )
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
-SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000")
-SERVE_THREADS = env_number("SERVE_THREADS", default=8, minimum=1)
+SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000", cast=listen_address("SERVE_LISTEN"))
+# Waitress starts every thread at start-up (a mistyped 100000000 would try to), and
+# each may hold a database connection (PostgreSQL allows 100 by default).
+SERVE_THREADS = env_number("SERVE_THREADS", default=8, minimum=1, maximum=1000)
 SERVE_TRUSTED_PROXY = config("SERVE_TRUSTED_PROXY", default="127.0.0.1")
 # /healthz answers 503 when the disk holding the SQLite database has less free space than this.
 HEALTHZ_MIN_FREE_MB = env_number(
@@ -492,7 +508,11 @@ WEBHOOK_RETRY_FOR = _dt.timedelta(
 LOG_LEVEL = config(
     "LOG_LEVEL",
     default="INFO",
-    cast=one_of("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    cast=one_of(
+        "LOG_LEVEL",
+        ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+        aliases={"WARN": "WARNING", "FATAL": "CRITICAL"},  # logging's other names (they worked)
+    ),
 )
 LOGGING = {
     "version": 1,

@@ -84,6 +84,22 @@ def wait_until_serving(port: int, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"manage.py serve did not answer in 60 s:\n{log.read_text()}")
 
 
+@pytest.mark.parametrize("listen", ["127.0.0.1:99999", "127.0.0.1:abc"])
+def test_serve_refuses_a_listen_address_whose_port_is_none_naming_the_option(tmp_path, listen):
+    """Waitress bound port 99999 as 34463 (serving on a port nobody asked for) and said
+    "Invalid host/port specified." in a traceback of the rest."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "serve", f"--listen={listen}"],
+        cwd=ROOT, env=production_env(tmp_path), capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "CommandError: --listen must be host:port with a port from 1 to 65535 (e.g. "
+        f"127.0.0.1:8000; several separated by spaces); it is {listen!r}."
+    )
+
+
 @pytest.fixture(scope="module")
 def production_server(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("serve")

@@ -97,6 +97,7 @@ def _setup_django(
 
 WHOLE = "a whole number"
 YES_OR_NO = "True or False (or yes/no, on/off, 1/0)"
+LISTEN = "host:port with a port from 1 to 65535 (e.g. 127.0.0.1:8000; several separated by spaces)"
 RATE = "a number of requests, at least 1, per second, minute, hour or day (e.g. 600/minute)"
 # (settings module, setting, a value it cannot use, what it needs).
 GARBAGE = [
@@ -134,7 +135,15 @@ GARBAGE = [
     ("test", "ORDERS_PER_PAGE", "0", f"{WHOLE} from 1 to 100"),
     ("test", "ORDERS_PER_PAGE", "-5", f"{WHOLE} from 1 to 100"),
     ("test", "ORDERS_PER_PAGE", "1000", f"{WHOLE} from 1 to 100"),
-    ("test", "SERVE_THREADS", "0", f"{WHOLE}, at least 1"),
+    ("test", "SERVE_THREADS", "0", f"{WHOLE} from 1 to 1000"),
+    ("test", "SERVE_THREADS", "100000000", f"{WHOLE} from 1 to 1000"),
+    # Waitress bound port 99999 as 34463, 0 as any free port, and said "Invalid host/port
+    # specified." of the rest, naming no setting.
+    ("test", "SERVE_LISTEN", "127.0.0.1:99999", LISTEN),
+    ("test", "SERVE_LISTEN", "127.0.0.1:0", LISTEN),
+    ("test", "SERVE_LISTEN", "localhost", LISTEN),
+    ("test", "SERVE_LISTEN", "127.0.0.1:8000 garbage", LISTEN),
+    ("test", "SERVE_LISTEN", "", LISTEN),
     ("test", "HEALTHZ_MIN_FREE_MB", "abc", f"{WHOLE}, at least 0 (0: no free-space check)"),
     ("test", "WORKER_POLL_SECONDS", "0", "a number more than 0 and at most 3600"),
     ("test", "WORKER_LEASE_SECONDS", "0.5", "a number from 1 to 86400"),
@@ -158,6 +167,9 @@ GARBAGE = [
     ("test", "API_RATE", "lots", RATE),
     ("test", "API_RATE", "0/minute", RATE),
     ("test", "API_RATE", "600/fortnight", RATE),
+    # DRF reads only the period's first letter: "ms" was 10 a minute, "decade" 10 a day.
+    ("test", "API_RATE", "10/ms", RATE),
+    ("test", "API_RATE", "10/decade", RATE),
 ]
 
 
@@ -201,7 +213,18 @@ def test_the_documented_values_and_their_special_meanings_load():
 
 
 @pytest.mark.parametrize(
-    "address", ["garbage", "", "postgres://ledgerline:s3cret@db.example.com:port/ledgerline"]
+    "address",
+    [
+        "garbage",
+        "",
+        "postgres://ledgerline:s3cret@db.example.com:port/ledgerline",
+        # Parsed, but failing later naming only a driver (mysqlclient) or the connection, or
+        # an in-memory database: a new, empty one per connection.
+        "mysql://ledgerline:s3cret@db.example.com/ledgerline",
+        "postgres://ledgerline:s3cret@db.example.com",
+        "sqlite://",
+        "sqlite:///:memory:",
+    ],
 )
 def test_a_database_address_that_is_none_stops_start_up_naming_it_without_its_password(
     address,
@@ -228,6 +251,28 @@ def test_a_log_level_and_an_api_rate_are_read_whatever_their_case():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["INFO", "100/minute"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "read"),
+    [
+        ("DEBUG", " no ", "False"),  # spaces around a value, as numbers and words take them
+        ("EMAIL_USE_SSL", "yes\t", "True"),
+        ("LOG_LEVEL", "warn", "'WARNING'"),  # logging's own other names, which worked before
+        ("LOG_LEVEL", "FATAL", "'CRITICAL'"),
+        ("API_RATE", "10/min", "'10/min'"),
+        ("API_RATE", "5/Hours", "'5/hours'"),
+        ("ORDERS_PER_PAGE", " 25 ", "25"),
+        ("SERVE_LISTEN", "*:8000  [::1]:8001", "'*:8000 [::1]:8001'"),
+    ],
+)
+def test_a_value_written_another_usual_way_is_read_as_meant(setting, value, read):
+    result = _setup_django(
+        "config.settings.dev", show=f"repr(settings.{setting})", **{setting: value}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == read
 
 
 @pytest.mark.parametrize(

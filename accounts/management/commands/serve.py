@@ -8,9 +8,11 @@ options sent every request behind nginx back to https: a redirect loop).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 from waitress import serve
 
+from config.env import listen_address
 from config.wsgi import application
 
 
@@ -44,6 +46,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, listen: str, **options):
+        try:  # as SERVE_LISTEN is checked: waitress binds port 99999 as 34463
+            listen = listen_address("--listen")(listen)
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(f"Serving on http://{listen} with waitress", ending="\n")
         self.stdout.flush()
         serve(application, **waitress_options(listen))
