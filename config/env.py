@@ -66,12 +66,10 @@ def number(
 
 def yes_or_no(name: str) -> Callable[[str | bool], bool]:
     """A cast for `decouple.config(name, cast=...)`: python-decouple's truth values (True/False,
-    yes/no, on/off, 1/0, y/n, t/f; empty: False), or ImproperlyConfigured naming `name`."""
+    yes/no, on/off, 1/0, y/n, t/f), or ImproperlyConfigured naming `name`."""
 
     def cast(value: str | bool) -> bool:
         value = value.strip() if isinstance(value, str) else value  # as numbers and words are
-        if value == "":
-            return False
         try:
             return bool(strtobool(value))
         except (AttributeError, ValueError):
@@ -151,5 +149,8 @@ def env_number(name: str, *, default: float, **limits) -> int | float:
 
 
 def env_flag(name: str, *, default: bool) -> bool:
-    """The setting `name` from the environment (or `.env`) as `yes_or_no(name)` reads it."""
-    return config(name, default=default, cast=yes_or_no(name))
+    """The setting `name` from the environment (or `.env`) as `yes_or_no(name)` reads it. Empty
+    is the default, as if unset (decouple reads it as False): `SECURE_SSL_REDIRECT=` left blank
+    must not turn the redirect off."""
+    value = config(name, default="")
+    return default if str(value).strip() == "" else yes_or_no(name)(value)

@@ -17,7 +17,7 @@ DEBUG = False
 _missing = [
     name
     for name, value in (("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS))
-    if not value
+    if not "".join(value).strip()  # blank from the environment ("   ") is none
 ]
 if _missing:
     raise ImproperlyConfigured(
@@ -33,7 +33,7 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     )
 # Without it the chain is plain SHA-256, which anyone with write access to the database can
 # recompute after editing the log (systemPatterns.md, "Anchors").
-if not EVENT_LOG_KEY:
+if not EVENT_LOG_KEY.strip():
     raise ImproperlyConfigured(
         "Production settings need EVENT_LOG_KEY (the event log's HMAC key) in the environment or "
         ".env: generate one with python -c 'import secrets; print(secrets.token_urlsafe(32))' "

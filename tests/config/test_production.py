@@ -166,8 +166,16 @@ def test_make_serve_and_the_systemd_unit_run_the_same_command():
         ({"SECRET_KEY": "short-key"}, "SECRET_KEY is too short"),
         ({"SECRET_KEY": "a" * 60}, "SECRET_KEY is too short or too simple"),
         ({"EVENT_LOG_KEY": ""}, "Production settings need EVENT_LOG_KEY"),
+        ({"EVENT_LOG_KEY": "   "}, "Production settings need EVENT_LOG_KEY"),
+        ({"ALLOWED_HOSTS": " , "}, "Production settings need ALLOWED_HOSTS"),
     ],
-    ids=["short secret key", "one-letter secret key", "empty event log key"],
+    ids=[
+        "short secret key",
+        "one-letter secret key",
+        "empty event log key",
+        "blank event log key",
+        "blank allowed hosts",
+    ],
 )
 def test_production_refuses_to_start_with_weak_secrets(tmp_path, overrides, message):
     result = manage(production_env(tmp_path, **overrides), "check")

@@ -276,6 +276,27 @@ def test_a_value_written_another_usual_way_is_read_as_meant(setting, value, read
 
 
 @pytest.mark.parametrize(
+    ("module", "setting", "default"),
+    [
+        ("prod", "SECURE_SSL_REDIRECT", True),
+        ("prod", "SESSION_COOKIE_SECURE", True),
+        ("prod", "CSRF_COOKIE_SECURE", True),
+        ("dev", "DEBUG", True),
+        ("test", "WEBHOOK_ALLOW_PRIVATE", False),
+    ],
+)
+def test_a_yes_no_setting_left_empty_is_its_default(module, setting, default):
+    """decouple reads an empty value as False: `SECURE_SSL_REDIRECT=` left blank in production
+    quietly turned the redirect off."""
+    result = _setup_django(
+        f"config.settings.{module}", show=f"settings.{setting}", **{setting: " "}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(default)
+
+
+@pytest.mark.parametrize(
     ("overrides", "tls", "ssl"),
     [({}, True, False), ({"EMAIL_USE_SSL": "True"}, False, True)],
     ids=["starttls by default", "implicit tls alone"],
