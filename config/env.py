@@ -143,9 +143,15 @@ def listen_address(name: str) -> Callable[[str], str]:
     return cast
 
 
+def env_setting(name: str, *, default, check: Callable, **options):
+    """The setting `name` from the environment (or `.env`), read by the cast `check(name,
+    **options)` makes (`number`, `one_of`, `request_rate`, `listen_address`): the name once."""
+    return config(name, default=default, cast=check(name, **options))
+
+
 def env_number(name: str, *, default: float, **limits) -> int | float:
     """The setting `name` from the environment (or `.env`) as `number(name, **limits)` reads it."""
-    return config(name, default=default, cast=number(name, **limits))
+    return env_setting(name, default=default, check=number, **limits)
 
 
 def env_flag(name: str, *, default: bool) -> bool:

@@ -8,7 +8,7 @@ import dj_database_url
 from decouple import Csv, config
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_flag, env_number, listen_address, one_of, request_rate
+from config.env import env_flag, env_number, env_setting, listen_address, one_of, request_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Limits of the numbers read below (config.env.number refuses what a setting cannot use, naming
@@ -398,7 +398,7 @@ REBUILD_PROCESSES = env_number(
 )
 # The production server (`manage.py serve`, used by `make serve` and the systemd unit): where
 # waitress listens, its worker threads, and the one proxy address trusted for X-Forwarded-*.
-SERVE_LISTEN = config("SERVE_LISTEN", default="127.0.0.1:8000", cast=listen_address("SERVE_LISTEN"))
+SERVE_LISTEN = env_setting("SERVE_LISTEN", default="127.0.0.1:8000", check=listen_address)
 # Waitress starts every thread at start-up (a mistyped 100000000 would try to), and
 # each may hold a database connection (PostgreSQL allows 100 by default).
 SERVE_THREADS = env_number("SERVE_THREADS", default=8, minimum=1, maximum=1000)
@@ -435,7 +435,7 @@ NOTIFY_MAX_ATTEMPTS = env_number("NOTIFY_MAX_ATTEMPTS", default=8, minimum=1)
 # --- The JSON API (/api/v1/, issue #27) -------------------------------------------------------
 # Requests per API key (DRF throttle rate: "<n>/<second|minute|hour|day>"); over it: 429 with
 # Retry-After.
-API_RATE = config("API_RATE", default="600/minute", cast=request_rate("API_RATE"))
+API_RATE = env_setting("API_RATE", default="600/minute", check=request_rate)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -505,14 +505,12 @@ WEBHOOK_RETRY_FOR = _dt.timedelta(
 )
 
 # --- Logging --------------------------------------------------------------------------------
-LOG_LEVEL = config(
+LOG_LEVEL = env_setting(
     "LOG_LEVEL",
     default="INFO",
-    cast=one_of(
-        "LOG_LEVEL",
-        ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
-        aliases={"WARN": "WARNING", "FATAL": "CRITICAL"},  # logging's other names (they worked)
-    ),
+    check=one_of,
+    choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    aliases={"WARN": "WARNING", "FATAL": "CRITICAL"},  # logging's other names (they worked)
 )
 LOGGING = {
     "version": 1,
